@@ -1,0 +1,1 @@
+"""Kỹ năng số: the tutor application (CLI, dialogue, quiz rules, channels)."""

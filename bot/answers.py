@@ -1,0 +1,107 @@
+"""Turning a question into an extractive answer: kind, a short text from the best section, sources."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot import messages as msg
+from bot.safety import is_ongoing_scam
+from bot.types import Button, Reply
+from rag.knowledge import KnowledgeBase
+from rag.lessons import Lesson, Section
+from rag.retriever import LessonHit, Mode, Retrieval
+from rag.text import syllables
+
+MAX_CHARS = 600
+_STOP = frozenset("la gi the nao sao lam cach duoc khong co toi bac minh thi a ah nhe voi cho cua va o".split())
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+
+
+@dataclass
+class Answer:
+    kind: str  # answer | out_of_scope | safety | clarify
+    replies: list[Reply]
+    retrieval: Retrieval
+    lesson: Lesson | None = None
+    section: Section | None = None
+    offset: int = 0  # characters of the section already shown
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hits(self) -> list[LessonHit]:
+        return self.retrieval.hits
+
+
+def plain(text: str) -> str:
+    """Markdown emphasis removed; the channels send plain text."""
+    return _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
+
+
+def excerpt(body: str, start: int = 0, limit: int = MAX_CHARS) -> tuple[str, int]:
+    """Up to `limit` characters of a section from `start`, cut at a line (or sentence) boundary.
+
+    Returns the text and the offset where the next excerpt would begin (len(body) when done).
+    """
+    rest = body[start:].lstrip("\n")
+    start = len(body) - len(rest)
+    if len(rest) <= limit:
+        return rest.strip(), len(body)
+    cut = rest.rfind("\n", 0, limit)
+    if cut < limit // 3:
+        cut = max(rest.rfind(". ", 0, limit) + 1, rest.rfind(" ", 0, limit))
+    return rest[:cut].strip(), start + cut
+
+
+def lesson_buttons(lesson: Lesson, more: bool) -> tuple[Button, ...]:
+    """Follow-up choices under an answer."""
+    buttons = [Button(msg.BTN_MORE, "/xemtiep")] if more else []
+    if lesson.quiz:
+        buttons.append(Button(msg.BTN_QUIZ, f"/kiemtra {lesson.id}"))
+    buttons.append(Button(msg.BTN_ASK_OTHER, "/hoikhac"))
+    return tuple(buttons)
+
+
+def section_reply(lesson: Lesson, section: Section, offset: int = 0) -> tuple[Reply, int]:
+    """A reply showing part of a section, with the lesson as source; returns the next offset."""
+    body = plain(section.body)
+    text, next_offset = excerpt(body, offset)
+    heading = f"{section.heading}\n" if offset == 0 and section.heading else ""
+    more = next_offset < len(body) or section.index + 1 < len(lesson.sections)
+    reply = Reply(f"{heading}{text}\n\n{msg.SOURCE_LINE.format(title=lesson.title)}",
+                  lesson_buttons(lesson, more), (lesson.id,))
+    return reply, next_offset
+
+
+class Answerer:
+    """Answers questions from the knowledge base; shared by the dialogue and `kynangso ask`."""
+
+    def __init__(self, kb: KnowledgeBase, mode: Mode = "hybrid") -> None:
+        self.kb = kb
+        self.mode = mode
+
+    def answer(self, question: str, mode: Mode | None = None) -> Answer:
+        """Decide the kind of answer and compose it."""
+        retrieval = self.kb.retriever.search(question, mode or self.mode)
+        if is_ongoing_scam(question):
+            replies = [Reply(msg.SCAM_ALERT)]
+            hit = next((h for h in retrieval.hits if h.lesson.main_topic.startswith("scam")), None)
+            if hit is not None:
+                reply, offset = section_reply(hit.lesson, hit.section)
+                replies.append(reply)
+                return Answer("safety", replies, retrieval, hit.lesson, hit.section, offset)
+            return Answer("safety", replies, retrieval)
+        if not retrieval.in_scope:
+            return Answer("out_of_scope", [Reply(msg.OUT_OF_SCOPE, main_menu())], retrieval)
+        content = [s for s in syllables(question) if s not in _STOP]
+        if len(content) <= 1 and len(retrieval.hits) > 1:
+            buttons = tuple(Button(h.lesson.title, f"/bai {h.lesson.id}") for h in retrieval.hits[:3])
+            return Answer("clarify", [Reply(msg.CLARIFY, buttons)], retrieval)
+        hit = retrieval.hits[0]
+        reply, offset = section_reply(hit.lesson, hit.section)
+        return Answer("answer", [reply], retrieval, hit.lesson, hit.section, offset)
+
+
+def main_menu() -> tuple[Button, ...]:
+    """The three main actions, offered whenever the learner may be lost."""
+    return (Button(msg.BTN_LEARN, "/hoc"), Button(msg.BTN_PROGRESS, "/tiendo"), Button(msg.BTN_HELP, "/trogiup"))

@@ -1,0 +1,1 @@
+"""Channel adapters: each only translates between its platform and Incoming/Reply."""

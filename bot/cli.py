@@ -1,0 +1,260 @@
+"""Command line: `kynangso run|chat|ask|eval|lessons check|index build|db upgrade`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "bm25s", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# ---------------------------------------------------------------- lessons
+
+
+def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
+    """Validate every lesson; print problems, coverage per topic and framework code, sentence lengths."""
+    from rag.lessons import Topics, check_lessons, coverage, sentence_lengths
+
+    topics = Topics.load(settings.knowledge_dir / "topics.yaml")
+    report = check_lessons(settings.knowledge_dir / "lessons", topics)
+    for err in report.errors:
+        out.write(f"LỖI  {err}\n")
+    for warn in report.warnings:
+        out.write(f"NHẮC {warn}\n")
+    by_topic, by_skill = coverage(report.lessons, topics)
+    out.write(f"\n{len(report.lessons)} bài học.\nSố bài theo chủ đề:\n")
+    for topic, n in by_topic.items():
+        out.write(f"  {topic:24} {n}{'  <- chưa có bài' if n == 0 else ''}\n")
+    out.write("Số bài theo mã kỹ năng:\n")
+    for code, n in by_skill.items():
+        out.write(f"  {code:8} {n}\n")
+    out.write("Độ dài câu trung bình (chữ) và số chữ mỗi bài:\n")
+    for lesson in report.lessons:
+        lengths = sentence_lengths(lesson)
+        avg = statistics.mean(lengths) if lengths else 0.0
+        out.write(f"  {lesson.id:40} {avg:5.1f}  {lesson.word_count:4d} chữ  {len(lesson.quiz)} câu hỏi\n")
+    missing = [t for t, n in by_topic.items() if n == 0]
+    if missing:
+        out.write(f"NHẮC chưa có bài cho {len(missing)} chủ đề: {', '.join(missing)}\n")
+    out.write("OK\n" if report.ok else f"\n{len(report.errors)} lỗi.\n")
+    return 0 if report.ok else 1
+
+
+# ---------------------------------------------------------------- ask / eval
+
+
+def ask_rows(settings: Settings, rows: list[dict[str, Any]], retriever: str) -> list[dict[str, Any]]:
+    """Answer each question row with no user state; the stable output format of `kynangso ask`."""
+    from bot.answers import Answerer
+    from bot.service import load_knowledge
+
+    kb = load_knowledge(settings, with_dense=retriever != "bm25")
+    answerer = Answerer(kb, retriever)  # type: ignore[arg-type]
+    results = []
+    for row in rows:
+        started = time.perf_counter()
+        answer = answerer.answer(str(row["question"]))
+        latency = (time.perf_counter() - started) * 1000
+        sources = [] if answer.kind == "out_of_scope" else [
+            {"lesson_id": h.lesson.id, "section": h.section.heading, "topics": list(h.lesson.topics),
+             "score": round(h.score, 5)} for h in answer.hits[:5]
+        ]
+        results.append({"id": row["id"], "kind": answer.kind, "text": "\n\n".join(r.text for r in answer.replies),
+                        "sources": sources, "latency_ms": round(latency, 2)})
+    return results
+
+
+def _read_jsonl(src: TextIO) -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(src, start=1):
+        line = line.strip()
+        if not line:
+            continue
+        row = json.loads(line)
+        if not isinstance(row, dict) or "id" not in row or "question" not in row:
+            raise SystemExit(f"line {n}: each object needs 'id' and 'question'")
+        rows.append(row)
+    return rows
+
+
+def cmd_ask(settings: Settings, retriever: str, src: TextIO, out: TextIO) -> int:
+    for result in ask_rows(settings, _read_jsonl(src), retriever):
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def evaluate(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Topic hit@1/@3 overall and per origin, decline rates and latency for one retriever's answers."""
+    by_id = {a["id"]: a for a in answers}
+    groups: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    oos_total = oos_declined = in_total = in_declined = 0
+    for q in questions:
+        a = by_id[q["id"]]
+        if q.get("topic") == "out_of_scope":
+            oos_total += 1
+            oos_declined += a["kind"] == "out_of_scope"
+            continue
+        in_total += 1
+        in_declined += a["kind"] == "out_of_scope"
+        wanted = {q.get("topic"), q.get("topic2")} - {None}
+        hits = [bool(wanted & set(s["topics"])) for s in a["sources"]]
+        result = (any(hits[:1]), any(hits[:3]))
+        groups["all"].append(result)
+        groups[str(q.get("origin", "?"))].append(result)
+    latencies = [float(a["latency_ms"]) for a in answers]
+    return {
+        "groups": {g: {"n": len(v), "hit@1": sum(h1 for h1, _ in v) / len(v), "hit@3": sum(h3 for _, h3 in v) / len(v)}
+                   for g, v in groups.items()},
+        "oos_decline_rate": oos_declined / oos_total if oos_total else None,
+        "oos_n": oos_total,
+        "false_decline_rate": in_declined / in_total if in_total else None,
+        "p50_ms": _pct(latencies, 0.5),
+        "p95_ms": _pct(latencies, 0.95),
+    }
+
+
+def cmd_eval(settings: Settings, questions_path: Path, retrievers: list[str], out: TextIO,
+             misses: bool) -> int:
+    questions = _read_jsonl(questions_path.open(encoding="utf-8"))
+    table = []
+    for retriever in retrievers:
+        answers = ask_rows(settings, questions, retriever)
+        metrics = evaluate(questions, answers)
+        table.append((retriever, metrics))
+        if misses:
+            by_id = {a["id"]: a for a in answers}
+            for q in questions:
+                a = by_id[q["id"]]
+                wanted = {q.get("topic"), q.get("topic2")} - {None}
+                top = a["sources"][0] if a["sources"] else None
+                ok = (a["kind"] == "out_of_scope") if q["topic"] == "out_of_scope" else bool(
+                    top and wanted & set(top["topics"]))
+                if not ok:
+                    out.write(f"MISS[{retriever}] {q['id']} want={sorted(wanted)} kind={a['kind']} "
+                              f"got={top['lesson_id'] if top else None} | {q['question'][:80]}\n")
+    origins = sorted({g for _, m in table for g in m["groups"]} - {"all"})
+    out.write("| retriever | hit@1 | hit@3 | " + " | ".join(f"{o} hit@1/@3" for o in origins)
+              + " | out-of-scope declined | in-scope falsely declined | p50 ms | p95 ms |\n")
+    out.write("|---" * (7 + len(origins)) + "|\n")
+    for retriever, m in table:
+        g = m["groups"]
+        per_origin = " | ".join(
+            f"{g[o]['hit@1']:.0%} / {g[o]['hit@3']:.0%} (n={g[o]['n']})" if o in g else "–" for o in origins)
+        oos = f"{m['oos_decline_rate']:.0%} (n={m['oos_n']})" if m["oos_decline_rate"] is not None else "–"
+        fd = f"{m['false_decline_rate']:.1%}" if m["false_decline_rate"] is not None else "–"
+        out.write(f"| {retriever} | {g['all']['hit@1']:.1%} | {g['all']['hit@3']:.1%} | {per_origin} | {oos} | "
+                  f"{fd} | {m['p50_ms']:.0f} | {m['p95_ms']:.0f} |\n")
+    return 0
+
+
+# ---------------------------------------------------------------- runtime
+
+
+def cmd_db_upgrade(settings: Settings) -> int:
+    from storage.db import upgrade
+
+    upgrade(settings.database_url)
+    return 0
+
+
+def cmd_index_build(settings: Settings, out: TextIO) -> int:
+    from bot.service import load_knowledge
+
+    kb = load_knowledge(settings)
+    s = kb.sync
+    assert s is not None
+    out.write(f"{len(kb.lessons)} lessons, {s.total} chunks: {s.embedded} embedded, {s.deleted} deleted, "
+              f"{s.seconds:.1f}s{' (store rebuilt)' if s.rebuilt else ''}\n")
+    return 0
+
+
+async def _chat(settings: Settings, user: str) -> None:
+    from bot.channels.console import chat
+    from bot.service import Tutor, load_knowledge
+    from storage.db import Database
+
+    kb = load_knowledge(settings)
+    db = Database(settings.database_url)
+    try:
+        await chat(Tutor(settings, db, kb), user)
+    finally:
+        await db.dispose()
+
+
+def cmd_chat(settings: Settings, user: str, migrate: bool = True) -> int:
+    if migrate:
+        cmd_db_upgrade(settings)
+    asyncio.run(_chat(settings, user))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="migrate, build the index and start the tutor (console without credentials)")
+    chat = sub.add_parser("chat", help="chat in the terminal (works when piped)")
+    chat.add_argument("--user", default="local", help="console user id (default: local)")
+    ask = sub.add_parser("ask", help="answer questions from JSON lines on stdin")
+    ask.add_argument("--jsonl", action="store_true", required=True)
+    ask.add_argument("--retriever", choices=["bm25", "dense", "hybrid"], default=None)
+    ev = sub.add_parser("eval", help="topic hit@k, decline rates and latency on a question file")
+    ev.add_argument("--questions", type=Path, required=True)
+    ev.add_argument("--retriever", choices=["bm25", "dense", "hybrid", "all"], default="all")
+    ev.add_argument("--misses", action="store_true", help="list the questions each retriever got wrong")
+    lessons = sub.add_parser("lessons", help="lesson tools")
+    lessons.add_argument("action", choices=["check"])
+    index = sub.add_parser("index", help="vector index tools")
+    index.add_argument("action", choices=["build"])
+    db = sub.add_parser("db", help="database tools")
+    db.add_argument("action", choices=["upgrade"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    _setup_logging(settings)
+    if args.command == "lessons":
+        return cmd_lessons_check(settings, sys.stdout)
+    if args.command == "db":
+        return cmd_db_upgrade(settings)
+    if args.command == "index":
+        return cmd_index_build(settings, sys.stdout)
+    if args.command == "ask":
+        return cmd_ask(settings, args.retriever or settings.retrieval.retriever, sys.stdin, sys.stdout)
+    if args.command == "eval":
+        chosen = ["bm25", "dense", "hybrid"] if args.retriever == "all" else [args.retriever]
+        return cmd_eval(settings, args.questions, chosen, sys.stdout, args.misses)
+    if args.command == "chat":
+        return cmd_chat(settings, args.user)
+    if args.command == "run":
+        return cmd_chat(settings, "local")
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Settings from the environment (KYNANGSO_*, nested with __) and an optional .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["bundled", "sentence-transformers"] = "bundled"
+    # For sentence-transformers: a local path or a model name the machine already has.
+    model: str = ""
+    batch_size: int = 32
+
+
+class ChromaSettings(BaseModel):
+    mode: Literal["embedded", "server", "memory"] = "embedded"
+    path: Path = ROOT / "var" / "chroma"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    collection_prefix: str = "lessons"
+
+
+class RetrievalSettings(BaseModel):
+    retriever: Literal["bm25", "dense", "hybrid"] = "hybrid"
+    rrf_k: int = 60
+    candidates: int = 30
+
+
+class TelegramSettings(BaseModel):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+
+
+class ZaloSettings(BaseModel):
+    app_id: str = ""
+    secret_key: SecretStr | None = None
+    access_token: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KYNANGSO_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'kynangso.db'}"
+    knowledge_dir: Path = ROOT / "knowledge"
+    log_level: str = "WARNING"
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    zalo: ZaloSettings = ZaloSettings()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,288 @@
+"""The conversation: Incoming -> list[Reply], with every bit of state in the database session given."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import messages as msg
+from bot.answers import Answerer, main_menu, section_reply
+from bot.quiz import feedback_text, parse_choice, pass_mark, question_reply
+from bot.types import Button, Incoming, Reply
+from rag.knowledge import KnowledgeBase
+from rag.lessons import Lesson
+from rag.text import fold, normalize, syllables
+from storage import repo
+from storage.models import QuizAttempt, User, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT = 1000
+
+# Plain words people type instead of commands (accent-folded, whole message).
+WORD_COMMANDS = {
+    "start": "/start", "bat dau": "/start", "xin chao": "/start", "chao": "/start", "chao chau": "/start",
+    "menu": "/start",
+    "huong dan": "/trogiup", "tro giup": "/trogiup", "giup": "/trogiup", "help": "/trogiup",
+    "hoc": "/hoc", "hoc bai": "/hoc", "bai hoc": "/hoc", "cac bai hoc": "/hoc", "danh sach bai": "/hoc",
+    "hoc tiep": "/hoc",
+    "tien do": "/tiendo", "ket qua": "/tiendo", "xem tien do": "/tiendo", "diem": "/tiendo",
+    "xem tiep": "/xemtiep", "tiep": "/xemtiep", "tiep tuc": "/xemtiep", "doc tiep": "/xemtiep",
+    "kiem tra": "/kiemtra", "lam bai kiem tra": "/kiemtra", "lam kiem tra": "/kiemtra",
+    "nhac lai": "/nhaclai", "noi lai": "/nhaclai", "lap lai": "/nhaclai",
+    "dung": "/dungkiemtra", "dung lai": "/dungkiemtra", "thoi": "/dungkiemtra",
+    "hoi cau khac": "/hoikhac",
+}
+_WHO = re.compile(r"\b(ban|chau|em|may) la (ai|nguoi|may|robot)\b|\bnguoi that\b|\bmay tra loi\b|\bla robot\b")
+
+
+def _command(text: str) -> tuple[str, list[str]] | None:
+    if text.startswith("/"):
+        parts = text.split()
+        return parts[0].lower().split("@")[0], parts[1:]
+    key = " ".join(re.findall(r"[0-9a-z]+", fold(text)))
+    if key in WORD_COMMANDS:
+        return WORD_COMMANDS[key], []
+    return None
+
+
+class Dialogue:
+    """Handles one incoming message inside the caller's transaction."""
+
+    def __init__(self, kb: KnowledgeBase, answerer: Answerer) -> None:
+        self.kb = kb
+        self.answerer = answerer
+
+    async def handle(self, s: AsyncSession, incoming: Incoming) -> list[Reply]:
+        """Replies to one message; state changes go through the session (committed by the caller)."""
+        user = await repo.get_or_create_user(s, incoming.channel, incoming.user_id)
+        user.last_seen_at = utcnow()
+        user.active = True
+        ctx: dict[str, Any] = dict(user.context or {})
+        replies: list[Reply] = []
+        if not ctx.get("greeted"):
+            ctx["greeted"] = True
+            replies.append(Reply(msg.GREETING, main_menu()))
+        if incoming.redacted:
+            replies.append(Reply(msg.REDACTED_WARNING))
+        text = normalize(incoming.button or incoming.text or "")
+        if len(text) > MAX_INPUT:
+            text = text[:MAX_INPUT]
+            replies.append(Reply(msg.TOO_LONG))
+        replies += await self._dispatch(s, user, ctx, incoming, text)
+        if replies:
+            last = [r.to_payload() for r in replies if r.text != msg.GREETING] or [replies[-1].to_payload()]
+            ctx["last_replies"] = last
+            ctx["buttons"] = last[-1]["buttons"]
+        user.context = ctx
+        return replies
+
+    async def _dispatch(self, s: AsyncSession, user: User, ctx: dict[str, Any], incoming: Incoming,
+                        text: str) -> list[Reply]:
+        if incoming.start_payload:
+            return await self._deep_link(s, user, ctx, incoming.start_payload)
+        if not text:
+            return [Reply(msg.EMPTY_TEXT)]
+        # A bare number picks a button of the last message (for channels without buttons).
+        if re.fullmatch(r"\d{1,2}", text) and ctx.get("buttons"):
+            buttons = ctx["buttons"]
+            n = int(text)
+            if 1 <= n <= len(buttons):
+                text = buttons[n - 1][1]
+        cmd = _command(text)
+        if cmd is not None:
+            return await self._run_command(s, user, ctx, cmd[0], cmd[1])
+        attempt = await repo.active_attempt(s, user.id)
+        if attempt is not None:
+            handled = await self._quiz_text(s, user, ctx, attempt, text)
+            if handled is not None:
+                return handled
+        return await self._question(s, user, ctx, incoming, text)
+
+    # ------------------------------------------------------------ commands
+
+    async def _run_command(self, s: AsyncSession, user: User, ctx: dict[str, Any], name: str,
+                           args: list[str]) -> list[Reply]:
+        if name == "/start":
+            return [Reply(msg.GREETING, main_menu())] if ctx.get("last_replies") else []
+        if name == "/trogiup":
+            return [Reply(msg.HELP, main_menu())]
+        if name == "/hoc":
+            return [self._learn_menu(args[0] if args else None)]
+        if name == "/bai" and args:
+            return self._show_lesson(ctx, args[0])
+        if name == "/xemtiep":
+            return self._continue(ctx)
+        if name == "/hoikhac":
+            return [Reply(msg.ASK_OTHER)]
+        if name == "/kiemtra":
+            lesson_id = args[0] if args else (ctx.get("lesson") or {}).get("id")
+            if not lesson_id:
+                return [self._learn_menu(None)]
+            return await self._start_quiz(s, user, lesson_id)
+        if name == "/traloi" and len(args) == 3 and all(a.isdigit() for a in args):
+            return await self._button_answer(s, user, ctx, int(args[0]), int(args[1]), int(args[2]))
+        if name == "/tieptuc":
+            attempt = await repo.active_attempt(s, user.id)
+            return await self._current_question(s, attempt) if attempt else [Reply(msg.ASK_OTHER)]
+        if name == "/dungkiemtra":
+            attempt = await repo.active_attempt(s, user.id)
+            if attempt is None:
+                return [Reply(msg.ASK_OTHER, main_menu())]
+            attempt.status = "abandoned"
+            attempt.finished_at = utcnow()
+            return [Reply(msg.QUIZ_STOPPED, main_menu())]
+        if name == "/tiendo":
+            return [await self._progress(s, user)]
+        if name == "/nhaclai":
+            last = ctx.get("last_replies") or []
+            return [Reply.from_payload(p) for p in last] or [Reply(msg.HELP, main_menu())]
+        return [Reply(msg.HELP, main_menu())]
+
+    async def _deep_link(self, s: AsyncSession, user: User, ctx: dict[str, Any], payload: str) -> list[Reply]:
+        lesson_id = payload.removeprefix("q-").removeprefix("quiz-")
+        if self.kb.lesson(lesson_id) is not None:
+            return await self._start_quiz(s, user, lesson_id)
+        return [Reply(msg.HELP, main_menu())]
+
+    def _learn_menu(self, area: str | None) -> Reply:
+        areas = self.kb.topics.areas
+        if area and area in areas:
+            lessons = [x for x in self.kb.lessons if self.kb.topics.area_of(x.main_topic) == area]
+            buttons = tuple(Button(x.title, f"/bai {x.id}") for x in lessons)
+            return Reply(msg.AREA_LESSONS.format(area=areas[area]["title"]), buttons + (Button(msg.BTN_BACK, "/hoc"),))
+        present = {self.kb.topics.area_of(x.main_topic) for x in self.kb.lessons}
+        buttons = tuple(Button(str(info["title"]), f"/hoc {key}") for key, info in areas.items() if key in present)
+        return Reply(msg.LEARN_MENU, buttons)
+
+    def _show_lesson(self, ctx: dict[str, Any], lesson_id: str) -> list[Reply]:
+        lesson = self.kb.lesson(lesson_id)
+        if lesson is None:
+            return [Reply(msg.UNKNOWN_LESSON, main_menu())]
+        reply, offset = section_reply(lesson, lesson.sections[0])
+        ctx["lesson"] = {"id": lesson.id, "section": 0, "offset": offset}
+        return [reply]
+
+    def _continue(self, ctx: dict[str, Any]) -> list[Reply]:
+        state = ctx.get("lesson") or {}
+        lesson = self.kb.lesson(state.get("id", ""))
+        if lesson is None:
+            return [Reply(msg.NOTHING_TO_CONTINUE, main_menu())]
+        index, offset = int(state.get("section", 0)), int(state.get("offset", 0))
+        if index < len(lesson.sections) and offset >= len(lesson.sections[index].body):
+            index, offset = index + 1, 0
+        if index >= len(lesson.sections):
+            buttons = (Button(msg.BTN_QUIZ, f"/kiemtra {lesson.id}"), Button(msg.BTN_OTHER_LESSON, "/hoc"))
+            return [Reply(msg.END_OF_LESSON.format(title=lesson.title), buttons)]
+        reply, offset = section_reply(lesson, lesson.sections[index], offset)
+        ctx["lesson"] = {"id": lesson.id, "section": index, "offset": offset}
+        return [reply]
+
+    # ------------------------------------------------------------ questions
+
+    async def _question(self, s: AsyncSession, user: User, ctx: dict[str, Any], incoming: Incoming,
+                        text: str) -> list[Reply]:
+        if _WHO.search(" ".join(re.findall(r"[0-9a-z]+", fold(text)))):
+            return [Reply(msg.AUTOMATED, main_menu())]
+        answer = self.answerer.answer(text)
+        top = answer.hits[0].lesson if answer.hits else None
+        await repo.log_question(s, user.id, incoming.channel, text, answer.kind,
+                                top.id if top and answer.kind != "out_of_scope" else None,
+                                top.main_topic if top and answer.kind != "out_of_scope" else None)
+        if answer.lesson is not None and answer.section is not None:
+            ctx["lesson"] = {"id": answer.lesson.id, "section": answer.section.index, "offset": answer.offset}
+        log.info("user=%s kind=%s lesson=%s", user.id, answer.kind, answer.lesson.id if answer.lesson else None)
+        return answer.replies
+
+    # ------------------------------------------------------------ quizzes
+
+    async def _start_quiz(self, s: AsyncSession, user: User, lesson_id: str) -> list[Reply]:
+        lesson = self.kb.lesson(lesson_id)
+        if lesson is None:
+            return [Reply(msg.UNKNOWN_LESSON, main_menu())]
+        if not lesson.quiz:
+            return [Reply(msg.QUIZ_NONE, main_menu())]
+        attempt = await repo.start_attempt(s, user.id, lesson.id, len(lesson.quiz))
+        intro = Reply(msg.QUIZ_START.format(title=lesson.title, n=len(lesson.quiz)))
+        return [intro, question_reply(lesson.quiz[0], 0, len(lesson.quiz), attempt.id)]
+
+    def _quiz_lesson(self, attempt: QuizAttempt) -> Lesson | None:
+        lesson = self.kb.lesson(attempt.lesson_id)
+        if lesson is None or len(lesson.quiz) != attempt.n_questions:
+            return None  # the lesson changed under a running quiz
+        return lesson
+
+    async def _current_question(self, s: AsyncSession, attempt: QuizAttempt) -> list[Reply]:
+        lesson = self._quiz_lesson(attempt)
+        if lesson is None:
+            attempt.status = "abandoned"
+            return [Reply(msg.UNKNOWN_LESSON, main_menu())]
+        index = await repo.answered_count(s, attempt.id)
+        return [question_reply(lesson.quiz[index], index, len(lesson.quiz), attempt.id)]
+
+    async def _button_answer(self, s: AsyncSession, user: User, ctx: dict[str, Any], attempt_id: int,
+                             index: int, chosen: int) -> list[Reply]:
+        attempt = await repo.active_attempt(s, user.id)
+        if attempt is None or attempt.id != attempt_id:
+            return [Reply(msg.QUIZ_STALE.split(".")[0] + ".", main_menu())]
+        answered = await repo.answered_count(s, attempt.id)
+        if index != answered:
+            return [Reply(msg.QUIZ_STALE)] + await self._current_question(s, attempt)
+        return await self._grade(s, attempt, answered, chosen)
+
+    async def _quiz_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], attempt: QuizAttempt,
+                         text: str) -> list[Reply] | None:
+        lesson = self._quiz_lesson(attempt)
+        if lesson is None:
+            attempt.status = "abandoned"
+            return None
+        index = await repo.answered_count(s, attempt.id)
+        chosen = parse_choice(text, lesson.quiz[index].options)
+        if chosen is not None:
+            return await self._grade(s, attempt, index, chosen)
+        if len(syllables(text)) >= 4:  # looks like a question: answer it, then offer to go back
+            return None
+        return [Reply(msg.QUIZ_UNCLEAR)] + await self._current_question(s, attempt)
+
+    async def _grade(self, s: AsyncSession, attempt: QuizAttempt, index: int, chosen: int) -> list[Reply]:
+        lesson = self._quiz_lesson(attempt)
+        if lesson is None:
+            attempt.status = "abandoned"
+            return [Reply(msg.UNKNOWN_LESSON, main_menu())]
+        q = lesson.quiz[index]
+        if not 0 <= chosen < len(q.options):
+            return [Reply(msg.QUIZ_UNCLEAR)] + await self._current_question(s, attempt)
+        await repo.record_answer(s, attempt, index, chosen, chosen == q.answer)
+        replies = [Reply(feedback_text(q, chosen))]
+        if index + 1 < len(lesson.quiz):
+            replies.append(question_reply(lesson.quiz[index + 1], index + 1, len(lesson.quiz), attempt.id))
+            return replies
+        await repo.finish_attempt(s, attempt)
+        need = pass_mark(attempt.n_questions)
+        if attempt.n_correct >= need:
+            text = msg.QUIZ_RESULT_PASS.format(right=attempt.n_correct, n=attempt.n_questions, title=lesson.title)
+            buttons: tuple[Button, ...] = (Button(msg.BTN_OTHER_LESSON, "/hoc"), Button(msg.BTN_PROGRESS, "/tiendo"))
+        else:
+            text = msg.QUIZ_RESULT_FAIL.format(right=attempt.n_correct, n=attempt.n_questions, need=need)
+            buttons = (Button(msg.BTN_RETRY, f"/kiemtra {lesson.id}"), Button(msg.BTN_OTHER_LESSON, "/hoc"))
+        replies.append(Reply(text, buttons))
+        return replies
+
+    async def _progress(self, s: AsyncSession, user: User) -> Reply:
+        results = await repo.lesson_results(s, user.id)
+        if not results:
+            return Reply(msg.PROGRESS_EMPTY, main_menu())
+        lessons = [x for x in self.kb.lessons if x.id in results]
+        passed = [x for x in lessons if results[x.id].best_score * len(x.quiz) >= pass_mark(len(x.quiz)) - 1e-9]
+        lines = [msg.PROGRESS_HEAD.format(passed=len(passed), total=len(self.kb.lessons))]
+        ordered = sorted(lessons, key=lambda x: results[x.id].last_at, reverse=True)
+        for x in ordered[:8]:
+            pct = round(results[x.id].best_score * 100)
+            line = msg.PROGRESS_LINE_PASS if x in passed else msg.PROGRESS_LINE_FAIL
+            lines.append(line.format(title=x.title, score=pct))
+        if len(ordered) > 8:
+            lines.append(msg.PROGRESS_MORE.format(n=len(ordered) - 8))
+        return Reply("\n".join(lines), (Button(msg.BTN_LEARN, "/hoc"),))

@@ -1,0 +1,103 @@
+"""Every Vietnamese sentence the tutor says, in one place so the voice stays consistent.
+
+The tutor speaks as "cháu" and calls the learner "bác". Keep messages short: one idea each.
+"""
+
+from __future__ import annotations
+
+# ---------------------------------------------------------------- greeting and help
+
+GREETING = (
+    "Cháu chào bác! Cháu là trợ lý tự động \"Kỹ năng số\", là máy trả lời, không phải người thật, "
+    "không phải công an hay ngân hàng.\n"
+    "Cháu giúp bác: dùng VNeID, làm dịch vụ công trực tuyến, chuyển tiền an toàn "
+    "và nhận biết lừa đảo qua mạng.\n"
+    "Bác cứ gõ câu hỏi, có dấu hay không dấu đều được."
+)
+HELP = (
+    "Bác có thể:\n"
+    "• Gõ câu hỏi, ví dụ: \"lam sao cai vneid\".\n"
+    "• Bấm \"Học bài\" để xem các bài học.\n"
+    "• Bấm \"Tiến độ\" để xem bác đã học được bao nhiêu.\n"
+    "Cháu không bao giờ hỏi mã OTP, mật khẩu hay số tài khoản của bác."
+)
+AUTOMATED = "Cháu là trợ lý tự động (máy trả lời), không phải người thật. Cháu trả lời theo các bài học đã soạn sẵn."
+
+BTN_LEARN = "📚 Học bài"
+BTN_PROGRESS = "📊 Tiến độ"
+BTN_HELP = "❓ Hướng dẫn"
+BTN_MORE = "➡️ Xem tiếp"
+BTN_QUIZ = "📝 Làm bài kiểm tra"
+BTN_ASK_OTHER = "💬 Hỏi câu khác"
+BTN_RETRY = "🔁 Làm lại bài này"
+BTN_OTHER_LESSON = "📚 Học bài khác"
+BTN_CONTINUE_QUIZ = "📝 Tiếp tục bài kiểm tra"
+BTN_STOP_QUIZ = "⏹ Dừng bài kiểm tra"
+BTN_BACK = "⬅️ Quay lại"
+
+# ---------------------------------------------------------------- answers
+
+SOURCE_LINE = "📖 Theo bài: «{title}»"
+ASK_OTHER = "Bác cứ gõ câu hỏi tiếp theo, cháu nghe đây."
+END_OF_LESSON = "Bác đã xem hết bài «{title}». Bác làm bài kiểm tra ngắn để nhớ lâu hơn nhé."
+NOTHING_TO_CONTINUE = "Bác chưa mở bài nào. Bác gõ câu hỏi hoặc bấm \"Học bài\" nhé."
+OUT_OF_SCOPE = (
+    "Dạ, câu này cháu chưa trả lời được. Cháu chỉ biết về kỹ năng số: VNeID, dịch vụ công trực tuyến, "
+    "chuyển tiền an toàn, nhận biết lừa đảo, dùng điện thoại và Zalo.\n"
+    "Việc về sức khỏe, pháp luật hay tiền bạc đầu tư, bác hỏi người có chuyên môn hoặc cơ quan chức năng nhé."
+)
+CLARIFY = "Bác muốn hỏi việc nào ạ? Bác bấm một mục dưới đây, hoặc gõ rõ hơn một chút."
+EMPTY_TEXT = "Cháu chưa thấy chữ nào. Bác gõ câu hỏi giúp cháu nhé."
+NON_TEXT = "Cháu mới đọc được chữ thôi ạ. Bác gõ chữ giúp cháu nhé."
+TOO_LONG = "Tin nhắn hơi dài, cháu chỉ đọc phần đầu. Bác hỏi từng việc một thì cháu trả lời rõ hơn."
+
+# ---------------------------------------------------------------- safety
+
+SCAM_ALERT = (
+    "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo.\n"
+    "1. Không chuyển tiền, không đọc mã OTP, không bấm link, không cài ứng dụng người lạ gửi.\n"
+    "2. Nếu đã lỡ chuyển tiền hay đọc mã: gọi ngay số tổng đài in ở mặt sau thẻ ngân hàng để khóa tài khoản.\n"
+    "3. Báo công an xã, phường nơi bác ở, hoặc gọi 113.\n"
+    "4. Báo số điện thoại lừa đảo qua tổng đài 156 hoặc nhắn tin 5656.\n"
+    "Công an và ngân hàng thật không bao giờ bảo bác chuyển tiền hay đọc mã OTP qua điện thoại."
+)
+REDACTED_WARNING = (
+    "🔒 Cháu đã che mã số bác vừa gửi và không lưu lại. Bác đừng gửi mã OTP, mật khẩu, số thẻ "
+    "hay số căn cước cho ai qua tin nhắn, kể cả cháu."
+)
+
+# ---------------------------------------------------------------- lessons and quizzes
+
+LEARN_MENU = "Bác muốn học về chủ đề nào? Bác bấm một mục nhé."
+AREA_LESSONS = "Các bài về «{area}». Bác bấm vào bài muốn học:"
+UNKNOWN_LESSON = "Cháu không tìm thấy bài này. Bác bấm \"Học bài\" để chọn lại nhé."
+QUIZ_NONE = "Bài này chưa có câu hỏi kiểm tra."
+QUIZ_START = "📝 Bài kiểm tra: «{title}» — {n} câu. Bác chọn một đáp án cho mỗi câu."
+QUIZ_QUESTION = "Câu {i}/{n}: {question}"
+QUIZ_RIGHT = "✅ Đúng rồi!"
+QUIZ_WRONG = "❌ Chưa đúng. Đáp án đúng là {letter}: {option}"
+QUIZ_RESULT_PASS = "🎉 Bác trả lời đúng {right}/{n} câu. Bác đã đạt bài «{title}»!"
+QUIZ_RESULT_FAIL = (
+    "Bác trả lời đúng {right}/{n} câu. Cần đúng từ {need} câu để đạt. "
+    "Bác xem lại bài rồi làm lại nhé, không sao đâu ạ."
+)
+QUIZ_UNCLEAR = "Cháu chưa rõ bác chọn đáp án nào. Bác bấm một nút, hoặc gõ chữ A, B, C (hay số 1, 2, 3) nhé."
+QUIZ_STALE = "Câu đó bác đã trả lời rồi. Đây là câu đang làm:"
+QUIZ_STOPPED = "Cháu đã dừng bài kiểm tra. Kết quả các câu đã làm vẫn được giữ."
+QUIZ_IN_PROGRESS = "Bác đang làm dở bài kiểm tra «{title}». Bác muốn làm tiếp không?"
+
+PROGRESS_EMPTY = "Bác chưa làm bài kiểm tra nào. Bác bấm \"Học bài\" để bắt đầu nhé."
+PROGRESS_HEAD = "📊 Bác đã đạt {passed}/{total} bài."
+PROGRESS_LINE_PASS = "✅ {title} ({score}%)"
+PROGRESS_LINE_FAIL = "🔁 {title} ({score}%, chưa đạt)"
+PROGRESS_MORE = "…và {n} bài khác."
+
+# ---------------------------------------------------------------- errors
+
+APOLOGY = "Xin lỗi bác, cháu đang gặp trục trặc. Bác thử lại sau ít phút nhé."
+
+# ---------------------------------------------------------------- console
+
+CONSOLE_INTRO = "Trò chuyện với trợ lý Kỹ năng số. Gõ số để bấm nút, gõ \"thoát\" để dừng."
+CONSOLE_BYE = "Cháu chào bác, hẹn gặp lại!"
+CONSOLE_PROMPT = "Bác: "

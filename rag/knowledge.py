@@ -1,0 +1,50 @@
+"""The knowledge base: lessons loaded, indexes built or refreshed, a retriever ready to answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from rag.index import LexicalIndex, SyncStats, VectorIndex, build_chunks
+from rag.lessons import Lesson, Topics, load_lessons
+from rag.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KnowledgeBase:
+    topics: Topics
+    lessons: list[Lesson]
+    retriever: Retriever
+    sync: SyncStats | None
+    load_seconds: float
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        """A lesson by id, or None."""
+        return self.retriever.lessons.get(lesson_id)
+
+    @classmethod
+    def load(cls, knowledge_dir: Path, embeddings: Embeddings | None, model_id: str = "",
+             chroma_mode: str = "embedded", chroma_path: Path | None = None, chroma_host: str = "127.0.0.1",
+             chroma_port: int = 8000, collection_prefix: str = "lessons", rrf_k: int = 60,
+             candidates: int = 30) -> KnowledgeBase:
+        """Load lessons and bring the indexes up to date (only changed chunks are embedded)."""
+        started = time.perf_counter()
+        topics = Topics.load(knowledge_dir / "topics.yaml")
+        lessons = load_lessons(knowledge_dir / "lessons", topics)
+        chunks = build_chunks(lessons)
+        lexical = LexicalIndex(chunks)
+        vectors, stats = None, None
+        if embeddings is not None:
+            vectors = VectorIndex(embeddings, model_id, chroma_mode, chroma_path, chroma_host, chroma_port,
+                                  collection_prefix)
+            stats = vectors.sync(chunks)
+            log.info("vector index %s: %d chunks, %d embedded, %d deleted in %.1fs", vectors.name,
+                     stats.total, stats.embedded, stats.deleted, stats.seconds)
+        retriever = Retriever(lessons, chunks, lexical, vectors, embeddings, rrf_k, candidates)
+        return cls(topics, lessons, retriever, stats, time.perf_counter() - started)

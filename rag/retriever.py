@@ -1,0 +1,174 @@
+"""Hybrid retrieval: dense + BM25 fused by reciprocal rank, aggregated per lesson, with a scope judge."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+from langchain_core.embeddings import Embeddings
+
+from rag.index import ASKS_SECTION, Chunk, LexicalIndex, VectorIndex
+from rag.lessons import Lesson, Section
+from rag.text import fold, has_diacritics, syllables
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["bm25", "dense", "hybrid"]
+SCOPE_FILE = Path(__file__).with_name("scope.yaml")
+
+
+@dataclass(frozen=True)
+class LessonHit:
+    lesson: Lesson
+    score: float
+    section: Section
+    dense: float  # best cosine of any chunk of the lesson (nan when the dense channel is off)
+    lexical: float  # best BM25 score of any chunk of the lesson
+
+
+@dataclass
+class Retrieval:
+    query: str
+    mode: Mode
+    hits: list[LessonHit]
+    in_scope: bool
+    signals: dict[str, float | str] = field(default_factory=dict)
+
+
+def _ranks(scores: dict[str, float]) -> dict[str, int]:
+    ordered = sorted(scores, key=lambda k: -scores[k])
+    return {key: r for r, key in enumerate(ordered, start=1)}
+
+
+class ScopeJudge:
+    """Decides whether a question belongs to the tutor's knowledge, from several pieces of evidence.
+
+    e5 cosines bunch in a narrow band, so no single absolute threshold is used: the best lesson
+    cosine is compared with the best cosine to written examples of off-topic questions, and that
+    margin is weighed together with lexical evidence (domain words, BM25 strength).
+    """
+
+    def __init__(self, embeddings: Embeddings | None, path: Path = SCOPE_FILE) -> None:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.off_topic: list[str] = list(data["off_topic_examples"])
+        self.domain_terms: list[str] = [fold(str(t)) for t in data["domain_terms"]]
+        self.off_terms: list[str] = [fold(str(t)) for t in data["off_topic_terms"]]
+        self.embeddings = embeddings
+        th = data["thresholds"]
+        self.margin_out: float = float(th["dense_margin_out"])
+        self.margin_in: float = float(th["dense_margin_in"])
+        self.lexical_in: float = float(th["lexical_in"])
+
+    @cached_property
+    def _anchor_matrix(self) -> np.ndarray:
+        assert self.embeddings is not None
+        return np.asarray(self.embeddings.embed_documents(self.off_topic), dtype=np.float32)
+
+    def anchor_similarity(self, query_vector: list[float]) -> float:
+        """Best cosine between the question and the off-topic examples."""
+        return float(np.max(self._anchor_matrix @ np.asarray(query_vector, dtype=np.float32)))
+
+    def matched_terms(self, query: str, terms: list[str]) -> list[str]:
+        padded = " " + " ".join(syllables(query)) + " "
+        return [t for t in terms if f" {t} " in padded]
+
+    def judge(self, query: str, best_dense: float, anchor_dense: float, lexical_norm: float,
+              signals: dict[str, float | str]) -> bool:
+        """True when the question is in scope."""
+        domain = self.matched_terms(query, self.domain_terms)
+        off = self.matched_terms(query, self.off_terms)
+        margin = best_dense - anchor_dense if not math.isnan(best_dense) else float("nan")
+        signals.update(domain_terms=len(domain), off_terms=len(off), dense_margin=round(margin, 4),
+                       lexical_norm=round(lexical_norm, 3))
+        if domain and not off:
+            return True
+        if off and not domain:
+            # Off-topic words with no digital-skills word: decline unless the lesson match is strong.
+            return not math.isnan(margin) and margin > self.margin_in and lexical_norm >= self.lexical_in
+        if math.isnan(margin):  # lexical-only mode
+            return lexical_norm >= self.lexical_in
+        if margin <= self.margin_out:
+            return False
+        return margin > self.margin_in or lexical_norm >= self.lexical_in or bool(domain)
+
+
+class Retriever:
+    """Ranks lessons for a question; the dense, lexical and hybrid modes share one code path."""
+
+    def __init__(self, lessons: list[Lesson], chunks: list[Chunk], lexical: LexicalIndex,
+                 vectors: VectorIndex | None, embeddings: Embeddings | None, rrf_k: int = 60,
+                 candidates: int = 30) -> None:
+        self.lessons = {lesson.id: lesson for lesson in lessons}
+        self.chunks = chunks
+        self.by_key = {c.key: c for c in chunks}
+        self.lexical = lexical
+        self.vectors = vectors
+        self.embeddings = embeddings
+        self.rrf_k = rrf_k
+        self.candidates = candidates
+        self.scope = ScopeJudge(embeddings)
+
+    def _lexical_scores(self, query: str) -> dict[str, float]:
+        raw = self.lexical.scores(query)
+        return {c.key: float(s) for c, s in zip(self.chunks, raw, strict=True) if s > 0}
+
+    def search(self, query: str, mode: Mode = "hybrid", k: int = 5) -> Retrieval:
+        """Lessons for the query, best first, with the section to show and a scope decision."""
+        signals: dict[str, float | str] = {}
+        lex = self._lexical_scores(query) if mode in ("bm25", "hybrid") else {}
+        dense: dict[str, float] = {}
+        qvec: list[float] | None = None
+        if mode in ("dense", "hybrid") and self.vectors is not None and self.embeddings is not None:
+            qvec = self.embeddings.embed_query(query)
+            dense = dict(self.vectors.search(qvec, min(len(self.chunks), max(self.candidates, 60))))
+
+        # Older people often type without diacritics, where e5 is weak: trust the dense channel less then.
+        w_dense = 1.0 if has_diacritics(query) else 0.6
+        chunk_score: dict[str, float] = {}
+        for weight, scores in ((w_dense, dense), (1.0, lex)):
+            for key, rank in _ranks(scores).items():
+                chunk_score[key] = chunk_score.get(key, 0.0) + weight / (self.rrf_k + rank)
+
+        lesson_best: dict[str, dict[str, float]] = {"dense": {}, "lex": {}}
+        for name, scores in (("dense", dense), ("lex", lex)):
+            best = lesson_best[name]
+            for key, value in scores.items():
+                lid = self.by_key[key].lesson_id
+                best[lid] = max(best.get(lid, -1e9), value)
+        fused: dict[str, float] = {}
+        for weight, name in ((w_dense, "dense"), (1.0, "lex")):
+            for lid, rank in _ranks(lesson_best[name]).items():
+                fused[lid] = fused.get(lid, 0.0) + weight / (self.rrf_k + rank)
+
+        ordered = sorted(fused, key=lambda lid: -fused[lid])[:k]
+        hits = [self._hit(lid, fused[lid], chunk_score, lesson_best) for lid in ordered]
+
+        best_dense = max(lesson_best["dense"].values(), default=float("nan"))
+        top_lex = max(lesson_best["lex"].values(), default=0.0)
+        n_terms = max(1, len(syllables(query)))
+        lexical_norm = top_lex / math.sqrt(n_terms)
+        anchor = self.scope.anchor_similarity(qvec) if qvec is not None else float("nan")
+        signals.update(best_dense=round(best_dense, 4), anchor_dense=round(anchor, 4), top_lexical=top_lex)
+        in_scope = bool(hits) and self.scope.judge(query, best_dense, anchor, lexical_norm, signals)
+        return Retrieval(query, mode, hits, in_scope, signals)
+
+    def _hit(self, lesson_id: str, score: float, chunk_score: dict[str, float],
+             lesson_best: dict[str, dict[str, float]]) -> LessonHit:
+        lesson = self.lessons[lesson_id]
+        best_section, best = lesson.sections[0], -1.0
+        for sec in lesson.sections:
+            s = chunk_score.get(sec.key, 0.0)
+            if s > best:
+                best_section, best = sec, s
+        return LessonHit(lesson, score, best_section,
+                         lesson_best["dense"].get(lesson_id, float("nan")),
+                         lesson_best["lex"].get(lesson_id, 0.0))
+
+
+__all__ = ["ASKS_SECTION", "LessonHit", "Mode", "Retrieval", "Retriever", "ScopeJudge"]

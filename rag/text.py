@@ -1,0 +1,70 @@
+"""Vietnamese text handling: normalisation, accent folding, abbreviations, syllable tokens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TOKEN = re.compile(r"[0-9a-z]+")
+
+# Abbreviations and "teencode" older people and their grandchildren type, in accent-folded form.
+ABBREVIATIONS: dict[str, str] = {
+    "ko": "khong", "k": "khong", "kh": "khong", "khg": "khong", "hok": "khong", "hem": "khong",
+    "dc": "duoc", "dk": "duoc", "j": "gi", "ji": "gi", "r": "roi", "ntn": "nhu the nao",
+    "tk": "tai khoan", "mk": "mat khau", "dt": "dien thoai", "dth": "dien thoai", "sdt": "so dien thoai",
+    "ng": "nguoi", "ngta": "nguoi ta", "nv": "nhan vien", "ck": "chuyen khoan", "stk": "so tai khoan",
+    "nh": "ngan hang", "vs": "voi", "bn": "bao nhieu", "ib": "nhan tin", "nt": "nhan tin",
+    "cccd": "cccd can cuoc cong dan", "cmnd": "cmnd chung minh nhan dan", "app": "app ung dung",
+    "dvc": "dich vu cong", "bhyt": "bhyt bao hiem y te", "bhxh": "bhxh bao hiem xa hoi",
+    "gplx": "gplx giay phep lai xe", "fb": "facebook", "face": "facebook", "zl": "zalo",
+    "pass": "mat khau", "password": "mat khau", "sms": "sms tin nhan",
+}
+
+
+def normalize(text: str) -> str:
+    """NFC, drop zero-width and control characters, trim and collapse white space."""
+    text = unicodedata.normalize("NFC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics ("Đăng nhập" -> "dang nhap")."""
+    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d").replace("Đ", "d")
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+
+
+def syllables(text: str, expand: bool = True) -> list[str]:
+    """Accent-folded syllables; with `expand`, common abbreviations are spelled out."""
+    tokens = _TOKEN.findall(fold(text))
+    if not expand:
+        return tokens
+    out: list[str] = []
+    for tok in tokens:
+        out.extend(ABBREVIATIONS.get(tok, tok).split())
+    return out
+
+
+def lexical_terms(text: str) -> list[str]:
+    """Syllables plus adjacent-syllable bigrams: the terms of the BM25 channel."""
+    syl = syllables(text)
+    return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text carries any Vietnamese tone or vowel mark."""
+    return fold(text) != text.lower()
+
+
+def expand_abbreviations(text: str) -> str:
+    """Rewrite the text with abbreviations spelled out (accent-folded where it was expanded)."""
+    words = normalize(text).split(" ")
+    out = []
+    for w in words:
+        key = fold(w).strip(".,?!:;")
+        out.append(ABBREVIATIONS.get(key, w))
+    return " ".join(out)

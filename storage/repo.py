@@ -1,0 +1,170 @@
+"""Small repository functions over one session; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxItem, OutboxItem, QuestionLog, QuizAnswer, QuizAttempt, User, utcnow
+
+# ---------------------------------------------------------------- users
+
+
+async def get_or_create_user(s: AsyncSession, channel: str, channel_user_id: str) -> User:
+    """Return the user for (channel, id), creating the row on first contact."""
+    stmt = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)
+    user = (await s.execute(stmt)).scalar_one_or_none()
+    if user is None:
+        await s.execute(_insert_ignore(s, User, channel=channel, channel_user_id=channel_user_id,
+                                       created_at=utcnow(), last_seen_at=utcnow(), active=True, context={}))
+        user = (await s.execute(stmt)).scalar_one()
+    return user
+
+
+def _insert_ignore(s: AsyncSession, model: Any, **values: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for either dialect."""
+    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(model).values(**values).on_conflict_do_nothing()
+
+
+# ---------------------------------------------------------------- inbox / outbox
+
+
+async def inbox_add(
+    s: AsyncSession, channel: str, delivery_id: str, channel_user_id: str, payload: dict[str, Any]
+) -> int | None:
+    """Store a delivery; return its id, or None when this (channel, delivery_id) was already stored."""
+    result = await s.execute(
+        _insert_ignore(s, InboxItem, channel=channel, delivery_id=delivery_id,
+                       channel_user_id=channel_user_id, payload=payload, received_at=utcnow(), attempts=0)
+        .returning(InboxItem.id)
+    )
+    row = result.first()
+    return None if row is None else int(row[0])
+
+
+async def inbox_claim(s: AsyncSession, inbox_id: int) -> InboxItem | None:
+    """Lock an unprocessed delivery for this transaction; None if done or held by another worker."""
+    stmt = (
+        select(InboxItem)
+        .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
+        .with_for_update(skip_locked=True)
+    )
+    return (await s.execute(stmt)).scalar_one_or_none()
+
+
+async def inbox_pending_ids(s: AsyncSession, channel: str | None = None, limit: int = 100) -> list[int]:
+    """Ids of deliveries stored but not yet processed, oldest first."""
+    stmt = select(InboxItem.id).where(InboxItem.processed_at.is_(None)).order_by(InboxItem.id).limit(limit)
+    if channel is not None:
+        stmt = stmt.where(InboxItem.channel == channel)
+    return [int(i) for i in (await s.execute(stmt)).scalars()]
+
+
+async def outbox_add(s: AsyncSession, item: InboxItem, replies: list[dict[str, Any]]) -> None:
+    """Queue the replies to one delivery, in order."""
+    for seq, payload in enumerate(replies):
+        s.add(OutboxItem(inbox_id=item.id, seq=seq, channel=item.channel,
+                         channel_user_id=item.channel_user_id, payload=payload))
+
+
+async def outbox_unsent(s: AsyncSession, channel: str, limit: int = 100) -> list[OutboxItem]:
+    """Replies not yet delivered on a channel, in the order they were produced."""
+    stmt = (
+        select(OutboxItem)
+        .where(OutboxItem.channel == channel, OutboxItem.sent_at.is_(None))
+        .order_by(OutboxItem.inbox_id, OutboxItem.seq)
+        .limit(limit)
+    )
+    return list((await s.execute(stmt)).scalars())
+
+
+async def outbox_mark_sent(s: AsyncSession, outbox_id: int) -> None:
+    """Record that a reply reached the channel."""
+    await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id).values(sent_at=utcnow()))
+
+
+# ---------------------------------------------------------------- quizzes
+
+
+async def active_attempt(s: AsyncSession, user_id: int) -> QuizAttempt | None:
+    """The user's quiz in progress, if any."""
+    stmt = select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.status == "active")
+    return (await s.execute(stmt.order_by(QuizAttempt.id.desc()).limit(1))).scalar_one_or_none()
+
+
+async def start_attempt(s: AsyncSession, user_id: int, lesson_id: str, n_questions: int) -> QuizAttempt:
+    """Abandon any quiz in progress and start a new one."""
+    await s.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == "active")
+        .values(status="abandoned", finished_at=utcnow())
+    )
+    attempt = QuizAttempt(user_id=user_id, lesson_id=lesson_id, n_questions=n_questions, status="active",
+                          n_correct=0)
+    s.add(attempt)
+    await s.flush()
+    return attempt
+
+
+async def answered_count(s: AsyncSession, attempt_id: int) -> int:
+    """How many questions of an attempt are answered (the index of the next one)."""
+    stmt = select(func.count()).select_from(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id)
+    return int((await s.execute(stmt)).scalar_one())
+
+
+async def record_answer(
+    s: AsyncSession, attempt: QuizAttempt, question_index: int, chosen: int, correct: bool
+) -> None:
+    """Store one answer and update the running score."""
+    s.add(QuizAnswer(attempt_id=attempt.id, question_index=question_index, chosen=chosen, correct=correct))
+    if correct:
+        attempt.n_correct += 1
+    await s.flush()
+
+
+async def finish_attempt(s: AsyncSession, attempt: QuizAttempt) -> None:
+    """Close an attempt with its final score (0..1)."""
+    attempt.status = "finished"
+    attempt.finished_at = utcnow()
+    attempt.score = attempt.n_correct / attempt.n_questions if attempt.n_questions else 0.0
+    await s.flush()
+
+
+@dataclass(frozen=True)
+class LessonResult:
+    lesson_id: str
+    best_score: float
+    attempts: int
+    last_at: datetime
+
+
+async def lesson_results(s: AsyncSession, user_id: int) -> dict[str, LessonResult]:
+    """Best finished score per lesson for one user."""
+    stmt = (
+        select(QuizAttempt.lesson_id, func.max(QuizAttempt.score), func.count(), func.max(QuizAttempt.finished_at))
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == "finished")
+        .group_by(QuizAttempt.lesson_id)
+    )
+    return {
+        lid: LessonResult(lid, float(best or 0.0), int(n), last)
+        for lid, best, n, last in (await s.execute(stmt)).all()
+    }
+
+
+# ---------------------------------------------------------------- question log
+
+
+async def log_question(
+    s: AsyncSession, user_id: int | None, channel: str, text: str, kind: str,
+    lesson_id: str | None, topic: str | None,
+) -> None:
+    """Keep a (redacted) question and how it was handled, for content editors and statistics."""
+    s.add(QuestionLog(user_id=user_id, channel=channel, text=text[:2000], kind=kind, lesson_id=lesson_id,
+                      topic=topic))
