@@ -14,7 +14,9 @@ from rag.retriever import LessonHit, Mode, Retrieval
 from rag.text import syllables
 
 MAX_CHARS = 600
-_STOP = frozenset("la gi the nao sao lam cach duoc khong co toi bac minh thi a ah nhe voi cho cua va o".split())
+_STOP = frozenset(
+    "la gi the nao sao lam cach duoc khong co toi bac minh thi a ah nhe voi cho cua va o".split()
+)
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 
 

@@ -12,7 +12,10 @@ MASK = "[đã che]"
 # OTP-like codes only count in context: "mã OTP là 123456", "ma xac thuc 4821", "otp: 9 9 1 2 3 4".
 _OTP_CONTEXT = r"(?:otp|ma\s*(?:xac\s*(?:thuc|nhan)|kich\s*hoat|so|bao\s*mat|pin|giao\s*dich)?|code|passcode|pin)"
 _OTP = re.compile(rf"({_OTP_CONTEXT}\W{{0,12}}(?:\w+\W+){{0,3}}?)((?:\d[\s.-]?){{3,7}}\d)", re.I)
-_PASSWORD = re.compile(r"((?:mat\s*khau|mk|pass(?:word)?|passcode)\s*(?:moi\s*)?(?:la|:|=)?\s*)(\S{3,})", re.I)
+# A password needs an explicit "là", ":" or "=" and a value with a digit or symbol ("mật khẩu là Abc@123").
+_PASSWORD = re.compile(
+    r"((?:mat\s*khau|mk|pass(?:word)?|passcode)\s*(?:moi\s*)?(?:cua\s*\w+\s*)?(?:la|:|=)\s*)"
+    r"(\S*[\d\W_]\S*)", re.I)
 _DIGIT_RUN = re.compile(r"(?<![\d])(\d[\d \-.]{7,26}\d)(?![\d])")
 _TRANSFER_CONTEXT = re.compile(r"(so\s*tai\s*khoan|stk|tai\s*khoan|tk|chuyen\s*(?:khoan|tien)|ck)\W{0,12}$")
 

@@ -104,7 +104,12 @@ class VectorIndex:
         self.embeddings = embeddings
         self.mode, self.path, self.host, self.port = mode, path, host, port
         self.name = collection_name(prefix, model_id)
-        self._open()
+        self.rebuilt = False
+        try:
+            self._open()
+            self.store.get(limit=1)
+        except Exception:  # noqa: BLE001 - an unreadable cache is rebuilt, never fatal
+            self._rebuild_storage()
 
     def _open(self) -> None:
         from langchain_chroma import Chroma
@@ -119,8 +124,12 @@ class VectorIndex:
 
     def _rebuild_storage(self) -> None:
         log.warning("vector store at %s is unreadable; rebuilding it from the lessons", self.path)
+        self.rebuilt = True
         if self.mode == "embedded" and self.path is not None:
+            from chromadb.api.client import SharedSystemClient
+
             shutil.rmtree(self.path, ignore_errors=True)
+            SharedSystemClient.clear_system_cache()
         else:
             try:
                 self.client.delete_collection(self.name)
@@ -130,7 +139,7 @@ class VectorIndex:
 
     def sync(self, chunks: list[Chunk], batch_size: int = 64) -> SyncStats:
         """Embed chunks that are missing or changed, delete stale ones; a damaged store is rebuilt."""
-        started, rebuilt = time.perf_counter(), False
+        started, rebuilt = time.perf_counter(), self.rebuilt
         try:
             existing = self._existing()
         except Exception:  # noqa: BLE001 - any failure to read the cache means: rebuild it

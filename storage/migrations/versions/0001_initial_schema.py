@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 19:50:03.063973
 """
 
@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -104,7 +103,8 @@ def upgrade() -> None:
     sa.Column('chosen', sa.Integer(), nullable=False),
     sa.Column('correct', sa.Boolean(), nullable=False),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['attempt_id'], ['quiz_attempts.id'], name=op.f('fk_quiz_answers_attempt_id_quiz_attempts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['attempt_id'], ['quiz_attempts.id'],
+                            name=op.f('fk_quiz_answers_attempt_id_quiz_attempts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_answers')),
     sa.UniqueConstraint('attempt_id', 'question_index', name=op.f('uq_quiz_answers_attempt_id'))
     )

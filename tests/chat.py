@@ -1,0 +1,32 @@
+"""A scripted learner talking to a Tutor, recording what the channel would have sent."""
+
+from __future__ import annotations
+
+import uuid
+
+from bot.service import Tutor
+from bot.types import Incoming, Reply
+
+
+class ScriptedChat:
+    def __init__(self, tutor: Tutor, user: str = "u1", channel: str = "console") -> None:
+        self.tutor, self.user, self.channel = tutor, user, channel
+        self.sent: list[Reply] = []
+
+    async def _send(self, user: str, reply: Reply) -> None:
+        assert user == self.user
+        self.sent.append(reply)
+
+    async def say(self, text: str = "", button: str | None = None, delivery: str | None = None,
+                  start: str | None = None) -> list[Reply]:
+        before = len(self.sent)
+        incoming = Incoming(self.channel, self.user, delivery or uuid.uuid4().hex, text=text, button=button,
+                            start_payload=start)
+        await self.tutor.handle(incoming, self._send)
+        return self.sent[before:]
+
+    async def press(self, reply: Reply, label: str) -> list[Reply]:
+        """Press the button whose label contains `label` on a reply."""
+        matches = [b for b in reply.buttons if label in b.label]
+        assert matches, f"no button {label!r} in {[b.label for b in reply.buttons]}"
+        return await self.say(button=matches[0].value)

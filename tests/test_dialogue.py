@@ -1,0 +1,214 @@
+"""Dialogue flows on the real knowledge base and a real database (SQLite, and PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+
+from bot import messages as msg
+from bot.quiz import LETTERS
+from bot.service import Tutor
+from rag.knowledge import KnowledgeBase
+from storage.db import Database
+from storage.models import InboxItem, OutboxItem, QuizAnswer, QuizAttempt
+from tests.chat import ScriptedChat
+
+
+async def test_first_message_greets_and_answers_with_source_and_buttons(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    replies = await chat.say("lam sao cai vneid")
+    assert replies[0].text == msg.GREETING
+    answer = replies[1]
+    assert answer.sources and tutor.kb.lesson(answer.sources[0]) is not None
+    lesson = tutor.kb.lesson(answer.sources[0])
+    assert lesson is not None and "vneid.install" in lesson.topics
+    assert "Theo bài" in answer.text and lesson.title in answer.text
+    labels = [b.label for b in answer.buttons]
+    assert msg.BTN_QUIZ in labels and msg.BTN_ASK_OTHER in labels
+    assert len(answer.text) <= 700
+    # The second message is not greeted again.
+    again = await chat.say("quên mật khẩu VNeID thì làm sao")
+    assert all(r.text != msg.GREETING for r in again)
+
+
+async def test_out_of_scope_question_is_declined_kindly(tutor: Tutor) -> None:
+    replies = await ScriptedChat(tutor).say("Tôi bị đau lưng mấy hôm nay thì nên uống thuốc gì?")
+    assert replies[-1].text == msg.OUT_OF_SCOPE
+    assert replies[-1].buttons
+
+
+async def test_full_quiz_by_buttons_letters_numbers_and_text(tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    await chat.say("/start")
+    lesson = kb.lesson("vneid-cai-dat")
+    assert lesson is not None
+    replies = await chat.say(button=f"/kiemtra {lesson.id}")
+    assert lesson.title in replies[0].text
+    question = replies[-1]
+    ways = ["button", "letter", "number", "text", "folded"]
+    for i, q in enumerate(lesson.quiz):
+        way = ways[i % len(ways)]
+        if way == "button":
+            replies = await chat.press(question, LETTERS[q.answer])
+        elif way == "letter":
+            replies = await chat.say(LETTERS[q.answer].lower())
+        elif way == "number":
+            replies = await chat.say(str(q.answer + 1))
+        elif way == "text":
+            replies = await chat.say(q.options[q.answer])
+        else:
+            from rag.text import fold
+            replies = await chat.say(fold(q.options[q.answer]))
+        assert replies[0].text.startswith(msg.QUIZ_RIGHT), (way, replies[0].text)
+        assert q.explain in replies[0].text
+        question = replies[-1]
+    assert f"{len(lesson.quiz)}/{len(lesson.quiz)}" in replies[-1].text
+    progress = await chat.say("/tiendo")
+    assert "1/" in progress[0].text and lesson.title in progress[0].text
+
+
+async def test_failed_quiz_offers_retry_and_wrong_answer_shows_correct_one(tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    lesson = kb.lesson("thanh-toan-otp")
+    assert lesson is not None
+    await chat.say(f"/kiemtra {lesson.id}")
+    for q in lesson.quiz:
+        wrong = (q.answer + 1) % len(q.options)
+        replies = await chat.say(LETTERS[wrong])
+        assert replies[0].text.startswith(msg.QUIZ_WRONG.split(".")[0])
+        assert q.options[q.answer] in replies[0].text
+    assert any(b.label == msg.BTN_RETRY for b in replies[-1].buttons)
+    replies = await chat.press(replies[-1], msg.BTN_RETRY)
+    assert replies[-1].text.startswith("Câu 1/")
+
+
+async def test_unclear_and_stale_answers_do_not_count(tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    replies = await chat.say("/kiemtra vneid-cai-dat")
+    first = replies[-1]
+    unclear = await chat.say("hmm")
+    assert unclear[0].text == msg.QUIZ_UNCLEAR and unclear[-1].text == first.text
+    await chat.press(first, "A")
+    stale = await chat.press(first, "B")  # the same question's button pressed again
+    assert stale[0].text == msg.QUIZ_STALE
+    assert stale[-1].text.startswith("Câu 2/")
+    async with tutor.db.transaction() as s:
+        n = len((await s.execute(select(QuizAnswer))).scalars().all())
+    assert n == 1
+
+
+async def test_question_during_quiz_is_answered_and_quiz_resumes(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    await chat.say("/kiemtra vneid-cai-dat")
+    replies = await chat.say("chuyển khoản xong mới thấy sai tên người nhận thì phải làm sao")
+    assert replies[-1].sources
+    cont = await chat.say("/tieptuc")
+    assert cont[-1].text.startswith("Câu 1/")
+
+
+async def test_duplicate_delivery_is_answered_once(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    first = await chat.say("mã OTP là gì", delivery="d-1")
+    second = await chat.say("mã OTP là gì", delivery="d-1")
+    assert first and second == []
+    async with tutor.db.transaction() as s:
+        assert len((await s.execute(select(InboxItem))).scalars().all()) == 1
+
+
+async def test_quiz_survives_a_restart(db_url: str, tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    lesson = kb.lesson("vneid-cai-dat")
+    assert lesson is not None
+    await chat.say(f"/kiemtra {lesson.id}")
+    await chat.say(LETTERS[lesson.quiz[0].answer])
+    await tutor.db.dispose()
+    # A new process on the same database continues at question 2.
+    db = Database(db_url)
+    try:
+        restarted = ScriptedChat(Tutor(tutor.settings, db, kb))
+        replies = await restarted.say("/tieptuc")
+        assert replies[-1].text.startswith("Câu 2/")
+        replies = await restarted.say(LETTERS[lesson.quiz[1].answer])
+        assert replies[0].text.startswith(msg.QUIZ_RIGHT)
+    finally:
+        await db.dispose()
+
+
+async def test_unprocessed_delivery_is_processed_after_restart(tutor: Tutor) -> None:
+    from bot.types import Incoming
+
+    inbox_id = await tutor.receive(Incoming("console", "u9", "crash-1", text="quên passcode VNeID"))
+    assert inbox_id is not None  # stored, then the process "dies" before processing
+    assert await tutor.process_pending() == 1
+    assert await tutor.process_pending() == 0
+    sent: list[str] = []
+
+    async def send(_u: str, reply: object) -> None:
+        sent.append(reply.text)
+
+    assert await tutor.deliver("console", send) >= 1
+    assert await tutor.deliver("console", send) == 0
+    assert any("passcode" in t.lower() for t in sent)
+
+
+async def test_secrets_are_redacted_before_storage(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    replies = await chat.say("người ta gọi bảo đọc mã OTP là 482913 cho họ, thẻ của tôi 9704 0512 3456 7891")
+    assert replies[1].text == msg.REDACTED_WARNING
+    async with tutor.db.transaction() as s:
+        dump = " ".join(str(r) for r in (await s.execute(text("SELECT payload FROM inbox"))).scalars())
+        dump += " ".join(str(r) for r in (await s.execute(text("SELECT text FROM question_log"))).scalars())
+        dump += " ".join(str(r) for r in (await s.execute(select(OutboxItem.payload))).scalars())
+    assert "482913" not in dump and "9704 0512" not in dump and "3456 7891" not in dump
+
+
+async def test_ongoing_scam_gets_emergency_steps_first(tutor: Tutor) -> None:
+    replies = await ScriptedChat(tutor).say("có người xưng công an gọi bảo tôi chuyển tiền vào tài khoản để xác minh")
+    assert replies[1].text == msg.SCAM_ALERT
+    assert replies[2].sources
+
+
+async def test_repeat_and_numbers_for_buttons(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    answer = (await chat.say("Smart OTP là gì"))[-1]
+    again = await chat.say("nhắc lại")
+    assert again[-1].text == answer.text
+    quiz_index = [b.label for b in answer.buttons].index(msg.BTN_QUIZ) + 1
+    started = await chat.say(str(quiz_index))
+    assert started[-1].text.startswith("Câu 1/")
+
+
+async def test_learning_menu_lists_areas_then_lessons(tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    menu = (await chat.say("học bài"))[-1]
+    assert len(menu.buttons) >= 5
+    area = (await chat.press(menu, "VNeID"))[-1]
+    assert any(b.value == "/bai vneid-cai-dat" for b in area.buttons)
+    lesson = (await chat.say(button="/bai vneid-cai-dat"))[-1]
+    assert lesson.sources == ("vneid-cai-dat",)
+    more = (await chat.press(lesson, "Xem tiếp"))[-1]
+    assert more.text != lesson.text and more.sources == ("vneid-cai-dat",)
+
+
+async def test_assistant_says_it_is_automated(tutor: Tutor) -> None:
+    replies = await ScriptedChat(tutor).say("bạn là người thật hay máy vậy?")
+    assert replies[-1].text == msg.AUTOMATED
+
+
+async def test_empty_and_very_long_messages(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    assert (await chat.say("   \u200b  "))[-1].text == msg.EMPTY_TEXT
+    long = await chat.say("vneid " * 2000)
+    assert any(r.text == msg.TOO_LONG for r in long)
+
+
+async def test_quiz_attempt_rows_record_the_score(tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    lesson = kb.lesson("vneid-cai-dat")
+    assert lesson is not None
+    await chat.say(f"/kiemtra {lesson.id}")
+    for i, q in enumerate(lesson.quiz):
+        await chat.say(LETTERS[q.answer if i else (q.answer + 1) % len(q.options)])
+    async with tutor.db.transaction() as s:
+        attempt = (await s.execute(select(QuizAttempt))).scalar_one()
+    assert attempt.status == "finished" and attempt.n_correct == len(lesson.quiz) - 1
+    assert abs((attempt.score or 0) - (len(lesson.quiz) - 1) / len(lesson.quiz)) < 1e-9

@@ -1,0 +1,102 @@
+"""The lesson format and `kynangso lessons check`."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.cli import cmd_lessons_check
+from bot.config import ROOT, Settings
+from rag.lessons import Topics, check_lessons, parse_lesson
+
+TOPICS = Topics.load(ROOT / "knowledge" / "topics.yaml")
+
+GOOD = """---
+id: {id}
+title: Bài thử
+summary: Một bài để thử.
+topics: [{topic}]
+skills: [KN5.1]
+audience: [nguoi-dan]
+level: co-ban
+sources:
+  - title: Nguồn thử
+    url: https://example.vn/a
+    checked: 2026-11-22
+quiz:
+{quiz}
+---
+
+## Mục một
+1. Bấm "Đăng nhập".
+2. Nhập mật khẩu.
+
+## Cần nhớ
+- Không đưa mã OTP cho ai.
+"""
+QUESTION = """  - question: Câu {n}?
+    options: [Một, Hai, Ba]
+    answer: {answer}
+    explain: Vì thế.
+"""
+
+
+def write(tmp: Path, lesson_id: str, topic: str = "vneid.install", answer: int = 2, n: int = 5) -> Path:
+    quiz = "".join(QUESTION.format(n=i, answer=answer) for i in range(n))
+    path = tmp / f"{lesson_id}.md"
+    path.write_text(GOOD.format(id=lesson_id, topic=topic, quiz=quiz), encoding="utf-8")
+    return path
+
+
+def test_parse_good_lesson(tmp_path: Path) -> None:
+    lesson = parse_lesson(write(tmp_path, "bai-thu"))
+    assert lesson.id == "bai-thu" and lesson.topics == ("vneid.install",)
+    assert [s.heading for s in lesson.sections] == ["Mục một", "Cần nhớ"]
+    assert lesson.quiz[0].answer == 1 and len(lesson.quiz) == 5
+    assert check_lessons(tmp_path, TOPICS).ok
+
+
+def test_problems_name_file_and_field(tmp_path: Path) -> None:
+    write(tmp_path, "a-topic", topic="vneid.nothing")
+    write(tmp_path, "b-answer", answer=4)
+    write(tmp_path, "c-short", n=2)
+    dup = write(tmp_path, "d-dup")
+    (tmp_path / "e-dup.md").write_text(dup.read_text(encoding="utf-8"), encoding="utf-8")
+    nosrc = write(tmp_path, "f-nosrc")
+    text = nosrc.read_text(encoding="utf-8")
+    nosrc.write_text(text.replace(text[text.index("sources:"):text.index("quiz:")], ""), encoding="utf-8")
+    errors = "\n".join(check_lessons(tmp_path, TOPICS).errors)
+    assert "a-topic.md: topics: mã chủ đề 'vneid.nothing'" in errors
+    assert "b-answer.md: quiz[1].answer: 4 nằm ngoài 1..3" in errors
+    assert "c-short.md: quiz: cần 5–8 câu hỏi" in errors
+    assert "e-dup.md: id 'd-dup' phải trùng tên tệp" in errors
+    assert "f-nosrc.md: thiếu trường 'sources'" in errors
+
+
+def test_duplicate_ids(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    write(tmp_path, "bai-a")
+    other = tmp_path / "bai-b.md"
+    other.write_text((tmp_path / "bai-a.md").read_text(encoding="utf-8").replace("id: bai-a", "id: bai-b"),
+                     encoding="utf-8")
+    report = check_lessons(tmp_path, TOPICS)
+    assert report.ok and len(report.lessons) == 2
+
+
+def test_check_command_on_real_knowledge() -> None:
+    out = io.StringIO()
+    assert cmd_lessons_check(Settings(_env_file=None), out) == 0  # type: ignore[call-arg]
+    text = out.getvalue()
+    assert text.rstrip().endswith("OK")
+    assert "vneid.install" in text and "KN5.1" in text
+
+
+def test_check_command_fails_on_bad_lesson(tmp_path: Path) -> None:
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "topics.yaml").write_text((ROOT / "knowledge" / "topics.yaml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    write(tmp_path / "lessons", "bai-loi", answer=9)
+    out = io.StringIO()
+    settings = Settings(_env_file=None, knowledge_dir=tmp_path)  # type: ignore[call-arg]
+    assert cmd_lessons_check(settings, out) == 1
+    assert "bai-loi.md: quiz[1].answer" in out.getvalue()
