@@ -31,6 +31,8 @@ class RetrievalSettings(BaseModel):
     retriever: Literal["bm25", "dense", "hybrid"] = "hybrid"
     rrf_k: int = 60
     candidates: int = 30
+    # Weight of the dense channel when a question is typed without diacritics (see README, eval table).
+    unaccented_dense_weight: float = 0.6
 
 
 class TelegramSettings(BaseModel):

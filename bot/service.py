@@ -34,7 +34,8 @@ def load_knowledge(settings: Settings, with_dense: bool = True) -> KnowledgeBase
         model_id = str(getattr(embeddings, "model_id", cfg.model or cfg.backend))
     ch = settings.chroma
     return KnowledgeBase.load(settings.knowledge_dir, embeddings, model_id, ch.mode, ch.path, ch.host, ch.port,
-                              ch.collection_prefix, settings.retrieval.rrf_k, settings.retrieval.candidates)
+                              ch.collection_prefix, settings.retrieval.rrf_k, settings.retrieval.candidates,
+                              settings.retrieval.unaccented_dense_weight)
 
 
 def sanitize(incoming: Incoming) -> Incoming:

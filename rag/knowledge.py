@@ -9,6 +9,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from rag.accents import AccentRestorer
 from rag.index import LexicalIndex, SyncStats, VectorIndex, build_chunks
 from rag.lessons import Lesson, Topics, load_lessons
 from rag.retriever import Retriever
@@ -32,7 +33,7 @@ class KnowledgeBase:
     def load(cls, knowledge_dir: Path, embeddings: Embeddings | None, model_id: str = "",
              chroma_mode: str = "embedded", chroma_path: Path | None = None, chroma_host: str = "127.0.0.1",
              chroma_port: int = 8000, collection_prefix: str = "lessons", rrf_k: int = 60,
-             candidates: int = 30) -> KnowledgeBase:
+             candidates: int = 30, unaccented_dense_weight: float = 0.6) -> KnowledgeBase:
         """Load lessons and bring the indexes up to date (only changed chunks are embedded)."""
         started = time.perf_counter()
         topics = Topics.load(knowledge_dir / "topics.yaml")
@@ -46,5 +47,18 @@ class KnowledgeBase:
             stats = vectors.sync(chunks)
             log.info("vector index %s: %d chunks, %d embedded, %d deleted in %.1fs", vectors.name,
                      stats.total, stats.embedded, stats.deleted, stats.seconds)
-        retriever = Retriever(lessons, chunks, lexical, vectors, embeddings, rrf_k, candidates)
+        restorer = AccentRestorer(corpus_texts(lessons))
+        retriever = Retriever(lessons, chunks, lexical, vectors, embeddings, rrf_k, candidates, restorer,
+                              unaccented_dense_weight)
         return cls(topics, lessons, retriever, stats, time.perf_counter() - started)
+
+
+def corpus_texts(lessons: list[Lesson]) -> list[str]:
+    """Every sentence of the lessons, for the accent restorer."""
+    texts: list[str] = []
+    for lesson in lessons:
+        texts += [lesson.title, lesson.summary, *lesson.asks]
+        texts += [f"{sec.heading}\n{sec.body}" for sec in lesson.sections]
+        for q in lesson.quiz:
+            texts += [q.question, *q.options, q.explain]
+    return texts

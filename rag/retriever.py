@@ -13,6 +13,7 @@ import numpy as np
 import yaml
 from langchain_core.embeddings import Embeddings
 
+from rag.accents import AccentRestorer
 from rag.index import ASKS_SECTION, Chunk, LexicalIndex, VectorIndex
 from rag.lessons import Lesson, Section
 from rag.text import fold, has_diacritics, syllables
@@ -103,7 +104,10 @@ class Retriever:
 
     def __init__(self, lessons: list[Lesson], chunks: list[Chunk], lexical: LexicalIndex,
                  vectors: VectorIndex | None, embeddings: Embeddings | None, rrf_k: int = 60,
-                 candidates: int = 30) -> None:
+                 candidates: int = 30, restorer: AccentRestorer | None = None,
+                 unaccented_dense_weight: float = 0.6) -> None:
+        self.restorer = restorer
+        self.unaccented_dense_weight = unaccented_dense_weight
         self.lessons = {lesson.id: lesson for lesson in lessons}
         self.chunks = chunks
         self.by_key = {c.key: c for c in chunks}
@@ -124,12 +128,16 @@ class Retriever:
         lex = self._lexical_scores(query) if mode in ("bm25", "hybrid") else {}
         dense: dict[str, float] = {}
         qvec: list[float] | None = None
+        accented = has_diacritics(query)
         if mode in ("dense", "hybrid") and self.vectors is not None and self.embeddings is not None:
-            qvec = self.embeddings.embed_query(query)
+            # e5 is weak on text typed without diacritics: give it the accents our lessons suggest.
+            dense_query = query if accented or self.restorer is None else self.restorer.restore(query)
+            signals["dense_query"] = dense_query
+            qvec = self.embeddings.embed_query(dense_query)
             dense = dict(self.vectors.search(qvec, min(len(self.chunks), max(self.candidates, 60))))
 
-        # Older people often type without diacritics, where e5 is weak: trust the dense channel less then.
-        w_dense = 1.0 if has_diacritics(query) else 0.6
+        # Even restored, an unaccented question is a weaker signal for the dense channel.
+        w_dense = 1.0 if accented else self.unaccented_dense_weight
         chunk_score: dict[str, float] = {}
         for weight, scores in ((w_dense, dense), (1.0, lex)):
             for key, rank in _ranks(scores).items():

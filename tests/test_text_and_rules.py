@@ -72,3 +72,13 @@ def test_redact_leaves_ordinary_questions(text: str) -> None:
 ])
 def test_ongoing_scam_detection(text: str, expected: bool) -> None:
     assert is_ongoing_scam(text) is expected
+
+
+def test_accent_restorer_learns_from_the_corpus() -> None:
+    from rag.accents import AccentRestorer
+
+    restorer = AccentRestorer(["Bác quên mật khẩu VNeID thì bấm \"Quên mật khẩu\".", "Không có điện thoại"])
+    assert restorer.restore("quen mat khau vneid") == "quên mật khẩu vneid"
+    assert restorer.restore("ko co dt") == "không có điện thoại"
+    assert restorer.restore("Quên mật khẩu") == "Quên mật khẩu"  # already accented: untouched
+    assert restorer.restore("xyz abc") == "xyz abc"
