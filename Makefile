@@ -28,6 +28,7 @@ lint: install
 test: install
 	$(BIN)/kynangso lessons check > /dev/null
 	$(BIN)/ruff check bot rag storage tests bench
+	$(BIN)/mypy bot rag storage
 	$(BIN)/python -m pytest -q
 
 eval: install

@@ -149,7 +149,7 @@ def cmd_eval(settings: Settings, questions_path: Path, retrievers: list[str], ou
             by_id = {a["id"]: a for a in answers}
             for q in questions:
                 a = by_id[q["id"]]
-                wanted = {q.get("topic"), q.get("topic2")} - {None}
+                wanted = {str(t) for t in (q.get("topic"), q.get("topic2")) if t}
                 top = a["sources"][0] if a["sources"] else None
                 ok = (a["kind"] == "out_of_scope") if q["topic"] == "out_of_scope" else bool(
                     top and wanted & set(top["topics"]))

@@ -278,7 +278,7 @@ class Dialogue:
         lessons = [x for x in self.kb.lessons if x.id in results]
         passed = [x for x in lessons if results[x.id].best_score * len(x.quiz) >= pass_mark(len(x.quiz)) - 1e-9]
         lines = [msg.PROGRESS_HEAD.format(passed=len(passed), total=len(self.kb.lessons))]
-        ordered = sorted(lessons, key=lambda x: results[x.id].last_at, reverse=True)
+        ordered = sorted(lessons, key=lambda x: results[x.id].last_at or utcnow(), reverse=True)
         for x in ordered[:8]:
             pct = round(results[x.id].best_score * 100)
             line = msg.PROGRESS_LINE_PASS if x in passed else msg.PROGRESS_LINE_FAIL

@@ -23,8 +23,10 @@ class Incoming:
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Incoming:
-        return cls(**{k: data.get(k) for k in ("channel", "user_id", "delivery_id", "text", "button",
-                                                "start_payload", "redacted")})
+        return cls(channel=str(data["channel"]), user_id=str(data["user_id"]),
+                   delivery_id=str(data["delivery_id"]), text=str(data.get("text") or ""),
+                   button=data.get("button"), start_payload=data.get("start_payload"),
+                   redacted=bool(data.get("redacted", False)))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import logging
 import re
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,10 +127,11 @@ class VectorIndex:
         log.warning("vector store at %s is unreadable; rebuilding it from the lessons", self.path)
         self.rebuilt = True
         if self.mode == "embedded" and self.path is not None:
-            from chromadb.api.client import SharedSystemClient
+            from chromadb.api import client as chroma_client
 
             shutil.rmtree(self.path, ignore_errors=True)
-            SharedSystemClient.clear_system_cache()
+            # Chroma caches one system per path in the process; forget the damaged one.
+            chroma_client.SharedSystemClient.clear_system_cache()  # type: ignore[attr-defined]
         else:
             try:
                 self.client.delete_collection(self.name)
@@ -161,7 +163,8 @@ class VectorIndex:
 
     def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk key, cosine similarity) of the k nearest chunks."""
-        result = self.store._collection.query(query_embeddings=[query_vector], n_results=k,
-                                              include=["distances"])
-        ids, dists = result["ids"][0], result["distances"][0]
+        vector: Sequence[float] = query_vector
+        result = self.store._collection.query(query_embeddings=[vector],
+                                              n_results=k, include=["distances"])
+        ids, dists = result["ids"][0], (result["distances"] or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]

@@ -125,7 +125,7 @@ class CheckReport:
 def split_sections(lesson_id: str, body: str) -> tuple[Section, ...]:
     """Split the Markdown body at level-2 headings; text before the first heading is an intro."""
     sections: list[Section] = []
-    heading, lines = "", []
+    heading, lines = "", list[str]()
 
     def flush() -> None:
         text = "\n".join(lines).strip()

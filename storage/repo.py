@@ -29,7 +29,7 @@ async def get_or_create_user(s: AsyncSession, channel: str, channel_user_id: str
 
 def _insert_ignore(s: AsyncSession, model: Any, **values: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING for either dialect."""
-    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(model).values(**values).on_conflict_do_nothing()
 
 
@@ -142,7 +142,7 @@ class LessonResult:
     lesson_id: str
     best_score: float
     attempts: int
-    last_at: datetime
+    last_at: datetime | None
 
 
 async def lesson_results(s: AsyncSession, user_id: int) -> dict[str, LessonResult]:
