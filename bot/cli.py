@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 def _setup_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    import bm25s  # noqa: F401 - it sets its own logger to DEBUG on import; import it before taming it
+
     for noisy in ("chromadb", "httpx", "bm25s", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 # ---------------------------------------------------------------- lessons

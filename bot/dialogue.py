@@ -24,8 +24,13 @@ MAX_INPUT = 1000
 
 # Plain words people type instead of commands (accent-folded, whole message).
 WORD_COMMANDS = {
-    "start": "/start", "bat dau": "/start", "xin chao": "/start", "chao": "/start", "chao chau": "/start",
-    "menu": "/start",
+    "start": "/start", "bat dau": "/start", "menu": "/start",
+    "xin chao": "/chao", "chao": "/chao", "chao chau": "/chao", "hello": "/chao", "hi": "/chao", "alo": "/chao",
+    "chao ban": "/chao", "chao em": "/chao",
+    "cam on": "/camon", "cam on chau": "/camon", "cam on nhe": "/camon", "thanks": "/camon",
+    "thank you": "/camon", "cam on nhieu": "/camon", "cam on ban": "/camon", "cam on em": "/camon",
+    "ok": "/ok", "oke": "/ok", "okay": "/ok", "vang": "/ok", "da": "/ok", "u": "/ok", "uh": "/ok",
+    "duoc": "/ok", "duoc roi": "/ok", "biet roi": "/ok", "hieu roi": "/ok", "roi": "/ok",
     "huong dan": "/trogiup", "tro giup": "/trogiup", "giup": "/trogiup", "help": "/trogiup",
     "hoc": "/hoc", "hoc bai": "/hoc", "bai hoc": "/hoc", "cac bai hoc": "/hoc", "danh sach bai": "/hoc",
     "hoc tiep": "/hoc",
@@ -33,7 +38,7 @@ WORD_COMMANDS = {
     "xem tiep": "/xemtiep", "tiep": "/xemtiep", "tiep tuc": "/xemtiep", "doc tiep": "/xemtiep",
     "kiem tra": "/kiemtra", "lam bai kiem tra": "/kiemtra", "lam kiem tra": "/kiemtra",
     "nhac lai": "/nhaclai", "noi lai": "/nhaclai", "lap lai": "/nhaclai",
-    "dung": "/dungkiemtra", "dung lai": "/dungkiemtra", "thoi": "/dungkiemtra",
+    "dung lai": "/dungkiemtra", "dung kiem tra": "/dungkiemtra", "thoi": "/dungkiemtra",
     "hoi cau khac": "/hoikhac",
 }
 _WHO = re.compile(r"\b(ban|chau|em|may) la (ai|nguoi|may|robot)\b|\bnguoi that\b|\bmay tra loi\b|\bla robot\b")
@@ -108,6 +113,12 @@ class Dialogue:
                            args: list[str]) -> list[Reply]:
         if name == "/start":
             return [Reply(msg.GREETING, main_menu())] if ctx.get("last_replies") else []
+        if name == "/chao":
+            return [] if not ctx.get("last_replies") else [Reply(msg.HELLO, main_menu())]
+        if name == "/camon":
+            return [Reply(msg.THANKS)]
+        if name == "/ok":
+            return [Reply(msg.ACK, main_menu())]
         if name == "/trogiup":
             return [Reply(msg.HELP, main_menu())]
         if name == "/hoc":
@@ -189,7 +200,8 @@ class Dialogue:
             return [Reply(msg.AUTOMATED, main_menu())]
         answer = self.answerer.answer(text)
         top = answer.hits[0].lesson if answer.hits else None
-        await repo.log_question(s, user.id, incoming.channel, text, answer.kind,
+        # Logged without the user: content editors need the questions, not who asked them.
+        await repo.log_question(s, None, incoming.channel, text, answer.kind,
                                 top.id if top and answer.kind != "out_of_scope" else None,
                                 top.main_topic if top and answer.kind != "out_of_scope" else None)
         if answer.lesson is not None and answer.section is not None:

@@ -21,6 +21,9 @@ HELP = (
     "• Bấm \"Tiến độ\" để xem bác đã học được bao nhiêu.\n"
     "Cháu không bao giờ hỏi mã OTP, mật khẩu hay số tài khoản của bác."
 )
+HELLO = "Cháu chào bác! Bác cần hỏi gì ạ? Bác cứ gõ câu hỏi, hoặc bấm một nút dưới đây."
+THANKS = "Dạ, không có gì ạ. Bác cần hỏi gì thêm cứ nhắn cháu nhé."
+ACK = "Dạ. Bác cần hỏi gì thêm cứ gõ, hoặc bấm một nút dưới đây ạ."
 AUTOMATED = "Cháu là trợ lý tự động (máy trả lời), không phải người thật. Cháu trả lời theo các bài học đã soạn sẵn."
 
 BTN_LEARN = "📚 Học bài"

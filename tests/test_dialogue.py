@@ -212,3 +212,11 @@ async def test_quiz_attempt_rows_record_the_score(tutor: Tutor, kb: KnowledgeBas
         attempt = (await s.execute(select(QuizAttempt))).scalar_one()
     assert attempt.status == "finished" and attempt.n_correct == len(lesson.quiz) - 1
     assert abs((attempt.score or 0) - (len(lesson.quiz) - 1) / len(lesson.quiz)) < 1e-9
+
+
+async def test_small_talk_gets_a_kind_short_reply(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    await chat.say("lam sao cai vneid")
+    assert (await chat.say("cảm ơn cháu"))[-1].text == msg.THANKS
+    assert (await chat.say("ok"))[-1].text == msg.ACK
+    assert (await chat.say("alo"))[-1].text == msg.HELLO
