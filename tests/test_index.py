@@ -83,3 +83,38 @@ def test_memory_mode_and_collection_names() -> None:
     index = VectorIndex(EMB, BUNDLED_MODEL_ID, "memory")
     assert index.sync(chunks).embedded == 5
     assert index.search(EMB.embed_query(chunks[0].text), 1)[0][0] == chunks[0].key
+
+
+def test_server_mode_against_a_real_chroma_server(tmp_path: Path) -> None:
+    """`chroma.mode = server`: the same sync and search through HttpClient to `chroma run` on loopback."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    chroma = Path(sys.executable).with_name("chroma")
+    server = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "chroma server did not start"
+                time.sleep(0.2)
+        knowledge = small_knowledge(tmp_path / "k", ("vneid-cai-dat",))
+        chunks = build_chunks(load_lessons(knowledge / "lessons", Topics.load(knowledge / "topics.yaml")))
+        index = VectorIndex(EMB, BUNDLED_MODEL_ID, "server", host="127.0.0.1", port=port)
+        assert index.sync(chunks).embedded == len(chunks)
+        again = VectorIndex(EMB, BUNDLED_MODEL_ID, "server", host="127.0.0.1", port=port)
+        assert again.sync(chunks).embedded == 0
+        assert again.search(EMB.embed_query(chunks[1].text), 1)[0][0] == chunks[1].key
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
