@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,14 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["bm25", "dense", "hybrid"]
 SCOPE_FILE = Path(__file__).with_name("scope.yaml")
+_STEPS = re.compile(r"^\s*1[.)]\s", re.M)
+_HOW_TO = re.compile(r"\b(lam sao|lam the nao|the nao|nhu the nao|cach nao|bang cach|cach|o dau|huong dan|"
+                     r"cac buoc|lam gi|kieu gi|ra sao)\b")
+
+
+def is_how_to(query: str) -> bool:
+    """True for "how do I…" questions (asked with or without diacritics)."""
+    return bool(_HOW_TO.search(" ".join(syllables(query))))
 
 
 @dataclass(frozen=True)
@@ -155,7 +164,8 @@ class Retriever:
                 fused[lid] = fused.get(lid, 0.0) + weight / (self.rrf_k + rank)
 
         ordered = sorted(fused, key=lambda lid: -fused[lid])[:k]
-        hits = [self._hit(lid, fused[lid], chunk_score, lesson_best) for lid in ordered]
+        how_to = is_how_to(query)
+        hits = [self._hit(lid, fused[lid], chunk_score, lesson_best, how_to) for lid in ordered]
 
         best_dense = max(lesson_best["dense"].values(), default=float("nan"))
         top_lex = max(lesson_best["lex"].values(), default=0.0)
@@ -167,11 +177,13 @@ class Retriever:
         return Retrieval(query, mode, hits, in_scope, signals)
 
     def _hit(self, lesson_id: str, score: float, chunk_score: dict[str, float],
-             lesson_best: dict[str, dict[str, float]]) -> LessonHit:
+             lesson_best: dict[str, dict[str, float]], how_to: bool) -> LessonHit:
         lesson = self.lessons[lesson_id]
         best_section, best = lesson.sections[0], -1.0
+        # A "how do I…" question is best answered by a section of numbered steps.
+        bonus = 0.5 / (self.rrf_k + 1) if how_to else 0.0
         for sec in lesson.sections:
-            s = chunk_score.get(sec.key, 0.0)
+            s = chunk_score.get(sec.key, 0.0) + (bonus if _STEPS.search(sec.body) else 0.0)
             if s > best:
                 best_section, best = sec, s
         return LessonHit(lesson, score, best_section,
