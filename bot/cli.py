@@ -33,6 +33,7 @@ def _setup_logging(settings: Settings) -> None:
 def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
     """Validate every lesson; print problems, coverage per topic and framework code, sentence lengths."""
     from rag.lessons import Topics, check_lessons, coverage, sentence_lengths
+    from rag.programme import Programme
 
     topics = Topics.load(settings.knowledge_dir / "topics.yaml")
     report = check_lessons(settings.knowledge_dir / "lessons", topics)
@@ -52,11 +53,22 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
         lengths = sentence_lengths(lesson)
         avg = statistics.mean(lengths) if lengths else 0.0
         out.write(f"  {lesson.id:40} {avg:5.1f}  {lesson.word_count:4d} chữ  {len(lesson.quiz)} câu hỏi\n")
+    # Every topic of the map must be taught somewhere, and the programme must name real lessons.
+    errors = list(report.errors)
+    programme_file = settings.knowledge_dir / "programme.yaml"
+    if programme_file.exists():
+        programme = Programme.load(programme_file)
+        for problem in programme.problems({lesson.id for lesson in report.lessons}):
+            errors.append(problem)
+            out.write(f"LỖI  {problem}\n")
+        out.write(f"Chương trình «{programme.title}»: {len(programme.core)} bài bắt buộc, đạt từ "
+                  f"{programme.min_score:.0%} mỗi bài; {len(programme.tracks)} nhánh tự chọn.\n")
     missing = [t for t, n in by_topic.items() if n == 0]
     if missing:
-        out.write(f"NHẮC chưa có bài cho {len(missing)} chủ đề: {', '.join(missing)}\n")
-    out.write("OK\n" if report.ok else f"\n{len(report.errors)} lỗi.\n")
-    return 0 if report.ok else 1
+        errors.append(f"chưa có bài cho {len(missing)} chủ đề: {', '.join(missing)}")
+        out.write(f"LỖI  {errors[-1]}\n")
+    out.write("OK\n" if not errors else f"\n{len(errors)} lỗi.\n")
+    return 0 if not errors else 1
 
 
 # ---------------------------------------------------------------- ask / eval

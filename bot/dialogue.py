@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
 from bot.answers import Answerer, main_menu, section_reply
-from bot.quiz import feedback_text, parse_choice, pass_mark, question_reply
+from bot.quiz import PASS_RATIO, feedback_text, parse_choice, pass_mark, question_reply
 from bot.types import Button, Incoming, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson
@@ -60,6 +60,8 @@ class Dialogue:
     def __init__(self, kb: KnowledgeBase, answerer: Answerer) -> None:
         self.kb = kb
         self.answerer = answerer
+        # The programme's pass rule (knowledge/programme.yaml) also decides when one quiz is passed.
+        self.pass_ratio = kb.programme.min_score if kb.programme else PASS_RATIO
 
     async def handle(self, s: AsyncSession, incoming: Incoming) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
@@ -273,7 +275,7 @@ class Dialogue:
             replies.append(question_reply(lesson.quiz[index + 1], index + 1, len(lesson.quiz), attempt.id))
             return replies
         await repo.finish_attempt(s, attempt)
-        need = pass_mark(attempt.n_questions)
+        need = pass_mark(attempt.n_questions, self.pass_ratio)
         if attempt.n_correct >= need:
             text = msg.QUIZ_RESULT_PASS.format(right=attempt.n_correct, n=attempt.n_questions, title=lesson.title)
             buttons: tuple[Button, ...] = (Button(msg.BTN_OTHER_LESSON, "/hoc"), Button(msg.BTN_PROGRESS, "/tiendo"))
@@ -288,7 +290,8 @@ class Dialogue:
         if not results:
             return Reply(msg.PROGRESS_EMPTY, main_menu())
         lessons = [x for x in self.kb.lessons if x.id in results]
-        passed = [x for x in lessons if results[x.id].best_score * len(x.quiz) >= pass_mark(len(x.quiz)) - 1e-9]
+        passed = [x for x in lessons
+                  if results[x.id].best_score * len(x.quiz) >= pass_mark(len(x.quiz), self.pass_ratio) - 1e-9]
         lines = [msg.PROGRESS_HEAD.format(passed=len(passed), total=len(self.kb.lessons))]
         ordered = sorted(lessons, key=lambda x: results[x.id].last_at or utcnow(), reverse=True)
         for x in ordered[:8]:

@@ -12,6 +12,7 @@ from langchain_core.embeddings import Embeddings
 from rag.accents import AccentRestorer
 from rag.index import LexicalIndex, SyncStats, VectorIndex, build_chunks
 from rag.lessons import Lesson, Topics, load_lessons
+from rag.programme import Programme
 from rag.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ class KnowledgeBase:
     retriever: Retriever
     sync: SyncStats | None
     load_seconds: float
+    programme: Programme | None = None
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """A lesson by id, or None."""
@@ -50,7 +52,9 @@ class KnowledgeBase:
         restorer = AccentRestorer(corpus_texts(lessons))
         retriever = Retriever(lessons, chunks, lexical, vectors, embeddings, rrf_k, candidates, restorer,
                               unaccented_dense_weight)
-        return cls(topics, lessons, retriever, stats, time.perf_counter() - started)
+        programme_file = knowledge_dir / "programme.yaml"
+        programme = Programme.load(programme_file) if programme_file.exists() else None
+        return cls(topics, lessons, retriever, stats, time.perf_counter() - started, programme)
 
 
 def corpus_texts(lessons: list[Lesson]) -> list[str]:

@@ -100,3 +100,27 @@ def test_check_command_fails_on_bad_lesson(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, knowledge_dir=tmp_path)  # type: ignore[call-arg]
     assert cmd_lessons_check(settings, out) == 1
     assert "bai-loi.md: quiz[1].answer" in out.getvalue()
+
+
+def test_check_command_requires_every_topic(tmp_path: Path) -> None:
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "topics.yaml").write_text((ROOT / "knowledge" / "topics.yaml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    write(tmp_path / "lessons", "bai-mot")
+    out = io.StringIO()
+    assert cmd_lessons_check(Settings(_env_file=None, knowledge_dir=tmp_path), out) == 1  # type: ignore[call-arg]
+    assert "chưa có bài cho" in out.getvalue() and "scam.report" in out.getvalue()
+
+
+def test_programme_names_real_lessons_and_covers_the_five_skills(tmp_path: Path) -> None:
+    from rag.programme import Programme
+
+    real = Programme.load(ROOT / "knowledge" / "programme.yaml")
+    ids = {p.stem for p in (ROOT / "knowledge" / "lessons").glob("*.md")}
+    assert real.problems(ids) == [] and 10 <= len(real.core) <= 14 and real.min_score == 0.8
+    broken = tmp_path / "programme.yaml"
+    broken.write_text("title: T\npass_rule: {min_score: 1.5}\ncore:\n  - {lesson: khong-co, skill: KN5.1}\n"
+                      "tracks:\n  x: {title: X, lessons: [cung-khong-co]}\n", encoding="utf-8")
+    problems = "\n".join(Programme.load(broken).problems(ids))
+    assert "min_score" in problems and "'khong-co'" in problems and "KN5.2" in problems
+    assert "tracks.x: không có bài 'cung-khong-co'" in problems
