@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
+from bot import privacy
 from bot.answers import Answerer, main_menu, section_reply
 from bot.quiz import PASS_RATIO, feedback_text, parse_choice, pass_mark, question_reply
+from bot.registration import Registration, consent_reply
 from bot.types import Button, Incoming, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson
@@ -40,6 +44,9 @@ WORD_COMMANDS = {
     "nhac lai": "/nhaclai", "noi lai": "/nhaclai", "lap lai": "/nhaclai",
     "dung lai": "/dungkiemtra", "dung kiem tra": "/dungkiemtra", "thoi": "/dungkiemtra",
     "hoi cau khac": "/hoikhac",
+    "dang ky": "/dangky", "dang ki": "/dangky", "sua thong tin": "/dangky", "tiep tuc dang ky": "/dangky",
+    "du lieu": "/dulieu", "du lieu cua toi": "/dulieu", "xem du lieu": "/dulieu",
+    "xoa du lieu": "/xoadulieu", "xoa du lieu cua toi": "/xoadulieu", "tai du lieu": "/taidulieu",
 }
 _WHO = re.compile(r"\b(ban|chau|em|may) la (ai|nguoi|may|robot)\b|\bnguoi that\b|\bmay tra loi\b|\bla robot\b")
 
@@ -54,17 +61,25 @@ def _command(text: str) -> tuple[str, list[str]] | None:
     return None
 
 
+def _looks_like_question(text: str) -> bool:
+    """Long text or a question mark: a question, not an answer to a registration prompt."""
+    return "?" in text or len(text.split()) > 6
+
+
 class Dialogue:
     """Handles one incoming message inside the caller's transaction."""
 
-    def __init__(self, kb: KnowledgeBase, answerer: Answerer) -> None:
+    def __init__(self, kb: KnowledgeBase, answerer: Answerer, exports_dir: Path) -> None:
         self.kb = kb
         self.answerer = answerer
+        self.exports_dir = exports_dir
+        self.registration = Registration()
         # The programme's pass rule (knowledge/programme.yaml) also decides when one quiz is passed.
         self.pass_ratio = kb.programme.min_score if kb.programme else PASS_RATIO
 
-    async def handle(self, s: AsyncSession, incoming: Incoming) -> list[Reply]:
+    async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
+        self._inbox_id = inbox_id
         user = await repo.get_or_create_user(s, incoming.channel, incoming.user_id)
         user.last_seen_at = utcnow()
         user.active = True
@@ -80,6 +95,8 @@ class Dialogue:
             text = text[:MAX_INPUT]
             replies.append(Reply(msg.TOO_LONG))
         replies += await self._dispatch(s, user, ctx, incoming, text)
+        if sa_inspect(user).was_deleted:
+            return replies
         if replies:
             last = [r.to_payload() for r in replies if r.text != msg.GREETING] or [replies[-1].to_payload()]
             ctx["last_replies"] = last
@@ -102,6 +119,10 @@ class Dialogue:
         cmd = _command(text)
         if cmd is not None:
             return await self._run_command(s, user, ctx, cmd[0], cmd[1])
+        if ctx.get("reg") and not _looks_like_question(text):
+            registered = await self.registration.text(user, ctx, text)
+            if registered is not None:
+                return registered
         attempt = await repo.active_attempt(s, user.id)
         if attempt is not None:
             handled = await self._quiz_text(s, user, ctx, attempt, text)
@@ -114,7 +135,29 @@ class Dialogue:
     async def _run_command(self, s: AsyncSession, user: User, ctx: dict[str, Any], name: str,
                            args: list[str]) -> list[Reply]:
         if name == "/start":
-            return [Reply(msg.GREETING, main_menu())] if ctx.get("last_replies") else []
+            replies = [Reply(msg.GREETING, main_menu())] if ctx.get("last_replies") else []
+            if user.consent_at is None and not ctx.get("consent_declined"):
+                ctx["reg"] = "consent"
+                replies.append(consent_reply())
+            return replies
+        if name == "/dangky":
+            return await self.registration.start(user, ctx, edit=not ctx.get("reg"))
+        if name in ("/dongy", "/khongdongy"):
+            if name == "/khongdongy":
+                ctx["consent_declined"] = True
+            return await self.registration.consent(s, user, ctx, name == "/dongy")
+        if name == "/dk":
+            return await self.registration.button(user, ctx, args)
+        if name == "/dulieu":
+            return await privacy.show(s, user)
+        if name == "/taidulieu":
+            return [await privacy.export(s, user, self.exports_dir)]
+        if name == "/xoadulieu":
+            if args == ["xacnhan"]:
+                return [await privacy.erase(s, user, self._inbox_id)]
+            return [privacy.confirm_delete()]
+        if name == "/giudulieu":
+            return [Reply(msg.KEPT, main_menu())]
         if name == "/chao":
             return [] if not ctx.get("last_replies") else [Reply(msg.HELLO, main_menu())]
         if name == "/camon":

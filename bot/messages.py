@@ -104,3 +104,70 @@ APOLOGY = "Xin lỗi bác, cháu đang gặp trục trặc. Bác thử lại sau
 CONSOLE_INTRO = "Trò chuyện với trợ lý Kỹ năng số. Gõ số để bấm nút, gõ \"thoát\" để dừng."
 CONSOLE_BYE = "Cháu chào bác, hẹn gặp lại!"
 CONSOLE_PROMPT = "Bác: "
+
+# ---------------------------------------------------------------- consent and registration
+
+CONSENT_VERSION = "2026-11"
+CONSENT_ASK = (
+    "Để ghi nhận việc học và cấp giấy chứng nhận, cháu xin lưu: tên bác muốn được gọi, xã/phường, "
+    "thôn/tổ dân phố, nhóm người học, khoảng tuổi và bác đã có tài khoản VNeID mức 2 chưa.\n"
+    "Cháu chỉ dùng để theo dõi việc học và làm số liệu thống kê cho xã, phường. "
+    "Bác xem, tải về hoặc xóa lúc nào cũng được (gõ /dulieu).\n"
+    "Bác có đồng ý không ạ? Không đồng ý thì bác vẫn hỏi và học bình thường."
+)
+BTN_AGREE = "✅ Tôi đồng ý"
+BTN_DISAGREE = "Không, cảm ơn"
+BTN_SKIP = "⏭ Bỏ qua"
+BTN_YES = "Đúng"
+BTN_NO = "Không phải"
+CONSENT_THANKS = "Cảm ơn bác. Cháu hỏi vài câu ngắn. Câu nào không muốn trả lời, bác bấm \"Bỏ qua\"."
+CONSENT_DECLINED = "Dạ, cháu không lưu thông tin gì thêm. Bác vẫn hỏi và học bình thường nhé."
+ASK_NAME = "Cháu nên gọi bác là gì ạ? Ví dụ: bác Tư, cô Lan."
+ASK_COMMUNE = "Bác ở xã, phường nào ạ? Bác gõ tên, có thể kèm tên tỉnh. Ví dụ: \"Hồng Bàng Hải Phòng\"."
+COMMUNE_PICK = "Cháu thấy mấy nơi trùng tên. Bác bấm đúng nơi của bác, hoặc gõ thêm tên tỉnh:"
+COMMUNE_NOT_FOUND = (
+    "Cháu chưa tìm thấy xã, phường \"{query}\". Bác gõ lại tên theo địa giới mới từ 1/7/2025, "
+    "hoặc bấm \"Bỏ qua\"."
+)
+COMMUNE_CONFIRM = "Bác ở {label} phải không ạ?"
+ASK_HAMLET = "Bác ở thôn, tổ dân phố nào ạ? Ví dụ: Thôn 3, Tổ dân phố 5."
+ASK_GROUP = "Bác thuộc nhóm nào ạ?"
+ASK_AGE = "Bác bấm khoảng tuổi của bác ạ:"
+ASK_VNEID = "Bác đã có tài khoản định danh điện tử VNeID mức 2 chưa ạ?"
+REG_DONE = "Cảm ơn {name}! Cháu đã ghi nhận. Muốn sửa lại, bác gõ /dangky."
+REG_DEFAULT_NAME = "bác"
+GROUPS = {
+    "nguoi-dan": "Người dân",
+    "hoc-sinh-sinh-vien": "Học sinh, sinh viên",
+    "can-bo-cong-chuc": "Cán bộ, công chức, viên chức",
+    "nguoi-lao-dong": "Người lao động trong doanh nghiệp",
+}
+AGE_BANDS = {"duoi-30": "Dưới 30", "30-44": "30–44", "45-59": "45–59", "60-69": "60–69", "70+": "70 trở lên"}
+VNEID_CHOICES = {"co": "Đã có", "chua": "Chưa có", "khong-ro": "Không rõ"}
+
+# ---------------------------------------------------------------- the learner's data
+
+DATA_NONE = (
+    "Cháu chưa lưu thông tin cá nhân nào của bác. Cháu chỉ giữ kết quả các bài kiểm tra, "
+    "để bác học tiếp lần sau."
+)
+DATA_HEAD = "Thông tin cháu đang lưu về bác (đồng ý từ ngày {date}):"
+DATA_FIELDS = {
+    "display_name": "Tên gọi", "commune": "Xã/phường", "hamlet": "Thôn/tổ dân phố", "target_group": "Nhóm",
+    "age_band": "Khoảng tuổi", "vneid_level2": "VNeID mức 2", "quizzes": "Số bài kiểm tra đã làm",
+}
+DATA_ACTIONS = "Bác muốn tải về hay xóa thì bấm nút dưới đây."
+BTN_EXPORT = "📥 Tải dữ liệu về"
+BTN_DELETE = "🗑 Xóa dữ liệu"
+BTN_DELETE_CONFIRM = "🗑 Xóa hết"
+BTN_KEEP = "Không xóa"
+DELETE_CONFIRM = (
+    "Bác chắc chắn muốn xóa hết dữ liệu của bác không? Xóa rồi thì kết quả học cũng mất, "
+    "không lấy lại được."
+)
+DELETED = "Cháu đã xóa hết dữ liệu của bác. Bác vẫn hỏi cháu được bất cứ lúc nào."
+KEPT = "Dạ, cháu giữ nguyên dữ liệu của bác."
+EXPORT_READY = "Đây là tệp dữ liệu của bác: {path}"
+YES = "Có"
+NO = "Không"
+UNKNOWN = "Chưa trả lời"

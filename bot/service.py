@@ -54,7 +54,7 @@ class Tutor:
         self.settings = settings
         self.db = db
         self.kb = kb
-        self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever))
+        self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever), settings.exports_dir)
 
     async def receive(self, incoming: Incoming) -> int | None:
         """Durably store a delivery; returns its inbox id, or None for a duplicate delivery."""
@@ -70,7 +70,7 @@ class Tutor:
                     item = await repo.inbox_claim(s, inbox_id)
                     if item is None:
                         return False
-                    replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload))
+                    replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload), item.id)
                     await repo.outbox_add(s, item, [r.to_payload() for r in replies])
                     item.processed_at = utcnow()
                     return True

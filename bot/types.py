@@ -43,6 +43,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     sources: tuple[str, ...] = ()
     image_path: str | None = None
+    file_path: str | None = None  # a document to send (e.g. the learner's data export)
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_payload(self) -> dict[str, Any]:
@@ -51,9 +52,11 @@ class Reply:
             "buttons": [[b.label, b.value] for b in self.buttons],
             "sources": list(self.sources),
             "image_path": self.image_path,
+            "file_path": self.file_path,
         }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Reply:
         return cls(text=data["text"], buttons=tuple(Button(lbl, val) for lbl, val in data.get("buttons", [])),
-                   sources=tuple(data.get("sources", [])), image_path=data.get("image_path"))
+                   sources=tuple(data.get("sources", [])), image_path=data.get("image_path"),
+                   file_path=data.get("file_path"))

@@ -54,6 +54,29 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Conversation context (last answer shown, last reply for "nhắc lại"); never personal data.
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Personal fields: written only after consent (consent_at), deleted on request.
+    consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    consent_version: Mapped[str | None] = mapped_column(String(16), default=None)
+    display_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    hamlet: Mapped[str | None] = mapped_column(String(120), default=None)
+    target_group: Mapped[str | None] = mapped_column(String(32), default=None)
+    age_band: Mapped[str | None] = mapped_column(String(16), default=None)
+    vneid_level2: Mapped[bool | None] = mapped_column(Boolean, default=None)
+
+
+class Consent(Base):
+    """What a user agreed to and when: the exact text shown, so consent is provable."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class InboxItem(Base):

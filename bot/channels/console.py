@@ -21,6 +21,8 @@ def render(reply: Reply) -> str:
     lines = [reply.text]
     if reply.image_path:
         lines.append(f"[ảnh: {reply.image_path}]")
+    if reply.file_path:
+        lines.append(f"[tệp: {reply.file_path}]")
     for i, button in enumerate(reply.buttons, start=1):
         lines.append(f"  [{i}] {button.label}")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,96 @@
+"""A learner's rights over their data: see it, take a copy, delete it (Law 91/2025 on personal data)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import messages as msg
+from bot.types import Button, Reply
+from storage import units
+from storage.models import Consent, InboxItem, QuizAnswer, QuizAttempt, User
+
+
+def _commune_label(user: User) -> str | None:
+    c = units.commune(user.ward_code) if user.ward_code is not None else None
+    return c.label if c else None
+
+
+def _vneid_label(user: User) -> str:
+    return msg.UNKNOWN if user.vneid_level2 is None else (msg.YES if user.vneid_level2 else msg.NO)
+
+
+async def _attempts(s: AsyncSession, user: User) -> list[QuizAttempt]:
+    stmt = select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.id)
+    return list((await s.execute(stmt)).scalars())
+
+
+async def show(s: AsyncSession, user: User) -> list[Reply]:
+    """What is stored about the user, in plain words, with export and delete buttons."""
+    actions = (Button(msg.BTN_EXPORT, "/taidulieu"), Button(msg.BTN_DELETE, "/xoadulieu"))
+    n_quizzes = len(await _attempts(s, user))
+    if user.consent_at is None:
+        return [Reply(msg.DATA_NONE, actions if n_quizzes else ())]
+    f = msg.DATA_FIELDS
+    values = {
+        "display_name": user.display_name, "commune": _commune_label(user), "hamlet": user.hamlet,
+        "target_group": msg.GROUPS.get(user.target_group or ""), "age_band": msg.AGE_BANDS.get(user.age_band or ""),
+        "vneid_level2": _vneid_label(user), "quizzes": str(n_quizzes),
+    }
+    lines = [msg.DATA_HEAD.format(date=user.consent_at.strftime("%d/%m/%Y"))]
+    lines += [f"• {f[key]}: {value or msg.UNKNOWN}" for key, value in values.items()]
+    return [Reply("\n".join(lines)), Reply(msg.DATA_ACTIONS, actions)]
+
+
+async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
+    """Write everything stored about the user to a JSON file and hand it over."""
+    attempts = await _attempts(s, user)
+    answers = (await s.execute(select(QuizAnswer).where(QuizAnswer.attempt_id.in_([a.id for a in attempts]))
+                               .order_by(QuizAnswer.id))).scalars().all() if attempts else []
+    consents = (await s.execute(select(Consent).where(Consent.user_id == user.id))).scalars().all()
+
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    data = {
+        "channel": user.channel, "channel_user_id": user.channel_user_id, "created_at": when(user.created_at),
+        "display_name": user.display_name, "commune": _commune_label(user), "ward_code": user.ward_code,
+        "province_code": user.province_code, "hamlet": user.hamlet, "target_group": user.target_group,
+        "age_band": user.age_band, "vneid_level2": user.vneid_level2,
+        "consents": [{"version": c.version, "text": c.text, "given_at": when(c.given_at),
+                      "withdrawn_at": when(c.withdrawn_at)} for c in consents],
+        "quizzes": [{"lesson_id": a.lesson_id, "status": a.status, "started_at": when(a.started_at),
+                     "finished_at": when(a.finished_at), "correct": a.n_correct, "questions": a.n_questions,
+                     "answers": [{"question": x.question_index + 1, "chosen": x.chosen + 1, "correct": x.correct}
+                                 for x in answers if x.attempt_id == a.id]} for a in attempts],
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"du-lieu-{uuid.uuid4().hex}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    return Reply(msg.EXPORT_READY.format(path=path.name), file_path=str(path))
+
+
+def confirm_delete() -> Reply:
+    """Deleting cannot be undone: ask once more."""
+    return Reply(msg.DELETE_CONFIRM, (Button(msg.BTN_DELETE_CONFIRM, "/xoadulieu xacnhan"),
+                                      Button(msg.BTN_KEEP, "/giudulieu")))
+
+
+async def erase(s: AsyncSession, user: User, current_inbox_id: int | None) -> Reply:
+    """Delete the user and everything linked to them; the delivery being answered keeps no text."""
+    others = delete(InboxItem).where(InboxItem.channel == user.channel,
+                                     InboxItem.channel_user_id == user.channel_user_id)
+    if current_inbox_id is not None:
+        others = others.where(InboxItem.id != current_inbox_id)
+        await s.execute(update(InboxItem).where(InboxItem.id == current_inbox_id)
+                        .values(payload={"channel": user.channel, "user_id": user.channel_user_id,
+                                         "delivery_id": "", "text": ""}))
+    await s.execute(others)
+    await s.delete(user)  # consents, quiz attempts and answers go with it (ON DELETE CASCADE)
+    await s.flush()
+    return Reply(msg.DELETED)

@@ -1,0 +1,112 @@
+"""The learner's journey so far: consent, registration, seeing, exporting and deleting their data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot import messages as msg
+from bot.service import Tutor
+from rag.knowledge import KnowledgeBase
+from storage.db import Database
+from storage.models import Consent, InboxItem, QuizAttempt, User
+from tests.chat import ScriptedChat
+
+
+async def _user(tutor: Tutor, user_id: str = "u1") -> User | None:
+    async with tutor.db.transaction() as s:
+        return (await s.execute(select(User).where(User.channel_user_id == user_id))).scalar_one_or_none()
+
+
+async def test_start_asks_consent_and_nothing_personal_is_stored_before(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    replies = await chat.say("/start")
+    assert replies[0].text == msg.GREETING and replies[-1].text == msg.CONSENT_ASK
+    declined = await chat.press(replies[-1], msg.BTN_DISAGREE)
+    assert declined[-1].text == msg.CONSENT_DECLINED
+    user = await _user(tutor)
+    assert user is not None and user.consent_at is None and user.display_name is None
+    # Questions still work without registering, and /start does not nag again.
+    assert (await chat.say("quên passcode VNeID"))[-1].sources
+    assert all(r.text != msg.CONSENT_ASK for r in await chat.say("/start"))
+
+
+async def test_registration_with_an_ambiguous_commune_then_data_rights(tutor: Tutor, tmp_path: Path,
+                                                                      kb: KnowledgeBase) -> None:
+    tutor.dialogue.exports_dir = tmp_path / "exports"
+    chat = ScriptedChat(tutor)
+    consent = (await chat.say("/start"))[-1]
+    replies = await chat.press(consent, msg.BTN_AGREE)
+    assert replies[0].text == msg.CONSENT_THANKS and replies[-1].text == msg.ASK_NAME
+    assert (await chat.say("bác Tư"))[-1].text == msg.ASK_COMMUNE
+    pick = (await chat.say("tan phu"))[-1]
+    assert pick.text == msg.COMMUNE_PICK and len(pick.buttons) == 6  # five places and "Bỏ qua"
+    assert (await chat.press(pick, "Đồng Nai"))[-1].text == msg.ASK_HAMLET
+    assert (await chat.say("thon 3"))[-1].text == msg.ASK_GROUP
+    age = (await chat.press((chat.sent[-1]), "Người dân"))[-1]
+    assert age.text == msg.ASK_AGE
+    vneid = (await chat.press(age, "70 trở lên"))[-1]
+    done = (await chat.press(vneid, "Chưa có"))[-1]
+    assert done.text == msg.REG_DONE.format(name="bác Tư")
+
+    user = await _user(tutor)
+    assert user is not None and user.consent_version == msg.CONSENT_VERSION and user.consent_at is not None
+    assert user.display_name == "bác Tư" and user.hamlet == "Thôn 3" and user.target_group == "nguoi-dan"
+    assert user.age_band == "70+" and user.vneid_level2 is False and user.province_code is not None
+    async with tutor.db.transaction() as s:
+        consent_row = (await s.execute(select(Consent))).scalar_one()
+    assert consent_row.text == msg.CONSENT_ASK  # the exact words agreed to are kept
+
+    lesson = kb.lesson("vneid-cai-dat")
+    assert lesson is not None
+    await chat.say(f"/kiemtra {lesson.id}")
+    for q in lesson.quiz:
+        await chat.say(str(q.answer + 1))
+
+    shown = await chat.say("/dulieu")
+    assert "bác Tư" in shown[0].text and "Đồng Nai" in shown[0].text and "Thôn 3" in shown[0].text
+    exported = (await chat.press(shown[-1], "Tải"))[-1]
+    assert exported.file_path is not None
+    data = json.loads(Path(exported.file_path).read_text(encoding="utf-8"))
+    assert data["display_name"] == "bác Tư" and data["quizzes"][0]["lesson_id"] == lesson.id
+    assert len(data["quizzes"][0]["answers"]) == len(lesson.quiz) and data["consents"][0]["version"]
+
+    confirm = (await chat.say("xóa dữ liệu"))[-1]
+    assert confirm.text == msg.DELETE_CONFIRM
+    assert (await chat.press(confirm, msg.BTN_DELETE_CONFIRM))[-1].text == msg.DELETED
+    assert await _user(tutor) is None
+    async with tutor.db.transaction() as s:
+        assert (await s.execute(select(func.count()).select_from(QuizAttempt))).scalar_one() == 0
+        assert (await s.execute(select(func.count()).select_from(Consent))).scalar_one() == 0
+        texts = [i.payload.get("text") for i in (await s.execute(select(InboxItem))).scalars()]
+    assert texts == [""]  # only the deletion request itself, emptied
+    # Starting again is a fresh start.
+    assert (await chat.say("lam sao cai vneid"))[0].text == msg.GREETING
+
+
+async def test_registration_resumes_after_restart_and_skips(db_url: str, tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    await chat.say("/dangky")
+    await chat.say("/dongy")
+    skipped = await chat.say(button="/dk skip")  # no name
+    assert skipped[-1].text == msg.ASK_COMMUNE
+    confirm = (await chat.say("Hồng Bàng"))[-1]
+    assert confirm.text == msg.COMMUNE_CONFIRM.format(label="Phường Hồng Bàng, Thành phố Hải Phòng")
+    await chat.press(confirm, msg.BTN_YES)
+    await tutor.db.dispose()
+    db = Database(db_url)
+    try:
+        again = ScriptedChat(Tutor(tutor.settings, db, kb))
+        # A question in the middle of registration is answered, not taken as the hamlet's name.
+        answer = await again.say("Làm sao để biết tin nhắn lừa đảo?")
+        assert answer[-1].sources
+        resumed = await again.say("đăng ký")
+        assert resumed[-1].text == msg.ASK_HAMLET
+        await again.say("tổ dân phố 7")
+        async with db.transaction() as s:
+            user = (await s.execute(select(User))).scalar_one()
+        assert user.display_name is None and user.hamlet == "Tổ dân phố 7" and user.ward_code is not None
+    finally:
+        await db.dispose()
