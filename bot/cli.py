@@ -226,6 +226,32 @@ def cmd_chat(settings: Settings, user: str, migrate: bool = True) -> int:
     return 0
 
 
+async def verify_code(settings: Settings, code: str) -> tuple[bool, str]:
+    """Check a certificate's verification code; the sentence to show and whether it is valid."""
+    from bot import messages as msg
+    from storage import repo, units
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as s:
+            c = await repo.completion_by_code(s, code)
+    finally:
+        await db.dispose()
+    if c is None:
+        return False, msg.VERIFY_BAD.format(code=code)
+    commune = units.commune(c.ward_code) if c.ward_code is not None else None
+    return True, msg.VERIFY_OK.format(code=c.code, name=c.display_name or msg.CERT_NAME_DEFAULT,
+                                      programme=c.programme, date=c.completed_at.strftime("%d/%m/%Y"),
+                                      place=f", {commune.label}" if commune else "")
+
+
+def cmd_verify(settings: Settings, code: str, out: TextIO) -> int:
+    ok, text = asyncio.run(verify_code(settings, code))
+    out.write(text + "\n")
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
     sub = p.add_subparsers(dest="command", required=True)
@@ -243,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     lessons.add_argument("action", choices=["check"])
     index = sub.add_parser("index", help="vector index tools")
     index.add_argument("action", choices=["build"])
+    verify = sub.add_parser("verify", help="check a certificate's verification code")
+    verify.add_argument("code")
     db = sub.add_parser("db", help="database tools")
     db.add_argument("action", choices=["upgrade"])
     return p
@@ -263,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         chosen = ["bm25", "dense", "hybrid"] if args.retriever == "all" else [args.retriever]
         return cmd_eval(settings, args.questions, chosen, sys.stdout, args.misses)
+    if args.command == "verify":
+        return cmd_verify(settings, args.code, sys.stdout)
     if args.command == "chat":
         return cmd_chat(settings, args.user)
     if args.command == "run":

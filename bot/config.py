@@ -56,8 +56,8 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'kynangso.db'}"
     knowledge_dir: Path = ROOT / "knowledge"
-    # Where a learner's data export is written before it is sent to them.
-    exports_dir: Path = ROOT / "var" / "exports"
+    # Files made for learners: data exports, certificates, progress pictures.
+    data_dir: Path = ROOT / "var"
     log_level: str = "WARNING"
     embedding: EmbeddingSettings = EmbeddingSettings()
     chroma: ChromaSettings = ChromaSettings()

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import messages as msg
 from bot import privacy
 from bot.answers import Answerer, main_menu, section_reply
+from bot.learning import Learning
 from bot.quiz import PASS_RATIO, feedback_text, parse_choice, pass_mark, question_reply
 from bot.registration import Registration, consent_reply
 from bot.types import Button, Incoming, Reply
 from rag.knowledge import KnowledgeBase
-from rag.lessons import Lesson
+from rag.lessons import QuizQuestion
 from rag.text import fold, normalize, syllables
 from storage import repo
 from storage.models import QuizAttempt, User, utcnow
@@ -25,6 +26,7 @@ from storage.models import QuizAttempt, User, utcnow
 log = logging.getLogger(__name__)
 
 MAX_INPUT = 1000
+REVIEW_ID = "on-tap"  # lesson_id of review attempts, whose questions come from several lessons
 
 # Plain words people type instead of commands (accent-folded, whole message).
 WORD_COMMANDS = {
@@ -37,7 +39,9 @@ WORD_COMMANDS = {
     "duoc": "/ok", "duoc roi": "/ok", "biet roi": "/ok", "hieu roi": "/ok", "roi": "/ok",
     "huong dan": "/trogiup", "tro giup": "/trogiup", "giup": "/trogiup", "help": "/trogiup",
     "hoc": "/hoc", "hoc bai": "/hoc", "bai hoc": "/hoc", "cac bai hoc": "/hoc", "danh sach bai": "/hoc",
-    "hoc tiep": "/hoc",
+    "hoc tiep": "/hoctiep", "on tap": "/ontap", "on bai": "/ontap", "tat nhac": "/tatnhac",
+    "bat nhac": "/batnhac", "chung nhan": "/chungnhan", "giay chung nhan": "/chungnhan",
+    "chuong trinh": "/chuongtrinh", "chuong trinh co ban": "/chuongtrinh",
     "tien do": "/tiendo", "ket qua": "/tiendo", "xem tien do": "/tiendo", "diem": "/tiendo",
     "xem tiep": "/xemtiep", "tiep": "/xemtiep", "tiep tuc": "/xemtiep", "doc tiep": "/xemtiep",
     "kiem tra": "/kiemtra", "lam bai kiem tra": "/kiemtra", "lam kiem tra": "/kiemtra",
@@ -69,13 +73,14 @@ def _looks_like_question(text: str) -> bool:
 class Dialogue:
     """Handles one incoming message inside the caller's transaction."""
 
-    def __init__(self, kb: KnowledgeBase, answerer: Answerer, exports_dir: Path) -> None:
+    def __init__(self, kb: KnowledgeBase, answerer: Answerer, data_dir: Path) -> None:
         self.kb = kb
         self.answerer = answerer
-        self.exports_dir = exports_dir
+        self.exports_dir = data_dir / "exports"
         self.registration = Registration()
         # The programme's pass rule (knowledge/programme.yaml) also decides when one quiz is passed.
         self.pass_ratio = kb.programme.min_score if kb.programme else PASS_RATIO
+        self.learning = Learning(kb, data_dir, self.pass_ratio)
 
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
@@ -97,6 +102,10 @@ class Dialogue:
         replies += await self._dispatch(s, user, ctx, incoming, text)
         if sa_inspect(user).was_deleted:
             return replies
+        if not ctx.get("reg") and await repo.active_attempt(s, user.id) is None:
+            due = await self.learning.review_due(s, user, ctx)
+            if due is not None:
+                replies.append(due)
         if replies:
             last = [r.to_payload() for r in replies if r.text != msg.GREETING] or [replies[-1].to_payload()]
             ctx["last_replies"] = last
@@ -154,7 +163,7 @@ class Dialogue:
             return [await privacy.export(s, user, self.exports_dir)]
         if name == "/xoadulieu":
             if args == ["xacnhan"]:
-                return [await privacy.erase(s, user, self._inbox_id)]
+                return [await privacy.erase(s, user, self._inbox_id, self.learning.data_dir)]
             return [privacy.confirm_delete()]
         if name == "/giudulieu":
             return [Reply(msg.KEPT, main_menu())]
@@ -168,6 +177,24 @@ class Dialogue:
             return [Reply(msg.HELP, main_menu())]
         if name == "/hoc":
             return [self._learn_menu(args[0] if args else None)]
+        if name == "/chuongtrinh":
+            return [await self.learning.programme_menu(s, user)]
+        if name == "/nhanh":
+            return [self.learning.tracks_menu(args[0] if args else None)]
+        if name == "/hoctiep":
+            return await self._learn_next(s, user, ctx)
+        if name == "/ontap":
+            return await self._start_review(s, user, ctx, args[0] if args else None)
+        if name == "/desau":
+            return [Reply(msg.REVIEW_LATER)]
+        if name in ("/tatnhac", "/batnhac"):
+            ctx["no_reminders"] = name == "/tatnhac"
+            return [Reply(msg.REMINDERS_OFF if name == "/tatnhac" else msg.REMINDERS_ON)]
+        if name == "/chungnhan":
+            completion = await self.learning.completion(s, user)
+            if completion is None:
+                return [Reply(msg.CERT_NONE, (Button(msg.BTN_CONTINUE, "/hoctiep"),))]
+            return [self.learning.certificate_reply(completion, congratulate=False)]
         if name == "/bai" and args:
             return self._show_lesson(ctx, args[0])
         if name == "/xemtiep":
@@ -192,7 +219,7 @@ class Dialogue:
             attempt.finished_at = utcnow()
             return [Reply(msg.QUIZ_STOPPED, main_menu())]
         if name == "/tiendo":
-            return [await self._progress(s, user)]
+            return await self._progress(s, user)
         if name == "/nhaclai":
             last = ctx.get("last_replies") or []
             return [Reply.from_payload(p) for p in last] or [Reply(msg.HELP, main_menu())]
@@ -204,6 +231,20 @@ class Dialogue:
             return await self._start_quiz(s, user, lesson_id)
         return [Reply(msg.HELP, main_menu())]
 
+    async def _learn_next(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> list[Reply]:
+        """Resume: the rest of the lesson being read, else the next core lesson not yet passed."""
+        state = ctx.get("lesson") or {}
+        current = self.kb.lesson(state.get("id", ""))
+        passed = await self.learning.passed(s, user)
+        if current is not None and current.id not in passed:
+            index, offset = int(state.get("section", 0)), int(state.get("offset", 0))
+            if index < len(current.sections) - 1 or offset < len(current.sections[index].body):
+                return self._continue(ctx)
+        nxt = await self.learning.next_lesson(s, user)
+        if nxt is None:
+            return [Reply(msg.CONTINUE_NONE, (Button(msg.BTN_REVIEW, "/ontap"), Button(msg.BTN_LEARN, "/hoc")))]
+        return self._show_lesson(ctx, nxt.id)
+
     def _learn_menu(self, area: str | None) -> Reply:
         areas = self.kb.topics.areas
         if area and area in areas:
@@ -212,7 +253,10 @@ class Dialogue:
             return Reply(msg.AREA_LESSONS.format(area=areas[area]["title"]), buttons + (Button(msg.BTN_BACK, "/hoc"),))
         present = {self.kb.topics.area_of(x.main_topic) for x in self.kb.lessons}
         buttons = tuple(Button(str(info["title"]), f"/hoc {key}") for key, info in areas.items() if key in present)
-        return Reply(msg.LEARN_MENU, buttons)
+        path = (Button(msg.BTN_CONTINUE, "/hoctiep"), Button(msg.BTN_PROGRAMME, "/chuongtrinh"))
+        if self.kb.programme and self.kb.programme.tracks:
+            buttons += (Button(msg.BTN_TRACKS, "/nhanh"),)
+        return Reply(msg.LEARN_MENU, path + buttons)
 
     def _show_lesson(self, ctx: dict[str, Any], lesson_id: str) -> list[Reply]:
         lesson = self.kb.lesson(lesson_id)
@@ -266,19 +310,40 @@ class Dialogue:
         intro = Reply(msg.QUIZ_START.format(title=lesson.title, n=len(lesson.quiz)))
         return [intro, question_reply(lesson.quiz[0], 0, len(lesson.quiz), attempt.id)]
 
-    def _quiz_lesson(self, attempt: QuizAttempt) -> Lesson | None:
+    async def _start_review(self, s: AsyncSession, user: User, ctx: dict[str, Any],
+                            lesson_id: str | None) -> list[Reply]:
+        items = await self.learning.review_items(s, user, lesson_id)
+        if not items:
+            return [Reply(msg.REVIEW_NONE, main_menu())]
+        attempt = await repo.start_attempt(s, user.id, REVIEW_ID, len(items), kind="review", items=items)
+        if lesson_id:
+            ctx["reviewed"] = {**(ctx.get("reviewed") or {}), lesson_id: utcnow().date().isoformat()}
+        questions = self._questions(attempt)
+        assert questions is not None
+        return [Reply(msg.REVIEW_START.format(n=len(items))), question_reply(questions[0], 0, len(items), attempt.id)]
+
+    def _questions(self, attempt: QuizAttempt) -> list[QuizQuestion] | None:
+        """The attempt's questions in order, or None if the lessons changed under a running quiz."""
+        if attempt.kind == "review":
+            out = []
+            for lesson_id, index in attempt.items or []:
+                lesson = self.kb.lesson(str(lesson_id))
+                if lesson is None or int(index) >= len(lesson.quiz):
+                    return None
+                out.append(lesson.quiz[int(index)])
+            return out if len(out) == attempt.n_questions else None
         lesson = self.kb.lesson(attempt.lesson_id)
         if lesson is None or len(lesson.quiz) != attempt.n_questions:
-            return None  # the lesson changed under a running quiz
-        return lesson
+            return None
+        return list(lesson.quiz)
 
     async def _current_question(self, s: AsyncSession, attempt: QuizAttempt) -> list[Reply]:
-        lesson = self._quiz_lesson(attempt)
-        if lesson is None:
+        questions = self._questions(attempt)
+        if questions is None:
             attempt.status = "abandoned"
             return [Reply(msg.UNKNOWN_LESSON, main_menu())]
         index = await repo.answered_count(s, attempt.id)
-        return [question_reply(lesson.quiz[index], index, len(lesson.quiz), attempt.id)]
+        return [question_reply(questions[index], index, len(questions), attempt.id)]
 
     async def _button_answer(self, s: AsyncSession, user: User, ctx: dict[str, Any], attempt_id: int,
                              index: int, chosen: int) -> list[Reply]:
@@ -288,59 +353,71 @@ class Dialogue:
         answered = await repo.answered_count(s, attempt.id)
         if index != answered:
             return [Reply(msg.QUIZ_STALE)] + await self._current_question(s, attempt)
-        return await self._grade(s, attempt, answered, chosen)
+        return await self._grade(s, user, attempt, answered, chosen)
 
     async def _quiz_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], attempt: QuizAttempt,
                          text: str) -> list[Reply] | None:
-        lesson = self._quiz_lesson(attempt)
-        if lesson is None:
+        questions = self._questions(attempt)
+        if questions is None:
             attempt.status = "abandoned"
             return None
         index = await repo.answered_count(s, attempt.id)
-        chosen = parse_choice(text, lesson.quiz[index].options)
+        chosen = parse_choice(text, questions[index].options)
         if chosen is not None:
-            return await self._grade(s, attempt, index, chosen)
+            return await self._grade(s, user, attempt, index, chosen)
         if len(syllables(text)) >= 4:  # looks like a question: answer it, then offer to go back
             return None
         return [Reply(msg.QUIZ_UNCLEAR)] + await self._current_question(s, attempt)
 
-    async def _grade(self, s: AsyncSession, attempt: QuizAttempt, index: int, chosen: int) -> list[Reply]:
-        lesson = self._quiz_lesson(attempt)
-        if lesson is None:
+    async def _grade(self, s: AsyncSession, user: User, attempt: QuizAttempt, index: int,
+                     chosen: int) -> list[Reply]:
+        questions = self._questions(attempt)
+        if questions is None:
             attempt.status = "abandoned"
             return [Reply(msg.UNKNOWN_LESSON, main_menu())]
-        q = lesson.quiz[index]
+        q = questions[index]
         if not 0 <= chosen < len(q.options):
             return [Reply(msg.QUIZ_UNCLEAR)] + await self._current_question(s, attempt)
         await repo.record_answer(s, attempt, index, chosen, chosen == q.answer)
         replies = [Reply(feedback_text(q, chosen))]
-        if index + 1 < len(lesson.quiz):
-            replies.append(question_reply(lesson.quiz[index + 1], index + 1, len(lesson.quiz), attempt.id))
+        if index + 1 < len(questions):
+            replies.append(question_reply(questions[index + 1], index + 1, len(questions), attempt.id))
             return replies
         await repo.finish_attempt(s, attempt)
+        if attempt.kind == "review":
+            replies.append(Reply(msg.REVIEW_RESULT.format(right=attempt.n_correct, n=attempt.n_questions),
+                                 (Button(msg.BTN_CONTINUE, "/hoctiep"), Button(msg.BTN_PROGRESS, "/tiendo"))))
+            return replies
+        lesson = self.kb.lesson(attempt.lesson_id)
+        assert lesson is not None
         need = pass_mark(attempt.n_questions, self.pass_ratio)
         if attempt.n_correct >= need:
             text = msg.QUIZ_RESULT_PASS.format(right=attempt.n_correct, n=attempt.n_questions, title=lesson.title)
-            buttons: tuple[Button, ...] = (Button(msg.BTN_OTHER_LESSON, "/hoc"), Button(msg.BTN_PROGRESS, "/tiendo"))
+            buttons: tuple[Button, ...] = (Button(msg.BTN_CONTINUE, "/hoctiep"), Button(msg.BTN_PROGRESS, "/tiendo"))
+            replies.append(Reply(text, buttons))
+            completed = await self.learning.check_completion(s, user)
+            if completed is not None:
+                replies.append(completed)
         else:
             text = msg.QUIZ_RESULT_FAIL.format(right=attempt.n_correct, n=attempt.n_questions, need=need)
             buttons = (Button(msg.BTN_RETRY, f"/kiemtra {lesson.id}"), Button(msg.BTN_OTHER_LESSON, "/hoc"))
-        replies.append(Reply(text, buttons))
+            replies.append(Reply(text, buttons))
         return replies
 
-    async def _progress(self, s: AsyncSession, user: User) -> Reply:
+    async def _progress(self, s: AsyncSession, user: User) -> list[Reply]:
         results = await repo.lesson_results(s, user.id)
         if not results:
-            return Reply(msg.PROGRESS_EMPTY, main_menu())
+            return [Reply(msg.PROGRESS_EMPTY, main_menu())]
+        passed = await self.learning.passed(s, user)
         lessons = [x for x in self.kb.lessons if x.id in results]
-        passed = [x for x in lessons
-                  if results[x.id].best_score * len(x.quiz) >= pass_mark(len(x.quiz), self.pass_ratio) - 1e-9]
         lines = [msg.PROGRESS_HEAD.format(passed=len(passed), total=len(self.kb.lessons))]
         ordered = sorted(lessons, key=lambda x: results[x.id].last_at or utcnow(), reverse=True)
         for x in ordered[:8]:
             pct = round(results[x.id].best_score * 100)
-            line = msg.PROGRESS_LINE_PASS if x in passed else msg.PROGRESS_LINE_FAIL
+            line = msg.PROGRESS_LINE_PASS if x.id in passed else msg.PROGRESS_LINE_FAIL
             lines.append(line.format(title=x.title, score=pct))
         if len(ordered) > 8:
             lines.append(msg.PROGRESS_MORE.format(n=len(ordered) - 8))
-        return Reply("\n".join(lines), (Button(msg.BTN_LEARN, "/hoc"),))
+        buttons = (Button(msg.BTN_CONTINUE, "/hoctiep"), Button(msg.BTN_REVIEW, "/ontap"))
+        image = await self.learning.progress_image(s, user)
+        return [Reply("\n".join(lines), buttons, image_path=image)]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import messages as msg
 from bot.types import Button, Reply
 from storage import units
-from storage.models import Consent, InboxItem, QuizAnswer, QuizAttempt, User
+from storage.models import Completion, Consent, InboxItem, QuizAnswer, QuizAttempt, User
 
 
 def _commune_label(user: User) -> str | None:
@@ -53,6 +53,7 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
     answers = (await s.execute(select(QuizAnswer).where(QuizAnswer.attempt_id.in_([a.id for a in attempts]))
                                .order_by(QuizAnswer.id))).scalars().all() if attempts else []
     consents = (await s.execute(select(Consent).where(Consent.user_id == user.id))).scalars().all()
+    completions = (await s.execute(select(Completion).where(Completion.user_id == user.id))).scalars().all()
 
     def when(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
@@ -68,6 +69,8 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
                      "finished_at": when(a.finished_at), "correct": a.n_correct, "questions": a.n_questions,
                      "answers": [{"question": x.question_index + 1, "chosen": x.chosen + 1, "correct": x.correct}
                                  for x in answers if x.attempt_id == a.id]} for a in attempts],
+        "completions": [{"programme": c.programme, "completed_at": when(c.completed_at), "code": c.code}
+                        for c in completions],
     }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"du-lieu-{uuid.uuid4().hex}.json"
@@ -81,8 +84,16 @@ def confirm_delete() -> Reply:
                                       Button(msg.BTN_KEEP, "/giudulieu")))
 
 
-async def erase(s: AsyncSession, user: User, current_inbox_id: int | None) -> Reply:
-    """Delete the user and everything linked to them; the delivery being answered keeps no text."""
+async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_dir: Path) -> Reply:
+    """Delete the user and everything linked to them; the delivery being answered keeps no text.
+
+    A completion stays only as an anonymous count: unit, group and date, without user, name, thôn or code.
+    """
+    for c in (await s.execute(select(Completion).where(Completion.user_id == user.id))).scalars():
+        if c.code:
+            (data_dir / "certificates" / f"{c.code}.png").unlink(missing_ok=True)
+        c.user_id, c.display_name, c.hamlet, c.code = None, None, None, None
+    (data_dir / "images" / f"tien-do-{user.id}.png").unlink(missing_ok=True)
     others = delete(InboxItem).where(InboxItem.channel == user.channel,
                                      InboxItem.channel_user_id == user.channel_user_id)
     if current_inbox_id is not None:

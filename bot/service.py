@@ -54,7 +54,7 @@ class Tutor:
         self.settings = settings
         self.db = db
         self.kb = kb
-        self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever), settings.exports_dir)
+        self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever), settings.data_dir)
 
     async def receive(self, incoming: Incoming) -> int | None:
         """Durably store a delivery; returns its inbox id, or None for a duplicate delivery."""

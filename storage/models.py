@@ -127,6 +127,9 @@ class QuizAttempt(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     score: Mapped[float | None] = mapped_column(Float, default=None)
+    # "lesson" (the lesson's own quiz) or "review" (questions mixed from passed lessons, listed in items).
+    kind: Mapped[str] = mapped_column(String(12), default="lesson", server_default="lesson")
+    items: Mapped[list[list[Any]] | None] = mapped_column(JSON, default=None)
 
 
 class QuizAnswer(Base):
@@ -141,6 +144,27 @@ class QuizAnswer(Base):
     chosen: Mapped[int] = mapped_column(Integer)
     correct: Mapped[bool] = mapped_column(Boolean)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Completion(Base):
+    """A completed programme: the unit and group at that time, and the certificate's verification code.
+
+    When the learner deletes their data the row stays for statistics, without user, name, thôn or code.
+    """
+
+    __tablename__ = "completions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    programme: Mapped[str] = mapped_column(String(120))
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    hamlet: Mapped[str | None] = mapped_column(String(120), default=None)
+    target_group: Mapped[str | None] = mapped_column(String(32), default=None)
+    age_band: Mapped[str | None] = mapped_column(String(16), default=None)
+    display_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    code: Mapped[str | None] = mapped_column(String(16), default=None, unique=True)
 
 
 class QuestionLog(Base):

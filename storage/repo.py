@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InboxItem, OutboxItem, QuestionLog, QuizAnswer, QuizAttempt, User, utcnow
+from storage.models import Completion, InboxItem, OutboxItem, QuestionLog, QuizAnswer, QuizAttempt, User, utcnow
 
 # ---------------------------------------------------------------- users
 
@@ -99,7 +99,8 @@ async def active_attempt(s: AsyncSession, user_id: int) -> QuizAttempt | None:
     return (await s.execute(stmt.order_by(QuizAttempt.id.desc()).limit(1))).scalar_one_or_none()
 
 
-async def start_attempt(s: AsyncSession, user_id: int, lesson_id: str, n_questions: int) -> QuizAttempt:
+async def start_attempt(s: AsyncSession, user_id: int, lesson_id: str, n_questions: int, kind: str = "lesson",
+                        items: list[list[Any]] | None = None) -> QuizAttempt:
     """Abandon any quiz in progress and start a new one."""
     await s.execute(
         update(QuizAttempt)
@@ -107,7 +108,7 @@ async def start_attempt(s: AsyncSession, user_id: int, lesson_id: str, n_questio
         .values(status="abandoned", finished_at=utcnow())
     )
     attempt = QuizAttempt(user_id=user_id, lesson_id=lesson_id, n_questions=n_questions, status="active",
-                          n_correct=0)
+                          n_correct=0, kind=kind, items=items)
     s.add(attempt)
     await s.flush()
     return attempt
@@ -149,13 +150,19 @@ async def lesson_results(s: AsyncSession, user_id: int) -> dict[str, LessonResul
     """Best finished score per lesson for one user."""
     stmt = (
         select(QuizAttempt.lesson_id, func.max(QuizAttempt.score), func.count(), func.max(QuizAttempt.finished_at))
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == "finished")
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.status == "finished", QuizAttempt.kind == "lesson")
         .group_by(QuizAttempt.lesson_id)
     )
     return {
         lid: LessonResult(lid, float(best or 0.0), int(n), last)
         for lid, best, n, last in (await s.execute(stmt)).all()
     }
+
+
+async def completion_by_code(s: AsyncSession, code: str) -> Completion | None:
+    """The completion a certificate's verification code belongs to (codes are case-insensitive)."""
+    stmt = select(Completion).where(Completion.code == code.strip().upper())
+    return (await s.execute(stmt)).scalar_one_or_none()
 
 
 # ---------------------------------------------------------------- question log

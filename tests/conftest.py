@@ -28,6 +28,7 @@ def settings(chroma_dir: Path) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url="sqlite+aiosqlite:///:memory:",
+        data_dir=chroma_dir.parent / "data",
         chroma={"mode": "embedded", "path": chroma_dir},
     )
 

@@ -35,7 +35,6 @@ async def test_start_asks_consent_and_nothing_personal_is_stored_before(tutor: T
 
 async def test_registration_with_an_ambiguous_commune_then_data_rights(tutor: Tutor, tmp_path: Path,
                                                                       kb: KnowledgeBase) -> None:
-    tutor.dialogue.exports_dir = tmp_path / "exports"
     chat = ScriptedChat(tutor)
     consent = (await chat.say("/start"))[-1]
     replies = await chat.press(consent, msg.BTN_AGREE)
@@ -110,3 +109,117 @@ async def test_registration_resumes_after_restart_and_skips(db_url: str, tutor: 
         assert user.display_name is None and user.hamlet == "Tổ dân phố 7" and user.ward_code is not None
     finally:
         await db.dispose()
+
+
+async def test_whole_journey_to_a_verified_certificate(db_url: str, tutor: Tutor, kb: KnowledgeBase) -> None:
+    """Consent, registration (ambiguous commune), two core lessons (one failed then retried), completion,
+    certificate, verification, export and deletion — with a restart in the middle."""
+    import dataclasses
+
+    from PIL import Image
+
+    from bot.cli import verify_code
+    from bot.images import CERT_SIZE
+    from bot.quiz import LETTERS
+    from rag.programme import Programme
+    from storage.models import Completion
+
+    small = dataclasses.replace(kb, programme=Programme("Kỹ năng số cơ bản cho người dân", 0.8,
+                                                        (("vneid-cai-dat", "KN5.1"), ("thanh-toan-otp", "KN5.3")),
+                                                        ()))
+    chat = ScriptedChat(Tutor(tutor.settings, tutor.db, small))
+    await chat.press((await chat.say("/start"))[-1], msg.BTN_AGREE)
+    await chat.say("cô Lan")
+    pick = (await chat.say("an binh"))[-1]
+    assert pick.text == msg.COMMUNE_PICK
+    await chat.press(pick, pick.buttons[0].label)
+    for _ in range(4):  # thôn, nhóm, tuổi, VNeID: all skipped
+        await chat.say(button="/dk skip")
+
+    first, second = small.lesson("vneid-cai-dat"), small.lesson("thanh-toan-otp")
+    assert first is not None and second is not None
+    nxt = await chat.say("học tiếp")
+    assert nxt[-1].sources == (first.id,)
+    await chat.say(f"/kiemtra {first.id}")
+    for q in first.quiz:
+        replies = await chat.say(LETTERS[(q.answer + 1) % len(q.options)])  # all wrong
+    retry = replies[-1]
+    assert any(b.label == msg.BTN_RETRY for b in retry.buttons)
+
+    # The process restarts here; the retry goes on from the same database.
+    await tutor.db.dispose()
+    db = Database(db_url)
+    try:
+        chat = ScriptedChat(Tutor(tutor.settings, db, small))
+        await chat.say(button=f"/kiemtra {first.id}")
+        for q in first.quiz:
+            replies = await chat.say(LETTERS[q.answer])
+        assert replies[-1].text.startswith("🎉") and not any(r.image_path for r in replies)
+        assert (await chat.say("học tiếp"))[-1].sources == (second.id,)
+        await chat.say(f"/kiemtra {second.id}")
+        for q in second.quiz:
+            replies = await chat.say(str(q.answer + 1))
+        cert = replies[-1]
+        assert cert.image_path is not None and "cô Lan" in cert.text
+        with Image.open(cert.image_path) as img:
+            assert img.size == CERT_SIZE and img.format == "PNG"
+        async with db.transaction() as s:
+            completion = (await s.execute(select(Completion))).scalar_one()
+        assert completion.code is not None and completion.code in cert.text
+        assert completion.ward_code is not None and completion.display_name == "cô Lan"
+        settings = tutor.settings.model_copy(update={"database_url": db_url})
+        ok, text = await verify_code(settings, completion.code.lower())
+        assert ok and "cô Lan" in text
+        assert (await chat.say("giấy chứng nhận"))[-1].image_path == cert.image_path
+
+        progress = (await chat.say("/tiendo"))[-1]
+        assert progress.image_path and Path(progress.image_path).exists()
+        exported = (await chat.say("/taidulieu"))[-1]
+        assert exported.file_path is not None
+        data = json.loads(Path(exported.file_path).read_text(encoding="utf-8"))
+        assert data["completions"][0]["code"] == completion.code and len(data["quizzes"]) == 3
+
+        await chat.say("/xoadulieu xacnhan")
+        async with db.transaction() as s:
+            left = (await s.execute(select(Completion))).scalar_one()
+            assert (await s.execute(select(func.count()).select_from(User))).scalar_one() == 0
+        assert left.user_id is None and left.display_name is None and left.code is None
+        assert left.ward_code == completion.ward_code  # still counted for the commune
+        assert not Path(cert.image_path).exists()
+        assert not (await verify_code(settings, completion.code))[0]
+    finally:
+        await db.dispose()
+
+
+async def test_review_set_and_spaced_review_offer(tutor: Tutor, kb: KnowledgeBase) -> None:
+    from datetime import timedelta
+
+    from bot.quiz import LETTERS
+    from storage.models import QuizAttempt as Attempt
+
+    chat = ScriptedChat(tutor)
+    assert (await chat.say("ôn tập"))[-1].text == msg.REVIEW_NONE
+    lesson = kb.lesson("thanh-toan-otp")
+    assert lesson is not None
+    await chat.say(f"/kiemtra {lesson.id}")
+    for q in lesson.quiz:
+        await chat.say(LETTERS[q.answer])
+    # A week passes.
+    async with tutor.db.transaction() as s:
+        for attempt in (await s.execute(select(Attempt))).scalars():
+            assert attempt.finished_at is not None
+            attempt.finished_at = attempt.finished_at - timedelta(days=8)
+    replies = await chat.say("Smart OTP là gì")
+    offer = replies[-1]
+    assert offer.text == msg.REVIEW_DUE.format(title=lesson.title)
+    assert all(r.text != offer.text for r in await chat.say("Smart OTP là gì"))  # once a day at most
+    review = await chat.press(offer, msg.BTN_REVIEW_NOW)
+    assert review[0].text == msg.REVIEW_START.format(n=3)
+    texts = {q.question for q in lesson.quiz}
+    for _ in range(3):
+        shown = review[-1].text.split("\n")[0].split(": ", 1)[1]
+        assert shown in texts
+        q = next(q for q in lesson.quiz if q.question == shown)
+        review = await chat.say(LETTERS[q.answer])
+    assert review[-1].text == msg.REVIEW_RESULT.format(right=3, n=3)
+    assert (await chat.say("tắt nhắc"))[-1].text == msg.REMINDERS_OFF
