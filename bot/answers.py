@@ -67,10 +67,12 @@ def lesson_buttons(lesson: Lesson, more: bool) -> tuple[Button, ...]:
 def section_reply(lesson: Lesson, section: Section, offset: int = 0) -> tuple[Reply, int]:
     """A reply showing part of a section, with the lesson as source; returns the next offset."""
     body = plain(section.body)
-    text, next_offset = excerpt(body, offset)
     heading = f"{section.heading}\n" if offset == 0 and section.heading else ""
+    source = msg.SOURCE_LINE.format(title=lesson.title)
+    # The whole message stays within MAX_CHARS: small screens, one idea at a time.
+    text, next_offset = excerpt(body, offset, MAX_CHARS - len(heading) - len(source) - 2)
     more = next_offset < len(body) or section.index + 1 < len(lesson.sections)
-    reply = Reply(f"{heading}{text}\n\n{msg.SOURCE_LINE.format(title=lesson.title)}",
+    reply = Reply(f"{heading}{text}\n\n{source}",
                   lesson_buttons(lesson, more), (lesson.id,))
     return reply, next_offset
 

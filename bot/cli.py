@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import statistics
@@ -206,23 +207,51 @@ def cmd_index_build(settings: Settings, out: TextIO) -> int:
     return 0
 
 
-async def _chat(settings: Settings, user: str) -> None:
+async def _chat(settings: Settings, user: str, with_scheduler: bool) -> None:
     from bot.channels.console import chat
+    from bot.scheduler import build_scheduler
     from bot.service import Tutor, load_knowledge
     from storage.db import Database
 
     kb = load_knowledge(settings)
     db = Database(settings.database_url)
+    tutor = Tutor(settings, db, kb)
+    scheduler = build_scheduler(tutor) if with_scheduler else None
     try:
-        await chat(Tutor(settings, db, kb), user)
+        if scheduler is not None:
+            scheduler.start()
+        await chat(tutor, user)
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         await db.dispose()
 
 
-def cmd_chat(settings: Settings, user: str, migrate: bool = True) -> int:
-    if migrate:
-        cmd_db_upgrade(settings)
-    asyncio.run(_chat(settings, user))
+def cmd_chat(settings: Settings, user: str, with_scheduler: bool = False) -> int:
+    cmd_db_upgrade(settings)
+    asyncio.run(_chat(settings, user, with_scheduler))
+    return 0
+
+
+async def _scheduler_forever(settings: Settings) -> None:
+    from bot.scheduler import build_scheduler
+    from bot.service import Tutor, load_knowledge
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    scheduler = build_scheduler(Tutor(settings, db, load_knowledge(settings)))
+    scheduler.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await db.dispose()
+
+
+def cmd_scheduler(settings: Settings) -> int:
+    cmd_db_upgrade(settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_scheduler_forever(settings))
     return 0
 
 
@@ -256,6 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="migrate, build the index and start the tutor (console without credentials)")
+    sub.add_parser("scheduler", help="run the scheduled jobs alone (when several web workers serve channels)")
     chat = sub.add_parser("chat", help="chat in the terminal (works when piped)")
     chat.add_argument("--user", default="local", help="console user id (default: local)")
     ask = sub.add_parser("ask", help="answer questions from JSON lines on stdin")
@@ -296,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         return cmd_chat(settings, args.user)
     if args.command == "run":
-        return cmd_chat(settings, "local")
+        return cmd_chat(settings, "local", with_scheduler=True)
+    if args.command == "scheduler":
+        return cmd_scheduler(settings)
     return 2
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -94,15 +94,16 @@ class Learning:
         rng = random.Random(secrets.randbits(32))
         return rng.sample(pool, min(size, len(pool)))
 
-    async def review_due(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> Reply | None:
+    async def review_due(self, s: AsyncSession, user: User, ctx: dict[str, Any],
+                         now: datetime | None = None) -> Reply | None:
         """Offer a short re-quiz 7 days after a lesson was passed: at most once a day, never if turned off."""
         if ctx.get("no_reminders"):
             return None
-        today = utcnow().date().isoformat()
+        now = now or utcnow()
+        today = now.date().isoformat()
         if ctx.get("review_offered") == today:
             return None
         reviewed: dict[str, str] = ctx.get("reviewed") or {}
-        now = utcnow()
         for lesson_id, result in sorted((await self.passed(s, user)).items(), key=lambda kv: str(kv[1].last_at)):
             last = result.last_at
             if last is None or lesson_id in reviewed or now - _aware(last) < REVIEW_AFTER:

@@ -104,7 +104,8 @@ class OutboxItem(Base):
     __table_args__ = (UniqueConstraint("inbox_id", "seq"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    inbox_id: Mapped[int] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"), index=True)
+    # None for messages the tutor starts itself (reminders), which answer no delivery.
+    inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16))
     channel_user_id: Mapped[str] = mapped_column(String(64))
@@ -165,6 +166,18 @@ class Completion(Base):
     age_band: Mapped[str | None] = mapped_column(String(16), default=None)
     display_name: Mapped[str | None] = mapped_column(String(80), default=None)
     code: Mapped[str | None] = mapped_column(String(16), default=None, unique=True)
+
+
+class JobRun(Base):
+    """One run of a scheduled job for one period: a second scheduler or a restart never repeats it."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class QuestionLog(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Completion, InboxItem, OutboxItem, QuestionLog, QuizAnswer, QuizAttempt, User, utcnow
+from storage.models import Completion, InboxItem, JobRun, OutboxItem, QuestionLog, QuizAnswer, QuizAttempt, User, utcnow
 
 # ---------------------------------------------------------------- users
 
@@ -74,12 +74,24 @@ async def outbox_add(s: AsyncSession, item: InboxItem, replies: list[dict[str, A
                          channel_user_id=item.channel_user_id, payload=payload))
 
 
+async def outbox_push(s: AsyncSession, channel: str, channel_user_id: str, payload: dict[str, Any]) -> None:
+    """Queue a message the tutor starts itself (not a reply to a delivery)."""
+    s.add(OutboxItem(inbox_id=None, seq=0, channel=channel, channel_user_id=channel_user_id, payload=payload))
+
+
+async def job_claim(s: AsyncSession, job: str, period: str) -> bool:
+    """Claim (job, period); False when another scheduler or an earlier run already has it."""
+    result = await s.execute(_insert_ignore(s, JobRun, job=job, period=period, started_at=utcnow())
+                             .returning(JobRun.id))
+    return result.first() is not None
+
+
 async def outbox_unsent(s: AsyncSession, channel: str, limit: int = 100) -> list[OutboxItem]:
     """Replies not yet delivered on a channel, in the order they were produced."""
     stmt = (
         select(OutboxItem)
         .where(OutboxItem.channel == channel, OutboxItem.sent_at.is_(None))
-        .order_by(OutboxItem.inbox_id, OutboxItem.seq)
+        .order_by(OutboxItem.id)
         .limit(limit)
     )
     return list((await s.execute(stmt)).scalars())

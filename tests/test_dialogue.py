@@ -220,3 +220,22 @@ async def test_small_talk_gets_a_kind_short_reply(tutor: Tutor) -> None:
     assert (await chat.say("cảm ơn cháu"))[-1].text == msg.THANKS
     assert (await chat.say("ok"))[-1].text == msg.ACK
     assert (await chat.say("alo"))[-1].text == msg.HELLO
+
+
+def test_every_lesson_message_fits_a_small_screen(kb: KnowledgeBase) -> None:
+    """Each piece of a section and each quiz question is at most 600 characters; nothing is lost."""
+    from bot.answers import MAX_CHARS, plain, section_reply
+    from bot.quiz import question_reply
+
+    for lesson in kb.lessons:
+        for i, q in enumerate(lesson.quiz):
+            assert len(question_reply(q, i, len(lesson.quiz), 1).text) <= MAX_CHARS, (lesson.id, i)
+        for sec in lesson.sections:
+            offset, shown = 0, ""
+            while offset < len(plain(sec.body)):
+                reply, nxt = section_reply(lesson, sec, offset)
+                assert len(reply.text) <= MAX_CHARS, (lesson.id, sec.heading)
+                assert nxt > offset
+                shown += plain(sec.body)[offset:nxt]
+                offset = nxt
+            assert shown.split() == plain(sec.body).split()

@@ -1,0 +1,78 @@
+"""Scheduled jobs (APScheduler 3, AsyncIOScheduler): spaced-review reminders for now.
+
+Every run claims a (job, period) row first, so a second scheduler or a restart never repeats it, and
+each learner is handled in their own transaction with their row locked.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
+
+from bot.service import Tutor
+from storage import repo
+from storage.models import User, utcnow
+
+log = logging.getLogger(__name__)
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# How long after the learner's last message a channel lets us write first (None: never).
+PUSH_WINDOW: dict[str, timedelta | None] = {
+    "console": None,  # nobody is there to read it: the offer waits for the next visit
+    "telegram": timedelta(days=3650),  # allowed until the user blocks the bot
+    "zalo": timedelta(hours=48),  # Zalo OA consultation window
+}
+QUIET_HOURS = range(21, 24), range(0, 7)  # no reminders late at night or early morning (Vietnam time)
+
+
+def _quiet(now: datetime) -> bool:
+    hour = now.astimezone(TZ).hour
+    return any(hour in r for r in QUIET_HOURS)
+
+
+async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
+    """Queue today's review offers for learners a channel lets us reach; return how many were queued."""
+    now = now or utcnow()
+    if _quiet(now):
+        return 0
+    period = now.astimezone(TZ).strftime("%Y-%m-%dT%H")
+    async with tutor.db.transaction() as s:
+        if not await repo.job_claim(s, "review-reminders", period):
+            return 0
+        ids = [int(i) for i in (await s.execute(
+            select(User.id).where(User.active.is_(True), User.channel.in_(
+                [c for c, w in PUSH_WINDOW.items() if w is not None])))).scalars()]
+    queued = 0
+    for user_id in ids:
+        async with tutor.db.transaction() as s:
+            stmt = select(User).where(User.id == user_id).with_for_update(skip_locked=True)
+            user = (await s.execute(stmt)).scalar_one_or_none()
+            window = PUSH_WINDOW.get(user.channel) if user else None
+            if user is None or window is None:
+                continue
+            last_seen = user.last_seen_at if user.last_seen_at.tzinfo else user.last_seen_at.replace(tzinfo=now.tzinfo)
+            if now - last_seen > window:
+                continue  # outside the channel's window: kept for the next visit
+            if await repo.active_attempt(s, user.id) is not None:
+                continue
+            ctx = dict(user.context or {})
+            offer = await tutor.dialogue.learning.review_due(s, user, ctx, now)
+            if offer is None:
+                continue
+            user.context = ctx
+            await repo.outbox_push(s, user.channel, user.channel_user_id, offer.to_payload())
+            queued += 1
+    log.info("review reminders for %s: %d queued", period, queued)
+    return queued
+
+
+def build_scheduler(tutor: Tutor) -> AsyncIOScheduler:
+    """The scheduler with every job registered (not started)."""
+    scheduler = AsyncIOScheduler(timezone=TZ)
+    scheduler.add_job(review_reminders, "cron", minute=5, args=[tutor], id="review-reminders",
+                      coalesce=True, max_instances=1, misfire_grace_time=600)
+    return scheduler
