@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot import messages as msg
 from bot.safety import is_ongoing_scam
@@ -28,7 +28,6 @@ class Answer:
     lesson: Lesson | None = None
     section: Section | None = None
     offset: int = 0  # characters of the section already shown
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def hits(self) -> list[LessonHit]:

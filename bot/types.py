@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -44,7 +44,6 @@ class Reply:
     sources: tuple[str, ...] = ()
     image_path: str | None = None
     file_path: str | None = None  # a document to send (e.g. the learner's data export)
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_payload(self) -> dict[str, Any]:
         return {

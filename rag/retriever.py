@@ -15,7 +15,7 @@ import yaml
 from langchain_core.embeddings import Embeddings
 
 from rag.accents import AccentRestorer
-from rag.index import ASKS_SECTION, Chunk, LexicalIndex, VectorIndex
+from rag.index import Chunk, LexicalIndex, VectorIndex
 from rag.lessons import Lesson, Section
 from rag.text import fold, has_diacritics, syllables
 
@@ -190,5 +190,3 @@ class Retriever:
                          lesson_best["dense"].get(lesson_id, float("nan")),
                          lesson_best["lex"].get(lesson_id, 0.0))
 
-
-__all__ = ["ASKS_SECTION", "LessonHit", "Mode", "Retrieval", "Retriever", "ScopeJudge"]
