@@ -38,6 +38,17 @@ class RetrievalSettings(BaseModel):
 class TelegramSettings(BaseModel):
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    # Webhook mode: the public https address Telegram posts to, and the secret it must send back.
+    webhook_url: str = ""
+    webhook_path: str = "/telegram/webhook"
+    secret_token: SecretStr | None = None
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    poll_timeout: int = 25
+    per_second: int = 30
+    chat_interval: float = 1.0
 
 
 class ZaloSettings(BaseModel):

@@ -117,6 +117,8 @@ class Dialogue:
                         text: str) -> list[Reply]:
         if incoming.start_payload:
             return await self._deep_link(s, user, ctx, incoming.start_payload)
+        if incoming.non_text:
+            return [Reply(msg.NON_TEXT, main_menu())]
         if not text:
             return [Reply(msg.EMPTY_TEXT)]
         # A bare number picks a button of the last message (for channels without buttons).

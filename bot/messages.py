@@ -95,6 +95,17 @@ PROGRESS_LINE_PASS = "✅ {title} ({score}%)"
 PROGRESS_LINE_FAIL = "🔁 {title} ({score}%, chưa đạt)"
 PROGRESS_MORE = "…và {n} bài khác."
 
+# ---------------------------------------------------------------- Telegram menu (setMyCommands)
+
+CMD_START = "Bắt đầu, lời chào"
+CMD_LEARN = "Chọn bài học"
+CMD_CONTINUE = "Học tiếp bài đang học"
+CMD_QUIZ = "Làm bài kiểm tra"
+CMD_PROGRESS = "Xem tiến độ"
+CMD_REGISTER = "Đăng ký, sửa thông tin"
+CMD_DATA = "Xem, tải về, xóa dữ liệu của tôi"
+CMD_HELP = "Hướng dẫn dùng"
+
 # ---------------------------------------------------------------- errors
 
 APOLOGY = "Xin lỗi bác, cháu đang gặp trục trặc. Bác thử lại sau ít phút nhé."

@@ -17,6 +17,7 @@ class Incoming:
     button: str | None = None
     start_payload: str | None = None  # deep-link parameter of /start, if any
     redacted: bool = False  # secrets were masked out of `text` before it was stored
+    non_text: bool = False  # a voice note, sticker, photo or file: nothing to read
 
     def to_payload(self) -> dict[str, Any]:
         return asdict(self)
@@ -26,7 +27,7 @@ class Incoming:
         return cls(channel=str(data["channel"]), user_id=str(data["user_id"]),
                    delivery_id=str(data["delivery_id"]), text=str(data.get("text") or ""),
                    button=data.get("button"), start_payload=data.get("start_payload"),
-                   redacted=bool(data.get("redacted", False)))
+                   redacted=bool(data.get("redacted", False)), non_text=bool(data.get("non_text", False)))
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,8 @@ class OutboxItem(Base):
     payload: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # Why a message was given up (e.g. "forbidden": the user blocked the bot); None when delivered.
+    error: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class QuizAttempt(Base):

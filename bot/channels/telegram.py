@@ -1,0 +1,339 @@
+"""Telegram channel (python-telegram-bot): updates -> inbox -> dialogue -> outbox -> rate-limited sends.
+
+Polling is our own loop over `getUpdates`: a batch is written to the inbox before the next call
+confirms it, so an update is never acknowledged before it is stored. Webhook mode is our own
+Starlette route that stores the update, answers 200, and processes afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot import messages as msg
+from bot.config import TelegramSettings
+from bot.service import Tutor
+from bot.types import Incoming, Reply
+from storage import repo
+from storage.models import OutboxItem, User, utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+MAX_CALLBACK = 64
+COMMANDS = [
+    ("start", msg.CMD_START), ("hoc", msg.CMD_LEARN), ("hoctiep", msg.CMD_CONTINUE), ("kiemtra", msg.CMD_QUIZ),
+    ("tiendo", msg.CMD_PROGRESS), ("dangky", msg.CMD_REGISTER), ("dulieu", msg.CMD_DATA),
+    ("trogiup", msg.CMD_HELP),
+]
+MAIN_KEYBOARD = ReplyKeyboardMarkup(
+    [[KeyboardButton(msg.BTN_LEARN), KeyboardButton(msg.BTN_CONTINUE)],
+     [KeyboardButton(msg.BTN_PROGRESS), KeyboardButton(msg.BTN_HELP)]],
+    resize_keyboard=True, is_persistent=True,
+)
+
+
+def to_incoming(upd: Update) -> tuple[Incoming | None, str | None]:
+    """The Incoming for an update, and the callback query id to answer (if a button was pressed)."""
+    delivery = str(upd.update_id)
+    if upd.callback_query is not None:
+        q = upd.callback_query
+        chat_id = q.message.chat.id if q.message is not None else q.from_user.id
+        return Incoming(CHANNEL, str(chat_id), delivery, button=q.data or ""), q.id
+    message = upd.message or upd.edited_message
+    if message is None:
+        return None, None
+    chat = str(message.chat.id)
+    text = message.text or ""
+    if text.startswith("/start"):
+        payload = text.split(maxsplit=1)[1].strip() if " " in text else None
+        return Incoming(CHANNEL, chat, delivery, text="/start", start_payload=payload or None), None
+    if not text:
+        # Voice notes, stickers, photos, files: answered kindly, never an error.
+        return Incoming(CHANNEL, chat, delivery, text="", non_text=True), None
+    return Incoming(CHANNEL, chat, delivery, text=text), None
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut text under Telegram's limit at paragraph, then line, then word boundaries."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return [p for p in parts if p]
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """One big button per row; the greeting brings the persistent main keyboard instead."""
+    if reply.text == msg.GREETING:
+        return MAIN_KEYBOARD
+    rows = []
+    for b in reply.buttons:
+        if len(b.value.encode()) > MAX_CALLBACK:
+            log.error("button value over 64 bytes dropped: %r", b.value[:20])
+            continue
+        rows.append([InlineKeyboardButton(b.label, callback_data=b.value)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class RateLimiter:
+    """About 30 messages a second overall and one a second per chat; callers wait, nothing is dropped."""
+
+    def __init__(self, per_second: int = 30, chat_interval: float = 1.0) -> None:
+        self.per_second = per_second
+        self.chat_interval = chat_interval
+        self._recent: deque[float] = deque()
+        self._next_for_chat: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def wait(self, chat: str) -> None:
+        while True:
+            async with self._lock:
+                now = time.monotonic()
+                while self._recent and now - self._recent[0] >= 1.0:
+                    self._recent.popleft()
+                ready_chat = self._next_for_chat.get(chat, 0.0)
+                ready_global = self._recent[0] + 1.0 if len(self._recent) >= self.per_second else now
+                ready = max(ready_chat, ready_global)
+                if ready <= now:
+                    self._recent.append(now)
+                    self._next_for_chat[chat] = now + self.chat_interval
+                    return
+            await asyncio.sleep(ready - now)
+
+
+class TelegramChannel:
+    """Receives updates (polling or webhook) and delivers the outbox with Telegram's limits."""
+
+    def __init__(self, tutor: Tutor, cfg: TelegramSettings, bot: Bot | None = None) -> None:
+        if cfg.token is None:
+            raise ValueError("telegram.token is not set")
+        self.tutor = tutor
+        self.cfg = cfg
+        token = cfg.token.get_secret_value()
+        self.bot = bot or Bot(token, base_url=cfg.base_url, base_file_url=cfg.base_file_url,
+                              request=HTTPXRequest(connection_pool_size=64),
+                              get_updates_request=HTTPXRequest(read_timeout=cfg.poll_timeout + 10))
+        self.limiter = RateLimiter(cfg.per_second, cfg.chat_interval)
+        self._deliver_lock = asyncio.Lock()
+        self._delivering: set[str] = set()
+        self._stopping = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------ start-up
+
+    async def start(self) -> None:
+        """Initialise the bot, register commands, and finish anything a previous process left."""
+        await self.bot.initialize()
+        await self.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        await self.tutor.process_pending(CHANNEL)
+        await self.deliver()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.bot.shutdown()
+
+    # ------------------------------------------------------------ receiving
+
+    async def store(self, upd: Update) -> tuple[int | None, str | None]:
+        """Write one update to the inbox; returns (inbox id or None for a duplicate, callback id)."""
+        incoming, callback_id = to_incoming(upd)
+        if incoming is None:
+            return None, None
+        return await self.tutor.receive(incoming), callback_id
+
+    async def handle_stored(self, inbox_id: int | None, callback_id: str | None) -> None:
+        """Process a stored update and send what it produced."""
+        if callback_id is not None:
+            with contextlib.suppress(BadRequest, NetworkError):
+                await self.bot.answer_callback_query(callback_id)
+        if inbox_id is not None:
+            await self.tutor.process(inbox_id)
+        await self.deliver()
+
+    async def poll(self) -> None:
+        """Long polling until stopped; each batch is stored before the next call confirms it."""
+        await self.bot.delete_webhook()
+        offset: int | None = None
+        while not self._stopping.is_set():
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=self.cfg.poll_timeout,
+                                                     allowed_updates=["message", "callback_query"])
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (TimedOut, NetworkError) as exc:
+                log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(1.0)
+                continue
+            stored = [await self.store(u) for u in updates]
+            if updates:
+                offset = updates[-1].update_id + 1
+            for inbox_id, callback_id in stored:
+                await self.handle_stored(inbox_id, callback_id)
+
+    # ------------------------------------------------------------ webhook
+
+    def webhook_app(self) -> Starlette:
+        """Our webhook endpoint: check the secret, store the update, answer 200, then process."""
+
+        async def webhook(request: Request) -> Response:
+            secret = self.cfg.secret_token.get_secret_value() if self.cfg.secret_token else ""
+            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+                return Response(status_code=403)
+            try:
+                data = await request.json()
+                upd = Update.de_json(data, self.bot)
+            except Exception:  # noqa: BLE001 - any malformed body is the sender's problem
+                return Response(status_code=400)
+            if upd is None:
+                return Response(status_code=400)
+            inbox_id, callback_id = await self.store(upd)
+            self._spawn(self.handle_stored(inbox_id, callback_id))
+            return Response(status_code=200)
+
+        async def health(_request: Request) -> Response:
+            return JSONResponse({"ok": True})
+
+        return Starlette(routes=[Route(self.cfg.webhook_path, webhook, methods=["POST"]),
+                                 Route("/healthz", health)])
+
+    async def set_webhook(self) -> None:
+        secret = self.cfg.secret_token.get_secret_value() if self.cfg.secret_token else None
+        await self.bot.set_webhook(self.cfg.webhook_url, secret_token=secret,
+                                   allowed_updates=["message", "callback_query"])
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------ sending
+
+    async def deliver(self) -> int:
+        """Send every queued reply: chats in parallel, each chat in order, within the rate limits."""
+        async with self._deliver_lock:
+            async with self.tutor.db.transaction() as s:
+                rows = await repo.outbox_unsent(s, CHANNEL, limit=1000)
+                by_chat: dict[str, list[tuple[int, Reply]]] = {}
+                for o in rows:
+                    if o.channel_user_id in self._delivering:
+                        continue
+                    by_chat.setdefault(o.channel_user_id, []).append((o.id, Reply.from_payload(o.payload)))
+            self._delivering.update(by_chat)
+        try:
+            sent = await asyncio.gather(*(self._deliver_chat(chat, items) for chat, items in by_chat.items()))
+        finally:
+            self._delivering.difference_update(by_chat)
+        return sum(sent)
+
+    async def _deliver_chat(self, chat: str, items: list[tuple[int, Reply]]) -> int:
+        sent = 0
+        for outbox_id, reply in items:
+            try:
+                await self.send(chat, reply)
+            except Forbidden:
+                # Blocked by the user: stop writing to them, do not retry forever.
+                await self._mark(outbox_id, error="forbidden", inactive_chat=chat)
+                return sent
+            except BadRequest as exc:
+                log.error("telegram refused a message to chat %s: %s", chat, exc.message)
+                await self._mark(outbox_id, error="bad_request")
+                continue
+            await self._mark(outbox_id)
+            sent += 1
+        return sent
+
+    async def _mark(self, outbox_id: int, error: str | None = None, inactive_chat: str | None = None) -> None:
+        async with self.tutor.db.transaction() as s:
+            await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id)
+                            .values(sent_at=utcnow(), error=error))
+            if inactive_chat is not None:
+                await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == inactive_chat)
+                                .values(active=False))
+                later = (await s.execute(select(OutboxItem.id).where(
+                    OutboxItem.channel == CHANNEL, OutboxItem.channel_user_id == inactive_chat,
+                    OutboxItem.sent_at.is_(None)))).scalars().all()
+                await s.execute(update(OutboxItem).where(OutboxItem.id.in_(later))
+                                .values(sent_at=utcnow(), error="forbidden"))
+
+    async def send(self, chat: str, reply: Reply) -> None:
+        """Send one reply (text parts, then picture, then file), honouring limits and retry_after."""
+        parts = split_text(reply.text)
+        markup = keyboard(reply)
+        for i, part in enumerate(parts):
+            await self._call(chat, self._text_sender(chat, part, markup if i == len(parts) - 1 else None))
+        if reply.image_path:
+            path = Path(reply.image_path)
+            await self._call(chat, lambda: self.bot.send_photo(
+                chat_id=int(chat), photo=InputFile(path.read_bytes(), filename=path.name)))
+        if reply.file_path:
+            path = Path(reply.file_path)
+            await self._call(chat, lambda: self.bot.send_document(
+                chat_id=int(chat), document=InputFile(path.read_bytes(), filename=path.name)))
+
+    def _text_sender(self, chat: str, text: str,
+                     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Callable[[], Awaitable[Any]]:
+        return lambda: self.bot.send_message(chat_id=int(chat), text=text, reply_markup=markup)
+
+    async def _call(self, chat: str, make: Callable[[], Awaitable[Any]]) -> None:
+        attempts = 0
+        while True:
+            await self.limiter.wait(chat)
+            try:
+                await make()
+                return
+            except RetryAfter as exc:
+                log.warning("telegram asked to wait %ss (chat=%s)", exc.retry_after, chat)
+                await asyncio.sleep(_seconds(exc.retry_after))
+            except (TimedOut, NetworkError) as exc:
+                if isinstance(exc, (Forbidden, BadRequest)):
+                    raise
+                attempts += 1
+                if attempts > 5:
+                    raise
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** attempts))
+
+
+def _seconds(value: Any) -> float:
+    """retry_after is an int today and a timedelta in later PTB versions."""
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)

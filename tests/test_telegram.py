@@ -1,0 +1,211 @@
+"""The Telegram channel with the real python-telegram-bot against a local Bot API stand-in (loopback HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from bot import messages as msg
+from bot.channels.telegram import TelegramChannel, split_text
+from bot.config import TelegramSettings
+from bot.service import Tutor
+from rag.knowledge import KnowledgeBase
+from storage.models import InboxItem, OutboxItem, User
+from tests.telegram_standin import TelegramStandIn
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")
+CHAT = 1001
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[TelegramStandIn]:
+    async with TelegramStandIn() as s:
+        yield s
+
+
+def make_channel(tutor: Tutor, standin: TelegramStandIn, **overrides: Any) -> TelegramChannel:
+    values: dict[str, Any] = {"token": SecretStr(standin.token), "base_url": standin.base_url,
+                              "base_file_url": standin.base_file_url, "poll_timeout": 1, "chat_interval": 0.0}
+    cfg = TelegramSettings(**{**values, **overrides})
+    return TelegramChannel(tutor, cfg)
+
+
+@pytest.fixture
+async def polling(tutor: Tutor, standin: TelegramStandIn) -> AsyncIterator[TelegramChannel]:
+    channel = make_channel(tutor, standin)
+    await channel.start()
+    task = asyncio.create_task(channel.poll())
+    try:
+        yield channel
+    finally:
+        channel._stopping.set()
+        await asyncio.wait_for(task, timeout=10)
+        await channel.stop()
+
+
+async def wait_for(cond: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def texts(standin: TelegramStandIn, chat: int = CHAT) -> list[str]:
+    return [str(p["text"]) for p in standin.sent("sendMessage", chat_id=chat)]
+
+
+async def test_question_gets_an_answer_with_buttons(polling: TelegramChannel, standin: TelegramStandIn) -> None:
+    standin.queue_update(standin.text_update(CHAT, "lam sao cai vneid"))
+    await wait_for(lambda: len(texts(standin)) >= 2)
+    greeting, answer = standin.sent("sendMessage", chat_id=CHAT)[:2]
+    assert greeting["text"] == msg.GREETING and greeting["reply_markup"]["is_persistent"] is True
+    buttons = [row[0] for row in answer["reply_markup"]["inline_keyboard"]]
+    assert any(b["text"] == msg.BTN_QUIZ for b in buttons)
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    assert "Theo bài" in answer["text"]
+    commands = {c["command"]: c["description"] for c in standin.commands}
+    assert commands["hoc"] == msg.CMD_LEARN and "start" in commands
+
+
+async def test_full_quiz_by_button_presses(polling: TelegramChannel, standin: TelegramStandIn,
+                                           kb: KnowledgeBase) -> None:
+    lesson = kb.lesson("vneid-cai-dat")
+    assert lesson is not None
+    standin.queue_update(standin.text_update(CHAT, "/start q-vneid-cai-dat"))  # a volunteer's deep link
+    await wait_for(lambda: any(t.startswith("Câu 1/") for t in texts(standin)))
+    for i, q in enumerate(lesson.quiz):
+        last = standin.sent("sendMessage", chat_id=CHAT)[-1]
+        assert last["text"].startswith(f"Câu {i + 1}/")
+        data = last["reply_markup"]["inline_keyboard"][q.answer][0]["callback_data"]
+        standin.queue_update(standin.callback_update(CHAT, data))
+        n = i + 1
+        await wait_for(lambda n=n: sum(t.startswith(msg.QUIZ_RIGHT) for t in texts(standin)) == n)
+    await wait_for(lambda: any(f"{len(lesson.quiz)}/{len(lesson.quiz)}" in t for t in texts(standin)))
+    assert len(standin.calls("answerCallbackQuery")) == len(lesson.quiz)
+    # Progress comes with a picture.
+    standin.queue_update(standin.text_update(CHAT, "📊 Tiến độ"))
+    await wait_for(lambda: len(standin.sent("sendPhoto", chat_id=CHAT)) == 1)
+    assert standin.sent("sendPhoto", chat_id=CHAT)[0]["photo"]["filename"].endswith(".png")
+
+
+async def test_duplicate_update_is_answered_once(polling: TelegramChannel, standin: TelegramStandIn,
+                                                 tutor: Tutor) -> None:
+    standin.deliver_twice(standin.text_update(CHAT, "Smart OTP là gì"))
+    standin.queue_update(standin.text_update(CHAT, "cảm ơn"))
+    await wait_for(lambda: msg.THANKS in texts(standin))
+    assert sum("Theo bài" in t for t in texts(standin)) == 1
+    async with tutor.db.transaction() as s:
+        assert (await s.execute(select(func.count()).select_from(InboxItem))).scalar_one() == 2
+
+
+async def test_retry_after_is_honoured_and_message_sent_once(polling: TelegramChannel,
+                                                             standin: TelegramStandIn) -> None:
+    standin.fail_next("sendMessage", status=429, retry_after=1)
+    started = time.monotonic()
+    standin.queue_update(standin.text_update(CHAT, "/trogiup"))
+    await wait_for(lambda: msg.HELP in texts(standin))
+    assert time.monotonic() - started >= 1.0
+    assert texts(standin).count(msg.HELP) == 1
+    assert sum(c.failed for c in standin.calls("sendMessage")) == 1
+
+
+async def test_blocked_bot_marks_user_inactive(polling: TelegramChannel, standin: TelegramStandIn,
+                                               tutor: Tutor) -> None:
+    standin.block_chat(CHAT)
+    standin.queue_update(standin.text_update(CHAT, "quên mật khẩu VNeID"))
+    await wait_for(lambda: len(standin.calls("sendMessage")) >= 1)
+    await asyncio.sleep(0.5)
+    assert len(standin.calls("sendMessage")) == 1  # not retried
+    async with tutor.db.transaction() as s:
+        user = (await s.execute(select(User))).scalar_one()
+        errors = (await s.execute(select(OutboxItem.error))).scalars().all()
+    assert user.active is False and errors and set(errors) == {"forbidden"}
+
+
+async def test_non_text_message_gets_a_kind_reply(polling: TelegramChannel, standin: TelegramStandIn) -> None:
+    standin.queue_update(standin.voice_update(CHAT, "voice-1", 5))
+    await wait_for(lambda: msg.NON_TEXT in texts(standin))
+
+
+async def test_update_stored_before_a_crash_is_answered_once_after_restart(
+        tutor: Tutor, standin: TelegramStandIn) -> None:
+    from telegram import Update
+
+    first = make_channel(tutor, standin)
+    await first.bot.initialize()
+    upd = Update.de_json(standin.text_update(CHAT, "mã OTP là gì"), first.bot)
+    assert upd is not None
+    inbox_id, _ = await first.store(upd)  # stored; the process dies before processing
+    assert inbox_id is not None
+    await first.bot.shutdown()
+    second = make_channel(tutor, standin)
+    await second.start()  # picks up what the previous process left
+    await second.start()  # and a second start sends nothing again
+    await second.stop()
+    assert sum("Theo bài" in t for t in texts(standin)) == 1
+
+
+async def test_per_chat_rate_limit(tutor: Tutor, standin: TelegramStandIn) -> None:
+    channel = make_channel(tutor, standin, chat_interval=0.3)
+    await channel.start()
+    from telegram import Update
+
+    upd = Update.de_json(standin.text_update(CHAT, "/kiemtra vneid-cai-dat"), channel.bot)
+    assert upd is not None
+    await channel.handle_stored(*(await channel.store(upd)))  # greeting, intro, question: 3 messages
+    await channel.stop()
+    times = standin.send_times(CHAT)
+    assert len(times) == 3 and all(b - a >= 0.29 for a, b in zip(times, times[1:], strict=False))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_checks_the_secret_and_stores_before_200(tutor: Tutor, standin: TelegramStandIn) -> None:
+    import uvicorn
+
+    port = _free_port()
+    channel = make_channel(tutor, standin, mode="webhook", secret_token=SecretStr("s3cret-token"),
+                           webhook_url=f"http://127.0.0.1:{port}/telegram/webhook")
+    await channel.start()
+    await channel.set_webhook()
+    assert standin.webhook_secret == "s3cret-token"
+    server = uvicorn.Server(uvicorn.Config(channel.webhook_app(), host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+        await wait_for(lambda: server.started, 10)
+        url = f"http://127.0.0.1:{port}/telegram/webhook"
+        update = standin.text_update(CHAT, "chuyển khoản nhầm thì làm sao")
+        assert (await standin.post_webhook(url, update))[0] == 403
+        assert (await standin.post_webhook(url, update, secret_token="wrong"))[0] == 403
+        async with tutor.db.transaction() as s:
+            assert (await s.execute(select(func.count()).select_from(InboxItem))).scalar_one() == 0
+        assert (await standin.post_webhook(url, update, secret_token="s3cret-token"))[0] == 200
+        assert (await standin.post_webhook(url, update, secret_token="s3cret-token"))[0] == 200  # a retry
+        await wait_for(lambda: any("Theo bài" in t for t in texts(standin)))
+        await asyncio.sleep(0.3)
+        assert sum("Theo bài" in t for t in texts(standin)) == 1
+        status, _ = await standin.post_webhook(url, {"not": "an update"}, secret_token="s3cret-token")
+        assert status in (200, 400)
+    finally:
+        server.should_exit = True
+        await serving
+        await channel.stop()
+
+
+def test_long_text_is_split_at_paragraphs() -> None:
+    text = "\n\n".join(f"Đoạn {i}. " + "chữ " * 300 for i in range(6))
+    parts = split_text(text)
+    assert all(len(p) <= 4096 for p in parts) and len(parts) >= 2
+    assert " ".join(parts).split() == text.split()
+    assert all(p.startswith("Đoạn") for p in parts)
