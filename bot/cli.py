@@ -233,6 +233,49 @@ def cmd_chat(settings: Settings, user: str, with_scheduler: bool = False) -> int
     return 0
 
 
+async def _telegram(settings: Settings) -> None:
+    """Run the Telegram channel (polling or webhook) with the scheduler, until interrupted."""
+    import uvicorn
+
+    from bot.channels.telegram import TelegramChannel
+    from bot.scheduler import build_scheduler
+    from bot.service import Tutor, load_knowledge
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    tutor = Tutor(settings, db, load_knowledge(settings))
+    channel = TelegramChannel(tutor, settings.telegram)
+    scheduler = build_scheduler(tutor)
+    # Reminders queued by the scheduler are picked up by this delivery loop.
+    scheduler.add_job(channel.deliver, "interval", seconds=30, id="telegram-deliver", max_instances=1,
+                      coalesce=True)
+    await channel.start()
+    scheduler.start()
+    try:
+        if settings.telegram.mode == "webhook":
+            await channel.set_webhook()
+            cfg = settings.telegram
+            server = uvicorn.Server(uvicorn.Config(channel.webhook_app(), host=cfg.listen_host, port=cfg.listen_port,
+                                                   log_level="warning"))
+            await server.serve()
+        else:
+            await channel.poll()
+    finally:
+        scheduler.shutdown(wait=False)
+        await channel.stop()
+        await db.dispose()
+
+
+def cmd_run(settings: Settings) -> int:
+    """Telegram when a token is configured, otherwise the console chat."""
+    if settings.telegram.token is None:
+        return cmd_chat(settings, "local", with_scheduler=True)
+    cmd_db_upgrade(settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_telegram(settings))
+    return 0
+
+
 async def _scheduler_forever(settings: Settings) -> None:
     from bot.scheduler import build_scheduler
     from bot.service import Tutor, load_knowledge
@@ -326,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         return cmd_chat(settings, args.user)
     if args.command == "run":
-        return cmd_chat(settings, "local", with_scheduler=True)
+        return cmd_run(settings)
     if args.command == "scheduler":
         return cmd_scheduler(settings)
     return 2

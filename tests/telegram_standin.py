@@ -185,6 +185,10 @@ class TelegramStandIn:
             description = f"Too Many Requests: retry after {retry_after}" if status == 429 else f"Error {status}"
         self._faults[method.lower()] = _Fault(status, retry_after if status == 429 else None, times, description)
 
+    def clear_faults(self) -> None:
+        """Forget every pending ``fail_next``."""
+        self._faults.clear()
+
     def block_chat(self, chat_id: int | str) -> None:
         """Every send* to this chat answers 403 as if the user blocked the bot."""
         self._blocked.add(str(chat_id))
