@@ -86,14 +86,17 @@ async def job_claim(s: AsyncSession, job: str, period: str) -> bool:
     return result.first() is not None
 
 
-async def outbox_unsent(s: AsyncSession, channel: str, limit: int = 100) -> list[OutboxItem]:
-    """Replies not yet delivered on a channel, in the order they were produced."""
+async def outbox_unsent(s: AsyncSession, channel: str, limit: int = 100,
+                        channel_user_id: str | None = None) -> list[OutboxItem]:
+    """Replies not yet delivered on a channel (or to one user of it), in the order they were produced."""
     stmt = (
         select(OutboxItem)
         .where(OutboxItem.channel == channel, OutboxItem.sent_at.is_(None))
         .order_by(OutboxItem.id)
         .limit(limit)
     )
+    if channel_user_id is not None:
+        stmt = stmt.where(OutboxItem.channel_user_id == channel_user_id)
     return list((await s.execute(stmt)).scalars())
 
 

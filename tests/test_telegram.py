@@ -87,6 +87,8 @@ async def test_full_quiz_by_button_presses(polling: TelegramChannel, standin: Te
         standin.queue_update(standin.callback_update(CHAT, data))
         n = i + 1
         await wait_for(lambda n=n: sum(t.startswith(msg.QUIZ_RIGHT) for t in texts(standin)) == n)
+        if n < len(lesson.quiz):
+            await wait_for(lambda n=n: texts(standin)[-1].startswith(f"Câu {n + 1}/"))
     await wait_for(lambda: any(f"{len(lesson.quiz)}/{len(lesson.quiz)}" in t for t in texts(standin)))
     assert len(standin.calls("answerCallbackQuery")) == len(lesson.quiz)
     # Progress comes with a picture.

@@ -149,8 +149,7 @@ class TelegramChannel:
                               request=HTTPXRequest(connection_pool_size=64),
                               get_updates_request=HTTPXRequest(read_timeout=cfg.poll_timeout + 10))
         self.limiter = RateLimiter(cfg.per_second, cfg.chat_interval)
-        self._deliver_lock = asyncio.Lock()
-        self._delivering: set[str] = set()
+        self._workers: dict[str, asyncio.Future[None]] = {}
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -165,10 +164,10 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         self._stopping.set()
-        for task in list(self._tasks):
+        for task in [*self._tasks, *self._workers.values()]:
             task.cancel()
         with contextlib.suppress(Exception):
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*self._tasks, *self._workers.values(), return_exceptions=True)
         await self.bot.shutdown()
 
     # ------------------------------------------------------------ receiving
@@ -180,14 +179,14 @@ class TelegramChannel:
             return None, None
         return await self.tutor.receive(incoming), callback_id
 
-    async def handle_stored(self, inbox_id: int | None, callback_id: str | None) -> None:
+    async def handle_stored(self, inbox_id: int | None, callback_id: str | None, wait: bool = True) -> None:
         """Process a stored update and send what it produced."""
         if callback_id is not None:
             with contextlib.suppress(BadRequest, NetworkError):
                 await self.bot.answer_callback_query(callback_id)
         if inbox_id is not None:
             await self.tutor.process(inbox_id)
-        await self.deliver()
+        await self.deliver(wait=wait)
 
     async def poll(self) -> None:
         """Long polling until stopped; each batch is stored before the next call confirms it."""
@@ -208,7 +207,7 @@ class TelegramChannel:
             if updates:
                 offset = updates[-1].update_id + 1
             for inbox_id, callback_id in stored:
-                await self.handle_stored(inbox_id, callback_id)
+                await self.handle_stored(inbox_id, callback_id, wait=False)
 
     # ------------------------------------------------------------ webhook
 
@@ -249,39 +248,60 @@ class TelegramChannel:
 
     # ------------------------------------------------------------ sending
 
-    async def deliver(self) -> int:
-        """Send every queued reply: chats in parallel, each chat in order, within the rate limits."""
-        async with self._deliver_lock:
-            async with self.tutor.db.transaction() as s:
-                rows = await repo.outbox_unsent(s, CHANNEL, limit=1000)
-                by_chat: dict[str, list[tuple[int, Reply]]] = {}
-                for o in rows:
-                    if o.channel_user_id in self._delivering:
-                        continue
-                    by_chat.setdefault(o.channel_user_id, []).append((o.id, Reply.from_payload(o.payload)))
-            self._delivering.update(by_chat)
-        try:
-            sent = await asyncio.gather(*(self._deliver_chat(chat, items) for chat, items in by_chat.items()))
-        finally:
-            self._delivering.difference_update(by_chat)
-        return sum(sent)
+    async def deliver(self, wait: bool = True) -> None:
+        """Start a sender for every chat with queued replies: chats in parallel, each chat in order.
 
-    async def _deliver_chat(self, chat: str, items: list[tuple[int, Reply]]) -> int:
-        sent = 0
-        for outbox_id, reply in items:
+        With `wait`, return when those chats' queues are empty; otherwise return at once, so
+        processing the next update never waits for another chat's pacing.
+        """
+        async with self.tutor.db.transaction() as s:
+            chats = list(dict.fromkeys(o.channel_user_id for o in await repo.outbox_unsent(s, CHANNEL, limit=1000)))
+        for chat in chats:
+            if chat not in self._workers:
+                self._workers[chat] = asyncio.ensure_future(self._chat_worker(chat))
+        if wait:
+            await asyncio.gather(*(self._workers[c] for c in chats if c in self._workers), return_exceptions=True)
+
+    async def _chat_worker(self, chat: str) -> None:
+        """The only sender of one chat: sends its queue in order until it is empty."""
+        me = self._workers.get(chat)
+        try:
+            while True:
+                async with self.tutor.db.transaction() as s:
+                    rows = [(o.id, Reply.from_payload(o.payload)) for o in
+                            await repo.outbox_unsent(s, CHANNEL, limit=100, channel_user_id=chat)]
+                if not rows:
+                    if self._workers.get(chat) is me:
+                        del self._workers[chat]
+                    # A reply queued after the last look is picked up unless a new sender took over.
+                    async with self.tutor.db.transaction() as s:
+                        more = await repo.outbox_unsent(s, CHANNEL, limit=1, channel_user_id=chat)
+                    if not more or chat in self._workers:
+                        return
+                    self._workers[chat] = me  # type: ignore[assignment]
+                    continue
+                if not await self._send_rows(chat, rows):
+                    return
+        except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
+            log.exception("delivery to chat %s failed", chat)
+            if self._workers.get(chat) is me:
+                del self._workers[chat]
+
+    async def _send_rows(self, chat: str, rows: list[tuple[int, Reply]]) -> bool:
+        """Send rows in order; False when the chat cannot be written to any more."""
+        for outbox_id, reply in rows:
             try:
                 await self.send(chat, reply)
             except Forbidden:
                 # Blocked by the user: stop writing to them, do not retry forever.
                 await self._mark(outbox_id, error="forbidden", inactive_chat=chat)
-                return sent
+                return False
             except BadRequest as exc:
                 log.error("telegram refused a message to chat %s: %s", chat, exc.message)
                 await self._mark(outbox_id, error="bad_request")
                 continue
             await self._mark(outbox_id)
-            sent += 1
-        return sent
+        return True
 
     async def _mark(self, outbox_id: int, error: str | None = None, inactive_chat: str | None = None) -> None:
         async with self.tutor.db.transaction() as s:
