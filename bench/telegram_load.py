@@ -78,7 +78,7 @@ async def run(users: int, messages: int, dup: float, chroma: Path | None = None,
                     unique += 1
                     deadline = started + 120
                     while len(standin.send_times(chat)) <= before and time.monotonic() < deadline:
-                        await asyncio.sleep(0.02)
+                        await asyncio.sleep(0.05)
                     times = standin.send_times(chat)
                     if len(times) <= before:
                         unanswered += 1

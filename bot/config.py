@@ -49,6 +49,9 @@ class TelegramSettings(BaseModel):
     poll_timeout: int = 25
     per_second: int = 30
     chat_interval: float = 1.0
+    group_interval: float = 3.0
+    # Chats processed side by side (each chat stays in order).
+    concurrency: int = 8
 
 
 class ZaloSettings(BaseModel):

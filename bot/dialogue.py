@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
@@ -289,7 +290,8 @@ class Dialogue:
                         text: str) -> list[Reply]:
         if _WHO.search(" ".join(re.findall(r"[0-9a-z]+", fold(text)))):
             return [Reply(msg.AUTOMATED, main_menu())]
-        answer = self.answerer.answer(text)
+        # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
+        answer = await asyncio.to_thread(self.answerer.answer, text)
         top = answer.hits[0].lesson if answer.hits else None
         # Logged without the user: content editors need the questions, not who asked them.
         await repo.log_question(s, None, incoming.channel, text, answer.kind,

@@ -112,6 +112,7 @@ class TelegramStandIn:
     def __init__(self, token: str = "123456:TEST") -> None:
         self.token = token
         self.requests: list[Recorded] = []
+        self._send_times: dict[str, list[float]] = {}
         self.commands: list[JSONDict] = []
         self.webhook_url = ""
         self.webhook_secret: str | None = None
@@ -296,11 +297,7 @@ class TelegramStandIn:
 
     def send_times(self, chat_id: int | str) -> list[float]:
         """Monotonic times of successful send* calls to this chat (for rate-limit assertions)."""
-        return [
-            r.time
-            for r in self.requests
-            if r.method.startswith("send") and not r.failed and str(r.params.get("chat_id")) == str(chat_id)
-        ]
+        return list(self._send_times.get(str(chat_id), []))
 
     # ---- HTTP ------------------------------------------------------------------------------------
 
@@ -328,6 +325,8 @@ class TelegramStandIn:
             result = await handler(params)
         except _ApiError as err:
             return self._error(rec, err.status, err.description)
+        if method.startswith("send"):
+            self._send_times.setdefault(str(params.get("chat_id")), []).append(now)
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:

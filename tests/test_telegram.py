@@ -211,3 +211,17 @@ def test_long_text_is_split_at_paragraphs() -> None:
     assert all(len(p) <= 4096 for p in parts) and len(parts) >= 2
     assert " ".join(parts).split() == text.split()
     assert all(p.startswith("Đoạn") for p in parts)
+
+
+async def test_rate_limiter_overall_and_group_limits() -> None:
+    from bot.channels.telegram import RateLimiter
+
+    limiter = RateLimiter(per_second=5, chat_interval=0.0, group_interval=0.5)
+    started = time.monotonic()
+    for i in range(10):  # ten chats, five a second overall
+        await limiter.wait(str(i))
+    assert time.monotonic() - started >= 0.95
+    t0 = time.monotonic()
+    await limiter.wait("-100")
+    await limiter.wait("-100")
+    assert time.monotonic() - t0 >= 0.45

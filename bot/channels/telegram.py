@@ -111,11 +111,13 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
 
 
 class RateLimiter:
-    """About 30 messages a second overall and one a second per chat; callers wait, nothing is dropped."""
+    """About 30 messages a second overall, one a second per chat and 20 a minute per group (negative
+    chat ids); callers wait, nothing is dropped."""
 
-    def __init__(self, per_second: int = 30, chat_interval: float = 1.0) -> None:
+    def __init__(self, per_second: int = 30, chat_interval: float = 1.0, group_interval: float = 3.0) -> None:
         self.per_second = per_second
         self.chat_interval = chat_interval
+        self.group_interval = group_interval
         self._recent: deque[float] = deque()
         self._next_for_chat: dict[str, float] = {}
         self._lock = asyncio.Lock()
@@ -131,7 +133,8 @@ class RateLimiter:
                 ready = max(ready_chat, ready_global)
                 if ready <= now:
                     self._recent.append(now)
-                    self._next_for_chat[chat] = now + self.chat_interval
+                    interval = self.group_interval if chat.startswith("-") else self.chat_interval
+                    self._next_for_chat[chat] = now + interval
                     return
             await asyncio.sleep(ready - now)
 
@@ -148,8 +151,9 @@ class TelegramChannel:
         self.bot = bot or Bot(token, base_url=cfg.base_url, base_file_url=cfg.base_file_url,
                               request=HTTPXRequest(connection_pool_size=64),
                               get_updates_request=HTTPXRequest(read_timeout=cfg.poll_timeout + 10))
-        self.limiter = RateLimiter(cfg.per_second, cfg.chat_interval)
+        self.limiter = RateLimiter(cfg.per_second, cfg.chat_interval, cfg.group_interval)
         self._workers: dict[str, asyncio.Future[None]] = {}
+        self._processing = asyncio.Semaphore(cfg.concurrency)
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -203,10 +207,18 @@ class TelegramChannel:
                 log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(1.0)
                 continue
-            stored = [await self.store(u) for u in updates]
+            by_chat: dict[str, list[tuple[int | None, str | None]]] = {}
+            for u in updates:
+                incoming, _ = to_incoming(u)
+                by_chat.setdefault(incoming.user_id if incoming else "", []).append(await self.store(u))
             if updates:
                 offset = updates[-1].update_id + 1
-            for inbox_id, callback_id in stored:
+            # Chats are independent: process them side by side, each chat's updates in order.
+            await asyncio.gather(*(self._process_chat(items) for items in by_chat.values()))
+
+    async def _process_chat(self, items: list[tuple[int | None, str | None]]) -> None:
+        async with self._processing:
+            for inbox_id, callback_id in items:
                 await self.handle_stored(inbox_id, callback_id, wait=False)
 
     # ------------------------------------------------------------ webhook
