@@ -14,4 +14,4 @@ from rag.knowledge import KnowledgeBase
 async def test_small_load_loses_nothing_and_duplicates_nothing(chroma_dir: Path, kb: KnowledgeBase) -> None:
     r = await run(users=15, messages=3, dup=0.3, chroma=chroma_dir)
     assert r["updates"] == 45 and r["duplicate_deliveries"] > 0
-    assert r["lost"] == 0 and r["duplicated_replies"] == 0
+    assert r["lost"] == 0 and r["duplicated_replies"] == 0 and r["late"] == 0
