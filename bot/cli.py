@@ -324,6 +324,67 @@ def cmd_verify(settings: Settings, code: str, out: TextIO) -> int:
     return 0 if ok else 1
 
 
+async def stats_report(settings: Settings, unit: str, since: str | None, until: str | None) -> Any:
+    """The statistics report for a unit code and an optional period (dates as YYYY-MM-DD, Vietnam time)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from rag.programme import Programme
+    from storage.db import Database
+    from storage.stats import Scope, report
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+
+    def day(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value).replace(tzinfo=tz) if value else None
+
+    programme_file = settings.knowledge_dir / "programme.yaml"
+    ratio = Programme.load(programme_file).min_score if programme_file.exists() else 0.8
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as s:
+            return await report(s, Scope.parse(unit), day(since), day(until), ratio)
+    finally:
+        await db.dispose()
+
+
+def cmd_stats(settings: Settings, unit: str, since: str | None, until: str | None, fmt: str, out: TextIO) -> int:
+    import csv
+
+    from storage.stats import METRICS
+
+    try:
+        rep = asyncio.run(stats_report(settings, unit, since, until))
+    except ValueError as exc:
+        out.write(f"{exc}\n")
+        return 2
+    rows = [rep.total, *rep.children]
+    if fmt == "json":
+        out.write(json.dumps({"unit": rep.scope.name, "since": since, "until": until,
+                              "total": rep.total.as_dict(), "children": [r.as_dict() for r in rep.children],
+                              "by_group": rep.by_group}, ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(["key", "name", *METRICS])
+        for r in rows:
+            d = r.as_dict()
+            # A cell starting with = + - @ would be a formula in a spreadsheet: neutralise it.
+            writer.writerow([_cell(d["key"]), _cell(d["name"]), *(d[m] for m in METRICS)])
+    else:
+        out.write(f"{'đơn vị':40} " + " ".join(f"{m:>14}" for m in METRICS) + "\n")
+        for r in rows:
+            d = r.as_dict()
+            values = " ".join(f"{(f'{d[m]:.2f}' if isinstance(d[m], float) else d[m] if d[m] is not None else '–'):>14}"
+                              for m in METRICS)
+            out.write(f"{d['name'][:40]:40} {values}\n")
+    return 0
+
+
+def _cell(value: Any) -> str:
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
     sub = p.add_subparsers(dest="command", required=True)
@@ -342,6 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
     lessons.add_argument("action", choices=["check"])
     index = sub.add_parser("index", help="vector index tools")
     index.add_argument("action", choices=["build"])
+    st = sub.add_parser("stats", help="completion statistics for a unit (VN, P<tỉnh>, X<xã/phường>)")
+    st.add_argument("--unit", default="VN")
+    st.add_argument("--since", default=None, help="YYYY-MM-DD")
+    st.add_argument("--until", default=None, help="YYYY-MM-DD (exclusive)")
+    st.add_argument("--format", choices=["table", "json", "csv"], default="table")
     verify = sub.add_parser("verify", help="check a certificate's verification code")
     verify.add_argument("code")
     db = sub.add_parser("db", help="database tools")
@@ -364,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         chosen = ["bm25", "dense", "hybrid"] if args.retriever == "all" else [args.retriever]
         return cmd_eval(settings, args.questions, chosen, sys.stdout, args.misses)
+    if args.command == "stats":
+        return cmd_stats(settings, args.unit, args.since, args.until, args.format, sys.stdout)
     if args.command == "verify":
         return cmd_verify(settings, args.code, sys.stdout)
     if args.command == "chat":

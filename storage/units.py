@@ -59,7 +59,12 @@ def province_name(code: int) -> str | None:
 
 def commune(code: int) -> Commune | None:
     """A commune by its code."""
-    return next((c for c, _, _ in _communes() if c.code == code), None)
+    return _by_code().get(code)
+
+
+@lru_cache(maxsize=1)
+def _by_code() -> dict[int, Commune]:
+    return {c.code: c for c, _, _ in _communes()}
 
 
 def find_communes(query: str, limit: int = 5) -> list[Commune]:
@@ -118,3 +123,8 @@ def normalise_hamlet(text: str) -> str:
         rest = " ".join(w[:1].upper() + w[1:] for w in text.split()[n_words:])
         return f"{kind} {rest}".strip()
     return " ".join(w[:1].upper() + w[1:] for w in text.split())
+
+
+def all_province_codes() -> list[int]:
+    """Codes of the 34 provinces."""
+    return list(_provinces())
