@@ -136,6 +136,9 @@ class Dialogue:
             if registered is not None:
                 return registered
         attempt = await repo.active_attempt(s, user.id)
+        if attempt is None and not re.search(r"[^\W\d_]", text):
+            # Only numbers or signs and no button to match: show what can be done instead of "I don't know".
+            return [Reply(msg.HELP, main_menu())]
         if attempt is not None:
             handled = await self._quiz_text(s, user, ctx, attempt, text)
             if handled is not None:

@@ -239,3 +239,10 @@ def test_every_lesson_message_fits_a_small_screen(kb: KnowledgeBase) -> None:
                 shown += plain(sec.body)[offset:nxt]
                 offset = nxt
             assert shown.split() == plain(sec.body).split()
+
+
+async def test_a_number_with_nothing_to_press_shows_help(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    replies = await chat.say("1")
+    assert replies[0].text == msg.GREETING and replies[-1].text == msg.HELP
+    assert (await chat.say("???"))[-1].text == msg.HELP
