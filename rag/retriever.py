@@ -80,6 +80,10 @@ class ScopeJudge:
         assert self.embeddings is not None
         return np.asarray(self.embeddings.embed_documents(self.off_topic), dtype=np.float32)
 
+    def prepare(self) -> None:
+        """Embed the off-topic examples now, at start-up, rather than on the first question."""
+        _ = self._anchor_matrix
+
     def anchor_similarity(self, query_vector: list[float]) -> float:
         """Best cosine between the question and the off-topic examples."""
         return float(np.max(self._anchor_matrix @ np.asarray(query_vector, dtype=np.float32)))
@@ -126,6 +130,8 @@ class Retriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.scope = ScopeJudge(embeddings)
+        if embeddings is not None:
+            self.scope.prepare()
 
     def _lexical_scores(self, query: str) -> dict[str, float]:
         raw = self.lexical.scores(query)
