@@ -385,6 +385,32 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
+async def admin_add(settings: Settings, channel: str, user: str, role: str, unit: str) -> str:
+    """Give a channel user a staff role over a unit; returns a one-line confirmation."""
+    from storage import roles
+    from storage.db import Database
+    from storage.stats import Scope
+
+    scope = Scope.parse(unit)
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as s:
+            staff = await roles.grant(s, channel, user, role, scope)
+            return f"{channel}:{user} is now {staff.role} of {scope.name}"
+    finally:
+        await db.dispose()
+
+
+def cmd_admin_add(settings: Settings, channel: str, user: str, role: str, unit: str, out: TextIO) -> int:
+    cmd_db_upgrade(settings)
+    try:
+        out.write(asyncio.run(admin_add(settings, channel, user, role, unit)) + "\n")
+    except ValueError as exc:
+        out.write(f"{exc}\n")
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
     sub = p.add_subparsers(dest="command", required=True)
@@ -408,6 +434,14 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--since", default=None, help="YYYY-MM-DD")
     st.add_argument("--until", default=None, help="YYYY-MM-DD (exclusive)")
     st.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    admin = sub.add_parser("admin", help="staff roles")
+    admin_sub = admin.add_subparsers(dest="admin_action", required=True)
+    add = admin_sub.add_parser("add", help="give a channel user a role over a unit")
+    add.add_argument("--channel", required=True, choices=["telegram", "zalo", "console"])
+    add.add_argument("--user", required=True, help="the channel's user id (Telegram chat id, Zalo user id)")
+    add.add_argument("--role", required=True,
+                     choices=["volunteer", "commune_admin", "province_admin", "national_admin"])
+    add.add_argument("--unit", default="VN", help="VN, P<province code> or X<commune code>")
     verify = sub.add_parser("verify", help="check a certificate's verification code")
     verify.add_argument("code")
     db = sub.add_parser("db", help="database tools")
@@ -430,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         chosen = ["bm25", "dense", "hybrid"] if args.retriever == "all" else [args.retriever]
         return cmd_eval(settings, args.questions, chosen, sys.stdout, args.misses)
+    if args.command == "admin":
+        return cmd_admin_add(settings, args.channel, args.user, args.role, args.unit, sys.stdout)
     if args.command == "stats":
         return cmd_stats(settings, args.unit, args.since, args.until, args.format, sys.stdout)
     if args.command == "verify":

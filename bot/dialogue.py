@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from bot.types import Button, Incoming, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import QuizQuestion
 from rag.text import fold, normalize, syllables
-from storage import repo
+from storage import repo, roles, stats
 from storage.models import QuizAttempt, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ WORD_COMMANDS = {
     "hoc": "/hoc", "hoc bai": "/hoc", "bai hoc": "/hoc", "cac bai hoc": "/hoc", "danh sach bai": "/hoc",
     "hoc tiep": "/hoctiep", "on tap": "/ontap", "on bai": "/ontap", "tat nhac": "/tatnhac",
     "bat nhac": "/batnhac", "chung nhan": "/chungnhan", "giay chung nhan": "/chungnhan",
-    "chuong trinh": "/chuongtrinh", "chuong trinh co ban": "/chuongtrinh",
+    "chuong trinh": "/chuongtrinh", "thong ke": "/thongke", "chuong trinh co ban": "/chuongtrinh",
     "tien do": "/tiendo", "ket qua": "/tiendo", "xem tien do": "/tiendo", "diem": "/tiendo",
     "xem tiep": "/xemtiep", "tiep": "/xemtiep", "tiep tuc": "/xemtiep", "doc tiep": "/xemtiep",
     "kiem tra": "/kiemtra", "lam bai kiem tra": "/kiemtra", "lam kiem tra": "/kiemtra",
@@ -196,6 +197,8 @@ class Dialogue:
         if name in ("/tatnhac", "/batnhac"):
             ctx["no_reminders"] = name == "/tatnhac"
             return [Reply(msg.REMINDERS_OFF if name == "/tatnhac" else msg.REMINDERS_ON)]
+        if name == "/thongke":
+            return [await self._stats(s, user, args[0] if args else None)]
         if name == "/chungnhan":
             completion = await self.learning.completion(s, user)
             if completion is None:
@@ -236,6 +239,30 @@ class Dialogue:
         if self.kb.lesson(lesson_id) is not None:
             return await self._start_quiz(s, user, lesson_id)
         return [Reply(msg.HELP, main_menu())]
+
+    async def _stats(self, s: AsyncSession, user: User, unit: str | None) -> Reply:
+        """Statistics for an admin's unit (or a unit below it); everyone else is told kindly it is not for them."""
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or staff.role not in roles.STATS_ROLES:
+            return Reply(msg.STATS_FORBIDDEN, main_menu())
+        try:
+            scope = stats.Scope.parse(unit) if unit else roles.home_scope(staff)
+        except ValueError:
+            return Reply(msg.STATS_BAD_UNIT.format(unit=(unit or "")[:20]))
+        if not roles.may_see(staff, scope):
+            return Reply(msg.STATS_FORBIDDEN)
+        now = utcnow()
+        overall = await stats.report(s, scope, None, now, self.pass_ratio)
+        recent = await stats.report(s, scope, now - timedelta(days=30), now, self.pass_ratio)
+        t, r = overall.total, recent.total
+        lines = [msg.STATS_TEXT.format(unit=scope.name, registered=t.registered, vneid=t.vneid_level2,
+                                       active=r.active, quizzes=r.quizzes,
+                                       avg=f"{r.avg_score:.0%}" if r.avg_score is not None else "–",
+                                       passed=t.lessons_passed, completions=t.completions)]
+        top = sorted((c for c in overall.children if c.completions), key=lambda c: -c.completions)[:3]
+        if top:
+            lines += ["", msg.STATS_TOP] + [f"{i}. {c.name}: {c.completions}" for i, c in enumerate(top, 1)]
+        return Reply("\n".join(lines))
 
     async def _learn_next(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> list[Reply]:
         """Resume: the rest of the lesson being read, else the next core lesson not yet passed."""

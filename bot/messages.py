@@ -219,3 +219,17 @@ PROGRESS_IMAGE_TITLE = "Tiến độ học của {name}"
 PROGRESS_IMAGE_CORE = "Chương trình cơ bản: {passed}/{total} bài"
 VERIFY_OK = "Mã {code} hợp lệ: {name} hoàn thành «{programme}» ngày {date}{place}."
 VERIFY_BAD = "Không tìm thấy mã {code}."
+
+# ---------------------------------------------------------------- statistics for admins
+
+STATS_FORBIDDEN = "Mục thống kê chỉ dành cho cán bộ quản lý của đơn vị. Bác cần hỏi gì về kỹ năng số cứ gõ nhé."
+STATS_BAD_UNIT = "Cháu không tìm thấy đơn vị \"{unit}\". Mã đơn vị có dạng P31 (tỉnh) hoặc X11311 (xã, phường)."
+STATS_TEXT = (
+    "📊 Thống kê {unit}\n"
+    "• Người học đã đăng ký: {registered} (có VNeID mức 2: {vneid})\n"
+    "• Hoạt động 30 ngày qua: {active}\n"
+    "• Bài kiểm tra 30 ngày qua: {quizzes} (điểm trung bình {avg})\n"
+    "• Lượt đạt bài: {passed}\n"
+    "• Hoàn thành chương trình: {completions}"
+)
+STATS_TOP = "Nhiều người hoàn thành nhất:"

@@ -170,6 +170,20 @@ class Completion(Base):
     code: Mapped[str | None] = mapped_column(String(16), default=None, unique=True)
 
 
+class Staff(Base):
+    """A volunteer or an admin, scoped to a unit: a commune (volunteer, commune admin), a province, or all."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="cli")
+
+
 class JobRun(Base):
     """One run of a scheduled job for one period: a second scheduler or a restart never repeats it."""
 
