@@ -210,12 +210,9 @@ def cmd_index_build(settings: Settings, out: TextIO) -> int:
 async def _chat(settings: Settings, user: str, with_scheduler: bool) -> None:
     from bot.channels.console import chat
     from bot.scheduler import build_scheduler
-    from bot.service import Tutor, load_knowledge
-    from storage.db import Database
+    from bot.service import Tutor
 
-    kb = load_knowledge(settings)
-    db = Database(settings.database_url)
-    tutor = Tutor(settings, db, kb)
+    tutor = Tutor.open(settings)
     scheduler = build_scheduler(tutor) if with_scheduler else None
     try:
         if scheduler is not None:
@@ -224,7 +221,7 @@ async def _chat(settings: Settings, user: str, with_scheduler: bool) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
-        await db.dispose()
+        await tutor.close()
 
 
 def cmd_chat(settings: Settings, user: str, with_scheduler: bool = False) -> int:
@@ -239,11 +236,9 @@ async def _telegram(settings: Settings) -> None:
 
     from bot.channels.telegram import TelegramChannel
     from bot.scheduler import build_scheduler
-    from bot.service import Tutor, load_knowledge
-    from storage.db import Database
+    from bot.service import Tutor
 
-    db = Database(settings.database_url)
-    tutor = Tutor(settings, db, load_knowledge(settings))
+    tutor = Tutor.open(settings)
     channel = TelegramChannel(tutor, settings.telegram)
     scheduler = build_scheduler(tutor)
     # Reminders queued by the scheduler are picked up by this delivery loop.
@@ -263,7 +258,7 @@ async def _telegram(settings: Settings) -> None:
     finally:
         scheduler.shutdown(wait=False)
         await channel.stop()
-        await db.dispose()
+        await tutor.close()
 
 
 def cmd_run(settings: Settings) -> int:
@@ -278,17 +273,16 @@ def cmd_run(settings: Settings) -> int:
 
 async def _scheduler_forever(settings: Settings) -> None:
     from bot.scheduler import build_scheduler
-    from bot.service import Tutor, load_knowledge
-    from storage.db import Database
+    from bot.service import Tutor
 
-    db = Database(settings.database_url)
-    scheduler = build_scheduler(Tutor(settings, db, load_knowledge(settings)))
+    tutor = Tutor.open(settings)
+    scheduler = build_scheduler(tutor)
     scheduler.start()
     try:
         await asyncio.Event().wait()
     finally:
         scheduler.shutdown(wait=False)
-        await db.dispose()
+        await tutor.close()
 
 
 def cmd_scheduler(settings: Settings) -> int:

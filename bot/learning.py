@@ -18,7 +18,7 @@ from bot.types import Button, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson
 from storage import repo, units
-from storage.models import Completion, User, utcnow
+from storage.models import Completion, User, as_utc, utcnow
 
 REVIEW_AFTER = timedelta(days=7)
 REVIEW_SIZE, REVIEW_DUE_SIZE = 5, 3
@@ -106,7 +106,7 @@ class Learning:
         reviewed: dict[str, str] = ctx.get("reviewed") or {}
         for lesson_id, result in sorted((await self.passed(s, user)).items(), key=lambda kv: str(kv[1].last_at)):
             last = result.last_at
-            if last is None or lesson_id in reviewed or now - _aware(last) < REVIEW_AFTER:
+            if last is None or lesson_id in reviewed or now - as_utc(last) < REVIEW_AFTER:
                 continue
             lesson = self.kb.lesson(lesson_id)
             if lesson is None:
@@ -159,9 +159,3 @@ class Learning:
                         sum(x.id in passed for x in core), len(core))
         return str(path)
 
-
-def _aware(value: Any) -> Any:
-    """SQLite returns naive datetimes for timezone-aware columns; treat them as UTC."""
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

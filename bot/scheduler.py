@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.service import Tutor
 from storage import repo
-from storage.models import User, utcnow
+from storage.models import User, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,7 @@ async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
             window = PUSH_WINDOW.get(user.channel) if user else None
             if user is None or window is None:
                 continue
-            last_seen = user.last_seen_at if user.last_seen_at.tzinfo else user.last_seen_at.replace(tzinfo=now.tzinfo)
-            if now - last_seen > window:
+            if now - as_utc(user.last_seen_at) > window:
                 continue  # outside the channel's window: kept for the next visit
             if await repo.active_attempt(s, user.id) is not None:
                 continue

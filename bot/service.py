@@ -50,6 +50,15 @@ def sanitize(incoming: Incoming) -> Incoming:
 class Tutor:
     """One tutor process: receives deliveries into the inbox, processes them, queues replies."""
 
+    @classmethod
+    def open(cls, settings: Settings) -> Tutor:
+        """A tutor on the configured database and knowledge base (call `close` when done)."""
+        return cls(settings, Database(settings.database_url), load_knowledge(settings))
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.db.dispose()
+
     def __init__(self, settings: Settings, db: Database, kb: KnowledgeBase) -> None:
         self.settings = settings
         self.db = db
