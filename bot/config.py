@@ -47,6 +47,8 @@ class TelegramSettings(BaseModel):
     listen_host: str = "127.0.0.1"
     listen_port: int = 8080
     poll_timeout: int = 25
+    # The bot's @username without @, for volunteers' t.me links (asked from Telegram when empty).
+    bot_username: str = ""
     per_second: int = 30
     chat_interval: float = 1.0
     group_interval: float = 3.0
@@ -58,6 +60,37 @@ class ZaloSettings(BaseModel):
     app_id: str = ""
     secret_key: SecretStr | None = None
     access_token: SecretStr | None = None
+    # The OA's id, for the https://zalo.me/<oa_id> link printed on volunteers' QR cards.
+    oa_id: str = ""
+
+
+class WebSettings(BaseModel):
+    """The web server: channel webhooks, the admin pages and the upstream report API."""
+
+    enabled: bool = True
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    # The address people use to reach the admin pages (for links sent in the chat).
+    public_url: str = "http://127.0.0.1:8080"
+    session_hours: int = 12
+    # Cookies only over https; switch off only for a local test on http.
+    secure_cookies: bool = True
+    login_attempts: int = 5  # failed logins per username (and per address) in 15 minutes
+
+
+class ReportSettings(BaseModel):
+    """Scheduled reports and the push of aggregates to a parent instance."""
+
+    weekly: bool = True
+    quarterly: bool = True
+    # A parent instance (e.g. the national one) that receives this instance's quarterly totals.
+    upstream_url: str = ""
+    upstream_key: SecretStr | None = None
+    # This instance's name at the parent, e.g. "tinh-lao-cai".
+    source: str = ""
+    # Children allowed to push here: name -> shared key (KYNANGSO_REPORTS__DOWNSTREAM_KEYS='{"a": "k"}').
+    downstream_keys: dict[str, SecretStr] = {}
+    max_clock_skew: int = 300  # seconds a signed push may be old (or early)
 
 
 class Settings(BaseSettings):
@@ -78,6 +111,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
+    web: WebSettings = WebSettings()
+    reports: ReportSettings = ReportSettings()
 
 
 @lru_cache(maxsize=1)

@@ -181,12 +181,153 @@ class Staff(Base):
     __tablename__ = "staff"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    # The chat account of the staff member; None for a web-only account created on the command line.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     province_code: Mapped[int | None] = mapped_column(Integer, default=None)
     ward_code: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80), default="cli")
+    # How learners see the volunteer ("Anh Minh"); set by the volunteer.
+    display_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    # Web admin login (argon2 hash); both None until a password is set.
+    username: Mapped[str | None] = mapped_column(String(40), default=None, unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+
+class StaffToken(Base):
+    """A one-time code: an invitation to a role over a unit, or a link to set a web password.
+
+    Only a hash of the code is kept; the code itself is shown once to whoever issued it.
+    """
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(12))  # "invite" | "password"
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str | None] = mapped_column(String(20), default=None)
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), default=None)
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"),
+                                                            default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class VolunteerLink(Base):
+    """A learner who agreed to let a volunteer follow their progress: referred by a link, or helped in person."""
+
+    __tablename__ = "volunteer_links"
+    __table_args__ = (UniqueConstraint("user_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # "referred" | "helped"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReferralLink(Base):
+    """A volunteer's link into the tutor (their personal code, or one lesson's quiz), as a short code.
+
+    The code goes after /start on Telegram (t.me/<bot>?start=r-<code>) and is typed as is on Zalo.
+    """
+
+    __tablename__ = "referral_links"
+    __table_args__ = (UniqueConstraint("staff_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[str] = mapped_column(String(80), default="")  # "" for the personal code
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SupportSession(Base):
+    """An in-person help session recorded by a volunteer: the evidence ("minh chứng") the plans ask for."""
+
+    __tablename__ = "support_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    people: Mapped[int] = mapped_column(Integer)
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    hamlet: Mapped[str | None] = mapped_column(String(120), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Handoff(Base):
+    """A learner asking to meet a person; queued for the volunteers of their commune."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    topic: Mapped[str | None] = mapped_column(String(40), default=None)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)  # open | claimed | closed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"),
+                                                            default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class UnitTarget(Base):
+    """The population a unit aims to reach (for the completion rate), e.g. "X10105" -> 3200 adults."""
+
+    __tablename__ = "unit_targets"
+
+    unit: Mapped[str] = mapped_column(String(16), primary_key=True)
+    population: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UpstreamReport(Base):
+    """Aggregates pushed by a child instance (counts per commune only), one row per source and period."""
+
+    __tablename__ = "upstream_reports"
+    __table_args__ = (UniqueConstraint("source", "period"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(80))
+    period: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AdminSession(Base):
+    """A web admin login; the cookie holds the token, the table only its hash."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class AuditEvent(Base):
+    """Admin logins (and failed attempts), exports, deletions and role changes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), default=None)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str | None] = mapped_column(String(120), default=None, index=True)
+    detail: Mapped[str | None] = mapped_column(String(400), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class JobRun(Base):
@@ -214,3 +355,6 @@ class QuestionLog(Base):
     lesson_id: Mapped[str | None] = mapped_column(String(80), default=None)
     topic: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The commune of the asker (not who asked): questions by topic per unit for the statistics.
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import (
     Bot,
     BotCommand,
@@ -224,6 +224,14 @@ class TelegramChannel:
     # ------------------------------------------------------------ webhook
 
     def webhook_app(self) -> Starlette:
+        """A web app with only the webhook and a health check (the full app is bot.web.build_app)."""
+
+        async def health(_request: Request) -> Response:
+            return JSONResponse({"ok": True})
+
+        return Starlette(routes=[*self.routes(), Route("/healthz", health)])
+
+    def routes(self) -> list[BaseRoute]:
         """Our webhook endpoint: check the secret, store the update, answer 200, then process."""
 
         async def webhook(request: Request) -> Response:
@@ -242,11 +250,7 @@ class TelegramChannel:
             self._spawn(self.handle_stored(inbox_id, callback_id))
             return Response(status_code=200)
 
-        async def health(_request: Request) -> Response:
-            return JSONResponse({"ok": True})
-
-        return Starlette(routes=[Route(self.cfg.webhook_path, webhook, methods=["POST"]),
-                                 Route("/healthz", health)])
+        return [Route(self.cfg.webhook_path, webhook, methods=["POST"])]
 
     async def set_webhook(self) -> None:
         secret = self.cfg.secret_token.get_secret_value() if self.cfg.secret_token else None
