@@ -387,3 +387,25 @@ WEB_LINK = (
     "(link chỉ dùng một lần):\n{url}"
 )
 WEB_ONLY_ADMINS = "Trang quản trị dành cho cán bộ quản lý xã, phường và tỉnh."
+
+# ---------------------------------------------------------------- scheduled reports for admins
+
+REPORT_RATE = ", đạt {rate} của {target} người mục tiêu"
+WEEKLY_DIGEST = (
+    "📬 Tin tuần của {unit} (7 ngày qua)\n"
+    "• Người học mới đăng ký: {new}\n"
+    "• Người học có hoạt động: {active}\n"
+    "• Bài kiểm tra đã làm: {quizzes} (điểm trung bình {avg})\n"
+    "• Hoàn thành chương trình: {completions} (đến nay {to_date}{rate})\n"
+    "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người\n"
+    "• Câu hỏi: {questions}, trong đó chưa trả lời được: {declined}"
+)
+WEEKLY_TOP_DECLINED = "Câu hỏi chưa trả lời được nhiều nhất (để bổ sung bài học):"
+WEEKLY_DECLINED_LINE = "• «{text}» ({n} lần)"
+QUARTERLY_TEXT = (
+    "📑 Báo cáo quý {quarter}/{year} của {unit}, từ {start} đến {end}.\n"
+    "• Người học đã đăng ký: {registered}\n"
+    "• Hoàn thành chương trình trong quý: {completions} (đến nay {to_date}{rate})\n"
+    "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người\n"
+    "File Excel đính kèm có số liệu theo từng đơn vị, nhóm đối tượng, độ tuổi, bài học và chủ đề câu hỏi."
+)
