@@ -405,6 +405,33 @@ def cmd_admin_add(settings: Settings, channel: str, user: str, role: str, unit: 
     return 0
 
 
+async def admin_invite(settings: Settings, role: str, unit: str) -> str:
+    """A one-time invitation code for a role over a unit (the first admins of a new instance)."""
+    from storage import volunteers
+    from storage.db import Database
+    from storage.stats import Scope
+
+    scope = Scope.parse(unit)
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as s:
+            code = await volunteers.create_invite(s, None, role, scope)
+    finally:
+        await db.dispose()
+    return (f"invitation for {role} of {scope.name}: {code} (one use, {volunteers.INVITE_DAYS} days)\n"
+            f"the person sends: /thamgia {code}")
+
+
+def cmd_admin_invite(settings: Settings, role: str, unit: str, out: TextIO) -> int:
+    cmd_db_upgrade(settings)
+    try:
+        out.write(asyncio.run(admin_invite(settings, role, unit)) + "\n")
+    except ValueError as exc:
+        out.write(f"{exc}\n")
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
     sub = p.add_subparsers(dest="command", required=True)
@@ -436,6 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True,
                      choices=["volunteer", "commune_admin", "province_admin", "national_admin"])
     add.add_argument("--unit", default="VN", help="VN, P<province code> or X<commune code>")
+    invite = admin_sub.add_parser("invite", help="print a one-time invitation code for a role over a unit")
+    invite.add_argument("--role", required=True, choices=["volunteer", "commune_admin", "province_admin"])
+    invite.add_argument("--unit", required=True, help="P<province code> or X<commune code>")
     verify = sub.add_parser("verify", help="check a certificate's verification code")
     verify.add_argument("code")
     db = sub.add_parser("db", help="database tools")
@@ -458,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         chosen = ["bm25", "dense", "hybrid"] if args.retriever == "all" else [args.retriever]
         return cmd_eval(settings, args.questions, chosen, sys.stdout, args.misses)
+    if args.command == "admin" and args.admin_action == "invite":
+        return cmd_admin_invite(settings, args.role, args.unit, sys.stdout)
     if args.command == "admin":
         return cmd_admin_add(settings, args.channel, args.user, args.role, args.unit, sys.stdout)
     if args.command == "stats":

@@ -66,12 +66,19 @@ def check_invite(issuer: Staff, role: str, scope: Scope) -> None:
     """Raise InviteError unless `issuer` may invite `role` over `scope`."""
     if role not in MAY_INVITE.get(issuer.role, ()):
         raise InviteError("role")
+    check_unit(role, scope)
+    if issuer.role != "national_admin" and not _covers(issuer, scope):
+        raise InviteError("scope")
+
+
+def check_unit(role: str, scope: Scope) -> None:
+    """A province admin needs a province; a commune admin or volunteer a commune."""
+    if role not in roles.ROLES or role == "national_admin":
+        raise InviteError("role")
     if role == "province_admin" and (scope.province_code is None or scope.ward_code is not None):
         raise InviteError("unit")
     if role in ("commune_admin", "volunteer") and scope.ward_code is None:
         raise InviteError("unit")
-    if issuer.role != "national_admin" and not _covers(issuer, scope):
-        raise InviteError("scope")
 
 
 def _covers(staff: Staff, scope: Scope) -> bool:
@@ -85,6 +92,8 @@ async def create_invite(s: AsyncSession, issuer: Staff | None, role: str, scope:
     """A one-time invitation code for `role` over `scope` (issuer None: the command line)."""
     if issuer is not None:
         check_invite(issuer, role, scope)
+    else:
+        check_unit(role, scope)
     code = new_code(8)
     now = now or utcnow()
     s.add(StaffToken(purpose="invite", code_hash=_hash(code), role=role, province_code=scope.province_code,

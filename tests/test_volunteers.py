@@ -222,3 +222,21 @@ def test_codes_are_typed_forgivingly() -> None:
     codes = {volunteers.new_code() for _ in range(200)}
     assert len(codes) == 200 and all(set(c) <= set(volunteers.ALPHABET) for c in codes)
     assert not set("01ILOU") & set(volunteers.ALPHABET)
+
+
+async def test_first_admin_invited_from_the_command_line(tutor: Tutor) -> None:
+    import asyncio
+    import io
+
+    from bot.cli import cmd_admin_invite
+
+    out = io.StringIO()
+    code = await asyncio.to_thread(cmd_admin_invite, tutor.settings, "commune_admin", f"X{HONG_BANG.code}", out)
+    assert code == 0
+    invite = out.getvalue().split("/thamgia ")[1].split()[0]
+    bad = io.StringIO()
+    assert await asyncio.to_thread(cmd_admin_invite, tutor.settings, "commune_admin", "VN", bad) == 2
+    officer = ScriptedChat(tutor, "can-bo")
+    joined = await officer.say(f"/thamgia {invite}")
+    assert msg.JOIN_OK.format(role=msg.ROLE_NAMES["commune_admin"], unit=HONG_BANG.label) in texts(joined)
+    assert [b.value for b in joined[-1].buttons][:3] == ["/thongke", "/moi", "/quantri"]
