@@ -251,6 +251,7 @@ STATS_LABELS = {
     "vneid_level2": "Có VNeID mức 2", "support_sessions": "Buổi hỗ trợ trực tiếp",
     "people_helped": "Lượt người được hỗ trợ",
     "questions": "Câu hỏi", "declined": "Câu hỏi chưa trả lời được",
+    "scam_alerts": "Báo có lừa đảo đang xảy ra",
 }
 STAFF_MENU = "Anh/chị là {role} của {unit}. Anh/chị muốn làm gì?"
 NOT_STAFF = (
