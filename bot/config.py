@@ -93,6 +93,14 @@ class ReportSettings(BaseModel):
     max_clock_skew: int = 300  # seconds a signed push may be old (or early)
 
 
+class PrivacySettings(BaseModel):
+    """How long records are kept (days); a daily job deletes what is older."""
+
+    question_log_days: int = 180  # redacted questions, for content editors
+    inbox_days: int = 30  # processed deliveries and sent replies (masked text)
+    audit_days: int = 730  # admin logins, exports and deletions
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KYNANGSO_",
@@ -113,6 +121,7 @@ class Settings(BaseSettings):
     zalo: ZaloSettings = ZaloSettings()
     web: WebSettings = WebSettings()
     reports: ReportSettings = ReportSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
 
 @lru_cache(maxsize=1)
