@@ -14,11 +14,13 @@ from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
+    from bot.channels.zalo import ZaloChannel
     from bot.config import Settings
     from bot.service import Tutor
 
 
-def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None = None) -> Starlette:
+def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None = None,
+              zalo: ZaloChannel | None = None) -> Starlette:
     """Every route this instance serves."""
     routes: list[BaseRoute] = []
 
@@ -28,4 +30,6 @@ def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None
     routes.append(Route("/healthz", health))
     if telegram is not None:
         routes += telegram.routes()
+    if zalo is not None:
+        routes += zalo.routes()
     return Starlette(routes=routes)
