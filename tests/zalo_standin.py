@@ -114,6 +114,10 @@ class ZaloStandIn:
         """The next `times` calls of `path` answer with this error code."""
         self._faults.append((path, error, times))
 
+    def clear_faults(self) -> None:
+        """Forget every pending ``fail_next``."""
+        self._faults.clear()
+
     # ---- webhook events --------------------------------------------------------------------------
 
     def text_event(self, user: str, text: str, msg_id: str | None = None, ts: int | None = None) -> JSONDict:
