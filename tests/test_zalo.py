@@ -422,3 +422,15 @@ async def test_data_export_file_is_explained_not_sent(served: Served, standin: Z
     await standin.post_webhook(served.url, standin.text_event(USER, "/taidulieu"))
     await wait_for(lambda: msg.ZALO_FILE_UNSUPPORTED in standin.texts(USER))
     assert standin.calls("/v2.0/oa/upload/file") == []
+
+
+async def test_quick_messages_of_one_user_are_answered_in_order(served: Served, standin: ZaloStandIn) -> None:
+    timings = []
+    for text in ("/trogiup", "cảm ơn", "/trogiup"):
+        status, seconds = await standin.post_webhook(served.url, standin.text_event(USER, text))
+        assert status == 200
+        timings.append(seconds)
+    await wait_for(lambda: standin.texts(USER).count(msg.HELP) == 2 and msg.THANKS in standin.texts(USER))
+    texts = [t for t in standin.texts(USER) if t in (msg.HELP, msg.THANKS)]
+    assert texts == [msg.HELP, msg.THANKS, msg.HELP]
+    assert max(timings) < 2.0

@@ -31,6 +31,7 @@ import json
 import logging
 import re
 import time
+import weakref
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -196,6 +197,7 @@ class Tokens:
         self.cfg = cfg
         self.http = http
         self._lock = asyncio.Lock()
+        self._cached: ChannelToken | None = None
         self.refreshes = 0  # successful refreshes by this process (for logs and tests)
 
     async def seed(self) -> None:
@@ -203,6 +205,7 @@ class Tokens:
         access = self.cfg.access_token.get_secret_value() if self.cfg.access_token else None
         refresh = self.cfg.refresh_token.get_secret_value() if self.cfg.refresh_token else None
         seed = hashlib.sha256(f"{access}\x00{refresh}".encode()).hexdigest()
+        self._cached = None
         async with self.db.transaction() as s:
             row = await self._row(s, lock=True)
             if row is not None and row.seed == seed:
@@ -217,16 +220,24 @@ class Tokens:
 
     async def get(self) -> str:
         """A usable access token, refreshing it first when it is about to expire."""
+        if self._cached is not None and self._fresh(self._cached):
+            return str(self._cached.access_token)
         async with self.db.transaction() as s:
             row = await self._row(s)
             current = row.access_token if row is not None else None
             if row is not None and self._fresh(row):
+                self._remember(row)
                 return str(current)
         return await self.refresh(stale=current)
+
+    def _remember(self, row: ChannelToken) -> None:
+        # Only the access token and its expiry: a refused token (another worker refreshed) is re-read.
+        self._cached = ChannelToken(channel=CHANNEL, access_token=row.access_token, expires_at=row.expires_at)
 
     async def refresh(self, stale: str | None) -> str:
         """Replace `stale` (expired, or refused by the API) with a new token; reuse one another worker got."""
         async with self._lock:
+            self._cached = None
             failure: str | None = None
             alert = False
             async with self.db.transaction() as s:
@@ -234,6 +245,7 @@ class Tokens:
                 if row is None or (row.access_token and row.access_token != stale and self._fresh(row)):
                     if row is None:
                         raise TokenUnavailable("no Zalo token stored (run with KYNANGSO_ZALO__REFRESH_TOKEN set)")
+                    self._remember(row)
                     return str(row.access_token)
                 if not row.refresh_token:
                     raise TokenUnavailable("no Zalo refresh token")
@@ -256,6 +268,7 @@ class Tokens:
                     row.refreshed_at = utcnow()
                     row.failed_at = row.error = row.alerted_at = None
                     self.refreshes += 1
+                    self._remember(row)
                     log.info("zalo: access token refreshed, valid %ss", expires_in)
                     return access
             log.error("zalo: access token refresh failed (%s); messages stay queued%s", failure,
@@ -318,6 +331,8 @@ class ZaloChannel:
         self.tokens = Tokens(tutor.db, cfg, self.http)
         self._workers: dict[str, asyncio.Future[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Held only while a user's event is processed, then forgotten.
+        self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._send_lock = asyncio.Lock()
         self._next_send = 0.0
         self._paused_until = 0.0
@@ -367,11 +382,17 @@ class ZaloChannel:
         return None
 
     async def handle_stored(self, inbox_id: int | None, user_id: str, wait: bool = True) -> None:
-        """Process a stored event, release what was held for this user, and send."""
+        """Process a stored event, release what was held for this user, and send.
+
+        One user's events are processed one at a time in arrival order (quick replies come fast), while
+        different users are processed side by side.
+        """
         if inbox_id is not None:
-            await self.tutor.process(inbox_id)
-            async with self.tutor.db.transaction() as s:
-                released = await repo.outbox_release(s, CHANNEL, user_id)
+            lock = self._user_locks.setdefault(user_id, asyncio.Lock())
+            async with lock:
+                await self.tutor.process(inbox_id)
+                async with self.tutor.db.transaction() as s:
+                    released = await repo.outbox_release(s, CHANNEL, user_id)
             if released:
                 log.info("zalo: %d held message(s) released for user %s", released, user_id)
         await self.deliver(wait=wait)
@@ -428,18 +449,31 @@ class ZaloChannel:
         me = self._workers.get(user)
         try:
             while True:
-                async with self.tutor.db.transaction() as s:
-                    rows = [(o.id, o.inbox_id is not None, Reply.from_payload(o.payload)) for o in
-                            await repo.outbox_sendable(s, CHANNEL, limit=100, channel_user_id=user)]
-                    last_seen = (await s.execute(select(User.last_seen_at).where(
-                        User.channel == CHANNEL, User.channel_user_id == user))).scalar_one_or_none()
-                if not rows or not await self._send_rows(user, rows, last_seen):
+                rows, last_seen = await self._queue(user)
+                if not rows:
+                    if self._workers.get(user) is me:
+                        del self._workers[user]
+                    # A reply queued after the last look is picked up unless a new sender took over.
+                    if not (await self._queue(user))[0] or user in self._workers:
+                        return
+                    self._workers[user] = me  # type: ignore[assignment]
+                    continue
+                if not await self._send_rows(user, rows, last_seen):
                     return
         except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
             log.exception("zalo: delivery to user %s failed", user)
         finally:
             if self._workers.get(user) is me:
                 del self._workers[user]
+
+    async def _queue(self, user: str) -> tuple[list[tuple[int, bool, Reply]], datetime | None]:
+        """A user's sendable messages (id, is a reply, reply) and when they last wrote."""
+        async with self.tutor.db.transaction() as s:
+            rows = [(o.id, o.inbox_id is not None, Reply.from_payload(o.payload)) for o in
+                    await repo.outbox_sendable(s, CHANNEL, limit=100, channel_user_id=user)]
+            last_seen = (await s.execute(select(User.last_seen_at).where(
+                User.channel == CHANNEL, User.channel_user_id == user))).scalar_one_or_none()
+        return rows, last_seen
 
     async def _send_rows(self, user: str, rows: list[tuple[int, bool, Reply]], last_seen: datetime | None) -> bool:
         """Send rows in order; False when this user's queue must wait (held, paused, or no token)."""
