@@ -482,6 +482,24 @@ def cmd_admin_invite(settings: Settings, role: str, unit: str, out: TextIO) -> i
     return 0
 
 
+def cmd_backup(settings: Settings, action: str, file: Path, force: bool, out: TextIO) -> int:
+    """`kynangso backup FILE` / `kynangso restore FILE [--force]` for SQLite; PostgreSQL uses pg_dump."""
+    from storage import backup
+
+    try:
+        if action == "backup":
+            path = backup.backup(settings.database_url, file)
+            out.write(f"backup written to {path}\n")
+            return 0
+        path = backup.restore(settings.database_url, file, force)
+    except backup.BackupError as exc:
+        out.write(f"{exc}\n")
+        return 2
+    cmd_db_upgrade(settings)  # a backup from an older version gets the newer schema
+    out.write(f"restored {file} into {path}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
     sub = p.add_subparsers(dest="command", required=True)
@@ -520,6 +538,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("code")
     db = sub.add_parser("db", help="database tools")
     db.add_argument("action", choices=["upgrade"])
+    bk = sub.add_parser("backup", help="copy the SQLite database to a new file (online, consistent)")
+    bk.add_argument("file", type=Path)
+    rs = sub.add_parser("restore", help="replace the SQLite database with a backup (stop the tutor first)")
+    rs.add_argument("file", type=Path)
+    rs.add_argument("--force", action="store_true", help="overwrite a database that holds learners")
     return p
 
 
@@ -531,6 +554,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_lessons_check(settings, sys.stdout)
     if args.command == "db":
         return cmd_db_upgrade(settings)
+    if args.command in ("backup", "restore"):
+        return cmd_backup(settings, args.command, args.file, getattr(args, "force", False), sys.stdout)
     if args.command == "index":
         return cmd_index_build(settings, sys.stdout)
     if args.command == "ask":

@@ -75,3 +75,36 @@ async def test_turned_off_reminders_are_not_sent(tutor: Tutor, kb: KnowledgeBase
 
 async def _discard(_user: str, _reply: object) -> None:
     return None
+
+
+async def test_retention_purge_keeps_what_is_recent_or_waiting(tutor: Tutor) -> None:
+    from sqlalchemy import func, insert
+
+    from bot.scheduler import purge_old_records
+    from storage.models import AuditEvent, InboxItem, QuestionLog
+
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    old, recent = now - timedelta(days=200), now - timedelta(days=2)
+    async with tutor.db.transaction() as s:
+        await s.execute(insert(QuestionLog), [dict(channel="zalo", text="cũ", kind="answer", created_at=old),
+                                              dict(channel="zalo", text="mới", kind="answer", created_at=recent)])
+        ids = []
+        for i, (at, processed) in enumerate(((old, old), (recent, recent), (old, None), (old, old))):
+            item = InboxItem(channel="zalo", delivery_id=str(i), channel_user_id="u", payload={}, received_at=at,
+                             processed_at=processed)
+            s.add(item)
+            await s.flush()
+            ids.append(item.id)
+        # Replies: sent long ago; sent recently; one still held for the user's next visit (delivery 3).
+        s.add_all([OutboxItem(inbox_id=ids[0], seq=0, channel="zalo", channel_user_id="u", payload={}, sent_at=old),
+                   OutboxItem(inbox_id=ids[1], seq=0, channel="zalo", channel_user_id="u", payload={}, sent_at=recent),
+                   OutboxItem(inbox_id=ids[3], seq=0, channel="zalo", channel_user_id="u", payload={}, sent_at=None,
+                              error="window"),
+                   AuditEvent(action="login", created_at=now - timedelta(days=800))])
+    done = await purge_old_records(tutor, now)
+    assert done == {"question_log": 1, "outbox": 1, "inbox": 1, "audit_log": 1}
+    async with tutor.db.transaction() as s:
+        assert (await s.execute(select(QuestionLog.text))).scalars().all() == ["mới"]
+        left = (await s.execute(select(InboxItem.delivery_id).order_by(InboxItem.delivery_id))).scalars().all()
+        assert left == ["1", "2", "3"]  # recent, not yet processed, and one whose reply still waits
+        assert (await s.execute(select(func.count()).select_from(OutboxItem))).scalar_one() == 2
