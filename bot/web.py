@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.admin.web import admin_routes
+
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
     from bot.config import Settings
@@ -26,6 +28,7 @@ def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None
         return JSONResponse({"ok": True})
 
     routes.append(Route("/healthz", health))
+    routes += admin_routes(tutor, settings)
     if telegram is not None:
         routes += telegram.routes()
     return Starlette(routes=routes)

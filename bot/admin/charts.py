@@ -1,0 +1,107 @@
+"""Statistics charts as PNG bytes (matplotlib, Agg, DejaVu Sans so Vietnamese diacritics render).
+
+Independent of the web: the Telegram /thongke picture and the scheduled reports use them too.
+Each call builds its own Figure (no pyplot state), so charts may be drawn from several threads.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402 - the backend is chosen first
+
+from bot import messages as msg  # noqa: E402
+from storage import stats  # noqa: E402
+
+GREEN, BLUE, GREY = "#166e3c", "#2b6cb0", "#555555"
+WIDTH, DPI = 8.0, 100
+STYLE = {"font.family": "DejaVu Sans", "font.size": 12, "axes.titlesize": 15, "axes.titleweight": "bold"}
+
+
+def _png(fig: Figure) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    return out.getvalue()
+
+
+def _empty(title: str) -> bytes:
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH, 3.0))
+        ax = fig.add_subplot()
+        ax.set_title(title)
+        ax.text(0.5, 0.5, msg.CHART_EMPTY, ha="center", va="center", fontsize=14, color=GREY,
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return _png(fig)
+
+
+def _short(text: str, n: int = 38) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def timeline_png(report: stats.Report) -> bytes:
+    """Completions per week (bars, one per Monday)."""
+    weeks: Sequence[tuple[date, int]] = report.timeline
+    if not weeks or not any(n for _, n in weeks):
+        return _empty(msg.CHART_TIMELINE)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH, 4.2))
+        ax = fig.add_subplot()
+        xs = list(range(len(weeks)))
+        counts = [n for _, n in weeks]
+        ax.bar(xs, counts, color=GREEN, width=0.8)
+        step = max(1, len(weeks) // 8)
+        ax.set_xticks(xs[::step], [d.strftime("%d/%m/%y") for d, _ in weeks][::step], rotation=30, ha="right")
+        ax.set_xlabel(msg.CHART_WEEK)
+        ax.set_title(msg.CHART_TIMELINE)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.grid(axis="y", alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+        return _png(fig)
+
+
+def groups_png(report: stats.Report) -> bytes:
+    """Registered learners and completions per target group (horizontal bars)."""
+    rows = [b for b in report.by_group if b.registered or b.completions]
+    if not rows:
+        return _empty(msg.CHART_GROUPS)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH, 1.2 + 0.8 * len(rows)))
+        ax = fig.add_subplot()
+        ys = list(range(len(rows)))[::-1]
+        ax.barh([y + 0.2 for y in ys], [b.registered for b in rows], height=0.4, color=BLUE,
+                label=msg.CHART_REGISTERED)
+        ax.barh([y - 0.2 for y in ys], [b.completions for b in rows], height=0.4, color=GREEN,
+                label=msg.CHART_COMPLETED)
+        ax.set_yticks(ys, [_short(b.name) for b in rows])
+        ax.set_title(msg.CHART_GROUPS)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(loc="lower right")
+        ax.grid(axis="x", alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+        return _png(fig)
+
+
+def topics_png(report: stats.Report, topic_names: Mapping[str, str], limit: int = 12) -> bytes:
+    """Questions per topic, the most asked first (horizontal bars)."""
+    counts = sorted(((n, t) for t, n in report.questions_by_topic.items() if n), key=lambda p: (-p[0], p[1]))[:limit]
+    if not counts:
+        return _empty(msg.CHART_TOPICS)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH, 1.2 + 0.5 * len(counts)))
+        ax = fig.add_subplot()
+        ys = list(range(len(counts)))[::-1]
+        ax.barh(ys, [n for n, _ in counts], color=BLUE, height=0.7)
+        ax.set_yticks(ys, [_short(topic_names.get(t, t)) for _, t in counts])
+        for y, (n, _) in zip(ys, counts, strict=True):
+            ax.text(n, y, f" {n}", va="center", fontsize=11)
+        ax.set_title(msg.CHART_TOPICS)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.spines[["top", "right"]].set_visible(False)
+        return _png(fig)
