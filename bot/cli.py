@@ -356,7 +356,7 @@ def cmd_stats(settings: Settings, unit: str, since: str | None, until: str | Non
     if fmt == "json":
         out.write(json.dumps({"unit": rep.scope.name, "since": since, "until": until,
                               "total": rep.total.as_dict(), "children": [r.as_dict() for r in rep.children],
-                              "by_group": rep.by_group}, ensure_ascii=False, indent=2) + "\n")
+                              "by_group": [vars(b) for b in rep.by_group]}, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(["key", "name", *METRICS])

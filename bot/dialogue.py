@@ -323,10 +323,13 @@ class Dialogue:
         # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
         answer = await asyncio.to_thread(self.answerer.answer, text)
         top = answer.hits[0].lesson if answer.hits else None
-        # Logged without the user: content editors need the questions, not who asked them.
+        # Logged without the user: content editors need the questions, not who asked them. The commune
+        # (of a registered learner) is kept so each unit sees what its people ask about.
         await repo.log_question(s, None, incoming.channel, text, answer.kind,
                                 top.id if top and answer.kind != "out_of_scope" else None,
-                                top.main_topic if top and answer.kind != "out_of_scope" else None)
+                                top.main_topic if top and answer.kind != "out_of_scope" else None,
+                                user.province_code if user.consent_at else None,
+                                user.ward_code if user.consent_at else None)
         if answer.lesson is not None and answer.section is not None:
             ctx["lesson"] = {"id": answer.lesson.id, "section": answer.section.index, "offset": answer.offset}
         log.info("user=%s kind=%s lesson=%s", user.id, answer.kind, answer.lesson.id if answer.lesson else None)

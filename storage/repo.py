@@ -185,8 +185,8 @@ async def completion_by_code(s: AsyncSession, code: str) -> Completion | None:
 
 async def log_question(
     s: AsyncSession, user_id: int | None, channel: str, text: str, kind: str,
-    lesson_id: str | None, topic: str | None,
+    lesson_id: str | None, topic: str | None, province_code: int | None = None, ward_code: int | None = None,
 ) -> None:
     """Keep a (redacted) question and how it was handled, for content editors and statistics."""
     s.add(QuestionLog(user_id=user_id, channel=channel, text=text[:2000], kind=kind, lesson_id=lesson_id,
-                      topic=topic))
+                      topic=topic, province_code=province_code, ward_code=ward_code))

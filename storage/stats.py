@@ -7,17 +7,38 @@ Units are the post-1/7/2025 ones; a unit with no data is listed with zeros.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from vietnam_provinces import Ward
 
 from storage import units
-from storage.models import Completion, QuizAttempt, User
+from storage.models import (
+    Completion,
+    QuestionLog,
+    QuizAttempt,
+    SupportSession,
+    UnitTarget,
+    UpstreamReport,
+    User,
+)
 
-METRICS = ("registered", "active", "quizzes", "avg_score", "lessons_passed", "completions", "vneid_level2")
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# Row metrics in display order (Vietnamese labels: bot.messages.STATS_LABELS).
+COLUMNS = ("registered", "active", "quizzes", "avg_score", "lessons_passed", "completions", "completions_to_date",
+           "target", "completion_rate", "vneid_level2", "support_sessions", "people_helped", "questions", "declined")
+METRICS = COLUMNS  # the name the CLI used first
+# Metrics that are counts and add up from child units to their parent.
+ADDITIVE = ("registered", "active", "quizzes", "lessons_passed", "completions", "completions_to_date", "vneid_level2",
+            "support_sessions", "people_helped", "questions", "declined")
+# Metrics an upstream (child instance) report carries; the in-period ones add up over quarters.
+UPSTREAM_CUMULATIVE = ("registered", "vneid_level2", "completions_to_date")
+UPSTREAM_PERIODIC = ("active", "quizzes", "lessons_passed", "completions", "support_sessions", "people_helped",
+                     "questions", "declined")
 
 
 @dataclass(frozen=True)
@@ -40,6 +61,14 @@ class Scope:
         raise ValueError(f"unknown unit code {code!r} (use VN, P<province code> or X<commune code>)")
 
     @property
+    def code(self) -> str:
+        if self.ward_code is not None:
+            return f"X{self.ward_code}"
+        if self.province_code is not None:
+            return f"P{self.province_code}"
+        return "VN"
+
+    @property
     def name(self) -> str:
         if self.ward_code is not None:
             c = units.commune(self.ward_code)
@@ -47,6 +76,13 @@ class Scope:
         if self.province_code is not None:
             return units.province_name(self.province_code) or str(self.province_code)
         return "Cả nước"
+
+    def contains(self, province_code: int | None, ward_code: int | None) -> bool:
+        if self.ward_code is not None:
+            return ward_code == self.ward_code
+        if self.province_code is not None:
+            return province_code == self.province_code
+        return province_code is not None
 
 
 @dataclass
@@ -58,11 +94,43 @@ class Row:
     quizzes: int = 0
     avg_score: float | None = None
     lessons_passed: int = 0
-    completions: int = 0
+    completions: int = 0  # in the period
+    completions_to_date: int = 0  # since the start, up to the end of the period (for the completion rate)
     vneid_level2: int = 0
+    support_sessions: int = 0
+    people_helped: int = 0
+    questions: int = 0
+    declined: int = 0
+    target: int | None = None
+    child_code: str | None = None  # the unit code to drill into; None for thôn rows
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Programme completions to date over the unit's target population."""
+        if not self.target:
+            return None
+        return self.completions_to_date / self.target
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["completion_rate"] = self.completion_rate
+        return out
+
+
+@dataclass
+class Breakdown:
+    key: str
+    name: str
+    registered: int = 0
+    completions: int = 0
+
+
+@dataclass
+class LessonStat:
+    lesson_id: str
+    quizzes: int = 0
+    avg_score: float | None = None
+    passed: int = 0
 
 
 @dataclass
@@ -72,7 +140,13 @@ class Report:
     until: datetime | None
     total: Row
     children: list[Row] = field(default_factory=list)
-    by_group: dict[str, int] = field(default_factory=dict)
+    by_group: list[Breakdown] = field(default_factory=list)
+    by_age: list[Breakdown] = field(default_factory=list)
+    by_lesson: list[LessonStat] = field(default_factory=list)
+    questions_by_topic: dict[str, int] = field(default_factory=dict)
+    declined_questions: list[tuple[str, int]] = field(default_factory=list)
+    timeline: list[tuple[date, int]] = field(default_factory=list)  # completions per week (its Monday)
+    upstream_sources: list[str] = field(default_factory=list)
 
 
 def _child_column(scope: Scope, model: Any) -> Any:
@@ -104,9 +178,16 @@ async def _grouped(s: AsyncSession, stmt: Any) -> dict[Any, tuple[Any, ...]]:
     return {row[0]: tuple(row[1:]) for row in (await s.execute(stmt)).all()}
 
 
+def _key(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, until: datetime | None = None,
-                 pass_ratio: float = 0.8) -> Report:
-    """Counts for a unit and each of its child units over a period (registered and VNeID: as of `until`)."""
+                 pass_ratio: float = 0.8, declined_limit: int = 50) -> Report:
+    """Counts for a unit and each of its child units over a period.
+
+    "registered", "vneid_level2" and "completions_to_date" are as of `until`; the rest happen in the period.
+    """
     uc = _child_column(scope, User)
     registered_users = and_(User.consent_at.is_not(None), *_in_scope(scope, User),
                             *_between(User.consent_at, None, until))
@@ -127,29 +208,169 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     done = await _grouped(s, select(cc, func.count()).where(*_in_scope(scope, Completion),
                                                             *_between(Completion.completed_at, since, until))
                           .group_by(cc))
-    groups = await _grouped(s, select(User.target_group, func.count(distinct(User.id)))
-                            .where(registered_users).group_by(User.target_group))
+    done_to_date = await _grouped(s, select(cc, func.count()).where(
+        *_in_scope(scope, Completion), *_between(Completion.completed_at, None, until)).group_by(cc))
+    sc = _child_column(scope, SupportSession)
+    support = await _grouped(s, select(sc, func.count(), func.sum(SupportSession.people)).where(
+        *_in_scope(scope, SupportSession), *_between(SupportSession.created_at, since, until)).group_by(sc))
+    asked = {}
+    if scope.ward_code is None:  # questions are kept per commune, not per thôn
+        qc = _child_column(scope, QuestionLog)
+        asked = await _grouped(s, select(qc, func.count(), func.count().filter(QuestionLog.kind == "out_of_scope"))
+                               .where(*_in_scope(scope, QuestionLog), *_between(QuestionLog.created_at, since, until))
+                               .group_by(qc))
 
-    keys = _child_keys(scope) + [k for k in {*reg, *active, *quiz, *passed, *done} if k not in _child_keys(scope)]
-    children = []
-    for key in keys:
-        row = Row(str(key) if key is not None else "", _child_name(scope, key))
-        row.registered, row.vneid_level2 = (int(v) for v in reg.get(key, (0, 0)))
-        row.active = int(active.get(key, (0,))[0])
-        n, avg = quiz.get(key, (0, None))
+    child_keys = [str(k) for k in _child_keys(scope)]
+    found = {_key(k) for k in (*reg, *active, *quiz, *passed, *done, *done_to_date, *support, *asked)}
+    rows: dict[str, Row] = {}
+    for key in child_keys + sorted(k for k in found if k not in child_keys):
+        rows[key] = Row(key, _child_name(scope, key or None), child_code=_child_code(scope, key))
+
+    def put(source: dict[Any, tuple[Any, ...]], *names: str) -> None:
+        for k, values in source.items():
+            row = rows[_key(k)]
+            for name, value in zip(names, values, strict=False):
+                setattr(row, name, int(value or 0))
+
+    put(reg, "registered", "vneid_level2")
+    put(active, "active")
+    put(passed, "lessons_passed")
+    put(done, "completions")
+    put(done_to_date, "completions_to_date")
+    put(support, "support_sessions", "people_helped")
+    put(asked, "questions", "declined")
+    for k, (n, avg) in quiz.items():
+        row = rows[_key(k)]
         row.quizzes, row.avg_score = int(n), (float(avg) if avg is not None else None)
-        row.lessons_passed = int(passed.get(key, (0,))[0])
-        row.completions = int(done.get(key, (0,))[0])
-        children.append(row)
-    total = Row(scope.name, scope.name)
+
+    sources = await _add_upstream(s, scope, since, until, rows)
+    children = list(rows.values())
+    targets = await _targets(s, scope, [r.child_code or f"{scope.code}:{r.key}" for r in children])
     for r in children:
-        for m in ("registered", "active", "quizzes", "lessons_passed", "completions", "vneid_level2"):
+        r.target = targets.get(r.child_code or f"{scope.code}:{r.key}")
+
+    total = Row(scope.name, scope.name, child_code=scope.code)
+    for r in children:
+        for m in ADDITIVE:
             setattr(total, m, getattr(total, m) + getattr(r, m))
-    scored = [(r.quizzes, r.avg_score) for r in children if r.avg_score is not None]
+    scored = [(r.quizzes, r.avg_score) for r in children if r.avg_score is not None and r.quizzes]
     if scored:
         total.avg_score = sum(n * a for n, a in scored) / sum(n for n, _ in scored)
-    return Report(scope, since, until, total, children,
-                  {str(k or ""): int(v[0]) for k, v in groups.items()})
+    if scope.ward_code is not None:  # questions are counted for the commune as a whole
+        n_q, n_d = (await s.execute(
+            select(func.count(), func.count().filter(QuestionLog.kind == "out_of_scope")).where(
+                *_in_scope(scope, QuestionLog), *_between(QuestionLog.created_at, since, until)))).one()
+        total.questions, total.declined = int(n_q), int(n_d or 0)
+    own_target = (await _targets(s, scope, [scope.code])).get(scope.code)
+    child_targets = [r.target for r in children if r.target]
+    total.target = own_target if own_target else (sum(child_targets) if child_targets else None)
+
+    rep = Report(scope, since, until, total, children, upstream_sources=sources)
+    rep.by_group = await _breakdown(s, scope, User.target_group, Completion.target_group, registered_users,
+                                    since, until)
+    rep.by_age = await _breakdown(s, scope, User.age_band, Completion.age_band, registered_users, since, until)
+    lessons = await s.execute(
+        select(QuizAttempt.lesson_id, func.count(), func.avg(QuizAttempt.score),
+               func.count(distinct(QuizAttempt.user_id)).filter(QuizAttempt.score >= pass_ratio - 1e-9))
+        .join(User, User.id == QuizAttempt.user_id).where(registered_users, attempts)
+        .group_by(QuizAttempt.lesson_id).order_by(QuizAttempt.lesson_id))
+    rep.by_lesson = [LessonStat(str(lid), int(n), float(avg) if avg is not None else None, int(p or 0))
+                     for lid, n, avg, p in lessons.all()]
+    in_log = and_(*_in_scope(scope, QuestionLog), *_between(QuestionLog.created_at, since, until))
+    topics = await s.execute(select(QuestionLog.topic, func.count()).where(
+        in_log, QuestionLog.topic.is_not(None)).group_by(QuestionLog.topic))
+    rep.questions_by_topic = dict(sorted(((str(t), int(n)) for t, n in topics.all()), key=lambda x: (-x[1], x[0])))
+    declined = await s.execute(
+        select(QuestionLog.text, func.count().label("n")).where(in_log, QuestionLog.kind == "out_of_scope")
+        .group_by(QuestionLog.text).order_by(func.count().desc(), QuestionLog.text).limit(declined_limit))
+    rep.declined_questions = [(str(t), int(n)) for t, n in declined.all()]
+    week = _week_of(s, Completion.completed_at)
+    weeks = await s.execute(select(week, func.count()).where(
+        *_in_scope(scope, Completion), *_between(Completion.completed_at, since, until)).group_by(week))
+    rep.timeline = sorted((_as_date(w), int(n)) for w, n in weeks.all())
+    return rep
+
+
+def _week_of(s: AsyncSession, column: Any) -> Any:
+    """The Monday (Vietnam time) of the week a timestamp falls in, computed by the database."""
+    if s.get_bind().dialect.name == "postgresql":
+        return func.date(func.date_trunc("week", func.timezone("Asia/Ho_Chi_Minh", column)))
+    # SQLite keeps UTC text: shift to Vietnam time (+7 h), go back 6 days, then forward to a Monday.
+    return func.date(column, "+7 hours", "-6 days", "weekday 1")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+async def _breakdown(s: AsyncSession, scope: Scope, user_col: Any, completion_col: Any, registered_users: Any,
+                     since: datetime | None, until: datetime | None) -> list[Breakdown]:
+    reg = await _grouped(s, select(user_col, func.count()).where(registered_users).group_by(user_col))
+    done = await _grouped(s, select(completion_col, func.count()).where(
+        *_in_scope(scope, Completion), *_between(Completion.completed_at, since, until)).group_by(completion_col))
+    keys = sorted({_key(k) for k in (*reg, *done)})
+    out = {k: Breakdown(k, k) for k in keys}
+    for k, (n,) in reg.items():
+        out[_key(k)].registered = int(n)
+    for k, (n,) in done.items():
+        out[_key(k)].completions = int(n)
+    return list(out.values())
+
+
+async def _targets(s: AsyncSession, scope: Scope, codes: list[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    rows = await s.execute(select(UnitTarget.unit, UnitTarget.population).where(UnitTarget.unit.in_(codes)))
+    return {str(u): int(p) for u, p in rows.all()}
+
+
+def _quarter_bounds(period: str) -> tuple[datetime, datetime] | None:
+    """"2026-Q4" -> its first moment and the first moment of the next quarter (Vietnam time)."""
+    try:
+        year, q = period.split("-Q")
+        start = datetime(int(year), 3 * (int(q) - 1) + 1, 1, tzinfo=TZ)
+    except ValueError:
+        return None
+    end = datetime(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1, tzinfo=TZ)
+    return start, end
+
+
+async def _add_upstream(s: AsyncSession, scope: Scope, since: datetime | None, until: datetime | None,
+                        rows: dict[str, Row]) -> list[str]:
+    """Add the quarterly totals child instances pushed here, for the communes inside `scope`.
+
+    Counts of a period add up over the quarters that lie inside [since, until); counts "to date" come
+    from each source's latest quarter that ends by `until`.
+    """
+    pushed = (await s.execute(select(UpstreamReport).order_by(UpstreamReport.period))).scalars().all()
+    latest: dict[str, UpstreamReport] = {}
+    periodic: list[UpstreamReport] = []
+    for rep in pushed:
+        bounds = _quarter_bounds(rep.period)
+        if bounds is None:
+            continue
+        start, end = bounds
+        if until is None or end <= until + timedelta(days=1):
+            latest[rep.source] = rep
+        inside = (since is None or start >= since - timedelta(days=1)) and (
+            until is None or end <= until + timedelta(days=1))
+        if inside:
+            periodic.append(rep)
+    used: set[str] = set()
+    for metrics, reports in ((UPSTREAM_CUMULATIVE, list(latest.values())), (UPSTREAM_PERIODIC, periodic)):
+        for rep in reports:
+            for unit in rep.payload.get("units", []):
+                province, ward = unit.get("province_code"), unit.get("ward_code")
+                if not scope.contains(province, ward):
+                    continue
+                key = _key(unit.get("hamlet") if scope.ward_code is not None else
+                           ward if scope.province_code is not None else province)
+                row = rows.setdefault(key, Row(key, _child_name(scope, key or None),
+                                               child_code=_child_code(scope, key)))
+                for m in metrics:
+                    setattr(row, m, getattr(row, m) + int(unit.get(m, 0)))
+                used.add(rep.source)
+    return sorted(used)
 
 
 def _child_keys(scope: Scope) -> list[Any]:
@@ -159,6 +380,12 @@ def _child_keys(scope: Scope) -> list[Any]:
     if scope.province_code is not None:
         return [int(w.code.value) for w in Ward.iter_all() if int(w.province_code.value) == scope.province_code]
     return sorted(units.all_province_codes())
+
+
+def _child_code(scope: Scope, key: str) -> str | None:
+    if scope.ward_code is not None or not key:
+        return None
+    return f"X{key}" if scope.province_code is not None else f"P{key}"
 
 
 def _child_name(scope: Scope, key: Any) -> str:
