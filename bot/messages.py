@@ -244,6 +244,7 @@ STATS_LABELS = {
     "avg_score": "Điểm trung bình",
     "lessons_passed": "Lượt đạt bài",
     "completions": "Hoàn thành chương trình",
+    "completions_to_date": "Hoàn thành tính đến cuối kỳ",
     "vneid_level2": "Có VNeID mức 2",
     "support_sessions": "Buổi hỗ trợ trực tiếp",
     "people_helped": "Người được hỗ trợ",
@@ -255,6 +256,7 @@ STATS_LABELS = {
 STATS_UNIT = "Đơn vị"
 STATS_UNIT_CODE = "Mã đơn vị"
 STATS_TOTAL = "Tổng cộng"
+STATS_UNKNOWN = "Chưa rõ"
 STATS_GROUP = "Nhóm đối tượng"
 STATS_AGE = "Độ tuổi"
 STATS_LESSON = "Bài học"

@@ -7,21 +7,33 @@ Each call builds its own Figure (no pyplot state), so charts may be drawn from s
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402 - the backend is chosen first
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bot import messages as msg  # noqa: E402
+from bot.admin.exports import group_name  # noqa: E402
 from storage import stats  # noqa: E402
 
 GREEN, BLUE, GREY = "#166e3c", "#2b6cb0", "#555555"
 WIDTH, DPI = 8.0, 100
-STYLE = {"font.family": "DejaVu Sans", "font.size": 12, "axes.titlesize": 15, "axes.titleweight": "bold"}
+STYLE: dict[str, Any] = {"font.family": "DejaVu Sans", "font.size": 12, "axes.titlesize": 15,
+                         "axes.titleweight": "bold"}
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    # DejaVu Sans ships with matplotlib and covers Vietnamese diacritics on any machine.
+    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
+        yield
 
 
 def _png(fig: Figure) -> bytes:
@@ -31,7 +43,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _empty(title: str) -> bytes:
-    with matplotlib.rc_context(STYLE):
+    with _style():
         fig = Figure(figsize=(WIDTH, 3.0))
         ax = fig.add_subplot()
         ax.set_title(title)
@@ -50,7 +62,7 @@ def timeline_png(report: stats.Report) -> bytes:
     weeks: Sequence[tuple[date, int]] = report.timeline
     if not weeks or not any(n for _, n in weeks):
         return _empty(msg.CHART_TIMELINE)
-    with matplotlib.rc_context(STYLE):
+    with _style():
         fig = Figure(figsize=(WIDTH, 4.2))
         ax = fig.add_subplot()
         xs = list(range(len(weeks)))
@@ -60,7 +72,7 @@ def timeline_png(report: stats.Report) -> bytes:
         ax.set_xticks(xs[::step], [d.strftime("%d/%m/%y") for d, _ in weeks][::step], rotation=30, ha="right")
         ax.set_xlabel(msg.CHART_WEEK)
         ax.set_title(msg.CHART_TIMELINE)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(axis="y", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
         return _png(fig)
@@ -71,7 +83,7 @@ def groups_png(report: stats.Report) -> bytes:
     rows = [b for b in report.by_group if b.registered or b.completions]
     if not rows:
         return _empty(msg.CHART_GROUPS)
-    with matplotlib.rc_context(STYLE):
+    with _style():
         fig = Figure(figsize=(WIDTH, 1.2 + 0.8 * len(rows)))
         ax = fig.add_subplot()
         ys = list(range(len(rows)))[::-1]
@@ -79,9 +91,9 @@ def groups_png(report: stats.Report) -> bytes:
                 label=msg.CHART_REGISTERED)
         ax.barh([y - 0.2 for y in ys], [b.completions for b in rows], height=0.4, color=GREEN,
                 label=msg.CHART_COMPLETED)
-        ax.set_yticks(ys, [_short(b.name) for b in rows])
+        ax.set_yticks(ys, [_short(group_name(b.key)) for b in rows])
         ax.set_title(msg.CHART_GROUPS)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="lower right")
         ax.grid(axis="x", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
@@ -93,7 +105,7 @@ def topics_png(report: stats.Report, topic_names: Mapping[str, str], limit: int 
     counts = sorted(((n, t) for t, n in report.questions_by_topic.items() if n), key=lambda p: (-p[0], p[1]))[:limit]
     if not counts:
         return _empty(msg.CHART_TOPICS)
-    with matplotlib.rc_context(STYLE):
+    with _style():
         fig = Figure(figsize=(WIDTH, 1.2 + 0.5 * len(counts)))
         ax = fig.add_subplot()
         ys = list(range(len(counts)))[::-1]
@@ -102,6 +114,6 @@ def topics_png(report: stats.Report, topic_names: Mapping[str, str], limit: int 
         for y, (n, _) in zip(ys, counts, strict=True):
             ax.text(n, y, f" {n}", va="center", fontsize=11)
         ax.set_title(msg.CHART_TOPICS)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.spines[["top", "right"]].set_visible(False)
         return _png(fig)

@@ -55,6 +55,16 @@ def title(report: stats.Report) -> str:
     return msg.STATS_PERIOD.format(unit=report.scope.name, period=period_label(report.since, report.until))
 
 
+def group_name(key: str) -> str:
+    """A target group in words ("Người dân"); unknown when the learner skipped the question."""
+    return msg.GROUPS.get(key, key) if key else msg.STATS_UNKNOWN
+
+
+def age_name(key: str) -> str:
+    """An age band in words ("60–69")."""
+    return msg.AGE_BANDS.get(key, key) if key else msg.STATS_UNKNOWN
+
+
 def _value(row: stats.Row, column: str) -> Any:
     value = getattr(row, column)
     return round(value, 4) if isinstance(value, float) else value
@@ -117,7 +127,7 @@ def _sheet(wb: Workbook, name: str, heading: str, header: list[str], rows: list[
 def to_xlsx(report: stats.Report, labels: Mapping[str, str], kb: KnowledgeBase | None = None) -> bytes:
     """A workbook with one sheet per table: units (children and total), groups, ages, lessons, topics."""
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     heading = title(report)
     columns = list(stats.COLUMNS)
     _sheet(wb, msg.XLSX_SHEETS["units"], heading,
@@ -127,9 +137,9 @@ def to_xlsx(report: stats.Report, labels: Mapping[str, str], kb: KnowledgeBase |
     breakdown_header = [msg.STATS_GROUP, labels.get("registered", "registered"),
                         labels.get("completions", "completions")]
     _sheet(wb, msg.XLSX_SHEETS["groups"], heading, breakdown_header,
-           [[b.name, b.registered, b.completions] for b in report.by_group])
+           [[group_name(b.key), b.registered, b.completions] for b in report.by_group])
     _sheet(wb, msg.XLSX_SHEETS["ages"], heading, [msg.STATS_AGE, *breakdown_header[1:]],
-           [[b.name, b.registered, b.completions] for b in report.by_age])
+           [[age_name(b.key), b.registered, b.completions] for b in report.by_age])
     _sheet(wb, msg.XLSX_SHEETS["lessons"], heading,
            [msg.STATS_LESSON_ID, msg.STATS_LESSON, msg.STATS_LESSON_QUIZZES, msg.STATS_LESSON_AVG,
             msg.STATS_LESSON_PASSED],

@@ -320,8 +320,11 @@ class AdminSite:
         children = [(c, c.child_code if c.child_code and roles.may_see(staff, stats.Scope.parse(c.child_code))
                      else None) for c in report.children]
         lessons = [(exports.lesson_title(self.tutor.kb, ls.lesson_id), ls) for ls in report.by_lesson]
+        groups = [(exports.group_name(b.key), b) for b in report.by_group]
+        ages = [(exports.age_name(b.key), b) for b in report.by_age]
         return self._render(request, "unit.html", staff=staff, csrf=session.csrf, report=report, scope=scope,
-                            children=children, lessons=lessons, columns=stats.COLUMNS, period=period,
+                            children=children, lessons=lessons, groups=groups, ages=ages, columns=stats.COLUMNS,
+                            period=period,
                             query=period.query(), trail=self._trail(staff, scope), charts=CHARTS,
                             period_label=exports.period_label(report.since, report.until),
                             home=roles.home_scope(staff).code, bad_date=period.error)
