@@ -113,7 +113,10 @@ def _num(value: Any) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
+    if value is None:
+        return "–"
+    # Small rates keep a decimal ("0,5%"), so a commune that has started does not read as 0%.
+    return f"{value * 100:.1f}%".replace(".", ",") if 0 < value < 0.1 else f"{value * 100:.0f}%"
 
 
 def _cell(value: Any, column: str) -> str:
