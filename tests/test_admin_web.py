@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import re
 import socket
 import time
@@ -16,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import openpyxl
@@ -486,3 +488,55 @@ async def test_a_password_link_works_once(site: Site) -> None:
         assert (await login(client, "canbo.anbinh", "mot-cau-de-nho")).status_code == 303
         assert (await client.get(f"/admin/unit/X{d.b.code}")).status_code == 200
     assert [e.subject for e in await audit_rows(site.tutor, "password_set")][-1] == "canbo.anbinh"
+
+
+# ---------------------------------------------------------------- a real browser at phone width
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium is not installed (apt-get install chromium)")
+async def test_dashboard_renders_in_headless_chromium_at_phone_width(site: Site, tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright
+
+    d = site.data
+    async with site.tutor.db.transaction() as s:
+        want = await stats.report(s, stats.Scope.parse(f"X{d.a.code}"))
+    async with site.client() as client:
+        assert (await login(client, "xa.a")).status_code == 303
+        token = client.cookies.get("kns_admin")
+    assert token
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            context = await browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                                is_mobile=True, has_touch=True, locale="vi-VN")
+            await context.add_cookies([{"name": "kns_admin", "value": token, "url": site.url, "httpOnly": True,
+                                        "sameSite": "Lax"}])
+            page = await context.new_page()
+            response = await page.goto(f"{site.url}/admin/", wait_until="load")
+            assert response is not None and response.ok and page.url.endswith(f"/admin/unit/X{d.a.code}")
+            cards = await page.inner_text("#key-numbers")
+            assert f"{want.total.registered}\n{msg.STATS_LABELS['registered']}" in cards
+            assert f"{want.total.completions}\n{msg.STATS_LABELS['completions']}" in cards
+            assert "Thôn 1" in await page.inner_text("#children")
+            images = await page.evaluate(
+                "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.getBoundingClientRect().width])")
+            assert len(images) == 3
+            assert all(done and natural > 300 and 0 < shown <= 390 for done, natural, shown in images)
+            # Nothing wider than the phone except inside the scrollable tables.
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+            shot = await page.screenshot(full_page=True)
+        finally:
+            await browser.close()
+    (tmp_path / "dashboard.png").write_bytes(shot)
+    image = Image.open(io.BytesIO(shot)).convert("RGB")
+    assert image.width == 780 and image.height > 1688  # 390 CSS px at 2x, longer than one screen
+    colours = image.getcolors(maxcolors=1 << 18)
+    assert colours is not None and len(colours) > 200
+    # The green header band is drawn at the top: the page is styled, not raw text.
+    assert image.getpixel((20, 10)) == (22, 110, 60)

@@ -24,9 +24,10 @@ from bot.admin.exports import group_name  # noqa: E402
 from storage import stats  # noqa: E402
 
 GREEN, BLUE, GREY = "#166e3c", "#2b6cb0", "#555555"
-WIDTH, DPI = 8.0, 100
-STYLE: dict[str, Any] = {"font.family": "DejaVu Sans", "font.size": 12, "axes.titlesize": 15,
-                         "axes.titleweight": "bold"}
+# Narrow figures with large text: the pictures are mostly seen on phones (web page, Telegram).
+WIDTH, DPI = 5.6, 140
+STYLE: dict[str, Any] = {"font.family": "DejaVu Sans", "font.size": 13, "axes.titlesize": 14,
+                         "axes.titleweight": "bold", "legend.fontsize": 12}
 
 
 @contextmanager
@@ -38,13 +39,13 @@ def _style() -> Iterator[None]:
 
 def _png(fig: Figure) -> bytes:
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    fig.savefig(out, format="png", dpi=DPI, facecolor="white")
     return out.getvalue()
 
 
 def _empty(title: str) -> bytes:
     with _style():
-        fig = Figure(figsize=(WIDTH, 3.0))
+        fig = Figure(figsize=(WIDTH, 3.0), layout="constrained")
         ax = fig.add_subplot()
         ax.set_title(title)
         ax.text(0.5, 0.5, msg.CHART_EMPTY, ha="center", va="center", fontsize=14, color=GREY,
@@ -53,7 +54,7 @@ def _empty(title: str) -> bytes:
         return _png(fig)
 
 
-def _short(text: str, n: int = 38) -> str:
+def _short(text: str, n: int = 26) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
@@ -63,12 +64,12 @@ def timeline_png(report: stats.Report) -> bytes:
     if not weeks or not any(n for _, n in weeks):
         return _empty(msg.CHART_TIMELINE)
     with _style():
-        fig = Figure(figsize=(WIDTH, 4.2))
+        fig = Figure(figsize=(WIDTH, 4.0), layout="constrained")
         ax = fig.add_subplot()
         xs = list(range(len(weeks)))
         counts = [n for _, n in weeks]
         ax.bar(xs, counts, color=GREEN, width=0.8)
-        step = max(1, len(weeks) // 8)
+        step = max(1, -(-len(weeks) // 6))
         ax.set_xticks(xs[::step], [d.strftime("%d/%m/%y") for d, _ in weeks][::step], rotation=30, ha="right")
         ax.set_xlabel(msg.CHART_WEEK)
         ax.set_title(msg.CHART_TIMELINE)
@@ -84,7 +85,7 @@ def groups_png(report: stats.Report) -> bytes:
     if not rows:
         return _empty(msg.CHART_GROUPS)
     with _style():
-        fig = Figure(figsize=(WIDTH, 1.2 + 0.8 * len(rows)))
+        fig = Figure(figsize=(WIDTH, 1.4 + 0.9 * len(rows)), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(rows)))[::-1]
         ax.barh([y + 0.2 for y in ys], [b.registered for b in rows], height=0.4, color=BLUE,
@@ -94,7 +95,7 @@ def groups_png(report: stats.Report) -> bytes:
         ax.set_yticks(ys, [_short(group_name(b.key)) for b in rows])
         ax.set_title(msg.CHART_GROUPS)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False)
         ax.grid(axis="x", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
         return _png(fig)
@@ -106,13 +107,13 @@ def topics_png(report: stats.Report, topic_names: Mapping[str, str], limit: int 
     if not counts:
         return _empty(msg.CHART_TOPICS)
     with _style():
-        fig = Figure(figsize=(WIDTH, 1.2 + 0.5 * len(counts)))
+        fig = Figure(figsize=(WIDTH, 1.2 + 0.55 * len(counts)), layout="constrained")
         ax = fig.add_subplot()
         ys = list(range(len(counts)))[::-1]
         ax.barh(ys, [n for n, _ in counts], color=BLUE, height=0.7)
         ax.set_yticks(ys, [_short(topic_names.get(t, t)) for _, t in counts])
         for y, (n, _) in zip(ys, counts, strict=True):
-            ax.text(n, y, f" {n}", va="center", fontsize=11)
+            ax.text(n, y, f" {n}", va="center")
         ax.set_title(msg.CHART_TOPICS)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.spines[["top", "right"]].set_visible(False)
