@@ -527,6 +527,33 @@ def cmd_admin_add(settings: Settings, channel: str, user: str, role: str, unit: 
     return 0
 
 
+async def admin_invite(settings: Settings, role: str, unit: str) -> str:
+    """A one-time invitation code for a role over a unit (the first admins of a new instance)."""
+    from storage import volunteers
+    from storage.db import Database
+    from storage.stats import Scope
+
+    scope = Scope.parse(unit)
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as s:
+            code = await volunteers.create_invite(s, None, role, scope)
+    finally:
+        await db.dispose()
+    return (f"invitation for {role} of {scope.name}: {code} (one use, {volunteers.INVITE_DAYS} days)\n"
+            f"the person sends: /thamgia {code}")
+
+
+def cmd_admin_invite(settings: Settings, role: str, unit: str, out: TextIO) -> int:
+    cmd_db_upgrade(settings)
+    try:
+        out.write(asyncio.run(admin_invite(settings, role, unit)) + "\n")
+    except ValueError as exc:
+        out.write(f"{exc}\n")
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
     sub = p.add_subparsers(dest="command", required=True)
@@ -567,6 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--unit", default="VN", help="VN, P<province code> or X<commune code>")
     web.add_argument("--name", default=None, help="the name shown on the pages, e.g. \"Chị Lan, xã Hồng Bàng\"")
     web.add_argument("--password-stdin", action="store_true", help="read the password from stdin, not a prompt")
+    invite = admin_sub.add_parser("invite", help="print a one-time invitation code for a role over a unit")
+    invite.add_argument("--role", required=True, choices=["volunteer", "commune_admin", "province_admin"])
+    invite.add_argument("--unit", required=True, help="P<province code> or X<commune code>")
     verify = sub.add_parser("verify", help="check a certificate's verification code")
     verify.add_argument("code")
     db = sub.add_parser("db", help="database tools")
@@ -589,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         chosen = ["bm25", "dense", "hybrid"] if args.retriever == "all" else [args.retriever]
         return cmd_eval(settings, args.questions, chosen, sys.stdout, args.misses)
+    if args.command == "admin" and args.admin_action == "invite":
+        return cmd_admin_invite(settings, args.role, args.unit, sys.stdout)
     if args.command == "admin":
         return cmd_admin(settings, args, sys.stdout)
     if args.command == "stats":

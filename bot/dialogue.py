@@ -18,6 +18,7 @@ from bot.answers import Answerer, main_menu, section_reply
 from bot.learning import Learning
 from bot.quiz import PASS_RATIO, feedback_text, parse_choice, pass_mark, question_reply
 from bot.registration import Registration, consent_reply
+from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, StaffDesk
 from bot.types import Button, Incoming, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import QuizQuestion
@@ -53,7 +54,13 @@ WORD_COMMANDS = {
     "dang ky": "/dangky", "dang ki": "/dangky", "sua thong tin": "/dangky", "tiep tuc dang ky": "/dangky",
     "du lieu": "/dulieu", "du lieu cua toi": "/dulieu", "xem du lieu": "/dulieu",
     "xoa du lieu": "/xoadulieu", "xoa du lieu cua toi": "/xoadulieu", "tai du lieu": "/taidulieu",
+    "gap nguoi huong dan": "/gapnguoi", "gap nguoi": "/gapnguoi", "nguoi huong dan": "/gapnguoi",
+    "can nguoi giup": "/gapnguoi", "can nguoi huong dan": "/gapnguoi", "gap tinh nguyen vien": "/gapnguoi",
+    "toi muon gap nguoi huong dan": "/gapnguoi", "noi chuyen voi nguoi": "/gapnguoi", "gap can bo": "/gapnguoi",
+    "can bo": "/canbo", "tinh nguyen vien": "/canbo", "nhat ky": "/nhatky", "nhat ky ho tro": "/nhatky",
+    "hang doi": "/hangdoi", "nguoi can giup": "/hangdoi",
 }
+_CODE = re.compile(r"(?:ma\s*:?\s*)?([a-z0-9]{6})")
 _WHO = re.compile(r"\b(ban|chau|em|may) la (ai|nguoi|may|robot)\b|\bnguoi that\b|\bmay tra loi\b|\bla robot\b")
 
 
@@ -75,7 +82,8 @@ def _looks_like_question(text: str) -> bool:
 class Dialogue:
     """Handles one incoming message inside the caller's transaction."""
 
-    def __init__(self, kb: KnowledgeBase, answerer: Answerer, data_dir: Path) -> None:
+    def __init__(self, kb: KnowledgeBase, answerer: Answerer, data_dir: Path, bot_username: str = "",
+                 web_url: str = "") -> None:
         self.kb = kb
         self.answerer = answerer
         self.exports_dir = data_dir / "exports"
@@ -83,6 +91,7 @@ class Dialogue:
         # The programme's pass rule (knowledge/programme.yaml) also decides when one quiz is passed.
         self.pass_ratio = kb.programme.min_score if kb.programme else PASS_RATIO
         self.learning = Learning(kb, data_dir, self.pass_ratio)
+        self.staff = StaffDesk(kb, data_dir, bot_username, web_url, self.pass_ratio)
 
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
@@ -104,7 +113,11 @@ class Dialogue:
         replies += await self._dispatch(s, user, ctx, incoming, text)
         if sa_inspect(user).was_deleted:
             return replies
-        if not ctx.get("reg") and await repo.active_attempt(s, user.id) is None:
+        referral = ctx.get("referral")
+        if referral and not referral.get("asked") and await repo.active_attempt(s, user.id) is None:
+            referral["asked"] = True  # asked once, after the quiz the link opened
+            replies.append(self.staff.referral_question(ctx))
+        elif not ctx.get("reg") and await repo.active_attempt(s, user.id) is None:
             due = await self.learning.review_due(s, user, ctx)
             if due is not None:
                 replies.append(due)
@@ -132,6 +145,12 @@ class Dialogue:
         cmd = _command(text)
         if cmd is not None:
             return await self._run_command(s, user, ctx, cmd[0], cmd[1])
+        code = _CODE.fullmatch(fold(text).strip())
+        if code and re.search(r"\d", code.group(1)) and re.search(r"[a-z]", code.group(1)):
+            # A volunteer's code typed by hand (Zalo, or a printed card): same as opening the link.
+            opened = await self._open_referral(s, user, ctx, code.group(1))
+            if opened is not None:
+                return opened
         if ctx.get("reg") and not _looks_like_question(text):
             registered = await self.registration.text(user, ctx, text)
             if registered is not None:
@@ -197,6 +216,8 @@ class Dialogue:
         if name in ("/tatnhac", "/batnhac"):
             ctx["no_reminders"] = name == "/tatnhac"
             return [Reply(msg.REMINDERS_OFF if name == "/tatnhac" else msg.REMINDERS_ON)]
+        if name in self._STAFF_COMMANDS:
+            return await self._staff_command(s, user, ctx, name, args)
         if name == "/thongke":
             return [await self._stats(s, user, args[0] if args else None)]
         if name == "/chungnhan":
@@ -234,7 +255,55 @@ class Dialogue:
             return [Reply.from_payload(p) for p in last] or [Reply(msg.HELP, main_menu())]
         return [Reply(msg.HELP, main_menu())]
 
+    _STAFF_COMMANDS = frozenset({"/canbo", "/moi", "/thamgia", "/ten", "/quantri", "/gioithieu", "/chiase",
+                                 "/nguoicuatoi", "/nhatky", "/thon", "/gapnguoi", "/hangdoi", "/nhan", "/xong"})
+
+    async def _staff_command(self, s: AsyncSession, user: User, ctx: dict[str, Any], name: str,
+                             args: list[str]) -> list[Reply]:
+        desk = self.staff
+        if name == "/canbo":
+            return await desk.menu(s, user)
+        if name == "/moi":
+            return await desk.invite(s, user, args)
+        if name == "/thamgia":
+            return await desk.join(s, user, user.channel, args)
+        if name == "/ten":
+            return await desk.set_name(s, user, args)
+        if name == "/quantri":
+            return await desk.web_link(s, user)
+        if name == "/gioithieu":
+            return await desk.links(s, user, args)
+        if name == "/chiase":
+            return await desk.referral_answer(s, user, ctx, args)
+        if name == "/nguoicuatoi":
+            return await desk.mine(s, user)
+        if name == "/nhatky":
+            return await desk.support_log(s, user, ctx, args)
+        if name == "/thon":
+            return await desk.set_hamlet(s, user, ctx, args)
+        if name == "/gapnguoi":
+            return await desk.ask_person(s, user, ctx, args)
+        if name == "/hangdoi":
+            return await desk.queue(s, user)
+        if name == "/nhan":
+            return await desk.claim(s, user, args)
+        return await desk.close(s, user, args)
+
+    async def _open_referral(self, s: AsyncSession, user: User, ctx: dict[str, Any], code: str) -> list[Reply] | None:
+        opened = await self.staff.open_link(s, user, ctx, code)
+        if opened is None:
+            return None
+        replies, lesson_id = opened
+        if lesson_id is not None:
+            replies += await self._start_quiz(s, user, lesson_id)
+        return replies
+
     async def _deep_link(self, s: AsyncSession, user: User, ctx: dict[str, Any], payload: str) -> list[Reply]:
+        if payload.startswith(REFERRAL_PREFIX):
+            opened = await self._open_referral(s, user, ctx, payload.removeprefix(REFERRAL_PREFIX))
+            return opened if opened is not None else [Reply(msg.HELP, main_menu())]
+        if payload.startswith(INVITE_PREFIX):
+            return await self.staff.join(s, user, user.channel, [payload.removeprefix(INVITE_PREFIX)])
         lesson_id = payload.removeprefix("q-").removeprefix("quiz-")
         if self.kb.lesson(lesson_id) is not None:
             return await self._start_quiz(s, user, lesson_id)
@@ -319,7 +388,7 @@ class Dialogue:
     async def _question(self, s: AsyncSession, user: User, ctx: dict[str, Any], incoming: Incoming,
                         text: str) -> list[Reply]:
         if _WHO.search(" ".join(re.findall(r"[0-9a-z]+", fold(text)))):
-            return [Reply(msg.AUTOMATED, main_menu())]
+            return [Reply(msg.AUTOMATED, (*main_menu(), Button(msg.BTN_HANDOFF, "/gapnguoi")))]
         # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
         answer = await asyncio.to_thread(self.answerer.answer, text)
         top = answer.hits[0].lesson if answer.hits else None

@@ -81,3 +81,34 @@ def progress(path: Path, name: str, rows: list[tuple[str, bool]], core_passed: i
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, "PNG")
     return path
+
+
+QR_CARD = (1000, 1300)
+
+
+def qr_card(path: Path, url: str, title: str, volunteer: str, zalo_line: str | None) -> Path:
+    """A printable card: a large QR code of `url`, what it opens, who shares it, and a code for Zalo."""
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    # High error correction: a card that is folded or smudged still scans.
+    segno.make(url, error="h").save(buf, kind="png", scale=20, border=2)
+    qr = Image.open(buf).convert("RGB")
+    side = 760
+    qr = qr.resize((side, side), Image.Resampling.NEAREST)
+    w, h = QR_CARD
+    img = Image.new("RGB", QR_CARD, "white")
+    d = ImageDraw.Draw(img)
+    d.rectangle([10, 10, w - 10, h - 10], outline=GREEN, width=6)
+    _centred(d, 50, msg.QR_CARD_HEAD, 44, bold=True, fill=GREEN, width=w)
+    _centred(d, 115, title, 38, bold=True, width=w)
+    img.paste(qr, ((w - side) // 2, 190))
+    _centred(d, 980, msg.QR_CARD_SCAN, 32, width=w)
+    _centred(d, 1040, msg.QR_CARD_BY.format(name=volunteer), 30, fill=(90, 90, 90), width=w)
+    if zalo_line:
+        _centred(d, 1110, zalo_line, 34, bold=True, fill=DARK, width=w)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, "PNG")
+    return path

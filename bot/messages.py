@@ -105,6 +105,7 @@ CMD_PROGRESS = "Xem tiến độ"
 CMD_REGISTER = "Đăng ký, sửa thông tin"
 CMD_DATA = "Xem, tải về, xóa dữ liệu của tôi"
 CMD_HELP = "Hướng dẫn dùng"
+CMD_PERSON = "Gặp người hướng dẫn"
 
 # ---------------------------------------------------------------- errors
 
@@ -234,25 +235,184 @@ STATS_TEXT = (
 )
 STATS_TOP = "Nhiều người hoàn thành nhất:"
 
+# ---------------------------------------------------------------- volunteers and admins in the chat
+# Staff are addressed as "anh/chị"; learners stay "bác".
+
+ROLE_NAMES = {
+    "volunteer": "tình nguyện viên",
+    "commune_admin": "cán bộ quản lý xã, phường",
+    "province_admin": "cán bộ quản lý tỉnh",
+    "national_admin": "quản trị toàn quốc",
+}
+STATS_LABELS = {
+    "registered": "Đã đăng ký", "active": "Hoạt động", "quizzes": "Bài kiểm tra đã làm",
+    "avg_score": "Điểm trung bình", "lessons_passed": "Lượt đạt bài", "completions": "Hoàn thành trong kỳ",
+    "completions_to_date": "Hoàn thành đến nay", "target": "Dân số mục tiêu", "completion_rate": "Tỷ lệ hoàn thành",
+    "vneid_level2": "Có VNeID mức 2", "support_sessions": "Buổi hỗ trợ trực tiếp",
+    "people_helped": "Lượt người được hỗ trợ",
+    "questions": "Câu hỏi", "declined": "Câu hỏi chưa trả lời được",
+}
+STAFF_MENU = "Anh/chị là {role} của {unit}. Anh/chị muốn làm gì?"
+NOT_STAFF = (
+    "Phần này dành cho tình nguyện viên và cán bộ. Nếu anh/chị được mời, hãy nhắn: /thamgia và mã mời."
+)
+BTN_STAFF_STATS = "📊 Thống kê"
+BTN_STAFF_INVITE = "✉️ Mời người tham gia"
+BTN_STAFF_LOG = "📝 Ghi buổi hỗ trợ"
+BTN_STAFF_QUEUE = "🙋 Người cần giúp"
+BTN_STAFF_LINK = "🔗 Link và mã QR"
+BTN_STAFF_MINE = "👥 Người tôi theo dõi"
+BTN_STAFF_WEB = "🔑 Vào trang quản trị"
+
+INVITE_ROLES = {"tnv": "volunteer", "xa": "commune_admin", "tinh": "province_admin"}
+INVITE_PICK = "Anh/chị muốn mời ai?"
+INVITE_BUTTONS = {"tnv": "Tình nguyện viên", "xa": "Cán bộ xã, phường", "tinh": "Cán bộ tỉnh"}
+INVITE_UNIT_ASK = "Anh/chị gõ tên đơn vị cần mời, ví dụ: /moi {role} Hồng Bàng"
+INVITE_UNIT_NONE = (
+    "Cháu không tìm thấy «{query}» trong đơn vị của anh/chị. Anh/chị gõ lại tên theo địa giới từ 1/7/2025."
+)
+INVITE_UNIT_PICK = "Anh/chị chọn đúng đơn vị:"
+INVITE_NOT_ALLOWED = "Anh/chị chưa có quyền mời vai trò này ở đơn vị đó."
+INVITE_DONE = (
+    "Mã mời {role} của {unit}: {code}\n"
+    "Mã chỉ dùng một lần, hết hạn sau {days} ngày.\n"
+    "Người được mời nhắn cho cháu: /thamgia {code}{link}"
+)
+INVITE_LINK = "\nHoặc mở link: {url}"
+JOIN_ASK = "Anh/chị nhắn mã mời sau chữ /thamgia, ví dụ: /thamgia K7Q2XM4P"
+JOIN_OK = "Chào mừng anh/chị! Từ nay anh/chị là {role} của {unit}."
+JOIN_NAME = "Người học sẽ thấy anh/chị là «{name}». Muốn đổi, gõ: /ten Chị Lan"
+JOIN_BAD = "Mã mời không đúng hoặc đã hết hạn. Anh/chị xin người mời một mã mới nhé."
+JOIN_USED = "Mã mời này đã được dùng rồi. Mỗi mã chỉ dùng được một lần."
+NAME_ASK = "Anh/chị gõ tên để người học thấy, ví dụ: /ten Chị Lan"
+NAME_SET = "Đã lưu. Người học sẽ thấy anh/chị là «{name}»."
+STAFF_DEFAULT_NAME = "Tình nguyện viên {unit}"
+
+LINK_PICK = (
+    "Anh/chị chọn link để gửi. Link cá nhân mở lời chào; link một bài mở thẳng bài kiểm tra của bài đó."
+)
+BTN_LINK_PERSONAL = "👤 Link cá nhân"
+BTN_LINK_MORE_LESSONS = "📚 Bài khác"
+LINK_PICK_LESSON = "Anh/chị chọn bài:"
+LINK_DONE = (
+    "Link {what}:\n{url}\n\nNgười dùng Zalo nhắn mã {code} cho Zalo OA của chương trình.\n"
+    "Ảnh mã QR ở dưới, in ra hoặc cho người học quét."
+)
+LINK_DONE_NO_TELEGRAM = "Mã {what}: {code}\nNgười học nhắn mã này cho cháu là vào được."
+LINK_WHAT_PERSONAL = "cá nhân của anh/chị"
+LINK_WHAT_LESSON = "bài «{title}»"
+QR_CARD_HEAD = "Học kỹ năng số cùng trợ lý tự động"
+QR_CARD_PERSONAL = "Bình dân học vụ số"
+QR_CARD_SCAN = "Mở camera điện thoại, quét mã này"
+QR_CARD_BY = "Người giới thiệu: {name}"
+QR_CARD_ZALO = "Trên Zalo: nhắn mã {code}"
+
+REFERRAL_HELLO = "Bác được {name} giới thiệu đến đây. Cháu là trợ lý tự động, giúp bác học kỹ năng số."
+REFERRAL_ASK = (
+    "Bác có đồng ý để {name} xem kết quả học của bác không? {name} chỉ thấy tên gọi bác tự đặt, "
+    "số bài bác đã đạt và bác đã học xong chương trình hay chưa."
+)
+REFERRAL_CONSENT_TEXT = (
+    "Đồng ý cho tình nguyện viên đã giới thiệu xem tên gọi, số bài đã đạt và việc hoàn thành chương trình."
+)
+BTN_REF_YES = "✅ Đồng ý"
+BTN_REF_NO = "Không"
+REFERRAL_YES = "Cảm ơn bác. {name} sẽ thấy kết quả học của bác để giúp bác khi cần."
+REFERRAL_NO = "Dạ, cháu không chia sẻ gì. Bác vẫn học bình thường."
+
+MINE_NONE = (
+    "Chưa có ai đồng ý cho anh/chị theo dõi. Người học được hỏi khi mở link của anh/chị "
+    "hoặc khi anh/chị nhận giúp họ."
+)
+MINE_HEAD = "Người anh/chị giới thiệu hoặc đã giúp ({n} người):"
+MINE_LINE = "• {name}: đạt {passed} bài{done}"
+MINE_DONE = ", đã học xong chương trình ✅"
+MINE_NONAME = "(chưa đặt tên)"
+MINE_MORE = "… và {n} người nữa."
+
+SUPPORT_TOPICS = {
+    "vneid": "Cài VNeID", "muc2": "Kích hoạt mức 2", "dvc": "Dịch vụ công", "thanhtoan": "Thanh toán",
+    "luadao": "Nhận diện lừa đảo", "khac": "Việc khác",
+}
+LOG_TOPIC = "Ghi buổi hỗ trợ. Anh/chị đã giúp việc gì?"
+LOG_PEOPLE = "{topic}: đã giúp bao nhiêu người?"
+BTN_LOG_MORE = "Nhiều hơn"
+LOG_MORE = "Anh/chị gõ số người, ví dụ: /nhatky {topic} 25"
+LOG_BAD_NUMBER = "Số người phải từ 1 đến 500. Anh/chị gõ lại, ví dụ: /nhatky {topic} 12"
+LOG_DONE = "Đã ghi: {topic}, {people} người, {hamlet}. Cảm ơn anh/chị!"
+LOG_NO_HAMLET = "chưa ghi thôn"
+BTN_LOG_HAMLET = "🏠 Đổi thôn"
+BTN_LOG_AGAIN = "📝 Ghi buổi khác"
+LOG_HAMLET_ASK = "Anh/chị gõ tên thôn, tổ dân phố sau chữ /thon, ví dụ: /thon Thôn 3"
+LOG_HAMLET_SET = "Đã đổi thành {hamlet}. Các lần ghi sau cũng dùng thôn này."
+
+HANDOFF_ASK = (
+    "Cháu sẽ nhờ một tình nguyện viên ở xã, phường của bác liên hệ. Họ sẽ biết tên gọi, thôn của bác "
+    "và việc bác cần giúp. Bác đồng ý không?"
+)
+BTN_HANDOFF = "🙋 Gặp người hướng dẫn"
+BTN_HANDOFF_YES = "✅ Đồng ý, nhờ người giúp"
+BTN_HANDOFF_NO = "Thôi, để sau"
+HANDOFF_NEED_PLACE = (
+    "Để báo đúng tình nguyện viên ở gần bác, cháu cần biết bác ở xã, phường nào. Bác bấm «Đăng ký» giúp cháu nhé."
+)
+BTN_REGISTER = "📝 Đăng ký"
+HANDOFF_SENT = "Cháu đã báo các tình nguyện viên của {unit}. Khi có người nhận, cháu sẽ nhắn bác tên người đó."
+HANDOFF_NOBODY = (
+    "Cháu đã ghi lại yêu cầu của bác. Hiện {unit} chưa có tình nguyện viên dùng hệ thống này; "
+    "bác có thể đến Ủy ban nhân dân xã, phường nơi bác ở để được hướng dẫn trực tiếp."
+)
+HANDOFF_WAITING = "Yêu cầu của bác đã gửi rồi ạ. Tình nguyện viên sẽ nhận sớm, bác chờ một chút nhé."
+HANDOFF_CLAIMED_ALREADY = "{name} đã nhận giúp bác rồi ạ. Bác để ý tin nhắn hoặc điện thoại nhé."
+HANDOFF_CLAIMED = (
+    "{name}, tình nguyện viên của {unit}, sẽ liên hệ giúp bác. "
+    "Nhớ: người hướng dẫn thật không bao giờ hỏi mã OTP, mật khẩu hay bảo bác chuyển tiền."
+)
+HANDOFF_NOTIFY = "🙋 Có người cần giúp ở {unit}: {name}, {hamlet}. Việc: {topic}."
+HANDOFF_TOPIC_UNKNOWN = "chưa nói rõ"
+HANDOFF_QUEUE_HEAD = "Người đang chờ giúp ở {unit} ({n} người):"
+HANDOFF_QUEUE_LINE = "{i}. {name}, {hamlet} — {topic}"
+HANDOFF_QUEUE_EMPTY = "Hiện không có ai đang chờ. Cảm ơn anh/chị!"
+BTN_HANDOFF_CLAIM = "Nhận giúp {name}"
+BTN_HANDOFF_DONE = "✅ Đã giúp xong"
+HANDOFF_CLAIM_OK = "Anh/chị đã nhận giúp {name} ({hamlet}). Việc: {topic}.{contact}\nXong việc, bấm «Đã giúp xong»."
+HANDOFF_CONTACT_TELEGRAM = "\nNhắn tin cho bác ấy: tg://user?id={id}"
+HANDOFF_CLAIM_GONE = "Yêu cầu này đã có người nhận hoặc không còn nữa."
+HANDOFF_CLOSED = "Đã xong. Anh/chị nhớ ghi buổi hỗ trợ vào nhật ký nhé."
+HANDOFF_NOT_YOURS = "Yêu cầu này không phải anh/chị đang nhận."
+NO_HAMLET = "chưa rõ thôn"
+
+WEB_LINK = (
+    "Mở link này trong {minutes} phút để đặt tên đăng nhập và mật khẩu trang quản trị "
+    "(link chỉ dùng một lần):\n{url}"
+)
+WEB_ONLY_ADMINS = "Trang quản trị dành cho cán bộ quản lý xã, phường và tỉnh."
+
+# ---------------------------------------------------------------- scheduled reports for admins
+
+REPORT_RATE = ", đạt {rate} của {target} người mục tiêu"
+WEEKLY_DIGEST = (
+    "📬 Tin tuần của {unit} (7 ngày qua)\n"
+    "• Người học mới đăng ký: {new}\n"
+    "• Người học có hoạt động: {active}\n"
+    "• Bài kiểm tra đã làm: {quizzes} (điểm trung bình {avg})\n"
+    "• Hoàn thành chương trình: {completions} (đến nay {to_date}{rate})\n"
+    "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người\n"
+    "• Câu hỏi: {questions}, trong đó chưa trả lời được: {declined}"
+)
+WEEKLY_TOP_DECLINED = "Câu hỏi chưa trả lời được nhiều nhất (để bổ sung bài học):"
+WEEKLY_DECLINED_LINE = "• «{text}» ({n} lần)"
+QUARTERLY_TEXT = (
+    "📑 Báo cáo quý {quarter}/{year} của {unit}, từ {start} đến {end}.\n"
+    "• Người học đã đăng ký: {registered}\n"
+    "• Hoàn thành chương trình trong quý: {completions} (đến nay {to_date}{rate})\n"
+    "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người\n"
+    "File Excel đính kèm có số liệu theo từng đơn vị, nhóm đối tượng, độ tuổi, bài học và chủ đề câu hỏi."
+)
+
 # ---------------------------------------------------------------- the web admin, charts and exports
 
-# Labels of the statistics columns (storage.stats.COLUMNS), for web pages, CSV and XLSX headers.
-STATS_LABELS = {
-    "registered": "Đã đăng ký",
-    "active": "Có hoạt động",
-    "quizzes": "Bài kiểm tra đã làm",
-    "avg_score": "Điểm trung bình",
-    "lessons_passed": "Lượt đạt bài",
-    "completions": "Hoàn thành chương trình",
-    "completions_to_date": "Hoàn thành tính đến cuối kỳ",
-    "vneid_level2": "Có VNeID mức 2",
-    "support_sessions": "Buổi hỗ trợ trực tiếp",
-    "people_helped": "Người được hỗ trợ",
-    "questions": "Câu hỏi",
-    "declined": "Câu hỏi chưa trả lời được",
-    "target": "Chỉ tiêu (người)",
-    "completion_rate": "Tỷ lệ hoàn thành",
-}
+# Labels of the statistics columns are STATS_LABELS (with the chat's staff texts below).
 STATS_UNIT = "Đơn vị"
 STATS_UNIT_CODE = "Mã đơn vị"
 STATS_TOTAL = "Tổng cộng"

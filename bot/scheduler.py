@@ -1,4 +1,5 @@
-"""Scheduled jobs (APScheduler 3, AsyncIOScheduler): spaced-review reminders for now.
+"""Scheduled jobs (APScheduler 3, AsyncIOScheduler): spaced-review reminders, admins' weekly digest and
+quarterly report, and the push of quarterly totals to a parent instance (bot/reports.py).
 
 Every run claims a (job, period) row first, so a second scheduler or a restart never repeats it, and
 each learner is handled in their own transaction with their row locked.
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
+from bot import reports
 from bot.service import Tutor
 from storage import repo
 from storage.models import User, as_utc, utcnow
@@ -74,4 +76,17 @@ def build_scheduler(tutor: Tutor) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=TZ)
     scheduler.add_job(review_reminders, "cron", minute=5, args=[tutor], id="review-reminders",
                       coalesce=True, max_instances=1, misfire_grace_time=600)
+    cfg = tutor.settings.reports
+    if cfg.weekly:
+        # Monday morning; a scheduler that was down then catches up the same day (claims keep it to once).
+        scheduler.add_job(reports.weekly_digest, "cron", day_of_week="mon", hour="7-20", minute=30, args=[tutor],
+                          id="weekly-digest", coalesce=True, max_instances=1, misfire_grace_time=3600)
+    if cfg.quarterly:
+        # Every morning from the 15th of a quarter's last month until the plans' deadline, the 20th.
+        scheduler.add_job(reports.quarterly_report, "cron", month="3,6,9,12", day="15-19", hour=8, minute=0,
+                          args=[tutor], id="quarterly-report", coalesce=True, max_instances=1,
+                          misfire_grace_time=3600)
+    if cfg.upstream_url:
+        scheduler.add_job(reports.push_upstream, "cron", month="3,6,9,12", day="15-19", hour="9-17", minute=15,
+                          args=[tutor], id="upstream-push", coalesce=True, max_instances=1, misfire_grace_time=3600)
     return scheduler

@@ -63,7 +63,8 @@ class Tutor:
         self.settings = settings
         self.db = db
         self.kb = kb
-        self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever), settings.data_dir)
+        self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever), settings.data_dir,
+                                 bot_username=settings.telegram.bot_username, web_url=settings.web.public_url)
 
     async def receive(self, incoming: Incoming) -> int | None:
         """Durably store a delivery; returns its inbox id, or None for a duplicate delivery."""

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.admin.web import admin_routes
+from bot.reports import upstream_routes
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
@@ -37,6 +38,7 @@ def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None
 
     routes.append(Route("/healthz", health))
     routes += admin_routes(tutor, settings)
+    routes += upstream_routes(tutor, settings)
     if telegram is not None:
         routes += telegram.routes()
     return Starlette(routes=routes)

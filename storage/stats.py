@@ -339,8 +339,9 @@ async def _add_upstream(s: AsyncSession, scope: Scope, since: datetime | None, u
                         rows: dict[str, Row]) -> list[str]:
     """Add the quarterly totals child instances pushed here, for the communes inside `scope`.
 
-    Counts of a period add up over the quarters that lie inside [since, until); counts "to date" come
-    from each source's latest quarter that ends by `until`.
+    Counts of a period add up over the quarters that begin inside [since, until) (a quarter is pushed
+    before it ends, so the latest one may be partial); counts "to date" come from each source's latest
+    quarter that begins before `until`.
     """
     pushed = (await s.execute(select(UpstreamReport).order_by(UpstreamReport.period))).scalars().all()
     latest: dict[str, UpstreamReport] = {}
@@ -349,13 +350,11 @@ async def _add_upstream(s: AsyncSession, scope: Scope, since: datetime | None, u
         bounds = _quarter_bounds(rep.period)
         if bounds is None:
             continue
-        start, end = bounds
-        if until is None or end <= until + timedelta(days=1):
-            latest[rep.source] = rep
-        inside = (since is None or start >= since - timedelta(days=1)) and (
-            until is None or end <= until + timedelta(days=1))
-        if inside:
-            periodic.append(rep)
+        start, _end = bounds
+        if until is None or start < until:
+            latest[rep.source] = rep  # ordered by period: the last one kept is the latest
+            if since is None or start >= since - timedelta(days=1):
+                periodic.append(rep)
     used: set[str] = set()
     for metrics, reports in ((UPSTREAM_CUMULATIVE, list(latest.values())), (UPSTREAM_PERIODIC, periodic)):
         for rep in reports:

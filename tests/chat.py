@@ -9,13 +9,24 @@ from bot.types import Incoming, Reply
 
 
 class ScriptedChat:
-    def __init__(self, tutor: Tutor, user: str = "u1", channel: str = "console") -> None:
+    """One person in a chat; several people share a `room` so messages the tutor sends to others
+    (a volunteer told that someone needs help) reach the right one."""
+
+    def __init__(self, tutor: Tutor, user: str = "u1", channel: str = "console",
+                 room: dict[str, list[Reply]] | None = None) -> None:
         self.tutor, self.user, self.channel = tutor, user, channel
-        self.sent: list[Reply] = []
+        self.room = room if room is not None else {}
+        self.sent: list[Reply] = self.room.setdefault(user, [])
 
     async def _send(self, user: str, reply: Reply) -> None:
-        assert user == self.user
-        self.sent.append(reply)
+        assert user in self.room, f"a message for {user}, who is not in this chat"
+        self.room[user].append(reply)
+
+    def take(self) -> list[Reply]:
+        """Messages that reached this person since the last take() (including ones sent to others' turns)."""
+        start = getattr(self, "_taken", 0)
+        self._taken = len(self.sent)
+        return self.sent[start:]
 
     async def say(self, text: str = "", button: str | None = None, delivery: str | None = None,
                   start: str | None = None) -> list[Reply]:

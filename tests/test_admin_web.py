@@ -29,7 +29,7 @@ from bot import messages as msg
 from bot.admin import auth
 from bot.service import Tutor
 from bot.web import build_app
-from storage import stats, units
+from storage import stats, units, volunteers
 from storage.models import (
     AdminSession,
     AuditEvent,
@@ -465,7 +465,7 @@ async def test_a_password_link_works_once(site: Site) -> None:
         staff = Staff(user_id=None, role="commune_admin", province_code=d.b.province_code, ward_code=d.b.code)
         s.add(staff)
         await s.flush()
-        code = await auth.issue_password_link(s, staff)
+        code = await volunteers.password_link(s, staff)
         stored = (await s.execute(select(StaffToken.code_hash))).scalar_one()
     assert stored == auth.digest(code) and code not in stored
     async with site.client() as client:

@@ -26,7 +26,6 @@ LOGIN_FAILED = "login_failed"
 RATE_WINDOW = timedelta(minutes=15)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 MIN_PASSWORD = 10
-SETUP_HOURS = 72
 
 _hasher = PasswordHasher()
 
@@ -196,22 +195,7 @@ class FormSigner:
 
 
 # ---------------------------------------------------------------- one-time links to set a password
-
-
-async def issue_password_link(s: AsyncSession, staff: Staff, created_by: Staff | None = None,
-                              hours: int = SETUP_HOURS) -> str:
-    """A one-time code letting `staff` choose a web username and password; only its hash is stored."""
-    code = secrets.token_urlsafe(32)
-    s.add(StaffToken(purpose="password", code_hash=digest(code), staff_id=staff.id,
-                     created_by_staff_id=created_by.id if created_by else None,
-                     expires_at=utcnow() + timedelta(hours=hours)))
-    await s.flush()
-    return code
-
-
-def setup_url(public_url: str, code: str) -> str:
-    """The address of the page where the code is used."""
-    return f"{public_url.rstrip('/')}/admin/setup?token={code}"
+# (issued by storage.volunteers.password_link: the chat's "Vào trang quản trị" button)
 
 
 async def password_token(s: AsyncSession, code: str | None) -> tuple[StaffToken, Staff] | None:

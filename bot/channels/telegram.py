@@ -50,7 +50,7 @@ MAX_CALLBACK = 64
 COMMANDS = [
     ("start", msg.CMD_START), ("hoc", msg.CMD_LEARN), ("hoctiep", msg.CMD_CONTINUE), ("kiemtra", msg.CMD_QUIZ),
     ("tiendo", msg.CMD_PROGRESS), ("dangky", msg.CMD_REGISTER), ("dulieu", msg.CMD_DATA),
-    ("trogiup", msg.CMD_HELP),
+    ("gapnguoi", msg.CMD_PERSON), ("trogiup", msg.CMD_HELP),
 ]
 MAIN_KEYBOARD = ReplyKeyboardMarkup(
     [[KeyboardButton(msg.BTN_LEARN), KeyboardButton(msg.BTN_CONTINUE)],
@@ -162,6 +162,9 @@ class TelegramChannel:
     async def start(self) -> None:
         """Initialise the bot, register commands, and finish anything a previous process left."""
         await self.bot.initialize()
+        desk = self.tutor.dialogue.staff
+        if not desk.bot_username and self.bot.username:  # volunteers' t.me links need the bot's @name
+            desk.bot_username = self.bot.username
         await self.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
         await self.tutor.process_pending(CHANNEL)
         await self.deliver()

@@ -1,0 +1,320 @@
+"""Scheduled reports for admins and the signed push of quarterly totals to a parent instance.
+
+- Weekly digest: Monday morning (Vietnam time), a short message to every commune and province admin
+  who has a chat account, about the last 7 days of their unit.
+- Quarterly report: from the 15th of the last month of a quarter (the provincial plans want it before
+  the 20th), an XLSX file and a short message to the same admins.
+- Upstream push: when `reports.upstream_url` is set, this instance's quarterly totals per commune
+  (counts only, no personal data) are POSTed as signed JSON to the parent, which adds them to its roll-up.
+
+Every send is claimed in `job_runs` per (period, admin) in the transaction that queues it, so two
+schedulers or a restart never send a report twice, and a crash never loses one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import select, union
+from sqlalchemy.exc import IntegrityError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot import messages as msg
+from bot.types import Reply
+from storage import repo, roles, stats
+from storage.models import (
+    AuditEvent,
+    Completion,
+    JobRun,
+    Staff,
+    SupportSession,
+    UpstreamReport,
+    User,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.service import Tutor
+
+log = logging.getLogger(__name__)
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PERIOD = re.compile(r"\d{4}-Q[1-4]")
+MAX_BODY = 2_000_000
+SIGNATURE_HEADER, TIMESTAMP_HEADER, SOURCE_HEADER = "X-Kynangso-Signature", "X-Kynangso-Timestamp", "X-Kynangso-Source"
+REPORT_ROLES = ("commune_admin", "province_admin", "national_admin")
+QUARTERLY_FROM_DAY = 15  # of the last month of the quarter; the plans' deadline is the 20th
+
+
+# ---------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, when: datetime) -> Quarter:
+        local = when.astimezone(TZ)
+        return cls(local.year, (local.month - 1) // 3 + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, 3 * self.number - 2, 1, tzinfo=TZ)
+
+    @property
+    def end(self) -> datetime:
+        return datetime(self.year + (self.number == 4), (3 * self.number) % 12 + 1, 1, tzinfo=TZ)
+
+
+def in_report_window(now: datetime) -> bool:
+    local = now.astimezone(TZ)
+    return local.month % 3 == 0 and local.day >= QUARTERLY_FROM_DAY
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _rate(row: stats.Row) -> str:
+    return msg.REPORT_RATE.format(rate=_pct(row.completion_rate), target=row.target) if row.target else ""
+
+
+async def _admins(tutor: Tutor) -> list[tuple[int, int, str, str]]:
+    """(staff id, user id, channel, channel user id) of admins who can be reached in a chat."""
+    async with tutor.db.transaction() as s:
+        rows = await s.execute(select(Staff.id, User.id, User.channel, User.channel_user_id)
+                               .join(User, User.id == Staff.user_id)
+                               .where(Staff.role.in_(REPORT_ROLES), Staff.active.is_(True), User.active.is_(True))
+                               .order_by(Staff.id))
+        return [(int(a), int(b), str(c), str(d)) for a, b, c, d in rows.all()]
+
+
+# ---------------------------------------------------------------- weekly digest
+
+
+async def weekly_digest(tutor: Tutor, now: datetime | None = None) -> int:
+    """Queue this week's digest for every admin who has not had it; return how many were queued."""
+    now = now or utcnow()
+    iso = now.astimezone(TZ).isocalendar()
+    period = f"{iso.year}-W{iso.week:02d}"
+    queued = 0
+    for staff_id, _user_id, channel, chat in await _admins(tutor):
+        async with tutor.db.transaction() as s:
+            staff = await s.get(Staff, staff_id)
+            if staff is None or not await repo.job_claim(s, "weekly-digest", f"{period}:{staff_id}"):
+                continue
+            text = await digest_text(s, roles.home_scope(staff), now, tutor.dialogue.pass_ratio)
+            await repo.outbox_push(s, channel, chat, Reply(text).to_payload())
+            queued += 1
+    log.info("weekly digest %s: %d queued", period, queued)
+    return queued
+
+
+async def digest_text(s: Any, scope: stats.Scope, now: datetime, pass_ratio: float) -> str:
+    week = await stats.report(s, scope, now - timedelta(days=7), now, pass_ratio, declined_limit=5)
+    before = await stats.report(s, scope, None, now - timedelta(days=7), pass_ratio, declined_limit=0)
+    t = week.total
+    lines = [msg.WEEKLY_DIGEST.format(
+        unit=scope.name, new=t.registered - before.total.registered, active=t.active, quizzes=t.quizzes,
+        avg=_pct(t.avg_score), completions=t.completions, to_date=t.completions_to_date, rate=_rate(t),
+        sessions=t.support_sessions, people=t.people_helped, questions=t.questions, declined=t.declined)]
+    if week.declined_questions:
+        lines += ["", msg.WEEKLY_TOP_DECLINED]
+        lines += [msg.WEEKLY_DECLINED_LINE.format(text=q[:80], n=n) for q, n in week.declined_questions]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- quarterly report
+
+
+async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: bool = False) -> int:
+    """Queue the quarter's XLSX report for every admin who has not had it; return how many were queued."""
+    from bot.admin.exports import to_xlsx
+
+    now = now or utcnow()
+    if not force and not in_report_window(now):
+        return 0
+    quarter = Quarter.of(now)
+    queued = 0
+    folder = tutor.settings.data_dir / "reports" / quarter.label
+    for staff_id, _user_id, channel, chat in await _admins(tutor):
+        async with tutor.db.transaction() as s:
+            staff = await s.get(Staff, staff_id)
+            if staff is None or not await repo.job_claim(s, "quarterly-report", f"{quarter.label}:{staff_id}"):
+                continue
+            scope = roles.home_scope(staff)
+            rep = await stats.report(s, scope, quarter.start, min(now, quarter.end), tutor.dialogue.pass_ratio)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"bao-cao-{quarter.label}-{scope.code}.xlsx"
+            path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb))
+            t = rep.total
+            text = msg.QUARTERLY_TEXT.format(
+                quarter=quarter.number, year=quarter.year, unit=scope.name,
+                start=quarter.start.strftime("%d/%m/%Y"), end=now.astimezone(TZ).strftime("%d/%m/%Y"),
+                registered=t.registered, completions=t.completions, to_date=t.completions_to_date, rate=_rate(t),
+                sessions=t.support_sessions, people=t.people_helped)
+            await repo.outbox_push(s, channel, chat, Reply(text, file_path=str(path)).to_payload())
+            queued += 1
+    log.info("quarterly report %s: %d queued", quarter.label, queued)
+    return queued
+
+
+# ---------------------------------------------------------------- upstream push (child side)
+
+
+def sign(key: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(key.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dict[str, Any]:
+    """This instance's totals per commune for a quarter: counts only, never a name or a person."""
+    until = min(now, quarter.end)
+    async with tutor.db.transaction() as s:
+        provinces = sorted(int(p) for p in (await s.execute(union(
+            select(User.province_code).where(User.province_code.is_not(None)),
+            select(Completion.province_code).where(Completion.province_code.is_not(None)),
+            select(SupportSession.province_code).where(SupportSession.province_code.is_not(None)),
+        ))).scalars() if p is not None)
+        out = []
+        for province in provinces:
+            rep = await stats.report(s, stats.Scope(province_code=province), quarter.start, until,
+                                     tutor.dialogue.pass_ratio, declined_limit=0)
+            for row in rep.children:
+                counts = {m: int(getattr(row, m)) for m in stats.UPSTREAM_CUMULATIVE + stats.UPSTREAM_PERIODIC}
+                if row.key and any(counts.values()):
+                    out.append({"province_code": province, "ward_code": int(row.key), **counts})
+    return {"source": tutor.settings.reports.source, "period": quarter.label,
+            "generated_at": now.isoformat(), "units": out}
+
+
+async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool = False,
+                        client: httpx.AsyncClient | None = None) -> bool:
+    """Send this quarter's totals to the parent once; False if not configured, not due, or already sent.
+
+    The period is marked done only after the parent accepted it, so a failed push is tried again next run.
+    """
+    cfg = tutor.settings.reports
+    if not cfg.upstream_url or cfg.upstream_key is None or not cfg.source:
+        return False
+    now = now or utcnow()
+    if not force and not in_report_window(now):
+        return False
+    quarter = Quarter.of(now)
+    async with tutor.db.transaction() as s:
+        if (await s.execute(select(JobRun.id).where(JobRun.job == "upstream-push",
+                                                    JobRun.period == quarter.label))).first():
+            return False
+    payload = await upstream_payload(tutor, quarter, now)
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/json", SOURCE_HEADER: cfg.source, TIMESTAMP_HEADER: ts,
+               SIGNATURE_HEADER: sign(cfg.upstream_key.get_secret_value(), ts, body)}
+    http = client or httpx.AsyncClient(timeout=30)
+    try:
+        response = await http.post(cfg.upstream_url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        log.error("upstream push %s failed: %s", quarter.label, type(exc).__name__)
+        return False  # not claimed: tried again on the next run
+    finally:
+        if client is None:
+            await http.aclose()
+    if response.status_code != 200:
+        log.error("upstream push %s refused: HTTP %s", quarter.label, response.status_code)
+        return False
+    # Claimed only once the parent has it; a second scheduler racing here is harmless, since the
+    # parent keeps one report per (source, period).
+    async with tutor.db.transaction() as s:
+        await repo.job_claim(s, "upstream-push", quarter.label)
+    log.info("upstream push %s: %d communes sent (%s)", quarter.label, len(payload["units"]),
+             response.json().get("status"))
+    return True
+
+
+# ---------------------------------------------------------------- upstream receive (parent side)
+
+
+def upstream_routes(tutor: Tutor, settings: Settings) -> list[Route]:
+    """POST /api/upstream: signed quarterly totals from child instances (see push_upstream)."""
+
+    async def receive(request: Request) -> Response:
+        source = request.headers.get(SOURCE_HEADER, "")
+        key = settings.reports.downstream_keys.get(source)
+        if key is None:
+            return JSONResponse({"error": "unknown source"}, status_code=401)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": "too large"}, status_code=413)
+        ts = request.headers.get(TIMESTAMP_HEADER, "")
+        if not ts.isdigit() or abs(time.time() - int(ts)) > settings.reports.max_clock_skew:
+            return JSONResponse({"error": "stale or missing timestamp"}, status_code=401)
+        given = request.headers.get(SIGNATURE_HEADER, "")
+        if not hmac.compare_digest(given.encode(), sign(key.get_secret_value(), ts, body).encode()):
+            return JSONResponse({"error": "bad signature"}, status_code=401)
+        try:
+            payload = parse_payload(json.loads(body), source)
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": f"bad payload: {exc}"[:200]}, status_code=400)
+        try:
+            async with tutor.db.transaction() as s:
+                exists = (await s.execute(select(UpstreamReport.id).where(
+                    UpstreamReport.source == source, UpstreamReport.period == payload["period"]))).first()
+                if exists is not None:
+                    return JSONResponse({"status": "duplicate"})  # a replay or a retry: counted once
+                s.add(UpstreamReport(source=source, period=payload["period"], payload=payload))
+                s.add(AuditEvent(action="upstream_received", subject=source[:120],
+                                 detail=f"{payload['period']}: {len(payload['units'])} communes"))
+        except IntegrityError:
+            return JSONResponse({"status": "duplicate"})
+        log.info("upstream report from %s for %s stored", source, payload["period"])
+        return JSONResponse({"status": "stored"})
+
+    return [Route("/api/upstream", receive, methods=["POST"])]
+
+
+def parse_payload(data: Any, source: str) -> dict[str, Any]:
+    """Check a pushed report's shape; keep only known counts of real communes."""
+    from storage import units
+
+    if not isinstance(data, dict) or data.get("source") != source:
+        raise ValueError("source does not match")
+    period = data.get("period")
+    if not isinstance(period, str) or not PERIOD.fullmatch(period):
+        raise ValueError("period must look like 2026-Q4")
+    rows = data.get("units")
+    if not isinstance(rows, list) or len(rows) > 5000:
+        raise ValueError("units must be a list")
+    clean = []
+    for row in rows:
+        if not isinstance(row, dict):
+            raise ValueError("a unit must be an object")
+        ward = row.get("ward_code")
+        commune = units.commune(ward) if isinstance(ward, int) else None
+        if commune is None or row.get("province_code") != commune.province_code:
+            raise ValueError(f"unknown commune {ward!r}")
+        counts = {}
+        for m in stats.UPSTREAM_CUMULATIVE + stats.UPSTREAM_PERIODIC:
+            v = row.get(m, 0)
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100_000_000:
+                raise ValueError(f"{m} must be a count")
+            counts[m] = v
+        clean.append({"province_code": commune.province_code, "ward_code": commune.code, **counts})
+    return {"source": source, "period": period, "units": clean}

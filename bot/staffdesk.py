@@ -1,0 +1,343 @@
+"""The chat side of volunteers and admins: invitations, referral links and QR cards, the support log,
+the hand-off queue, and what a volunteer may see of the learners who agreed to it.
+
+Learners meet this module twice: when they open a volunteer's link, and when they ask for a person.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import images
+from bot import messages as msg
+from bot.answers import main_menu
+from bot.types import Button, Reply
+from rag.knowledge import KnowledgeBase
+from rag.text import fold
+from storage import repo, roles, units, volunteers
+from storage.models import Consent, Staff, User
+from storage.stats import Scope
+
+log = logging.getLogger(__name__)
+
+REFERRAL_PREFIX = "r-"
+INVITE_PREFIX = "i-"
+MINE_SHOWN = 30
+PEOPLE_BUTTONS = (1, 2, 3, 5, 10)
+
+
+def staff_name(staff: Staff) -> str:
+    """How learners see a staff member."""
+    if staff.display_name:
+        return staff.display_name
+    unit = roles.home_scope(staff)
+    c = units.commune(unit.ward_code) if unit.ward_code else None
+    return msg.STAFF_DEFAULT_NAME.format(unit=c.name if c else unit.name)
+
+
+def unit_name(province_code: int | None, ward_code: int | None) -> str:
+    return Scope(province_code, ward_code).name
+
+
+class StaffDesk:
+    def __init__(self, kb: KnowledgeBase, data_dir: Path, bot_username: str = "", web_url: str = "",
+                 pass_ratio: float = 0.8) -> None:
+        self.kb = kb
+        self.qr_dir = data_dir / "qr"
+        self.bot_username = bot_username.lstrip("@")
+        self.web_url = web_url.rstrip("/")
+        self.pass_ratio = pass_ratio
+
+    # ------------------------------------------------------------ menu and identity
+
+    async def menu(self, s: AsyncSession, user: User) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or not staff.active:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        buttons = [Button(msg.BTN_STAFF_QUEUE, "/hangdoi"), Button(msg.BTN_STAFF_LOG, "/nhatky"),
+                   Button(msg.BTN_STAFF_LINK, "/gioithieu"), Button(msg.BTN_STAFF_MINE, "/nguoicuatoi")]
+        if staff.role in roles.STATS_ROLES:
+            buttons = [Button(msg.BTN_STAFF_STATS, "/thongke"), Button(msg.BTN_STAFF_INVITE, "/moi"),
+                       Button(msg.BTN_STAFF_WEB, "/quantri")] + (buttons if staff.ward_code else [])
+        text = msg.STAFF_MENU.format(role=msg.ROLE_NAMES[staff.role], unit=roles.home_scope(staff).name)
+        return [Reply(text, tuple(buttons))]
+
+    async def set_name(self, s: AsyncSession, user: User, args: list[str]) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        name = " ".join(args).strip()[:60]
+        if not name:
+            return [Reply(msg.NAME_ASK)]
+        staff.display_name = name
+        return [Reply(msg.NAME_SET.format(name=name))]
+
+    # ------------------------------------------------------------ invitations
+
+    async def invite(self, s: AsyncSession, user: User, args: list[str]) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        allowed = volunteers.MAY_INVITE.get(staff.role, ()) if staff and staff.active else ()
+        if staff is None or not allowed:
+            return [Reply(msg.INVITE_NOT_ALLOWED if staff else msg.NOT_STAFF, main_menu())]
+        keys = [k for k, role in msg.INVITE_ROLES.items() if role in allowed]
+        if not args or args[0] not in keys:
+            return [Reply(msg.INVITE_PICK, tuple(Button(msg.INVITE_BUTTONS[k], f"/moi {k}") for k in keys))]
+        key, query = args[0], " ".join(args[1:]).strip()
+        role = msg.INVITE_ROLES[key]
+        scope = await self._invite_scope(staff, role, query)
+        if isinstance(scope, Reply):
+            return [scope]
+        try:
+            code = await volunteers.create_invite(s, staff, role, scope)
+        except volunteers.InviteError:
+            return [Reply(msg.INVITE_NOT_ALLOWED)]
+        link = msg.INVITE_LINK.format(url=self._telegram_link(INVITE_PREFIX + code)) if self.bot_username else ""
+        return [Reply(msg.INVITE_DONE.format(role=msg.ROLE_NAMES[role], unit=scope.name, code=code,
+                                             days=volunteers.INVITE_DAYS, link=link))]
+
+    async def _invite_scope(self, staff: Staff, role: str, query: str) -> Scope | Reply:
+        """The unit to invite into: the inviter's own commune for a volunteer, else the one they name."""
+        key = next(k for k, r in msg.INVITE_ROLES.items() if r == role)
+        if role in ("volunteer", "commune_admin") and staff.ward_code is not None and not query:
+            return roles.home_scope(staff)
+        if not query:
+            return Reply(msg.INVITE_UNIT_ASK.format(role=key))
+        if query.upper().startswith(("X", "P")) and query[1:].isdigit():
+            try:
+                return Scope.parse(query)
+            except ValueError:
+                return Reply(msg.INVITE_UNIT_NONE.format(query=query[:40]))
+        if role == "province_admin":
+            q = fold(query)
+            found = [code for code in units.all_province_codes()
+                     if q and q in fold(units.province_name(code) or "")]
+            options = [Scope(province_code=code) for code in sorted(found)]
+        else:
+            options = [Scope(c.province_code, c.code) for c in units.find_communes(query, limit=40)
+                       if staff.role == "national_admin" or c.province_code == staff.province_code][:6]
+        if not options:
+            return Reply(msg.INVITE_UNIT_NONE.format(query=query[:40]))
+        if len(options) == 1:
+            return options[0]
+        return Reply(msg.INVITE_UNIT_PICK, tuple(Button(o.name, f"/moi {key} {o.code}") for o in options))
+
+    async def join(self, s: AsyncSession, user: User, incoming_channel: str, args: list[str]) -> list[Reply]:
+        code = "".join(args)
+        if not code:
+            return [Reply(msg.JOIN_ASK)]
+        try:
+            staff = await volunteers.redeem_invite(s, code, incoming_channel, user.channel_user_id)
+        except volunteers.InviteError as exc:
+            return [Reply(msg.JOIN_USED if str(exc) == "used" else msg.JOIN_BAD)]
+        if not staff.display_name and user.display_name:
+            staff.display_name = user.display_name
+        log.info("staff %s joined as %s", staff.id, staff.role)
+        return [Reply(msg.JOIN_OK.format(role=msg.ROLE_NAMES[staff.role], unit=roles.home_scope(staff).name)),
+                Reply(msg.JOIN_NAME.format(name=staff_name(staff)))] + await self.menu(s, user)
+
+    async def web_link(self, s: AsyncSession, user: User) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or staff.role not in roles.STATS_ROLES:
+            return [Reply(msg.WEB_ONLY_ADMINS, main_menu())]
+        code = await volunteers.password_link(s, staff)
+        url = f"{self.web_url}/admin/setup?token={code}"
+        return [Reply(msg.WEB_LINK.format(minutes=volunteers.PASSWORD_LINK_MINUTES, url=url))]
+
+    # ------------------------------------------------------------ referral links
+
+    def _telegram_link(self, payload: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={payload}"
+
+    async def links(self, s: AsyncSession, user: User, args: list[str]) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or not staff.active:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        if not args:
+            core = self.kb.programme.core_lessons[:6] if self.kb.programme else ()
+            buttons = [Button(msg.BTN_LINK_PERSONAL, "/gioithieu canhan")]
+            buttons += [Button(x.title, f"/gioithieu {x.id}") for x in
+                        (self.kb.lesson(i) for i in core) if x is not None]
+            buttons.append(Button(msg.BTN_LINK_MORE_LESSONS, "/gioithieu tatca"))
+            return [Reply(msg.LINK_PICK, tuple(buttons))]
+        if args[0] == "tatca":
+            return [Reply(msg.LINK_PICK_LESSON,
+                          tuple(Button(x.title, f"/gioithieu {x.id}") for x in self.kb.lessons if x.quiz))]
+        lesson = None if args[0] == "canhan" else self.kb.lesson(args[0])
+        if args[0] != "canhan" and (lesson is None or not lesson.quiz):
+            return [Reply(msg.UNKNOWN_LESSON)]
+        link = await volunteers.referral_link(s, staff, lesson.id if lesson else "")
+        what = msg.LINK_WHAT_LESSON.format(title=lesson.title) if lesson else msg.LINK_WHAT_PERSONAL
+        if not self.bot_username:
+            return [Reply(msg.LINK_DONE_NO_TELEGRAM.format(what=what, code=link.code))]
+        url = self._telegram_link(REFERRAL_PREFIX + link.code)
+        card = images.qr_card(self.qr_dir / f"{link.code}.png", url,
+                              lesson.title if lesson else msg.QR_CARD_PERSONAL, staff_name(staff),
+                              msg.QR_CARD_ZALO.format(code=link.code))
+        return [Reply(msg.LINK_DONE.format(what=what, url=url, code=link.code), image_path=str(card))]
+
+    async def open_link(self, s: AsyncSession, user: User, ctx: dict[str, Any], code: str) -> tuple[
+            list[Reply], str | None] | None:
+        """A learner opened a volunteer's link (or typed its code): the greeting and the lesson to quiz, if any.
+
+        The learner is linked to the volunteer only after agreeing (asked now, or after the quiz).
+        """
+        found = await volunteers.open_referral(s, code)
+        if found is None:
+            return None
+        link, staff = found
+        name = staff_name(staff)
+        replies = [Reply(msg.REFERRAL_HELLO.format(name=name))]
+        ctx["referral"] = {"staff": staff.id, "name": name, "asked": not link.lesson_id}
+        if not link.lesson_id:
+            replies.append(self.referral_question(ctx))
+            return replies, None
+        return replies, link.lesson_id
+
+    def referral_question(self, ctx: dict[str, Any]) -> Reply:
+        name = (ctx.get("referral") or {}).get("name", "")
+        return Reply(msg.REFERRAL_ASK.format(name=name),
+                     (Button(msg.BTN_REF_YES, "/chiase co"), Button(msg.BTN_REF_NO, "/chiase khong")))
+
+    async def referral_answer(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+        pending = ctx.pop("referral", None)
+        if not pending:
+            return [Reply(msg.ACK, main_menu())]
+        if args[:1] != ["co"]:
+            return [Reply(msg.REFERRAL_NO, main_menu())]
+        await volunteers.link_learner(s, user.id, int(pending["staff"]), "referred")
+        s.add(Consent(user_id=user.id, version="ref-1", text=msg.REFERRAL_CONSENT_TEXT))
+        return [Reply(msg.REFERRAL_YES.format(name=pending.get("name", "")), main_menu())]
+
+    async def mine(self, s: AsyncSession, user: User) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        people = await volunteers.my_learners(s, staff, self.pass_ratio)
+        if not people:
+            return [Reply(msg.MINE_NONE)]
+        lines = [msg.MINE_HEAD.format(n=len(people))]
+        for p in people[:MINE_SHOWN]:
+            lines.append(msg.MINE_LINE.format(name=p.name or msg.MINE_NONAME, passed=p.lessons_passed,
+                                              done=msg.MINE_DONE if p.completed else ""))
+        if len(people) > MINE_SHOWN:
+            lines.append(msg.MINE_MORE.format(n=len(people) - MINE_SHOWN))
+        return [Reply("\n".join(lines))]
+
+    # ------------------------------------------------------------ support log
+
+    async def support_log(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+        """Two taps: what was helped with, then how many people; the thôn is remembered."""
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or staff.ward_code is None:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        if not args or args[0] not in volunteers.SUPPORT_TOPICS:
+            return [Reply(msg.LOG_TOPIC, tuple(Button(label, f"/nhatky {key}")
+                                               for key, label in msg.SUPPORT_TOPICS.items()))]
+        topic = args[0]
+        label = msg.SUPPORT_TOPICS[topic]
+        if len(args) < 2:
+            buttons = tuple(Button(str(n), f"/nhatky {topic} {n}") for n in PEOPLE_BUTTONS)
+            more = Button(msg.BTN_LOG_MORE, f"/nhatky {topic} ?")
+            return [Reply(msg.LOG_PEOPLE.format(topic=label), (*buttons, more))]
+        if args[1] == "?":
+            return [Reply(msg.LOG_MORE.format(topic=topic))]
+        if not args[1].isdigit() or not 1 <= int(args[1]) <= 500:
+            return [Reply(msg.LOG_BAD_NUMBER.format(topic=topic))]
+        hamlet = ctx.get("support_hamlet") or user.hamlet
+        row = await volunteers.log_support(s, staff, topic, int(args[1]), hamlet)
+        ctx["support_last"] = row.id
+        return [Reply(msg.LOG_DONE.format(topic=label, people=row.people, hamlet=hamlet or msg.LOG_NO_HAMLET),
+                      (Button(msg.BTN_LOG_HAMLET, "/thon"), Button(msg.BTN_LOG_AGAIN, "/nhatky")))]
+
+    async def set_hamlet(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or staff.ward_code is None:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        name = units.normalise_hamlet(" ".join(args))[:120] if args else ""
+        if not name:
+            return [Reply(msg.LOG_HAMLET_ASK)]
+        ctx["support_hamlet"] = name
+        last = ctx.get("support_last")
+        if last:
+            from storage.models import SupportSession
+
+            row = await s.get(SupportSession, int(last))
+            if row is not None and row.staff_id == staff.id:
+                row.hamlet = name
+        return [Reply(msg.LOG_HAMLET_SET.format(hamlet=name), (Button(msg.BTN_LOG_AGAIN, "/nhatky"),))]
+
+    # ------------------------------------------------------------ hand-off to a person
+
+    async def ask_person(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+        """A learner wants a person: confirm what will be shared, then queue it for their commune."""
+        if user.consent_at is None or user.ward_code is None:
+            return [Reply(msg.HANDOFF_NEED_PLACE, (Button(msg.BTN_REGISTER, "/dangky"),))]
+        if args[:1] != ["dongy"]:
+            return [Reply(msg.HANDOFF_ASK, (Button(msg.BTN_HANDOFF_YES, "/gapnguoi dongy"),
+                                            Button(msg.BTN_HANDOFF_NO, "/ok")))]
+        lesson = self.kb.lesson((ctx.get("lesson") or {}).get("id", ""))
+        topic = lesson.title if lesson else None
+        handoff, new = await volunteers.open_handoff(s, user, topic)
+        unit = unit_name(user.province_code, user.ward_code)
+        if not new:
+            if handoff.status == "claimed" and handoff.claimed_by_staff_id:
+                helper = await s.get(Staff, handoff.claimed_by_staff_id)
+                if helper is not None:
+                    return [Reply(msg.HANDOFF_CLAIMED_ALREADY.format(name=staff_name(helper)))]
+            return [Reply(msg.HANDOFF_WAITING)]
+        people = await volunteers.commune_volunteers(s, user.ward_code)
+        note = msg.HANDOFF_NOTIFY.format(unit=unit, name=user.display_name or msg.MINE_NONAME,
+                                         hamlet=user.hamlet or msg.NO_HAMLET, topic=topic or msg.HANDOFF_TOPIC_UNKNOWN)
+        claim = Button(msg.BTN_HANDOFF_CLAIM.format(name=(user.display_name or "")[:20]).strip(),
+                       f"/nhan {handoff.id}")
+        for _staff, person in people:
+            await repo.outbox_push(s, person.channel, person.channel_user_id, Reply(note, (claim,)).to_payload())
+        return [Reply((msg.HANDOFF_SENT if people else msg.HANDOFF_NOBODY).format(unit=unit), main_menu())]
+
+    async def queue(self, s: AsyncSession, user: User) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or staff.ward_code is None:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        waiting = await volunteers.queue(s, staff)
+        unit = unit_name(staff.province_code, staff.ward_code)
+        if not waiting:
+            return [Reply(msg.HANDOFF_QUEUE_EMPTY)]
+        lines = [msg.HANDOFF_QUEUE_HEAD.format(unit=unit, n=len(waiting))]
+        buttons = []
+        for i, (h, person) in enumerate(waiting, 1):
+            name = person.display_name or msg.MINE_NONAME
+            lines.append(msg.HANDOFF_QUEUE_LINE.format(i=i, name=name, hamlet=person.hamlet or msg.NO_HAMLET,
+                                                       topic=h.topic or msg.HANDOFF_TOPIC_UNKNOWN))
+            buttons.append(Button(msg.BTN_HANDOFF_CLAIM.format(name=name[:20]), f"/nhan {h.id}"))
+        return [Reply("\n".join(lines), tuple(buttons))]
+
+    async def claim(self, s: AsyncSession, user: User, args: list[str]) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or staff.ward_code is None:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        if not args or not args[0].isdigit():
+            return await self.queue(s, user)
+        got = await volunteers.claim_handoff(s, staff, int(args[0]))
+        if got is None:
+            return [Reply(msg.HANDOFF_CLAIM_GONE)]
+        handoff, person = got
+        unit = unit_name(staff.province_code, staff.ward_code)
+        await repo.outbox_push(s, person.channel, person.channel_user_id, Reply(
+            msg.HANDOFF_CLAIMED.format(name=staff_name(staff), unit=unit), main_menu()).to_payload())
+        contact = msg.HANDOFF_CONTACT_TELEGRAM.format(id=person.channel_user_id) if person.channel == "telegram" else ""
+        text = msg.HANDOFF_CLAIM_OK.format(name=person.display_name or msg.MINE_NONAME,
+                                           hamlet=person.hamlet or msg.NO_HAMLET,
+                                           topic=handoff.topic or msg.HANDOFF_TOPIC_UNKNOWN, contact=contact)
+        return [Reply(text, (Button(msg.BTN_HANDOFF_DONE, f"/xong {handoff.id}"),))]
+
+    async def close(self, s: AsyncSession, user: User, args: list[str]) -> list[Reply]:
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or not args or not args[0].isdigit():
+            return [Reply(msg.NOT_STAFF if staff is None else msg.HANDOFF_NOT_YOURS)]
+        if not await volunteers.close_handoff(s, staff, int(args[0])):
+            return [Reply(msg.HANDOFF_NOT_YOURS)]
+        return [Reply(msg.HANDOFF_CLOSED, (Button(msg.BTN_STAFF_LOG, "/nhatky"),))]

@@ -1,0 +1,197 @@
+"""Scheduled reports (weekly digest, quarterly XLSX) and the signed push of totals between two instances."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import socket
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+from sqlalchemy import func, insert, select
+
+from bot import messages as msg
+from bot import reports
+from bot.config import ReportSettings
+from bot.service import Tutor
+from bot.types import Reply
+from bot.web import build_app
+from rag.knowledge import KnowledgeBase
+from storage import roles, stats, units
+from storage.db import Database, upgrade
+from storage.models import Completion, JobRun, OutboxItem, SupportSession, UpstreamReport, User
+from storage.stats import Scope
+
+HONG_BANG = units.find_communes("hong bang")[0]
+NOW = datetime(2026, 12, 16, 3, tzinfo=UTC)  # 10:00 in Vietnam, inside the quarterly window
+KEY = "khoa-bi-mat-chung"
+
+
+async def _population(tutor: Tutor, n: int = 12) -> None:
+    rows = [dict(channel="zalo", channel_user_id=f"z{i}", context={}, active=True,
+                 consent_at=NOW - timedelta(days=3 if i % 3 else 40), last_seen_at=NOW - timedelta(days=1),
+                 province_code=HONG_BANG.province_code, ward_code=HONG_BANG.code, hamlet="Thôn 1")
+            for i in range(n)]
+    async with tutor.db.transaction() as s:
+        await s.execute(insert(User), rows)
+        await s.execute(insert(Completion), [dict(programme="P", province_code=HONG_BANG.province_code,
+                                                  ward_code=HONG_BANG.code, completed_at=NOW - timedelta(days=2))
+                                             for _ in range(3)])
+        await s.execute(insert(SupportSession), [dict(topic="vneid", people=6, province_code=HONG_BANG.province_code,
+                                                      ward_code=HONG_BANG.code, created_at=NOW - timedelta(days=2))])
+
+
+async def _admins(tutor: Tutor) -> None:
+    async with tutor.db.transaction() as s:
+        await roles.grant(s, "console", "xa", "commune_admin", Scope(HONG_BANG.province_code, HONG_BANG.code))
+        await roles.grant(s, "console", "tinh", "province_admin", Scope(HONG_BANG.province_code))
+        await roles.grant(s, "console", "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+
+
+async def _outbox(tutor: Tutor) -> dict[str, list[Reply]]:
+    async with tutor.db.transaction() as s:
+        rows = (await s.execute(select(OutboxItem).order_by(OutboxItem.id))).scalars().all()
+        out: dict[str, list[Reply]] = {}
+        for o in rows:
+            out.setdefault(o.channel_user_id, []).append(Reply.from_payload(o.payload))
+        return out
+
+
+async def test_weekly_digest_once_per_admin_across_two_schedulers(tutor: Tutor, db_url: str) -> None:
+    await _population(tutor)
+    await _admins(tutor)
+    second = Tutor(tutor.settings, Database(db_url), tutor.kb)  # another scheduler process on the same database
+    try:
+        counts = await asyncio.gather(reports.weekly_digest(tutor, NOW), reports.weekly_digest(second, NOW))
+        assert sum(counts) == 2
+        assert await reports.weekly_digest(second, NOW + timedelta(hours=3)) == 0  # same week: nothing more
+    finally:
+        await second.db.dispose()
+    sent = await _outbox(tutor)
+    assert set(sent) == {"xa", "tinh"}  # admins only, one each; volunteers get no digest
+    digest = sent["xa"][0].text
+    assert digest.startswith(msg.WEEKLY_DIGEST.split("{")[0] + HONG_BANG.label)
+    assert "Người học mới đăng ký: 8" in digest  # 8 of the 12 agreed in the last 7 days
+    assert "Hoàn thành chương trình: 3" in digest and "Buổi hỗ trợ trực tiếp: 1, giúp 6 lượt người" in digest
+    assert await reports.weekly_digest(tutor, NOW + timedelta(days=7)) == 2  # next week, again once each
+
+
+async def test_quarterly_report_xlsx_once_per_period(tutor: Tutor, db_url: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    tutor.settings = tutor.settings.model_copy(update={"data_dir": tmp_path})
+    await _population(tutor)
+    await _admins(tutor)
+    assert await reports.quarterly_report(tutor, NOW - timedelta(days=10)) == 0  # 6 December: not yet due
+    second = Tutor(tutor.settings, Database(db_url), tutor.kb)
+    try:
+        counts = await asyncio.gather(reports.quarterly_report(tutor, NOW), reports.quarterly_report(second, NOW))
+    finally:
+        await second.db.dispose()
+    assert sum(counts) == 2
+    assert await reports.quarterly_report(tutor, NOW + timedelta(days=2)) == 0
+    sent = await _outbox(tutor)
+    report = sent["xa"][0]
+    assert report.text.startswith("📑 Báo cáo quý 4/2026") and report.file_path
+    book = openpyxl.load_workbook(io.BytesIO(Path(report.file_path).read_bytes()))
+    cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert HONG_BANG.name in " ".join(cells) or HONG_BANG.label in " ".join(cells)
+    assert "Thôn 1" in cells  # the commune's report goes down to thôn
+    async with tutor.db.transaction() as s:
+        runs = (await s.execute(select(func.count()).select_from(JobRun).where(
+            JobRun.job == "quarterly-report"))).scalar_one()
+    assert runs == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def parent(tmp_path: Path, kb: KnowledgeBase, settings: object) -> AsyncIterator[tuple[Tutor, str]]:
+    """A second instance (the national level) on its own database, serving its web app on loopback."""
+    from bot.config import Settings
+
+    assert isinstance(settings, Settings)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'parent.db'}"
+    await asyncio.to_thread(upgrade, url)
+    cfg = settings.model_copy(update={"database_url": url, "reports": ReportSettings(
+        downstream_keys={"tinh-hai-phong": SecretStr(KEY)})})
+    tutor = Tutor(cfg, Database(url), kb)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(build_app(tutor, cfg), host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield tutor, f"http://127.0.0.1:{port}/api/upstream"
+    finally:
+        server.should_exit = True
+        await task
+        await tutor.db.dispose()
+
+
+async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tutor, str]) -> None:
+    home, url = parent
+    await _population(tutor)
+    tutor.settings = tutor.settings.model_copy(update={"reports": ReportSettings(
+        upstream_url=url, upstream_key=SecretStr(KEY), source="tinh-hai-phong")})
+
+    # Sent once the quarter is due, and only once.
+    assert await reports.push_upstream(tutor, NOW - timedelta(days=10)) is False
+    assert await reports.push_upstream(tutor, NOW) is True
+    assert await reports.push_upstream(tutor, NOW + timedelta(hours=1)) is False
+    async with home.db.transaction() as s:
+        stored = (await s.execute(select(UpstreamReport))).scalars().all()
+        rolled = await stats.report(s, Scope(province_code=HONG_BANG.province_code),
+                                    datetime(2026, 9, 30, 17, tzinfo=UTC), NOW)
+    assert [(r.source, r.period) for r in stored] == [("tinh-hai-phong", "2026-Q4")]
+    units_sent = stored[0].payload["units"]
+    assert all(set(u) == {"province_code", "ward_code", *stats.UPSTREAM_CUMULATIVE, *stats.UPSTREAM_PERIODIC}
+               for u in units_sent)  # counts only: no names, no people
+    row = next(r for r in rolled.children if r.key == str(HONG_BANG.code))
+    assert (row.registered, row.completions, row.support_sessions, row.people_helped) == (12, 3, 1, 6)
+    assert rolled.upstream_sources == ["tinh-hai-phong"]
+
+    # A replayed request is ignored; forged, stale, unknown or malformed ones are refused and store nothing.
+    body = json.dumps({"source": "tinh-hai-phong", "period": "2026-Q4", "units": units_sent}).encode()
+
+    def headers(key: str = KEY, ts: int | None = None, source: str = "tinh-hai-phong") -> dict[str, str]:
+        stamp = str(ts if ts is not None else int(time.time()))
+        return {reports.SOURCE_HEADER: source, reports.TIMESTAMP_HEADER: stamp,
+                reports.SIGNATURE_HEADER: reports.sign(key, stamp, body)}
+
+    async with httpx.AsyncClient() as http:
+        replay = await http.post(url, content=body, headers=headers())
+        assert replay.status_code == 200 and replay.json() == {"status": "duplicate"}
+        assert (await http.post(url, content=body, headers=headers(key="sai"))).status_code == 401
+        assert (await http.post(url, content=body, headers=headers(ts=int(time.time()) - 3600))).status_code == 401
+        assert (await http.post(url, content=body, headers=headers(source="la"))).status_code == 401
+        unsigned = {k: v for k, v in headers().items() if k != reports.SIGNATURE_HEADER}
+        assert (await http.post(url, content=body, headers=unsigned)).status_code == 401
+        other = next(c for c in units.find_communes("an binh") if c.province_code != HONG_BANG.province_code)
+        body = json.dumps({"source": "tinh-hai-phong", "period": "2026-Q3", "units": [
+            {"province_code": HONG_BANG.province_code, "ward_code": other.code, "registered": 5}]}).encode()
+        assert (await http.post(url, content=body, headers=headers())).status_code == 400
+        body = b"[1, 2"
+        assert (await http.post(url, content=body, headers=headers())).status_code == 400
+    async with home.db.transaction() as s:
+        assert (await s.execute(select(func.count()).select_from(UpstreamReport))).scalar_one() == 1
+
+
+async def test_failed_push_is_tried_again(tutor: Tutor) -> None:
+    await _population(tutor, n=2)
+    tutor.settings = tutor.settings.model_copy(update={"reports": ReportSettings(
+        upstream_url=f"http://127.0.0.1:{_free_port()}/api/upstream", upstream_key=SecretStr(KEY), source="x")})
+    assert await reports.push_upstream(tutor, NOW) is False  # nobody listening
+    async with tutor.db.transaction() as s:
+        assert (await s.execute(select(func.count()).select_from(JobRun))).scalar_one() == 0  # not marked done

@@ -1,0 +1,242 @@
+"""Volunteers and admins in the chat: invitations, referral links into quizzes, the support log, hand-offs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PIL import Image
+from sqlalchemy import func, select, update
+
+from bot import messages as msg
+from bot.service import Tutor
+from bot.types import Reply
+from storage import roles, stats, units, volunteers
+from storage.models import Consent, StaffToken, SupportSession, User, VolunteerLink, utcnow
+from storage.stats import Scope
+from tests.chat import ScriptedChat
+
+HONG_BANG = units.find_communes("hong bang")[0]
+OTHER = next(c for c in units.find_communes("an binh") if c.province_code != HONG_BANG.province_code)
+
+
+def texts(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+def code_in(text: str) -> str:
+    """The invitation code in an INVITE_DONE message (the word after "/thamgia ")."""
+    return text.split("/thamgia ")[1].split()[0]
+
+
+async def _grant(tutor: Tutor, user: str, role: str, scope: Scope) -> None:
+    async with tutor.db.transaction() as s:
+        await roles.grant(s, "console", user, role, scope)
+
+
+async def _register(tutor: Tutor, user: str, commune: units.Commune, name: str, hamlet: str = "Thôn 2") -> None:
+    """A learner who agreed to keep their details, without walking through every registration step."""
+    async with tutor.db.transaction() as s:
+        await s.execute(update(User).where(User.channel == "console", User.channel_user_id == user).values(
+            consent_at=utcnow(), display_name=name, province_code=commune.province_code, ward_code=commune.code,
+            hamlet=hamlet, age_band="60-69"))
+
+
+async def test_invitations_down_the_chain(tutor: Tutor) -> None:
+    room: dict[str, list[Reply]] = {}
+    national, province, commune, vol, stranger = (ScriptedChat(tutor, u, room=room)
+                                                  for u in ("nat", "prov", "xa", "tnv", "la"))
+    await _grant(tutor, "nat", "national_admin", Scope())
+    for chat in (province, commune, vol, stranger):
+        await chat.say("xin chào")
+
+    # National admin -> province admin, by typing the province's name.
+    pick = await national.say("/moi")
+    assert {b.value for b in pick[-1].buttons} == {"/moi tnv", "/moi xa", "/moi tinh"}
+    invite = await national.say(f"/moi tinh {units.province_name(HONG_BANG.province_code)}")
+    code = code_in(invite[-1].text)
+    joined = await province.say(f"/thamgia {code.lower()}")  # typed in lower case: still accepted
+    assert msg.ROLE_NAMES["province_admin"] in joined[0].text
+    assert (await stranger.say(f"/thamgia {code}"))[-1].text == msg.JOIN_USED  # one use only
+
+    # Province admin -> commune admin of a commune in their province; never outside it.
+    outside = await province.say(f"/moi xa X{OTHER.code}")
+    assert outside[-1].text == msg.INVITE_NOT_ALLOWED
+    invite = await province.say("/moi xa Hồng Bàng")
+    code = code_in(invite[-1].text)
+    await commune.say(f"/thamgia {code}")
+
+    # Commune admin -> volunteer of their own commune, through the t.me-style start payload.
+    assert [b.value for b in (await commune.say("/moi"))[-1].buttons] == ["/moi tnv"]
+    invite = await commune.say("/moi tnv")
+    assert HONG_BANG.name in invite[-1].text
+    code = code_in(invite[-1].text)
+    await vol.say(start=f"i-{code}")
+    async with tutor.db.transaction() as s:
+        staff = {u.channel_user_id: await roles.staff_of(s, u.id) for u in (await s.execute(select(User))).scalars()}
+    assert staff["prov"].role == "province_admin" and staff["prov"].province_code == HONG_BANG.province_code
+    assert staff["xa"].role == "commune_admin" and staff["xa"].ward_code == HONG_BANG.code
+    assert staff["tnv"].role == "volunteer" and staff["tnv"].ward_code == HONG_BANG.code
+    assert staff["la"] is None
+
+    # A volunteer cannot invite; a wrong or expired code is refused kindly.
+    assert (await vol.say("/moi tnv"))[-1].text == msg.INVITE_NOT_ALLOWED
+    assert (await stranger.say("/thamgia ABCDEFGH"))[-1].text == msg.JOIN_BAD
+    invite = await commune.say("/moi tnv")
+    async with tutor.db.transaction() as s:
+        await s.execute(update(StaffToken).values(expires_at=utcnow() - timedelta(minutes=1)))
+    assert (await stranger.say(f"/thamgia {code_in(invite[-1].text)}"))[-1].text == msg.JOIN_BAD
+    async with tutor.db.transaction() as s:
+        stored = (await s.execute(select(StaffToken.code_hash))).scalars().all()
+    assert code not in stored and all(len(h) == 64 for h in stored)  # only hashes are kept
+
+    # Admins get a one-time link to set a web password; volunteers do not.
+    link = await commune.say("/quantri")
+    assert "/admin/setup?token=" in link[-1].text
+    assert (await vol.say("/quantri"))[-1].text == msg.WEB_ONLY_ADMINS
+
+
+async def test_referral_link_lands_in_the_quiz_and_attributes_with_consent(tutor: Tutor) -> None:
+    tutor.dialogue.staff.bot_username = "kynangso_test_bot"
+    room: dict[str, list[Reply]] = {}
+    vol, learner, shy = (ScriptedChat(tutor, u, room=room) for u in ("tnv", "bac-hoa", "bac-ba"))
+    await _grant(tutor, "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await vol.say("/ten Chị Lan")
+    lesson = next(x for x in tutor.kb.lessons if x.quiz and len(x.quiz) >= 5)
+
+    menu = await vol.say("/gioithieu")
+    assert any(b.value == "/gioithieu canhan" for b in menu[-1].buttons)
+    made = await vol.say(f"/gioithieu {lesson.id}")
+    url = next(w for w in made[-1].text.split() if w.startswith("https://t.me/"))
+    assert url.startswith("https://t.me/kynangso_test_bot?start=r-")
+    payload = url.split("start=")[1]
+    assert len(payload) <= 64 and payload.replace("-", "").isalnum()
+    card = Image.open(made[-1].image_path or "")
+    assert card.size == (1000, 1300)
+    assert (await vol.say(f"/gioithieu {lesson.id}"))[-1].text == made[-1].text  # the same link every time
+    code = payload.removeprefix("r-")
+
+    # The learner opens the link: greeted by the volunteer's name, straight into the quiz.
+    opened = await learner.say(start=payload)
+    assert "Chị Lan" in texts(opened)
+    assert opened[-1].buttons and opened[-1].buttons[0].value.startswith("/traloi")
+    for q in lesson.quiz:
+        replies = await learner.say(str(q.answer + 1))
+    # After the result, one question: may the volunteer follow my progress?
+    assert replies[-1].text == msg.REFERRAL_ASK.format(name="Chị Lan")
+    await learner.say("/dangky")  # the learner may wander off before answering ...
+    done = await learner.press(replies[-1], msg.BTN_REF_YES)  # ... and still answer the question later
+    assert done[-1].text == msg.REFERRAL_YES.format(name="Chị Lan")
+    await _register(tutor, "bac-hoa", HONG_BANG, "Hoa", hamlet="Thôn 9")
+
+    # Someone else types the code on a printed card (as on Zalo), and says no.
+    typed = await shy.say(f"Mã {code.lower()}")
+    assert "Chị Lan" in texts(typed) and typed[-1].buttons[0].value.startswith("/traloi")
+    await shy.say("/dungkiemtra")
+    assert (await shy.say("/chiase khong"))[-1].text == msg.REFERRAL_NO
+
+    mine = await vol.say("/nguoicuatoi")
+    text = mine[-1].text
+    assert msg.MINE_HEAD.format(n=1) in text and "Hoa: đạt 1 bài" in text
+    assert "Thôn 9" not in text and "60" not in text  # nothing else personal
+    async with tutor.db.transaction() as s:
+        links = (await s.execute(select(VolunteerLink))).scalars().all()
+        consents = (await s.execute(select(Consent.version))).scalars().all()
+    assert [(x.kind) for x in links] == ["referred"] and consents == ["ref-1"]
+
+    # An unknown code is just text: answered as a question, no error.
+    assert (await shy.say("XYZ234"))[-1].text != ""
+
+
+async def test_support_log_in_two_taps_counts_in_statistics(tutor: Tutor) -> None:
+    vol = ScriptedChat(tutor, "tnv")
+    await vol.say("xin chào")
+    await _grant(tutor, "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await _register(tutor, "tnv", HONG_BANG, "Lan", hamlet="Thôn 4")
+    topics = await vol.say("/nhatky")
+    assert [b.label for b in topics[-1].buttons] == list(msg.SUPPORT_TOPICS.values())
+    counts = await vol.press(topics[-1], msg.SUPPORT_TOPICS["muc2"])  # tap 1
+    saved = await vol.press(counts[-1], "5")  # tap 2
+    assert saved[-1].text == msg.LOG_DONE.format(topic=msg.SUPPORT_TOPICS["muc2"], people=5, hamlet="Thôn 4")
+    await vol.say("/thon thon 7")  # the thôn of that session (and the next ones) corrected
+    await vol.say("/nhatky vneid 12")
+    assert (await vol.say("/nhatky vneid 0"))[-1].text == msg.LOG_BAD_NUMBER.format(topic="vneid")
+    assert (await vol.say("/nhatky vneid 99999"))[-1].text == msg.LOG_BAD_NUMBER.format(topic="vneid")
+
+    learner = ScriptedChat(tutor, "bac")
+    assert (await learner.say("/nhatky vneid 3"))[-1].text == msg.NOT_STAFF  # learners cannot log
+    async with tutor.db.transaction() as s:
+        rows = (await s.execute(select(SupportSession).order_by(SupportSession.id))).scalars().all()
+        rep = await stats.report(s, Scope(HONG_BANG.province_code, HONG_BANG.code))
+    assert [(r.topic, r.people, r.hamlet) for r in rows] == [("muc2", 5, "Thôn 7"), ("vneid", 12, "Thôn 7")]
+    assert (rep.total.support_sessions, rep.total.people_helped) == (2, 17)
+    assert {r.key: r.people_helped for r in rep.children if r.people_helped} == {"Thôn 7": 17}
+
+
+async def test_hand_off_reaches_the_communes_volunteers(tutor: Tutor) -> None:
+    room: dict[str, list[Reply]] = {}
+    learner, vol, vol2, far = (ScriptedChat(tutor, u, room=room) for u in ("bac", "tnv", "tnv2", "xa-khac"))
+    for chat in (learner, vol, vol2, far):
+        await chat.say("xin chào")
+        chat.take()
+    await _grant(tutor, "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await _grant(tutor, "tnv2", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await _grant(tutor, "xa-khac", "volunteer", Scope(OTHER.province_code, OTHER.code))
+    await vol.say("/ten Anh Minh")
+    vol.take()
+
+    # Not registered: the tutor cannot know the commune, so it asks to register first.
+    assert (await learner.say("gặp người hướng dẫn"))[-1].text == msg.HANDOFF_NEED_PLACE
+    await _register(tutor, "bac", HONG_BANG, "Hoa")
+    ask = await learner.say("Gặp người hướng dẫn")
+    assert ask[-1].text == msg.HANDOFF_ASK  # what will be shared is said first
+    sent = await learner.press(ask[-1], msg.BTN_HANDOFF_YES)
+    assert msg.HANDOFF_SENT.format(unit=HONG_BANG.label) in texts(sent)
+    assert (await learner.say("/gapnguoi dongy"))[-1].text == msg.HANDOFF_WAITING  # no second request
+    learner.take()
+
+    told = vol.take()
+    assert len(told) == 1 and "Hoa" in told[0].text and told[0].buttons[0].value.startswith("/nhan ")
+    assert len(vol2.take()) == 1 and far.take() == []  # only this commune's volunteers
+
+    claim = told[0].buttons[0].value
+    assert (await far.say(claim))[-1].text == msg.HANDOFF_CLAIM_GONE  # another commune cannot take it
+    taken = await vol.say(claim)
+    assert "Hoa" in taken[-1].text and taken[-1].buttons[0].value.startswith("/xong ")
+    assert (await vol2.say(claim))[-1].text == msg.HANDOFF_CLAIM_GONE  # taken once
+    told = learner.take()
+    assert told[-1].text == msg.HANDOFF_CLAIMED.format(name="Anh Minh", unit=HONG_BANG.label)
+    assert "OTP" in told[-1].text
+    assert (await vol2.say("/hangdoi"))[-1].text == msg.HANDOFF_QUEUE_EMPTY
+
+    assert (await vol2.say(taken[-1].buttons[0].value))[-1].text == msg.HANDOFF_NOT_YOURS
+    assert (await vol.press(taken[-1], msg.BTN_HANDOFF_DONE))[-1].text == msg.HANDOFF_CLOSED
+    mine = await vol.say("/nguoicuatoi")
+    assert "Hoa" in mine[-1].text  # someone helped counts among the volunteer's people
+    async with tutor.db.transaction() as s:
+        n = (await s.execute(select(func.count()).select_from(VolunteerLink))).scalar_one()
+    assert n == 1
+
+
+def test_codes_are_typed_forgivingly() -> None:
+    assert volunteers.clean_code(" k7q2-xm4p ") == "K7Q2XM4P"
+    codes = {volunteers.new_code() for _ in range(200)}
+    assert len(codes) == 200 and all(set(c) <= set(volunteers.ALPHABET) for c in codes)
+    assert not set("01ILOU") & set(volunteers.ALPHABET)
+
+
+async def test_first_admin_invited_from_the_command_line(tutor: Tutor) -> None:
+    import asyncio
+    import io
+
+    from bot.cli import cmd_admin_invite
+
+    out = io.StringIO()
+    code = await asyncio.to_thread(cmd_admin_invite, tutor.settings, "commune_admin", f"X{HONG_BANG.code}", out)
+    assert code == 0
+    invite = out.getvalue().split("/thamgia ")[1].split()[0]
+    bad = io.StringIO()
+    assert await asyncio.to_thread(cmd_admin_invite, tutor.settings, "commune_admin", "VN", bad) == 2
+    officer = ScriptedChat(tutor, "can-bo")
+    joined = await officer.say(f"/thamgia {invite}")
+    assert msg.JOIN_OK.format(role=msg.ROLE_NAMES["commune_admin"], unit=HONG_BANG.label) in texts(joined)
+    assert [b.value for b in joined[-1].buttons][:3] == ["/thongke", "/moi", "/quantri"]
