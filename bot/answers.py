@@ -87,7 +87,8 @@ class Answerer:
         """Decide the kind of answer and compose it."""
         retrieval = self.kb.retriever.search(question, mode or self.mode)
         if is_ongoing_scam(question):
-            replies = [Reply(msg.SCAM_ALERT)]
+            # The emergency steps come first, with a way to reach a person at once.
+            replies = [Reply(msg.SCAM_ALERT, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]
             hit = next((h for h in retrieval.hits if h.lesson.main_topic.startswith("scam")), None)
             if hit is not None:
                 reply, offset = section_reply(hit.lesson, hit.section)

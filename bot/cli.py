@@ -274,8 +274,58 @@ async def _telegram(settings: Settings) -> None:
         await tutor.close()
 
 
+async def _web_channels(settings: Settings) -> None:
+    """Zalo on the one web app (with Telegram too when it has a token) and the scheduler, until interrupted."""
+    import uvicorn
+
+    from bot.channels.telegram import TelegramChannel
+    from bot.channels.zalo import ZaloChannel
+    from bot.scheduler import build_scheduler
+    from bot.service import Tutor
+    from bot.web import build_app
+
+    tutor = Tutor.open(settings)
+    zalo = ZaloChannel(tutor, settings.zalo)
+    telegram = TelegramChannel(tutor, settings.telegram) if settings.telegram.token is not None else None
+    scheduler = build_scheduler(tutor)
+    # Reminders queued by the scheduler (and replies left by a failed send) go out through these loops.
+    scheduler.add_job(zalo.deliver, "interval", seconds=30, id="zalo-deliver", max_instances=1, coalesce=True)
+    scheduler.add_job(zalo.tokens.refresh_if_due, "interval", minutes=10, id="zalo-token", max_instances=1,
+                      coalesce=True)
+    polling: asyncio.Task[None] | None = None
+    try:
+        await zalo.start()
+        if telegram is not None:
+            await telegram.start()
+            scheduler.add_job(telegram.deliver, "interval", seconds=30, id="telegram-deliver", max_instances=1,
+                              coalesce=True)
+            if settings.telegram.mode == "webhook":
+                await telegram.set_webhook()
+            else:
+                polling = asyncio.create_task(telegram.poll())
+        scheduler.start()
+        app = build_app(tutor, settings, telegram=telegram if polling is None else None, zalo=zalo)
+        server = uvicorn.Server(uvicorn.Config(app, host=settings.web.listen_host, port=settings.web.listen_port,
+                                               log_level="warning"))
+        await server.serve()
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        if polling is not None:
+            polling.cancel()
+        if telegram is not None:
+            await telegram.stop()
+        await zalo.stop()
+        await tutor.close()
+
+
 def cmd_run(settings: Settings) -> int:
-    """Telegram when a token is configured, otherwise the console chat."""
+    """Zalo (and Telegram) on the web app when Zalo is configured; else Telegram with a token; else the console."""
+    if settings.zalo.configured:
+        cmd_db_upgrade(settings)
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_web_channels(settings))
+        return 0
     if settings.telegram.token is None:
         return cmd_chat(settings, "local", with_scheduler=True, with_web=settings.web.enabled)
     cmd_db_upgrade(settings)

@@ -57,11 +57,34 @@ class TelegramSettings(BaseModel):
 
 
 class ZaloSettings(BaseModel):
+    """Zalo Official Account (see README, "Zalo Official Account")."""
+
     app_id: str = ""
+    # The app's secret key: sent as the `secret_key` header when refreshing the OA access token.
     secret_key: SecretStr | None = None
+    # The OA secret key shown where the app is linked to the OA: it signs webhook events.
+    oa_secret_key: SecretStr | None = None
+    # The first tokens from the OA authorisation; afterwards the database keeps the current pair.
     access_token: SecretStr | None = None
+    refresh_token: SecretStr | None = None
     # The OA's id, for the https://zalo.me/<oa_id> link printed on volunteers' QR cards.
     oa_id: str = ""
+    api_base: str = "https://openapi.zalo.me"
+    oauth_base: str = "https://oauth.zaloapp.com"
+    webhook_path: str = "/zalo/webhook"
+    # Events older than this (by their own timestamp) are refused; Zalo retries a failed event for about
+    # an hour, so a shorter age would lose events after a short outage.
+    max_event_age: int = 3600
+    refresh_margin: int = 600  # refresh the access token this many seconds before it expires
+    refresh_retry: int = 300  # after a failed refresh, wait this long before trying again
+    http_timeout: float = 10.0
+    per_second: float = 20.0  # sends per second overall
+    quota_pause: int = 600  # seconds to stop sending after "out of quota"
+
+    @property
+    def configured(self) -> bool:
+        """True when the OA can receive (signed webhook) and send (a token to start from)."""
+        return bool(self.app_id and self.oa_secret_key and (self.access_token or self.refresh_token))
 
 
 class WebSettings(BaseModel):
@@ -95,6 +118,14 @@ class ReportSettings(BaseModel):
     max_clock_skew: int = 300  # seconds a signed push may be old (or early)
 
 
+class PrivacySettings(BaseModel):
+    """How long records are kept (days); a daily job deletes what is older."""
+
+    question_log_days: int = 180  # redacted questions, for content editors
+    inbox_days: int = 30  # processed deliveries and sent replies (masked text)
+    audit_days: int = 730  # admin logins, exports and deletions
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KYNANGSO_",
@@ -115,6 +146,7 @@ class Settings(BaseSettings):
     zalo: ZaloSettings = ZaloSettings()
     web: WebSettings = WebSettings()
     reports: ReportSettings = ReportSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
 
 @lru_cache(maxsize=1)

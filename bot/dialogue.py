@@ -394,7 +394,8 @@ class Dialogue:
         top = answer.hits[0].lesson if answer.hits else None
         # Logged without the user: content editors need the questions, not who asked them. The commune
         # (of a registered learner) is kept so each unit sees what its people ask about.
-        await repo.log_question(s, None, incoming.channel, text, answer.kind,
+        # A scam in progress is counted for the commune, but its story is not kept.
+        await repo.log_question(s, None, incoming.channel, "" if answer.kind == "safety" else text, answer.kind,
                                 top.id if top and answer.kind != "out_of_scope" else None,
                                 top.main_topic if top and answer.kind != "out_of_scope" else None,
                                 user.province_code if user.consent_at else None,

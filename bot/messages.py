@@ -251,6 +251,7 @@ STATS_LABELS = {
     "vneid_level2": "Có VNeID mức 2", "support_sessions": "Buổi hỗ trợ trực tiếp",
     "people_helped": "Lượt người được hỗ trợ",
     "questions": "Câu hỏi", "declined": "Câu hỏi chưa trả lời được",
+    "scam_alerts": "Báo có lừa đảo đang xảy ra",
 }
 STAFF_MENU = "Anh/chị là {role} của {unit}. Anh/chị muốn làm gì?"
 NOT_STAFF = (
@@ -408,6 +409,23 @@ QUARTERLY_TEXT = (
     "• Hoàn thành chương trình trong quý: {completions} (đến nay {to_date}{rate})\n"
     "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người\n"
     "File Excel đính kèm có số liệu theo từng đơn vị, nhóm đối tượng, độ tuổi, bài học và chủ đề câu hỏi."
+)
+
+# ---------------------------------------------------------------- Zalo
+
+# More choices than Zalo shows as buttons: the choices become numbered lines (the dialogue maps a bare
+# number to the last message's buttons).
+ZALO_CHOOSE_NUMBER = "Bác gõ số {numbers}… để chọn ạ."
+ZALO_FILE_UNSUPPORTED = (
+    "Zalo chưa cho cháu gửi loại tệp này. Bác nhờ cán bộ xã hoặc con cháu tải giúp, "
+    "hoặc nhắn cháu qua Telegram để nhận tệp nhé."
+)
+# To national and province admins on Telegram when the Zalo token cannot be renewed.
+ZALO_TOKEN_ALERT = (
+    "⚠️ Kênh Zalo của Kỹ năng số không gia hạn được mã truy cập (access token) của Zalo OA.\n"
+    "Tin nhắn gửi người học qua Zalo đang được giữ lại, chưa mất.\n"
+    "Người quản trị kỹ thuật cần cấp lại quyền cho ứng dụng Zalo, đặt refresh token mới "
+    "(KYNANGSO_ZALO__REFRESH_TOKEN) rồi khởi động lại."
 )
 
 # ---------------------------------------------------------------- the web admin, charts and exports

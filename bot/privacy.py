@@ -11,9 +11,20 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
+from bot.staffdesk import staff_name
 from bot.types import Button, Reply
 from storage import units
-from storage.models import Completion, Consent, InboxItem, QuizAnswer, QuizAttempt, User
+from storage.models import (
+    Completion,
+    Consent,
+    Handoff,
+    InboxItem,
+    QuizAnswer,
+    QuizAttempt,
+    Staff,
+    User,
+    VolunteerLink,
+)
 
 
 def _commune_label(user: User) -> str | None:
@@ -54,11 +65,15 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
                                .order_by(QuizAnswer.id))).scalars().all() if attempts else []
     consents = (await s.execute(select(Consent).where(Consent.user_id == user.id))).scalars().all()
     completions = (await s.execute(select(Completion).where(Completion.user_id == user.id))).scalars().all()
+    shared = (await s.execute(select(VolunteerLink, Staff).join(Staff, Staff.id == VolunteerLink.staff_id)
+                              .where(VolunteerLink.user_id == user.id))).all()
+    requests = (await s.execute(select(Handoff).where(Handoff.user_id == user.id))).scalars().all()
+    staff = (await s.execute(select(Staff).where(Staff.user_id == user.id))).scalar_one_or_none()
 
     def when(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
 
-    data = {
+    data: dict[str, Any] = {
         "channel": user.channel, "channel_user_id": user.channel_user_id, "created_at": when(user.created_at),
         "display_name": user.display_name, "commune": _commune_label(user), "ward_code": user.ward_code,
         "province_code": user.province_code, "hamlet": user.hamlet, "target_group": user.target_group,
@@ -71,7 +86,15 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
                                  for x in answers if x.attempt_id == a.id]} for a in attempts],
         "completions": [{"programme": c.programme, "completed_at": when(c.completed_at), "code": c.code}
                         for c in completions],
+        "volunteers_who_see_progress": [{"volunteer": staff_name(st), "since": when(link.created_at),
+                                         "how": link.kind} for link, st in shared],
+        "help_requests": [{"created_at": when(h.created_at), "status": h.status, "topic": h.topic}
+                          for h in requests],
     }
+    if staff is not None:
+        data["staff_role"] = {"role": staff.role, "province_code": staff.province_code,
+                              "ward_code": staff.ward_code, "display_name": staff.display_name,
+                              "username": staff.username}
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"du-lieu-{uuid.uuid4().hex}.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -102,6 +125,8 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_
                         .values(payload={"channel": user.channel, "user_id": user.channel_user_id,
                                          "delivery_id": "", "text": ""}))
     await s.execute(others)
-    await s.delete(user)  # consents, quiz attempts and answers go with it (ON DELETE CASCADE)
+    # Consents, quiz attempts and answers, volunteer links, help requests and any staff role go with it
+    # (ON DELETE CASCADE); support sessions a volunteer logged stay as anonymous counts (SET NULL).
+    await s.delete(user)
     await s.flush()
     return Reply(msg.DELETED)

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot import reports
 from bot.service import Tutor
 from storage import repo
-from storage.models import User, as_utc, utcnow
+from storage.models import AuditEvent, InboxItem, OutboxItem, QuestionLog, User, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,36 @@ async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
     return queued
 
 
+async def purge_old_records(tutor: Tutor, now: datetime | None = None) -> dict[str, int]:
+    """Delete records past their retention (settings.privacy); returns how many rows per table."""
+    now = now or utcnow()
+    cfg = tutor.settings.privacy
+    done: dict[str, int] = {}
+    async with tutor.db.transaction() as s:
+        done["question_log"] = (await s.execute(delete(QuestionLog).where(
+            QuestionLog.created_at < now - timedelta(days=cfg.question_log_days)))).rowcount  # type: ignore[attr-defined]
+        inbox_cut = now - timedelta(days=cfg.inbox_days)
+        done["outbox"] = (await s.execute(delete(OutboxItem).where(
+            OutboxItem.sent_at.is_not(None), OutboxItem.sent_at < inbox_cut))).rowcount  # type: ignore[attr-defined]
+        # A delivery goes once it is processed and none of its replies is still waiting to be sent.
+        waiting = select(OutboxItem.id).where(OutboxItem.inbox_id == InboxItem.id, OutboxItem.sent_at.is_(None))
+        done["inbox"] = (await s.execute(delete(InboxItem).where(
+            InboxItem.processed_at.is_not(None), InboxItem.processed_at < inbox_cut,
+            ~waiting.exists()))).rowcount  # type: ignore[attr-defined]
+        done["audit_log"] = (await s.execute(delete(AuditEvent).where(
+            AuditEvent.created_at < now - timedelta(days=cfg.audit_days)))).rowcount  # type: ignore[attr-defined]
+    log.info("retention purge: %s", done)
+    return done
+
+
 def build_scheduler(tutor: Tutor) -> AsyncIOScheduler:
     """The scheduler with every job registered (not started)."""
     scheduler = AsyncIOScheduler(timezone=TZ)
     scheduler.add_job(review_reminders, "cron", minute=5, args=[tutor], id="review-reminders",
                       coalesce=True, max_instances=1, misfire_grace_time=600)
+    # Every night; deleting twice is harmless, so no claim is needed.
+    scheduler.add_job(purge_old_records, "cron", hour=3, minute=20, args=[tutor], id="retention-purge",
+                      coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
     cfg = tutor.settings.reports
     if cfg.weekly:
         # Monday morning; a scheduler that was down then catches up the same day (claims keep it to once).

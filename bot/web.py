@@ -23,13 +23,15 @@ from bot.reports import upstream_routes
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
+    from bot.channels.zalo import ZaloChannel
     from bot.config import Settings
     from bot.service import Tutor
 
 log = logging.getLogger(__name__)
 
 
-def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None = None) -> Starlette:
+def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None = None,
+              zalo: ZaloChannel | None = None) -> Starlette:
     """Every route this instance serves."""
     routes: list[BaseRoute] = []
 
@@ -41,6 +43,8 @@ def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None
     routes += upstream_routes(tutor, settings)
     if telegram is not None:
         routes += telegram.routes()
+    if zalo is not None:
+        routes += zalo.routes()
     return Starlette(routes=routes)
 
 

@@ -358,3 +358,23 @@ class QuestionLog(Base):
     # The commune of the asker (not who asked): questions by topic per unit for the statistics.
     province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+
+
+class ChannelToken(Base):
+    """A channel's OAuth token pair (Zalo OA). The refresh token works once: the new pair is committed here
+    before the new access token is used, and the row is locked while a refresh runs."""
+
+    __tablename__ = "channel_tokens"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    access_token: Mapped[str | None] = mapped_column(Text, default=None)
+    # None when unknown (a token pasted into the configuration): used until the API refuses it.
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    refresh_token: Mapped[str | None] = mapped_column(Text, default=None)
+    # Hash of the configured pair this row started from: new tokens in the configuration replace the row.
+    seed: Mapped[str | None] = mapped_column(String(64), default=None)
+    refreshed_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+    # When admins were told about the current failure (once per failure, cleared by a success).
+    alerted_at: Mapped[datetime | None] = mapped_column(default=None)

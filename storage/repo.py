@@ -190,3 +190,40 @@ async def log_question(
     """Keep a (redacted) question and how it was handled, for content editors and statistics."""
     s.add(QuestionLog(user_id=user_id, channel=channel, text=text[:2000], kind=kind, lesson_id=lesson_id,
                       topic=topic, province_code=province_code, ward_code=ward_code))
+
+
+# ---------------------------------------------------------------- held messages (channels with a send window)
+
+# Why an unsent message waits for the user's next message instead of being retried: outside the channel's
+# window, or over the user's receiving quota. Held rows keep sent_at None and are released, never looped on.
+HELD = ("window", "user_quota")
+
+
+async def outbox_sendable(s: AsyncSession, channel: str, limit: int = 100,
+                          channel_user_id: str | None = None) -> list[OutboxItem]:
+    """Unsent, not held messages: replies to deliveries first, then messages the tutor started; each in order."""
+    stmt = (
+        select(OutboxItem)
+        .where(OutboxItem.channel == channel, OutboxItem.sent_at.is_(None), OutboxItem.error.is_(None))
+        .order_by(OutboxItem.inbox_id.is_(None), OutboxItem.id)
+        .limit(limit)
+    )
+    if channel_user_id is not None:
+        stmt = stmt.where(OutboxItem.channel_user_id == channel_user_id)
+    return list((await s.execute(stmt)).scalars())
+
+
+async def outbox_hold(s: AsyncSession, outbox_id: int, reason: str) -> None:
+    """Keep a message for the user's next visit (reason is one of HELD)."""
+    await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id).values(error=reason))
+
+
+async def outbox_release(s: AsyncSession, channel: str, channel_user_id: str) -> int:
+    """Make a user's held messages sendable again (they just wrote to us); returns how many."""
+    result = await s.execute(
+        update(OutboxItem)
+        .where(OutboxItem.channel == channel, OutboxItem.channel_user_id == channel_user_id,
+               OutboxItem.sent_at.is_(None), OutboxItem.error.in_(HELD))
+        .values(error=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

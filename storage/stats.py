@@ -30,15 +30,16 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Row metrics in display order (Vietnamese labels: bot.messages.STATS_LABELS).
 COLUMNS = ("registered", "active", "quizzes", "avg_score", "lessons_passed", "completions", "completions_to_date",
-           "target", "completion_rate", "vneid_level2", "support_sessions", "people_helped", "questions", "declined")
+           "target", "completion_rate", "vneid_level2", "support_sessions", "people_helped", "questions", "declined",
+           "scam_alerts")
 METRICS = COLUMNS  # the name the CLI used first
 # Metrics that are counts and add up from child units to their parent.
 ADDITIVE = ("registered", "active", "quizzes", "lessons_passed", "completions", "completions_to_date", "vneid_level2",
-            "support_sessions", "people_helped", "questions", "declined")
+            "support_sessions", "people_helped", "questions", "declined", "scam_alerts")
 # Metrics an upstream (child instance) report carries; the in-period ones add up over quarters.
 UPSTREAM_CUMULATIVE = ("registered", "vneid_level2", "completions_to_date")
 UPSTREAM_PERIODIC = ("active", "quizzes", "lessons_passed", "completions", "support_sessions", "people_helped",
-                     "questions", "declined")
+                     "questions", "declined", "scam_alerts")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Row:
     people_helped: int = 0
     questions: int = 0
     declined: int = 0
+    scam_alerts: int = 0  # messages describing a scam in progress (counted, never kept)
     target: int | None = None
     child_code: str | None = None  # the unit code to drill into; None for thôn rows
 
@@ -216,7 +218,8 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     asked = {}
     if scope.ward_code is None:  # questions are kept per commune, not per thôn
         qc = _child_column(scope, QuestionLog)
-        asked = await _grouped(s, select(qc, func.count(), func.count().filter(QuestionLog.kind == "out_of_scope"))
+        asked = await _grouped(s, select(qc, func.count(), func.count().filter(QuestionLog.kind == "out_of_scope"),
+                                         func.count().filter(QuestionLog.kind == "safety"))
                                .where(*_in_scope(scope, QuestionLog), *_between(QuestionLog.created_at, since, until))
                                .group_by(qc))
 
@@ -238,7 +241,7 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     put(done, "completions")
     put(done_to_date, "completions_to_date")
     put(support, "support_sessions", "people_helped")
-    put(asked, "questions", "declined")
+    put(asked, "questions", "declined", "scam_alerts")
     for k, (n, avg) in quiz.items():
         row = rows[_key(k)]
         row.quizzes, row.avg_score = int(n), (float(avg) if avg is not None else None)
@@ -257,10 +260,11 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     if scored:
         total.avg_score = sum(n * a for n, a in scored) / sum(n for n, _ in scored)
     if scope.ward_code is not None:  # questions are counted for the commune as a whole
-        n_q, n_d = (await s.execute(
-            select(func.count(), func.count().filter(QuestionLog.kind == "out_of_scope")).where(
+        n_q, n_d, n_s = (await s.execute(
+            select(func.count(), func.count().filter(QuestionLog.kind == "out_of_scope"),
+                   func.count().filter(QuestionLog.kind == "safety")).where(
                 *_in_scope(scope, QuestionLog), *_between(QuestionLog.created_at, since, until)))).one()
-        total.questions, total.declined = int(n_q), int(n_d or 0)
+        total.questions, total.declined, total.scam_alerts = int(n_q), int(n_d or 0), int(n_s or 0)
     own_target = (await _targets(s, scope, [scope.code])).get(scope.code)
     child_targets = [r.target for r in children if r.target]
     total.target = own_target if own_target else (sum(child_targets) if child_targets else None)

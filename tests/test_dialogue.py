@@ -162,9 +162,15 @@ async def test_secrets_are_redacted_before_storage(tutor: Tutor) -> None:
 
 
 async def test_ongoing_scam_gets_emergency_steps_first(tutor: Tutor) -> None:
-    replies = await ScriptedChat(tutor).say("có người xưng công an gọi bảo tôi chuyển tiền vào tài khoản để xác minh")
+    story = "có người xưng công an gọi bảo tôi chuyển tiền vào tài khoản để xác minh"
+    replies = await ScriptedChat(tutor).say(story)
     assert replies[1].text == msg.SCAM_ALERT
+    assert [b.value for b in replies[1].buttons] == ["/gapnguoi"]  # a person, at once
     assert replies[2].sources
+    # Counted for the commune's statistics, without the story itself.
+    async with tutor.db.transaction() as s:
+        logged = (await s.execute(text("SELECT kind, text FROM question_log"))).all()
+    assert [(k, t) for k, t in logged] == [("safety", "")]
 
 
 async def test_repeat_and_numbers_for_buttons(tutor: Tutor) -> None:

@@ -65,7 +65,8 @@ def population(seed: int = 11, n_users: int = 5000) -> dict[str, list[dict]]:
         if rng.random() < 0.3:  # questions are logged with the asker's commune only
             data["questions"].append(dict(
                 channel="telegram", text=rng.choice(["cài vneid", "thời tiết", "mã otp"]),
-                kind=rng.choice(["answer", "answer", "out_of_scope"]), topic=rng.choice(["vneid", "otp", None]),
+                kind=rng.choice(["answer", "answer", "out_of_scope", "safety"]),
+                topic=rng.choice(["vneid", "otp", None]),
                 province_code=w.province_code if consent else None, ward_code=w.code if consent else None,
                 created_at=day(0, 200)))
     for _ in range(400):
@@ -117,11 +118,12 @@ def independent(data: dict[str, list[dict]], inside: Callable[[dict], bool], chi
             for key in keys:
                 out[key]["questions"] += 1
                 out[key]["declined"] += q["kind"] == "out_of_scope"
+                out[key]["scam_alerts"] += q["kind"] == "safety"
     return out
 
 
 METRICS = ("registered", "vneid_level2", "active", "quizzes", "lessons_passed", "completions", "completions_to_date",
-           "support_sessions", "people_helped", "questions", "declined")
+           "support_sessions", "people_helped", "questions", "declined", "scam_alerts")
 
 
 def check_rows(got: Report, want: dict[str, dict[str, float]]) -> None:

@@ -240,3 +240,32 @@ async def test_first_admin_invited_from_the_command_line(tutor: Tutor) -> None:
     joined = await officer.say(f"/thamgia {invite}")
     assert msg.JOIN_OK.format(role=msg.ROLE_NAMES["commune_admin"], unit=HONG_BANG.label) in texts(joined)
     assert [b.value for b in joined[-1].buttons][:3] == ["/thongke", "/moi", "/quantri"]
+
+
+async def test_export_and_erase_cover_volunteer_links(tutor: Tutor) -> None:
+    import json
+    from pathlib import Path
+
+    room: dict[str, list[Reply]] = {}
+    vol, learner = ScriptedChat(tutor, "tnv", room=room), ScriptedChat(tutor, "bac", room=room)
+    await vol.say("xin chào")
+    await learner.say("xin chào")
+    await _grant(tutor, "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await vol.say("/ten Anh Minh")
+    await _register(tutor, "bac", HONG_BANG, "Hoa")
+    await learner.say("/gapnguoi dongy")
+    claim = [r for r in vol.take() if r.buttons and r.buttons[0].value.startswith("/nhan")][0]
+    await vol.say(claim.buttons[0].value)
+
+    exported = await learner.say("/taidulieu")
+    data = json.loads(Path(exported[-1].file_path or "").read_text(encoding="utf-8"))
+    assert data["volunteers_who_see_progress"][0]["volunteer"] == "Anh Minh"
+    assert data["help_requests"][0]["status"] == "claimed"
+
+    await learner.say("/xoadulieu xacnhan")
+    async with tutor.db.transaction() as s:
+        assert (await s.execute(select(func.count()).select_from(VolunteerLink))).scalar_one() == 0
+        from storage.models import Handoff
+
+        assert (await s.execute(select(func.count()).select_from(Handoff))).scalar_one() == 0
+    assert "Hoa" not in (await vol.say("/nguoicuatoi"))[-1].text

@@ -1,0 +1,592 @@
+"""Zalo Official Account channel: signed webhook -> inbox -> dialogue -> outbox -> OA API v3 (httpx).
+
+What this module relies on (public documentation and SDKs, see README "Zalo Official Account"):
+
+- Webhook: Zalo POSTs one JSON event and expects 200 within 2 seconds, or retries it. The header
+  `X-ZEvent-Signature` is `mac=` + sha256(app_id + raw body + timestamp + OA secret key), hex, where the
+  timestamp is the event's own `timestamp` field (milliseconds, a string) and the key is the OA secret key
+  shown where the app is linked to the OA (not the app's secret key).
+- Events: `event_name` user_send_text (`sender.id`, `message.msg_id`, `message.text`), user_send_image /
+  sticker / audio / file / gif / video / location / business_card, follow / unfollow (`follower.id`).
+  A button of type `oa.query.hide` comes back as a user_send_text whose text is the button's payload.
+- Sending: POST {api_base}/v3.0/oa/message/cs with the header `access_token`, body
+  {"recipient": {"user_id"}, "message": {...}}; text up to 2000 characters; buttons in
+  message.attachment (type "template", payload.buttons, at most 5); images uploaded to
+  /v2.0/oa/upload/image then sent as a "media" template by attachment_id; PDF/DOC/DOCX files uploaded to
+  /v2.0/oa/upload/file then sent by token. Errors come as HTTP 200 with a non-zero `error` code.
+- Tokens: POST {oauth_base}/v4/oa/access_token, form refresh_token + app_id + grant_type=refresh_token,
+  header `secret_key` (the app's secret key). The access token lives about 25 hours, the refresh token
+  3 months and works once: the answer brings a new pair.
+- Consultation messages reach a user only within a window after their last interaction (48 hours, and
+  never after 7 days); outside it the message waits for the user's next message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+import weakref
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot import messages as msg
+from bot.config import ZaloSettings
+from bot.service import Tutor
+from bot.types import Incoming, Reply
+from storage import repo
+from storage.db import Database
+from storage.models import ChannelToken, InboxItem, OutboxItem, Staff, User, as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+MAX_TEXT = 2000
+MAX_BUTTONS = 5
+MAX_LABEL = 100
+MAX_PAYLOAD = 1000
+FUTURE_SKEW_MS = 5 * 60 * 1000
+# Consultation window: messages the tutor starts (reminders) within 48 h of the user's last message;
+# nothing at all after 7 days without interaction.
+PUSH_WINDOW = timedelta(hours=48)
+REPLY_WINDOW = timedelta(days=7)
+FILE_TYPES = {".pdf": "application/pdf", ".doc": "application/msword",
+              ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+NON_TEXT_EVENTS = frozenset({
+    "user_send_image", "user_send_sticker", "user_send_audio", "user_send_file", "user_send_gif",
+    "user_send_video", "user_send_location", "user_send_business_card", "user_send_link",
+})
+# Error codes of the OA API (documented list; see README).
+TOKEN_ERRORS = frozenset({-216, -220})  # access token invalid / expired or removed
+WINDOW_ERRORS = frozenset({-230, -232})  # no interaction in 7 days / no interaction to answer
+USER_QUOTA_ERRORS = frozenset({-218})  # this user's receiving quota is used up
+QUOTA_ERRORS = frozenset({-211, -32})  # the OA's quota / the app's call rate
+USER_GONE_ERRORS = frozenset({-213, -227, -244})  # not following / banned or inactive / restricted the OA
+BAD_REQUEST_ERRORS = frozenset({-100, -201, -210, -233})
+# A button's payload is a dialogue command ("/traloi 12 0 2", "/bai vneid-cai-dat"); typed text never
+# looks like this, and a button is not redacted (its digits are ids, not codes).
+_BUTTON = re.compile(r"/[a-z]+(?: [A-Za-z0-9_\-]{1,60}){0,3}")
+
+
+def signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
+    """The documented X-ZEvent-Signature of an event body."""
+    digest = hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret_key.encode()).hexdigest()
+    return f"mac={digest}"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One webhook event we act on: the user, a delivery id unique per event, and what the dialogue gets."""
+
+    name: str
+    user_id: str
+    delivery_id: str
+    incoming: Incoming | None  # None for unfollow: nothing to answer
+
+
+def parse_event(data: dict[str, Any]) -> Event | None:
+    """The event we act on, or None for events we ignore (seen/received receipts, the OA's own messages)."""
+    name = str(data.get("event_name") or "")
+    stamp = str(data.get("timestamp") or "")
+    if name in ("follow", "unfollow"):
+        user = str((data.get("follower") or data.get("sender") or {}).get("id") or "")
+        if not user:
+            return None
+        delivery = f"{name}-{user}-{stamp}"
+        incoming = Incoming(CHANNEL, user, delivery, text="/start") if name == "follow" else None
+        return Event(name, user, delivery, incoming)
+    if name != "user_send_text" and name not in NON_TEXT_EVENTS:
+        return None
+    user = str((data.get("sender") or {}).get("id") or "")
+    message = data.get("message") or {}
+    msg_id = str(message.get("msg_id") or "")
+    if not user:
+        return None
+    delivery = msg_id or f"{name}-{user}-{stamp}"
+    if name in NON_TEXT_EVENTS:
+        return Event(name, user, delivery, Incoming(CHANNEL, user, delivery, text="", non_text=True))
+    text = str(message.get("text") or "")
+    if len(text) <= 64 and _BUTTON.fullmatch(text):
+        return Event(name, user, delivery, Incoming(CHANNEL, user, delivery, button=text))
+    return Event(name, user, delivery, Incoming(CHANNEL, user, delivery, text=text))
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut text under Zalo's limit at paragraph, then line, then word boundaries."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    parts.append(text)
+    return [p for p in parts if p] or [""]
+
+
+def text_messages(reply: Reply) -> list[dict[str, Any]]:
+    """The `message` objects of a reply's text: buttons on the last part, or numbered lines when too many."""
+    text = reply.text
+    buttons = [b for b in reply.buttons if len(b.value) <= MAX_PAYLOAD]
+    attachment: dict[str, Any] | None = None
+    if len(buttons) > MAX_BUTTONS:
+        lines = [f"{i}. {b.label}" for i, b in enumerate(buttons, start=1)]
+        numbers = ", ".join(str(i) for i in range(1, min(len(buttons), 3) + 1))
+        text = "\n".join([text, "", *lines, msg.ZALO_CHOOSE_NUMBER.format(numbers=numbers)])
+    elif buttons:
+        attachment = {"type": "template", "payload": {"buttons": [
+            {"title": _label(b.label), "type": "oa.query.hide", "payload": b.value} for b in buttons]}}
+    parts = split_text(text)
+    messages: list[dict[str, Any]] = [{"text": p} for p in parts]
+    if attachment is not None:
+        messages[-1]["attachment"] = attachment
+    return messages
+
+
+def _label(label: str) -> str:
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
+
+
+class ZaloApiError(Exception):
+    """The OA API answered with a non-zero error code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"zalo error {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class TokenUnavailable(Exception):
+    """No usable access token (refresh failed or not possible): messages stay queued."""
+
+
+# ---------------------------------------------------------------- tokens
+
+
+class Tokens:
+    """The OA access token, refreshed before it expires; the new pair is committed before it is used.
+
+    One refresh at a time: in this process an asyncio lock, across processes the token row locked for the
+    whole refresh (SELECT … FOR UPDATE on PostgreSQL, SQLite's immediate write transaction), re-read once
+    the lock is held, so a second worker uses the token the first one stored instead of spending the
+    (single-use) refresh token again.
+    """
+
+    def __init__(self, db: Database, cfg: ZaloSettings, http: httpx.AsyncClient) -> None:
+        self.db = db
+        self.cfg = cfg
+        self.http = http
+        self._lock = asyncio.Lock()
+        self._cached: ChannelToken | None = None
+        self.refreshes = 0  # successful refreshes by this process (for logs and tests)
+
+    async def seed(self) -> None:
+        """Start from the configured pair, unless the database already holds its successor."""
+        access = self.cfg.access_token.get_secret_value() if self.cfg.access_token else None
+        refresh = self.cfg.refresh_token.get_secret_value() if self.cfg.refresh_token else None
+        seed = hashlib.sha256(f"{access}\x00{refresh}".encode()).hexdigest()
+        self._cached = None
+        async with self.db.transaction() as s:
+            row = await self._row(s, lock=True)
+            if row is not None and row.seed == seed:
+                return
+            if row is None:
+                row = ChannelToken(channel=CHANNEL)
+                s.add(row)
+            else:
+                log.warning("zalo: new tokens in the configuration replace the stored pair")
+            row.access_token, row.refresh_token, row.seed, row.expires_at = access, refresh, seed, None
+            row.failed_at = row.error = row.alerted_at = None
+
+    async def get(self) -> str:
+        """A usable access token, refreshing it first when it is about to expire."""
+        if self._cached is not None and self._fresh(self._cached):
+            return str(self._cached.access_token)
+        async with self.db.transaction() as s:
+            row = await self._row(s)
+            current = row.access_token if row is not None else None
+            if row is not None and self._fresh(row):
+                self._remember(row)
+                return str(current)
+        return await self.refresh(stale=current)
+
+    def _remember(self, row: ChannelToken) -> None:
+        # Only the access token and its expiry: a refused token (another worker refreshed) is re-read.
+        self._cached = ChannelToken(channel=CHANNEL, access_token=row.access_token, expires_at=row.expires_at)
+
+    async def refresh(self, stale: str | None) -> str:
+        """Replace `stale` (expired, or refused by the API) with a new token; reuse one another worker got."""
+        async with self._lock:
+            self._cached = None
+            failure: str | None = None
+            alert = False
+            async with self.db.transaction() as s:
+                row = await self._row(s, lock=True)
+                if row is None or (row.access_token and row.access_token != stale and self._fresh(row)):
+                    if row is None:
+                        raise TokenUnavailable("no Zalo token stored (run with KYNANGSO_ZALO__REFRESH_TOKEN set)")
+                    self._remember(row)
+                    return str(row.access_token)
+                if not row.refresh_token:
+                    raise TokenUnavailable("no Zalo refresh token")
+                if row.failed_at is not None and utcnow() - as_utc(row.failed_at) < timedelta(
+                        seconds=self.cfg.refresh_retry):
+                    raise TokenUnavailable(f"Zalo token refresh failed recently: {row.error}")
+                try:
+                    access, refresh, expires_in = await self._request(row.refresh_token)
+                except (httpx.HTTPError, ValueError, KeyError) as exc:
+                    failure = f"{type(exc).__name__}: {exc}"[:200]
+                    row.failed_at, row.error = utcnow(), failure
+                    if row.alerted_at is None:
+                        row.alerted_at = utcnow()
+                        alert = True
+                        await _alert_admins(s)
+                else:
+                    # Committed when this block ends, before the caller uses the new access token.
+                    row.access_token, row.refresh_token = access, refresh
+                    row.expires_at = utcnow() + timedelta(seconds=expires_in)
+                    row.refreshed_at = utcnow()
+                    row.failed_at = row.error = row.alerted_at = None
+                    self.refreshes += 1
+                    self._remember(row)
+                    log.info("zalo: access token refreshed, valid %ss", expires_in)
+                    return access
+            log.error("zalo: access token refresh failed (%s); messages stay queued%s", failure,
+                      "; admins alerted" if alert else "")
+            raise TokenUnavailable(failure)
+
+    async def refresh_if_due(self) -> None:
+        """Scheduled: refresh ahead of expiry even when nothing is being sent."""
+        with contextlib.suppress(TokenUnavailable):
+            await self.get()
+
+    def _fresh(self, row: ChannelToken) -> bool:
+        if not row.access_token:
+            return False
+        if row.expires_at is None:
+            return True  # a configured token of unknown age: used until the API refuses it
+        return as_utc(row.expires_at) - utcnow() > timedelta(seconds=self.cfg.refresh_margin)
+
+    async def _row(self, s: AsyncSession, lock: bool = False) -> ChannelToken | None:
+        stmt = select(ChannelToken).where(ChannelToken.channel == CHANNEL)
+        if lock:
+            stmt = stmt.with_for_update()
+        return (await s.execute(stmt)).scalar_one_or_none()
+
+    async def _request(self, refresh_token: str) -> tuple[str, str, int]:
+        secret = self.cfg.secret_key.get_secret_value() if self.cfg.secret_key else ""
+        resp = await self.http.post(f"{self.cfg.oauth_base}/v4/oa/access_token", headers={"secret_key": secret},
+                                    data={"refresh_token": refresh_token, "app_id": self.cfg.app_id,
+                                          "grant_type": "refresh_token"})
+        resp.raise_for_status()
+        data = resp.json()
+        if not data.get("access_token") or not data.get("refresh_token"):
+            raise ValueError(f"error {data.get('error')} {data.get('error_name') or data.get('message') or ''}")
+        return str(data["access_token"]), str(data["refresh_token"]), int(data.get("expires_in") or 3600)
+
+
+async def _alert_admins(s: AsyncSession) -> int:
+    """Queue the token alert to national and province admins who use Telegram; returns how many."""
+    rows = (await s.execute(
+        select(User.channel_user_id).join(Staff, Staff.user_id == User.id)
+        .where(Staff.role.in_(("national_admin", "province_admin")), Staff.active.is_(True),
+               User.channel == "telegram"))).scalars().all()
+    for chat in rows:
+        await repo.outbox_push(s, "telegram", str(chat), Reply(msg.ZALO_TOKEN_ALERT).to_payload())
+    return len(rows)
+
+
+# ---------------------------------------------------------------- channel
+
+
+class ZaloChannel:
+    """Receives signed webhook events and delivers the outbox through the OA API, one sender per user."""
+
+    def __init__(self, tutor: Tutor, cfg: ZaloSettings, http: httpx.AsyncClient | None = None) -> None:
+        if not cfg.app_id or cfg.oa_secret_key is None:
+            raise ValueError("zalo.app_id and zalo.oa_secret_key must be set")
+        self.tutor = tutor
+        self.cfg = cfg
+        self.http = http or httpx.AsyncClient(timeout=cfg.http_timeout)
+        self.tokens = Tokens(tutor.db, cfg, self.http)
+        self._workers: dict[str, asyncio.Future[None]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        # Held only while a user's event is processed, then forgotten.
+        self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._send_lock = asyncio.Lock()
+        self._next_send = 0.0
+        self._paused_until = 0.0
+
+    async def start(self) -> None:
+        """Take the configured tokens, finish what a previous process left, send what is queued."""
+        await self.tokens.seed()
+        await self.tutor.process_pending(CHANNEL)
+        await self.deliver()
+
+    async def stop(self) -> None:
+        for task in [*self._tasks, *self._workers.values()]:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._tasks, *self._workers.values(), return_exceptions=True)
+        await self.http.aclose()
+
+    # ------------------------------------------------------------ receiving
+
+    def verify(self, body: bytes, given: str, timestamp: str) -> bool:
+        """Constant-time check of the event's signature."""
+        secret = self.cfg.oa_secret_key.get_secret_value() if self.cfg.oa_secret_key else ""
+        expected = signature(self.cfg.app_id, body, timestamp, secret)
+        return bool(secret) and hmac.compare_digest(given.strip().encode(), expected.encode())
+
+    def fresh(self, timestamp: str, now_ms: int | None = None) -> bool:
+        """The event's own time is recent enough (and not from the future)."""
+        try:
+            ms = int(timestamp)
+        except ValueError:
+            return False
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        return -FUTURE_SKEW_MS <= now_ms - ms <= self.cfg.max_event_age * 1000
+
+    async def store(self, event: Event) -> int | None:
+        """Write the event to the inbox (sanitised and redacted); None for a duplicate or an unfollow."""
+        if event.incoming is not None:
+            return await self.tutor.receive(event.incoming)
+        # Unfollow: recorded once, nothing to answer; reminders stop until the user writes again.
+        async with self.tutor.db.transaction() as s:
+            inbox_id = await repo.inbox_add(s, CHANNEL, event.delivery_id, event.user_id,
+                                            Incoming(CHANNEL, event.user_id, event.delivery_id).to_payload())
+            if inbox_id is not None:
+                await s.execute(update(InboxItem).where(InboxItem.id == inbox_id).values(processed_at=utcnow()))
+                await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == event.user_id)
+                                .values(active=False))
+        return None
+
+    async def handle_stored(self, inbox_id: int | None, user_id: str, wait: bool = True) -> None:
+        """Process a stored event, release what was held for this user, and send.
+
+        One user's events are processed one at a time in arrival order (quick replies come fast), while
+        different users are processed side by side.
+        """
+        if inbox_id is not None:
+            lock = self._user_locks.setdefault(user_id, asyncio.Lock())
+            async with lock:
+                await self.tutor.process(inbox_id)
+                async with self.tutor.db.transaction() as s:
+                    released = await repo.outbox_release(s, CHANNEL, user_id)
+            if released:
+                log.info("zalo: %d held message(s) released for user %s", released, user_id)
+        await self.deliver(wait=wait)
+
+    def routes(self) -> list[BaseRoute]:
+        """The webhook: check signature and age, store, answer 200, then process."""
+
+        async def webhook(request: Request) -> Response:
+            body = await request.body()
+            given = request.headers.get("X-ZEvent-Signature", "")
+            try:
+                data = json.loads(body)
+                timestamp = str(data["timestamp"])
+            except (ValueError, KeyError, TypeError):
+                log.warning("zalo webhook: unreadable body refused")
+                return Response(status_code=400)
+            if not given or not self.verify(body, given, timestamp):
+                log.warning("zalo webhook: bad or missing signature refused")
+                return Response(status_code=403)
+            if not self.fresh(timestamp):
+                log.warning("zalo webhook: stale event refused (timestamp %s)", timestamp)
+                return Response(status_code=403)
+            event = parse_event(data) if isinstance(data, dict) else None
+            if event is None:
+                return Response(status_code=200)
+            inbox_id = await self.store(event)
+            if inbox_id is not None:
+                self._spawn(self.handle_stored(inbox_id, event.user_id))
+            return Response(status_code=200)
+
+        return [Route(self.cfg.webhook_path, webhook, methods=["POST"])]
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------ sending
+
+    async def deliver(self, wait: bool = True) -> None:
+        """Start a sender for every user with sendable messages; with `wait`, return when they are done."""
+        if time.monotonic() < self._paused_until:
+            return
+        async with self.tutor.db.transaction() as s:
+            users = list(dict.fromkeys(o.channel_user_id for o in await repo.outbox_sendable(s, CHANNEL, limit=1000)))
+        for user in users:
+            if user not in self._workers:
+                self._workers[user] = asyncio.ensure_future(self._user_worker(user))
+        if wait:
+            await asyncio.gather(*(self._workers[u] for u in users if u in self._workers), return_exceptions=True)
+
+    async def _user_worker(self, user: str) -> None:
+        """The only sender of one user: sends their queue in order until it is empty or sending must stop."""
+        me = self._workers.get(user)
+        try:
+            while True:
+                rows, last_seen = await self._queue(user)
+                if not rows:
+                    if self._workers.get(user) is me:
+                        del self._workers[user]
+                    # A reply queued after the last look is picked up unless a new sender took over.
+                    if not (await self._queue(user))[0] or user in self._workers:
+                        return
+                    self._workers[user] = me  # type: ignore[assignment]
+                    continue
+                if not await self._send_rows(user, rows, last_seen):
+                    return
+        except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
+            log.exception("zalo: delivery to user %s failed", user)
+        finally:
+            if self._workers.get(user) is me:
+                del self._workers[user]
+
+    async def _queue(self, user: str) -> tuple[list[tuple[int, bool, Reply]], datetime | None]:
+        """A user's sendable messages (id, is a reply, reply) and when they last wrote."""
+        async with self.tutor.db.transaction() as s:
+            rows = [(o.id, o.inbox_id is not None, Reply.from_payload(o.payload)) for o in
+                    await repo.outbox_sendable(s, CHANNEL, limit=100, channel_user_id=user)]
+            last_seen = (await s.execute(select(User.last_seen_at).where(
+                User.channel == CHANNEL, User.channel_user_id == user))).scalar_one_or_none()
+        return rows, last_seen
+
+    async def _send_rows(self, user: str, rows: list[tuple[int, bool, Reply]], last_seen: datetime | None) -> bool:
+        """Send rows in order; False when this user's queue must wait (held, paused, or no token)."""
+        now = utcnow()
+        silent = now - as_utc(last_seen) if last_seen is not None else None
+        for outbox_id, is_reply, reply in rows:
+            window = REPLY_WINDOW if is_reply else PUSH_WINDOW
+            if silent is None or silent > window:
+                log.info("zalo: message %s to user %s held: outside the %s window", outbox_id, user,
+                         "7-day" if is_reply else "48-hour")
+                await self._hold(outbox_id, "window")
+                continue
+            try:
+                await self.send(user, reply)
+            except ZaloApiError as exc:
+                if not await self._on_error(user, outbox_id, exc):
+                    return False
+                continue
+            except TokenUnavailable:
+                return False  # logged by Tokens; the queue waits for a working token
+            except httpx.HTTPError as exc:
+                log.warning("zalo: sending to user %s failed (%s); kept queued", user, type(exc).__name__)
+                return False
+            async with self.tutor.db.transaction() as s:
+                await repo.outbox_mark_sent(s, outbox_id)
+        return True
+
+    async def _on_error(self, user: str, outbox_id: int, exc: ZaloApiError) -> bool:
+        """Act on an API error code; True when the next message of this user may still be tried."""
+        code = exc.code
+        if code in WINDOW_ERRORS or code in USER_QUOTA_ERRORS:
+            reason = "window" if code in WINDOW_ERRORS else "user_quota"
+            log.info("zalo: message %s to user %s held until they write (error %s: %s)", outbox_id, user, code,
+                     exc.message)
+            await self._hold(outbox_id, reason)
+            return True
+        if code in USER_GONE_ERRORS:
+            log.warning("zalo: user %s cannot receive messages (error %s: %s); queue given up", user, code,
+                        exc.message)
+            async with self.tutor.db.transaction() as s:
+                await s.execute(update(OutboxItem).where(
+                    OutboxItem.channel == CHANNEL, OutboxItem.channel_user_id == user, OutboxItem.sent_at.is_(None))
+                    .values(sent_at=utcnow(), error="invalid_user"))
+                await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == user)
+                                .values(active=False))
+            return False
+        if code in BAD_REQUEST_ERRORS:
+            log.error("zalo: message %s to user %s refused (error %s: %s); skipped", outbox_id, user, code,
+                      exc.message)
+            async with self.tutor.db.transaction() as s:
+                await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id)
+                                .values(sent_at=utcnow(), error="bad_request"))
+            return True
+        if code in QUOTA_ERRORS:
+            log.warning("zalo: out of quota or rate (error %s: %s); sending paused %ss, messages kept", code,
+                        exc.message, self.cfg.quota_pause)
+            self._paused_until = time.monotonic() + self.cfg.quota_pause
+            return False
+        log.warning("zalo: message %s to user %s failed (error %s: %s); kept queued", outbox_id, user, code,
+                    exc.message)
+        return False
+
+    async def _hold(self, outbox_id: int, reason: str) -> None:
+        async with self.tutor.db.transaction() as s:
+            await repo.outbox_hold(s, outbox_id, reason)
+
+    async def send(self, user: str, reply: Reply) -> None:
+        """Send one reply: text parts (buttons on the last), then the picture, then the file."""
+        for message in text_messages(reply):
+            await self._message(user, message)
+        if reply.image_path:
+            path = Path(reply.image_path)
+            data = await self._call("/v2.0/oa/upload/image",
+                                    files={"file": (path.name, path.read_bytes(), "image/png")})
+            attachment_id = str(data["data"]["attachment_id"])
+            await self._message(user, {"attachment": {"type": "template", "payload": {
+                "template_type": "media", "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}})
+        if reply.file_path:
+            path = Path(reply.file_path)
+            kind = FILE_TYPES.get(path.suffix.lower())
+            if kind is None:
+                await self._message(user, {"text": msg.ZALO_FILE_UNSUPPORTED})
+            else:
+                data = await self._call("/v2.0/oa/upload/file", files={"file": (path.name, path.read_bytes(), kind)})
+                await self._message(user, {"attachment": {"type": "file", "payload": {"token": data["data"]["token"]}}})
+
+    async def _message(self, user: str, message: dict[str, Any]) -> None:
+        await self._call("/v3.0/oa/message/cs", json_body={"recipient": {"user_id": user}, "message": message})
+
+    async def _call(self, path: str, json_body: dict[str, Any] | None = None,
+                    files: dict[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
+        """One API call with the current token; a refused token is refreshed once and the call repeated."""
+        token = await self.tokens.get()
+        for attempt in range(2):
+            await self._pace()
+            resp = await self.http.post(f"{self.cfg.api_base}{path}", headers={"access_token": token},
+                                        json=json_body, files=files)
+            resp.raise_for_status()
+            data: dict[str, Any] = resp.json()
+            code = int(data.get("error") or 0)
+            if code == 0:
+                return data
+            if code in TOKEN_ERRORS and attempt == 0:
+                log.warning("zalo: access token refused (error %s); refreshing", code)
+                token = await self.tokens.refresh(stale=token)
+                continue
+            raise ZaloApiError(code, str(data.get("message") or ""))
+        raise AssertionError("unreachable")
+
+    async def _pace(self) -> None:
+        """At most `per_second` calls a second overall; callers wait, nothing is dropped."""
+        async with self._send_lock:
+            delay = self._next_send - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next_send = max(self._next_send, time.monotonic()) + 1.0 / max(self.cfg.per_second, 0.1)
