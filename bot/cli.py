@@ -207,26 +207,30 @@ def cmd_index_build(settings: Settings, out: TextIO) -> int:
     return 0
 
 
-async def _chat(settings: Settings, user: str, with_scheduler: bool) -> None:
+async def _chat(settings: Settings, user: str, with_scheduler: bool, with_web: bool = False) -> None:
     from bot.channels.console import chat
     from bot.scheduler import build_scheduler
     from bot.service import Tutor
+    from bot.web import start_web
 
     tutor = Tutor.open(settings)
     scheduler = build_scheduler(tutor) if with_scheduler else None
+    web = start_web(tutor, settings) if with_web else None
     try:
         if scheduler is not None:
             scheduler.start()
         await chat(tutor, user)
     finally:
+        if web is not None:
+            await web.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         await tutor.close()
 
 
-def cmd_chat(settings: Settings, user: str, with_scheduler: bool = False) -> int:
+def cmd_chat(settings: Settings, user: str, with_scheduler: bool = False, with_web: bool = False) -> int:
     cmd_db_upgrade(settings)
-    asyncio.run(_chat(settings, user, with_scheduler))
+    asyncio.run(_chat(settings, user, with_scheduler, with_web))
     return 0
 
 
@@ -237,6 +241,7 @@ async def _telegram(settings: Settings) -> None:
     from bot.channels.telegram import TelegramChannel
     from bot.scheduler import build_scheduler
     from bot.service import Tutor
+    from bot.web import start_web
 
     tutor = Tutor.open(settings)
     channel = TelegramChannel(tutor, settings.telegram)
@@ -246,16 +251,24 @@ async def _telegram(settings: Settings) -> None:
                       coalesce=True)
     await channel.start()
     scheduler.start()
+    webhook = settings.telegram.mode == "webhook"
+    # The web app (admin pages) also carries the webhook route, so one address can serve both.
+    web = start_web(tutor, settings, channel if webhook else None)
     try:
-        if settings.telegram.mode == "webhook":
+        if webhook:
             await channel.set_webhook()
             cfg = settings.telegram
-            server = uvicorn.Server(uvicorn.Config(channel.webhook_app(), host=cfg.listen_host, port=cfg.listen_port,
-                                                   log_level="warning"))
-            await server.serve()
+            if web is not None and web.address == (cfg.listen_host, cfg.listen_port):
+                await web.wait()
+            else:
+                server = uvicorn.Server(uvicorn.Config(channel.webhook_app(), host=cfg.listen_host,
+                                                       port=cfg.listen_port, log_level="warning"))
+                await server.serve()
         else:
             await channel.poll()
     finally:
+        if web is not None:
+            await web.stop()
         scheduler.shutdown(wait=False)
         await channel.stop()
         await tutor.close()
@@ -314,7 +327,7 @@ def cmd_run(settings: Settings) -> int:
             asyncio.run(_web_channels(settings))
         return 0
     if settings.telegram.token is None:
-        return cmd_chat(settings, "local", with_scheduler=True)
+        return cmd_chat(settings, "local", with_scheduler=True, with_web=settings.web.enabled)
     cmd_db_upgrade(settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_telegram(settings))
@@ -392,45 +405,92 @@ async def stats_report(settings: Settings, unit: str, since: str | None, until: 
         await db.dispose()
 
 
-def cmd_stats(settings: Settings, unit: str, since: str | None, until: str | None, fmt: str, out: TextIO) -> int:
-    import csv
+def stats_json(rep: Any) -> dict[str, Any]:
+    """A report as plain JSON data (the `--format json` output)."""
+    return {"unit": rep.scope.name, "code": rep.scope.code,
+            "since": rep.since.isoformat() if rep.since else None,
+            "until": rep.until.isoformat() if rep.until else None,
+            "total": rep.total.as_dict(), "children": [r.as_dict() for r in rep.children],
+            "by_group": [vars(b) for b in rep.by_group], "by_age": [vars(b) for b in rep.by_age],
+            "by_lesson": [vars(ls) for ls in rep.by_lesson], "questions_by_topic": rep.questions_by_topic,
+            "declined_questions": [list(q) for q in rep.declined_questions],
+            "timeline": [[d.isoformat(), n] for d, n in rep.timeline]}
 
-    from storage.stats import METRICS
 
+def stats_table(rep: Any) -> str:
+    """A report as a fixed-width text table: one line per child unit, then the total."""
+    from storage.stats import COLUMNS
+
+    def show(value: Any, column: str) -> str:
+        if value is None:
+            return "–"
+        return f"{value:.0%}" if column in ("avg_score", "completion_rate") else str(value)
+
+    lines = [f"{rep.scope.name} ({rep.scope.code})",
+             f"{'đơn vị':40} " + " ".join(f"{c:>19}" for c in COLUMNS)]
+    for r in [*rep.children, rep.total]:
+        d = r.as_dict()
+        lines.append(f"{d['name'][:40]:40} " + " ".join(f"{show(d[c], c):>19}" for c in COLUMNS))
+    return "\n".join(lines) + "\n"
+
+
+def cmd_stats(settings: Settings, unit: str, since: str | None, until: str | None, fmt: str, out: TextIO,
+              output: Path | None = None) -> int:
+    """Print or save a unit's statistics as a table, JSON, CSV or XLSX (XLSX needs a file or a binary stdout)."""
+    from bot import messages as msg
+    from bot.admin import exports
+
+    binary = getattr(out, "buffer", None)
+    if fmt == "xlsx" and output is None and binary is None:
+        out.write("xlsx needs --output FILE\n")
+        return 2
     try:
         rep = asyncio.run(stats_report(settings, unit, since, until))
     except ValueError as exc:
         out.write(f"{exc}\n")
         return 2
-    rows = [rep.total, *rep.children]
+    if fmt == "xlsx":
+        from bot.service import load_knowledge
+
+        # For lesson titles and topic names: the lexical index only, no embedding model.
+        data = exports.to_xlsx(rep, msg.STATS_LABELS, load_knowledge(settings, with_dense=False))
+        if output is not None:
+            output.write_bytes(data)
+        else:
+            assert binary is not None
+            binary.write(data)
+            binary.flush()
+        return 0
     if fmt == "json":
-        out.write(json.dumps({"unit": rep.scope.name, "since": since, "until": until,
-                              "total": rep.total.as_dict(), "children": [r.as_dict() for r in rep.children],
-                              "by_group": [vars(b) for b in rep.by_group]}, ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps(stats_json(rep), ensure_ascii=False, indent=2) + "\n"
     elif fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(["key", "name", *METRICS])
-        for r in rows:
-            d = r.as_dict()
-            # A cell starting with = + - @ would be a formula in a spreadsheet: neutralise it.
-            writer.writerow([_cell(d["key"]), _cell(d["name"]), *(d[m] for m in METRICS)])
+        text = exports.to_csv(rep, msg.STATS_LABELS)
     else:
-        out.write(f"{'đơn vị':40} " + " ".join(f"{m:>14}" for m in METRICS) + "\n")
-        for r in rows:
-            d = r.as_dict()
-            values = " ".join(f"{(f'{d[m]:.2f}' if isinstance(d[m], float) else d[m] if d[m] is not None else '–'):>14}"
-                              for m in METRICS)
-            out.write(f"{d['name'][:40]:40} {values}\n")
+        text = stats_table(rep)
+    if output is None:
+        out.write(text)
+    else:
+        # A file is usually opened in Excel: the byte-order mark makes it read the CSV as UTF-8.
+        output.write_text(("\ufeff" if fmt == "csv" else "") + text, encoding="utf-8", newline="")
     return 0
 
 
-def _cell(value: Any) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def _new_password(password_stdin: bool) -> str:
+    """A password read from the first line of stdin, or typed twice at a hidden prompt."""
+    import getpass
+
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Mật khẩu (ít nhất 10 ký tự): ")
+    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
 
 
-async def admin_add(settings: Settings, channel: str, user: str, role: str, unit: str) -> str:
-    """Give a channel user a staff role over a unit; returns a one-line confirmation."""
+async def admin_add(settings: Settings, channel: str, user: str, role: str, unit: str,
+                    username: str | None = None, password: str | None = None) -> str:
+    """Give a channel user a staff role over a unit (and optionally a web login); a one-line confirmation."""
+    from bot.admin import auth
     from storage import roles
     from storage.db import Database
     from storage.stats import Scope
@@ -440,9 +500,71 @@ async def admin_add(settings: Settings, channel: str, user: str, role: str, unit
     try:
         async with db.transaction() as s:
             staff = await roles.grant(s, channel, user, role, scope)
-            return f"{channel}:{user} is now {staff.role} of {scope.name}"
+            line = f"{channel}:{user} is now {staff.role} of {scope.name}"
+            if username is not None:
+                try:
+                    await auth.set_credentials(s, staff, username, password or "", password or "")
+                except auth.AuthError as exc:
+                    raise ValueError(str(exc)) from None
+                line += f"; web login: {staff.username}"
+            return line
     finally:
         await db.dispose()
+
+
+async def admin_add_web(settings: Settings, username: str, password: str, role: str, unit: str,
+                        display_name: str | None = None) -> str:
+    """Create (or update) a web-only staff account with a role over a unit; a one-line confirmation."""
+    from sqlalchemy import select
+
+    from bot.admin import auth
+    from storage import roles
+    from storage.db import Database
+    from storage.models import Staff
+    from storage.stats import Scope
+
+    scope = Scope.parse(unit)
+    roles.check_role_unit(role, scope)
+    name = auth.normalise_username(username)
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as s:
+            staff = (await s.execute(select(Staff).where(Staff.username == name))).scalar_one_or_none()
+            verb = "updated"
+            if staff is None:
+                staff, verb = Staff(user_id=None, role=role, created_by="cli"), "created"
+                s.add(staff)
+            staff.role, staff.province_code, staff.ward_code = role, scope.province_code, scope.ward_code
+            staff.active = True
+            if display_name:
+                staff.display_name = display_name
+            await s.flush()
+            try:
+                await auth.set_credentials(s, staff, name, password, password)
+            except auth.AuthError as exc:
+                raise ValueError(str(exc)) from None
+            await auth.audit(s, "staff_set", None, name, f"{role} {scope.code} by cli")
+            return f"web account {name} {verb}: {role} of {scope.name}"
+    finally:
+        await db.dispose()
+
+
+def cmd_admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    """`admin add` (a chat user, optionally with a web login) and `admin add-web` (a web-only account)."""
+    cmd_db_upgrade(settings)
+    try:
+        if args.admin_action == "add-web":
+            line = asyncio.run(admin_add_web(settings, args.username, _new_password(args.password_stdin),
+                                             args.role, args.unit, args.name))
+        else:
+            password = _new_password(args.password_stdin) if args.username else None
+            line = asyncio.run(admin_add(settings, args.channel, args.user, args.role, args.unit, args.username,
+                                         password))
+    except ValueError as exc:
+        out.write(f"{exc}\n")
+        return 2
+    out.write(line + "\n")
+    return 0
 
 
 def cmd_admin_add(settings: Settings, channel: str, user: str, role: str, unit: str, out: TextIO) -> int:
@@ -522,7 +644,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--unit", default="VN")
     st.add_argument("--since", default=None, help="YYYY-MM-DD")
     st.add_argument("--until", default=None, help="YYYY-MM-DD (exclusive)")
-    st.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    st.add_argument("--format", choices=["table", "json", "csv", "xlsx"], default="table")
+    st.add_argument("--output", type=Path, default=None, help="write to this file (xlsx: or to a binary stdout)")
     admin = sub.add_parser("admin", help="staff roles")
     admin_sub = admin.add_subparsers(dest="admin_action", required=True)
     add = admin_sub.add_parser("add", help="give a channel user a role over a unit")
@@ -531,6 +654,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True,
                      choices=["volunteer", "commune_admin", "province_admin", "national_admin"])
     add.add_argument("--unit", default="VN", help="VN, P<province code> or X<commune code>")
+    add.add_argument("--username", default=None, help="also give a web admin login with this username")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin, not a prompt")
+    web = admin_sub.add_parser("add-web", help="create a web-only admin account (no chat account)")
+    web.add_argument("--username", required=True)
+    web.add_argument("--role", required=True, choices=["commune_admin", "province_admin", "national_admin"])
+    web.add_argument("--unit", default="VN", help="VN, P<province code> or X<commune code>")
+    web.add_argument("--name", default=None, help="the name shown on the pages, e.g. \"Chị Lan, xã Hồng Bàng\"")
+    web.add_argument("--password-stdin", action="store_true", help="read the password from stdin, not a prompt")
     invite = admin_sub.add_parser("invite", help="print a one-time invitation code for a role over a unit")
     invite.add_argument("--role", required=True, choices=["volunteer", "commune_admin", "province_admin"])
     invite.add_argument("--unit", required=True, help="P<province code> or X<commune code>")
@@ -566,9 +697,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "admin" and args.admin_action == "invite":
         return cmd_admin_invite(settings, args.role, args.unit, sys.stdout)
     if args.command == "admin":
-        return cmd_admin_add(settings, args.channel, args.user, args.role, args.unit, sys.stdout)
+        return cmd_admin(settings, args, sys.stdout)
     if args.command == "stats":
-        return cmd_stats(settings, args.unit, args.since, args.until, args.format, sys.stdout)
+        return cmd_stats(settings, args.unit, args.since, args.until, args.format, sys.stdout, args.output)
     if args.command == "verify":
         return cmd_verify(settings, args.code, sys.stdout)
     if args.command == "chat":

@@ -99,6 +99,8 @@ class WebSettings(BaseModel):
     # Cookies only over https; switch off only for a local test on http.
     secure_cookies: bool = True
     login_attempts: int = 5  # failed logins per username (and per address) in 15 minutes
+    # Signs the forms shown before login; without it each process makes its own (set it for several workers).
+    secret_key: SecretStr | None = None
 
 
 class ReportSettings(BaseModel):

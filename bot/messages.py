@@ -427,3 +427,60 @@ ZALO_TOKEN_ALERT = (
     "Người quản trị kỹ thuật cần cấp lại quyền cho ứng dụng Zalo, đặt refresh token mới "
     "(KYNANGSO_ZALO__REFRESH_TOKEN) rồi khởi động lại."
 )
+
+# ---------------------------------------------------------------- the web admin, charts and exports
+
+# Labels of the statistics columns are STATS_LABELS (with the chat's staff texts below).
+STATS_UNIT = "Đơn vị"
+STATS_UNIT_CODE = "Mã đơn vị"
+STATS_TOTAL = "Tổng cộng"
+STATS_UNKNOWN = "Chưa rõ"
+STATS_GROUP = "Nhóm đối tượng"
+STATS_AGE = "Độ tuổi"
+STATS_LESSON = "Bài học"
+STATS_LESSON_ID = "Mã bài"
+STATS_LESSON_QUIZZES = "Lượt làm bài kiểm tra"
+STATS_LESSON_AVG = "Điểm trung bình"
+STATS_LESSON_PASSED = "Lượt đạt"
+STATS_TOPIC = "Chủ đề"
+STATS_TOPIC_ID = "Mã chủ đề"
+STATS_QUESTIONS = "Số câu hỏi"
+STATS_PERIOD = "Thống kê {unit}, {period}"
+STATS_PERIOD_ALL = "từ đầu đến nay"
+STATS_PERIOD_RANGE = "từ {since} đến {until}"
+STATS_PERIOD_SINCE = "từ {since} đến nay"
+STATS_PERIOD_UNTIL = "từ đầu đến {until}"
+XLSX_SHEETS = {"units": "Đơn vị", "groups": "Nhóm đối tượng", "ages": "Độ tuổi", "lessons": "Bài học",
+               "topics": "Chủ đề câu hỏi"}
+CHART_TIMELINE = "Số người hoàn thành chương trình mỗi tuần"
+CHART_WEEK = "Tuần bắt đầu"
+CHART_GROUPS = "Người học theo nhóm đối tượng"
+CHART_TOPICS = "Câu hỏi theo chủ đề"
+CHART_REGISTERED = "Đã đăng ký"
+CHART_COMPLETED = "Hoàn thành"
+CHART_EMPTY = "Chưa có số liệu trong thời gian này"
+ADMIN_LOGIN_FAILED = "Tên đăng nhập hoặc mật khẩu chưa đúng. Anh/chị kiểm tra lại rồi thử lần nữa."
+ADMIN_LOGIN_THROTTLED = (
+    "Đã nhập sai nhiều lần nên trang tạm khóa đăng nhập trong 15 phút để bảo vệ tài khoản. "
+    "Anh/chị chờ một lát rồi thử lại; nếu quên mật khẩu, hãy nhờ cán bộ cấp trên gửi đường dẫn đặt lại."
+)
+ADMIN_FORM_EXPIRED = "Trang đã mở quá lâu nên cần tải lại. Anh/chị bấm quay lại, tải lại trang rồi làm lại nhé."
+ADMIN_FORBIDDEN = "Tài khoản của anh/chị không được xem số liệu của đơn vị này."
+ADMIN_NOT_FOUND = "Không tìm thấy trang hoặc đơn vị này."
+ADMIN_SESSION_ENDED = "Phiên làm việc đã hết hạn. Anh/chị đăng nhập lại nhé."
+ADMIN_LOGGED_OUT = "Anh/chị đã đăng xuất."
+ADMIN_BAD_USERNAME = (
+    "Tên đăng nhập cần từ 3 đến 40 ký tự, chỉ gồm chữ không dấu, số và các dấu . _ - (ví dụ: canbo.xahongbang)."
+)
+ADMIN_SHORT_PASSWORD = "Mật khẩu cần ít nhất {n} ký tự. Một câu ngắn dễ nhớ là mật khẩu tốt."
+ADMIN_PASSWORDS_DIFFER = "Hai lần nhập mật khẩu chưa giống nhau."
+ADMIN_USERNAME_TAKEN = "Tên đăng nhập này đã có người dùng. Anh/chị chọn tên khác nhé."
+ADMIN_LINK_INVALID = (
+    "Đường dẫn này đã được dùng hoặc đã hết hạn. Anh/chị nhờ cán bộ cấp trên gửi đường dẫn mới nhé."
+)
+ADMIN_PASSWORD_SET = "Đã lưu mật khẩu. Anh/chị đăng nhập bằng tên «{username}» nhé."
+ADMIN_TARGETS_SAVED = "Đã lưu chỉ tiêu."
+ADMIN_BAD_TARGET = "Chỉ tiêu của {unit} cần là một số nguyên không âm (ví dụ 3200)."
+ADMIN_BAD_DATE = "Ngày chưa đúng dạng; trang đang hiện số liệu từ đầu đến nay."
+ADMIN_ERROR = "Trang đang gặp trục trặc. Anh/chị thử lại sau ít phút nhé."
+ADMIN_PRESETS = {"30d": "30 ngày qua", "quarter": "Quý này", "all": "Từ đầu"}

@@ -38,15 +38,20 @@ async def staff_of(s: AsyncSession, user_id: int) -> Staff | None:
     return (await s.execute(select(Staff).where(Staff.user_id == user_id))).scalar_one_or_none()
 
 
-async def grant(s: AsyncSession, channel: str, channel_user_id: str, role: str, scope: Scope,
-                created_by: str = "cli") -> Staff:
-    """Give a channel user a role over a unit (replacing any earlier role)."""
+def check_role_unit(role: str, scope: Scope) -> None:
+    """Raise ValueError unless the role exists and fits the unit (a province admin needs a province, …)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if role == "province_admin" and (scope.province_code is None or scope.ward_code is not None):
         raise ValueError("a province admin needs a province unit (P<code>)")
     if role in ("commune_admin", "volunteer") and scope.ward_code is None:
         raise ValueError("a commune admin or volunteer needs a commune unit (X<code>)")
+
+
+async def grant(s: AsyncSession, channel: str, channel_user_id: str, role: str, scope: Scope,
+                created_by: str = "cli") -> Staff:
+    """Give a channel user a role over a unit (replacing any earlier role)."""
+    check_role_unit(role, scope)
     user = await repo.get_or_create_user(s, channel, channel_user_id)
     staff = await staff_of(s, user.id)
     if staff is None:

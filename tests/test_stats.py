@@ -249,6 +249,7 @@ async def test_stats_command_formats(tmp_path: Path) -> None:
     import io
     import json as jsonlib
 
+    from bot import messages as msg
     from bot.cli import cmd_stats
     from bot.config import Settings
     from storage.db import upgrade
@@ -272,8 +273,9 @@ async def test_stats_command_formats(tmp_path: Path) -> None:
         return out.getvalue()
 
     rows = list(csv.reader(io.StringIO(await asyncio.to_thread(run, f"X{hong_bang.code}", "csv"))))
-    assert rows[0][:3] == ["key", "name", "registered"] and rows[1][2] == "1"
-    assert rows[2][0] == "'=HYPERLINK(1)"  # a formula-looking thôn name is neutralised
+    assert rows[0][:3] == [msg.STATS_UNIT_CODE, msg.STATS_UNIT, msg.STATS_LABELS["registered"]]
+    assert rows[-1][1] == msg.STATS_TOTAL and rows[-1][2] == "1"
+    assert rows[1][1] == "'=HYPERLINK(1)"  # a formula-looking thôn name is neutralised
     data = jsonlib.loads(await asyncio.to_thread(run, f"P{hong_bang.province_code}", "json"))
     assert data["total"]["registered"] == 1 and data["unit"] == "Thành phố Hải Phòng"
     assert "Phường Hồng Bàng" in await asyncio.to_thread(run, f"P{hong_bang.province_code}", "table")

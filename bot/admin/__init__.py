@@ -1,0 +1,1 @@
+"""The statistics web admin: sign-in, pages, charts and exports."""

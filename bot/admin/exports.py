@@ -1,0 +1,156 @@
+"""Statistics as CSV and XLSX files, for the web downloads, `kynangso stats` and the quarterly report.
+
+A text cell that starts with = + - @ (or a tab or carriage return) would run as a formula when a
+spreadsheet opens the file, so every text cell is neutralised with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from bot import messages as msg
+from storage import stats
+
+if TYPE_CHECKING:
+    from rag.knowledge import KnowledgeBase
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PERCENT_COLUMNS = frozenset({"avg_score", "completion_rate"})
+
+
+def neutralise(value: Any) -> Any:
+    """A text value that cannot start a spreadsheet formula; other values unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _day(value: datetime) -> str:
+    return value.astimezone(VN_TZ).strftime("%d/%m/%Y")
+
+
+def period_label(since: datetime | None, until: datetime | None) -> str:
+    """The period in words: "từ 01/07/2026 đến 30/09/2026" (`until` is exclusive, the last day is shown)."""
+    last = until - timedelta(microseconds=1) if until is not None else None
+    if since is not None and last is not None:
+        return msg.STATS_PERIOD_RANGE.format(since=_day(since), until=_day(last))
+    if since is not None:
+        return msg.STATS_PERIOD_SINCE.format(since=_day(since))
+    if last is not None:
+        return msg.STATS_PERIOD_UNTIL.format(until=_day(last))
+    return msg.STATS_PERIOD_ALL
+
+
+def title(report: stats.Report) -> str:
+    """"Thống kê Phường Hồng Bàng, Thành phố Hải Phòng, từ đầu đến nay"."""
+    return msg.STATS_PERIOD.format(unit=report.scope.name, period=period_label(report.since, report.until))
+
+
+def group_name(key: str) -> str:
+    """A target group in words ("Người dân"); unknown when the learner skipped the question."""
+    return msg.GROUPS.get(key, key) if key else msg.STATS_UNKNOWN
+
+
+def age_name(key: str) -> str:
+    """An age band in words ("60–69")."""
+    return msg.AGE_BANDS.get(key, key) if key else msg.STATS_UNKNOWN
+
+
+def _value(row: stats.Row, column: str) -> Any:
+    value = getattr(row, column)
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def unit_rows(report: stats.Report) -> list[tuple[str, str, stats.Row]]:
+    """(code, name, row) for each child unit, then the total; code is "" for a thôn."""
+    rows = [(child.child_code or "", child.name, child) for child in report.children]
+    return [*rows, (report.scope.code, msg.STATS_TOTAL, report.total)]
+
+
+def to_csv(report: stats.Report, labels: Mapping[str, str]) -> str:
+    """The per-unit table (children, then the total) as CSV with Vietnamese headers."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([msg.STATS_UNIT_CODE, msg.STATS_UNIT, *(labels.get(c, c) for c in stats.COLUMNS)])
+    for code, name, row in unit_rows(report):
+        writer.writerow([neutralise(code), neutralise(name),
+                         *("" if (v := _value(row, c)) is None else v for c in stats.COLUMNS)])
+    return out.getvalue()
+
+
+def lesson_title(kb: KnowledgeBase | None, lesson_id: str) -> str:
+    """A lesson's title from the knowledge base, or its id when unknown."""
+    lesson = kb.lesson(lesson_id) if kb is not None else None
+    return lesson.title if lesson is not None else lesson_id
+
+
+def topic_names(kb: KnowledgeBase | None) -> dict[str, str]:
+    """Topic id -> a readable name from the topic map (what the topic covers)."""
+    if kb is None:
+        return {}
+    names = {}
+    for topic, info in kb.topics.topics.items():
+        about = str(info.get("about") or topic)
+        names[topic] = about[:1].upper() + about[1:]
+    return names
+
+
+def _sheet(wb: Workbook, name: str, heading: str, header: list[str], rows: list[list[Any]],
+           percent: frozenset[int] = frozenset()) -> None:
+    ws = wb.create_sheet(name[:31])
+    ws.append([neutralise(heading)])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([neutralise(h) for h in header])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        ws.append([neutralise(v) for v in row])
+    for col in percent:
+        for (cell,) in ws.iter_rows(min_row=3, min_col=col + 1, max_col=col + 1):
+            cell.number_format = "0.0%"
+    for i, _ in enumerate(header):
+        letter = ws.cell(row=2, column=i + 1).column_letter
+        ws.column_dimensions[letter].width = 42 if i == 1 else 16
+    ws.freeze_panes = "C3" if len(header) > 2 else "A3"
+
+
+def to_xlsx(report: stats.Report, labels: Mapping[str, str], kb: KnowledgeBase | None = None) -> bytes:
+    """A workbook with one sheet per table: units (children and total), groups, ages, lessons, topics."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    heading = title(report)
+    columns = list(stats.COLUMNS)
+    _sheet(wb, msg.XLSX_SHEETS["units"], heading,
+           [msg.STATS_UNIT_CODE, msg.STATS_UNIT, *(labels.get(c, c) for c in columns)],
+           [[code, name, *(_value(row, c) for c in columns)] for code, name, row in unit_rows(report)],
+           frozenset(i + 2 for i, c in enumerate(columns) if c in PERCENT_COLUMNS))
+    breakdown_header = [msg.STATS_GROUP, labels.get("registered", "registered"),
+                        labels.get("completions", "completions")]
+    _sheet(wb, msg.XLSX_SHEETS["groups"], heading, breakdown_header,
+           [[group_name(b.key), b.registered, b.completions] for b in report.by_group])
+    _sheet(wb, msg.XLSX_SHEETS["ages"], heading, [msg.STATS_AGE, *breakdown_header[1:]],
+           [[age_name(b.key), b.registered, b.completions] for b in report.by_age])
+    _sheet(wb, msg.XLSX_SHEETS["lessons"], heading,
+           [msg.STATS_LESSON_ID, msg.STATS_LESSON, msg.STATS_LESSON_QUIZZES, msg.STATS_LESSON_AVG,
+            msg.STATS_LESSON_PASSED],
+           [[ls.lesson_id, lesson_title(kb, ls.lesson_id), ls.quizzes,
+             round(ls.avg_score, 4) if ls.avg_score is not None else None, ls.passed] for ls in report.by_lesson],
+           frozenset({3}))
+    names = topic_names(kb)
+    _sheet(wb, msg.XLSX_SHEETS["topics"], heading, [msg.STATS_TOPIC_ID, msg.STATS_TOPIC, msg.STATS_QUESTIONS],
+           [[topic, names.get(topic, topic), n]
+            for topic, n in sorted(report.questions_by_topic.items(), key=lambda kv: (-kv[1], kv[0]))])
+    wb.properties.title = neutralise(heading)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

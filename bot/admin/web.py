@@ -1,0 +1,439 @@
+"""The admin pages under /admin: server-rendered, scoped to the admin's unit, CSRF-checked on every POST.
+
+Every page, chart and download of a unit asks `roles.may_see` first; another unit's data gets 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.templating import Jinja2Templates
+
+from bot import messages as msg
+from bot.admin import auth, charts, exports
+from storage import roles, stats
+from storage.models import AdminSession, Staff, UnitTarget, utcnow
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.service import Tutor
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+VN_TZ = exports.VN_TZ
+SESSION_COOKIE = "kns_admin"
+FORM_COOKIE = "kns_form"
+FORM_COOKIE_SECONDS = 2 * 3600
+CHARTS = ("timeline", "groups", "topics")
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # The password link carries its code in the address: never send it on as a referrer.
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+_UNIT_CODE = re.compile(r"^(VN|[PX]\d{1,6})$", re.I)
+
+
+class Refused(Exception):
+    """Stop handling a request and answer with this response (login redirect, 403, 404)."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+@dataclass
+class Period:
+    """The period a page shows: [since, until) in Vietnam time, as chosen in the filter form."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    preset: str = "all"
+    since_text: str = ""
+    until_text: str = ""
+    error: bool = False
+
+    def query(self) -> str:
+        """The period as a query string for links (charts, downloads, drill-down)."""
+        if self.preset in ("30d", "quarter"):
+            return urlencode({"preset": self.preset})
+        params = {k: v for k, v in (("since", self.since_text), ("until", self.until_text)) if v}
+        return urlencode(params)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
+
+
+def parse_period(params: dict[str, str], today: date) -> Period:
+    """A period from query parameters: a preset (30 ngày, quý này, từ đầu) or from/to dates (both inclusive)."""
+    preset = params.get("preset", "")
+    if preset == "30d":
+        start = today - timedelta(days=29)
+        return Period(_midnight(start), None, preset, start.isoformat())
+    if preset == "quarter":
+        start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        return Period(_midnight(start), None, preset, start.isoformat())
+    since_text, until_text = params.get("since", "").strip(), params.get("until", "").strip()
+    if preset == "all" or not (since_text or until_text):
+        return Period()
+    try:
+        since = date.fromisoformat(since_text) if since_text else None
+        until = date.fromisoformat(until_text) if until_text else None
+    except ValueError:
+        return Period(error=True)
+    if since and until and until < since:
+        return Period(error=True)
+    return Period(_midnight(since) if since else None, _midnight(until + timedelta(days=1)) if until else None,
+                  "custom", since_text, until_text)
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return f"{int(value):,}".replace(",", ".")
+
+
+def _pct(value: float | None) -> str:
+    if value is None:
+        return "–"
+    # Small rates keep a decimal ("0,5%"), so a commune that has started does not read as 0%.
+    return f"{value * 100:.1f}%".replace(".", ",") if 0 < value < 0.1 else f"{value * 100:.0f}%"
+
+
+def _cell(value: Any, column: str) -> str:
+    return _pct(value) if column in exports.PERCENT_COLUMNS else _num(value)
+
+
+class AdminSite:
+    """The admin pages of one tutor instance."""
+
+    def __init__(self, tutor: Tutor, settings: Settings) -> None:
+        self.tutor = tutor
+        self.web = settings.web
+        key = settings.web.secret_key.get_secret_value().encode() if settings.web.secret_key else None
+        self.signer = auth.FormSigner(key)
+        self.templates = Jinja2Templates(directory=str(TEMPLATES))
+        env = self.templates.env
+        env.filters.update(num=_num, pct=_pct, cell=_cell)
+        env.globals.update(labels=msg.STATS_LABELS, presets=msg.ADMIN_PRESETS)
+        programme = tutor.kb.programme
+        self.pass_ratio = programme.min_score if programme else 0.8
+        secure = settings.web.secure_cookies
+        # __Host- cookies are only sent back over https, to this host, for the whole site.
+        self.session_cookie = f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
+        self.form_cookie = f"__Host-{FORM_COOKIE}" if secure else FORM_COOKIE
+
+    # ------------------------------------------------------------ plumbing
+
+    def routes(self) -> list[BaseRoute]:
+        """The /admin mount."""
+        p = self._page
+        return [Mount("/admin", routes=[
+            Route("/", p(self.home)),
+            Route("/login", p(self.login), methods=["GET", "POST"]),
+            Route("/logout", p(self.logout), methods=["POST"]),
+            Route("/setup", p(self.setup), methods=["GET", "POST"]),
+            Route("/unit/{code}", p(self.unit)),
+            Route("/unit/{code}/chart/{name}.png", p(self.chart)),
+            Route("/unit/{code}/export.{fmt}", p(self.export)),
+            Route("/targets/{code}", p(self.targets), methods=["GET", "POST"]),
+            Route("/questions/{code}", p(self.questions)),
+        ])]
+
+    def _page(self, handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Refused as refused:
+                response = refused.response
+            except Exception:  # noqa: BLE001 - logged with context, answered with a kind page
+                log.exception("admin page %s failed", request.url.path)
+                response = self._message(request, msg.ADMIN_ERROR, 500)
+            response.headers.update(HEADERS)
+            return response
+
+        return run
+
+    def _render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
+        return self.templates.TemplateResponse(request, name, context, status_code=status)
+
+    def _message(self, request: Request, text: str, status: int, staff: Staff | None = None,
+                 csrf: str = "") -> Response:
+        return self._render(request, "message.html", status, text=text, staff=staff, csrf=csrf)
+
+    def _set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+                            secure=self.web.secure_cookies)
+
+    def _form_token(self, request: Request) -> tuple[str, bool]:
+        """The pre-session CSRF token of this browser (reused when still valid) and whether it is new."""
+        current = request.cookies.get(self.form_cookie)
+        if current and self.signer.valid(current, current):
+            return current, False
+        return self.signer.new(), True
+
+    def _with_form_cookie(self, response: Response, token: str, new: bool) -> Response:
+        if new:
+            self._set_cookie(response, self.form_cookie, token, FORM_COOKIE_SECONDS)
+        return response
+
+    async def _form(self, request: Request) -> dict[str, str]:
+        form = await request.form()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+
+    def _check_form_token(self, request: Request, form: dict[str, str]) -> None:
+        if not self.signer.valid(request.cookies.get(self.form_cookie), form.get("csrf")):
+            raise Refused(self._message(request, msg.ADMIN_FORM_EXPIRED, 403))
+
+    async def _signed_in(self, s: AsyncSession, request: Request) -> tuple[AdminSession, Staff]:
+        found = await auth.session_of(s, request.cookies.get(self.session_cookie))
+        if found is None:
+            expired = self.session_cookie in request.cookies
+            response = RedirectResponse("/admin/login" + ("?expired=1" if expired else ""), status_code=303)
+            if expired:
+                response.delete_cookie(self.session_cookie, path="/")
+            raise Refused(response)
+        return found
+
+    def _check_csrf(self, request: Request, session: AdminSession, form: dict[str, str]) -> None:
+        if not auth.same(form.get("csrf", ""), session.csrf):
+            raise Refused(self._message(request, msg.ADMIN_FORM_EXPIRED, 403))
+
+    def _scope(self, request: Request, staff: Staff, csrf: str) -> stats.Scope:
+        """The unit of the address, if this staff member may see it (else 404 / 403)."""
+        code = str(request.path_params.get("code", ""))
+        try:
+            if not _UNIT_CODE.match(code):
+                raise ValueError(code)
+            scope = stats.Scope.parse(code)
+        except ValueError:
+            raise Refused(self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, csrf)) from None
+        if not roles.may_see(staff, scope):
+            raise Refused(self._message(request, msg.ADMIN_FORBIDDEN, 403, staff, csrf))
+        return scope
+
+    def _period(self, request: Request) -> Period:
+        return parse_period(dict(request.query_params), datetime.now(VN_TZ).date())
+
+    async def _report(self, s: AsyncSession, scope: stats.Scope, period: Period) -> stats.Report:
+        return await stats.report(s, scope, period.since, period.until, self.pass_ratio)
+
+    def _trail(self, staff: Staff, scope: stats.Scope) -> list[tuple[str, str, bool]]:
+        """Breadcrumbs from the country down to the unit: (code, name, linkable)."""
+        chain = [stats.Scope()]
+        if scope.province_code is not None:
+            chain.append(stats.Scope(province_code=scope.province_code))
+        if scope.ward_code is not None:
+            chain.append(scope)
+        return [(u.code, u.name, roles.may_see(staff, u)) for u in chain]
+
+    # ------------------------------------------------------------ sign-in
+
+    async def home(self, request: Request) -> Response:
+        async with self.tutor.db.transaction() as s:
+            _, staff = await self._signed_in(s, request)
+            return RedirectResponse(f"/admin/unit/{roles.home_scope(staff).code}", status_code=303)
+
+    async def login(self, request: Request) -> Response:
+        token, new = self._form_token(request)
+        notice = (msg.ADMIN_SESSION_ENDED if "expired" in request.query_params
+                  else msg.ADMIN_LOGGED_OUT if "out" in request.query_params else "")
+        if request.method == "GET":
+            async with self.tutor.db.transaction() as s:
+                if await auth.session_of(s, request.cookies.get(self.session_cookie)) is not None:
+                    return RedirectResponse("/admin/", status_code=303)
+            return self._with_form_cookie(self._render(request, "login.html", csrf=token, notice=notice), token, new)
+        form = await self._form(request)
+        self._check_form_token(request, form)
+        address = request.client.host if request.client else "unknown"
+        async with self.tutor.db.transaction() as s:
+            result = await auth.login(s, form.get("username", ""), form.get("password", ""), address,
+                                      self.web.login_attempts, self.web.session_hours)
+        if result.token is None:
+            error, status = ((msg.ADMIN_LOGIN_THROTTLED, 429) if result.throttled else (msg.ADMIN_LOGIN_FAILED, 401))
+            return self._render(request, "login.html", status, csrf=token, error=error,
+                                username=form.get("username", "")[:40])
+        response = RedirectResponse("/admin/", status_code=303)
+        self._set_cookie(response, self.session_cookie, result.token, self.web.session_hours * 3600)
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        form = await self._form(request)
+        async with self.tutor.db.transaction() as s:
+            session, _ = await self._signed_in(s, request)
+            self._check_csrf(request, session, form)
+            await auth.logout(s, request.cookies.get(self.session_cookie))
+        response = RedirectResponse("/admin/login?out=1", status_code=303)
+        response.delete_cookie(self.session_cookie, path="/")
+        return response
+
+    async def setup(self, request: Request) -> Response:
+        token, new = self._form_token(request)
+        form = await self._form(request) if request.method == "POST" else {}
+        code = form.get("token") or request.query_params.get("token", "")
+        if request.method == "POST":
+            self._check_form_token(request, form)
+        async with self.tutor.db.transaction() as s:
+            found = await auth.password_token(s, code)
+            if found is None:
+                return self._message(request, msg.ADMIN_LINK_INVALID, 404)
+            link, staff = found
+            if request.method == "GET":
+                return self._with_form_cookie(self._render(request, "setup.html", csrf=token, code=code,
+                                                           username=staff.username or "", staff_role=staff.role),
+                                              token, new)
+            try:
+                await auth.set_credentials(s, staff, form.get("username", ""), form.get("password", ""),
+                                           form.get("repeat", ""))
+            except auth.AuthError as exc:
+                return self._render(request, "setup.html", 400, csrf=token, code=code, error=str(exc),
+                                    username=form.get("username", "")[:40], staff_role=staff.role)
+            link.used_at = utcnow()
+            username = staff.username or ""
+        return self._render(request, "message.html", text=msg.ADMIN_PASSWORD_SET.format(username=username),
+                            login_link=True)
+
+    # ------------------------------------------------------------ statistics
+
+    async def unit(self, request: Request) -> Response:
+        period = self._period(request)
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+            scope = self._scope(request, staff, session.csrf)
+            report = await self._report(s, scope, period)
+        children = [(c, c.child_code if c.child_code and roles.may_see(staff, stats.Scope.parse(c.child_code))
+                     else None) for c in report.children]
+        lessons = [(exports.lesson_title(self.tutor.kb, ls.lesson_id), ls) for ls in report.by_lesson]
+        groups = [(exports.group_name(b.key), b) for b in report.by_group]
+        ages = [(exports.age_name(b.key), b) for b in report.by_age]
+        return self._render(request, "unit.html", staff=staff, csrf=session.csrf, report=report, scope=scope,
+                            children=children, lessons=lessons, groups=groups, ages=ages, columns=stats.COLUMNS,
+                            period=period,
+                            query=period.query(), trail=self._trail(staff, scope), charts=CHARTS,
+                            period_label=exports.period_label(report.since, report.until),
+                            home=roles.home_scope(staff).code, bad_date=period.error)
+
+    async def chart(self, request: Request) -> Response:
+        name = str(request.path_params["name"])
+        period = self._period(request)
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+            scope = self._scope(request, staff, session.csrf)
+            if name not in CHARTS:
+                return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
+            report = await self._report(s, scope, period)
+        if name == "timeline":
+            png = await asyncio.to_thread(charts.timeline_png, report)
+        elif name == "groups":
+            png = await asyncio.to_thread(charts.groups_png, report)
+        else:
+            png = await asyncio.to_thread(charts.topics_png, report, exports.topic_names(self.tutor.kb))
+        return Response(png, media_type="image/png")
+
+    async def export(self, request: Request) -> Response:
+        fmt = str(request.path_params["fmt"])
+        period = self._period(request)
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+            scope = self._scope(request, staff, session.csrf)
+            if fmt not in ("csv", "xlsx"):
+                return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
+            report = await self._report(s, scope, period)
+            await auth.audit(s, "export", staff.id, scope.code, f"{fmt} {period.query() or 'all'}")
+        stamp = datetime.now(VN_TZ).strftime("%Y%m%d")
+        filename = f"thong-ke-{scope.code}-{stamp}.{fmt}"
+        disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        if fmt == "csv":
+            # The byte-order mark lets Excel read the Vietnamese as UTF-8.
+            body = "\ufeff" + exports.to_csv(report, msg.STATS_LABELS)
+            return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8", headers=disposition)
+        data = await asyncio.to_thread(exports.to_xlsx, report, msg.STATS_LABELS, self.tutor.kb)
+        return Response(data, headers=disposition,
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    async def questions(self, request: Request) -> Response:
+        period = self._period(request)
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+            scope = self._scope(request, staff, session.csrf)
+            report = await self._report(s, scope, period)
+        names = exports.topic_names(self.tutor.kb)
+        topics = sorted(((names.get(t, t), n) for t, n in report.questions_by_topic.items()), key=lambda p: -p[1])
+        return self._render(request, "questions.html", staff=staff, csrf=session.csrf, scope=scope, report=report,
+                            topics=topics, declined=report.declined_questions, period=period,
+                            query=period.query(), period_label=exports.period_label(report.since, report.until))
+
+    async def targets(self, request: Request) -> Response:
+        form = await self._form(request) if request.method == "POST" else {}
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+            scope = self._scope(request, staff, session.csrf)
+            if request.method == "POST":
+                self._check_csrf(request, session, form)
+            report = await stats.report(s, scope, None, None, self.pass_ratio)
+            units = [(scope.code, scope.name)] + [(c.child_code, c.name) for c in report.children if c.child_code]
+            current = {t.unit: t.population for t in (await s.execute(
+                select(UnitTarget).where(UnitTarget.unit.in_([code for code, _ in units])))).scalars()}
+            error, saved = "", False
+            if request.method == "POST":
+                values: dict[str, int | None] = {}
+                for code, name in units:
+                    raw = form.get(f"t_{code}", "").strip().replace(".", "").replace(" ", "")
+                    if not raw:
+                        values[code] = None
+                    elif raw.isdigit() and int(raw) < 10**9:
+                        values[code] = int(raw)
+                    else:
+                        error = msg.ADMIN_BAD_TARGET.format(unit=name)
+                        break
+                if not error:
+                    changed = await self._save_targets(s, values, current)
+                    current = {k: v for k, v in values.items() if v is not None}
+                    saved = True
+                    if changed:
+                        await auth.audit(s, "targets_set", staff.id, scope.code, ", ".join(changed)[:400])
+        return self._render(request, "targets.html", 400 if error else 200, staff=staff, csrf=session.csrf,
+                            scope=scope, units=units, current=current, error=error,
+                            notice=msg.ADMIN_TARGETS_SAVED if saved else "",
+                            typed=form if error else {})
+
+    async def _save_targets(self, s: AsyncSession, values: dict[str, int | None],
+                            current: dict[str, int]) -> list[str]:
+        changed = []
+        for code, value in values.items():
+            if value == current.get(code):
+                continue
+            changed.append(f"{code}={value if value is not None else '-'}")
+            if value is None:
+                await s.execute(delete(UnitTarget).where(UnitTarget.unit == code))
+                continue
+            row = await s.get(UnitTarget, code)
+            if row is None:
+                s.add(UnitTarget(unit=code, population=value, updated_at=utcnow()))
+            else:
+                row.population, row.updated_at = value, utcnow()
+        return changed
+
+
+def admin_routes(tutor: Tutor, settings: Settings) -> list[BaseRoute]:
+    """The /admin routes of the one web app."""
+    return AdminSite(tutor, settings).routes()
