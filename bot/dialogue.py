@@ -311,6 +311,8 @@ class Dialogue:
 
     async def _stats(self, s: AsyncSession, user: User, unit: str | None) -> Reply:
         """Statistics for an admin's unit (or a unit below it); everyone else is told kindly it is not for them."""
+        from bot.admin.charts import timeline_png
+
         staff = await roles.staff_of(s, user.id)
         if staff is None or staff.role not in roles.STATS_ROLES:
             return Reply(msg.STATS_FORBIDDEN, main_menu())
@@ -318,20 +320,29 @@ class Dialogue:
             scope = stats.Scope.parse(unit) if unit else roles.home_scope(staff)
         except ValueError:
             return Reply(msg.STATS_BAD_UNIT.format(unit=(unit or "")[:20]))
-        if not roles.may_see(staff, scope):
-            return Reply(msg.STATS_FORBIDDEN)
         now = utcnow()
-        overall = await stats.report(s, scope, None, now, self.pass_ratio)
-        recent = await stats.report(s, scope, now - timedelta(days=30), now, self.pass_ratio)
+        try:  # the statistics module checks the unit itself
+            overall = await stats.report_for(s, staff, scope, None, now, self.pass_ratio, declined_limit=0)
+            recent = await stats.report_for(s, staff, scope, now - timedelta(days=30), now, self.pass_ratio,
+                                            declined_limit=0)
+        except stats.ScopeError:
+            return Reply(msg.STATS_FORBIDDEN)
         t, r = overall.total, recent.total
+        rate = (msg.REPORT_RATE.format(rate=f"{t.completion_rate:.0%}", target=t.target)
+                if t.completion_rate is not None else "")
         lines = [msg.STATS_TEXT.format(unit=scope.name, registered=t.registered, vneid=t.vneid_level2,
                                        active=r.active, quizzes=r.quizzes,
                                        avg=f"{r.avg_score:.0%}" if r.avg_score is not None else "–",
-                                       passed=t.lessons_passed, completions=t.completions)]
+                                       passed=t.lessons_passed, completions=t.completions, rate=rate,
+                                       sessions=t.support_sessions, people=t.people_helped)]
         top = sorted((c for c in overall.children if c.completions), key=lambda c: -c.completions)[:3]
         if top:
             lines += ["", msg.STATS_TOP] + [f"{i}. {c.name}: {c.completions}" for i, c in enumerate(top, 1)]
-        return Reply("\n".join(lines))
+        # The same numbers as a picture: completions week by week, to forward in a report group.
+        chart = self.learning.data_dir / "images" / f"thong-ke-{scope.code}-{now:%Y%m%d%H%M%S%f}.png"
+        chart.parent.mkdir(parents=True, exist_ok=True)
+        chart.write_bytes(await asyncio.to_thread(timeline_png, overall))
+        return Reply("\n".join(lines), image_path=str(chart))
 
     async def _learn_next(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> list[Reply]:
         """Resume: the rest of the lesson being read, else the next core lesson not yet passed."""

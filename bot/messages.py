@@ -231,7 +231,8 @@ STATS_TEXT = (
     "• Hoạt động 30 ngày qua: {active}\n"
     "• Bài kiểm tra 30 ngày qua: {quizzes} (điểm trung bình {avg})\n"
     "• Lượt đạt bài: {passed}\n"
-    "• Hoàn thành chương trình: {completions}"
+    "• Hoàn thành chương trình: {completions}{rate}\n"
+    "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người"
 )
 STATS_TOP = "Nhiều người hoàn thành nhất:"
 

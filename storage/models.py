@@ -286,7 +286,7 @@ class UnitTarget(Base):
 
     __tablename__ = "unit_targets"
 
-    unit: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(160), primary_key=True)  # "X11311", "P31" or "X11311:Thôn 3"
     population: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import repo
+from storage import repo, stats
 from storage.models import Staff
 from storage.stats import Scope
 
 ROLES = ("volunteer", "commune_admin", "province_admin", "national_admin")
-STATS_ROLES = frozenset({"commune_admin", "province_admin", "national_admin"})
+STATS_ROLES = stats.STATS_ROLES
 
 
 def home_scope(staff: Staff) -> Scope:
@@ -23,14 +23,8 @@ def home_scope(staff: Staff) -> Scope:
 
 
 def may_see(staff: Staff | None, scope: Scope) -> bool:
-    """Statistics of `scope` are visible to admins of that unit or of a unit above it; never to others."""
-    if staff is None or staff.role not in STATS_ROLES:
-        return False
-    if staff.role == "national_admin":
-        return True
-    if staff.role == "province_admin":
-        return scope.province_code is not None and scope.province_code == staff.province_code
-    return scope.ward_code is not None and scope.ward_code == staff.ward_code
+    """Whether `staff` may see statistics of `scope` (the rule lives in storage.stats, which enforces it)."""
+    return stats.may_see(staff, scope)
 
 
 async def staff_of(s: AsyncSession, user_id: int) -> Staff | None:

@@ -20,6 +20,7 @@ from storage.models import (
     Completion,
     QuestionLog,
     QuizAttempt,
+    Staff,
     SupportSession,
     UnitTarget,
     UpstreamReport,
@@ -149,6 +150,32 @@ class Report:
     declined_questions: list[tuple[str, int]] = field(default_factory=list)
     timeline: list[tuple[date, int]] = field(default_factory=list)  # completions per week (its Monday)
     upstream_sources: list[str] = field(default_factory=list)
+
+
+STATS_ROLES = frozenset({"commune_admin", "province_admin", "national_admin"})
+
+
+class ScopeError(PermissionError):
+    """A staff member asked for statistics of a unit that is not theirs (nor below theirs)."""
+
+
+def may_see(staff: Staff | None, scope: Scope) -> bool:
+    """Statistics of `scope` are visible to admins of that unit or of a unit above it; never to others."""
+    if staff is None or staff.role not in STATS_ROLES or not staff.active:
+        return False
+    if staff.role == "national_admin":
+        return True
+    if staff.role == "province_admin":
+        return scope.province_code is not None and scope.province_code == staff.province_code
+    return scope.ward_code is not None and scope.ward_code == staff.ward_code
+
+
+async def report_for(s: AsyncSession, staff: Staff | None, scope: Scope, since: datetime | None = None,
+                     until: datetime | None = None, pass_ratio: float = 0.8, declined_limit: int = 50) -> Report:
+    """report() for a person: the unit is checked here, so no view can forget it. Raises ScopeError."""
+    if not may_see(staff, scope):
+        raise ScopeError(scope.code)
+    return await report(s, scope, since, until, pass_ratio, declined_limit)
 
 
 def _child_column(scope: Scope, model: Any) -> Any:

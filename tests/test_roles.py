@@ -40,8 +40,12 @@ async def test_commune_admin_sees_only_their_commune(tutor: Tutor) -> None:
     a, b = await _population(tutor)
     await _grant(tutor, "cb-xa", "commune_admin", f"X{a.code}")
     chat = ScriptedChat(tutor, user="cb-xa")
-    text = (await chat.say("/thongke"))[-1].text
+    reply = (await chat.say("/thongke"))[-1]
+    text = reply.text
     assert a.label in text and "đã đăng ký: 3 " in text and "Hoàn thành chương trình: 1" in text
+    from PIL import Image
+
+    assert Image.open(reply.image_path or "").size[0] >= 600  # the same numbers as a chart
     assert (await chat.say(f"/thongke X{b.code}"))[-1].text == msg.STATS_FORBIDDEN
     assert (await chat.say(f"/thongke P{a.province_code}"))[-1].text == msg.STATS_FORBIDDEN
     assert (await chat.say("/thongke VN"))[-1].text == msg.STATS_FORBIDDEN
@@ -73,3 +77,25 @@ async def test_grant_validates_role_and_unit(tutor: Tutor) -> None:
             await roles.grant(s, "console", "x", "king", Scope())
         staff = await roles.grant(s, "console", "x", "national_admin", Scope())
         assert roles.may_see(staff, Scope.parse("P1")) and roles.home_scope(staff) == Scope()
+
+
+async def test_the_statistics_module_itself_refuses_another_unit(tutor: Tutor) -> None:
+    """The rule is enforced by storage.stats.report_for, which every person-facing view calls."""
+    from storage import stats
+
+    a, b = await _population(tutor)
+    async with tutor.db.transaction() as s:
+        commune = await roles.grant(s, "console", "xa", "commune_admin", Scope(a.province_code, a.code))
+        province = await roles.grant(s, "console", "tinh", "province_admin", Scope(a.province_code))
+        volunteer = await roles.grant(s, "console", "tnv", "volunteer", Scope(a.province_code, a.code))
+        assert (await stats.report_for(s, commune, Scope(a.province_code, a.code))).total.registered == 3
+        assert (await stats.report_for(s, province, Scope(a.province_code, a.code))).total.registered == 3
+        for staff, scope in ((commune, Scope(b.province_code, b.code)), (commune, Scope(a.province_code)),
+                             (commune, Scope()), (province, Scope(b.province_code)), (province, Scope()),
+                             (province, Scope(b.province_code, b.code)), (volunteer, Scope(a.province_code, a.code)),
+                             (None, Scope())):
+            with pytest.raises(stats.ScopeError):
+                await stats.report_for(s, staff, scope)
+        commune.active = False  # a disabled account sees nothing, even of its own unit
+        with pytest.raises(stats.ScopeError):
+            await stats.report_for(s, commune, Scope(a.province_code, a.code))

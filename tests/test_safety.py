@@ -75,7 +75,8 @@ def test_scam_emergencies_and_questions_are_told_apart() -> None:
 # Asking the user for a secret or for money, in any of our own sentences.
 _ASKS = re.compile(
     r"\b(?:gui|nhan|doc|nhap|cho|dua|chup|chuyen)\s+(?:lai\s+|ngay\s+)?(?:cho\s+)?"
-    r"(?:chau|toi|minh|chung toi|tro ly|he thong)\s+(?:\w+\s+){0,4}?(?:ma otp|otp|ma xac thuc|mat khau|so the|so can cuoc|so cccd|so tai khoan|tien)\b"
+    r"(?:chau|toi|minh|chung toi|tro ly|he thong)\s+(?:\w+\s+){0,4}?"
+    r"(?:ma otp|otp|ma xac thuc|mat khau|so the|so can cuoc|so cccd|so tai khoan|tien)\b"
     r"|\b(?:bac|ong|ba|anh|chi)\s+(?:hay|vui long|can)\s+(?:gui|nhan|doc|cung cap)\s+(?:\w+\s+){0,3}?"
     r"(?:ma otp|otp|mat khau|so the|so can cuoc|so tai khoan)\s+(?:cho|qua|vao day)")
 

@@ -234,8 +234,8 @@ class AdminSite:
     def _period(self, request: Request) -> Period:
         return parse_period(dict(request.query_params), datetime.now(VN_TZ).date())
 
-    async def _report(self, s: AsyncSession, scope: stats.Scope, period: Period) -> stats.Report:
-        return await stats.report(s, scope, period.since, period.until, self.pass_ratio)
+    async def _report(self, s: AsyncSession, staff: Staff, scope: stats.Scope, period: Period) -> stats.Report:
+        return await stats.report_for(s, staff, scope, period.since, period.until, self.pass_ratio)
 
     def _trail(self, staff: Staff, scope: stats.Scope) -> list[tuple[str, str, bool]]:
         """Breadcrumbs from the country down to the unit: (code, name, linkable)."""
@@ -319,7 +319,7 @@ class AdminSite:
         async with self.tutor.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
             scope = self._scope(request, staff, session.csrf)
-            report = await self._report(s, scope, period)
+            report = await self._report(s, staff, scope, period)
         children = [(c, c.child_code if c.child_code and roles.may_see(staff, stats.Scope.parse(c.child_code))
                      else None) for c in report.children]
         lessons = [(exports.lesson_title(self.tutor.kb, ls.lesson_id), ls) for ls in report.by_lesson]
@@ -340,7 +340,7 @@ class AdminSite:
             scope = self._scope(request, staff, session.csrf)
             if name not in CHARTS:
                 return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
-            report = await self._report(s, scope, period)
+            report = await self._report(s, staff, scope, period)
         if name == "timeline":
             png = await asyncio.to_thread(charts.timeline_png, report)
         elif name == "groups":
@@ -357,7 +357,7 @@ class AdminSite:
             scope = self._scope(request, staff, session.csrf)
             if fmt not in ("csv", "xlsx"):
                 return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
-            report = await self._report(s, scope, period)
+            report = await self._report(s, staff, scope, period)
             await auth.audit(s, "export", staff.id, scope.code, f"{fmt} {period.query() or 'all'}")
         stamp = datetime.now(VN_TZ).strftime("%Y%m%d")
         filename = f"thong-ke-{scope.code}-{stamp}.{fmt}"
@@ -375,7 +375,7 @@ class AdminSite:
         async with self.tutor.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
             scope = self._scope(request, staff, session.csrf)
-            report = await self._report(s, scope, period)
+            report = await self._report(s, staff, scope, period)
         names = exports.topic_names(self.tutor.kb)
         topics = sorted(((names.get(t, t), n) for t, n in report.questions_by_topic.items()), key=lambda p: -p[1])
         return self._render(request, "questions.html", staff=staff, csrf=session.csrf, scope=scope, report=report,
@@ -389,7 +389,7 @@ class AdminSite:
             scope = self._scope(request, staff, session.csrf)
             if request.method == "POST":
                 self._check_csrf(request, session, form)
-            report = await stats.report(s, scope, None, None, self.pass_ratio)
+            report = await stats.report_for(s, staff, scope, None, None, self.pass_ratio)
             units = [(scope.code, scope.name)] + [(c.child_code, c.name) for c in report.children if c.child_code]
             current = {t.unit: t.population for t in (await s.execute(
                 select(UnitTarget).where(UnitTarget.unit.in_([code for code, _ in units])))).scalars()}
