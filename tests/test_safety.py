@@ -128,7 +128,10 @@ async def _dump(tutor: Tutor) -> str:
     return "\n".join(parts)
 
 
-async def test_secrets_never_reach_storage_logs_or_replies(tutor: Tutor, caplog: pytest.LogCaptureFixture) -> None:
+async def test_secrets_never_reach_storage_logs_or_replies(tutor: Tutor, db_url: str,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("masking happens before any database is reached: the whole corpus runs once, on SQLite")
     caplog.set_level(logging.DEBUG)
     # The driver's own DEBUG lines echo every statement's parameters, whose datetimes carry random
     # microseconds (a 6-digit OTP can appear there by chance); what they hold is checked in the database.

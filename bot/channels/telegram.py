@@ -59,18 +59,39 @@ MAIN_KEYBOARD = ReplyKeyboardMarkup(
 )
 
 
+class MalformedUpdate(ValueError):
+    """An update whose fields have the wrong types (Telegram never sends one; a forger might)."""
+
+
+def _chat_id(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedUpdate("chat id")
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedUpdate("text")
+    return value
+
+
 def to_incoming(upd: Update) -> tuple[Incoming | None, str | None]:
-    """The Incoming for an update, and the callback query id to answer (if a button was pressed)."""
+    """The Incoming for an update, and the callback query id to answer (if a button was pressed).
+
+    Raises MalformedUpdate when the fields are not what the Bot API documents.
+    """
     delivery = str(upd.update_id)
     if upd.callback_query is not None:
         q = upd.callback_query
         chat_id = q.message.chat.id if q.message is not None else q.from_user.id
-        return Incoming(CHANNEL, str(chat_id), delivery, button=q.data or ""), q.id
+        return Incoming(CHANNEL, _chat_id(chat_id), delivery, button=_text(q.data)), str(q.id)
     message = upd.message or upd.edited_message
     if message is None:
         return None, None
-    chat = str(message.chat.id)
-    text = message.text or ""
+    chat = _chat_id(message.chat.id)
+    text = _text(message.text)
     if text.startswith("/start"):
         payload = text.split(maxsplit=1)[1].strip() if " " in text else None
         return Incoming(CHANNEL, chat, delivery, text="/start", start_payload=payload or None), None
@@ -212,7 +233,11 @@ class TelegramChannel:
                 continue
             by_chat: dict[str, list[tuple[int | None, str | None]]] = {}
             for u in updates:
-                incoming, _ = to_incoming(u)
+                try:
+                    incoming, _ = to_incoming(u)
+                except MalformedUpdate:
+                    log.warning("getUpdates: malformed update %s skipped", u.update_id)
+                    continue
                 by_chat.setdefault(incoming.user_id if incoming else "", []).append(await self.store(u))
             if updates:
                 offset = updates[-1].update_id + 1
@@ -249,7 +274,11 @@ class TelegramChannel:
                 return Response(status_code=400)
             if upd is None:
                 return Response(status_code=400)
-            inbox_id, callback_id = await self.store(upd)
+            try:
+                inbox_id, callback_id = await self.store(upd)
+            except (MalformedUpdate, AttributeError, TypeError):
+                log.warning("telegram webhook: malformed update refused")
+                return Response(status_code=400)
             self._spawn(self.handle_stored(inbox_id, callback_id))
             return Response(status_code=200)
 
