@@ -15,6 +15,7 @@ from bot.staffdesk import staff_name
 from bot.types import Button, Reply
 from storage import units
 from storage.models import (
+    AuditEvent,
     Completion,
     Consent,
     Handoff,
@@ -128,5 +129,7 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_
     # Consents, quiz attempts and answers, volunteer links, help requests and any staff role go with it
     # (ON DELETE CASCADE); support sessions a volunteer logged stay as anonymous counts (SET NULL).
     await s.delete(user)
+    # The audit log keeps that a deletion happened and on which channel, never who it was.
+    s.add(AuditEvent(action="data_erased", subject=user.channel))
     await s.flush()
     return Reply(msg.DELETED)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repo, stats
-from storage.models import Staff
+from storage.models import AuditEvent, Staff
 from storage.stats import Scope
 
 ROLES = ("volunteer", "commune_admin", "province_admin", "national_admin")
@@ -54,4 +54,5 @@ async def grant(s: AsyncSession, channel: str, channel_user_id: str, role: str, 
     staff.role, staff.province_code, staff.ward_code, staff.created_by = (
         role, scope.province_code, scope.ward_code, created_by)
     await s.flush()
+    s.add(AuditEvent(action="role_granted", staff_id=staff.id, subject=scope.code, detail=f"{role} by {created_by}"))
     return staff

@@ -268,4 +268,9 @@ async def test_export_and_erase_cover_volunteer_links(tutor: Tutor) -> None:
         from storage.models import Handoff
 
         assert (await s.execute(select(func.count()).select_from(Handoff))).scalar_one() == 0
+        from storage.models import AuditEvent
+
+        audit = (await s.execute(select(AuditEvent.action, AuditEvent.subject, AuditEvent.detail))).all()
+        assert ("data_erased", "console", None) in audit  # recorded, without who it was
+        assert ("role_granted", f"X{HONG_BANG.code}", "volunteer by cli") in audit
     assert "Hoa" not in (await vol.say("/nguoicuatoi"))[-1].text
