@@ -36,6 +36,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.request import HTTPXRequest
 
 from bot import messages as msg
+from bot.channels.splitting import split_at_boundaries
 from bot.config import TelegramSettings
 from bot.service import Tutor
 from bot.types import Incoming, Reply
@@ -103,19 +104,7 @@ def to_incoming(upd: Update) -> tuple[Incoming | None, str | None]:
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Cut text under Telegram's limit at paragraph, then line, then word boundaries."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    parts.append(text)
-    return [p for p in parts if p]
+    return split_at_boundaries(text, limit)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:

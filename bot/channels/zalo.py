@@ -46,6 +46,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot import messages as msg
+from bot.channels.splitting import split_at_boundaries
 from bot.config import ZaloSettings
 from bot.service import Tutor
 from bot.types import Incoming, Reply
@@ -129,19 +130,7 @@ def parse_event(data: dict[str, Any]) -> Event | None:
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Cut text under Zalo's limit at paragraph, then line, then word boundaries."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = text.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = limit
-        parts.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
-    parts.append(text)
-    return [p for p in parts if p] or [""]
+    return split_at_boundaries(text, limit) or [""]
 
 
 def text_messages(reply: Reply) -> list[dict[str, Any]]:
