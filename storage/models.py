@@ -55,7 +55,7 @@ class User(Base):
     # Zalo ids are documented as strings and Telegram ids as integers: one text column serves both.
     channel_user_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # "active in the period"
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Conversation context (last answer shown, last reply for "nhắc lại"); never personal data.
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -133,7 +133,7 @@ class QuizAttempt(Base):
     n_questions: Mapped[int] = mapped_column(Integer)
     n_correct: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None, index=True)  # statistics by period
     score: Mapped[float | None] = mapped_column(Float, default=None)
     # "lesson" (the lesson's own quiz) or "review" (questions mixed from passed lessons, listed in items).
     kind: Mapped[str] = mapped_column(String(12), default="lesson", server_default="lesson")
