@@ -117,7 +117,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                    KYNANGSO_TELEGRAM__MODE="webhook", KYNANGSO_TELEGRAM__SECRET_TOKEN=SECRET,
                    KYNANGSO_TELEGRAM__CHAT_INTERVAL="0", KYNANGSO_TELEGRAM__PER_SECOND=str(1000 * workers),
                    KYNANGSO_SERVE__GRACE_SECONDS="5", KYNANGSO_SERVE__SWEEP_SECONDS="1",
-                   KYNANGSO_SERVE__LEASE_SECONDS="5", KYNANGSO_SERVE__DB_POOL_SIZE="20")
+                   KYNANGSO_SERVE__DB_POOL_SIZE="20")
         started = time.monotonic()
         ingest = subprocess.run([sys.executable, "-m", "bot", "ingest"], cwd=ROOT, env=env, capture_output=True,
                                 text=True)

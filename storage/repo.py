@@ -170,9 +170,12 @@ async def outbox_unsent(s: AsyncSession, channel: str, limit: int = 100,
     return list((await s.execute(stmt)).scalars())
 
 
-async def outbox_mark_sent(s: AsyncSession, outbox_id: int) -> None:
-    """Record that a reply reached the channel."""
-    await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id).values(sent_at=utcnow()))
+async def outbox_mark_sent(s: AsyncSession, outbox_id: int, error: str | None = None) -> bool:
+    """Record that a reply reached the channel (or was given up, with `error`); False when it already had been,
+    i.e. another sender sent it too."""
+    result = await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id, OutboxItem.sent_at.is_(None))
+                             .values(sent_at=utcnow(), error=error))
+    return bool(getattr(result, "rowcount", 1))
 
 
 # ---------------------------------------------------------------- quizzes

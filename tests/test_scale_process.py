@@ -13,6 +13,7 @@ drill (bench/scale_load.py) kills at a random moment and reports what happened.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -132,7 +133,13 @@ async def test_two_workers_answer_every_update_once_when_one_is_killed(tmp_path:
                     except httpx.HTTPError:
                         return False
 
-                await _wait(ready, 180, "readiness")
+                async def both_started() -> bool:
+                    text = (tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace")
+                    started = {json.loads(ln)["process"] for ln in text.splitlines()
+                               if ln.startswith("{") and "worker ready" in ln}
+                    return len(started) == 2 and await ready()
+
+                await _wait(both_started, 240, "both workers")
                 assert standin.webhook_url == f"{base}/telegram/webhook"
 
                 async def post(update: dict[str, Any]) -> None:

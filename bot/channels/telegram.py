@@ -349,8 +349,10 @@ class TelegramChannel:
 
     async def _mark(self, outbox_id: int, error: str | None = None, inactive_chat: str | None = None) -> None:
         async with self.tutor.db.transaction() as s:
-            await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id)
-                            .values(sent_at=utcnow(), error=error))
+            if not await repo.outbox_mark_sent(s, outbox_id, error):
+                # Another worker took this chat over while this one stalled past its lease: sent twice.
+                log.warning("outbox item %s was already marked sent by another sender", outbox_id)
+                obs.ERRORS.labels("sent_twice").inc()
             if inactive_chat is not None:
                 await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == inactive_chat)
                                 .values(active=False))

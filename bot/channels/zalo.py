@@ -514,7 +514,9 @@ class ZaloChannel:
                 obs.ERRORS.labels("send").inc()
                 return False
             async with self.tutor.db.transaction() as s:
-                await repo.outbox_mark_sent(s, outbox_id)
+                if not await repo.outbox_mark_sent(s, outbox_id):
+                    log.warning("zalo: outbox item %s was already marked sent by another sender", outbox_id)
+                    obs.ERRORS.labels("sent_twice").inc()
             obs.MESSAGES_OUT.labels(CHANNEL).inc()
         return True
 
