@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/kynangso db upgrade
-	$(BIN)/kynangso index build
+	$(BIN)/kynangso ingest
 	$(BIN)/kynangso run
 
 lint: install

@@ -1,4 +1,4 @@
-"""Command line: `kynangso run|chat|ask|eval|lessons check|index build|db upgrade`."""
+"""Command line: `kynangso run|serve|scheduler|ingest|chat|ask|eval|lessons check|db upgrade` and admin tools."""
 
 from __future__ import annotations
 
@@ -20,12 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    import bm25s  # noqa: F401 - it sets its own logger to DEBUG on import; import it before taming it
+    from bot.observability import setup_logging
 
-    for noisy in ("chromadb", "httpx", "bm25s", "alembic"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    setup_logging(settings)
 
 
 # ---------------------------------------------------------------- lessons
@@ -196,14 +193,69 @@ def cmd_db_upgrade(settings: Settings) -> int:
     return 0
 
 
-def cmd_index_build(settings: Settings, out: TextIO) -> int:
+def cmd_ingest(settings: Settings, out: TextIO) -> int:
+    """Build or update the vector index (embedded directory or Chroma server): only changed chunks are embedded."""
     from bot.service import load_knowledge
 
     kb = load_knowledge(settings)
     s = kb.sync
     assert s is not None
+    where = f"{settings.chroma.host}:{settings.chroma.port}" if settings.chroma.mode == "server" else str(
+        settings.chroma.path) if settings.chroma.mode == "embedded" else "memory"
     out.write(f"{len(kb.lessons)} lessons, {s.total} chunks: {s.embedded} embedded, {s.deleted} deleted, "
-              f"{s.seconds:.1f}s{' (store rebuilt)' if s.rebuilt else ''}\n")
+              f"{s.seconds:.1f}s{' (store rebuilt)' if s.rebuilt else ''} [chroma {settings.chroma.mode} {where}]\n")
+    return 0
+
+
+
+def _multiproc_dir(settings: Settings) -> str:
+    """A fresh folder for the workers' metric files (prometheus-client multiprocess mode)."""
+    import os
+    import shutil
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(settings.data_dir / "prometheus")
+    # Files of an earlier run would be summed into this one's counters: start empty, as the library asks.
+    shutil.rmtree(folder, ignore_errors=True)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+async def _register_webhook(settings: Settings) -> None:
+    """Tell Telegram where to post updates and which commands to show (once, before the workers start)."""
+    from telegram import Bot, BotCommand
+
+    from bot.channels.telegram import COMMANDS
+
+    cfg = settings.telegram
+    assert cfg.token is not None
+    async with Bot(cfg.token.get_secret_value(), base_url=cfg.base_url, base_file_url=cfg.base_file_url) as bot:
+        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        if cfg.webhook_url:
+            await bot.set_webhook(cfg.webhook_url,
+                                  secret_token=cfg.secret_token.get_secret_value() if cfg.secret_token else None,
+                                  allowed_updates=["message", "callback_query"])
+
+
+def cmd_serve(settings: Settings, workers: int | None, host: str | None, port: int | None) -> int:
+    """N uvicorn workers of bot.web:create_app (webhooks, admin pages, /healthz, /readyz, /metrics)."""
+    import os
+
+    import uvicorn
+
+    n = workers or settings.serve.workers
+    cmd_db_upgrade(settings)
+    if n > 1:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir(settings)
+        # Telegram's and Zalo's overall send limits are shared by the workers: each takes its part.
+        os.environ["KYNANGSO_TELEGRAM__PER_SECOND"] = str(max(1, settings.telegram.per_second // n))
+        os.environ["KYNANGSO_ZALO__PER_SECOND"] = str(settings.zalo.per_second / n)
+    if settings.telegram.token is not None:
+        asyncio.run(_register_webhook(settings))
+    log.info("serving %d worker(s) on %s:%s", n, host or settings.web.listen_host, port or settings.web.listen_port)
+    uvicorn.run("bot.web:create_app", factory=True, host=host or settings.web.listen_host,
+                port=port or settings.web.listen_port, workers=n, proxy_headers=True,
+                forwarded_allow_ips=settings.serve.forwarded_allow_ips, log_level="warning",
+                timeout_graceful_shutdown=10)
     return 0
 
 
@@ -627,6 +679,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="migrate, build the index and start the tutor (console without credentials)")
     sub.add_parser("scheduler", help="run the scheduled jobs alone (when several web workers serve channels)")
+    serve = sub.add_parser("serve", help="N stateless web workers: Telegram and Zalo webhooks, admin pages, "
+                                         "/healthz, /readyz, /metrics (PostgreSQL, Chroma server)")
+    serve.add_argument("--workers", type=int, default=None, help="uvicorn worker processes (default: serve.workers)")
+    serve.add_argument("--host", default=None, help="default: web.listen_host")
+    serve.add_argument("--port", type=int, default=None, help="default: web.listen_port")
+    sub.add_parser("ingest", help="build or update the vector index (only changed chunks are embedded)")
     chat = sub.add_parser("chat", help="chat in the terminal (works when piped)")
     chat.add_argument("--user", default="local", help="console user id (default: local)")
     ask = sub.add_parser("ask", help="answer questions from JSON lines on stdin")
@@ -638,7 +696,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--misses", action="store_true", help="list the questions each retriever got wrong")
     lessons = sub.add_parser("lessons", help="lesson tools")
     lessons.add_argument("action", choices=["check"])
-    index = sub.add_parser("index", help="vector index tools")
+    index = sub.add_parser("index", help="vector index tools (`index build` = `ingest`)")
     index.add_argument("action", choices=["build"])
     st = sub.add_parser("stats", help="completion statistics for a unit (VN, P<tỉnh>, X<xã/phường>)")
     st.add_argument("--unit", default="VN")
@@ -687,8 +745,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_db_upgrade(settings)
     if args.command in ("backup", "restore"):
         return cmd_backup(settings, args.command, args.file, getattr(args, "force", False), sys.stdout)
-    if args.command == "index":
-        return cmd_index_build(settings, sys.stdout)
+    if args.command in ("index", "ingest"):
+        return cmd_ingest(settings, sys.stdout)
+    if args.command == "serve":
+        return cmd_serve(settings, args.workers, args.host, args.port)
     if args.command == "ask":
         return cmd_ask(settings, args.retriever or settings.retrieval.retriever, sys.stdin, sys.stdout)
     if args.command == "eval":

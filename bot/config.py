@@ -103,6 +103,23 @@ class WebSettings(BaseModel):
     secret_key: SecretStr | None = None
 
 
+class ServeSettings(BaseModel):
+    """`kynangso serve`: stateless web workers sharing one PostgreSQL database (README, "Vận hành ở quy mô lớn")."""
+
+    workers: int = 2
+    # Addresses of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's
+    # forwarded_allow_ips); "*" only when nothing else can reach the workers.
+    forwarded_allow_ips: str = "127.0.0.1"
+    sweep_seconds: float = 10.0  # how often each worker looks for work another one left behind
+    # A delivery still unprocessed this long after it was stored is taken over by any worker (its own worker
+    # died between storing and processing it); a live worker processes its deliveries within milliseconds.
+    grace_seconds: float = 30.0
+    # How long one worker keeps the right to send to a chat without renewing it (renewed with every message).
+    lease_seconds: float = 60.0
+    # Database connections per worker (PostgreSQL): the pool size, plus as many again in bursts.
+    db_pool_size: int = 10
+
+
 class ReportSettings(BaseModel):
     """Scheduled reports and the push of aggregates to a parent instance."""
 
@@ -139,6 +156,9 @@ class Settings(BaseSettings):
     # Files made for learners: data exports, certificates, progress pictures.
     data_dir: Path = ROOT / "var"
     log_level: str = "WARNING"
+    # "json": one JSON object per line (time, level, logger, message, process), for log collectors.
+    # Messages name user and lesson ids, never what a user wrote.
+    log_format: Literal["text", "json"] = "text"
     embedding: EmbeddingSettings = EmbeddingSettings()
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
@@ -147,6 +167,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     reports: ReportSettings = ReportSettings()
     privacy: PrivacySettings = PrivacySettings()
+    serve: ServeSettings = ServeSettings()
 
 
 @lru_cache(maxsize=1)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import secrets
+import socket
+import time
 from collections.abc import Awaitable, Callable
 
+from bot import observability as obs
 from bot.answers import Answerer
 from bot.config import Settings
 from bot.dialogue import Dialogue
@@ -24,8 +29,11 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
-def load_knowledge(settings: Settings, with_dense: bool = True) -> KnowledgeBase:
-    """Build the knowledge base as configured (embeds only chunks missing from the vector store)."""
+def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = True) -> KnowledgeBase:
+    """Build the knowledge base as configured (embeds only chunks missing from the vector store).
+
+    With `sync` false the vector store is read, never written (web workers; `kynangso ingest` writes it).
+    """
     embeddings = None
     model_id = ""
     if with_dense:
@@ -35,7 +43,7 @@ def load_knowledge(settings: Settings, with_dense: bool = True) -> KnowledgeBase
     ch = settings.chroma
     return KnowledgeBase.load(settings.knowledge_dir, embeddings, model_id, ch.mode, ch.path, ch.host, ch.port,
                               ch.collection_prefix, settings.retrieval.rrf_k, settings.retrieval.candidates,
-                              settings.retrieval.unaccented_dense_weight)
+                              settings.retrieval.unaccented_dense_weight, sync=sync)
 
 
 def sanitize(incoming: Incoming) -> Incoming:
@@ -51,9 +59,10 @@ class Tutor:
     """One tutor process: receives deliveries into the inbox, processes them, queues replies."""
 
     @classmethod
-    def open(cls, settings: Settings) -> Tutor:
+    def open(cls, settings: Settings, sync_index: bool = True) -> Tutor:
         """A tutor on the configured database and knowledge base (call `close` when done)."""
-        return cls(settings, Database(settings.database_url), load_knowledge(settings))
+        return cls(settings, Database(settings.database_url, settings.serve.db_pool_size),
+                   load_knowledge(settings, sync=sync_index))
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -63,6 +72,8 @@ class Tutor:
         self.settings = settings
         self.db = db
         self.kb = kb
+        # Names this process in delivery leases: the only sender of a chat at a time, across workers.
+        self.holder = f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever), settings.data_dir,
                                  bot_username=settings.telegram.bot_username, web_url=settings.web.public_url)
 
@@ -70,7 +81,9 @@ class Tutor:
         """Durably store a delivery; returns its inbox id, or None for a duplicate delivery."""
         clean = sanitize(incoming)
         async with self.db.transaction() as s:
-            return await repo.inbox_add(s, clean.channel, clean.delivery_id, clean.user_id, clean.to_payload())
+            inbox_id = await repo.inbox_add(s, clean.channel, clean.delivery_id, clean.user_id, clean.to_payload())
+        (obs.MESSAGES_IN if inbox_id is not None else obs.DUPLICATES).labels(clean.channel).inc()
+        return inbox_id
 
     async def process(self, inbox_id: int) -> bool:
         """Process one stored delivery exactly once; replies go to the outbox in the same transaction."""
@@ -80,12 +93,16 @@ class Tutor:
                     item = await repo.inbox_claim(s, inbox_id)
                     if item is None:
                         return False
+                    started = time.perf_counter()
                     replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload), item.id)
                     await repo.outbox_add(s, item, [r.to_payload() for r in replies])
                     item.processed_at = utcnow()
-                    return True
+                    channel = item.channel
+                obs.PROCESSING.labels(channel).observe(time.perf_counter() - started)
+                return True
             except Exception as exc:  # noqa: BLE001 - logged with context, retried, then apologised for
                 log.exception("processing inbox item %s failed", inbox_id)
+                obs.ERRORS.labels("process").inc()
                 async with self.db.transaction() as s:
                     item = await repo.inbox_claim(s, inbox_id)
                     if item is None:
@@ -100,16 +117,37 @@ class Tutor:
             item.processed_at = utcnow()
         return True
 
-    async def process_pending(self, channel: str | None = None) -> int:
-        """Process every stored but unprocessed delivery (after a restart, or left by a crash)."""
+    async def process_pending(self, channel: str | None = None, older_than: float | None = None) -> int:
+        """Process every stored but unprocessed delivery (after a restart, or left by a crash).
+
+        With `older_than`, only deliveries stored that many seconds ago: several workers share the inbox,
+        and a younger one is most likely being processed right now by the worker that stored it.
+        """
         done = 0
+        seen: set[int] = set()
         while True:
             async with self.db.transaction() as s:
-                ids = await repo.inbox_pending_ids(s, channel)
+                ids = [i for i in await repo.inbox_pending_ids(s, channel, older_than=older_than) if i not in seen]
             if not ids:
                 return done
             for inbox_id in ids:
+                seen.add(inbox_id)  # one held by another worker right now is skipped, not waited for
                 done += int(await self.process(inbox_id))
+
+    async def lease(self, channel: str, chat: str) -> bool:
+        """Take or renew the right to send to one chat; False while another live worker has it."""
+        async with self.db.transaction() as s:
+            return await repo.lease_take(s, channel, chat, self.holder, self.settings.serve.lease_seconds)
+
+    async def release(self, channel: str, chat: str) -> None:
+        """Give up the right to send to one chat."""
+        async with self.db.transaction() as s:
+            await repo.lease_release(s, channel, chat, self.holder)
+
+    async def backlog(self) -> dict[str, int]:
+        """Deliveries waiting to be processed and messages waiting to be sent."""
+        async with self.db.transaction() as s:
+            return await repo.backlog(s)
 
     async def deliver(self, channel: str, send: Callable[[str, Reply], Awaitable[None]]) -> int:
         """Send queued replies of a channel in order, marking each sent right after it is."""

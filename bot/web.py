@@ -1,6 +1,7 @@
-"""The one web app: channel webhooks, the admin pages, the upstream report API and health checks.
+"""The one web app: channel webhooks, the admin pages, the upstream report API, health and metrics.
 
-Each part contributes its routes; `kynangso run` runs this app with uvicorn beside the chat channels.
+Each part contributes its routes; `kynangso run` runs this app with uvicorn beside the chat channels, and
+`kynangso serve --workers N` runs N stateless copies of it (`create_app`, uvicorn's factory), webhooks only.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Generator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Generator
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import observability as obs
 from bot.admin.web import admin_routes
 from bot.reports import upstream_routes
 
@@ -30,22 +33,113 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+async def readiness(tutor: Tutor) -> dict[str, Any]:
+    """What /readyz reports: the database answers, and the vector index is loaded and complete."""
+    checks: dict[str, Any] = {}
+    try:
+        async with asyncio.timeout(5), tutor.db.transaction() as s:
+            await s.execute(text("SELECT 1"))
+        checks["database"] = True
+    except Exception as exc:  # noqa: BLE001 - any failure means: not ready
+        log.warning("readiness: database unreachable (%s)", type(exc).__name__)
+        checks["database"] = False
+    sync = tutor.kb.sync
+    vectors = tutor.kb.retriever.vectors
+    if vectors is None or sync is None:
+        checks["index"] = True  # lexical retrieval only: nothing to load from Chroma
+    else:
+        try:
+            count = await asyncio.wait_for(asyncio.to_thread(vectors.store._collection.count), 5)
+            checks["index"] = sync.missing == 0 and count >= sync.total
+        except Exception as exc:  # noqa: BLE001 - the vector store is unreachable
+            log.warning("readiness: vector store unreachable (%s)", type(exc).__name__)
+            checks["index"] = False
+    checks["ok"] = all(checks.values())
+    return checks
+
+
 def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None = None,
-              zalo: ZaloChannel | None = None) -> Starlette:
+              zalo: ZaloChannel | None = None, lifespan: Any = None) -> Starlette:
     """Every route this instance serves."""
     routes: list[BaseRoute] = []
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"ok": True})
 
-    routes.append(Route("/healthz", health))
+    async def ready(_request: Request) -> Response:
+        checks = await readiness(tutor)
+        return JSONResponse(checks, status_code=200 if checks["ok"] else 503)
+
+    async def metrics(_request: Request) -> Response:
+        try:
+            backlog: dict[str, int] | None = await tutor.backlog()
+        except Exception:  # noqa: BLE001 - the counters are still worth reporting
+            log.warning("metrics: backlog unavailable", exc_info=True)
+            backlog = None
+        return Response(obs.exposition(backlog), media_type=obs.CONTENT_TYPE)
+
+    routes += [Route("/healthz", health), Route("/readyz", ready), Route("/metrics", metrics)]
     routes += admin_routes(tutor, settings)
     routes += upstream_routes(tutor, settings)
     if telegram is not None:
         routes += telegram.routes()
     if zalo is not None:
         routes += zalo.routes()
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def create_app() -> Starlette:
+    """One `kynangso serve` worker: Telegram and Zalo webhooks, admin pages, health, readiness and metrics.
+
+    Stateless: everything lives in the database. The index is read, never written (`kynangso ingest`), and
+    nothing polls. Each worker processes the deliveries it stored and, every `serve.sweep_seconds`, takes
+    over deliveries still unprocessed after `serve.grace_seconds` (a worker died between storing and
+    processing them) and sends what is queued (replies a dead worker left, reminders from the scheduler).
+    """
+    from bot.channels.telegram import TelegramChannel
+    from bot.channels.zalo import ZaloChannel
+    from bot.config import get_settings
+    from bot.service import Tutor
+
+    settings = get_settings()
+    obs.setup_logging(settings)
+    tutor = Tutor.open(settings, sync_index=False)
+    telegram = TelegramChannel(tutor, settings.telegram) if settings.telegram.token is not None else None
+    zalo = ZaloChannel(tutor, settings.zalo) if settings.zalo.configured else None
+    channels: list[tuple[str, TelegramChannel | ZaloChannel]] = [
+        (name, ch) for name, ch in (("telegram", telegram), ("zalo", zalo)) if ch is not None]
+    cfg = settings.serve
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(cfg.sweep_seconds)
+            for name, channel in channels:
+                try:
+                    taken = await tutor.process_pending(name, older_than=cfg.grace_seconds)
+                    if taken:
+                        log.warning("took over %d %s deliveries left unprocessed", taken, name)
+                    await channel.deliver(wait=False)
+                except Exception:  # noqa: BLE001 - logged; the next sweep tries again
+                    log.exception("sweep of %s failed", name)
+                    obs.ERRORS.labels("sweep").inc()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        for _, channel in channels:
+            await channel.start(recover=False)
+        task = asyncio.create_task(sweep())
+        log.info("worker ready: %s", ", ".join(n for n, _ in channels) or "no channel configured")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            for _, channel in channels:
+                await channel.stop()
+            await tutor.close()
+
+    return build_app(tutor, settings, telegram, zalo, lifespan=lifespan)
 
 
 class _Server(uvicorn.Server):

@@ -94,6 +94,8 @@ class SyncStats:
     deleted: int
     seconds: float
     rebuilt: bool = False
+    # Chunks missing or stale in the store when it was only checked (read-only workers), not synced.
+    missing: int = 0
 
 
 class VectorIndex:
@@ -101,11 +103,15 @@ class VectorIndex:
 
     def __init__(self, embeddings: Embeddings, model_id: str, mode: str = "embedded",
                  path: Path | None = None, host: str = "127.0.0.1", port: int = 8000,
-                 prefix: str = "lessons") -> None:
+                 prefix: str = "lessons", readonly: bool = False) -> None:
         self.embeddings = embeddings
         self.mode, self.path, self.host, self.port = mode, path, host, port
         self.name = collection_name(prefix, model_id)
         self.rebuilt = False
+        if readonly:
+            # A web worker beside others: `kynangso ingest` owns the shared store; a failure here is reported.
+            self._open()
+            return
         try:
             self._open()
             self.store.get(limit=1)
@@ -160,6 +166,15 @@ class VectorIndex:
                 ids=[c.key for c in batch],
             )
         return SyncStats(len(chunks), len(todo), len(stale), time.perf_counter() - started, rebuilt)
+
+    def check(self, chunks: list[Chunk]) -> SyncStats:
+        """Count chunks missing or stale in the store, changing nothing (for read-only workers)."""
+        started = time.perf_counter()
+        existing = self._existing()
+        keys = {c.key for c in chunks}
+        missing = sum(existing.get(c.key) != c.hash for c in chunks)
+        stale = sum(1 for k in existing if k not in keys)
+        return SyncStats(len(chunks), 0, 0, time.perf_counter() - started, missing=missing + stale)
 
     def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk key, cosine similarity) of the k nearest chunks."""

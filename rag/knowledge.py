@@ -35,8 +35,12 @@ class KnowledgeBase:
     def load(cls, knowledge_dir: Path, embeddings: Embeddings | None, model_id: str = "",
              chroma_mode: str = "embedded", chroma_path: Path | None = None, chroma_host: str = "127.0.0.1",
              chroma_port: int = 8000, collection_prefix: str = "lessons", rrf_k: int = 60,
-             candidates: int = 30, unaccented_dense_weight: float = 0.6) -> KnowledgeBase:
-        """Load lessons and bring the indexes up to date (only changed chunks are embedded)."""
+             candidates: int = 30, unaccented_dense_weight: float = 0.6, sync: bool = True) -> KnowledgeBase:
+        """Load lessons and bring the indexes up to date (only changed chunks are embedded).
+
+        With `sync` false the vector store is only checked (its `missing` count), never written: several web
+        workers share one Chroma server, and `kynangso ingest` alone updates it.
+        """
         started = time.perf_counter()
         topics = Topics.load(knowledge_dir / "topics.yaml")
         lessons = load_lessons(knowledge_dir / "lessons", topics)
@@ -45,10 +49,12 @@ class KnowledgeBase:
         vectors, stats = None, None
         if embeddings is not None:
             vectors = VectorIndex(embeddings, model_id, chroma_mode, chroma_path, chroma_host, chroma_port,
-                                  collection_prefix)
-            stats = vectors.sync(chunks)
-            log.info("vector index %s: %d chunks, %d embedded, %d deleted in %.1fs", vectors.name,
-                     stats.total, stats.embedded, stats.deleted, stats.seconds)
+                                  collection_prefix, readonly=not sync)
+            stats = vectors.sync(chunks) if sync else vectors.check(chunks)
+            log.info("vector index %s: %d chunks, %d embedded, %d deleted, %d missing in %.1fs", vectors.name,
+                     stats.total, stats.embedded, stats.deleted, stats.missing, stats.seconds)
+            if stats.missing:
+                log.warning("vector index %s lacks %d chunks: run `kynangso ingest`", vectors.name, stats.missing)
         restorer = AccentRestorer(corpus_texts(lessons))
         retriever = Retriever(lessons, chunks, lexical, vectors, embeddings, rrf_k, candidates, restorer,
                               unaccented_dense_weight)

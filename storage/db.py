@@ -25,10 +25,11 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, synchronous=FULL and immediate write transactions."""
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                                   max_overflow=max(10, pool_size))
     _prepare_sqlite_file(url)
     engine = create_async_engine(url, connect_args={"timeout": 30})
 
@@ -54,9 +55,9 @@ def create_engine(url: str) -> AsyncEngine:
 class Database:
     """Owns the engine and hands out one session per unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 5) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool_size)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager

@@ -121,6 +121,20 @@ class OutboxItem(Base):
     error: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
+class DeliveryLease(Base):
+    """Which process sends to one chat right now: one sender per chat across every worker, in order.
+
+    A lease is renewed with every message sent and lapses when its holder dies, so another worker takes over.
+    """
+
+    __tablename__ = "delivery_leases"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 class QuizAttempt(Base):
     """One run through a lesson's quiz; status is active, finished or abandoned."""
 

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Completion, InboxItem, JobRun, OutboxItem, QuestionLog, QuizAnswer, QuizAttempt, User, utcnow
+from storage.models import (
+    Completion,
+    DeliveryLease,
+    InboxItem,
+    JobRun,
+    OutboxItem,
+    QuestionLog,
+    QuizAnswer,
+    QuizAttempt,
+    User,
+    utcnow,
+)
 
 # ---------------------------------------------------------------- users
 
@@ -50,21 +62,79 @@ async def inbox_add(
 
 
 async def inbox_claim(s: AsyncSession, inbox_id: int) -> InboxItem | None:
-    """Lock an unprocessed delivery for this transaction; None if done or held by another worker."""
+    """Lock an unprocessed delivery for this transaction; None if done or held by another worker.
+
+    On PostgreSQL this is SELECT … FOR UPDATE SKIP LOCKED: the row stays locked until the processing
+    transaction commits (with processed_at set) or rolls back, so a second worker (or a sweep) skips it and,
+    once committed, no longer sees it as unprocessed. Then the user is locked too (`lock_user`), so two
+    deliveries of one person are never processed side by side by two workers. SQLite ignores the row lock:
+    its immediate write transactions already serialise every writer.
+    """
     stmt = (
         select(InboxItem)
         .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
         .with_for_update(skip_locked=True)
     )
-    return (await s.execute(stmt)).scalar_one_or_none()
+    item = (await s.execute(stmt)).scalar_one_or_none()
+    if item is not None:
+        await lock_user(s, item.channel, item.channel_user_id)
+    return item
 
 
-async def inbox_pending_ids(s: AsyncSession, channel: str | None = None, limit: int = 100) -> list[int]:
-    """Ids of deliveries stored but not yet processed, oldest first."""
+def _lock_key(channel: str, channel_user_id: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.blake2b(f"{channel}\x00{channel_user_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_user(s: AsyncSession, channel: str, channel_user_id: str) -> None:
+    """Hold one user's lock until this transaction ends (PostgreSQL; SQLite writers are serial anyway)."""
+    if s.get_bind().dialect.name == "postgresql":
+        await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(channel, channel_user_id)})
+
+
+async def inbox_pending_ids(s: AsyncSession, channel: str | None = None, limit: int = 100,
+                            older_than: float | None = None) -> list[int]:
+    """Ids of deliveries stored but not yet processed, oldest first (only those waiting `older_than` seconds)."""
     stmt = select(InboxItem.id).where(InboxItem.processed_at.is_(None)).order_by(InboxItem.id).limit(limit)
     if channel is not None:
         stmt = stmt.where(InboxItem.channel == channel)
+    if older_than is not None:
+        stmt = stmt.where(InboxItem.received_at < utcnow() - timedelta(seconds=older_than))
     return [int(i) for i in (await s.execute(stmt)).scalars()]
+
+
+async def backlog(s: AsyncSession) -> dict[str, int]:
+    """Deliveries waiting to be processed and replies waiting to be sent (held ones excluded)."""
+    inbox = (await s.execute(select(func.count()).select_from(InboxItem)
+                             .where(InboxItem.processed_at.is_(None)))).scalar_one()
+    outbox = (await s.execute(select(func.count()).select_from(OutboxItem)
+                              .where(OutboxItem.sent_at.is_(None), OutboxItem.error.is_(None)))).scalar_one()
+    return {"inbox": int(inbox), "outbox": int(outbox)}
+
+
+# ---------------------------------------------------------------- delivery leases
+
+
+async def lease_take(s: AsyncSession, channel: str, channel_user_id: str, holder: str, seconds: float) -> bool:
+    """Take or renew the right to send to one chat; False while another live holder has it."""
+    now = utcnow()
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(DeliveryLease).values(channel=channel, channel_user_id=channel_user_id, holder=holder,
+                                        expires_at=now + timedelta(seconds=seconds))
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[DeliveryLease.channel, DeliveryLease.channel_user_id],
+        set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
+        where=(DeliveryLease.holder == holder) | (DeliveryLease.expires_at < now),
+    ).returning(DeliveryLease.holder)
+    return (await s.execute(upsert)).first() is not None
+
+
+async def lease_release(s: AsyncSession, channel: str, channel_user_id: str, holder: str) -> None:
+    """Give up the right to send to one chat (only if still ours)."""
+    await s.execute(delete(DeliveryLease).where(DeliveryLease.channel == channel,
+                                                DeliveryLease.channel_user_id == channel_user_id,
+                                                DeliveryLease.holder == holder))
 
 
 async def outbox_add(s: AsyncSession, item: InboxItem, replies: list[dict[str, Any]]) -> None:
@@ -100,9 +170,12 @@ async def outbox_unsent(s: AsyncSession, channel: str, limit: int = 100,
     return list((await s.execute(stmt)).scalars())
 
 
-async def outbox_mark_sent(s: AsyncSession, outbox_id: int) -> None:
-    """Record that a reply reached the channel."""
-    await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id).values(sent_at=utcnow()))
+async def outbox_mark_sent(s: AsyncSession, outbox_id: int, error: str | None = None) -> bool:
+    """Record that a reply reached the channel (or was given up, with `error`); False when it already had been,
+    i.e. another sender sent it too."""
+    result = await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id, OutboxItem.sent_at.is_(None))
+                             .values(sent_at=utcnow(), error=error))
+    return bool(getattr(result, "rowcount", 1))
 
 
 # ---------------------------------------------------------------- quizzes

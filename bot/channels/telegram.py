@@ -36,6 +36,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.request import HTTPXRequest
 
 from bot import messages as msg
+from bot import observability as obs
 from bot.channels.splitting import split_at_boundaries
 from bot.config import TelegramSettings
 from bot.service import Tutor
@@ -169,15 +170,20 @@ class TelegramChannel:
 
     # ------------------------------------------------------------ start-up
 
-    async def start(self) -> None:
-        """Initialise the bot, register commands, and finish anything a previous process left."""
+    async def start(self, recover: bool = True) -> None:
+        """Initialise the bot, register commands, and finish anything a previous process left.
+
+        Web workers beside others pass `recover=False`: their periodic sweep takes over what a dead worker left,
+        after a grace period, instead of racing the live workers at start-up.
+        """
         await self.bot.initialize()
         desk = self.tutor.dialogue.staff
         if not desk.bot_username and self.bot.username:  # volunteers' t.me links need the bot's @name
             desk.bot_username = self.bot.username
-        await self.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
-        await self.tutor.process_pending(CHANNEL)
-        await self.deliver()
+        if recover:
+            await self.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+            await self.tutor.process_pending(CHANNEL)
+            await self.deliver()
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -268,10 +274,15 @@ class TelegramChannel:
             except (MalformedUpdate, AttributeError, TypeError):
                 log.warning("telegram webhook: malformed update refused")
                 return Response(status_code=400)
-            self._spawn(self.handle_stored(inbox_id, callback_id))
+            self._spawn(self._handle_limited(inbox_id, callback_id))
             return Response(status_code=200)
 
         return [Route(self.cfg.webhook_path, webhook, methods=["POST"])]
+
+    async def _handle_limited(self, inbox_id: int | None, callback_id: str | None) -> None:
+        # At most `concurrency` deliveries processed at once: a burst waits here, already stored and acknowledged.
+        async with self._processing:
+            await self.handle_stored(inbox_id, callback_id, wait=False)
 
     async def set_webhook(self) -> None:
         secret = self.cfg.secret_token.get_secret_value() if self.cfg.secret_token else None
@@ -300,14 +311,21 @@ class TelegramChannel:
             await asyncio.gather(*(self._workers[c] for c in chats if c in self._workers), return_exceptions=True)
 
     async def _chat_worker(self, chat: str) -> None:
-        """The only sender of one chat: sends its queue in order until it is empty."""
+        """The only sender of one chat: sends its queue in order until it is empty.
+
+        Across processes the chat's delivery lease makes it the only one: a worker that cannot take the lease
+        leaves the chat to its holder, who looks at the queue again after releasing it.
+        """
         me = self._workers.get(chat)
         try:
             while True:
+                if not await self.tutor.lease(CHANNEL, chat):
+                    return
                 async with self.tutor.db.transaction() as s:
                     rows = [(o.id, Reply.from_payload(o.payload)) for o in
                             await repo.outbox_unsent(s, CHANNEL, limit=100, channel_user_id=chat)]
                 if not rows:
+                    await self.tutor.release(CHANNEL, chat)
                     if self._workers.get(chat) is me:
                         del self._workers[chat]
                     # A reply queued after the last look is picked up unless a new sender took over.
@@ -318,15 +336,20 @@ class TelegramChannel:
                     self._workers[chat] = me  # type: ignore[assignment]
                     continue
                 if not await self._send_rows(chat, rows):
+                    await self.tutor.release(CHANNEL, chat)
                     return
         except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
             log.exception("delivery to chat %s failed", chat)
+            obs.ERRORS.labels("send").inc()
+        finally:
             if self._workers.get(chat) is me:
                 del self._workers[chat]
 
     async def _send_rows(self, chat: str, rows: list[tuple[int, Reply]]) -> bool:
-        """Send rows in order; False when the chat cannot be written to any more."""
-        for outbox_id, reply in rows:
+        """Send rows in order; False when the chat cannot be written to any more (or is no longer ours)."""
+        for n, (outbox_id, reply) in enumerate(rows):
+            if n and not await self.tutor.lease(CHANNEL, chat):  # renewed before each send after the first
+                return False
             try:
                 await self.send(chat, reply)
             except Forbidden:
@@ -336,14 +359,18 @@ class TelegramChannel:
             except BadRequest as exc:
                 log.error("telegram refused a message to chat %s: %s", chat, exc.message)
                 await self._mark(outbox_id, error="bad_request")
+                obs.ERRORS.labels("send").inc()
                 continue
             await self._mark(outbox_id)
+            obs.MESSAGES_OUT.labels(CHANNEL).inc()
         return True
 
     async def _mark(self, outbox_id: int, error: str | None = None, inactive_chat: str | None = None) -> None:
         async with self.tutor.db.transaction() as s:
-            await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id)
-                            .values(sent_at=utcnow(), error=error))
+            if not await repo.outbox_mark_sent(s, outbox_id, error):
+                # Another worker took this chat over while this one stalled past its lease: sent twice.
+                log.warning("outbox item %s was already marked sent by another sender", outbox_id)
+                obs.ERRORS.labels("sent_twice").inc()
             if inactive_chat is not None:
                 await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == inactive_chat)
                                 .values(active=False))

@@ -46,6 +46,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot import messages as msg
+from bot import observability as obs
 from bot.channels.splitting import split_at_boundaries
 from bot.config import ZaloSettings
 from bot.service import Tutor
@@ -326,11 +327,15 @@ class ZaloChannel:
         self._next_send = 0.0
         self._paused_until = 0.0
 
-    async def start(self) -> None:
-        """Take the configured tokens, finish what a previous process left, send what is queued."""
+    async def start(self, recover: bool = True) -> None:
+        """Take the configured tokens, finish what a previous process left, send what is queued.
+
+        Web workers beside others pass `recover=False` (their sweep takes over what a dead worker left).
+        """
         await self.tokens.seed()
-        await self.tutor.process_pending(CHANNEL)
-        await self.deliver()
+        if recover:
+            await self.tutor.process_pending(CHANNEL)
+            await self.deliver()
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._workers.values()]:
@@ -434,12 +439,18 @@ class ZaloChannel:
             await asyncio.gather(*(self._workers[u] for u in users if u in self._workers), return_exceptions=True)
 
     async def _user_worker(self, user: str) -> None:
-        """The only sender of one user: sends their queue in order until it is empty or sending must stop."""
+        """The only sender of one user: sends their queue in order until it is empty or sending must stop.
+
+        Across processes the user's delivery lease makes it the only one (see TelegramChannel._chat_worker).
+        """
         me = self._workers.get(user)
         try:
             while True:
+                if not await self.tutor.lease(CHANNEL, user):
+                    return
                 rows, last_seen = await self._queue(user)
                 if not rows:
+                    await self.tutor.release(CHANNEL, user)
                     if self._workers.get(user) is me:
                         del self._workers[user]
                     # A reply queued after the last look is picked up unless a new sender took over.
@@ -448,9 +459,11 @@ class ZaloChannel:
                     self._workers[user] = me  # type: ignore[assignment]
                     continue
                 if not await self._send_rows(user, rows, last_seen):
+                    await self.tutor.release(CHANNEL, user)
                     return
         except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
             log.exception("zalo: delivery to user %s failed", user)
+            obs.ERRORS.labels("send").inc()
         finally:
             if self._workers.get(user) is me:
                 del self._workers[user]
@@ -468,7 +481,9 @@ class ZaloChannel:
         """Send rows in order; False when this user's queue must wait (held, paused, or no token)."""
         now = utcnow()
         silent = now - as_utc(last_seen) if last_seen is not None else None
-        for outbox_id, is_reply, reply in rows:
+        for n, (outbox_id, is_reply, reply) in enumerate(rows):
+            if n and not await self.tutor.lease(CHANNEL, user):  # renewed before each send after the first
+                return False
             window = REPLY_WINDOW if is_reply else PUSH_WINDOW
             if silent is None or silent > window:
                 log.info("zalo: message %s to user %s held: outside the %s window", outbox_id, user,
@@ -485,9 +500,13 @@ class ZaloChannel:
                 return False  # logged by Tokens; the queue waits for a working token
             except httpx.HTTPError as exc:
                 log.warning("zalo: sending to user %s failed (%s); kept queued", user, type(exc).__name__)
+                obs.ERRORS.labels("send").inc()
                 return False
             async with self.tutor.db.transaction() as s:
-                await repo.outbox_mark_sent(s, outbox_id)
+                if not await repo.outbox_mark_sent(s, outbox_id):
+                    log.warning("zalo: outbox item %s was already marked sent by another sender", outbox_id)
+                    obs.ERRORS.labels("sent_twice").inc()
+            obs.MESSAGES_OUT.labels(CHANNEL).inc()
         return True
 
     async def _on_error(self, user: str, outbox_id: int, exc: ZaloApiError) -> bool:

@@ -1,0 +1,268 @@
+"""Webhook path at scale: `kynangso serve --workers N` on PostgreSQL with a `chroma run` server, fed Telegram
+webhook updates at a fixed rate by the Bot API stand-in on loopback; optionally one worker killed with SIGKILL
+halfway (the crash drill).
+
+Open loop: one update every 1/rate seconds, whatever the answers do. Each update goes to a chat with no update
+in flight (a pool of chats used in turn), so a chat's first send after the update is its reply. Reports the
+ack p50/p95 (webhook POST to 200), update-to-first-reply p50/p95, the highest inbox backlog seen, lost
+updates (acknowledged, never answered) and duplicated replies (sent more often than the outbox holds them).
+
+The stand-in has no send limit and `telegram.per_second` is raised, to measure this code, not Telegram's
+~30 messages/s per bot.
+
+Usage: .venv/bin/python bench/scale_load.py --rate 20 --seconds 60 [--workers 2] [--crash] [--dup 0.05]
+       (needs PostgreSQL: --db postgresql+asyncpg://postgres@127.0.0.1:5432/bench_scale, created if missing)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.channels.telegram import split_text  # noqa: E402
+from storage.db import Database, upgrade  # noqa: E402
+from storage.models import InboxItem, OutboxItem  # noqa: E402
+from tests.telegram_standin import TelegramStandIn  # noqa: E402
+
+SECRET = "bench-secret"
+QUESTIONS = [
+    "lam sao cai vneid", "quên mật khẩu VNeID thì làm sao", "Smart OTP là gì", "chuyen khoan nham thi lam gi",
+    "mã QR giả dán đè là sao", "bị lừa chuyển tiền rồi báo ai", "đặt mật khẩu thế nào cho an toàn",
+    "cổng dịch vụ công đăng nhập bằng gì", "cảm ơn", "học bài", "Giá vàng hôm nay bao nhiêu?",
+]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def fresh_database(url: str) -> None:
+    """Create the database if missing and empty its schema."""
+    u = make_url(url)
+    admin = create_async_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        exists = (await conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database})).first()
+        if not exists:
+            await conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+    await admin.dispose()
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+def start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
+    chroma = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            return proc
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def workers_of(serve: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    return [p for p in psutil.Process(serve.pid).children() if "resource_tracker" not in " ".join(p.cmdline())]
+
+
+async def run(db_url: str, rate: float, seconds: float, workers: int, crash: bool, dup: float,
+              chroma_path: Path, seed: int = 7) -> dict[str, Any]:
+    rng = random.Random(seed)
+    await fresh_database(db_url)
+    await asyncio.to_thread(upgrade, db_url)
+    chroma_port, port = free_port(), free_port()
+    chroma = start_chroma(chroma_path, chroma_port)
+    tmp = Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    serve: subprocess.Popen[bytes] | None = None
+    async with TelegramStandIn() as standin:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KYNANGSO_", "PROMETHEUS_"))}
+        env.update(KYNANGSO_DATABASE_URL=db_url, KYNANGSO_DATA_DIR=str(tmp), KYNANGSO_CHROMA__MODE="server",
+                   KYNANGSO_CHROMA__PORT=str(chroma_port), KYNANGSO_TELEGRAM__TOKEN=standin.token,
+                   KYNANGSO_TELEGRAM__BASE_URL=standin.base_url, KYNANGSO_TELEGRAM__BASE_FILE_URL=standin.base_file_url,
+                   KYNANGSO_TELEGRAM__MODE="webhook", KYNANGSO_TELEGRAM__SECRET_TOKEN=SECRET,
+                   KYNANGSO_TELEGRAM__CHAT_INTERVAL="0", KYNANGSO_TELEGRAM__PER_SECOND=str(1000 * workers),
+                   KYNANGSO_SERVE__GRACE_SECONDS="5", KYNANGSO_SERVE__SWEEP_SECONDS="1",
+                   KYNANGSO_SERVE__DB_POOL_SIZE="20")
+        started = time.monotonic()
+        ingest = subprocess.run([sys.executable, "-m", "bot", "ingest"], cwd=ROOT, env=env, capture_output=True,
+                                text=True)
+        ingest_seconds = time.monotonic() - started
+        if ingest.returncode:
+            raise SystemExit(ingest.stderr[-3000:])
+        serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--workers", str(workers), "--port",
+                                  str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=(tmp / "serve.log").open("wb"))
+        base = f"http://127.0.0.1:{port}"
+        db = Database(db_url)
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        try:
+            async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+                deadline = time.monotonic() + 300
+                while True:
+                    try:
+                        if (await http.get(f"{base}/readyz")).status_code == 200 and len(workers_of(serve)) == workers:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise SystemExit("workers did not get ready")
+                    await asyncio.sleep(0.5)
+                await asyncio.sleep(3)  # every worker past start-up, not only the first to answer /readyz
+
+                acks: list[float] = []
+                posted: list[tuple[int, float]] = []  # (chat, time) of each new update
+                refused = 0
+                killed = False
+
+                async def post(update: dict[str, Any]) -> None:
+                    nonlocal refused
+                    while True:  # as Telegram: again until a 200
+                        t0 = time.monotonic()
+                        try:
+                            r = await http.post(f"{base}/telegram/webhook", json=update,
+                                                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+                            if r.status_code == 200:
+                                acks.append(time.monotonic() - t0)
+                                return
+                        except httpx.HTTPError:
+                            pass
+                        refused += 1
+                        await asyncio.sleep(0.5)
+
+                pool = max(100, int(rate * 30))  # a chat gets its next update ~30 s later
+                backlog_max = 0
+                tasks: list[asyncio.Task[None]] = []
+                begin = time.monotonic()
+                n_total = int(rate * seconds)
+                next_sample = begin
+                for i in range(n_total):
+                    due = begin + i / rate
+                    delay = due - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    if crash and not killed and i >= n_total // 2:
+                        workers_of(serve)[0].send_signal(signal.SIGKILL)
+                        killed = True
+                    chat = 100_000 + i % pool
+                    update = standin.text_update(chat, rng.choice(QUESTIONS))
+                    posted.append((chat, time.monotonic()))
+                    tasks.append(asyncio.create_task(post(update)))
+                    if rng.random() < dup:
+                        tasks.append(asyncio.create_task(post(update)))
+                    if time.monotonic() >= next_sample:
+                        next_sample += 1.0
+                        async with db.transaction() as s:
+                            n = (await s.execute(select(func.count()).select_from(InboxItem)
+                                                 .where(InboxItem.processed_at.is_(None)))).scalar_one()
+                        backlog_max = max(backlog_max, int(n))
+                await asyncio.gather(*tasks)
+                offered = time.monotonic() - begin
+                # Drain: everything acknowledged must be processed and sent before anything is called lost.
+                drain_until = time.monotonic() + 600
+                while time.monotonic() < drain_until:
+                    async with db.transaction() as s:
+                        busy = (await s.execute(select(func.count()).select_from(InboxItem)
+                                                .where(InboxItem.processed_at.is_(None)))).scalar_one()
+                        busy += (await s.execute(select(func.count()).select_from(OutboxItem)
+                                                 .where(OutboxItem.sent_at.is_(None)))).scalar_one()
+                        backlog_max = max(backlog_max, int(busy))
+                    if not busy:
+                        break
+                    await asyncio.sleep(0.5)
+                drain = time.monotonic() - begin - offered
+                await asyncio.sleep(6)  # a lapsed lease's second sender would show up by now
+                metrics = (await http.get(f"{base}/metrics")).text
+        finally:
+            if serve is not None:
+                serve.terminate()
+                serve.wait(timeout=60)
+            chroma.terminate()
+            chroma.wait(timeout=30)
+        async with db.transaction() as s:
+            inbox = (await s.execute(select(func.count()).select_from(InboxItem))).scalar_one()
+            unprocessed = (await s.execute(select(func.count()).select_from(InboxItem)
+                                           .where(InboxItem.processed_at.is_(None)))).scalar_one()
+            payloads = (await s.execute(select(OutboxItem.payload))).scalars().all()
+            unsent = (await s.execute(select(func.count()).select_from(OutboxItem)
+                                      .where(OutboxItem.sent_at.is_(None)))).scalar_one()
+        await db.dispose()
+        expected = sum(len(split_text(p["text"])) + bool(p.get("image_path")) + bool(p.get("file_path"))
+                       for p in payloads)
+        sent = sum(len(standin.sent(m)) for m in ("sendMessage", "sendPhoto", "sendDocument"))
+        replies: list[float] = []
+        for chat, t in posted:
+            times = [x for x in standin.send_times(chat) if x >= t]
+            if times:
+                replies.append(times[0] - t)
+    return {
+        "rate": rate, "seconds": seconds, "workers": workers, "crash": crash, "updates": len(posted),
+        "offered_per_s": len(posted) / offered, "drain_s": drain, "ingest_s": ingest_seconds,
+        "ack_p50_ms": pct(acks, 0.5) * 1000, "ack_p95_ms": pct(acks, 0.95) * 1000,
+        "reply_p50_ms": pct(replies, 0.5) * 1000, "reply_p95_ms": pct(replies, 0.95) * 1000,
+        "backlog_max": backlog_max, "refused_posts": refused,
+        "lost": unprocessed + unsent + max(0, len(posted) - inbox), "duplicated": max(0, sent - expected),
+        "missing_sends": max(0, expected - sent),
+        "took_over": "took over" in (tmp / "serve.log").read_text(errors="replace"),
+        "errors_metric": [ln for ln in metrics.splitlines() if ln.startswith("kynangso_errors_total")],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", default="postgresql+asyncpg://postgres@127.0.0.1:5432/bench_scale")
+    ap.add_argument("--rate", type=float, default=20.0)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--crash", action="store_true", help="SIGKILL one worker halfway")
+    ap.add_argument("--dup", type=float, default=0.05, help="share of updates delivered twice")
+    ap.add_argument("--chroma-path", type=Path, default=ROOT / "var" / "bench-chroma-server",
+                    help="kept between runs, so only the first run embeds the lessons")
+    args = ap.parse_args()
+    r = asyncio.run(run(args.db, args.rate, args.seconds, args.workers, args.crash, args.dup, args.chroma_path))
+    print(r)
+    print("| workers | offered | updates | ack p50 / p95 | update→reply p50 / p95 | max inbox backlog "
+          "| drain after load | lost | duplicated | crash |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"| {r['workers']} | {r['offered_per_s']:.1f}/s × {r['seconds']:.0f} s | {r['updates']} | "
+          f"{r['ack_p50_ms']:.0f} / {r['ack_p95_ms']:.0f} ms | {r['reply_p50_ms']:.0f} / {r['reply_p95_ms']:.0f} ms | "
+          f"{r['backlog_max']} | {r['drain_s']:.1f} s | {r['lost']} | {r['duplicated']} | "
+          f"{'kill -9 one worker halfway' if r['crash'] else '–'} |")
+
+
+if __name__ == "__main__":
+    main()

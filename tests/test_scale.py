@@ -1,0 +1,169 @@
+"""Pieces of the scaled mode on real databases: delivery leases, the inbox claim between two workers, the
+sweep's grace period, readiness, metrics and JSON logs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from bot import observability as obs
+from bot.config import Settings
+from bot.service import Tutor
+from bot.types import Incoming
+from bot.web import WebServer, build_app, listen
+from rag.knowledge import KnowledgeBase
+from storage import repo
+from storage.db import Database
+from storage.models import DeliveryLease, InboxItem, utcnow
+
+
+async def test_a_delivery_lease_has_one_holder_until_it_lapses(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        async with db.transaction() as s:
+            assert await repo.lease_take(s, "telegram", "42", "worker-a", 60)
+        async with db.transaction() as s:
+            assert not await repo.lease_take(s, "telegram", "42", "worker-b", 60)  # a live holder keeps it
+            assert await repo.lease_take(s, "telegram", "43", "worker-b", 60)  # another chat is free
+            assert await repo.lease_take(s, "telegram", "42", "worker-a", 60)  # the holder renews
+        async with db.transaction() as s:  # worker-a dies: its lease lapses
+            await s.execute(update(DeliveryLease).where(DeliveryLease.holder == "worker-a")
+                            .values(expires_at=utcnow() - timedelta(seconds=1)))
+        async with db.transaction() as s:
+            assert await repo.lease_take(s, "telegram", "42", "worker-b", 60)
+            assert not await repo.lease_take(s, "telegram", "42", "worker-a", 60)
+            await repo.lease_release(s, "telegram", "42", "worker-a")  # not its lease any more: no effect
+        async with db.transaction() as s:
+            assert not await repo.lease_take(s, "telegram", "42", "worker-a", 60)
+            await repo.lease_release(s, "telegram", "42", "worker-b")
+        async with db.transaction() as s:
+            assert await repo.lease_take(s, "telegram", "42", "worker-a", 60)
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.postgres
+async def test_two_workers_never_claim_the_same_delivery(db_url: str) -> None:
+    """Two engines are two processes' pools: the row lock of one hides the delivery from the other."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("row locks across processes: PostgreSQL (SQLite serialises every writer)")
+    a, b = Database(db_url), Database(db_url)
+    try:
+        async with a.transaction() as s:
+            first = await repo.inbox_add(s, "telegram", "1", "42", {"text": "a"})
+            second = await repo.inbox_add(s, "telegram", "2", "43", {"text": "b"})
+        assert first is not None and second is not None
+        async with a.transaction() as sa:
+            assert await repo.inbox_claim(sa, first) is not None
+            async with b.transaction() as sb:
+                assert await repo.inbox_claim(sb, first) is None  # held: skipped, not waited for
+                assert await repo.inbox_claim(sb, second) is not None  # another user's delivery is free
+            await sa.execute(update(InboxItem).where(InboxItem.id == first).values(processed_at=utcnow()))
+        async with b.transaction() as sb:
+            assert await repo.inbox_claim(sb, first) is None  # processed
+            assert await repo.inbox_pending_ids(sb) == [second]
+    finally:
+        await a.dispose()
+        await b.dispose()
+
+
+@pytest.mark.postgres
+async def test_one_users_deliveries_are_processed_one_at_a_time(db_url: str) -> None:
+    """Two deliveries of one person claimed by two workers: the second waits for the first to commit."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("advisory locks: PostgreSQL")
+    a, b = Database(db_url), Database(db_url)
+    try:
+        async with a.transaction() as s:
+            first = await repo.inbox_add(s, "telegram", "1", "42", {"text": "a"})
+            second = await repo.inbox_add(s, "telegram", "2", "42", {"text": "b"})
+        assert first is not None and second is not None
+        order: list[str] = []
+        release = asyncio.Event()
+
+        async def worker_a() -> None:
+            async with a.transaction() as s:
+                assert await repo.inbox_claim(s, first) is not None
+                order.append("a claimed")
+                await release.wait()
+                order.append("a commits")
+
+        async def worker_b() -> None:
+            while "a claimed" not in order:
+                await asyncio.sleep(0.01)
+            async with b.transaction() as s:
+                assert await repo.inbox_claim(s, second) is not None
+                order.append("b claimed")
+
+        task_a, task_b = asyncio.create_task(worker_a()), asyncio.create_task(worker_b())
+        while "a claimed" not in order:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # room for b to (wrongly) get the user while a holds it
+        release.set()
+        await asyncio.gather(task_a, task_b)
+        assert order == ["a claimed", "a commits", "b claimed"]
+    finally:
+        await a.dispose()
+        await b.dispose()
+
+
+async def test_the_sweep_leaves_young_deliveries_to_the_worker_that_stored_them(tutor: Tutor) -> None:
+    young = await tutor.receive(Incoming("telegram", "42", "young", text="Smart OTP là gì"))
+    old = await tutor.receive(Incoming("telegram", "43", "old", text="Smart OTP là gì"))
+    assert young is not None and old is not None
+    async with tutor.db.transaction() as s:
+        await s.execute(update(InboxItem).where(InboxItem.id == old)
+                        .values(received_at=utcnow() - timedelta(seconds=120)))
+    assert await tutor.process_pending("telegram", older_than=30) == 1
+    async with tutor.db.transaction() as s:
+        assert await repo.inbox_pending_ids(s) == [young]
+        backlog = await repo.backlog(s)
+    assert backlog["inbox"] == 1 and backlog["outbox"] >= 1  # the old one answered, not yet sent
+
+
+async def _get(server: WebServer, path: str) -> httpx.Response:
+    host, port = server.address
+    async with httpx.AsyncClient() as http:
+        return await http.get(f"http://{host}:{port}{path}")
+
+
+async def test_readiness_and_metrics_over_http(tutor: Tutor, settings: Settings, kb: KnowledgeBase) -> None:
+    await tutor.receive(Incoming("telegram", "42", "m1", text="Smart OTP là gì"))
+    sock = listen("127.0.0.1", 0)
+    assert sock is not None
+    server = WebServer(build_app(tutor, settings), sock)
+    try:
+        ready = await _get(server, "/readyz")
+        assert ready.status_code == 200 and ready.json() == {"database": True, "index": True, "ok": True}
+        metrics = (await _get(server, "/metrics")).text
+        assert 'kynangso_backlog{queue="inbox"} 1.0' in metrics
+        assert 'kynangso_messages_in_total{channel="telegram"}' in metrics
+    finally:
+        await server.stop()
+    # A database that does not answer: alive (/healthz) but not ready (/readyz).
+    down = Tutor(settings, Database("postgresql+asyncpg://nobody@127.0.0.1:1/none"), kb)
+    sock = listen("127.0.0.1", 0)
+    assert sock is not None
+    server = WebServer(build_app(down, settings), sock)
+    try:
+        assert (await _get(server, "/healthz")).status_code == 200
+        not_ready = await _get(server, "/readyz")
+        assert not_ready.status_code == 503 and not_ready.json()["database"] is False
+        assert "kynangso_processing_seconds" in (await _get(server, "/metrics")).text
+    finally:
+        await server.stop()
+        await down.close()
+
+
+def test_json_logs_are_one_object_per_line() -> None:
+    record = logging.LogRecord("bot.dialogue", logging.INFO, __file__, 1, "user=%s kind=%s", (7, "answer"), None)
+    data: dict[str, Any] = json.loads(obs.JsonFormatter().format(record))
+    assert data["message"] == "user=7 kind=answer" and data["level"] == "INFO" and data["logger"] == "bot.dialogue"
+    assert data["time"].endswith("Z") and "\n" not in obs.JsonFormatter().format(record)
