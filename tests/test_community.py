@@ -129,7 +129,8 @@ async def test_weekly_digest_counts_thumbs_down(tutor: Tutor) -> None:
     async with tutor.db.transaction() as s:
         await s.execute(insert(QuestionLog), [
             dict(channel="zalo", text="cài vneid bị lỗi", kind="answer", topic="vneid.install",
-                 lesson_id="vneid-cai-dat", feedback=fb, province_code=HONG_BANG.province_code, ward_code=HONG_BANG.code,
+                 lesson_id="vneid-cai-dat", feedback=fb, province_code=HONG_BANG.province_code,
+                 ward_code=HONG_BANG.code,
                  created_at=now - timedelta(days=2)) for fb in ("down", "down", "up")])
         text = await reports.digest_text(s, Scope(HONG_BANG.province_code, HONG_BANG.code), now, 0.8, tutor.kb)
     assert msg.WEEKLY_FEEDBACK.format(up=1, down=2) in text
