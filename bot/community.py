@@ -7,7 +7,7 @@ only the place and the thôn are typed (their draft waits in the user's context)
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +25,8 @@ WEEKDAYS = ("t2", "t3", "t4", "t5", "t6", "t7", "cn")
 TIMES = ("0730", "0800", "0900", "1400", "1500", "1930")
 PEOPLE_BUTTONS = (5, 10, 15, 20, 30)
 UPCOMING_DAYS = 21
-CAMPAIGN_MONTH_DAY = (10, 10)  # "Ngày hội toàn dân học tập số"
+CAMPAIGN_MONTH_DAY = (10, 10)
+DRAFT_MINUTES = timedelta(minutes=30)  # a class left half-way is forgotten after this  # "Ngày hội toàn dân học tập số"
 
 
 def today() -> date:
@@ -217,19 +218,25 @@ class Community:
         at = _parse_time(rest[0])
         assert at is not None and first is not None
         ctx["class_draft"] = {"topic": topic, "repeat": {"1lan": "once", "tuan": "weekly", "thang": "monthly"}[repeat],
-                              "first": first.isoformat(), "at": at.strftime("%H:%M"), "nth": nth, "step": "place"}
-        return [Reply(msg.CLASS_ASK_PLACE)]
+                              "first": first.isoformat(), "at": at.strftime("%H:%M"), "nth": nth, "step": "place",
+                              "since": utcnow().isoformat()}
+        return [Reply(msg.CLASS_ASK_PLACE, (Button(msg.BTN_CLASS_CANCEL, "/molophuy"),))]
 
     async def draft_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], text: str) -> list[Reply] | None:
         """The typed place, then thôn, of a class being announced; None when no draft waits for text."""
         draft = ctx.get("class_draft")
         if not draft:
             return None
+        started = datetime.fromisoformat(draft.get("since") or "2000-01-01T00:00:00+00:00")
+        if utcnow() - started > DRAFT_MINUTES:
+            ctx.pop("class_draft", None)  # left half-way: later words are questions, not a place
+            return None
         if draft.get("step") == "place":
             draft["place"] = " ".join(text.split())[:200]
             draft["step"] = "hamlet"
             ctx["class_draft"] = draft
-            return [Reply(msg.CLASS_ASK_HAMLET, (Button(msg.BTN_CLASS_WHOLE_COMMUNE, "/molopxong"),))]
+            return [Reply(msg.CLASS_ASK_HAMLET, (Button(msg.BTN_CLASS_WHOLE_COMMUNE, "/molopxong"),
+                                                 Button(msg.BTN_CLASS_CANCEL, "/molophuy")))]
         return await self.finish(s, user, ctx, units.normalise_hamlet(text)[:120] or None)
 
     async def finish(self, s: AsyncSession, user: User, ctx: dict[str, Any], hamlet: str | None) -> list[Reply]:

@@ -241,6 +241,9 @@ class Dialogue:
             return await self.community.announce(s, user, ctx, args)
         if name == "/molopxong":
             return await self.community.finish(s, user, ctx, None)
+        if name == "/molophuy":
+            ctx.pop("class_draft", None)
+            return [Reply(msg.CLASS_CANCELLED)]
         if name == "/diemdanh":
             return await self.community.attendance(s, user, args)
         if name == "/ngayhoi":

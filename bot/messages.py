@@ -488,6 +488,8 @@ CLASS_ASK_TIME = "Mấy giờ bắt đầu?"
 CLASS_ASK_PLACE = "Học ở đâu? Anh/chị gõ nơi học, ví dụ: Nhà văn hóa thôn 3."
 CLASS_ASK_HAMLET = "Lớp cho thôn, tổ dân phố nào? Anh/chị gõ tên thôn, hoặc bấm «Cả xã»."
 BTN_CLASS_WHOLE_COMMUNE = "Cả xã, phường"
+BTN_CLASS_CANCEL = "Thôi, không mở lớp"
+CLASS_CANCELLED = "Dạ, cháu đã bỏ lớp học đang soạn."
 CLASS_SAVED = (
     "Đã mở lớp «{topic}», {rule}, tại {place}{hamlet}.\n"
     "Buổi đầu: {first}. Người học đã bật nhận tin sẽ được nhắc trước một ngày.\n"

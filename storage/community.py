@@ -41,6 +41,9 @@ async def create_household(s: AsyncSession, province_code: int | None, ward_code
     """A new household with a fresh code, counted in the given unit."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(HOUSEHOLD_CODE_LENGTH))
+        # Letters and digits both, so a code typed on its own is told from a word or a number.
+        if not (any(c.isdigit() for c in code) and any(c.isalpha() for c in code)):
+            continue
         if (await s.execute(select(Household.id).where(Household.code == code))).first() is None:
             break
     row = Household(code=code, province_code=province_code, ward_code=ward_code, hamlet=hamlet,
