@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -54,13 +55,27 @@ def excerpt(body: str, start: int = 0, limit: int = MAX_CHARS) -> tuple[str, int
     return rest[:cut].strip(), start + cut
 
 
+MAX_BUTTONS = 5  # Zalo shows at most five quick replies; more become numbered lines
+
+
 def lesson_buttons(lesson: Lesson, more: bool) -> tuple[Button, ...]:
-    """Follow-up choices under an answer."""
+    """Follow-up choices under a part of a lesson: read on, take the quiz, send it to the family."""
     buttons = [Button(msg.BTN_MORE, "/xemtiep")] if more else []
     if lesson.quiz:
         buttons.append(Button(msg.BTN_QUIZ, f"/kiemtra {lesson.id}"))
-    buttons.append(Button(msg.BTN_ASK_OTHER, "/hoikhac"))
+    buttons.append(Button(msg.BTN_SHARE, f"/guinguoithan {lesson.id}"))
     return tuple(buttons)
+
+
+def with_feedback(reply: Reply, question_id: int) -> Reply:
+    """An answer to a question, with 👍 and "👎 Chưa đúng ý tôi" before its last button (still at most five)."""
+    rate = (Button(msg.BTN_FEEDBACK_UP, f"/danhgia {question_id} tot"),
+            Button(msg.BTN_FEEDBACK_DOWN, f"/danhgia {question_id} chuadung"))
+    buttons = list(reply.buttons)
+    head, tail = buttons[:-1], buttons[-1:]
+    while len(head) + len(rate) + len(tail) > MAX_BUTTONS:
+        head.pop()  # "Xem tiếp" goes first: the learner can still type "xem tiếp"
+    return dataclasses.replace(reply, buttons=(*head, *rate, *tail))
 
 
 def section_reply(lesson: Lesson, section: Section, offset: int = 0) -> tuple[Reply, int]:

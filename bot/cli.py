@@ -674,6 +674,20 @@ def cmd_backup(settings: Settings, action: str, file: Path, force: bool, out: Te
     return 0
 
 
+def cmd_handouts(settings: Settings, output: Path, out: TextIO) -> int:
+    """Draw the printable one-page handout of every lesson into `output`."""
+    from bot.handouts import render_all
+    from rag.lessons import Topics, check_lessons
+
+    topics = Topics.load(settings.knowledge_dir / "topics.yaml")
+    report = check_lessons(settings.knowledge_dir / "lessons", topics)
+    made = render_all(output, report.lessons, settings.telegram.bot_username)
+    for handout in made:
+        out.write(f"{handout.path}\n")
+    out.write(f"{len(made)} handouts in {output}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kynangso", description="Kỹ năng số — digital-skills tutor")
     sub = p.add_subparsers(dest="command", required=True)
@@ -723,6 +737,8 @@ def build_parser() -> argparse.ArgumentParser:
     invite = admin_sub.add_parser("invite", help="print a one-time invitation code for a role over a unit")
     invite.add_argument("--role", required=True, choices=["volunteer", "commune_admin", "province_admin"])
     invite.add_argument("--unit", required=True, help="P<province code> or X<commune code>")
+    ho = sub.add_parser("handouts", help="draw a printable one-page PNG handout per lesson (A4, 150 dpi)")
+    ho.add_argument("--output", type=Path, required=True, help="folder for the PNG files")
     verify = sub.add_parser("verify", help="check a certificate's verification code")
     verify.add_argument("code")
     db = sub.add_parser("db", help="database tools")
@@ -760,6 +776,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_admin(settings, args, sys.stdout)
     if args.command == "stats":
         return cmd_stats(settings, args.unit, args.since, args.until, args.format, sys.stdout, args.output)
+    if args.command == "handouts":
+        return cmd_handouts(settings, args.output, sys.stdout)
     if args.command == "verify":
         return cmd_verify(settings, args.code, sys.stdout)
     if args.command == "chat":

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import handouts, privacy
 from bot import messages as msg
-from bot import privacy
-from bot.answers import Answerer, main_menu, section_reply
+from bot.answers import Answerer, main_menu, section_reply, with_feedback
+from bot.community import Community
 from bot.learning import Learning
 from bot.quiz import PASS_RATIO, feedback_text, parse_choice, pass_mark, question_reply
 from bot.registration import Registration, consent_reply
@@ -59,6 +60,9 @@ WORD_COMMANDS = {
     "toi muon gap nguoi huong dan": "/gapnguoi", "noi chuyen voi nguoi": "/gapnguoi", "gap can bo": "/gapnguoi",
     "can bo": "/canbo", "tinh nguyen vien": "/canbo", "nhat ky": "/nhatky", "nhat ky ho tro": "/nhatky",
     "hang doi": "/hangdoi", "nguoi can giup": "/hangdoi",
+    "lop hoc": "/lophoc", "lop hoc o xa": "/lophoc", "co lop hoc khong": "/lophoc", "gia dinh": "/giadinh",
+    "gia dinh so": "/giadinh", "ma gia dinh": "/giadinh", "mo lop": "/molop", "mo lop hoc": "/molop",
+    "diem danh": "/diemdanh", "ngay hoi": "/ngayhoi", "gui cho nguoi than": "/guinguoithan",
 }
 _CODE = re.compile(r"(?:ma\s*:?\s*)?([a-z0-9]{6})")
 _WHO = re.compile(r"\b(ban|chau|em|may) la (ai|nguoi|may|robot)\b|\bnguoi that\b|\bmay tra loi\b|\bla robot\b")
@@ -92,6 +96,7 @@ class Dialogue:
         self.pass_ratio = kb.programme.min_score if kb.programme else PASS_RATIO
         self.learning = Learning(kb, data_dir, self.pass_ratio)
         self.staff = StaffDesk(kb, data_dir, bot_username, web_url, self.pass_ratio)
+        self.community = Community()
 
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
@@ -145,12 +150,24 @@ class Dialogue:
         cmd = _command(text)
         if cmd is not None:
             return await self._run_command(s, user, ctx, cmd[0], cmd[1])
+        if ctx.pop("await", None) == "household" and not _looks_like_question(text):
+            joined = await self.community.join_by_code(s, user, text)
+            return joined if joined is not None else [Reply(msg.HOUSEHOLD_BAD_CODE, (
+                Button(msg.BTN_HOUSEHOLD_JOIN, "/giadinh nhap"), Button(msg.BTN_HOUSEHOLD_NEW, "/giadinh tao")))]
+        if ctx.get("class_draft") and not _looks_like_question(text):
+            drafted = await self.community.draft_text(s, user, ctx, text)
+            if drafted is not None:
+                return drafted
         code = _CODE.fullmatch(fold(text).strip())
         if code and re.search(r"\d", code.group(1)) and re.search(r"[a-z]", code.group(1)):
             # A volunteer's code typed by hand (Zalo, or a printed card): same as opening the link.
             opened = await self._open_referral(s, user, ctx, code.group(1))
             if opened is not None:
                 return opened
+            # Or a family's code, shared by a member of the household.
+            joined = await self.community.join_by_code(s, user, code.group(1))
+            if joined is not None:
+                return joined
         if ctx.get("reg") and not _looks_like_question(text):
             registered = await self.registration.text(user, ctx, text)
             if registered is not None:
@@ -216,6 +233,21 @@ class Dialogue:
         if name in ("/tatnhac", "/batnhac"):
             ctx["no_reminders"] = name == "/tatnhac"
             return [Reply(msg.REMINDERS_OFF if name == "/tatnhac" else msg.REMINDERS_ON)]
+        if name == "/giadinh":
+            return await self.community.household(s, user, ctx, args)
+        if name == "/lophoc":
+            return await self.community.classes(s, user, args)
+        if name == "/molop":
+            return await self.community.announce(s, user, ctx, args)
+        if name == "/molopxong":
+            return await self.community.finish(s, user, ctx, None)
+        if name == "/molophuy":
+            ctx.pop("class_draft", None)
+            return [Reply(msg.CLASS_CANCELLED)]
+        if name == "/diemdanh":
+            return await self.community.attendance(s, user, args)
+        if name == "/ngayhoi":
+            return await self.community.campaign(s, user, args)
         if name in self._STAFF_COMMANDS:
             return await self._staff_command(s, user, ctx, name, args)
         if name == "/thongke":
@@ -231,6 +263,13 @@ class Dialogue:
             return self._continue(ctx)
         if name == "/hoikhac":
             return [Reply(msg.ASK_OTHER)]
+        if name == "/danhgia":
+            return await self._feedback(s, ctx, args)
+        if name == "/guinguoithan":
+            lesson = self.kb.lesson(args[0] if args else (ctx.get("lesson") or {}).get("id", ""))
+            if lesson is None:
+                return [Reply(msg.NOTHING_TO_CONTINUE, main_menu())]
+            return [Reply(msg.SHARE_INTRO), Reply(handouts.share_text(lesson, self.staff.bot_username))]
         if name == "/kiemtra":
             lesson_id = args[0] if args else (ctx.get("lesson") or {}).get("id")
             if not lesson_id:
@@ -406,15 +445,38 @@ class Dialogue:
         # Logged without the user: content editors need the questions, not who asked them. The commune
         # (of a registered learner) is kept so each unit sees what its people ask about.
         # A scam in progress is counted for the commune, but its story is not kept.
-        await repo.log_question(s, None, incoming.channel, "" if answer.kind == "safety" else text, answer.kind,
-                                top.id if top and answer.kind != "out_of_scope" else None,
-                                top.main_topic if top and answer.kind != "out_of_scope" else None,
-                                user.province_code if user.consent_at else None,
-                                user.ward_code if user.consent_at else None)
+        question_id = await repo.log_question(
+            s, None, incoming.channel, "" if answer.kind == "safety" else text, answer.kind,
+            top.id if top and answer.kind != "out_of_scope" else None,
+            top.main_topic if top and answer.kind != "out_of_scope" else None,
+            user.province_code if user.consent_at else None, user.ward_code if user.consent_at else None)
+        replies = answer.replies
+        if answer.kind == "answer" and answer.lesson is not None:
+            # 👍 / 👎 on the answer; the question's id (not its text) is remembered so a press can be recorded
+            # once, with the other lessons found, offered if the answer missed.
+            others = [h.lesson.id for h in answer.hits if h.lesson.id != answer.lesson.id][:3]
+            ctx["answered"] = ([{"q": question_id, "others": others}] + list(ctx.get("answered") or []))[:5]
+            replies = [with_feedback(r, question_id) if r.sources else r for r in replies]
         if answer.lesson is not None and answer.section is not None:
             ctx["lesson"] = {"id": answer.lesson.id, "section": answer.section.index, "offset": answer.offset}
         log.info("user=%s kind=%s lesson=%s", user.id, answer.kind, answer.lesson.id if answer.lesson else None)
-        return answer.replies
+        return replies
+
+    async def _feedback(self, s: AsyncSession, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+        """👍 or 👎 on one of the learner's recent answers: stored on the question, never with who pressed."""
+        if len(args) != 2 or not args[0].isdigit() or args[1] not in ("tot", "chuadung"):
+            return [Reply(msg.HELP, main_menu())]
+        recent = {int(a["q"]): a for a in ctx.get("answered") or []}
+        asked = recent.get(int(args[0]))
+        if asked is None or not await repo.rate_answer(s, int(args[0]), "up" if args[1] == "tot" else "down"):
+            return [Reply(msg.FEEDBACK_ALREADY)]
+        if args[1] == "tot":
+            return [Reply(msg.FEEDBACK_THANKS)]
+        others = [x for x in (self.kb.lesson(i) for i in asked.get("others") or []) if x is not None]
+        handoff = Button(msg.BTN_HANDOFF, "/gapnguoi")
+        if not others:
+            return [Reply(msg.FEEDBACK_SORRY_ALONE, (handoff,))]
+        return [Reply(msg.FEEDBACK_SORRY, (*(Button(x.title, f"/bai {x.id}") for x in others), handoff))]
 
     # ------------------------------------------------------------ quizzes
 

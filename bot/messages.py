@@ -37,6 +37,9 @@ BTN_OTHER_LESSON = "📚 Học bài khác"
 BTN_CONTINUE_QUIZ = "📝 Tiếp tục bài kiểm tra"
 BTN_STOP_QUIZ = "⏹ Dừng bài kiểm tra"
 BTN_BACK = "⬅️ Quay lại"
+BTN_SHARE = "📤 Gửi cho người thân"
+BTN_FEEDBACK_UP = "👍 Đúng ý tôi"
+BTN_FEEDBACK_DOWN = "👎 Chưa đúng ý tôi"
 
 # ---------------------------------------------------------------- answers
 
@@ -52,6 +55,26 @@ OUT_OF_SCOPE = (
 CLARIFY = "Bác muốn hỏi việc nào ạ? Bác bấm một mục dưới đây, hoặc gõ rõ hơn một chút."
 EMPTY_TEXT = "Cháu chưa thấy chữ nào. Bác gõ câu hỏi giúp cháu nhé."
 NON_TEXT = "Cháu mới đọc được chữ thôi ạ. Bác gõ chữ giúp cháu nhé."
+SHARE_INTRO = "Bác bấm giữ tin nhắn dưới đây rồi chọn «Chuyển tiếp» để gửi cho con cháu nhé."
+SHARE_HEAD = "📖 {title}"
+SHARE_LINK = "Hỏi thêm trợ lý Kỹ năng số (miễn phí): {url}"
+SHARE_NO_LINK = "Hỏi thêm trợ lý Kỹ năng số trên Telegram hoặc Zalo của xã, phường."
+HANDOUT_BAND = "Bình dân học vụ số — Kỹ năng số"
+HANDOUT_STEPS = "Các bước chính"
+HANDOUT_QR = "Quét mã để hỏi trợ lý Kỹ năng số"
+HANDOUT_NO_QR = "Hỏi thêm trợ lý Kỹ năng số trên Telegram hoặc Zalo của xã, phường."
+HANDOUT_SOURCE = "Nguồn: {title} (kiểm tra ngày {date})"
+HANDOUT_SOURCE_NONE = "Nguồn: bài học của trợ lý Kỹ năng số"
+FEEDBACK_THANKS = "Cảm ơn bác đã cho cháu biết ạ."
+FEEDBACK_SORRY = (
+    "Cháu xin lỗi bác. Cháu đã ghi lại để người soạn bài sửa cho tốt hơn.\n"
+    "Bác thử gõ câu hỏi theo cách khác, hoặc chọn một bài gần với điều bác hỏi:"
+)
+FEEDBACK_SORRY_ALONE = (
+    "Cháu xin lỗi bác. Cháu đã ghi lại để người soạn bài sửa cho tốt hơn.\n"
+    "Bác thử gõ câu hỏi theo cách khác, hoặc nhờ người hướng dẫn nhé."
+)
+FEEDBACK_ALREADY = "Dạ, cháu đã ghi nhận ý kiến của bác về câu trả lời này rồi ạ."
 TOO_LONG = "Tin nhắn hơi dài, cháu chỉ đọc phần đầu. Bác hỏi từng việc một thì cháu trả lời rõ hơn."
 
 # ---------------------------------------------------------------- safety
@@ -147,6 +170,7 @@ ASK_GROUP = "Bác thuộc nhóm nào ạ?"
 ASK_AGE = "Bác bấm khoảng tuổi của bác ạ:"
 ASK_VNEID = "Bác đã có tài khoản định danh điện tử VNeID mức 2 chưa ạ?"
 REG_DONE = "Cảm ơn {name}! Cháu đã ghi nhận. Muốn sửa lại, bác gõ /dangky."
+REG_OFFER = "Bác có muốn cháu báo trước khi xã, phường có lớp học không ạ?"
 REG_DEFAULT_NAME = "bác"
 GROUPS = {
     "nguoi-dan": "Người dân",
@@ -167,6 +191,7 @@ DATA_HEAD = "Thông tin cháu đang lưu về bác (đồng ý từ ngày {date}
 DATA_FIELDS = {
     "display_name": "Tên gọi", "commune": "Xã/phường", "hamlet": "Thôn/tổ dân phố", "target_group": "Nhóm",
     "age_band": "Khoảng tuổi", "vneid_level2": "VNeID mức 2", "quizzes": "Số bài kiểm tra đã làm",
+    "household": "Gia đình số (mã)", "class_news": "Nhận tin lớp học",
 }
 DATA_ACTIONS = "Bác muốn tải về hay xóa thì bấm nút dưới đây."
 BTN_EXPORT = "📥 Tải dữ liệu về"
@@ -249,6 +274,7 @@ STATS_LABELS = {
     "registered": "Đã đăng ký", "active": "Hoạt động", "quizzes": "Bài kiểm tra đã làm",
     "avg_score": "Điểm trung bình", "lessons_passed": "Lượt đạt bài", "completions": "Hoàn thành trong kỳ",
     "completions_to_date": "Hoàn thành đến nay", "target": "Dân số mục tiêu", "completion_rate": "Tỷ lệ hoàn thành",
+    "households_done": "Hộ có ít nhất một người hoàn thành",
     "vneid_level2": "Có VNeID mức 2", "support_sessions": "Buổi hỗ trợ trực tiếp",
     "people_helped": "Lượt người được hỗ trợ",
     "questions": "Câu hỏi", "declined": "Câu hỏi chưa trả lời được",
@@ -390,6 +416,101 @@ WEB_LINK = (
 )
 WEB_ONLY_ADMINS = "Trang quản trị dành cho cán bộ quản lý xã, phường và tỉnh."
 
+# ---------------------------------------------------------------- households ("Gia đình số")
+
+HOUSEHOLD_MENU = (
+    "👪 Gia đình số: mỗi nhà có ít nhất một người học xong để giúp cả nhà.\n"
+    "Bác tạo mã cho gia đình rồi gửi mã cho người nhà, hoặc nhập mã người nhà đã gửi cho bác."
+)
+BTN_HOUSEHOLD = "👪 Gia đình số"
+BTN_HOUSEHOLD_NEW = "➕ Tạo mã gia đình"
+BTN_HOUSEHOLD_JOIN = "🔑 Tôi có mã của người nhà"
+BTN_HOUSEHOLD_STAFF = "🏠 Tạo mã cho một hộ"
+BTN_HOUSEHOLD_LEAVE = "Rời gia đình này"
+HOUSEHOLD_NEED_PLACE = "Để ghi gia đình vào đúng xã, phường, bác cần đăng ký trước. Bác bấm «Đăng ký» nhé."
+HOUSEHOLD_MADE = (
+    "Mã gia đình của bác là: {code}\n"
+    "Bác gửi mã này cho con cháu, vợ chồng. Người nhà nhắn mã đó cho cháu là vào cùng một gia đình."
+)
+HOUSEHOLD_MADE_BY_STAFF = (
+    "Mã của hộ mới: {code}\n"
+    "Anh/chị viết mã ra giấy đưa cho gia đình. Từng người nhắn mã này cho cháu là vào cùng một hộ."
+)
+HOUSEHOLD_ASK_CODE = "Bác gõ mã gia đình người nhà đã gửi (6 chữ và số), ví dụ: K7Q2XM"
+HOUSEHOLD_BAD_CODE = "Cháu không tìm thấy mã này. Bác xem lại mã người nhà gửi, hoặc tạo mã mới cho gia đình."
+HOUSEHOLD_JOINED = "Bác đã vào gia đình. Gia đình bác giờ có {n} người học cùng nhau."
+HOUSEHOLD_MINE = "Bác đang ở trong gia đình mã {code}, có {n} người. Người nhà nhắn mã này cho cháu để vào cùng."
+HOUSEHOLD_LEFT = "Dạ, cháu đã bỏ bác ra khỏi gia đình đó."
+
+# ---------------------------------------------------------------- classes and events
+
+WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+NTH_NAMES = {1: "Tuần thứ nhất", 2: "Tuần thứ hai", 3: "Tuần thứ ba", 4: "Tuần thứ tư", 5: "Tuần cuối"}
+RULE_ONCE = "một buổi"
+RULE_WEEKLY = "{weekday} hằng tuần"
+RULE_MONTHLY = "{weekday}, {nth} hằng tháng"
+RULE_YEARLY = "ngày {day} hằng năm"
+BTN_CLASSES = "📅 Lớp học ở xã"
+BTN_CLASS_ON = "🔔 Báo tôi khi có lớp học"
+BTN_CLASS_OFF = "🔕 Thôi nhận tin lớp học"
+BTN_GOING = "✅ Tôi sẽ đến"
+BTN_GOING_ON = "✅ Tôi sẽ đến {day}"
+CLASS_NEED_PLACE = "Để báo lớp học gần nhà, cháu cần biết bác ở xã, phường nào. Bác bấm «Đăng ký» nhé."
+CLASS_NEWS_ON = "Dạ, khi xã, phường có lớp học, cháu sẽ nhắn bác trước một ngày."
+CLASS_NEWS_OFF = "Dạ, cháu sẽ không nhắn tin lớp học nữa. Muốn nhận lại, bác gõ «lớp học»."
+CLASS_NONE = "Trong ba tuần tới xã, phường của bác chưa có lớp học nào. Có lớp, cháu sẽ báo nếu bác bật nhận tin."
+CLASS_LIST_HEAD = "📅 Lớp học sắp tới ở xã, phường của bác:"
+CLASS_LIST_LINE = "• {when}: «{topic}» tại {place}"
+CLASS_GONE = "Buổi học này không còn nữa hoặc đã qua rồi ạ."
+CLASS_GOING_OK = "Cháu đã ghi bác sẽ đến lúc {when} tại {place}. Hẹn gặp bác ở lớp!"
+CLASS_REMINDER = (
+    "📅 Ngày mai có lớp học «{topic}».\n"
+    "Lúc {when}, tại {place}{hamlet}. Người hướng dẫn: {organiser}.\n"
+    "Bác mang theo điện thoại đã sạc pin. Bác đến được thì bấm «Tôi sẽ đến» nhé."
+)
+CAMPAIGN_REMINDER = (
+    "🎉 Ngày mai, 10/10, là «Ngày hội toàn dân học tập số».\n"
+    "Bác học thêm một bài hôm nay, rồi rủ người nhà cùng học nhé."
+)
+CLASS_ONLY_STAFF = "Phần mở lớp dành cho tình nguyện viên và cán bộ xã, phường."
+CLASS_ASK_TOPIC = "Mở lớp học. Lớp học về việc gì?"
+CLASS_ASK_TOPIC_AGAIN = "Cháu chưa có đủ thông tin lớp học. Anh/chị bấm «Mở lớp học» để làm lại nhé."
+BTN_CLASS_NEW = "📅 Mở lớp học"
+BTN_CLASS_ATTEND = "🧮 Ghi số người đến lớp"
+BTN_REPEAT_ONCE = "Một buổi"
+BTN_REPEAT_WEEKLY = "Hằng tuần"
+BTN_REPEAT_MONTHLY = "Hằng tháng"
+CLASS_ASK_REPEAT = "Lớp học một buổi, hay lặp lại?"
+CLASS_ASK_DAY = "Ngày nào?"
+CLASS_ASK_WEEKDAY = "Vào thứ mấy?"
+CLASS_ASK_NTH = "Tuần thứ mấy trong tháng?"
+CLASS_ASK_TIME = "Mấy giờ bắt đầu?"
+CLASS_ASK_PLACE = "Học ở đâu? Anh/chị gõ nơi học, ví dụ: Nhà văn hóa thôn 3."
+CLASS_ASK_HAMLET = "Lớp cho thôn, tổ dân phố nào? Anh/chị gõ tên thôn, hoặc bấm «Cả xã»."
+BTN_CLASS_WHOLE_COMMUNE = "Cả xã, phường"
+BTN_CLASS_CANCEL = "Thôi, không mở lớp"
+CLASS_CANCELLED = "Dạ, cháu đã bỏ lớp học đang soạn."
+CLASS_SAVED = (
+    "Đã mở lớp «{topic}», {rule}, tại {place}{hamlet}.\n"
+    "Buổi đầu: {first}. Người học đã bật nhận tin sẽ được nhắc trước một ngày.\n"
+    "Học xong, anh/chị gõ «điểm danh» để ghi số người đến."
+)
+ATTEND_PICK = "Anh/chị ghi số người đến buổi nào?"
+ATTEND_NONE = "Trong 7 ngày qua anh/chị chưa có buổi học nào."
+ATTEND_ASK = "Buổi {when}: có bao nhiêu người đến? ({going} người đã báo sẽ đến.) Số khác, anh/chị gõ số."
+ATTEND_BAD_NUMBER = "Số người phải từ 1 đến 500. Anh/chị gõ lại, ví dụ: /diemdanh {id} {day} 25"
+ATTEND_DONE = "Đã ghi {people} người đến buổi {when}. Số này được tính vào nhật ký hỗ trợ. Cảm ơn anh/chị!"
+ATTEND_PROMPT = "Buổi học «{topic}» lúc {when} đã xong. Có bao nhiêu người đến ạ?"
+CAMPAIGN_ONLY_PROVINCE = "Hẹn tin «Ngày hội toàn dân học tập số» dành cho cán bộ quản lý tỉnh."
+CAMPAIGN_ASK = (
+    "Hằng năm, ngày 9/10, cháu sẽ nhắn người học trong tỉnh đã bật nhận tin lớp học: "
+    "ngày mai 10/10 là «Ngày hội toàn dân học tập số». Anh/chị đồng ý không?"
+)
+BTN_CAMPAIGN = "🎉 Ngày hội 10/10"
+BTN_CAMPAIGN_YES = "✅ Đồng ý hẹn tin"
+CAMPAIGN_SAVED = "Đã hẹn. Tin đầu tiên gửi ngày 9/10/{year}, mỗi người học một lần mỗi năm."
+CAMPAIGN_EXISTS = "Tỉnh đã hẹn tin «Ngày hội toàn dân học tập số» rồi ạ."
+
 # ---------------------------------------------------------------- scheduled reports for admins
 
 REPORT_RATE = ", đạt {rate} của {target} người mục tiêu"
@@ -404,6 +525,9 @@ WEEKLY_DIGEST = (
 )
 WEEKLY_TOP_DECLINED = "Câu hỏi chưa trả lời được nhiều nhất (để bổ sung bài học):"
 WEEKLY_DECLINED_LINE = "• «{text}» ({n} lần)"
+WEEKLY_FEEDBACK = "Người học bấm 👍 {up} lần, 👎 «chưa đúng ý» {down} lần."
+WEEKLY_TOP_DISLIKED = "Câu trả lời bị chê nhiều nhất (để sửa bài):"
+WEEKLY_DISLIKED_LINE = "• «{text}» — bài «{lesson}» ({n} lần)"
 QUARTERLY_TEXT = (
     "📑 Báo cáo quý {quarter}/{year} của {unit}, từ {start} đến {end}.\n"
     "• Người học đã đăng ký: {registered}\n"

@@ -16,9 +16,13 @@ from bot.types import Button, Reply
 from storage import units
 from storage.models import (
     AuditEvent,
+    ClassEvent,
+    ClassReminder,
+    ClassReply,
     Completion,
     Consent,
     Handoff,
+    Household,
     InboxItem,
     QuizAnswer,
     QuizAttempt,
@@ -42,6 +46,11 @@ async def _attempts(s: AsyncSession, user: User) -> list[QuizAttempt]:
     return list((await s.execute(stmt)).scalars())
 
 
+async def _household_code(s: AsyncSession, user: User) -> str | None:
+    household = await s.get(Household, user.household_id) if user.household_id is not None else None
+    return household.code if household else None
+
+
 async def show(s: AsyncSession, user: User) -> list[Reply]:
     """What is stored about the user, in plain words, with export and delete buttons."""
     actions = (Button(msg.BTN_EXPORT, "/taidulieu"), Button(msg.BTN_DELETE, "/xoadulieu"))
@@ -53,6 +62,7 @@ async def show(s: AsyncSession, user: User) -> list[Reply]:
         "display_name": user.display_name, "commune": _commune_label(user), "hamlet": user.hamlet,
         "target_group": msg.GROUPS.get(user.target_group or ""), "age_band": msg.AGE_BANDS.get(user.age_band or ""),
         "vneid_level2": _vneid_label(user), "quizzes": str(n_quizzes),
+        "household": await _household_code(s, user), "class_news": msg.YES if user.class_news else msg.NO,
     }
     lines = [msg.DATA_HEAD.format(date=user.consent_at.strftime("%d/%m/%Y"))]
     lines += [f"• {f[key]}: {value or msg.UNKNOWN}" for key, value in values.items()]
@@ -70,6 +80,10 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
                               .where(VolunteerLink.user_id == user.id))).all()
     requests = (await s.execute(select(Handoff).where(Handoff.user_id == user.id))).scalars().all()
     staff = (await s.execute(select(Staff).where(Staff.user_id == user.id))).scalar_one_or_none()
+    going = (await s.execute(select(ClassReply, ClassEvent).join(ClassEvent, ClassEvent.id == ClassReply.class_id)
+                             .where(ClassReply.user_id == user.id).order_by(ClassReply.id))).all()
+    reminded = (await s.execute(select(ClassReminder).where(ClassReminder.user_id == user.id)
+                                .order_by(ClassReminder.id))).scalars().all()
 
     def when(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
@@ -91,6 +105,13 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
                                          "how": link.kind} for link, st in shared],
         "help_requests": [{"created_at": when(h.created_at), "status": h.status, "topic": h.topic}
                           for h in requests],
+        "household": {"code": await _household_code(s, user), "joined_at": when(user.household_joined_at)}
+        if user.household_id is not None else None,
+        "class_news": user.class_news,
+        "classes_going": [{"day": r.day.isoformat(), "place": e.place, "topic": e.topic,
+                           "said_at": when(r.created_at)} for r, e in going],
+        "class_reminders_received": [{"class": r.class_id, "day": r.day.isoformat(), "sent_at": when(r.sent_at)}
+                                     for r in reminded],
     }
     if staff is not None:
         data["staff_role"] = {"role": staff.role, "province_code": staff.province_code,
@@ -126,8 +147,9 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_
                         .values(payload={"channel": user.channel, "user_id": user.channel_user_id,
                                          "delivery_id": "", "text": ""}))
     await s.execute(others)
-    # Consents, quiz attempts and answers, volunteer links, help requests and any staff role go with it
-    # (ON DELETE CASCADE); support sessions a volunteer logged stay as anonymous counts (SET NULL).
+    # Consents, quiz attempts and answers, volunteer links, help requests, class replies and reminders and
+    # any staff role go with it (ON DELETE CASCADE), and so does the household membership (a column of the
+    # user); support sessions a volunteer logged stay as anonymous counts (SET NULL).
     await s.delete(user)
     # The audit log keeps that a deletion happened and on which channel, never who it was.
     s.add(AuditEvent(action="data_erased", subject=user.channel))

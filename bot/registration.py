@@ -123,4 +123,10 @@ class Registration:
             ctx["reg"] = later[0]
             return [_ask(later[0])]
         ctx.pop("reg", None)
-        return [Reply(msg.REG_DONE.format(name=user.display_name or msg.REG_DEFAULT_NAME))]
+        # Classes and households need the commune: offered once it is known.
+        done = msg.REG_DONE.format(name=user.display_name or msg.REG_DEFAULT_NAME)
+        if user.ward_code is None:
+            return [Reply(done)]
+        return [Reply(f"{done}\n{msg.REG_OFFER}", (Button(msg.BTN_CLASS_ON, "/lophoc bat"),
+                                                    Button(msg.BTN_HOUSEHOLD, "/giadinh"),
+                                                    Button(msg.BTN_LATER, "/ok")))]

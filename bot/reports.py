@@ -48,6 +48,7 @@ from storage.models import (
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.service import Tutor
+    from rag.knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +123,15 @@ async def weekly_digest(tutor: Tutor, now: datetime | None = None) -> int:
             staff = await s.get(Staff, staff_id)
             if staff is None or not await repo.job_claim(s, "weekly-digest", f"{period}:{staff_id}"):
                 continue
-            text = await digest_text(s, roles.home_scope(staff), now, tutor.dialogue.pass_ratio)
+            text = await digest_text(s, roles.home_scope(staff), now, tutor.dialogue.pass_ratio, tutor.kb)
             await repo.outbox_push(s, channel, chat, Reply(text).to_payload())
             queued += 1
     log.info("weekly digest %s: %d queued", period, queued)
     return queued
 
 
-async def digest_text(s: Any, scope: stats.Scope, now: datetime, pass_ratio: float) -> str:
+async def digest_text(s: Any, scope: stats.Scope, now: datetime, pass_ratio: float,
+                      kb: KnowledgeBase | None = None) -> str:
     week = await stats.report(s, scope, now - timedelta(days=7), now, pass_ratio, declined_limit=5)
     before = await stats.report(s, scope, None, now - timedelta(days=7), pass_ratio, declined_limit=0)
     t = week.total
@@ -140,7 +142,20 @@ async def digest_text(s: Any, scope: stats.Scope, now: datetime, pass_ratio: flo
     if week.declined_questions:
         lines += ["", msg.WEEKLY_TOP_DECLINED]
         lines += [msg.WEEKLY_DECLINED_LINE.format(text=q[:80], n=n) for q, n in week.declined_questions]
+    up = sum(u for u, _ in week.feedback_by_topic.values())
+    down = sum(d for _, d in week.feedback_by_topic.values())
+    if up or down:
+        lines += ["", msg.WEEKLY_FEEDBACK.format(up=up, down=down)]
+    if week.disliked:
+        lines.append(msg.WEEKLY_TOP_DISLIKED)
+        lines += [msg.WEEKLY_DISLIKED_LINE.format(text=d.text[:80], lesson=_lesson_title(kb, d.lesson_id), n=d.n)
+                  for d in week.disliked]
     return "\n".join(lines)
+
+
+def _lesson_title(kb: KnowledgeBase | None, lesson_id: str) -> str:
+    lesson = kb.lesson(lesson_id) if kb is not None and lesson_id else None
+    return lesson.title if lesson else lesson_id or "–"
 
 
 # ---------------------------------------------------------------- quarterly report

@@ -15,9 +15,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, select
 
 from bot import reports
+from bot.community import Community
 from bot.service import Tutor
-from storage import repo
-from storage.models import AuditEvent, InboxItem, OutboxItem, QuestionLog, User, as_utc, utcnow
+from storage import community, repo
+from storage.models import AuditEvent, ClassEvent, InboxItem, OutboxItem, QuestionLog, Staff, User, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,59 @@ async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
     return queued
 
 
+async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
+    """The day before a class (or a campaign day): remind opted-in learners of its unit, once each.
+
+    A learner outside their channel's window is skipped (a reminder after the class would be no use);
+    the unique (class, day, learner) row keeps a second scheduler or a later hour from sending it again.
+    Organisers of yesterday's classes are asked, once, how many came.
+    """
+    now = now or utcnow()
+    if _quiet(now):
+        return 0
+    local = now.astimezone(TZ).date()
+    tomorrow, yesterday = local + timedelta(days=1), local - timedelta(days=1)
+    pushable = [c for c, w in PUSH_WINDOW.items() if w is not None]
+    async with tutor.db.transaction() as s:
+        events = (await s.execute(select(ClassEvent).where(ClassEvent.active.is_(True)))).scalars().all()
+        due = [(e.id, e.province_code, e.ward_code) for e in events if community.occurrences(e, tomorrow, tomorrow)]
+        ended = [e.id for e in events if e.kind == "class" and e.staff_id is not None
+                 and community.occurrences(e, yesterday, yesterday)]
+    queued = 0
+    for class_id, province_code, ward_code in due:
+        where = User.ward_code == ward_code if ward_code is not None else User.province_code == province_code
+        async with tutor.db.transaction() as s:
+            ids = [int(i) for i in (await s.execute(select(User.id).where(
+                where, User.class_news.is_(True), User.consent_at.is_not(None), User.active.is_(True),
+                User.channel.in_(pushable)))).scalars()]
+        for user_id in ids:
+            async with tutor.db.transaction() as s:
+                user = (await s.execute(select(User).where(User.id == user_id)
+                                        .with_for_update(skip_locked=True))).scalar_one_or_none()
+                window = PUSH_WINDOW.get(user.channel) if user else None
+                if user is None or window is None or now - as_utc(user.last_seen_at) > window:
+                    continue
+                event = await s.get(ClassEvent, class_id)
+                if event is None or not await community.claim_reminder(s, class_id, tomorrow, user_id):
+                    continue
+                await repo.outbox_push(s, user.channel, user.channel_user_id,
+                                       Community.reminder(event, tomorrow).to_payload())
+                queued += 1
+    for class_id in ended:
+        async with tutor.db.transaction() as s:
+            event = await s.get(ClassEvent, class_id)
+            staff = await s.get(Staff, event.staff_id) if event and event.staff_id else None
+            person = await s.get(User, staff.user_id) if staff and staff.user_id else None
+            if event is None or person is None or not person.active:
+                continue
+            if not await repo.job_claim(s, "class-attendance", f"{class_id}:{yesterday.isoformat()}"):
+                continue
+            await repo.outbox_push(s, person.channel, person.channel_user_id,
+                                   Community.attendance_prompt(event, yesterday).to_payload())
+    log.info("class reminders for %s: %d queued", tomorrow, queued)
+    return queued
+
+
 async def purge_old_records(tutor: Tutor, now: datetime | None = None) -> dict[str, int]:
     """Delete records past their retention (settings.privacy); returns how many rows per table."""
     now = now or utcnow()
@@ -97,6 +151,8 @@ def build_scheduler(tutor: Tutor) -> AsyncIOScheduler:
     """The scheduler with every job registered (not started)."""
     scheduler = AsyncIOScheduler(timezone=TZ)
     scheduler.add_job(review_reminders, "cron", minute=5, args=[tutor], id="review-reminders",
+                      coalesce=True, max_instances=1, misfire_grace_time=600)
+    scheduler.add_job(class_reminders, "cron", minute=10, args=[tutor], id="class-reminders",
                       coalesce=True, max_instances=1, misfire_grace_time=600)
     # Every night; deleting twice is harmless, so no claim is needed.
     scheduler.add_job(purge_old_records, "cron", hour=3, minute=20, args=[tutor], id="retention-purge",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -69,6 +70,12 @@ class User(Base):
     target_group: Mapped[str | None] = mapped_column(String(32), default=None)
     age_band: Mapped[str | None] = mapped_column(String(16), default=None)
     vneid_level2: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    # The learner asked to hear about classes and events of their commune (a personal preference).
+    class_news: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # "Gia đình số": the household the learner joined with a family code (set only after consent).
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id", ondelete="SET NULL"),
+                                                     default=None, index=True)
+    household_joined_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Consent(Base):
@@ -372,6 +379,8 @@ class QuestionLog(Base):
     # The commune of the asker (not who asked): questions by topic per unit for the statistics.
     province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    # What the asker thought of the answer ("up" or "down"), without saying who: for content editors.
+    feedback: Mapped[str | None] = mapped_column(String(8), default=None, index=True)
 
 
 class ChannelToken(Base):
@@ -392,3 +401,88 @@ class ChannelToken(Base):
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     # When admins were told about the current failure (once per failure, cleared by a success).
     alerted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Household(Base):
+    """A family ("Gia đình số") joined with a short code; its unit is where it was made, so it counts once.
+
+    The row holds no person: members point at it from users.household_id and leave with their data.
+    """
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    hamlet: Mapped[str | None] = mapped_column(String(120), default=None)
+    made_by: Mapped[str] = mapped_column(String(12), default="learner")  # "learner" | "volunteer"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClassEvent(Base):
+    """A class or event of a commune (or a province's yearly campaign day), once or by a repeating rule.
+
+    repeat: "once" (on starts_at), "weekly" (starts_at's weekday), "monthly" (the nth `weekday` of each
+    month; nth 5 means the last), "yearly" (starts_at's day and month). The time of day is starts_at's.
+    """
+
+    __tablename__ = "class_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), default="class")  # "class" | "campaign"
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    hamlet: Mapped[str | None] = mapped_column(String(120), default=None)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    topic: Mapped[str] = mapped_column(String(20))  # a support topic (volunteers.SUPPORT_TOPICS)
+    lesson_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    organiser: Mapped[str] = mapped_column(String(80), default="")
+    starts_at: Mapped[datetime] = mapped_column()
+    repeat: Mapped[str] = mapped_column(String(12), default="once")
+    weekday: Mapped[int | None] = mapped_column(Integer, default=None)  # 0 = Monday
+    nth: Mapped[int | None] = mapped_column(Integer, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClassReminder(Base):
+    """One reminder sent for one occurrence to one learner: the unique row makes it once."""
+
+    __tablename__ = "class_reminders"
+    __table_args__ = (UniqueConstraint("class_id", "day", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClassReply(Base):
+    """A learner's "Tôi sẽ đến" for one occurrence."""
+
+    __tablename__ = "class_replies"
+    __table_args__ = (UniqueConstraint("class_id", "day", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClassAttendance(Base):
+    """How many came to one occurrence, as recorded by the organiser; its support-log row is the evidence."""
+
+    __tablename__ = "class_attendance"
+    __table_args__ = (UniqueConstraint("class_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    people: Mapped[int] = mapped_column(Integer)
+    support_session_id: Mapped[int | None] = mapped_column(ForeignKey("support_sessions.id", ondelete="SET NULL"),
+                                                           default=None)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -259,10 +259,20 @@ async def completion_by_code(s: AsyncSession, code: str) -> Completion | None:
 async def log_question(
     s: AsyncSession, user_id: int | None, channel: str, text: str, kind: str,
     lesson_id: str | None, topic: str | None, province_code: int | None = None, ward_code: int | None = None,
-) -> None:
-    """Keep a (redacted) question and how it was handled, for content editors and statistics."""
-    s.add(QuestionLog(user_id=user_id, channel=channel, text=text[:2000], kind=kind, lesson_id=lesson_id,
-                      topic=topic, province_code=province_code, ward_code=ward_code))
+) -> int:
+    """Keep a (redacted) question and how it was handled, for content editors and statistics; returns its id."""
+    row = QuestionLog(user_id=user_id, channel=channel, text=text[:2000], kind=kind, lesson_id=lesson_id,
+                      topic=topic, province_code=province_code, ward_code=ward_code)
+    s.add(row)
+    await s.flush()
+    return row.id
+
+
+async def rate_answer(s: AsyncSession, question_id: int, feedback: str) -> bool:
+    """Record what the asker thought of an answer ("up" or "down"), once; False if already rated or gone."""
+    done = await s.execute(update(QuestionLog).where(QuestionLog.id == question_id, QuestionLog.feedback.is_(None))
+                           .values(feedback=feedback))
+    return bool(getattr(done, "rowcount", 0) == 1)
 
 
 # ---------------------------------------------------------------- held messages (channels with a send window)

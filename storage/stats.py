@@ -18,6 +18,7 @@ from vietnam_provinces import Ward
 from storage import units
 from storage.models import (
     Completion,
+    Household,
     QuestionLog,
     QuizAttempt,
     Staff,
@@ -31,14 +32,15 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Row metrics in display order (Vietnamese labels: bot.messages.STATS_LABELS).
 COLUMNS = ("registered", "active", "quizzes", "avg_score", "lessons_passed", "completions", "completions_to_date",
-           "target", "completion_rate", "vneid_level2", "support_sessions", "people_helped", "questions", "declined",
-           "scam_alerts")
+           "target", "completion_rate", "households_done", "vneid_level2", "support_sessions", "people_helped",
+           "questions", "declined", "scam_alerts")
 METRICS = COLUMNS  # the name the CLI used first
 # Metrics that are counts and add up from child units to their parent.
-ADDITIVE = ("registered", "active", "quizzes", "lessons_passed", "completions", "completions_to_date", "vneid_level2",
-            "support_sessions", "people_helped", "questions", "declined", "scam_alerts")
+ADDITIVE = ("registered", "active", "quizzes", "lessons_passed", "completions", "completions_to_date",
+            "households_done", "vneid_level2", "support_sessions", "people_helped", "questions", "declined",
+            "scam_alerts")
 # Metrics an upstream (child instance) report carries; the in-period ones add up over quarters.
-UPSTREAM_CUMULATIVE = ("registered", "vneid_level2", "completions_to_date")
+UPSTREAM_CUMULATIVE = ("registered", "vneid_level2", "completions_to_date", "households_done")
 UPSTREAM_PERIODIC = ("active", "quizzes", "lessons_passed", "completions", "support_sessions", "people_helped",
                      "questions", "declined", "scam_alerts")
 
@@ -98,6 +100,8 @@ class Row:
     lessons_passed: int = 0
     completions: int = 0  # in the period
     completions_to_date: int = 0  # since the start, up to the end of the period (for the completion rate)
+    # "Gia đình số": households (counted in the unit where they were made) with a member who completed, to date.
+    households_done: int = 0
     vneid_level2: int = 0
     support_sessions: int = 0
     people_helped: int = 0
@@ -137,6 +141,16 @@ class LessonStat:
 
 
 @dataclass
+class ReviewItem:
+    """A question to look at again: answered but marked 👎 (or declined), counted, never with who asked."""
+
+    topic: str  # "" for declined questions, which have no topic
+    lesson_id: str
+    text: str
+    n: int
+
+
+@dataclass
 class Report:
     scope: Scope
     since: datetime | None
@@ -148,6 +162,8 @@ class Report:
     by_lesson: list[LessonStat] = field(default_factory=list)
     questions_by_topic: dict[str, int] = field(default_factory=dict)
     declined_questions: list[tuple[str, int]] = field(default_factory=list)
+    feedback_by_topic: dict[str, tuple[int, int]] = field(default_factory=dict)  # topic -> (👍, 👎)
+    disliked: list[ReviewItem] = field(default_factory=list)  # 👎 answers, most frequent first
     timeline: list[tuple[date, int]] = field(default_factory=list)  # completions per week (its Monday)
     upstream_sources: list[str] = field(default_factory=list)
 
@@ -242,6 +258,11 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     sc = _child_column(scope, SupportSession)
     support = await _grouped(s, select(sc, func.count(), func.sum(SupportSession.people)).where(
         *_in_scope(scope, SupportSession), *_between(SupportSession.created_at, since, until)).group_by(sc))
+    hc = _child_column(scope, Household)
+    member_done = (select(User.household_id).join(Completion, Completion.user_id == User.id)
+                   .where(User.household_id.is_not(None), *_between(Completion.completed_at, None, until)))
+    households = await _grouped(s, select(hc, func.count()).where(
+        *_in_scope(scope, Household), Household.id.in_(member_done)).group_by(hc))
     asked = {}
     if scope.ward_code is None:  # questions are kept per commune, not per thôn
         qc = _child_column(scope, QuestionLog)
@@ -251,7 +272,8 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
                                .group_by(qc))
 
     child_keys = [str(k) for k in _child_keys(scope)]
-    found = {_key(k) for k in (*reg, *active, *quiz, *passed, *done, *done_to_date, *support, *asked)}
+    found = {_key(k) for k in (*reg, *active, *quiz, *passed, *done, *done_to_date, *support, *asked,
+                                    *households)}
     rows: dict[str, Row] = {}
     for key in child_keys + sorted(k for k in found if k not in child_keys):
         rows[key] = Row(key, _child_name(scope, key or None), child_code=_child_code(scope, key))
@@ -268,6 +290,7 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     put(done, "completions")
     put(done_to_date, "completions_to_date")
     put(support, "support_sessions", "people_helped")
+    put(households, "households_done")
     put(asked, "questions", "declined", "scam_alerts")
     for k, (n, avg) in quiz.items():
         row = rows[_key(k)]
@@ -315,6 +338,16 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
         select(QuestionLog.text, func.count().label("n")).where(in_log, QuestionLog.kind == "out_of_scope")
         .group_by(QuestionLog.text).order_by(func.count().desc(), QuestionLog.text).limit(declined_limit))
     rep.declined_questions = [(str(t), int(n)) for t, n in declined.all()]
+    rated = await s.execute(select(QuestionLog.topic, func.count().filter(QuestionLog.feedback == "up"),
+                                   func.count().filter(QuestionLog.feedback == "down"))
+                            .where(in_log, QuestionLog.feedback.is_not(None)).group_by(QuestionLog.topic))
+    rep.feedback_by_topic = {_key(t): (int(up or 0), int(down or 0)) for t, up, down in rated.all()}
+    disliked = await s.execute(
+        select(QuestionLog.topic, QuestionLog.lesson_id, QuestionLog.text, func.count())
+        .where(in_log, QuestionLog.feedback == "down")
+        .group_by(QuestionLog.topic, QuestionLog.lesson_id, QuestionLog.text)
+        .order_by(func.count().desc(), QuestionLog.text).limit(declined_limit))
+    rep.disliked = [ReviewItem(_key(t), _key(lid), str(text), int(n)) for t, lid, text, n in disliked.all()]
     week = _week_of(s, Completion.completed_at)
     weeks = await s.execute(select(week, func.count()).where(
         *_in_scope(scope, Completion), *_between(Completion.completed_at, since, until)).group_by(week))

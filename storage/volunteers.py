@@ -143,8 +143,11 @@ async def referral_link(s: AsyncSession, staff: Staff, lesson_id: str = "") -> R
                                                         ReferralLink.lesson_id == lesson_id))).scalar_one_or_none()
     if found is not None:
         return found
-    for _ in range(10):
+    for _ in range(50):
         code = new_code(6)
+        # Letters and digits both: the chat tells a typed code from a word by that (see bot.dialogue).
+        if not (any(c.isdigit() for c in code) and any(c.isalpha() for c in code)):
+            continue
         if (await s.execute(select(ReferralLink.id).where(ReferralLink.code == code))).first() is None:
             break
     link = ReferralLink(code=code, staff_id=staff.id, lesson_id=lesson_id)

@@ -23,7 +23,9 @@ async def test_first_message_greets_and_answers_with_source_and_buttons(tutor: T
     assert lesson is not None and "vneid.install" in lesson.topics
     assert "Theo bài" in answer.text and lesson.title in answer.text
     labels = [b.label for b in answer.buttons]
-    assert msg.BTN_QUIZ in labels and msg.BTN_ASK_OTHER in labels
+    assert msg.BTN_QUIZ in labels and msg.BTN_SHARE in labels
+    assert msg.BTN_FEEDBACK_UP in labels and msg.BTN_FEEDBACK_DOWN in labels
+    assert len(labels) <= 5  # Zalo shows at most five quick replies
     assert len(answer.text) <= 700
     # The second message is not greeted again.
     again = await chat.say("quên mật khẩu VNeID thì làm sao")

@@ -48,7 +48,8 @@ async def test_registration_with_an_ambiguous_commune_then_data_rights(tutor: Tu
     assert age.text == msg.ASK_AGE
     vneid = (await chat.press(age, "70 trở lên"))[-1]
     done = (await chat.press(vneid, "Chưa có"))[-1]
-    assert done.text == msg.REG_DONE.format(name="bác Tư")
+    assert done.text == msg.REG_DONE.format(name="bác Tư") + "\n" + msg.REG_OFFER
+    assert "/lophoc bat" in [b.value for b in done.buttons]
 
     user = await _user(tutor)
     assert user is not None and user.consent_version == msg.CONSENT_VERSION and user.consent_at is not None

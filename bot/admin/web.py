@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.templating import Jinja2Templates
 
+from bot import handouts
 from bot import messages as msg
 from bot.admin import auth, charts, exports
 from storage import roles, stats
@@ -157,6 +158,8 @@ class AdminSite:
             Route("/unit/{code}/export.{fmt}", p(self.export)),
             Route("/targets/{code}", p(self.targets), methods=["GET", "POST"]),
             Route("/questions/{code}", p(self.questions)),
+            Route("/handouts", p(self.handouts)),
+            Route("/handouts/{lesson}.png", p(self.handout)),
         ])]
 
     def _page(self, handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -377,10 +380,36 @@ class AdminSite:
             scope = self._scope(request, staff, session.csrf)
             report = await self._report(s, staff, scope, period)
         names = exports.topic_names(self.tutor.kb)
-        topics = sorted(((names.get(t, t), n) for t, n in report.questions_by_topic.items()), key=lambda p: -p[1])
+        feedback = report.feedback_by_topic
+        topics = sorted(((names.get(t, t), n, *feedback.get(t, (0, 0))) for t, n in report.questions_by_topic.items()),
+                        key=lambda p: (-p[3], -p[1]))
+        # The review queue: answers marked 👎, grouped by topic, the most disliked topic first.
+        queue: dict[str, list[tuple[str, str, int]]] = {}
+        for item in report.disliked:
+            queue.setdefault(item.topic, []).append(
+                (item.text, exports.lesson_title(self.tutor.kb, item.lesson_id), item.n))
+        review = sorted(((names.get(t, t) or msg.STATS_UNKNOWN, sum(n for *_, n in items), items)
+                         for t, items in queue.items()), key=lambda g: (-g[1], g[0]))
         return self._render(request, "questions.html", staff=staff, csrf=session.csrf, scope=scope, report=report,
-                            topics=topics, declined=report.declined_questions, period=period,
+                            topics=topics, declined=report.declined_questions, review=review, period=period,
                             query=period.query(), period_label=exports.period_label(report.since, report.until))
+
+    async def handouts(self, request: Request) -> Response:
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+        lessons = [(x.id, x.title) for x in self.tutor.kb.lessons]
+        return self._render(request, "handouts.html", staff=staff, csrf=session.csrf, lessons=lessons)
+
+    async def handout(self, request: Request) -> Response:
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+        lesson = self.tutor.kb.lesson(str(request.path_params["lesson"]))
+        if lesson is None:
+            return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
+        path = self.tutor.settings.data_dir / "handouts" / f"{lesson.id}.png"
+        await asyncio.to_thread(handouts.render, path, lesson, self.tutor.settings.telegram.bot_username)
+        disposition = {"Content-Disposition": f'attachment; filename="to-huong-dan-{lesson.id}.png"'}
+        return Response(path.read_bytes(), media_type="image/png", headers=disposition)
 
     async def targets(self, request: Request) -> Response:
         form = await self._form(request) if request.method == "POST" else {}
