@@ -55,6 +55,23 @@ def sanitize(incoming: Incoming) -> Incoming:
                                redacted=incoming.redacted or redaction.changed)
 
 
+def _dead_here(holder: str) -> bool:
+    """True when a lease holder (host:pid:token) names a process of this host that is gone."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    host, pid = parts[0], int(parts[1])
+    if host != socket.gethostname()[:50] or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class Tutor:
     """One tutor process: receives deliveries into the inbox, processes them, queues replies."""
 
@@ -135,9 +152,20 @@ class Tutor:
                 done += int(await self.process(inbox_id))
 
     async def lease(self, channel: str, chat: str) -> bool:
-        """Take or renew the right to send to one chat; False while another live worker has it."""
+        """Take or renew the right to send to one chat; False while another live worker has it.
+
+        A holder that was a process of this host which no longer exists (killed, then restarted) is taken
+        over at once instead of after its lease lapses.
+        """
+        seconds = self.settings.serve.lease_seconds
         async with self.db.transaction() as s:
-            return await repo.lease_take(s, channel, chat, self.holder, self.settings.serve.lease_seconds)
+            if await repo.lease_take(s, channel, chat, self.holder, seconds):
+                return True
+            holder = await repo.lease_holder(s, channel, chat)
+            if holder is not None and _dead_here(holder):
+                log.info("taking over chat %s:%s from dead sender %s", channel, chat, holder)
+                return await repo.lease_steal(s, channel, chat, holder, self.holder, seconds)
+            return False
 
     async def release(self, channel: str, chat: str) -> None:
         """Give up the right to send to one chat."""

@@ -130,6 +130,24 @@ async def lease_take(s: AsyncSession, channel: str, channel_user_id: str, holder
     return (await s.execute(upsert)).first() is not None
 
 
+async def lease_holder(s: AsyncSession, channel: str, channel_user_id: str) -> str | None:
+    """Who holds one chat's lease (lapsed or not), if anyone."""
+    stmt = select(DeliveryLease.holder).where(DeliveryLease.channel == channel,
+                                              DeliveryLease.channel_user_id == channel_user_id)
+    return (await s.execute(stmt)).scalar_one_or_none()
+
+
+async def lease_steal(s: AsyncSession, channel: str, channel_user_id: str, dead: str, holder: str,
+                      seconds: float) -> bool:
+    """Take a chat's lease from a holder known to be dead, without waiting for it to lapse."""
+    result = await s.execute(
+        update(DeliveryLease)
+        .where(DeliveryLease.channel == channel, DeliveryLease.channel_user_id == channel_user_id,
+               DeliveryLease.holder == dead)
+        .values(holder=holder, expires_at=utcnow() + timedelta(seconds=seconds)))
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def lease_release(s: AsyncSession, channel: str, channel_user_id: str, holder: str) -> None:
     """Give up the right to send to one chat (only if still ours)."""
     await s.execute(delete(DeliveryLease).where(DeliveryLease.channel == channel,

@@ -167,3 +167,22 @@ def test_json_logs_are_one_object_per_line() -> None:
     data: dict[str, Any] = json.loads(obs.JsonFormatter().format(record))
     assert data["message"] == "user=7 kind=answer" and data["level"] == "INFO" and data["logger"] == "bot.dialogue"
     assert data["time"].endswith("Z") and "\n" not in obs.JsonFormatter().format(record)
+
+
+async def test_a_dead_local_senders_lease_is_taken_at_once(tutor: Tutor) -> None:
+    """A worker killed and restarted on the same host does not wait for the dead one's lease to lapse."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = socket.gethostname()[:50]
+    async with tutor.db.transaction() as s:
+        assert await repo.lease_take(s, "telegram", "42", f"{host}:{gone.pid}:dead", 600)
+        assert await repo.lease_take(s, "telegram", "43", f"{host}:{os.getppid()}:alive", 600)
+        assert await repo.lease_take(s, "telegram", "44", f"elsewhere:{gone.pid}:other-host", 600)
+    assert await tutor.lease("telegram", "42")
+    assert not await tutor.lease("telegram", "43")  # a live process keeps its chat
+    assert not await tutor.lease("telegram", "44")  # another host's process: only its lease lapsing tells
