@@ -102,12 +102,25 @@ class Event:
     incoming: Incoming | None  # None for unfollow: nothing to answer
 
 
+def _ident(value: Any) -> str:
+    """An id as Zalo sends it (a string or a number, short); anything else is no id at all."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return ""
+    text = str(value).strip()
+    return text if len(text) <= 64 else ""
+
+
+def _part(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def parse_event(data: dict[str, Any]) -> Event | None:
-    """The event we act on, or None for events we ignore (seen/received receipts, the OA's own messages)."""
+    """The event we act on, or None for events we ignore (seen/received receipts, the OA's own messages,
+    and events whose ids are not what Zalo documents)."""
     name = str(data.get("event_name") or "")
-    stamp = str(data.get("timestamp") or "")
+    stamp = _ident(data.get("timestamp"))
     if name in ("follow", "unfollow"):
-        user = str((data.get("follower") or data.get("sender") or {}).get("id") or "")
+        user = _ident(_part(data.get("follower") or data.get("sender")).get("id"))
         if not user:
             return None
         delivery = f"{name}-{user}-{stamp}"
@@ -115,9 +128,9 @@ def parse_event(data: dict[str, Any]) -> Event | None:
         return Event(name, user, delivery, incoming)
     if name != "user_send_text" and name not in NON_TEXT_EVENTS:
         return None
-    user = str((data.get("sender") or {}).get("id") or "")
-    message = data.get("message") or {}
-    msg_id = str(message.get("msg_id") or "")
+    user = _ident(_part(data.get("sender")).get("id"))
+    message = _part(data.get("message"))
+    msg_id = _ident(message.get("msg_id"))
     if not user:
         return None
     delivery = msg_id or f"{name}-{user}-{stamp}"
