@@ -22,14 +22,10 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import pct  # noqa: E402
 from bot.answers import Answerer  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.service import load_knowledge  # noqa: E402
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> None:

@@ -39,7 +39,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import pct, queued  # noqa: E402
 from bot.channels.telegram import split_text  # noqa: E402
+from storage import repo  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
 from storage.models import InboxItem, OutboxItem  # noqa: E402
 from tests.telegram_standin import TelegramStandIn  # noqa: E402
@@ -50,13 +52,6 @@ QUESTIONS = [
     "mã QR giả dán đè là sao", "bị lừa chuyển tiền rồi báo ai", "đặt mật khẩu thế nào cho an toàn",
     "cổng dịch vụ công đăng nhập bằng gì", "cảm ơn", "học bài", "Giá vàng hôm nay bao nhiêu?",
 ]
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def free_port() -> int:
@@ -187,20 +182,15 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                     if time.monotonic() >= next_sample:
                         next_sample += 1.0
                         async with db.transaction() as s:
-                            n = (await s.execute(select(func.count()).select_from(InboxItem)
-                                                 .where(InboxItem.processed_at.is_(None)))).scalar_one()
-                        backlog_max = max(backlog_max, int(n))
+                            n = (await repo.backlog(s))["inbox"]
+                        backlog_max = max(backlog_max, n)
                 await asyncio.gather(*tasks)
                 offered = time.monotonic() - begin
                 # Drain: everything acknowledged must be processed and sent before anything is called lost.
                 drain_until = time.monotonic() + 600
                 while time.monotonic() < drain_until:
-                    async with db.transaction() as s:
-                        busy = (await s.execute(select(func.count()).select_from(InboxItem)
-                                                .where(InboxItem.processed_at.is_(None)))).scalar_one()
-                        busy += (await s.execute(select(func.count()).select_from(OutboxItem)
-                                                 .where(OutboxItem.sent_at.is_(None)))).scalar_one()
-                        backlog_max = max(backlog_max, int(busy))
+                    busy = await queued(db)
+                    backlog_max = max(backlog_max, busy)
                     if not busy:
                         break
                     await asyncio.sleep(0.5)

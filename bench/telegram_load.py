@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import pct, queued  # noqa: E402
 from bot.channels.telegram import TelegramChannel, split_text  # noqa: E402
 from bot.config import Settings, TelegramSettings  # noqa: E402
 from bot.service import Tutor, load_knowledge  # noqa: E402
@@ -39,11 +40,6 @@ QUESTIONS = [
     "mã QR giả dán đè là sao", "bị lừa chuyển tiền rồi báo ai", "đặt mật khẩu thế nào cho an toàn",
     "cổng dịch vụ công đăng nhập bằng gì", "cảm ơn", "/tiendo", "học bài", "Giá vàng hôm nay bao nhiêu?",
 ]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 async def run(users: int, messages: int, dup: float, chroma: Path | None = None,
@@ -93,11 +89,7 @@ async def run(users: int, messages: int, dup: float, chroma: Path | None = None,
             # Drain: everything queued must be fetched, processed and sent before anything is called lost.
             drain_until = time.monotonic() + 600
             while time.monotonic() < drain_until:
-                async with db.transaction() as s:
-                    busy = (await s.execute(select(func.count()).select_from(InboxItem)
-                                            .where(InboxItem.processed_at.is_(None)))).scalar_one()
-                    busy += (await s.execute(select(func.count()).select_from(OutboxItem)
-                                             .where(OutboxItem.sent_at.is_(None)))).scalar_one()
+                busy = await queued(db)
                 if not busy and not standin.pending_updates:
                     break
                 await asyncio.sleep(0.5)

@@ -351,6 +351,8 @@ class Dialogue:
     async def _stats(self, s: AsyncSession, user: User, unit: str | None) -> Reply:
         """Statistics for an admin's unit (or a unit below it); everyone else is told kindly it is not for them."""
         from bot.admin.charts import timeline_png
+        from bot.admin.exports import percent
+        from bot.reports import rate_text
 
         staff = await roles.staff_of(s, user.id)
         if staff is None or staff.role not in roles.STATS_ROLES:
@@ -367,12 +369,9 @@ class Dialogue:
         except stats.ScopeError:
             return Reply(msg.STATS_FORBIDDEN)
         t, r = overall.total, recent.total
-        rate = (msg.REPORT_RATE.format(rate=f"{t.completion_rate:.0%}", target=t.target)
-                if t.completion_rate is not None else "")
         lines = [msg.STATS_TEXT.format(unit=scope.name, registered=t.registered, vneid=t.vneid_level2,
-                                       active=r.active, quizzes=r.quizzes,
-                                       avg=f"{r.avg_score:.0%}" if r.avg_score is not None else "–",
-                                       passed=t.lessons_passed, completions=t.completions, rate=rate,
+                                       active=r.active, quizzes=r.quizzes, avg=percent(r.avg_score),
+                                       passed=t.lessons_passed, completions=t.completions, rate=rate_text(t),
                                        sessions=t.support_sessions, people=t.people_helped)]
         top = sorted((c for c in overall.children if c.completions), key=lambda c: -c.completions)[:3]
         if top:

@@ -19,7 +19,6 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -32,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import messages as msg
+from bot.admin.exports import percent, to_xlsx
 from bot.types import Reply
 from storage import repo, roles, stats
 from storage.models import (
@@ -44,6 +44,7 @@ from storage.models import (
     User,
     utcnow,
 )
+from storage.stats import Quarter
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -63,40 +64,14 @@ QUARTERLY_FROM_DAY = 15  # of the last month of the quarter; the plans' deadline
 # ---------------------------------------------------------------- periods
 
 
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    number: int
-
-    @classmethod
-    def of(cls, when: datetime) -> Quarter:
-        local = when.astimezone(TZ)
-        return cls(local.year, (local.month - 1) // 3 + 1)
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}-Q{self.number}"
-
-    @property
-    def start(self) -> datetime:
-        return datetime(self.year, 3 * self.number - 2, 1, tzinfo=TZ)
-
-    @property
-    def end(self) -> datetime:
-        return datetime(self.year + (self.number == 4), (3 * self.number) % 12 + 1, 1, tzinfo=TZ)
-
-
 def in_report_window(now: datetime) -> bool:
     local = now.astimezone(TZ)
     return local.month % 3 == 0 and local.day >= QUARTERLY_FROM_DAY
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
-def _rate(row: stats.Row) -> str:
-    return msg.REPORT_RATE.format(rate=_pct(row.completion_rate), target=row.target) if row.target else ""
+def rate_text(row: stats.Row) -> str:
+    """", đạt 12% của 3200 người mục tiêu" when the unit has a target, else nothing."""
+    return msg.REPORT_RATE.format(rate=percent(row.completion_rate), target=row.target) if row.target else ""
 
 
 async def _admins(tutor: Tutor) -> list[tuple[int, int, str, str]]:
@@ -132,12 +107,12 @@ async def weekly_digest(tutor: Tutor, now: datetime | None = None) -> int:
 
 async def digest_text(s: Any, scope: stats.Scope, now: datetime, pass_ratio: float,
                       kb: KnowledgeBase | None = None) -> str:
-    week = await stats.report(s, scope, now - timedelta(days=7), now, pass_ratio, declined_limit=5)
-    before = await stats.report(s, scope, None, now - timedelta(days=7), pass_ratio, declined_limit=0)
+    since = now - timedelta(days=7)
+    week = await stats.report(s, scope, since, now, pass_ratio, declined_limit=5)
     t = week.total
     lines = [msg.WEEKLY_DIGEST.format(
-        unit=scope.name, new=t.registered - before.total.registered, active=t.active, quizzes=t.quizzes,
-        avg=_pct(t.avg_score), completions=t.completions, to_date=t.completions_to_date, rate=_rate(t),
+        unit=scope.name, new=await stats.new_learners(s, scope, since, now), active=t.active, quizzes=t.quizzes,
+        avg=percent(t.avg_score), completions=t.completions, to_date=t.completions_to_date, rate=rate_text(t),
         sessions=t.support_sessions, people=t.people_helped, questions=t.questions, declined=t.declined)]
     if week.declined_questions:
         lines += ["", msg.WEEKLY_TOP_DECLINED]
@@ -163,8 +138,6 @@ def _lesson_title(kb: KnowledgeBase | None, lesson_id: str) -> str:
 
 async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: bool = False) -> int:
     """Queue the quarter's XLSX report for every admin who has not had it; return how many were queued."""
-    from bot.admin.exports import to_xlsx
-
     now = now or utcnow()
     if not force and not in_report_window(now):
         return 0
@@ -185,7 +158,7 @@ async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: boo
             text = msg.QUARTERLY_TEXT.format(
                 quarter=quarter.number, year=quarter.year, unit=scope.name,
                 start=quarter.start.strftime("%d/%m/%Y"), end=now.astimezone(TZ).strftime("%d/%m/%Y"),
-                registered=t.registered, completions=t.completions, to_date=t.completions_to_date, rate=_rate(t),
+                registered=t.registered, completions=t.completions, to_date=t.completions_to_date, rate=rate_text(t),
                 sessions=t.support_sessions, people=t.people_helped)
             await repo.outbox_push(s, channel, chat, Reply(text, file_path=str(path)).to_payload())
             queued += 1

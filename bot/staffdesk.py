@@ -19,7 +19,7 @@ from bot.types import Button, Reply
 from rag.knowledge import KnowledgeBase
 from rag.text import fold
 from storage import repo, roles, units, volunteers
-from storage.models import Consent, Staff, User
+from storage.models import Consent, Staff, SupportSession, User
 from storage.stats import Scope
 
 log = logging.getLogger(__name__)
@@ -266,8 +266,6 @@ class StaffDesk:
         ctx["support_hamlet"] = name
         last = ctx.get("support_last")
         if last:
-            from storage.models import SupportSession
-
             row = await s.get(SupportSession, int(last))
             if row is not None and row.staff_id == staff.id:
                 row.hamlet = name

@@ -298,9 +298,11 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
 
     sources = await _add_upstream(s, scope, since, until, rows)
     children = list(rows.values())
-    targets = await _targets(s, scope, [r.child_code or f"{scope.code}:{r.key}" for r in children])
-    for r in children:
-        r.target = targets.get(r.child_code or f"{scope.code}:{r.key}")
+    # A child's target is keyed by its unit code, a thôn's by "X<commune>:<thôn>"; one query with the unit's own.
+    target_keys = [r.child_code or f"{scope.code}:{r.key}" for r in children]
+    targets = await _targets(s, scope, [scope.code, *target_keys])
+    for r, key in zip(children, target_keys, strict=True):
+        r.target = targets.get(key)
 
     total = Row(scope.name, scope.name, child_code=scope.code)
     for r in children:
@@ -315,7 +317,7 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
                    func.count().filter(QuestionLog.kind == "safety")).where(
                 *_in_scope(scope, QuestionLog), *_between(QuestionLog.created_at, since, until)))).one()
         total.questions, total.declined, total.scam_alerts = int(n_q), int(n_d or 0), int(n_s or 0)
-    own_target = (await _targets(s, scope, [scope.code])).get(scope.code)
+    own_target = targets.get(scope.code)
     child_targets = [r.target for r in children if r.target]
     total.target = own_target if own_target else (sum(child_targets) if child_targets else None)
 
@@ -388,15 +390,45 @@ async def _targets(s: AsyncSession, scope: Scope, codes: list[str]) -> dict[str,
     return {str(u): int(p) for u, p in rows.all()}
 
 
-def _quarter_bounds(period: str) -> tuple[datetime, datetime] | None:
-    """"2026-Q4" -> its first moment and the first moment of the next quarter (Vietnam time)."""
-    try:
-        year, q = period.split("-Q")
-        start = datetime(int(year), 3 * (int(q) - 1) + 1, 1, tzinfo=TZ)
-    except ValueError:
-        return None
-    end = datetime(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1, tzinfo=TZ)
-    return start, end
+@dataclass(frozen=True)
+class Quarter:
+    """A quarter of the year in Vietnam time: the period of the quarterly report and of upstream pushes."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, when: datetime) -> Quarter:
+        local = when.astimezone(TZ)
+        return cls(local.year, (local.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, label: str) -> Quarter | None:
+        """"2026-Q4" -> Quarter(2026, 4); None for anything else."""
+        year, sep, number = label.partition("-Q")
+        if not (sep and year.isdigit() and number in ("1", "2", "3", "4")):
+            return None
+        return cls(int(year), int(number))
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, 3 * self.number - 2, 1, tzinfo=TZ)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment of the next quarter."""
+        return datetime(self.year + (self.number == 4), (3 * self.number) % 12 + 1, 1, tzinfo=TZ)
+
+
+async def new_learners(s: AsyncSession, scope: Scope, since: datetime, until: datetime) -> int:
+    """Learners of `scope` who agreed to be registered within [since, until)."""
+    stmt = select(func.count()).select_from(User).where(
+        User.consent_at.is_not(None), *_in_scope(scope, User), *_between(User.consent_at, since, until))
+    return int((await s.execute(stmt)).scalar_one())
 
 
 async def _add_upstream(s: AsyncSession, scope: Scope, since: datetime | None, until: datetime | None,
@@ -411,10 +443,10 @@ async def _add_upstream(s: AsyncSession, scope: Scope, since: datetime | None, u
     latest: dict[str, UpstreamReport] = {}
     periodic: list[UpstreamReport] = []
     for rep in pushed:
-        bounds = _quarter_bounds(rep.period)
-        if bounds is None:
+        quarter = Quarter.parse(rep.period)
+        if quarter is None:
             continue
-        start, _end = bounds
+        start = quarter.start
         if until is None or start < until:
             latest[rep.source] = rep  # ordered by period: the last one kept is the latest
             if since is None or start >= since - timedelta(days=1):

@@ -27,6 +27,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PERCENT_COLUMNS = frozenset({"avg_score", "completion_rate"})
 
 
+def percent(value: float | None) -> str:
+    """A rate as people read it ("12%"); small rates keep a decimal ("0,5%") so a start does not read as 0%."""
+    if value is None:
+        return "–"
+    return f"{value * 100:.1f}%".replace(".", ",") if 0 < value < 0.1 else f"{value * 100:.0f}%"
+
+
 def neutralise(value: Any) -> Any:
     """A text value that cannot start a spreadsheet formula; other values unchanged."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):

@@ -113,15 +113,8 @@ def _num(value: Any) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
-def _pct(value: float | None) -> str:
-    if value is None:
-        return "–"
-    # Small rates keep a decimal ("0,5%"), so a commune that has started does not read as 0%.
-    return f"{value * 100:.1f}%".replace(".", ",") if 0 < value < 0.1 else f"{value * 100:.0f}%"
-
-
 def _cell(value: Any, column: str) -> str:
-    return _pct(value) if column in exports.PERCENT_COLUMNS else _num(value)
+    return exports.percent(value) if column in exports.PERCENT_COLUMNS else _num(value)
 
 
 class AdminSite:
@@ -134,7 +127,7 @@ class AdminSite:
         self.signer = auth.FormSigner(key)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         env = self.templates.env
-        env.filters.update(num=_num, pct=_pct, cell=_cell)
+        env.filters.update(num=_num, pct=exports.percent, cell=_cell)
         env.globals.update(labels=msg.STATS_LABELS, presets=msg.ADMIN_PRESETS)
         programme = tutor.kb.programme
         self.pass_ratio = programme.min_score if programme else 0.8
