@@ -323,7 +323,7 @@ BTN_LINK_PERSONAL = "👤 Link cá nhân"
 BTN_LINK_MORE_LESSONS = "📚 Bài khác"
 LINK_PICK_LESSON = "Anh/chị chọn bài:"
 LINK_DONE = (
-    "Link {what}:\n{url}\n\nNgười dùng Zalo nhắn mã {code} cho Zalo OA của chương trình.\n"
+    "Link {what}:\n{url}\n\nAi dùng Zalo thì nhắn mã {code} cho trang Zalo của chương trình.\n"
     "Ảnh mã QR ở dưới, in ra hoặc cho người học quét."
 )
 LINK_DONE_NO_TELEGRAM = "Mã {what}: {code}\nNgười học nhắn mã này cho cháu là vào được."
