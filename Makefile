@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# The CPU build of torch first, so sentence-transformers does not pull a CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev,st]"
+	$(BIN)/pip install -q -e ".[dev,st,voice]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from rag.retriever import LessonHit, Mode, Retrieval
 from rag.text import syllables
 
 MAX_CHARS = 600
+CLEAR_LEXICAL_LEAD = 1.3  # the top lesson's word score over the next one's, for a voice question answered at once
 _STOP = frozenset(
     "la gi the nao sao lam cach duoc khong co toi bac minh thi a ah nhe voi cho cua va o".split()
 )
@@ -119,6 +121,22 @@ class Answerer:
         hit = retrieval.hits[0]
         reply, offset = section_reply(hit.lesson, hit.section)
         return Answer("answer", [reply], retrieval, hit.lesson, hit.section, offset)
+
+
+def is_clear(answer: Answer) -> bool:
+    """True when one lesson wins on meaning and on words alike, clearly ahead on words: a transcript that
+    matches like this is answered at once (its read-back shown above); anything less is confirmed first."""
+    if answer.kind == "safety":
+        return True  # the emergency steps are right whatever was misheard around them
+    if answer.kind != "answer" or not answer.hits:
+        return False
+    top, rest = answer.hits[0], answer.hits[1:]
+    if math.isnan(top.dense) or top.lexical <= 0:
+        return False
+    if any(h.dense > top.dense or h.lexical > top.lexical for h in rest):
+        return False
+    second = max((h.lexical for h in rest), default=0.0)
+    return top.lexical >= CLEAR_LEXICAL_LEAD * second
 
 
 def main_menu() -> tuple[Button, ...]:

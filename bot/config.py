@@ -143,6 +143,24 @@ class PrivacySettings(BaseModel):
     audit_days: int = 730  # admin logins, exports and deletions
 
 
+class VoiceSettings(BaseModel):
+    """Voice notes (see README, "Tin nhắn thoại")."""
+
+    # "viet-asr" when the `voice` extra is installed (make run installs it); "off" answers voice notes
+    # with a request to type.
+    engine: Literal["viet-asr", "off"] = "viet-asr"
+    max_seconds: float = 60.0
+    threads: int = 1  # transcriptions at once in one process (each uses about one core)
+    queue: int = 8  # voice notes waiting in one process before newer ones are told "busy, try again"
+    # A transcript whose words clearly match one lesson is answered at once, under the read-back.
+    answer_clear_at_once: bool = True
+    # "Nghe" (read the answer aloud) with Debian's espeak-ng: robotic, so off unless asked for.
+    read_aloud: bool = False
+    tts_voice: str = "vi"
+    tts_speed: int = 130
+    download_timeout: float = 20.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KYNANGSO_",
@@ -168,6 +186,7 @@ class Settings(BaseSettings):
     reports: ReportSettings = ReportSettings()
     privacy: PrivacySettings = PrivacySettings()
     serve: ServeSettings = ServeSettings()
+    voice: VoiceSettings = VoiceSettings()
 
 
 @lru_cache(maxsize=1)

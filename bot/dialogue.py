@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from datetime import timedelta
@@ -12,12 +13,13 @@ from typing import Any
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import handouts, privacy
+from bot import handouts, privacy, voice
 from bot import messages as msg
-from bot.answers import Answerer, main_menu, section_reply, with_feedback
+from bot.answers import Answer, Answerer, is_clear, main_menu, section_reply, with_feedback
 from bot.community import Community
+from bot.config import VoiceSettings
 from bot.learning import Learning
-from bot.quiz import PASS_RATIO, feedback_text, parse_choice, pass_mark, question_reply
+from bot.quiz import LETTERS, PASS_RATIO, feedback_text, parse_choice, parse_spoken_choice, pass_mark, question_reply
 from bot.registration import Registration, consent_reply
 from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, StaffDesk
 from bot.types import Button, Incoming, Reply
@@ -87,8 +89,9 @@ class Dialogue:
     """Handles one incoming message inside the caller's transaction."""
 
     def __init__(self, kb: KnowledgeBase, answerer: Answerer, data_dir: Path, bot_username: str = "",
-                 web_url: str = "") -> None:
+                 web_url: str = "", voice: VoiceSettings | None = None) -> None:
         self.kb = kb
+        self.voice = voice or VoiceSettings()
         self.answerer = answerer
         self.exports_dir = data_dir / "exports"
         self.registration = Registration()
@@ -137,6 +140,8 @@ class Dialogue:
                         text: str) -> list[Reply]:
         if incoming.start_payload:
             return await self._deep_link(s, user, ctx, incoming.start_payload)
+        if incoming.voice is not None:
+            return await self._voice(s, user, ctx, incoming, text)
         if incoming.non_text:
             return [Reply(msg.NON_TEXT, main_menu())]
         if not text:
@@ -263,6 +268,22 @@ class Dialogue:
             return self._continue(ctx)
         if name == "/hoikhac":
             return [Reply(msg.ASK_OTHER)]
+        if name == "/nghedung":
+            heard = ctx.pop("heard", None)
+            if not heard:
+                return [Reply(msg.VOICE_FORGOT, self._voice_buttons())]
+            return await self._question(s, user, ctx, Incoming(user.channel, user.channel_user_id, ""), str(heard),
+                                        spoken=True)
+        if name == "/noilai":
+            ctx.pop("heard", None)
+            return [Reply(msg.VOICE_SAY_AGAIN)]
+        if name == "/gochu":
+            ctx.pop("heard", None)
+            return [Reply(msg.VOICE_TYPE)]
+        if name == "/nghe":
+            if not (self.voice.read_aloud and user.channel == "telegram" and voice.tts_available()):
+                return [Reply(msg.LISTEN_FAILED)]
+            return [await self._read_aloud(ctx)]
         if name == "/danhgia":
             return await self._feedback(s, ctx, args)
         if name == "/guinguoithan":
@@ -432,14 +453,90 @@ class Dialogue:
         ctx["lesson"] = {"id": lesson.id, "section": index, "offset": offset}
         return [reply]
 
+    # ------------------------------------------------------------ voice notes
+
+    def _voice_buttons(self) -> tuple[Button, ...]:
+        return (Button(msg.BTN_VOICE_AGAIN, "/noilai"), Button(msg.BTN_VOICE_TYPE, "/gochu"))
+
+    async def _voice(self, s: AsyncSession, user: User, ctx: dict[str, Any], incoming: Incoming,
+                     text: str) -> list[Reply]:
+        """A transcribed voice note: a quiz answer, a plain command, or a question read back before answering."""
+        outcome = (incoming.voice or {}).get("outcome")
+        if outcome == voice.TOO_LONG:
+            return [Reply(msg.VOICE_TOO_LONG.format(limit=int(self.voice.max_seconds)),
+                          (Button(msg.BTN_VOICE_TYPE, "/gochu"),))]
+        if outcome == voice.SILENT or (outcome == voice.HEARD and not re.search(r"[^\W\d_]", text)):
+            return [Reply(msg.VOICE_UNCLEAR, self._voice_buttons())]
+        if outcome == voice.BUSY:
+            return [Reply(msg.VOICE_BUSY, (Button(msg.BTN_VOICE_TYPE, "/gochu"),))]
+        if outcome == voice.UNAVAILABLE:
+            return [Reply(msg.VOICE_UNAVAILABLE, main_menu())]
+        if outcome != voice.HEARD:
+            return [Reply(msg.VOICE_UNREADABLE, self._voice_buttons())]
+        attempt = await repo.active_attempt(s, user.id)
+        if attempt is not None:
+            answered = await self._spoken_answer(s, user, attempt, text)
+            if answered is not None:
+                return answered
+        cmd = _command(text)
+        if cmd is not None and cmd[0] not in ("/xoadulieu", "/dongy", "/khongdongy"):
+            # "học tiếp", "kiểm tra": plain words asking for a menu are safe to act on as heard.
+            return await self._run_command(s, user, ctx, cmd[0], cmd[1])
+        # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
+        answer = await asyncio.to_thread(self.answerer.answer, text)
+        if self.voice.answer_clear_at_once and is_clear(answer):
+            ctx.pop("heard", None)
+            replies = await self._question(s, user, ctx, incoming, text, answer=answer, spoken=True)
+            head = msg.VOICE_HEARD_HEAD.format(heard=text)
+            return [dataclasses.replace(replies[0], text=f"{head}\n\n{replies[0].text}"), *replies[1:]]
+        ctx["heard"] = text  # already redacted; kept until the learner confirms it
+        return [Reply(msg.VOICE_READBACK.format(heard=text), (Button(msg.BTN_VOICE_YES, "/nghedung"),
+                                                              *self._voice_buttons()))]
+
+    async def _spoken_answer(self, s: AsyncSession, user: User, attempt: QuizAttempt,
+                             text: str) -> list[Reply] | None:
+        """An option said aloud in a quiz, graded with what was heard shown; asked again when unsure.
+
+        None when the note sounds like a question rather than an answer (it is answered as one)."""
+        questions = self._questions(attempt)
+        if questions is None:
+            return None
+        index = await repo.answered_count(s, attempt.id)
+        chosen = parse_spoken_choice(text, questions[index].options)
+        if chosen is None:
+            if len(syllables(text)) >= 7 and _command(text) is None:
+                return None
+            return [Reply(msg.VOICE_QUIZ_UNSURE.format(heard=text))] + await self._current_question(s, attempt)
+        graded = await self._grade(s, user, attempt, index, chosen)
+        head = msg.VOICE_CHOSE.format(letter=LETTERS[chosen])
+        return [dataclasses.replace(graded[0], text=f"{head}\n{graded[0].text}"), *graded[1:]]
+
+    async def _read_aloud(self, ctx: dict[str, Any]) -> Reply:
+        """The last answer read by the offline voice, as a voice note (only offered when it is switched on)."""
+        last = [p for p in ctx.get("last_replies") or [] if p.get("sources")]
+        if not last:
+            return Reply(msg.LISTEN_NONE, main_menu())
+        lines = [ln for ln in str(last[-1]["text"]).splitlines() if not ln.startswith(("📖", "🎤"))]
+        spoken = re.sub(r"[^\w\s.,;:!?()%/-]", " ", "\n".join(lines)).strip()
+        out = self.learning.data_dir / "voice" / f"doc-{utcnow():%Y%m%d%H%M%S%f}.ogg"
+        try:
+            data = await asyncio.to_thread(voice.speak, spoken, self.voice.tts_voice, self.voice.tts_speed)
+        except Exception:  # noqa: BLE001 - no voice engine, or it failed: the text is still there
+            log.exception("reading aloud failed")
+            return Reply(msg.LISTEN_FAILED)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        return Reply(msg.LISTEN_CAPTION, voice_path=str(out))
+
     # ------------------------------------------------------------ questions
 
     async def _question(self, s: AsyncSession, user: User, ctx: dict[str, Any], incoming: Incoming,
-                        text: str) -> list[Reply]:
+                        text: str, answer: Answer | None = None, spoken: bool = False) -> list[Reply]:
         if _WHO.search(" ".join(re.findall(r"[0-9a-z]+", fold(text)))):
             return [Reply(msg.AUTOMATED, (*main_menu(), Button(msg.BTN_HANDOFF, "/gapnguoi")))]
-        # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
-        answer = await asyncio.to_thread(self.answerer.answer, text)
+        if answer is None:
+            # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
+            answer = await asyncio.to_thread(self.answerer.answer, text)
         top = answer.hits[0].lesson if answer.hits else None
         # Logged without the user: content editors need the questions, not who asked them. The commune
         # (of a registered learner) is kept so each unit sees what its people ask about.
@@ -456,6 +553,10 @@ class Dialogue:
             others = [h.lesson.id for h in answer.hits if h.lesson.id != answer.lesson.id][:3]
             ctx["answered"] = ([{"q": question_id, "others": others}] + list(ctx.get("answered") or []))[:5]
             replies = [with_feedback(r, question_id) if r.sources else r for r in replies]
+            if spoken and self.voice.read_aloud and incoming.channel == "telegram" and voice.tts_available():
+                # Asked aloud, so perhaps easier to listen to: Telegram only (Zalo OA cannot send voice notes).
+                replies = [dataclasses.replace(r, buttons=(Button(msg.BTN_LISTEN, "/nghe"), *r.buttons))
+                           if r.sources else r for r in replies]
         if answer.lesson is not None and answer.section is not None:
             ctx["lesson"] = {"id": answer.lesson.id, "section": answer.section.index, "offset": answer.offset}
         log.info("user=%s kind=%s lesson=%s", user.id, answer.kind, answer.lesson.id if answer.lesson else None)

@@ -609,3 +609,30 @@ ADMIN_BAD_TARGET = "Chỉ tiêu của {unit} cần là một số nguyên không
 ADMIN_BAD_DATE = "Ngày chưa đúng dạng; trang đang hiện số liệu từ đầu đến nay."
 ADMIN_ERROR = "Trang đang gặp trục trặc. Anh/chị thử lại sau ít phút nhé."
 ADMIN_PRESETS = {"30d": "30 ngày qua", "quarter": "Quý này", "all": "Từ đầu"}
+
+# ---------------------------------------------------------------- voice notes
+# A transcript is never trusted word for word: the learner confirms what was heard.
+VOICE_READBACK = "🎤 Cháu nghe bác hỏi:\n«{heard}»\nCó phải vậy không ạ?"
+VOICE_HEARD_HEAD = "🎤 Cháu nghe bác hỏi: «{heard}»"
+BTN_VOICE_YES = "✅ Đúng"
+BTN_VOICE_AGAIN = "🎤 Không, tôi nói lại"
+BTN_VOICE_TYPE = "⌨️ Gõ chữ"
+VOICE_SAY_AGAIN = ("Bác bấm giữ nút micro 🎤 và nói lại câu hỏi nhé. Bác nói chậm, rõ từng chữ, "
+                   "để điện thoại gần miệng và ở chỗ yên tĩnh thì cháu nghe rõ hơn.")
+VOICE_TYPE = "Bác gõ câu hỏi vào ô nhắn tin nhé. Gõ không dấu cũng được ạ, ví dụ: lam sao cai vneid"
+VOICE_FORGOT = "Cháu không còn giữ câu bác vừa nói. Bác nói lại hoặc gõ câu hỏi giúp cháu nhé."
+VOICE_TOO_LONG = ("Tin nhắn thoại của bác dài quá {limit} giây, cháu chưa nghe được. "
+                  "Bác hỏi ngắn gọn từng câu một, mỗi lần dưới {limit} giây, giúp cháu nhé.")
+VOICE_UNCLEAR = ("Cháu chưa nghe rõ ạ. Bác nói lại gần điện thoại hơn, chỗ yên tĩnh hơn, "
+                 "hoặc gõ chữ giúp cháu nhé.")
+VOICE_UNREADABLE = "Cháu chưa mở được tin nhắn thoại này. Bác gửi lại, hoặc gõ chữ giúp cháu nhé."
+VOICE_BUSY = ("Lúc này nhiều người gửi tin nhắn thoại quá, cháu chưa nghe kịp. "
+              "Bác đợi một lát rồi gửi lại, hoặc gõ chữ giúp cháu nhé.")
+VOICE_UNAVAILABLE = "Cháu chưa nghe được tin nhắn thoại ạ. Bác gõ chữ giúp cháu nhé, gõ không dấu cũng được."
+VOICE_CHOSE = "🎤 Cháu nghe bác chọn: {letter}."
+VOICE_QUIZ_UNSURE = ("🎤 Cháu nghe được: «{heard}», nhưng chưa rõ bác chọn đáp án nào. "
+                     "Bác bấm một nút, hoặc nói «câu A», «câu B»… nhé.")
+BTN_LISTEN = "🔊 Nghe đọc"
+LISTEN_NONE = "Chưa có câu trả lời nào để cháu đọc ạ. Bác hỏi cháu một câu trước nhé."
+LISTEN_FAILED = "Cháu chưa đọc to được lúc này. Bác đọc chữ ở trên giúp cháu nhé."
+LISTEN_CAPTION = "🔊 Cháu đọc to câu trả lời ở trên (giọng máy đọc)."

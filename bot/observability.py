@@ -24,6 +24,10 @@ DUPLICATES = Counter("kynangso_duplicate_deliveries_total", "Deliveries already 
 MESSAGES_OUT = Counter("kynangso_messages_out_total", "Replies and reminders sent to a channel", ["channel"])
 PROCESSING = Histogram("kynangso_processing_seconds", "Time to process one delivery (dialogue and database)",
                        ["channel"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+VOICE_NOTES = Counter("kynangso_voice_notes_total", "Voice notes by what became of them (ok, too_long, silent, "
+                      "unreadable, busy, unavailable)", ["outcome"])
+TRANSCRIPTION = Histogram("kynangso_transcription_seconds", "Time to fetch, decode and transcribe one voice note",
+                          buckets=(0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0))
 ERRORS = Counter("kynangso_errors_total", "Failures: processing a delivery, or sending a message", ["kind"])
 
 if TYPE_CHECKING:

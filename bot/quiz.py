@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 from bot import messages as msg
 from bot.types import Button, Reply
 from rag.lessons import QuizQuestion
-from rag.text import fold, normalize
+from rag.text import fold, normalize, syllables
 
 LETTERS = "ABCDEFGH"
 PASS_RATIO = 0.8
@@ -44,6 +44,72 @@ def parse_choice(text: str, options: tuple[str, ...]) -> int | None:
     best = max(range(len(options)), key=lambda i: ratios[i])
     second = max((r for i, r in enumerate(ratios) if i != best), default=0.0)
     if ratios[best] >= 0.75 and ratios[best] - second >= 0.15:
+        return best
+    return None
+
+
+# A transcript names an option by its letter as Vietnamese say it, by a number, or by its words.
+_SPOKEN_LETTERS = {
+    "a": 0, "á": 0,
+    "b": 1, "bê": 1, "bờ": 1, "bi": 1, "bế": 1,
+    "c": 2, "xê": 2, "cờ": 2, "xi": 2, "sê": 2, "si": 2, "cê": 2,
+    "d": 3, "đê": 3, "dê": 3, "đờ": 3, "dờ": 3, "đi": 3, "đề": 3,
+    "e": 4, "ê": 4,
+}
+_SPOKEN_NUMBERS = {"một": 0, "nhất": 0, "1": 0, "hai": 1, "nhì": 1, "2": 1, "ba": 2, "3": 2,
+                   "bốn": 3, "tư": 3, "4": 3, "năm": 4, "5": 4}
+# Words that introduce a choice ("câu B", "đáp án hai", "tôi chọn ý C").
+_ANCHORS = ("đáp án", "phương án", "câu trả lời", "câu", "ý", "chọn", "số", "lựa chọn", "thứ")
+# Words around a choice that carry nothing ("dạ, câu bê ạ", "tôi chọn là câu hai nhé").
+_FILLERS = frozenset("dạ vâng ừ ừm ờ à ạ nhé nhá nha thì là tôi cháu bác em con mình chọn trả lời cái đó "
+                     "ấy đi thôi chắc có lẽ theo ý".split())
+
+
+def _spoken_words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", normalize(text).lower())
+
+
+def parse_spoken_choice(text: str, options: tuple[str, ...]) -> int | None:
+    """0-based option named in a transcript ("câu bê", "đáp án hai", "A ạ", or most of an option's words);
+    None when no option, or more than one, is clearly named (the question is then asked again)."""
+    words = _spoken_words(text)
+    if not words:
+        return None
+    found: set[int] = set()
+    joined = " ".join(words)
+    for anchor in _ANCHORS:
+        for m in re.finditer(rf"(?:^| ){anchor} (\w+)", joined):
+            nxt = m.group(1)
+            idx = _SPOKEN_LETTERS.get(nxt, _SPOKEN_NUMBERS.get(nxt))
+            if idx is not None:
+                found.add(idx)
+    rest = [w for w in words if w not in _FILLERS and w not in ("câu", "đáp", "án", "phương", "số")]
+    if not found and len(rest) == 1:
+        idx = _SPOKEN_LETTERS.get(rest[0], _SPOKEN_NUMBERS.get(rest[0]))
+        if idx is not None:
+            found.add(idx)
+    if len(found) == 1:
+        idx = found.pop()
+        return idx if idx < len(options) else None
+    if found:
+        return None  # "câu A hay câu B": not sure, ask again
+    return _spoken_option_words(words, options)
+
+
+def _spoken_option_words(words: list[str], options: tuple[str, ...]) -> int | None:
+    """The option most of whose words were said, when it clearly beats the others."""
+    heard = {fold(w) for w in words if w not in _FILLERS}
+    if not heard:
+        return None
+    scores = []
+    for opt in options:
+        terms = {w for w in syllables(opt, expand=False)}
+        shared = len(terms & heard)
+        # How much of the option was said, and how much of what was said is the option.
+        scores.append(min(shared / max(1, len(terms)), 1.0) * 0.6 + shared / len(heard) * 0.4)
+    best = max(range(len(options)), key=lambda i: scores[i])
+    second = max((x for i, x in enumerate(scores) if i != best), default=0.0)
+    if scores[best] >= 0.55 and scores[best] - second >= 0.2:
         return best
     return None
 

@@ -9,8 +9,10 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot import observability as obs
+from bot import voice
 from bot.answers import Answerer
 from bot.config import Settings
 from bot.dialogue import Dialogue
@@ -82,7 +84,8 @@ class Tutor:
                    load_knowledge(settings, sync=sync_index))
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the transcription threads."""
+        self.listener.close()
         await self.db.dispose()
 
     def __init__(self, settings: Settings, db: Database, kb: KnowledgeBase) -> None:
@@ -91,8 +94,17 @@ class Tutor:
         self.kb = kb
         # Names this process in delivery leases: the only sender of a chat at a time, across workers.
         self.holder = f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(4)}"
+        vc = settings.voice
+        self.listener = voice.Listener(voice.make_transcriber(vc.engine), vc.max_seconds, vc.threads, vc.queue)
+        # Where each channel's voice notes are fetched from (the channel registers it: `audio_source`).
+        self._audio: dict[str, Callable[[str], Awaitable[bytes]]] = {}
         self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever), settings.data_dir,
-                                 bot_username=settings.telegram.bot_username, web_url=settings.web.public_url)
+                                 bot_username=settings.telegram.bot_username, web_url=settings.web.public_url,
+                                 voice=vc)
+
+    def audio_source(self, channel: str, fetch: Callable[[str], Awaitable[bytes]]) -> None:
+        """How to download a voice note of `channel` from the reference stored in the inbox."""
+        self._audio[channel] = fetch
 
     async def receive(self, incoming: Incoming) -> int | None:
         """Durably store a delivery; returns its inbox id, or None for a duplicate delivery."""
@@ -102,8 +114,50 @@ class Tutor:
         (obs.MESSAGES_IN if inbox_id is not None else obs.DUPLICATES).labels(clean.channel).inc()
         return inbox_id
 
+    async def hear(self, inbox_id: int) -> None:
+        """Transcribe a stored voice note (if it is one and not yet done) and keep only its redacted words.
+
+        Outside the processing transaction: transcription takes a second or more and holds no database
+        connection meanwhile. A crash before the words are stored means fetching the note again later.
+        """
+        async with self.db.transaction() as s:
+            found = await repo.inbox_unheard(s, inbox_id)
+        if found is None:
+            return
+        channel, payload = found
+        note: dict[str, Any] = payload["voice"]
+        fetch = self._audio.get(channel)
+        started = time.perf_counter()
+        declared = note.get("seconds")
+        if fetch is None:
+            heard = voice.Heard(voice.UNREADABLE if self.listener.available else voice.UNAVAILABLE)
+        else:
+            ref = str(note["ref"])
+            heard = await self.listener.hear(lambda: fetch(ref),
+                                             float(declared) if isinstance(declared, (int, float)) else None)
+        obs.VOICE_NOTES.labels(heard.outcome).inc()
+        if heard.outcome == voice.HEARD:
+            obs.TRANSCRIPTION.observe(time.perf_counter() - started)
+        redaction = redact(normalize(heard.text))
+        length = heard.seconds or (float(declared) if isinstance(declared, (int, float)) else 0.0)
+        payload.update(text=redaction.text, redacted=bool(payload.get("redacted")) or redaction.changed,
+                       voice={"outcome": heard.outcome, "seconds": round(length, 1)})
+        async with self.db.transaction() as s:
+            await repo.inbox_heard(s, inbox_id, payload)
+        log.info("voice note %s: %s, %.1f s", inbox_id, heard.outcome, length)
+
     async def process(self, inbox_id: int) -> bool:
         """Process one stored delivery exactly once; replies go to the outbox in the same transaction."""
+        try:
+            await self.hear(inbox_id)
+        except Exception:  # noqa: BLE001 - the note is answered as unreadable below, never left unanswered
+            log.exception("transcribing inbox item %s failed", inbox_id)
+            obs.ERRORS.labels("voice").inc()
+            async with self.db.transaction() as s:
+                found = await repo.inbox_unheard(s, inbox_id)
+                if found is not None:
+                    found[1].update(text="", voice={"outcome": voice.UNREADABLE, "seconds": 0})
+                    await repo.inbox_heard(s, inbox_id, found[1])
         for _ in range(MAX_ATTEMPTS):
             try:
                 async with self.db.transaction() as s:

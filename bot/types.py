@@ -17,7 +17,10 @@ class Incoming:
     button: str | None = None
     start_payload: str | None = None  # deep-link parameter of /start, if any
     redacted: bool = False  # secrets were masked out of `text` before it was stored
-    non_text: bool = False  # a voice note, sticker, photo or file: nothing to read
+    non_text: bool = False  # a sticker, photo or file (or a voice note we cannot hear): nothing to read
+    # A voice note: {"ref": where to fetch it, "seconds": declared length} until it is transcribed, then
+    # {"outcome": bot.voice outcome, "seconds": length} with the (redacted) words in `text`.
+    voice: dict[str, Any] | None = None
 
     def to_payload(self) -> dict[str, Any]:
         return asdict(self)
@@ -27,7 +30,8 @@ class Incoming:
         return cls(channel=str(data["channel"]), user_id=str(data["user_id"]),
                    delivery_id=str(data["delivery_id"]), text=str(data.get("text") or ""),
                    button=data.get("button"), start_payload=data.get("start_payload"),
-                   redacted=bool(data.get("redacted", False)), non_text=bool(data.get("non_text", False)))
+                   redacted=bool(data.get("redacted", False)), non_text=bool(data.get("non_text", False)),
+                   voice=data.get("voice") if isinstance(data.get("voice"), dict) else None)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Reply:
     sources: tuple[str, ...] = ()
     image_path: str | None = None
     file_path: str | None = None  # a document to send (e.g. the learner's data export)
+    voice_path: str | None = None  # a voice note to send (an answer read aloud), deleted once sent
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -53,10 +58,11 @@ class Reply:
             "sources": list(self.sources),
             "image_path": self.image_path,
             "file_path": self.file_path,
+            "voice_path": self.voice_path,
         }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Reply:
         return cls(text=data["text"], buttons=tuple(Button(lbl, val) for lbl, val in data.get("buttons", [])),
                    sources=tuple(data.get("sources", [])), image_path=data.get("image_path"),
-                   file_path=data.get("file_path"))
+                   file_path=data.get("file_path"), voice_path=data.get("voice_path"))

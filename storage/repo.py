@@ -93,6 +93,24 @@ async def lock_user(s: AsyncSession, channel: str, channel_user_id: str) -> None
         await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(channel, channel_user_id)})
 
 
+async def inbox_unheard(s: AsyncSession, inbox_id: int) -> tuple[str, dict[str, Any]] | None:
+    """(channel, payload) of an unprocessed delivery whose voice note is not transcribed yet, else None."""
+    row = (await s.execute(select(InboxItem.channel, InboxItem.payload)
+                           .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None)))).first()
+    if row is None:
+        return None
+    voice = (row[1] or {}).get("voice")
+    if not isinstance(voice, dict) or "ref" not in voice:
+        return None
+    return str(row[0]), dict(row[1])
+
+
+async def inbox_heard(s: AsyncSession, inbox_id: int, payload: dict[str, Any]) -> None:
+    """Replace a voice delivery's payload with its transcript (the audio reference is dropped with it)."""
+    await s.execute(update(InboxItem).where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
+                    .values(payload=payload))
+
+
 async def inbox_pending_ids(s: AsyncSession, channel: str | None = None, limit: int = 100,
                             older_than: float | None = None) -> list[int]:
     """Ids of deliveries stored but not yet processed, oldest first (only those waiting `older_than` seconds)."""

@@ -378,6 +378,7 @@ class TelegramStandIn:
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "sendVoice": self._send_voice,
             "sendChatAction": self._true,
             "answerCallbackQuery": self._true,
             "editMessageReplyMarkup": self._true,
@@ -443,6 +444,15 @@ class TelegramStandIn:
         message["photo"] = [
             {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 320, "height": 240, "file_size": size}
         ]
+        return self._remember(message)
+
+    async def _send_voice(self, params: JSONDict) -> JSONDict:
+        message = self._bot_message(params)
+        data = params.get("voice")
+        file_id = f"voice{message['message_id']}"
+        message["voice"] = {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": 1}
+        if isinstance(data, dict):
+            message["voice"].update(mime_type=data["content_type"], file_size=data["size"])
         return self._remember(message)
 
     async def _send_document(self, params: JSONDict) -> JSONDict:

@@ -132,8 +132,15 @@ async def test_blocked_bot_marks_user_inactive(polling: TelegramChannel, standin
 
 
 async def test_non_text_message_gets_a_kind_reply(polling: TelegramChannel, standin: TelegramStandIn) -> None:
-    standin.queue_update(standin.voice_update(CHAT, "voice-1", 5))
+    sticker = standin.text_update(CHAT, "")
+    sticker["message"].pop("text", None)
+    sticker["message"]["sticker"] = {"file_id": "st1", "file_unique_id": "ust1", "type": "regular",
+                                     "width": 512, "height": 512, "is_animated": False, "is_video": False}
+    standin.queue_update(sticker)
     await wait_for(lambda: msg.NON_TEXT in texts(standin))
+    # A voice note that cannot be fetched (an unknown file): said kindly, not an error.
+    standin.queue_update(standin.voice_update(CHAT, "voice-1", 5))
+    await wait_for(lambda: msg.VOICE_UNREADABLE in texts(standin))
 
 
 async def test_update_stored_before_a_crash_is_answered_once_after_restart(

@@ -68,6 +68,7 @@ class ZaloStandIn:
         self.oauth_delay = 0.0
         self._runner: web.AppRunner | None = None
         self._port = 0
+        self.media: dict[str, bytes] = {}  # files users sent (voice notes), served at /media/<name>
         self.access_token, self.refresh_token = self.issue()
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -78,6 +79,7 @@ class ZaloStandIn:
         app.router.add_post("/v2.0/oa/upload/image", self._upload_image)
         app.router.add_post("/v2.0/oa/upload/file", self._upload_file)
         app.router.add_post("/v4/oa/access_token", self._oauth)
+        app.router.add_get("/media/{name}", self._media)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -132,6 +134,14 @@ class ZaloStandIn:
         event["event_name"] = f"user_send_{kind}"
         event["message"] = {"msg_id": f"m{next(self._msg_ids):020d}",
                             "attachments": [{"type": kind, "payload": {"url": f"https://example.invalid/{kind}"}}]}
+        return event
+
+    def audio_event(self, user: str, content: bytes | None, name: str = "voice.aac") -> JSONDict:
+        """user_send_audio with its file served by this stand-in (None: a link that answers 404)."""
+        if content is not None:
+            self.media[name] = content
+        event = self.media_event(user, "audio")
+        event["message"]["attachments"] = [{"type": "audio", "payload": {"url": f"{self.base}/media/{name}"}}]
         return event
 
     def follow_event(self, user: str, name: str = "follow") -> JSONDict:
@@ -229,6 +239,13 @@ class ZaloStandIn:
     async def _upload_file(self, request: web.Request) -> web.Response:
         rec, error = await self._upload(request)
         return self._answer(rec, error, {"token": f"file{len(self.requests)}"})
+
+    async def _media(self, request: web.Request) -> web.Response:
+        self.requests.append(Recorded(request.path, dict(request.headers), {}, time.time()))
+        data = self.media.get(request.match_info["name"])
+        if data is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=data, content_type="audio/aac")
 
     async def _oauth(self, request: web.Request) -> web.Response:
         form = await request.post()

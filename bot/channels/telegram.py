@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CALLBACK = 64
+MAX_AUDIO_BYTES = 5 * 1024 * 1024
 COMMANDS = [
     ("start", msg.CMD_START), ("hoc", msg.CMD_LEARN), ("hoctiep", msg.CMD_CONTINUE), ("kiemtra", msg.CMD_QUIZ),
     ("tiendo", msg.CMD_PROGRESS), ("dangky", msg.CMD_REGISTER), ("dulieu", msg.CMD_DATA),
@@ -97,8 +98,15 @@ def to_incoming(upd: Update) -> tuple[Incoming | None, str | None]:
     if text.startswith("/start"):
         payload = text.split(maxsplit=1)[1].strip() if " " in text else None
         return Incoming(CHANNEL, chat, delivery, text="/start", start_payload=payload or None), None
+    note = message.voice or message.audio
+    if not text and note is not None and isinstance(note.file_id, str) and note.file_id:
+        # A voice note (or a sound file): fetched and transcribed when processed, never stored as audio.
+        duration = note.duration
+        seconds = duration.total_seconds() if hasattr(duration, "total_seconds") else duration
+        declared = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None
+        return Incoming(CHANNEL, chat, delivery, text="", voice={"ref": note.file_id[:256], "seconds": declared}), None
     if not text:
-        # Voice notes, stickers, photos, files: answered kindly, never an error.
+        # Stickers, photos, files: answered kindly, never an error.
         return Incoming(CHANNEL, chat, delivery, text="", non_text=True), None
     return Incoming(CHANNEL, chat, delivery, text=text), None
 
@@ -167,6 +175,14 @@ class TelegramChannel:
         self._processing = asyncio.Semaphore(cfg.concurrency)
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
+        tutor.audio_source(CHANNEL, self.fetch_audio)
+
+    async def fetch_audio(self, file_id: str) -> bytes:
+        """Download a voice note by its file id (getFile, then the file URL); too big ones are refused unread."""
+        file = await self.bot.get_file(file_id)
+        if file.file_size is not None and file.file_size > MAX_AUDIO_BYTES:
+            raise ValueError("voice note too big")
+        return bytes(await file.download_as_bytearray())
 
     # ------------------------------------------------------------ start-up
 
@@ -394,6 +410,12 @@ class TelegramChannel:
             path = Path(reply.file_path)
             await self._call(chat, lambda: self.bot.send_document(
                 chat_id=int(chat), document=InputFile(path.read_bytes(), filename=path.name)))
+        if reply.voice_path:
+            path = Path(reply.voice_path)
+            if path.exists():  # gone when it was already sent once (a retry after a crash): not sent twice
+                await self._call(chat, lambda: self.bot.send_voice(
+                    chat_id=int(chat), voice=InputFile(path.read_bytes(), filename=path.name)))
+                path.unlink(missing_ok=True)
 
     def _text_sender(self, chat: str, text: str,
                      markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Callable[[], Awaitable[Any]]:

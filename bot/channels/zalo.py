@@ -70,6 +70,7 @@ REPLY_WINDOW = timedelta(days=7)
 FILE_TYPES = {".pdf": "application/pdf", ".doc": "application/msword",
               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
+MAX_AUDIO_BYTES = 5 * 1024 * 1024
 NON_TEXT_EVENTS = frozenset({
     "user_send_image", "user_send_sticker", "user_send_audio", "user_send_file", "user_send_gif",
     "user_send_video", "user_send_location", "user_send_business_card", "user_send_link",
@@ -114,6 +115,16 @@ def _part(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _audio_url(message: dict[str, Any]) -> str:
+    """The address of a voice note in a user_send_audio event (http(s) only, of a sane length), or ""."""
+    attachments = message.get("attachments")
+    for att in attachments if isinstance(attachments, list) else []:
+        url = _part(_part(att).get("payload")).get("url")
+        if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 1000:
+            return url
+    return ""
+
+
 def parse_event(data: dict[str, Any]) -> Event | None:
     """The event we act on, or None for events we ignore (seen/received receipts, the OA's own messages,
     and events whose ids are not what Zalo documents)."""
@@ -134,6 +145,11 @@ def parse_event(data: dict[str, Any]) -> Event | None:
     if not user:
         return None
     delivery = msg_id or f"{name}-{user}-{stamp}"
+    if name == "user_send_audio":
+        url = _audio_url(message)
+        if url:  # fetched and transcribed when processed, never stored as audio
+            return Event(name, user, delivery, Incoming(CHANNEL, user, delivery, text="",
+                                                        voice={"ref": url, "seconds": None}))
     if name in NON_TEXT_EVENTS:
         return Event(name, user, delivery, Incoming(CHANNEL, user, delivery, text="", non_text=True))
     text = str(message.get("text") or "")
@@ -339,6 +355,18 @@ class ZaloChannel:
         self._send_lock = asyncio.Lock()
         self._next_send = 0.0
         self._paused_until = 0.0
+        tutor.audio_source(CHANNEL, self.fetch_audio)
+
+    async def fetch_audio(self, url: str) -> bytes:
+        """Download a voice note from the address Zalo gave in the (signed) event, refusing oversized ones."""
+        async with self.http.stream("GET", url, follow_redirects=True) as resp:
+            resp.raise_for_status()
+            data = bytearray()
+            async for chunk in resp.aiter_bytes():
+                data += chunk
+                if len(data) > MAX_AUDIO_BYTES:
+                    raise ValueError("voice note too big")
+        return bytes(data)
 
     async def start(self, recover: bool = True) -> None:
         """Take the configured tokens, finish what a previous process left, send what is queued.

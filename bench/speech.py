@@ -1,0 +1,153 @@
+"""Speech-to-text benchmark: word error rate and real-time factor on ../shared/eval/speech.
+
+Each clip is transcribed as recorded (clean) and after re-encoding the way phones send voice notes:
+OGG/Opus at 24 kbit/s (Telegram), AAC (Zalo and most phones) and MP3 at 16 kbit/s.
+
+    .venv/bin/python bench/speech.py [--dir ../shared/eval/speech] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEECH_DIR = ROOT.parent / "shared" / "eval" / "speech"
+
+# (container, codec, sample rate, bit rate): what a voice note looks like on the way in.
+ENCODINGS = {
+    "clean": None,
+    "opus-24k": ("ogg", "libopus", 48000, 24000),
+    "aac-32k": ("adts", "aac", 16000, 32000),
+    "mp3-16k": ("mp3", "libmp3lame", 16000, 16000),
+}
+
+_UNITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
+
+
+def number_words(n: int) -> str:
+    """A whole number 0–999,999 read in Vietnamese ("19" → "mười chín", "105" → "một trăm linh năm")."""
+    if n < 10:
+        return _UNITS[n]
+    if n < 100:
+        tens, unit = divmod(n, 10)
+        head = "mười" if tens == 1 else f"{_UNITS[tens]} mươi"
+        if unit == 0:
+            return head
+        tail = {1: "mốt" if tens > 1 else "một", 4: "tư" if tens > 1 else "bốn", 5: "lăm"}.get(unit, _UNITS[unit])
+        return f"{head} {tail}"
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        head = f"{_UNITS[hundreds]} trăm"
+        if rest == 0:
+            return head
+        return f"{head} linh {_UNITS[rest]}" if rest < 10 else f"{head} {number_words(rest)}"
+    thousands, rest = divmod(n, 1000)
+    head = f"{number_words(thousands)} nghìn"
+    if rest == 0:
+        return head
+    if rest < 100:
+        return f"{head} không trăm {number_words(rest) if rest >= 10 else 'linh ' + _UNITS[rest]}"
+    return f"{head} {number_words(rest)}"
+
+
+def words(text: str) -> list[str]:
+    """Words compared by the error rate: lower case, NFC, no punctuation, digits read out."""
+    text = unicodedata.normalize("NFC", text.lower())
+    text = re.sub(r"\d+", lambda m: f" {number_words(int(m.group()))} " if len(m.group()) <= 6 else m.group(), text)
+    return re.findall(r"[^\W_]+", text)
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    """Substitutions + deletions + insertions turning `ref` into `hyp` (word level)."""
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]
+
+
+def wer(pairs: list[tuple[str, str]]) -> float:
+    """Corpus word error rate: total edits over total reference words."""
+    edits = sum(edit_distance(words(r), words(h)) for r, h in pairs)
+    total = sum(len(words(r)) for r, _ in pairs)
+    return edits / max(1, total)
+
+
+@dataclass
+class ClipResult:
+    file: str
+    encoding: str
+    reference: str
+    hypothesis: str
+    seconds: float
+    compute: float
+
+
+def run(speech_dir: Path = SPEECH_DIR) -> list[ClipResult]:
+    """Transcribe every clip in every encoding with the bundled engine."""
+    from bot import voice
+
+    transcriber = voice.make_transcriber("viet-asr")
+    if transcriber is None:
+        raise SystemExit("viet-asr is not installed: pip install '.[voice]'")
+    assert isinstance(transcriber, voice.VietAsr)
+    transcriber.load()
+    out = []
+    for line in (speech_dir / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        raw = (speech_dir / item["file"]).read_bytes()
+        clean = voice.decode(raw)
+        for name, enc in ENCODINGS.items():
+            data = raw if enc is None else voice.encode(clean, enc[0], enc[1], enc[2], enc[3])
+            started = time.perf_counter()
+            samples = voice.decode(data)  # decoding is part of the cost of a voice note
+            text = transcriber.transcribe(samples)
+            compute = time.perf_counter() - started
+            out.append(ClipResult(item["file"], name, item["text"], text, voice.seconds(samples), compute))
+    return out
+
+
+def summary(results: list[ClipResult]) -> dict[str, dict[str, float]]:
+    """Per encoding: WER, real-time factor (compute / audio length) and audio seconds."""
+    table = {}
+    for name in ENCODINGS:
+        rows = [r for r in results if r.encoding == name]
+        audio = sum(r.seconds for r in rows)
+        table[name] = {"wer": round(wer([(r.reference, r.hypothesis) for r in rows]), 4),
+                       "rtf": round(sum(r.compute for r in rows) / max(audio, 1e-9), 3),
+                       "audio_seconds": round(audio, 1), "clips": len(rows)}
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=SPEECH_DIR)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--show", action="store_true", help="print every transcript")
+    args = parser.parse_args(argv)
+    results = run(args.dir)
+    table = summary(results)
+    if args.json:
+        print(json.dumps(table, indent=2))
+        return 0
+    if args.show:
+        for r in results:
+            print(f"{r.encoding:9} {r.file:32} {r.hypothesis}")
+    print("| audio | clips | audio (s) | WER | RTF |")
+    print("|---|---|---|---|---|")
+    for name, row in table.items():
+        print(f"| {name} | {row['clips']} | {row['audio_seconds']} | {row['wer'] * 100:.1f}% | {row['rtf']:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""Voice notes: decode any phone format to 16 kHz mono, transcribe off the event loop, read answers aloud.
+
+The speech engine sits behind `Transcriber` (one method, samples in, text out). The bundled engine is
+`viet-asr` (the `voice` extra); without it voice notes are answered with a kind request to type.
+Audio is decoded in memory and never written anywhere: only the (redacted) transcript is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+RATE = 16000
+MAX_BYTES = 5 * 1024 * 1024  # a minute of any voice-note codec is well under this
+
+# What became of a voice note; the dialogue answers each kind differently.
+HEARD = "ok"  # words were heard: `text` holds them
+TOO_LONG = "too_long"  # over the length limit: asked for a shorter question
+SILENT = "silent"  # decoded, but no words came out
+UNREADABLE = "unreadable"  # not audio we can decode, or it could not be fetched
+BUSY = "busy"  # too many voice notes waiting to be transcribed in this process
+UNAVAILABLE = "unavailable"  # no speech engine installed
+
+
+class AudioError(ValueError):
+    """The bytes are not audio we can decode."""
+
+
+class TooLong(AudioError):
+    """The audio is longer than allowed (found while decoding, before it is all decoded)."""
+
+
+def decode(data: bytes, max_seconds: float | None = None) -> np.ndarray:
+    """Any container/codec FFmpeg knows (OGG/Opus, AAC/M4A, MP3, AMR, WAV…) → int16 mono at 16 kHz.
+
+    Raises TooLong as soon as more than `max_seconds` have been decoded, AudioError for anything else.
+    """
+    import av  # imported here: the web pages and the CLI never need it
+
+    limit = None if max_seconds is None else int((max_seconds + 0.5) * RATE)
+    chunks: list[np.ndarray] = []
+    total = 0
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.audio:
+                raise AudioError("no audio stream")
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
+            for frame in container.decode(audio=0):
+                for out in resampler.resample(frame):
+                    samples = out.to_ndarray().reshape(-1)
+                    chunks.append(samples)
+                    total += samples.size
+                if limit is not None and total > limit:
+                    raise TooLong(f"over {max_seconds} s")
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+    except AudioError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - PyAV raises many kinds for bad input; all mean "not audio"
+        raise AudioError(type(exc).__name__) from exc
+    if not chunks:
+        raise AudioError("no audio frames")
+    return np.concatenate(chunks).astype(np.int16, copy=False)
+
+
+def encode(samples: np.ndarray, fmt: str = "ogg", codec: str = "libopus", rate: int = 48000,
+           bit_rate: int = 24000) -> bytes:
+    """int16 mono 16 kHz samples → a compressed file in memory (OGG/Opus like a Telegram voice note)."""
+    import av
+
+    from av.audio.stream import AudioStream
+
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate)
+        assert isinstance(stream, AudioStream)
+        stream.layout = "mono"
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        resampler = av.AudioResampler(format=stream.format, layout="mono", rate=rate)
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1).astype(np.int16), format="s16", layout="mono")
+        frame.sample_rate = RATE
+        for chunk in [*resampler.resample(frame), *resampler.resample(None)]:
+            for packet in stream.encode(chunk):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def seconds(samples: np.ndarray) -> float:
+    """Length of 16 kHz samples in seconds."""
+    return float(samples.size) / RATE
+
+
+def is_silent(samples: np.ndarray, threshold: float = 200.0) -> bool:
+    """True when no 30 ms window rises above a quiet room (int16 RMS): nothing worth transcribing."""
+    if samples.size < RATE // 10:
+        return True
+    win = 480
+    n = samples.size // win
+    frames = samples[: n * win].astype(np.float32).reshape(n, win)
+    rms = np.sqrt((frames**2).mean(axis=1))
+    return bool(rms.max() < threshold)
+
+
+class Transcriber(Protocol):
+    """Speech to text: 16 kHz mono int16 samples in, lower-case Vietnamese words out ("" for none)."""
+
+    name: str
+
+    def transcribe(self, samples: np.ndarray) -> str: ...
+
+
+class VietAsr:
+    """The `viet-asr` engine: its Vietnamese model is embedded in the wheel (no download, no network)."""
+
+    name = "viet-asr"
+
+    def __init__(self) -> None:
+        import vietasr  # noqa: F401 - fail now, at start-up, when the extra is missing
+
+        self._pipeline: object | None = None
+        self._lock = threading.Lock()  # one pipeline, used by one thread at a time
+
+    def load(self) -> None:
+        """Load the model (about half a second); done on first use otherwise."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> object:
+        if self._pipeline is None:
+            import vietasr
+
+            self._pipeline = vietasr.Pipeline.preset("transcribe")
+        return self._pipeline
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        with self._lock:
+            pipeline = self._load()
+            result = pipeline.transcribe(np.ascontiguousarray(samples, dtype=np.int16), float(RATE))  # type: ignore[attr-defined]
+        return " ".join(str(result.text or "").split())
+
+
+def make_transcriber(engine: str) -> Transcriber | None:
+    """The configured engine, or None when it is off or not installed (voice notes then get a kind refusal)."""
+    if engine == "off":
+        return None
+    try:
+        return VietAsr()
+    except ImportError:
+        log.warning("voice notes are off: viet-asr is not installed (pip install '.[voice]')")
+        return None
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a voice note said, or why there is nothing to read."""
+
+    outcome: str
+    text: str = ""
+    seconds: float = 0.0
+
+
+class Listener:
+    """Transcribes voice notes in worker threads with a bounded queue, so one long note never holds up
+    the event loop or other people's messages; notes beyond the queue are answered "busy" at once."""
+
+    def __init__(self, transcriber: Transcriber | None, max_seconds: float = 60.0, threads: int = 1,
+                 queue: int = 8) -> None:
+        self.transcriber = transcriber
+        self.max_seconds = max_seconds
+        self.queue = queue
+        self._executor = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="asr")
+        self._waiting = 0
+
+    @property
+    def available(self) -> bool:
+        return self.transcriber is not None
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _work(self, data: bytes) -> Heard:
+        assert self.transcriber is not None
+        try:
+            samples = decode(data, self.max_seconds)
+        except TooLong:
+            return Heard(TOO_LONG, seconds=self.max_seconds)
+        except AudioError as exc:
+            log.info("voice note not decodable: %s", exc)
+            return Heard(UNREADABLE)
+        length = seconds(samples)
+        if length > self.max_seconds:
+            return Heard(TOO_LONG, seconds=length)
+        if is_silent(samples):
+            return Heard(SILENT, seconds=length)
+        text = self.transcriber.transcribe(samples)
+        return Heard(HEARD if text.strip() else SILENT, text.strip(), length)
+
+    async def hear(self, fetch: Callable[[], Awaitable[bytes]], declared_seconds: float | None = None) -> Heard:
+        """Fetch, decode and transcribe one note; never raises for bad audio."""
+        if self.transcriber is None:
+            return Heard(UNAVAILABLE)
+        if declared_seconds is not None and declared_seconds > self.max_seconds:
+            return Heard(TOO_LONG, seconds=declared_seconds)  # not even downloaded
+        if self._waiting >= self.queue:
+            return Heard(BUSY)
+        self._waiting += 1
+        try:
+            try:
+                data = await fetch()
+            except Exception as exc:  # noqa: BLE001 - a download that failed: say so kindly, keep going
+                log.warning("voice note could not be fetched: %s", type(exc).__name__)
+                return Heard(UNREADABLE)
+            if not data or len(data) > MAX_BYTES:
+                return Heard(TOO_LONG if data else UNREADABLE)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._work, data)
+        finally:
+            self._waiting -= 1
+
+
+# ---------------------------------------------------------------- reading aloud
+
+
+def tts_available() -> bool:
+    """True when Debian's espeak-ng (the only offline Vietnamese voice found) is installed."""
+    return shutil.which("espeak-ng") is not None
+
+
+def speak(text: str, voice: str = "vi", speed: int = 130) -> bytes:
+    """The text read by espeak-ng, as an OGG/Opus voice note (raises RuntimeError when it cannot)."""
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise RuntimeError("espeak-ng is not installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        # The text goes on stdin, never through a shell.
+        subprocess.run([exe, "-v", voice, "-s", str(speed), "-w", str(wav), "--stdin"], input=text.encode(),
+                       check=True, capture_output=True, timeout=60)
+        samples = decode(wav.read_bytes())
+    return encode(samples)
