@@ -57,6 +57,12 @@ def sanitize(incoming: Incoming) -> Incoming:
                                redacted=incoming.redacted or redaction.changed)
 
 
+def _unheard(payload: dict[str, Any]) -> bool:
+    """A voice note still waiting for its transcript (its payload holds where to fetch it)."""
+    note = payload.get("voice")
+    return isinstance(note, dict) and "ref" in note
+
+
 def _dead_here(holder: str) -> bool:
     """True when a lease holder (host:pid:token) names a process of this host that is gone."""
     parts = holder.rsplit(":", 2)
@@ -114,6 +120,19 @@ class Tutor:
         (obs.MESSAGES_IN if inbox_id is not None else obs.DUPLICATES).labels(clean.channel).inc()
         return inbox_id
 
+    async def _hear_or_give_up(self, inbox_id: int) -> None:
+        """`hear`, and when even that fails, mark the note unreadable so it is answered, never retried forever."""
+        try:
+            await self.hear(inbox_id)
+        except Exception:  # noqa: BLE001 - the note is answered as unreadable, never left unanswered
+            log.exception("transcribing inbox item %s failed", inbox_id)
+            obs.ERRORS.labels("voice").inc()
+            async with self.db.transaction() as s:
+                found = await repo.inbox_unheard(s, inbox_id)
+                if found is not None:
+                    found[1].update(text="", voice={"outcome": voice.UNREADABLE, "seconds": 0})
+                    await repo.inbox_heard(s, inbox_id, found[1])
+
     async def hear(self, inbox_id: int) -> None:
         """Transcribe a stored voice note (if it is one and not yet done) and keep only its redacted words.
 
@@ -148,30 +167,28 @@ class Tutor:
 
     async def process(self, inbox_id: int) -> bool:
         """Process one stored delivery exactly once; replies go to the outbox in the same transaction."""
-        try:
-            await self.hear(inbox_id)
-        except Exception:  # noqa: BLE001 - the note is answered as unreadable below, never left unanswered
-            log.exception("transcribing inbox item %s failed", inbox_id)
-            obs.ERRORS.labels("voice").inc()
-            async with self.db.transaction() as s:
-                found = await repo.inbox_unheard(s, inbox_id)
-                if found is not None:
-                    found[1].update(text="", voice={"outcome": voice.UNREADABLE, "seconds": 0})
-                    await repo.inbox_heard(s, inbox_id, found[1])
-        for _ in range(MAX_ATTEMPTS):
+        attempts = 0
+        while attempts < MAX_ATTEMPTS:
             try:
                 async with self.db.transaction() as s:
                     item = await repo.inbox_claim(s, inbox_id)
                     if item is None:
                         return False
-                    started = time.perf_counter()
-                    replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload), item.id)
-                    await repo.outbox_add(s, item, [r.to_payload() for r in replies])
-                    item.processed_at = utcnow()
-                    channel = item.channel
+                    unheard = _unheard(item.payload)
+                    if not unheard:
+                        started = time.perf_counter()
+                        replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload), item.id)
+                        await repo.outbox_add(s, item, [r.to_payload() for r in replies])
+                        item.processed_at = utcnow()
+                        channel = item.channel
+                if unheard:
+                    # A voice note: transcribed outside any transaction, then processed like typed words.
+                    await self._hear_or_give_up(inbox_id)
+                    continue
                 obs.PROCESSING.labels(channel).observe(time.perf_counter() - started)
                 return True
             except Exception as exc:  # noqa: BLE001 - logged with context, retried, then apologised for
+                attempts += 1
                 log.exception("processing inbox item %s failed", inbox_id)
                 obs.ERRORS.labels("process").inc()
                 async with self.db.transaction() as s:

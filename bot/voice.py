@@ -81,7 +81,6 @@ def encode(samples: np.ndarray, fmt: str = "ogg", codec: str = "libopus", rate: 
            bit_rate: int = 24000) -> bytes:
     """int16 mono 16 kHz samples → a compressed file in memory (OGG/Opus like a Telegram voice note)."""
     import av
-
     from av.audio.stream import AudioStream
 
     buf = io.BytesIO()
