@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -17,15 +18,30 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
-SPEECH_DIR = ROOT.parent / "shared" / "eval" / "speech"
+
+
+def _speech_dir() -> Path:
+    """The shared recordings: $KYNANGSO_SPEECH_DIR, else ../shared beside the checkout, else /work/shared."""
+    candidates = [Path(os.environ["KYNANGSO_SPEECH_DIR"])] if os.environ.get("KYNANGSO_SPEECH_DIR") else []
+    candidates += [ROOT.parent / "shared" / "eval" / "speech", Path("/work/shared/eval/speech")]
+    return next((c for c in candidates if (c / "manifest.jsonl").is_file()), candidates[0])
+
+
+SPEECH_DIR = _speech_dir()
 
 # (container, codec, sample rate, bit rate): what a voice note looks like on the way in.
+OPUS = ("ogg", "libopus", 48000, 24000)
 ENCODINGS = {
     "clean": None,
-    "opus-24k": ("ogg", "libopus", 48000, 24000),
+    "opus-24k": OPUS,
     "aac-32k": ("adts", "aac", 16000, 32000),
     "mp3-16k": ("mp3", "libmp3lame", 16000, 16000),
+    # Harder, closer to a phone held at arm's length in a noisy room (then sent as a Telegram voice note).
+    "quiet-opus": OPUS,  # at 1/20 of the recorded level
+    "noisy-opus": OPUS,  # white noise at 10 dB signal-to-noise ratio
 }
 
 _UNITS = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
@@ -92,6 +108,18 @@ class ClipResult:
     compute: float
 
 
+def degrade(samples: np.ndarray, condition: str, seed_text: str) -> np.ndarray:
+    """The clip made quieter or noisier for the harder conditions (the same noise on every run)."""
+    if condition == "quiet-opus":
+        return (samples.astype(np.float32) / 20).astype(np.int16)
+    if condition == "noisy-opus":
+        rng = np.random.default_rng(sum(seed_text.encode()))
+        power = float((samples.astype(np.float32) ** 2).mean())
+        noisy = samples + rng.normal(0.0, (power / 10.0) ** 0.5, samples.size)
+        return np.clip(noisy, -32768, 32767).astype(np.int16)
+    return samples
+
+
 def run(speech_dir: Path = SPEECH_DIR) -> list[ClipResult]:
     """Transcribe every clip in every encoding with the bundled engine."""
     from bot import voice
@@ -107,10 +135,10 @@ def run(speech_dir: Path = SPEECH_DIR) -> list[ClipResult]:
         raw = (speech_dir / item["file"]).read_bytes()
         clean = voice.decode(raw)
         for name, enc in ENCODINGS.items():
-            data = raw if enc is None else voice.encode(clean, enc[0], enc[1], enc[2], enc[3])
+            data = raw if enc is None else voice.encode(degrade(clean, name, item["file"]), *enc)
             started = time.perf_counter()
-            samples = voice.decode(data)  # decoding is part of the cost of a voice note
-            text = transcriber.transcribe(samples)
+            samples = voice.decode(data)  # decoding is part of the cost of a voice note, as in the tutor
+            text = transcriber.transcribe(voice.prepare(samples))
             compute = time.perf_counter() - started
             out.append(ClipResult(item["file"], name, item["text"], text, voice.seconds(samples), compute))
     return out

@@ -117,6 +117,35 @@ def is_silent(samples: np.ndarray, threshold: float = 200.0) -> bool:
     return bool(rms.max() < threshold)
 
 
+def prepare(samples: np.ndarray, peak: float = 0.7, max_gain: float = 30.0, quiet_below: float = 0.3) -> np.ndarray:
+    """Silence trimmed from both ends (0.2 s kept) and a quiet recording raised to a steady level.
+
+    Older people often hold the phone far away: the recordings at 1/20 of their level were transcribed with
+    6.0% word errors, 4.0% once raised (bench/speech.py). Notes already at a normal level are left alone
+    (raising them too made one more error in 150 words on AAC and MP3).
+    """
+    win = 480
+    n = samples.size // win
+    if n == 0:
+        return samples
+    frames = samples[: n * win].astype(np.float32).reshape(n, win)
+    rms = np.sqrt((frames**2).mean(axis=1))
+    voiced = np.flatnonzero(rms >= 0.05 * rms.max())
+    if voiced.size:
+        margin = RATE // 5
+        start = max(0, int(voiced[0]) * win - margin)
+        end = min(samples.size, (int(voiced[-1]) + 1) * win + margin)
+        samples = samples[start:end]
+    top = float(np.abs(samples.astype(np.float32)).max()) if samples.size else 0.0
+    if top <= 0:
+        return samples
+    if top >= quiet_below * 32767.0:
+        return samples
+    gain = min(max_gain, peak * 32767.0 / top)
+    raised: np.ndarray = np.clip(samples.astype(np.float32) * gain, -32768, 32767).astype(np.int16)
+    return raised
+
+
 class Transcriber(Protocol):
     """Speech to text: 16 kHz mono int16 samples in, lower-case Vietnamese words out ("" for none)."""
 
@@ -208,7 +237,7 @@ class Listener:
             return Heard(TOO_LONG, seconds=length)
         if is_silent(samples):
             return Heard(SILENT, seconds=length)
-        text = self.transcriber.transcribe(samples)
+        text = self.transcriber.transcribe(prepare(samples))
         return Heard(HEARD if text.strip() else SILENT, text.strip(), length)
 
     async def hear(self, fetch: Callable[[], Awaitable[bytes]], declared_seconds: float | None = None) -> Heard:
