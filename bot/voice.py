@@ -195,6 +195,94 @@ def make_transcriber(engine: str) -> Transcriber | None:
         return None
 
 
+# Foreign names as Vietnamese speakers say them, and as a speech engine writes them down in Vietnamese
+# syllables ("vê en ai đi"): put back the way the lessons write them, so retrieval finds them and the
+# read-back looks familiar. Each term is a sequence of syllable sets; "?" marks an optional syllable.
+_SPOKEN_TERMS: list[tuple[str, list[frozenset[str]], frozenset[int]]] = []
+
+
+def _term(canonical: str, *parts: str, optional: tuple[int, ...] = ()) -> None:
+    _SPOKEN_TERMS.append((canonical, [frozenset(p.split("|")) for p in parts], frozenset(optional)))
+
+
+_term("VNeID", "vê|vi|vờ|v|vy", "en|nờ|nê|n|ne|nơ", "e|ê|i|y|ây|ơ", "ai|i|y|ay|ài", "đi|đê|dê|di|đờ|d", optional=(2,))
+_term("VNeID", "vê|vi|vờ", "nây|nai|nê|ne", "ai|i|đi|di", "đi|đê|di", optional=(2,))
+_term("OTP", "ô|o|âu", "tê|ti|tờ|tơ", "pê|pi|pờ|bê")
+_term("QR", "qui|quy|kiu|cu|kiu|kiều", "a|ar|rờ|e-rờ|ơ")
+_term("Zalo", "da|za|gia|ja|dà|giá", "lô|lồ|lố")
+_term("Facebook", "phây|phê|phết|fây|phay|phầy", "búc|bút|bục|buc|bốc")
+_term("YouTube", "diu|iu|du|yu|giu|dìu", "túp|tiúp|tút|típ|tu")
+_term("Google", "gu|gú|gù", "gồ|gô|gơ|gờ|gồ")
+_term("wifi", "oai|wai|quai|goai|quay", "phai|fai|phay")
+_term("internet", "in|inh", "tơ|tờ|tê|tơ", "nét|nẹt")
+_term("banking", "banh|bem|ban|băng|beng", "king|kinh|kin|kìn")
+_term("Smart", "xì|sờ|xờ|ét|sì", "mát|mạt|mat")
+_term("SMS", "ét|ếch|ét-xì", "em|mờ|mơ", "ét|ếch|xì")
+_term("iPhone", "ai|ay", "phôn|phon|phồn")
+_term("Android", "an|en|ăn", "đờ|đơ|đ", "roi|rôi|rội|roai", optional=(1,))
+
+
+def spoken_terms(text: str) -> str:
+    """'làm sao cài vê en ai đi' → 'làm sao cài VNeID'; other words unchanged."""
+    tokens = text.split()
+    low = [t.lower().strip(",.?!") for t in tokens]
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for canonical, parts, optional in _SPOKEN_TERMS:
+            j = _match(low, i, parts, optional)
+            if j is not None:
+                out.append(canonical)
+                i = j
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return " ".join(out)
+
+
+def _match(low: list[str], start: int, parts: list[frozenset[str]], optional: frozenset[int]) -> int | None:
+    """End index of the term's syllables from `start`, or None (optional syllables may be skipped)."""
+    i = start
+    for n, part in enumerate(parts):
+        if i < len(low) and low[i] in part:
+            i += 1
+        elif n not in optional:
+            return None
+    return i
+
+
+_DIGIT_WORDS = {"không": "0", "linh": "0", "một": "1", "mốt": "1", "hai": "2", "ba": "3", "bốn": "4", "tư": "4",
+                "năm": "5", "lăm": "5", "sáu": "6", "bảy": "7", "bẩy": "7", "tám": "8", "chín": "9"}
+
+
+def spoken_digits(text: str, at_least: int = 4) -> str:
+    """Numbers read out digit by digit become digits: "mã là bốn tám hai chín một ba" → "mã là 482913".
+
+    A speech engine writes what it hears as words; an OTP, a card or an ID number read aloud must reach the
+    redaction as digits, or it would be stored. Runs shorter than `at_least` words ("hai ba ngày") stay words.
+    """
+    tokens = text.split()
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= at_least:
+            out.append("".join(_DIGIT_WORDS.get(t.lower(), t) for t in run))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for tok in tokens:
+        if tok.lower() in _DIGIT_WORDS or tok.isdigit():
+            run.append(tok)
+        else:
+            flush()
+            out.append(tok)
+    flush()
+    return " ".join(out)
+
+
 @dataclass(frozen=True)
 class Heard:
     """What a voice note said, or why there is nothing to read."""
@@ -237,7 +325,7 @@ class Listener:
             return Heard(TOO_LONG, seconds=length)
         if is_silent(samples):
             return Heard(SILENT, seconds=length)
-        text = self.transcriber.transcribe(prepare(samples))
+        text = spoken_digits(spoken_terms(self.transcriber.transcribe(prepare(samples))))
         return Heard(HEARD if text.strip() else SILENT, text.strip(), length)
 
     async def hear(self, fetch: Callable[[], Awaitable[bytes]], declared_seconds: float | None = None) -> Heard:
