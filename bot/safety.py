@@ -13,8 +13,9 @@ MASK = "[đã che]"
 # "ma" is "mã" (code) or, without diacritics, possibly "mà"/"má": the original text is checked too (_is_code_word).
 _OTP_CONTEXT = (r"\b(?:otp|ma(?!\s*(?:buu\s*chinh|so\s*thue|ho\s*so|vach|qr|tinh|bai|so\s*bhxh))"
                 r"(?:\s*(?:xac\s*(?:thuc|nhan)|kich\s*hoat|so|bao\s*mat|pin|giao\s*dich))?|code|passcode|pin)\b")
-_OTP = re.compile(rf"({_OTP_CONTEXT}\W{{0,12}}(?:\w+\W+){{0,5}}?)((?:\d[\s.-]?){{3,7}}\d)(?!\d|\s*(?:mah|k\b|nghin))",
-                  re.I)
+# The digits end the code: "mã 23456a" is a volunteer's code, not an OTP.
+_OTP = re.compile(rf"({_OTP_CONTEXT}\W{{0,12}}(?:\w+\W+){{0,5}}?)((?:\d[\s.-]?){{3,7}}\d)"
+                  r"(?![^\W_]|\s*(?:mah|k\b|nghin))", re.I)
 # A password needs an explicit "là", ":" or "=" and a value with a digit or a symbol ("mật khẩu là Abc@123").
 _PASSWORD = re.compile(
     r"(\b(?:mat\s*khau|mk|pass(?:word)?|passcode)\b\s*(?:\w+\s*){0,3}?(?:la\b|:|=)\s*)"

@@ -180,3 +180,10 @@ async def test_prompt_injections_change_nothing(tutor: Tutor) -> None:
                     "/moi tinh Hà Nội", "/quantri"):
         reply = (await chat.say(attempt))[-1]
         assert reply.text in (msg.STATS_FORBIDDEN, msg.NOT_STAFF, msg.WEB_ONLY_ADMINS), attempt
+
+
+def test_a_volunteers_code_starting_with_digits_is_not_an_otp() -> None:
+    # Codes mix letters and digits; one that starts with four digits was masked and never opened (CI found it).
+    for typed in ("Mã 23456A", "mã 9999a9", "ma: 7777KX"):
+        assert redact(typed).changed is False
+    assert redact("mã 234567").changed is True

@@ -232,3 +232,16 @@ async def test_rate_limiter_overall_and_group_limits() -> None:
     await limiter.wait("-100")
     await limiter.wait("-100")
     assert time.monotonic() - t0 >= 0.45
+
+
+def test_update_with_a_non_integer_id_is_malformed() -> None:
+    from telegram import Update
+
+    from bot.channels.telegram import MalformedUpdate, to_incoming
+
+    message = {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "chào"}
+    forged = {"update_id": {"x": "y" * 200}, "message": message}
+    upd = Update.de_json(forged, None)
+    assert upd is not None
+    with pytest.raises(MalformedUpdate):
+        to_incoming(upd)

@@ -114,6 +114,9 @@ def test_recorded_payloads_parse() -> None:
     unfollow = parse_event(events["unfollow"])
     assert unfollow is not None and unfollow.incoming is None and unfollow.user_id == USER
     assert parse_event(events["user_seen_message"]) is None
+    # Ids that are not what Zalo sends (a NUL, a dict) never become keys (fuzzing found both).
+    assert parse_event({**events["follow"], "follower": {"id": "\x00"}}) is None
+    assert parse_event({**events["user_send_text"], "sender": {"id": {"a": 1}}}) is None
     # A button's payload comes back as text: recognised as the button, typed text stays text.
     pressed = parse_event({**events["user_send_text"], "message": {"text": "/traloi 12 0 2", "msg_id": "x"}})
     assert pressed is not None and pressed.incoming is not None and pressed.incoming.button == "/traloi 12 0 2"

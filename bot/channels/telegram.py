@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -50,6 +51,7 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CALLBACK = 64
 MAX_AUDIO_BYTES = 5 * 1024 * 1024
+_FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's file ids are URL-safe base64
 COMMANDS = [
     ("start", msg.CMD_START), ("hoc", msg.CMD_LEARN), ("hoctiep", msg.CMD_CONTINUE), ("kiemtra", msg.CMD_QUIZ),
     ("tiendo", msg.CMD_PROGRESS), ("dangky", msg.CMD_REGISTER), ("dulieu", msg.CMD_DATA),
@@ -85,6 +87,8 @@ def to_incoming(upd: Update) -> tuple[Incoming | None, str | None]:
 
     Raises MalformedUpdate when the fields are not what the Bot API documents.
     """
+    if isinstance(upd.update_id, bool) or not isinstance(upd.update_id, int):
+        raise MalformedUpdate("update id")
     delivery = str(upd.update_id)
     if upd.callback_query is not None:
         q = upd.callback_query
@@ -99,7 +103,7 @@ def to_incoming(upd: Update) -> tuple[Incoming | None, str | None]:
         payload = text.split(maxsplit=1)[1].strip() if " " in text else None
         return Incoming(CHANNEL, chat, delivery, text="/start", start_payload=payload or None), None
     note = message.voice or message.audio
-    if not text and note is not None and isinstance(note.file_id, str) and note.file_id:
+    if not text and note is not None and isinstance(note.file_id, str) and _FILE_ID.fullmatch(note.file_id):
         # A voice note (or a sound file): fetched and transcribed when processed, never stored as audio.
         duration = note.duration
         seconds = duration.total_seconds() if hasattr(duration, "total_seconds") else duration

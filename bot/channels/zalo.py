@@ -71,6 +71,7 @@ FILE_TYPES = {".pdf": "application/pdf", ".doc": "application/msword",
               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 MAX_AUDIO_BYTES = 5 * 1024 * 1024
+_ID = re.compile(r"[0-9A-Za-z_.:-]{1,64}")  # Zalo's ids are digits; nothing else may become a key
 NON_TEXT_EVENTS = frozenset({
     "user_send_image", "user_send_sticker", "user_send_audio", "user_send_file", "user_send_gif",
     "user_send_video", "user_send_location", "user_send_business_card", "user_send_link",
@@ -108,7 +109,7 @@ def _ident(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return ""
     text = str(value).strip()
-    return text if len(text) <= 64 else ""
+    return text if _ID.fullmatch(text) else ""
 
 
 def _part(value: Any) -> dict[str, Any]:
@@ -120,7 +121,7 @@ def _audio_url(message: dict[str, Any]) -> str:
     attachments = message.get("attachments")
     for att in attachments if isinstance(attachments, list) else []:
         url = _part(_part(att).get("payload")).get("url")
-        if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 1000:
+        if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 1000 and url.isprintable():
             return url
     return ""
 
