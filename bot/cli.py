@@ -674,6 +674,37 @@ def cmd_backup(settings: Settings, action: str, file: Path, force: bool, out: Te
     return 0
 
 
+def cmd_hear(settings: Settings, files: list[Path], out: TextIO) -> int:
+    """What the tutor would read back for each audio file (the same decoding, limits and redaction)."""
+    import asyncio
+
+    from bot import voice
+    from bot.safety import redact
+    from rag.text import normalize
+
+    listener = voice.Listener(voice.make_transcriber(settings.voice.engine), settings.voice.max_seconds)
+    if not listener.available:
+        out.write("voice notes are off: install the voice extra (pip install '.[voice]')\n")
+        return 1
+    status = 0
+    for path in files:
+        if not path.is_file():
+            out.write(f"{path}: no such file\n")
+            status = 1
+            continue
+        data = path.read_bytes()
+
+        async def fetch(data: bytes = data) -> bytes:
+            return data
+
+        heard = asyncio.run(listener.hear(fetch))
+        text = redact(normalize(heard.text)).text
+        out.write(f"{path.name}\t{heard.outcome}\t{heard.seconds:.1f}s\t{text}\n")
+        status = status or int(heard.outcome != voice.HEARD)
+    listener.close()
+    return status
+
+
 def cmd_handouts(settings: Settings, output: Path, out: TextIO) -> int:
     """Draw the printable one-page handout of every lesson into `output`."""
     from bot.handouts import render_all
@@ -739,6 +770,8 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--unit", required=True, help="P<province code> or X<commune code>")
     ho = sub.add_parser("handouts", help="draw a printable one-page PNG handout per lesson (A4, 150 dpi)")
     ho.add_argument("--output", type=Path, required=True, help="folder for the PNG files")
+    hear = sub.add_parser("hear", help="transcribe audio files as the tutor hears voice notes (masked, as read back)")
+    hear.add_argument("files", type=Path, nargs="+")
     verify = sub.add_parser("verify", help="check a certificate's verification code")
     verify.add_argument("code")
     db = sub.add_parser("db", help="database tools")
@@ -780,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_handouts(settings, args.output, sys.stdout)
     if args.command == "verify":
         return cmd_verify(settings, args.code, sys.stdout)
+    if args.command == "hear":
+        return cmd_hear(settings, args.files, sys.stdout)
     if args.command == "chat":
         return cmd_chat(settings, args.user)
     if args.command == "run":

@@ -423,3 +423,20 @@ async def test_answer_read_aloud_on_telegram_when_switched_on(tutor: Tutor, tmp_
             channel._stopping.set()
             await asyncio.wait_for(task, timeout=10)
             await channel.stop()
+
+
+def test_hear_command_prints_what_the_tutor_would_read_back(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    note = tmp_path / "note.ogg"
+    note.write_bytes(as_voice_note(clip()))
+    junk = tmp_path / "junk.m4a"
+    junk.write_bytes(b"not audio" * 100)
+    done = subprocess.run([sys.executable, "-m", "bot", "hear", str(note), str(junk)], capture_output=True,
+                          text=True, timeout=300, check=False, env=dict(os.environ, KYNANGSO_LOG_LEVEL="WARNING"))
+    lines = [line.split("\t") for line in done.stdout.splitlines()]
+    assert lines[0][:2] == ["note.ogg", voice.HEARD] and "nhìn thấy không" in lines[0][3]
+    assert lines[1][:2] == ["junk.m4a", voice.UNREADABLE]
+    assert done.returncode == 1  # one file could not be heard
