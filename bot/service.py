@@ -11,6 +11,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import observability as obs
 from bot import voice
 from bot.answers import Answerer
@@ -228,15 +230,36 @@ class Tutor:
         A holder that was a process of this host which no longer exists (killed, then restarted) is taken
         over at once instead of after its lease lapses.
         """
-        seconds = self.settings.serve.lease_seconds
         async with self.db.transaction() as s:
-            if await repo.lease_take(s, channel, chat, self.holder, seconds):
-                return True
-            holder = await repo.lease_holder(s, channel, chat)
-            if holder is not None and _dead_here(holder):
-                log.info("taking over chat %s:%s from dead sender %s", channel, chat, holder)
-                return await repo.lease_steal(s, channel, chat, holder, self.holder, seconds)
-            return False
+            return await self.lease_in(s, channel, chat)
+
+    async def lease_in(self, s: AsyncSession, channel: str, chat: str) -> bool:
+        """`lease` inside the caller's transaction."""
+        seconds = self.settings.serve.lease_seconds
+        if await repo.lease_take(s, channel, chat, self.holder, seconds):
+            return True
+        holder = await repo.lease_holder(s, channel, chat)
+        if holder is not None and _dead_here(holder):
+            log.info("taking over chat %s:%s from dead sender %s", channel, chat, holder)
+            return await repo.lease_steal(s, channel, chat, holder, self.holder, seconds)
+        return False
+
+    async def leased_queue(self, channel: str, chat: str, limit: int = 100) -> list[tuple[int, Reply]] | None:
+        """Take (or renew) the chat's lease and read its unsent replies, in one transaction.
+
+        None when another live sender holds the chat. An empty list means nothing is queued and the lease was
+        given up in the same transaction: the lease row is deleted before the queue is read, so a reply
+        committed by another worker is either seen here or sent by that worker, whose lease attempt waits for
+        this transaction and then succeeds.
+        """
+        async with self.db.transaction() as s:
+            if not await self.lease_in(s, channel, chat):
+                return None
+            await repo.lease_release(s, channel, chat, self.holder)
+            rows = await repo.outbox_unsent(s, channel, limit=limit, channel_user_id=chat)
+            if rows and not await self.lease_in(s, channel, chat):
+                return None
+            return [(o.id, Reply.from_payload(o.payload)) for o in rows]
 
     async def release(self, channel: str, chat: str) -> None:
         """Give up the right to send to one chat."""

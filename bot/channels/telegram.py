@@ -176,6 +176,7 @@ class TelegramChannel:
                               get_updates_request=HTTPXRequest(read_timeout=cfg.poll_timeout + 10))
         self.limiter = RateLimiter(cfg.per_second, cfg.chat_interval, cfg.group_interval)
         self._workers: dict[str, asyncio.Future[None]] = {}
+        self._again: set[str] = set()  # chats with a sender running when more replies were queued
         self._processing = asyncio.Semaphore(cfg.concurrency)
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -327,6 +328,8 @@ class TelegramChannel:
         for chat in chats:
             if chat not in self._workers:
                 self._workers[chat] = asyncio.ensure_future(self._chat_worker(chat))
+            else:
+                self._again.add(chat)  # its sender may have looked already: it looks once more before leaving
         if wait:
             await asyncio.gather(*(self._workers[c] for c in chats if c in self._workers), return_exceptions=True)
 
@@ -339,22 +342,16 @@ class TelegramChannel:
         me = self._workers.get(chat)
         try:
             while True:
-                if not await self.tutor.lease(CHANNEL, chat):
-                    return
-                async with self.tutor.db.transaction() as s:
-                    rows = [(o.id, Reply.from_payload(o.payload)) for o in
-                            await repo.outbox_unsent(s, CHANNEL, limit=100, channel_user_id=chat)]
-                if not rows:
-                    await self.tutor.release(CHANNEL, chat)
+                rows = await self.tutor.leased_queue(CHANNEL, chat)
+                if rows is None:
+                    return  # another live sender has the chat
+                if not rows:  # nothing queued, and the lease is already given up
+                    if chat in self._again:
+                        self._again.discard(chat)
+                        continue
                     if self._workers.get(chat) is me:
                         del self._workers[chat]
-                    # A reply queued after the last look is picked up unless a new sender took over.
-                    async with self.tutor.db.transaction() as s:
-                        more = await repo.outbox_unsent(s, CHANNEL, limit=1, channel_user_id=chat)
-                    if not more or chat in self._workers:
-                        return
-                    self._workers[chat] = me  # type: ignore[assignment]
-                    continue
+                    return
                 if not await self._send_rows(chat, rows):
                     await self.tutor.release(CHANNEL, chat)
                     return
@@ -367,9 +364,11 @@ class TelegramChannel:
 
     async def _send_rows(self, chat: str, rows: list[tuple[int, Reply]]) -> bool:
         """Send rows in order; False when the chat cannot be written to any more (or is no longer ours)."""
+        ours = True
         for n, (outbox_id, reply) in enumerate(rows):
-            if n and not await self.tutor.lease(CHANNEL, chat):  # renewed before each send after the first
+            if n and not ours:  # the lease is renewed with each mark, before the next send
                 return False
+            renew = chat if n + 1 < len(rows) else None
             try:
                 await self.send(chat, reply)
             except Forbidden:
@@ -378,14 +377,16 @@ class TelegramChannel:
                 return False
             except BadRequest as exc:
                 log.error("telegram refused a message to chat %s: %s", chat, exc.message)
-                await self._mark(outbox_id, error="bad_request")
+                ours = await self._mark(outbox_id, error="bad_request", renew=renew)
                 obs.ERRORS.labels("send").inc()
                 continue
-            await self._mark(outbox_id)
+            ours = await self._mark(outbox_id, renew=renew)
             obs.MESSAGES_OUT.labels(CHANNEL).inc()
         return True
 
-    async def _mark(self, outbox_id: int, error: str | None = None, inactive_chat: str | None = None) -> None:
+    async def _mark(self, outbox_id: int, error: str | None = None, inactive_chat: str | None = None,
+                    renew: str | None = None) -> bool:
+        """Record a send; with `renew`, renew that chat's lease in the same transaction (False: no longer ours)."""
         async with self.tutor.db.transaction() as s:
             if not await repo.outbox_mark_sent(s, outbox_id, error):
                 # Another worker took this chat over while this one stalled past its lease: sent twice.
@@ -399,6 +400,7 @@ class TelegramChannel:
                     OutboxItem.sent_at.is_(None)))).scalars().all()
                 await s.execute(update(OutboxItem).where(OutboxItem.id.in_(later))
                                 .values(sent_at=utcnow(), error="forbidden"))
+            return True if renew is None else await self.tutor.lease_in(s, CHANNEL, renew)
 
     async def send(self, chat: str, reply: Reply) -> None:
         """Send one reply (text parts, then picture, then file), honouring limits and retry_after."""
