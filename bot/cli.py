@@ -679,8 +679,7 @@ def cmd_hear(settings: Settings, files: list[Path], out: TextIO) -> int:
     import asyncio
 
     from bot import voice
-    from bot.safety import redact
-    from rag.text import normalize
+    from bot.service import clean_text
 
     listener = voice.Listener(voice.make_transcriber(settings.voice.engine), settings.voice.max_seconds)
     if not listener.available:
@@ -698,7 +697,7 @@ def cmd_hear(settings: Settings, files: list[Path], out: TextIO) -> int:
             return data
 
         heard = asyncio.run(listener.hear(fetch))
-        text = redact(normalize(heard.text)).text
+        text = clean_text(heard.text).text
         out.write(f"{path.name}\t{heard.outcome}\t{heard.seconds:.1f}s\t{text}\n")
         status = status or int(heard.outcome != voice.HEARD)
     listener.close()

@@ -185,7 +185,7 @@ class Dialogue:
             handled = await self._quiz_text(s, user, ctx, attempt, text)
             if handled is not None:
                 return handled
-        return await self._question(s, user, ctx, incoming, text)
+        return await self._question(s, user, ctx, incoming.channel, text)
 
     # ------------------------------------------------------------ commands
 
@@ -272,8 +272,7 @@ class Dialogue:
             heard = ctx.pop("heard", None)
             if not heard:
                 return [Reply(msg.VOICE_FORGOT, self._voice_buttons())]
-            return await self._question(s, user, ctx, Incoming(user.channel, user.channel_user_id, ""), str(heard),
-                                        spoken=True)
+            return await self._question(s, user, ctx, user.channel, str(heard), spoken=True)
         if name == "/noilai":
             ctx.pop("heard", None)
             return [Reply(msg.VOICE_SAY_AGAIN)]
@@ -281,7 +280,7 @@ class Dialogue:
             ctx.pop("heard", None)
             return [Reply(msg.VOICE_TYPE)]
         if name == "/nghe":
-            if not (self.voice.read_aloud and user.channel == "telegram" and voice.tts_available()):
+            if not self._reads_aloud(user.channel):
                 return [Reply(msg.LISTEN_FAILED)]
             return [await self._read_aloud(ctx)]
         if name == "/danhgia":
@@ -455,6 +454,10 @@ class Dialogue:
 
     # ------------------------------------------------------------ voice notes
 
+    def _reads_aloud(self, channel: str) -> bool:
+        """"Nghe đọc" is offered: switched on, espeak-ng installed, and a channel that takes voice notes."""
+        return self.voice.read_aloud and channel == "telegram" and voice.tts_available()
+
     def _voice_buttons(self) -> tuple[Button, ...]:
         return (Button(msg.BTN_VOICE_AGAIN, "/noilai"), Button(msg.BTN_VOICE_TYPE, "/gochu"))
 
@@ -486,7 +489,7 @@ class Dialogue:
         answer = await asyncio.to_thread(self.answerer.answer, text)
         if self.voice.answer_clear_at_once and is_clear(answer):
             ctx.pop("heard", None)
-            replies = await self._question(s, user, ctx, incoming, text, answer=answer, spoken=True)
+            replies = await self._question(s, user, ctx, incoming.channel, text, answer=answer, spoken=True)
             head = msg.VOICE_HEARD_HEAD.format(heard=text)
             return [dataclasses.replace(replies[0], text=f"{head}\n\n{replies[0].text}"), *replies[1:]]
         ctx["heard"] = text  # already redacted; kept until the learner confirms it
@@ -530,7 +533,7 @@ class Dialogue:
 
     # ------------------------------------------------------------ questions
 
-    async def _question(self, s: AsyncSession, user: User, ctx: dict[str, Any], incoming: Incoming,
+    async def _question(self, s: AsyncSession, user: User, ctx: dict[str, Any], channel: str,
                         text: str, answer: Answer | None = None, spoken: bool = False) -> list[Reply]:
         if _WHO.search(" ".join(re.findall(r"[0-9a-z]+", fold(text)))):
             return [Reply(msg.AUTOMATED, (*main_menu(), Button(msg.BTN_HANDOFF, "/gapnguoi")))]
@@ -542,7 +545,7 @@ class Dialogue:
         # (of a registered learner) is kept so each unit sees what its people ask about.
         # A scam in progress is counted for the commune, but its story is not kept.
         question_id = await repo.log_question(
-            s, None, incoming.channel, "" if answer.kind == "safety" else text, answer.kind,
+            s, None, channel, "" if answer.kind == "safety" else text, answer.kind,
             top.id if top and answer.kind != "out_of_scope" else None,
             top.main_topic if top and answer.kind != "out_of_scope" else None,
             user.province_code if user.consent_at else None, user.ward_code if user.consent_at else None)
@@ -553,7 +556,7 @@ class Dialogue:
             others = [h.lesson.id for h in answer.hits if h.lesson.id != answer.lesson.id][:3]
             ctx["answered"] = ([{"q": question_id, "others": others}] + list(ctx.get("answered") or []))[:5]
             replies = [with_feedback(r, question_id) if r.sources else r for r in replies]
-            if spoken and self.voice.read_aloud and incoming.channel == "telegram" and voice.tts_available():
+            if spoken and self._reads_aloud(channel):
                 # Asked aloud, so perhaps easier to listen to: Telegram only (Zalo OA cannot send voice notes).
                 replies = [dataclasses.replace(r, buttons=(Button(msg.BTN_LISTEN, "/nghe"), *r.buttons))
                            if r.sources else r for r in replies]

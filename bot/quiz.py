@@ -15,7 +15,7 @@ LETTERS = "ABCDEFGH"
 PASS_RATIO = 0.8
 _LETTER = re.compile(r"^(?:cau|dap an|chon|phuong an|y)?\s*([a-h])\s*[.)]?$")
 _NUMBER = re.compile(r"^(?:cau|dap an|chon|phuong an|so)?\s*([1-8])\s*[.)]?$")
-_WORD_NUMBERS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
+_WORD_NUMBERS = {"mot": 1, "nhat": 1, "hai": 2, "nhi": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
 
 
 def parse_choice(text: str, options: tuple[str, ...]) -> int | None:
@@ -56,8 +56,6 @@ _SPOKEN_LETTERS = {
     "d": 3, "đê": 3, "dê": 3, "đờ": 3, "dờ": 3, "đi": 3, "đề": 3,
     "e": 4, "ê": 4,
 }
-_SPOKEN_NUMBERS = {"một": 0, "nhất": 0, "1": 0, "hai": 1, "nhì": 1, "2": 1, "ba": 2, "3": 2,
-                   "bốn": 3, "tư": 3, "4": 3, "năm": 4, "5": 4}
 # Words that introduce a choice ("câu B", "đáp án hai", "tôi chọn ý C").
 _ANCHORS = ("đáp án", "phương án", "câu trả lời", "câu", "ý", "chọn", "số", "lựa chọn", "thứ")
 # Words around a choice that carry nothing ("dạ, câu bê ạ", "tôi chọn là câu hai nhé").
@@ -67,6 +65,16 @@ _FILLERS = frozenset("dạ vâng ừ ừm ờ à ạ nhé nhá nha thì là tôi
 
 def _spoken_words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", normalize(text).lower())
+
+
+def _spoken_index(word: str) -> int | None:
+    """0-based option a single spoken word names: a letter as said ("bê"), a number ("hai", "2"), or None."""
+    if word in _SPOKEN_LETTERS:
+        return _SPOKEN_LETTERS[word]
+    if word.isdigit() and 1 <= int(word) <= len(LETTERS):
+        return int(word) - 1
+    number = _WORD_NUMBERS.get(fold(word))
+    return None if number is None else number - 1
 
 
 def parse_spoken_choice(text: str, options: tuple[str, ...]) -> int | None:
@@ -80,12 +88,12 @@ def parse_spoken_choice(text: str, options: tuple[str, ...]) -> int | None:
     for anchor in _ANCHORS:
         for m in re.finditer(rf"(?:^| ){anchor} (\w+)", joined):
             nxt = m.group(1)
-            idx = _SPOKEN_LETTERS.get(nxt, _SPOKEN_NUMBERS.get(nxt))
+            idx = _spoken_index(nxt)
             if idx is not None:
                 found.add(idx)
     rest = [w for w in words if w not in _FILLERS and w not in ("câu", "đáp", "án", "phương", "số")]
     if not found and len(rest) == 1:
-        idx = _SPOKEN_LETTERS.get(rest[0], _SPOKEN_NUMBERS.get(rest[0]))
+        idx = _spoken_index(rest[0])
         if idx is not None:
             found.add(idx)
     if len(found) == 1:

@@ -19,7 +19,7 @@ from bot.answers import Answerer
 from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.messages import APOLOGY
-from bot.safety import redact
+from bot.safety import Redaction, redact
 from bot.types import Incoming, Reply
 from rag.embeddings import make_embeddings
 from rag.knowledge import KnowledgeBase
@@ -50,10 +50,14 @@ def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = Tru
                               settings.retrieval.unaccented_dense_weight, sync=sync)
 
 
+def clean_text(text: str) -> Redaction:
+    """Words as they may be stored: normalised, secrets masked (typed text and transcripts alike)."""
+    return redact(normalize(text))
+
+
 def sanitize(incoming: Incoming) -> Incoming:
     """Normalise the text and mask secrets, before the delivery is stored anywhere."""
-    text = normalize(incoming.text or "")
-    redaction = redact(text)
+    redaction = clean_text(incoming.text or "")
     button = normalize(incoming.button) if incoming.button else None
     return dataclasses.replace(incoming, text=redaction.text, button=button,
                                redacted=incoming.redacted or redaction.changed)
@@ -149,18 +153,18 @@ class Tutor:
         note: dict[str, Any] = payload["voice"]
         fetch = self._audio.get(channel)
         started = time.perf_counter()
-        declared = note.get("seconds")
+        given = note.get("seconds")
+        declared = float(given) if isinstance(given, (int, float)) else None
         if fetch is None:
             heard = voice.Heard(voice.UNREADABLE if self.listener.available else voice.UNAVAILABLE)
         else:
             ref = str(note["ref"])
-            heard = await self.listener.hear(lambda: fetch(ref),
-                                             float(declared) if isinstance(declared, (int, float)) else None)
+            heard = await self.listener.hear(lambda: fetch(ref), declared)
         obs.VOICE_NOTES.labels(heard.outcome).inc()
         if heard.outcome == voice.HEARD:
             obs.TRANSCRIPTION.observe(time.perf_counter() - started)
-        redaction = redact(normalize(heard.text))
-        length = heard.seconds or (float(declared) if isinstance(declared, (int, float)) else 0.0)
+        redaction = clean_text(heard.text)
+        length = heard.seconds or declared or 0.0
         payload.update(text=redaction.text, redacted=bool(payload.get("redacted")) or redaction.changed,
                        voice={"outcome": heard.outcome, "seconds": round(length, 1)})
         async with self.db.transaction() as s:
@@ -248,17 +252,16 @@ class Tutor:
         """Take (or renew) the chat's lease and read its unsent replies, in one transaction.
 
         None when another live sender holds the chat. An empty list means nothing is queued and the lease was
-        given up in the same transaction: the lease row is deleted before the queue is read, so a reply
-        committed by another worker is either seen here or sent by that worker, whose lease attempt waits for
-        this transaction and then succeeds.
+        given up in the same transaction. The lease row stays locked from the first statement to the commit, so
+        a reply committed by another worker is either seen here or sent by that worker, whose lease attempt
+        waits for this transaction and then succeeds.
         """
         async with self.db.transaction() as s:
             if not await self.lease_in(s, channel, chat):
                 return None
-            await repo.lease_release(s, channel, chat, self.holder)
             rows = await repo.outbox_unsent(s, channel, limit=limit, channel_user_id=chat)
-            if rows and not await self.lease_in(s, channel, chat):
-                return None
+            if not rows:
+                await repo.lease_release(s, channel, chat, self.holder)
             return [(o.id, Reply.from_payload(o.payload)) for o in rows]
 
     async def release(self, channel: str, chat: str) -> None:

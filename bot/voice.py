@@ -106,15 +106,20 @@ def seconds(samples: np.ndarray) -> float:
     return float(samples.size) / RATE
 
 
+_WINDOW = 480  # 30 ms at 16 kHz
+
+
+def _window_rms(samples: np.ndarray) -> np.ndarray:
+    """Loudness (int16 RMS) of each whole 30 ms window."""
+    n = samples.size // _WINDOW
+    frames = samples[: n * _WINDOW].astype(np.float32).reshape(n, _WINDOW)
+    rms: np.ndarray = np.sqrt((frames**2).mean(axis=1))
+    return rms
+
+
 def is_silent(samples: np.ndarray, threshold: float = 200.0) -> bool:
-    """True when no 30 ms window rises above a quiet room (int16 RMS): nothing worth transcribing."""
-    if samples.size < RATE // 10:
-        return True
-    win = 480
-    n = samples.size // win
-    frames = samples[: n * win].astype(np.float32).reshape(n, win)
-    rms = np.sqrt((frames**2).mean(axis=1))
-    return bool(rms.max() < threshold)
+    """True when no 30 ms window rises above a quiet room: nothing worth transcribing."""
+    return samples.size < RATE // 10 or bool(_window_rms(samples).max() < threshold)
 
 
 def prepare(samples: np.ndarray, peak: float = 0.7, max_gain: float = 30.0, quiet_below: float = 0.3) -> np.ndarray:
@@ -124,17 +129,14 @@ def prepare(samples: np.ndarray, peak: float = 0.7, max_gain: float = 30.0, quie
     6.0% word errors, 4.0% once raised (bench/speech.py). Notes already at a normal level are left alone
     (raising them too made one more error in 150 words on AAC and MP3).
     """
-    win = 480
-    n = samples.size // win
-    if n == 0:
+    if samples.size < _WINDOW:
         return samples
-    frames = samples[: n * win].astype(np.float32).reshape(n, win)
-    rms = np.sqrt((frames**2).mean(axis=1))
+    rms = _window_rms(samples)
     voiced = np.flatnonzero(rms >= 0.05 * rms.max())
     if voiced.size:
         margin = RATE // 5
-        start = max(0, int(voiced[0]) * win - margin)
-        end = min(samples.size, (int(voiced[-1]) + 1) * win + margin)
+        start = max(0, int(voiced[0]) * _WINDOW - margin)
+        end = min(samples.size, (int(voiced[-1]) + 1) * _WINDOW + margin)
         samples = samples[start:end]
     top = float(np.abs(samples.astype(np.float32)).max()) if samples.size else 0.0
     if top <= 0:
@@ -208,13 +210,13 @@ def _term(canonical: str, *parts: str, optional: tuple[int, ...] = ()) -> None:
 _term("VNeID", "vê|vi|vờ|v|vy", "en|nờ|nê|n|ne|nơ", "e|ê|i|y|ây|ơ", "ai|i|y|ay|ài", "đi|đê|dê|di|đờ|d", optional=(2,))
 _term("VNeID", "vê|vi|vờ", "nây|nai|nê|ne", "ai|i|đi|di", "đi|đê|di", optional=(2,))
 _term("OTP", "ô|o|âu", "tê|ti|tờ|tơ", "pê|pi|pờ|bê")
-_term("QR", "qui|quy|kiu|cu|kiu|kiều", "a|ar|rờ|e-rờ|ơ")
+_term("QR", "qui|quy|kiu|cu|kiều", "a|ar|rờ|e-rờ|ơ")
 _term("Zalo", "da|za|gia|ja|dà|giá", "lô|lồ|lố")
 _term("Facebook", "phây|phê|phết|fây|phay|phầy", "búc|bút|bục|buc|bốc")
 _term("YouTube", "diu|iu|du|yu|giu|dìu", "túp|tiúp|tút|típ|tu")
-_term("Google", "gu|gú|gù", "gồ|gô|gơ|gờ|gồ")
+_term("Google", "gu|gú|gù", "gồ|gô|gơ|gờ")
 _term("wifi", "oai|wai|quai|goai|quay", "phai|fai|phay")
-_term("internet", "in|inh", "tơ|tờ|tê|tơ", "nét|nẹt")
+_term("internet", "in|inh", "tơ|tờ|tê", "nét|nẹt")
 _term("banking", "banh|bem|ban|băng|beng", "king|kinh|kin|kìn")
 _term("Smart", "xì|sờ|xờ|ét|sì", "mát|mạt|mat")
 _term("SMS", "ét|ếch|ét-xì", "em|mờ|mơ", "ét|ếch|xì")

@@ -87,27 +87,11 @@ def test_memory_mode_and_collection_names() -> None:
 
 def test_server_mode_against_a_real_chroma_server(tmp_path: Path) -> None:
     """`chroma.mode = server`: the same sync and search through HttpClient to `chroma run` on loopback."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from bench.scale_load import free_port, start_chroma
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    chroma = Path(sys.executable).with_name("chroma")
-    server = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    server = start_chroma(tmp_path / "srv", port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "chroma server did not start"
-                time.sleep(0.2)
         knowledge = small_knowledge(tmp_path / "k", ("vneid-cai-dat",))
         chunks = build_chunks(load_lessons(knowledge / "lessons", Topics.load(knowledge / "topics.yaml")))
         index = VectorIndex(EMB, BUNDLED_MODEL_ID, "server", host="127.0.0.1", port=port)

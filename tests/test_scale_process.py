@@ -20,7 +20,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,7 @@ import psutil
 import pytest
 from sqlalchemy import select
 
+from bench.scale_load import start_chroma
 from bot.channels.telegram import split_text
 from bot.config import ROOT
 from storage.db import Database, upgrade
@@ -80,18 +80,8 @@ def _workers(serve: subprocess.Popen[bytes]) -> list[psutil.Process]:
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Any:
     port = _free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    server = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_chroma(tmp_path / "chroma", port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "chroma server did not start"
-                time.sleep(0.2)
         yield port
     finally:
         server.terminate()

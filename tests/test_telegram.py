@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -37,8 +38,9 @@ def make_channel(tutor: Tutor, standin: TelegramStandIn, **overrides: Any) -> Te
     return TelegramChannel(tutor, cfg)
 
 
-@pytest.fixture
-async def polling(tutor: Tutor, standin: TelegramStandIn) -> AsyncIterator[TelegramChannel]:
+@contextlib.asynccontextmanager
+async def polling_channel(tutor: Tutor, standin: TelegramStandIn) -> AsyncIterator[TelegramChannel]:
+    """A started channel polling the stand-in, stopped on leaving."""
     channel = make_channel(tutor, standin)
     await channel.start()
     task = asyncio.create_task(channel.poll())
@@ -48,6 +50,12 @@ async def polling(tutor: Tutor, standin: TelegramStandIn) -> AsyncIterator[Teleg
         channel._stopping.set()
         await asyncio.wait_for(task, timeout=10)
         await channel.stop()
+
+
+@pytest.fixture
+async def polling(tutor: Tutor, standin: TelegramStandIn) -> AsyncIterator[TelegramChannel]:
+    async with polling_channel(tutor, standin) as channel:
+        yield channel
 
 
 async def wait_for(cond: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -350,30 +350,22 @@ async def test_secrets_in_a_transcript_are_masked_before_storage(speaker: Speake
 
 async def test_voice_question_through_telegram(tutor: Tutor) -> None:
     from tests.telegram_standin import TelegramStandIn
-    from tests.test_telegram import make_channel, texts, wait_for
+    from tests.test_telegram import polling_channel, texts, wait_for
 
     chat = 2002
-    async with TelegramStandIn() as standin:
-        channel = make_channel(tutor, standin)
-        await channel.start()
-        task = asyncio.create_task(channel.poll())
-        try:
-            standin.add_file("note-1", as_voice_note(clip()))
-            standin.queue_update(standin.voice_update(chat, "note-1", 1))
-            await wait_for(lambda: any("Cháu nghe bác hỏi" in t for t in texts(standin, chat)), timeout=60)
-            readback = standin.sent("sendMessage", chat_id=chat)[-1]
-            assert "nhìn thấy không" in readback["text"]
-            yes = readback["reply_markup"]["inline_keyboard"][0][0]
-            assert yes["text"] == msg.BTN_VOICE_YES
-            n = len(texts(standin, chat))
-            standin.queue_update(standin.callback_update(chat, yes["callback_data"]))
-            await wait_for(lambda: len(texts(standin, chat)) > n, timeout=60)
-            assert texts(standin, chat)[-1] == msg.OUT_OF_SCOPE  # this recording is not about digital skills
-            assert standin.calls("getFile")
-        finally:
-            channel._stopping.set()
-            await asyncio.wait_for(task, timeout=10)
-            await channel.stop()
+    async with TelegramStandIn() as standin, polling_channel(tutor, standin):
+        standin.add_file("note-1", as_voice_note(clip()))
+        standin.queue_update(standin.voice_update(chat, "note-1", 1))
+        await wait_for(lambda: any("Cháu nghe bác hỏi" in t for t in texts(standin, chat)), timeout=60)
+        readback = standin.sent("sendMessage", chat_id=chat)[-1]
+        assert "nhìn thấy không" in readback["text"]
+        yes = readback["reply_markup"]["inline_keyboard"][0][0]
+        assert yes["text"] == msg.BTN_VOICE_YES
+        n = len(texts(standin, chat))
+        standin.queue_update(standin.callback_update(chat, yes["callback_data"]))
+        await wait_for(lambda: len(texts(standin, chat)) > n, timeout=60)
+        assert texts(standin, chat)[-1] == msg.OUT_OF_SCOPE  # this recording is not about digital skills
+        assert standin.calls("getFile")
 
 
 async def test_voice_question_through_zalo(tutor: Tutor) -> None:
@@ -397,32 +389,24 @@ async def test_voice_question_through_zalo(tutor: Tutor) -> None:
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="reading aloud needs Debian's espeak-ng")
 async def test_answer_read_aloud_on_telegram_when_switched_on(tutor: Tutor, tmp_path: Path) -> None:
     from tests.telegram_standin import TelegramStandIn
-    from tests.test_telegram import make_channel, wait_for
+    from tests.test_telegram import polling_channel, wait_for
 
     tutor.dialogue.voice = tutor.dialogue.voice.model_copy(update={"read_aloud": True})
     tutor.dialogue.learning.data_dir = tmp_path
     chat = 2003
-    async with TelegramStandIn() as standin:
-        channel = make_channel(tutor, standin)
-        await channel.start()
-        task = asyncio.create_task(channel.poll())
-        try:
-            # A voice question answered: the first button offers to listen.
-            inbox = Incoming("telegram", str(chat), "v-read", text="đăng nhập dịch vụ công bằng vneid",
-                             voice={"outcome": voice.HEARD, "seconds": 2.0})
-            await tutor.handle(inbox, channel.send)
-            answer = standin.sent("sendMessage", chat_id=chat)[-1]
-            listen = answer["reply_markup"]["inline_keyboard"][0][0]
-            assert listen["text"] == msg.BTN_LISTEN
-            standin.queue_update(standin.callback_update(chat, listen["callback_data"]))
-            await wait_for(lambda: bool(standin.sent("sendVoice", chat_id=chat)), timeout=60)
-            sent = standin.calls("sendVoice")[-1]
-            assert sent.files and sent.files[0].size > 1000  # an OGG/Opus voice note
-            assert not list((tmp_path / "voice").glob("*.ogg"))  # deleted once sent
-        finally:
-            channel._stopping.set()
-            await asyncio.wait_for(task, timeout=10)
-            await channel.stop()
+    async with TelegramStandIn() as standin, polling_channel(tutor, standin) as channel:
+        # A voice question answered: the first button offers to listen.
+        inbox = Incoming("telegram", str(chat), "v-read", text="đăng nhập dịch vụ công bằng vneid",
+                         voice={"outcome": voice.HEARD, "seconds": 2.0})
+        await tutor.handle(inbox, channel.send)
+        answer = standin.sent("sendMessage", chat_id=chat)[-1]
+        listen = answer["reply_markup"]["inline_keyboard"][0][0]
+        assert listen["text"] == msg.BTN_LISTEN
+        standin.queue_update(standin.callback_update(chat, listen["callback_data"]))
+        await wait_for(lambda: bool(standin.sent("sendVoice", chat_id=chat)), timeout=60)
+        sent = standin.calls("sendVoice")[-1]
+        assert sent.files and sent.files[0].size > 1000  # an OGG/Opus voice note
+        assert not list((tmp_path / "voice").glob("*.ogg"))  # deleted once sent
 
 
 def test_hear_command_prints_what_the_tutor_would_read_back(tmp_path: Path) -> None:

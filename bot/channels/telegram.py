@@ -38,6 +38,7 @@ from telegram.request import HTTPXRequest
 
 from bot import messages as msg
 from bot import observability as obs
+from bot import voice
 from bot.channels.splitting import split_at_boundaries
 from bot.config import TelegramSettings
 from bot.service import Tutor
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4096
 MAX_CALLBACK = 64
-MAX_AUDIO_BYTES = 5 * 1024 * 1024
 _FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's file ids are URL-safe base64
 COMMANDS = [
     ("start", msg.CMD_START), ("hoc", msg.CMD_LEARN), ("hoctiep", msg.CMD_CONTINUE), ("kiemtra", msg.CMD_QUIZ),
@@ -185,7 +185,7 @@ class TelegramChannel:
     async def fetch_audio(self, file_id: str) -> bytes:
         """Download a voice note by its file id (getFile, then the file URL); too big ones are refused unread."""
         file = await self.bot.get_file(file_id)
-        if file.file_size is not None and file.file_size > MAX_AUDIO_BYTES:
+        if file.file_size is not None and file.file_size > voice.MAX_BYTES:
             raise ValueError("voice note too big")
         return bytes(await file.download_as_bytearray())
 

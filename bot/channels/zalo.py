@@ -47,6 +47,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot import messages as msg
 from bot import observability as obs
+from bot import voice
 from bot.channels.splitting import split_at_boundaries
 from bot.config import ZaloSettings
 from bot.service import Tutor
@@ -70,7 +71,6 @@ REPLY_WINDOW = timedelta(days=7)
 FILE_TYPES = {".pdf": "application/pdf", ".doc": "application/msword",
               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
-MAX_AUDIO_BYTES = 5 * 1024 * 1024
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,64}")  # Zalo's ids are digits; nothing else may become a key
 NON_TEXT_EVENTS = frozenset({
     "user_send_image", "user_send_sticker", "user_send_audio", "user_send_file", "user_send_gif",
@@ -365,7 +365,7 @@ class ZaloChannel:
             data = bytearray()
             async for chunk in resp.aiter_bytes():
                 data += chunk
-                if len(data) > MAX_AUDIO_BYTES:
+                if len(data) > voice.MAX_BYTES:
                     raise ValueError("voice note too big")
         return bytes(data)
 
