@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -22,15 +21,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 
+sys.path.insert(0, str(ROOT))
 
-def _speech_dir() -> Path:
-    """The shared recordings: $KYNANGSO_SPEECH_DIR, else ../shared beside the checkout, else /work/shared."""
-    candidates = [Path(os.environ["KYNANGSO_SPEECH_DIR"])] if os.environ.get("KYNANGSO_SPEECH_DIR") else []
-    candidates += [ROOT.parent / "shared" / "eval" / "speech", Path("/work/shared/eval/speech")]
-    return next((c for c in candidates if (c / "manifest.jsonl").is_file()), candidates[0])
+from bot.config import shared_dir  # noqa: E402
 
-
-SPEECH_DIR = _speech_dir()
+SPEECH_DIR = shared_dir() / "eval" / "speech"
 
 # (container, codec, sample rate, bit rate): what a voice note looks like on the way in.
 OPUS = ("ogg", "libopus", 48000, 24000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,14 @@ from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_dir() -> Path:
+    """The team's shared folder (evaluation questions, recordings): $KYNANGSO_SHARED_DIR, else ../shared
+    beside the checkout, else /work/shared (a checkout made elsewhere on the team's machines)."""
+    candidates = [Path(os.environ["KYNANGSO_SHARED_DIR"])] if os.environ.get("KYNANGSO_SHARED_DIR") else []
+    candidates += [ROOT.parent / "shared", Path("/work/shared")]
+    return next((c for c in candidates if (c / "eval").is_dir()), candidates[0])
 
 
 class EmbeddingSettings(BaseModel):

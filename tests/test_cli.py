@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import evaluate
-from bot.config import ROOT
+from bot.config import ROOT, shared_dir
 from rag.knowledge import KnowledgeBase
 
 
@@ -71,10 +71,10 @@ def test_evaluate_metrics() -> None:
     assert m["p50_ms"] == 20
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared" / "eval" / "dev_questions.jsonl").exists(),
-                    reason="../shared is not beside the repository")
+@pytest.mark.skipif(not (shared_dir() / "eval" / "dev_questions.jsonl").exists(),
+                    reason="the shared folder was not found (set KYNANGSO_SHARED_DIR)")
 def test_eval_command_prints_the_table(tmp_path: Path, chroma_dir: Path, kb: KnowledgeBase) -> None:
-    done = run(["eval", "--questions", str(ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"),
+    done = run(["eval", "--questions", str(shared_dir() / "eval" / "dev_questions.jsonl"),
                 "--retriever", "bm25"], "", tmp_path, chroma_dir)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("| retriever | hit@1 | hit@3 |") and "| bm25 |" in done.stdout

@@ -29,7 +29,7 @@ from tests.chat import ScriptedChat
 
 pytest.importorskip("vietasr", reason="the voice extra (make install) brings viet-asr")
 if not (SPEECH_DIR / "manifest.jsonl").is_file():  # a checkout away from ../shared: say where to point
-    pytest.skip(f"no recordings at {SPEECH_DIR} (set KYNANGSO_SPEECH_DIR)", allow_module_level=True)
+    pytest.skip(f"no recordings at {SPEECH_DIR} (set KYNANGSO_SHARED_DIR)", allow_module_level=True)
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")
 
 MANIFEST = [json.loads(line) for line in (SPEECH_DIR / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
