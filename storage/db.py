@@ -28,8 +28,7 @@ def _prepare_sqlite_file(url: str) -> None:
 def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, synchronous=FULL and immediate write transactions."""
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size,
-                                   max_overflow=max(10, pool_size))
+        return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
     _prepare_sqlite_file(url)
     engine = create_async_engine(url, connect_args={"timeout": 30})
 
