@@ -9,7 +9,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,7 @@ from storage.models import utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = True) -> KnowledgeBase:
@@ -248,8 +249,10 @@ class Tutor:
             return await repo.lease_steal(s, channel, chat, holder, self.holder, seconds)
         return False
 
-    async def leased_queue(self, channel: str, chat: str, limit: int = 100) -> list[tuple[int, Reply]] | None:
-        """Take (or renew) the chat's lease and read its unsent replies, in one transaction.
+    async def leased_queue(self, channel: str, chat: str,
+                           read: Callable[[AsyncSession], Awaitable[list[T]]] | None = None) -> list[T] | None:
+        """Take (or renew) the chat's lease and read its queue (`read`, by default its unsent replies), in one
+        transaction.
 
         None when another live sender holds the chat. An empty list means nothing is queued and the lease was
         given up in the same transaction. The lease row stays locked from the first statement to the commit, so
@@ -259,10 +262,48 @@ class Tutor:
         async with self.db.transaction() as s:
             if not await self.lease_in(s, channel, chat):
                 return None
-            rows = await repo.outbox_unsent(s, channel, limit=limit, channel_user_id=chat)
-            if not rows:
-                await repo.lease_release(s, channel, chat, self.holder)
-            return [(o.id, Reply.from_payload(o.payload)) for o in rows]
+            return await self._queue_or_release(s, channel, chat, read)
+
+    async def mark_and_next(self, channel: str, chat: str, outbox_id: int, error: str | None = None,
+                            read: Callable[[AsyncSession], Awaitable[list[T]]] | None = None) -> list[T] | None:
+        """Record the last send of a batch and, in the same transaction, read what was queued meanwhile.
+
+        The lease is renewed first (its row stays locked to the commit, as in `leased_queue`); when nothing is
+        queued it is given up here, so a finished chat costs no further transaction. None when another sender
+        has taken the chat over (the send is still recorded).
+        """
+        async with self.db.transaction() as s:
+            ours = await self.lease_in(s, channel, chat)
+            await self.mark_sent_in(s, outbox_id, error)
+            if not ours:
+                return None
+            return await self._queue_or_release(s, channel, chat, read)
+
+    async def mark_sent(self, channel: str, chat: str, outbox_id: int, error: str | None = None) -> bool:
+        """Record a send that more of the batch follows, renewing the chat's lease; False: no longer ours."""
+        async with self.db.transaction() as s:
+            ours = await self.lease_in(s, channel, chat)
+            await self.mark_sent_in(s, outbox_id, error)
+            return ours
+
+    @staticmethod
+    async def mark_sent_in(s: AsyncSession, outbox_id: int, error: str | None = None) -> None:
+        """Record a send inside the caller's transaction, counting one another sender had already recorded."""
+        if not await repo.outbox_mark_sent(s, outbox_id, error):
+            # Another worker took this chat over while this one stalled past its lease: sent twice.
+            log.warning("outbox item %s was already marked sent by another sender", outbox_id)
+            obs.ERRORS.labels("sent_twice").inc()
+
+    async def _queue_or_release(self, s: AsyncSession, channel: str, chat: str,
+                                read: Callable[[AsyncSession], Awaitable[list[T]]] | None) -> list[T]:
+        if read is None:
+            rows: list[Any] = [(o.id, Reply.from_payload(o.payload))
+                               for o in await repo.outbox_unsent(s, channel, channel_user_id=chat)]
+        else:
+            rows = await read(s)
+        if not rows:
+            await repo.lease_release(s, channel, chat, self.holder)
+        return rows
 
     async def release(self, channel: str, chat: str) -> None:
         """Give up the right to send to one chat."""

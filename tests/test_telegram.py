@@ -159,7 +159,7 @@ async def test_update_stored_before_a_crash_is_answered_once_after_restart(
     await first.bot.initialize()
     upd = Update.de_json(standin.text_update(CHAT, "mã OTP là gì"), first.bot)
     assert upd is not None
-    inbox_id, _ = await first.store(upd)  # stored; the process dies before processing
+    inbox_id, _, _ = await first.store(upd)  # stored; the process dies before processing
     assert inbox_id is not None
     await first.bot.shutdown()
     second = make_channel(tutor, standin)

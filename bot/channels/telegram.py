@@ -216,21 +216,28 @@ class TelegramChannel:
 
     # ------------------------------------------------------------ receiving
 
-    async def store(self, upd: Update) -> tuple[int | None, str | None]:
-        """Write one update to the inbox; returns (inbox id or None for a duplicate, callback id)."""
+    async def store(self, upd: Update) -> tuple[int | None, str | None, str | None]:
+        """Write one update to the inbox; returns (inbox id or None for a duplicate, callback id, chat)."""
         incoming, callback_id = to_incoming(upd)
         if incoming is None:
-            return None, None
-        return await self.tutor.receive(incoming), callback_id
+            return None, None, None
+        return await self.tutor.receive(incoming), callback_id, incoming.user_id
 
-    async def handle_stored(self, inbox_id: int | None, callback_id: str | None, wait: bool = True) -> None:
-        """Process a stored update and send what it produced."""
+    async def handle_stored(self, inbox_id: int | None, callback_id: str | None, chat: str | None = None,
+                            wait: bool = True) -> None:
+        """Process a stored update and send what it produced (to `chat`; every chat when it is not known)."""
         if callback_id is not None:
             with contextlib.suppress(BadRequest, NetworkError):
                 await self.bot.answer_callback_query(callback_id)
         if inbox_id is not None:
             await self.tutor.process(inbox_id)
-        await self.deliver(wait=wait)
+        if chat is None:
+            await self.deliver(wait=wait)
+            return
+        # Only this chat: its reply is all the processing queued. Other chats' leftovers go with the sweep.
+        sender = self._sender(chat)
+        if wait:
+            await asyncio.gather(sender, return_exceptions=True)
 
     async def poll(self) -> None:
         """Long polling until stopped; each batch is stored before the next call confirms it."""
@@ -247,7 +254,7 @@ class TelegramChannel:
                 log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(1.0)
                 continue
-            by_chat: dict[str, list[tuple[int | None, str | None]]] = {}
+            by_chat: dict[str, list[tuple[int | None, str | None, str | None]]] = {}
             for u in updates:
                 try:
                     incoming, _ = to_incoming(u)
@@ -260,10 +267,10 @@ class TelegramChannel:
             # Chats are independent: process them side by side, each chat's updates in order.
             await asyncio.gather(*(self._process_chat(items) for items in by_chat.values()))
 
-    async def _process_chat(self, items: list[tuple[int | None, str | None]]) -> None:
+    async def _process_chat(self, items: list[tuple[int | None, str | None, str | None]]) -> None:
         async with self._processing:
-            for inbox_id, callback_id in items:
-                await self.handle_stored(inbox_id, callback_id, wait=False)
+            for inbox_id, callback_id, chat in items:
+                await self.handle_stored(inbox_id, callback_id, chat, wait=False)
 
     # ------------------------------------------------------------ webhook
 
@@ -291,19 +298,19 @@ class TelegramChannel:
             if upd is None:
                 return Response(status_code=400)
             try:
-                inbox_id, callback_id = await self.store(upd)
+                inbox_id, callback_id, chat = await self.store(upd)
             except (MalformedUpdate, AttributeError, TypeError):
                 log.warning("telegram webhook: malformed update refused")
                 return Response(status_code=400)
-            self._spawn(self._handle_limited(inbox_id, callback_id))
+            self._spawn(self._handle_limited(inbox_id, callback_id, chat))
             return Response(status_code=200)
 
         return [Route(self.cfg.webhook_path, webhook, methods=["POST"])]
 
-    async def _handle_limited(self, inbox_id: int | None, callback_id: str | None) -> None:
+    async def _handle_limited(self, inbox_id: int | None, callback_id: str | None, chat: str | None) -> None:
         # At most `concurrency` deliveries processed at once: a burst waits here, already stored and acknowledged.
         async with self._processing:
-            await self.handle_stored(inbox_id, callback_id, wait=False)
+            await self.handle_stored(inbox_id, callback_id, chat, wait=False)
 
     async def set_webhook(self) -> None:
         secret = self.cfg.secret_token.get_secret_value() if self.cfg.secret_token else None
@@ -325,36 +332,39 @@ class TelegramChannel:
         """
         async with self.tutor.db.transaction() as s:
             chats = list(dict.fromkeys(o.channel_user_id for o in await repo.outbox_unsent(s, CHANNEL, limit=1000)))
-        for chat in chats:
-            if chat not in self._workers:
-                self._workers[chat] = asyncio.ensure_future(self._chat_worker(chat))
-            else:
-                self._again.add(chat)  # its sender may have looked already: it looks once more before leaving
+        senders = [self._sender(chat) for chat in chats]
         if wait:
-            await asyncio.gather(*(self._workers[c] for c in chats if c in self._workers), return_exceptions=True)
+            await asyncio.gather(*senders, return_exceptions=True)
+
+    def _sender(self, chat: str) -> asyncio.Future[None]:
+        """The chat's running sender, or a new one; a running one is told to look at the queue once more."""
+        sender = self._workers.get(chat)
+        if sender is None:
+            sender = self._workers[chat] = asyncio.ensure_future(self._chat_worker(chat))
+        else:
+            self._again.add(chat)  # it may have looked already: it looks once more before leaving
+        return sender
 
     async def _chat_worker(self, chat: str) -> None:
         """The only sender of one chat: sends its queue in order until it is empty.
 
         Across processes the chat's delivery lease makes it the only one: a worker that cannot take the lease
-        leaves the chat to its holder, who looks at the queue again after releasing it.
+        leaves the chat to its holder, who looks at the queue again after releasing it. A chat with one reply
+        costs two transactions: lease and read, then mark, look again and release.
         """
         me = self._workers.get(chat)
         try:
-            while True:
-                rows = await self.tutor.leased_queue(CHANNEL, chat)
-                if rows is None:
-                    return  # another live sender has the chat
+            rows: list[tuple[int, Reply]] | None = await self.tutor.leased_queue(CHANNEL, chat)
+            while rows is not None:  # None: another live sender has the chat
                 if not rows:  # nothing queued, and the lease is already given up
-                    if chat in self._again:
-                        self._again.discard(chat)
-                        continue
-                    if self._workers.get(chat) is me:
-                        del self._workers[chat]
-                    return
-                if not await self._send_rows(chat, rows):
+                    if chat not in self._again:
+                        return
+                    self._again.discard(chat)
+                    rows = await self.tutor.leased_queue(CHANNEL, chat)
+                    continue
+                rows = await self._send_rows(chat, rows)
+                if rows is None:
                     await self.tutor.release(CHANNEL, chat)
-                    return
         except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
             log.exception("delivery to chat %s failed", chat)
             obs.ERRORS.labels("send").inc()
@@ -362,45 +372,40 @@ class TelegramChannel:
             if self._workers.get(chat) is me:
                 del self._workers[chat]
 
-    async def _send_rows(self, chat: str, rows: list[tuple[int, Reply]]) -> bool:
-        """Send rows in order; False when the chat cannot be written to any more (or is no longer ours)."""
-        ours = True
+    async def _send_rows(self, chat: str, rows: list[tuple[int, Reply]]) -> list[tuple[int, Reply]] | None:
+        """Send rows in order; returns what was queued meanwhile (empty: the lease is given up), or None when
+        the chat cannot be written to any more or is no longer ours."""
         for n, (outbox_id, reply) in enumerate(rows):
-            if n and not ours:  # the lease is renewed with each mark, before the next send
-                return False
-            renew = chat if n + 1 < len(rows) else None
+            error: str | None = None
             try:
                 await self.send(chat, reply)
             except Forbidden:
                 # Blocked by the user: stop writing to them, do not retry forever.
-                await self._mark(outbox_id, error="forbidden", inactive_chat=chat)
-                return False
+                await self._blocked(chat, outbox_id)
+                return None
             except BadRequest as exc:
                 log.error("telegram refused a message to chat %s: %s", chat, exc.message)
-                ours = await self._mark(outbox_id, error="bad_request", renew=renew)
                 obs.ERRORS.labels("send").inc()
-                continue
-            ours = await self._mark(outbox_id, renew=renew)
-            obs.MESSAGES_OUT.labels(CHANNEL).inc()
-        return True
+                error = "bad_request"
+            else:
+                obs.MESSAGES_OUT.labels(CHANNEL).inc()
+            if n + 1 == len(rows):
+                return await self.tutor.mark_and_next(CHANNEL, chat, outbox_id, error)
+            if not await self.tutor.mark_sent(CHANNEL, chat, outbox_id, error):  # lease renewed before the next send
+                return None
+        return []
 
-    async def _mark(self, outbox_id: int, error: str | None = None, inactive_chat: str | None = None,
-                    renew: str | None = None) -> bool:
-        """Record a send; with `renew`, renew that chat's lease in the same transaction (False: no longer ours)."""
+    async def _blocked(self, chat: str, outbox_id: int) -> None:
+        """The user blocked the bot: mark the learner inactive and give up their queue."""
         async with self.tutor.db.transaction() as s:
-            if not await repo.outbox_mark_sent(s, outbox_id, error):
-                # Another worker took this chat over while this one stalled past its lease: sent twice.
-                log.warning("outbox item %s was already marked sent by another sender", outbox_id)
-                obs.ERRORS.labels("sent_twice").inc()
-            if inactive_chat is not None:
-                await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == inactive_chat)
-                                .values(active=False))
-                later = (await s.execute(select(OutboxItem.id).where(
-                    OutboxItem.channel == CHANNEL, OutboxItem.channel_user_id == inactive_chat,
-                    OutboxItem.sent_at.is_(None)))).scalars().all()
-                await s.execute(update(OutboxItem).where(OutboxItem.id.in_(later))
-                                .values(sent_at=utcnow(), error="forbidden"))
-            return True if renew is None else await self.tutor.lease_in(s, CHANNEL, renew)
+            await self.tutor.mark_sent_in(s, outbox_id, "forbidden")
+            await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == chat)
+                            .values(active=False))
+            later = (await s.execute(select(OutboxItem.id).where(
+                OutboxItem.channel == CHANNEL, OutboxItem.channel_user_id == chat,
+                OutboxItem.sent_at.is_(None)))).scalars().all()
+            await s.execute(update(OutboxItem).where(OutboxItem.id.in_(later))
+                            .values(sent_at=utcnow(), error="forbidden"))
 
     async def send(self, chat: str, reply: Reply) -> None:
         """Send one reply (text parts, then picture, then file), honouring limits and retry_after."""

@@ -32,7 +32,7 @@ import logging
 import re
 import time
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -336,6 +336,16 @@ async def _alert_admins(s: AsyncSession) -> int:
     return len(rows)
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A message waiting for a user, with what decides whether it may go now."""
+
+    id: int
+    is_reply: bool  # a reply to something they wrote (7-day window) or a message we start (48-hour window)
+    reply: Reply
+    last_seen: datetime | None  # when they last wrote to us
+
+
 # ---------------------------------------------------------------- channel
 
 
@@ -350,6 +360,7 @@ class ZaloChannel:
         self.http = http or httpx.AsyncClient(timeout=cfg.http_timeout)
         self.tokens = Tokens(tutor.db, cfg, self.http)
         self._workers: dict[str, asyncio.Future[None]] = {}
+        self._again: set[str] = set()  # users with a sender running when more messages were queued
         self._tasks: set[asyncio.Task[Any]] = set()
         # Held only while a user's event is processed, then forgotten.
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -431,7 +442,12 @@ class ZaloChannel:
                     released = await repo.outbox_release(s, CHANNEL, user_id)
             if released:
                 log.info("zalo: %d held message(s) released for user %s", released, user_id)
-        await self.deliver(wait=wait)
+        if time.monotonic() < self._paused_until:
+            return
+        # Only this user: their replies are all the processing queued. Other users' leftovers go with the sweep.
+        sender = self._sender(user_id)
+        if wait:
+            await asyncio.gather(sender, return_exceptions=True)
 
     def routes(self) -> list[BaseRoute]:
         """The webhook: check signature and age, store, answer 200, then process."""
@@ -474,35 +490,39 @@ class ZaloChannel:
             return
         async with self.tutor.db.transaction() as s:
             users = list(dict.fromkeys(o.channel_user_id for o in await repo.outbox_sendable(s, CHANNEL, limit=1000)))
-        for user in users:
-            if user not in self._workers:
-                self._workers[user] = asyncio.ensure_future(self._user_worker(user))
+        senders = [self._sender(user) for user in users]
         if wait:
-            await asyncio.gather(*(self._workers[u] for u in users if u in self._workers), return_exceptions=True)
+            await asyncio.gather(*senders, return_exceptions=True)
+
+    def _sender(self, user: str) -> asyncio.Future[None]:
+        """The user's running sender, or a new one; a running one is told to look at the queue once more."""
+        sender = self._workers.get(user)
+        if sender is None:
+            sender = self._workers[user] = asyncio.ensure_future(self._user_worker(user))
+        else:
+            self._again.add(user)  # it may have looked already: it looks once more before leaving
+        return sender
 
     async def _user_worker(self, user: str) -> None:
         """The only sender of one user: sends their queue in order until it is empty or sending must stop.
 
-        Across processes the user's delivery lease makes it the only one (see TelegramChannel._chat_worker).
+        Across processes the user's delivery lease makes it the only one (see TelegramChannel._chat_worker):
+        the lease is taken with the first read of the queue and given up with the last mark.
         """
         me = self._workers.get(user)
+        read = self._reader(user)
         try:
-            while True:
-                if not await self.tutor.lease(CHANNEL, user):
-                    return
-                rows, last_seen = await self._queue(user)
-                if not rows:
-                    await self.tutor.release(CHANNEL, user)
-                    if self._workers.get(user) is me:
-                        del self._workers[user]
-                    # A reply queued after the last look is picked up unless a new sender took over.
-                    if not (await self._queue(user))[0] or user in self._workers:
+            rows = await self.tutor.leased_queue(CHANNEL, user, read)
+            while rows is not None:  # None: another live sender has the user
+                if not rows:  # nothing sendable, and the lease is already given up
+                    if user not in self._again:
                         return
-                    self._workers[user] = me  # type: ignore[assignment]
+                    self._again.discard(user)
+                    rows = await self.tutor.leased_queue(CHANNEL, user, read)
                     continue
-                if not await self._send_rows(user, rows, last_seen):
+                rows = await self._send_rows(user, rows)
+                if rows is None:
                     await self.tutor.release(CHANNEL, user)
-                    return
         except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
             log.exception("zalo: delivery to user %s failed", user)
             obs.ERRORS.labels("send").inc()
@@ -510,46 +530,62 @@ class ZaloChannel:
             if self._workers.get(user) is me:
                 del self._workers[user]
 
-    async def _queue(self, user: str) -> tuple[list[tuple[int, bool, Reply]], datetime | None]:
-        """A user's sendable messages (id, is a reply, reply) and when they last wrote."""
-        async with self.tutor.db.transaction() as s:
-            rows = [(o.id, o.inbox_id is not None, Reply.from_payload(o.payload)) for o in
-                    await repo.outbox_sendable(s, CHANNEL, limit=100, channel_user_id=user)]
+    @staticmethod
+    def _reader(user: str) -> Callable[[AsyncSession], Awaitable[list[Queued]]]:
+        """Reads a user's sendable messages (id, is a reply, reply, when they last wrote)."""
+
+        async def read(s: AsyncSession) -> list[Queued]:
+            items = await repo.outbox_sendable(s, CHANNEL, limit=100, channel_user_id=user)
+            if not items:
+                return []
             last_seen = (await s.execute(select(User.last_seen_at).where(
                 User.channel == CHANNEL, User.channel_user_id == user))).scalar_one_or_none()
-        return rows, last_seen
+            return [Queued(o.id, o.inbox_id is not None, Reply.from_payload(o.payload), last_seen) for o in items]
 
-    async def _send_rows(self, user: str, rows: list[tuple[int, bool, Reply]], last_seen: datetime | None) -> bool:
-        """Send rows in order; False when this user's queue must wait (held, paused, or no token)."""
+        return read
+
+    async def _send_rows(self, user: str, rows: list[Queued]) -> list[Queued] | None:
+        """Send rows in order; returns what was queued meanwhile (empty: the lease is given up), or None when
+        this user's queue must wait (held, paused, no token, or no longer ours)."""
         now = utcnow()
-        silent = now - as_utc(last_seen) if last_seen is not None else None
-        for n, (outbox_id, is_reply, reply) in enumerate(rows):
-            if n and not await self.tutor.lease(CHANNEL, user):  # renewed before each send after the first
-                return False
-            window = REPLY_WINDOW if is_reply else PUSH_WINDOW
+        read = self._reader(user)
+        renew = False  # the lease was taken or renewed with the read (and then with each mark)
+        for n, row in enumerate(rows):
+            last = n + 1 == len(rows)
+            silent = now - as_utc(row.last_seen) if row.last_seen is not None else None
+            window = REPLY_WINDOW if row.is_reply else PUSH_WINDOW
             if silent is None or silent > window:
-                log.info("zalo: message %s to user %s held: outside the %s window", outbox_id, user,
-                         "7-day" if is_reply else "48-hour")
-                await self._hold(outbox_id, "window")
+                log.info("zalo: message %s to user %s held: outside the %s window", row.id, user,
+                         "7-day" if row.is_reply else "48-hour")
+                await self._hold(row.id, "window")
+                if last:
+                    return await self.tutor.leased_queue(CHANNEL, user, read)
+                renew = True
                 continue
+            if renew and not await self.tutor.lease(CHANNEL, user):
+                return None
             try:
-                await self.send(user, reply)
+                await self.send(user, row.reply)
             except ZaloApiError as exc:
-                if not await self._on_error(user, outbox_id, exc):
-                    return False
+                if not await self._on_error(user, row.id, exc):
+                    return None
+                if last:
+                    return await self.tutor.leased_queue(CHANNEL, user, read)
+                renew = True
                 continue
             except TokenUnavailable:
-                return False  # logged by Tokens; the queue waits for a working token
+                return None  # logged by Tokens; the queue waits for a working token
             except httpx.HTTPError as exc:
                 log.warning("zalo: sending to user %s failed (%s); kept queued", user, type(exc).__name__)
                 obs.ERRORS.labels("send").inc()
-                return False
-            async with self.tutor.db.transaction() as s:
-                if not await repo.outbox_mark_sent(s, outbox_id):
-                    log.warning("zalo: outbox item %s was already marked sent by another sender", outbox_id)
-                    obs.ERRORS.labels("sent_twice").inc()
+                return None
             obs.MESSAGES_OUT.labels(CHANNEL).inc()
-        return True
+            if last:
+                return await self.tutor.mark_and_next(CHANNEL, user, row.id, read=read)
+            if not await self.tutor.mark_sent(CHANNEL, user, row.id):  # lease renewed before the next send
+                return None
+            renew = False
+        return []
 
     async def _on_error(self, user: str, outbox_id: int, exc: ZaloApiError) -> bool:
         """Act on an API error code; True when the next message of this user may still be tried."""
