@@ -183,17 +183,25 @@ async def test_two_workers_answer_every_update_once_when_one_is_killed(tmp_path:
                 standin.clear_faults()
                 await second
 
+                seen: dict[str, int] = {}
+
                 async def done() -> bool:
                     async with db.transaction() as s:
                         inbox = (await s.execute(select(InboxItem))).scalars().all()
                         outbox = (await s.execute(select(OutboxItem))).scalars().all()
                     expected = sum(len(split_text(o.payload["text"])) for o in outbox)
+                    seen.update(stored=len(inbox), processed=sum(bool(i.processed_at) for i in inbox),
+                                marked=sum(bool(o.sent_at) for o in outbox), outbox=len(outbox), expected=expected,
+                                sent=len(standin.sent()))
                     return (len(inbox) == len(updates) and all(i.processed_at for i in inbox)
                             and all(o.sent_at for o in outbox) and len(standin.sent()) == expected)
 
-                await _wait(done, 300, "every update answered")  # a loaded 2-core CI box is slow
-                await asyncio.sleep(3.0)  # a second sweep and a lapsed lease: anything sent twice shows by now
-                assert await done()
+                try:
+                    await _wait(done, 300, "every update answered")  # a loaded 2-core CI box is slow
+                    await asyncio.sleep(3.0)  # a second sweep and a lapsed lease: anything sent twice shows by now
+                    timed_out = None if await done() else "sent after settling"
+                except AssertionError as exc:
+                    timed_out = str(exc)
 
                 async with db.transaction() as s:
                     inbox = (await s.execute(select(InboxItem))).scalars().all()
@@ -206,7 +214,8 @@ async def test_two_workers_answer_every_update_once_when_one_is_killed(tmp_path:
                     wanted = [part for o in outbox if o.channel_user_id == str(chat)
                               for part in split_text(o.payload["text"])]
                     got = [p["text"] for p in standin.sent(chat_id=chat)]
-                    assert got == wanted, f"chat {chat}"
+                    assert got == wanted, f"chat {chat} ({timed_out}: {seen}, {len(updates)} updates)"
+                assert timed_out is None, f"{timed_out}: {seen}, {len(updates)} updates"
                 assert max(Counter(p["chat_id"] for p in standin.sent()).values()) >= 3
 
                 # The killed worker was replaced, and every worker is ready.
