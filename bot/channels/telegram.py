@@ -39,6 +39,7 @@ from telegram.request import HTTPXRequest
 from bot import messages as msg
 from bot import observability as obs
 from bot import voice
+from bot.channels.senders import Senders
 from bot.channels.splitting import split_at_boundaries
 from bot.config import TelegramSettings
 from bot.service import Tutor
@@ -175,8 +176,7 @@ class TelegramChannel:
                               request=HTTPXRequest(connection_pool_size=64),
                               get_updates_request=HTTPXRequest(read_timeout=cfg.poll_timeout + 10))
         self.limiter = RateLimiter(cfg.per_second, cfg.chat_interval, cfg.group_interval)
-        self._workers: dict[str, asyncio.Future[None]] = {}
-        self._again: set[str] = set()  # chats with a sender running when more replies were queued
+        self.senders = Senders(tutor, CHANNEL, self._send_rows)
         self._processing = asyncio.Semaphore(cfg.concurrency)
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -208,10 +208,11 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         self._stopping.set()
-        for task in [*self._tasks, *self._workers.values()]:
+        running = [*self._tasks, *self.senders.running()]
+        for task in running:
             task.cancel()
         with contextlib.suppress(Exception):
-            await asyncio.gather(*self._tasks, *self._workers.values(), return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
         await self.bot.shutdown()
 
     # ------------------------------------------------------------ receiving
@@ -235,7 +236,7 @@ class TelegramChannel:
             await self.deliver(wait=wait)
             return
         # Only this chat: its reply is all the processing queued. Other chats' leftovers go with the sweep.
-        sender = self._sender(chat)
+        sender = self.senders.start(chat)
         if wait:
             await asyncio.gather(sender, return_exceptions=True)
 
@@ -332,45 +333,9 @@ class TelegramChannel:
         """
         async with self.tutor.db.transaction() as s:
             chats = list(dict.fromkeys(o.channel_user_id for o in await repo.outbox_unsent(s, CHANNEL, limit=1000)))
-        senders = [self._sender(chat) for chat in chats]
+        senders = [self.senders.start(chat) for chat in chats]
         if wait:
             await asyncio.gather(*senders, return_exceptions=True)
-
-    def _sender(self, chat: str) -> asyncio.Future[None]:
-        """The chat's running sender, or a new one; a running one is told to look at the queue once more."""
-        sender = self._workers.get(chat)
-        if sender is None:
-            sender = self._workers[chat] = asyncio.ensure_future(self._chat_worker(chat))
-        else:
-            self._again.add(chat)  # it may have looked already: it looks once more before leaving
-        return sender
-
-    async def _chat_worker(self, chat: str) -> None:
-        """The only sender of one chat: sends its queue in order until it is empty.
-
-        Across processes the chat's delivery lease makes it the only one: a worker that cannot take the lease
-        leaves the chat to its holder, who looks at the queue again after releasing it. A chat with one reply
-        costs two transactions: lease and read, then mark, look again and release.
-        """
-        me = self._workers.get(chat)
-        try:
-            rows: list[tuple[int, Reply]] | None = await self.tutor.leased_queue(CHANNEL, chat)
-            while rows is not None:  # None: another live sender has the chat
-                if not rows:  # nothing queued, and the lease is already given up
-                    if chat not in self._again:
-                        return
-                    self._again.discard(chat)
-                    rows = await self.tutor.leased_queue(CHANNEL, chat)
-                    continue
-                rows = await self._send_rows(chat, rows)
-                if rows is None:
-                    await self.tutor.release(CHANNEL, chat)
-        except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
-            log.exception("delivery to chat %s failed", chat)
-            obs.ERRORS.labels("send").inc()
-        finally:
-            if self._workers.get(chat) is me:
-                del self._workers[chat]
 
     async def _send_rows(self, chat: str, rows: list[tuple[int, Reply]]) -> list[tuple[int, Reply]] | None:
         """Send rows in order; returns what was queued meanwhile (empty: the lease is given up), or None when

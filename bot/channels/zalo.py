@@ -48,6 +48,7 @@ from starlette.routing import BaseRoute, Route
 from bot import messages as msg
 from bot import observability as obs
 from bot import voice
+from bot.channels.senders import Senders
 from bot.channels.splitting import split_at_boundaries
 from bot.config import ZaloSettings
 from bot.service import Tutor
@@ -359,8 +360,7 @@ class ZaloChannel:
         self.cfg = cfg
         self.http = http or httpx.AsyncClient(timeout=cfg.http_timeout)
         self.tokens = Tokens(tutor.db, cfg, self.http)
-        self._workers: dict[str, asyncio.Future[None]] = {}
-        self._again: set[str] = set()  # users with a sender running when more messages were queued
+        self.senders = Senders(tutor, CHANNEL, self._send_rows, self._reader)
         self._tasks: set[asyncio.Task[Any]] = set()
         # Held only while a user's event is processed, then forgotten.
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -391,10 +391,11 @@ class ZaloChannel:
             await self.deliver()
 
     async def stop(self) -> None:
-        for task in [*self._tasks, *self._workers.values()]:
+        running = [*self._tasks, *self.senders.running()]
+        for task in running:
             task.cancel()
         with contextlib.suppress(Exception):
-            await asyncio.gather(*self._tasks, *self._workers.values(), return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
         await self.http.aclose()
 
     # ------------------------------------------------------------ receiving
@@ -445,7 +446,7 @@ class ZaloChannel:
         if time.monotonic() < self._paused_until:
             return
         # Only this user: their replies are all the processing queued. Other users' leftovers go with the sweep.
-        sender = self._sender(user_id)
+        sender = self.senders.start(user_id)
         if wait:
             await asyncio.gather(sender, return_exceptions=True)
 
@@ -490,45 +491,9 @@ class ZaloChannel:
             return
         async with self.tutor.db.transaction() as s:
             users = list(dict.fromkeys(o.channel_user_id for o in await repo.outbox_sendable(s, CHANNEL, limit=1000)))
-        senders = [self._sender(user) for user in users]
+        senders = [self.senders.start(user) for user in users]
         if wait:
             await asyncio.gather(*senders, return_exceptions=True)
-
-    def _sender(self, user: str) -> asyncio.Future[None]:
-        """The user's running sender, or a new one; a running one is told to look at the queue once more."""
-        sender = self._workers.get(user)
-        if sender is None:
-            sender = self._workers[user] = asyncio.ensure_future(self._user_worker(user))
-        else:
-            self._again.add(user)  # it may have looked already: it looks once more before leaving
-        return sender
-
-    async def _user_worker(self, user: str) -> None:
-        """The only sender of one user: sends their queue in order until it is empty or sending must stop.
-
-        Across processes the user's delivery lease makes it the only one (see TelegramChannel._chat_worker):
-        the lease is taken with the first read of the queue and given up with the last mark.
-        """
-        me = self._workers.get(user)
-        read = self._reader(user)
-        try:
-            rows = await self.tutor.leased_queue(CHANNEL, user, read)
-            while rows is not None:  # None: another live sender has the user
-                if not rows:  # nothing sendable, and the lease is already given up
-                    if user not in self._again:
-                        return
-                    self._again.discard(user)
-                    rows = await self.tutor.leased_queue(CHANNEL, user, read)
-                    continue
-                rows = await self._send_rows(user, rows)
-                if rows is None:
-                    await self.tutor.release(CHANNEL, user)
-        except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
-            log.exception("zalo: delivery to user %s failed", user)
-            obs.ERRORS.labels("send").inc()
-        finally:
-            if self._workers.get(user) is me:
-                del self._workers[user]
 
     @staticmethod
     def _reader(user: str) -> Callable[[AsyncSession], Awaitable[list[Queued]]]:

@@ -1,0 +1,74 @@
+"""One sender per chat: a registry of running senders in this process, the delivery lease across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import observability as obs
+from bot.service import Tutor
+
+log = logging.getLogger(__name__)
+
+# Sends a batch of queued rows to a chat in order; returns what was queued meanwhile (empty: nothing, and the
+# lease is already given up), or None when the chat must wait (blocked, held, paused, or no longer ours).
+SendRows = Callable[[str, list[Any]], Awaitable[list[Any] | None]]
+# For a chat, what reads its queue inside a transaction (None: its unsent replies, see Tutor.leased_queue).
+Reader = Callable[[str], Callable[[AsyncSession], Awaitable[list[Any]]]]
+
+
+class Senders:
+    """Runs at most one sender per chat in this process, each sending its chat's queue in order until it is empty.
+
+    Across processes the chat's delivery lease makes it the only one: taken with the first read of the queue,
+    renewed with each mark, given up in the transaction that finds the queue empty. A worker that cannot take the
+    lease leaves the chat to its holder, who looks at the queue again before giving the lease up. A chat with one
+    reply costs two transactions: lease and read, then mark, look again and release.
+    """
+
+    def __init__(self, tutor: Tutor, channel: str, send_rows: SendRows, reader: Reader | None = None) -> None:
+        self.tutor = tutor
+        self.channel = channel
+        self._send_rows = send_rows
+        self._reader = reader
+        self._running: dict[str, asyncio.Future[None]] = {}
+        self._again: set[str] = set()  # chats whose sender was running when more was queued
+
+    def start(self, chat: str) -> asyncio.Future[None]:
+        """The chat's running sender, or a new one; a running one is told to look at the queue once more."""
+        sender = self._running.get(chat)
+        if sender is None:
+            sender = self._running[chat] = asyncio.ensure_future(self._run(chat))
+        else:
+            self._again.add(chat)  # it may have looked already: it looks once more before leaving
+        return sender
+
+    def running(self) -> list[asyncio.Future[None]]:
+        """The senders running now (to cancel them on shutdown)."""
+        return list(self._running.values())
+
+    async def _run(self, chat: str) -> None:
+        me = self._running.get(chat)
+        read = self._reader(chat) if self._reader is not None else None
+        try:
+            rows = await self.tutor.leased_queue(self.channel, chat, read)
+            while rows is not None:  # None: another live sender has the chat
+                if not rows:  # nothing queued, and the lease is already given up
+                    if chat not in self._again:
+                        return
+                    self._again.discard(chat)
+                    rows = await self.tutor.leased_queue(self.channel, chat, read)
+                    continue
+                rows = await self._send_rows(chat, rows)
+                if rows is None:
+                    await self.tutor.release(self.channel, chat)
+        except Exception:  # noqa: BLE001 - logged; the rows stay queued for the next delivery
+            log.exception("%s: delivery to %s failed", self.channel, chat)
+            obs.ERRORS.labels("send").inc()
+        finally:
+            if self._running.get(chat) is me:
+                del self._running[chat]
