@@ -125,7 +125,8 @@ class ServeSettings(BaseModel):
     grace_seconds: float = 30.0
     # How long one worker keeps the right to send to a chat without renewing it (renewed with every message).
     lease_seconds: float = 60.0
-    # Database connections per worker (PostgreSQL): the pool size, plus as many again in bursts.
+    # Database connections each worker keeps (PostgreSQL); in a burst a unit of work waits for a free one rather
+    # than opening more. workers × db_pool_size, plus the scheduler's, must stay under max_connections (100).
     db_pool_size: int = 10
 
 
