@@ -5,7 +5,9 @@ halfway (the crash drill).
 Open loop: one update every 1/rate seconds, whatever the answers do. Each update goes to a chat with no update
 in flight (a pool of chats used in turn), so a chat's first send after the update is its reply. Reports the
 ack p50/p95 (webhook POST to 200), update-to-first-reply p50/p95, the highest inbox backlog seen, lost
-updates (acknowledged, never answered) and duplicated replies (sent more often than the outbox holds them).
+updates (acknowledged, never answered) and duplicated replies (sent more often than the outbox holds them),
+the CPU milliseconds per update used by each part (workers, PostgreSQL, Chroma, this script with the stand-in),
+and the chats that got fewer messages than their outbox holds (written to short.json beside the workers' log).
 
 The stand-in has no send limit and `telegram.per_second` is raised, to measure this code, not Telegram's
 ~30 messages/s per bot.
@@ -95,6 +97,25 @@ def workers_of(serve: subprocess.Popen[bytes]) -> list[psutil.Process]:
     return [p for p in psutil.Process(serve.pid).children() if "resource_tracker" not in " ".join(p.cmdline())]
 
 
+def cpu_seconds(serve: subprocess.Popen[bytes], chroma: subprocess.Popen[bytes]) -> dict[str, float]:
+    """CPU seconds used so far (user + system) by each part of the set-up, for a per-update budget."""
+    def used(procs: list[psutil.Process]) -> float:
+        total = 0.0
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:  # a worker killed meanwhile
+                pass
+        return total
+
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postgresql")]
+    chroma_tree = psutil.Process(chroma.pid)
+    return {"workers": used(psutil.Process(serve.pid).children(recursive=True)),
+            "chroma": used([chroma_tree, *chroma_tree.children(recursive=True)]),
+            "postgres": used(postgres), "bench": used([psutil.Process()])}
+
+
 async def run(db_url: str, rate: float, seconds: float, workers: int, crash: bool, dup: float,
               chroma_path: Path, seed: int = 7) -> dict[str, Any]:
     rng = random.Random(seed)
@@ -162,6 +183,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                 pool = max(100, int(rate * 30))  # a chat gets its next update ~30 s later
                 backlog_max = 0
                 tasks: list[asyncio.Task[None]] = []
+                cpu_before = cpu_seconds(serve, chroma)
                 begin = time.monotonic()
                 n_total = int(rate * seconds)
                 next_sample = begin
@@ -186,6 +208,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                         backlog_max = max(backlog_max, n)
                 await asyncio.gather(*tasks)
                 offered = time.monotonic() - begin
+                cpu_load = cpu_seconds(serve, chroma)
                 # Drain: everything acknowledged must be processed and sent before anything is called lost.
                 drain_until = time.monotonic() + 600
                 while time.monotonic() < drain_until:
@@ -195,6 +218,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                         break
                     await asyncio.sleep(0.5)
                 drain = time.monotonic() - begin - offered
+                cpu_after = cpu_seconds(serve, chroma)
                 await asyncio.sleep(6)  # a lapsed lease's second sender would show up by now
                 metrics = (await http.get(f"{base}/metrics")).text
         finally:
@@ -207,18 +231,33 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
             inbox = (await s.execute(select(func.count()).select_from(InboxItem))).scalar_one()
             unprocessed = (await s.execute(select(func.count()).select_from(InboxItem)
                                            .where(InboxItem.processed_at.is_(None)))).scalar_one()
-            payloads = (await s.execute(select(OutboxItem.payload))).scalars().all()
+            rows = (await s.execute(select(OutboxItem.channel_user_id, OutboxItem.payload))).all()
+            payloads = [r[1] for r in rows]
+            by_chat: dict[str, list[dict[str, Any]]] = {}
+            for chat_id, payload in rows:
+                by_chat.setdefault(chat_id, []).append(payload)
             unsent = (await s.execute(select(func.count()).select_from(OutboxItem)
                                       .where(OutboxItem.sent_at.is_(None)))).scalar_one()
         await db.dispose()
         expected = sum(len(split_text(p["text"])) + bool(p.get("image_path")) + bool(p.get("file_path"))
                        for p in payloads)
         sent = sum(len(standin.sent(m)) for m in ("sendMessage", "sendPhoto", "sendDocument"))
+        short_chats = sorted({c for c, _ in posted if len(standin.send_times(c)) < sum(
+            len(split_text(p["text"])) + bool(p.get("image_path")) + bool(p.get("file_path"))
+            for p in by_chat.get(str(c), []))})
         replies: list[float] = []
         for chat, t in posted:
             times = [x for x in standin.send_times(chat) if x >= t]
             if times:
                 replies.append(times[0] - t)
+    if short_chats:
+        import json
+        dump = {c: {"calls": [(r.method, r.status, r.failed, r.time, str(r.params.get("text", ""))[:40])
+                              for r in standin.requests if str(r.params.get("chat_id")) == str(c)],
+                    "outbox": [str(p.get("text", ""))[:40] for p in by_chat.get(str(c), [])]}
+                for c in short_chats[:20]}
+        (tmp / "short.json").write_text(json.dumps(dump, ensure_ascii=False, indent=1))
+        print("short chats written to", tmp / "short.json")
     return {
         "rate": rate, "seconds": seconds, "workers": workers, "crash": crash, "updates": len(posted),
         "offered_per_s": len(posted) / offered, "drain_s": drain, "ingest_s": ingest_seconds,
@@ -226,8 +265,12 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
         "reply_p50_ms": pct(replies, 0.5) * 1000, "reply_p95_ms": pct(replies, 0.95) * 1000,
         "backlog_max": backlog_max, "refused_posts": refused,
         "lost": unprocessed + unsent + max(0, len(posted) - inbox), "duplicated": max(0, sent - expected),
-        "missing_sends": max(0, expected - sent),
+        "missing_sends": max(0, expected - sent), "short_chats": short_chats[:10],
         "took_over": "took over" in (tmp / "serve.log").read_text(errors="replace"),
+        # CPU milliseconds per update, load and drain together (the killed worker's share is missing from --crash)
+        "cpu_ms_per_update": {k: round((cpu_after[k] - cpu_before[k]) * 1000 / max(1, len(posted)), 1)
+                              for k in cpu_before},
+        "cores_busy_during_load": round(sum(cpu_load[k] - cpu_before[k] for k in cpu_before) / offered, 2),
         "errors_metric": [ln for ln in metrics.splitlines() if ln.startswith("kynangso_errors_total")],
     }
 
