@@ -117,7 +117,7 @@ def cpu_seconds(serve: subprocess.Popen[bytes], chroma: subprocess.Popen[bytes])
 
 
 async def run(db_url: str, rate: float, seconds: float, workers: int, crash: bool, dup: float,
-              chroma_path: Path, seed: int = 7) -> dict[str, Any]:
+              chroma_path: Path, seed: int = 7, query_cache: int = 0) -> dict[str, Any]:
     rng = random.Random(seed)
     await fresh_database(db_url)
     await asyncio.to_thread(upgrade, db_url)
@@ -133,7 +133,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                    KYNANGSO_TELEGRAM__MODE="webhook", KYNANGSO_TELEGRAM__SECRET_TOKEN=SECRET,
                    KYNANGSO_TELEGRAM__CHAT_INTERVAL="0", KYNANGSO_TELEGRAM__PER_SECOND=str(1000 * workers),
                    KYNANGSO_SERVE__GRACE_SECONDS="5", KYNANGSO_SERVE__SWEEP_SECONDS="1",
-                   KYNANGSO_SERVE__DB_POOL_SIZE="20")
+                   KYNANGSO_SERVE__DB_POOL_SIZE="20", KYNANGSO_EMBEDDING__QUERY_CACHE=str(query_cache))
         started = time.monotonic()
         ingest = subprocess.run([sys.executable, "-m", "bot", "ingest"], cwd=ROOT, env=env, capture_output=True,
                                 text=True)
@@ -285,8 +285,12 @@ def main() -> None:
     ap.add_argument("--dup", type=float, default=0.05, help="share of updates delivered twice")
     ap.add_argument("--chroma-path", type=Path, default=ROOT / "var" / "bench-chroma-server",
                     help="kept between runs, so only the first run embeds the lessons")
+    ap.add_argument("--query-cache", type=int, default=0,
+                    help="questions' vectors kept per worker; 0 (default): every question pays the model, as a new "
+                         "one does (this script repeats 11 texts, which a cache would turn into lookups)")
     args = ap.parse_args()
-    r = asyncio.run(run(args.db, args.rate, args.seconds, args.workers, args.crash, args.dup, args.chroma_path))
+    r = asyncio.run(run(args.db, args.rate, args.seconds, args.workers, args.crash, args.dup, args.chroma_path,
+                        query_cache=args.query_cache))
     print(r)
     print("| workers | offered | updates | ack p50 / p95 | update→reply p50 / p95 | max inbox backlog "
           "| drain after load | lost | duplicated | crash |")

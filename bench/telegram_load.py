@@ -48,7 +48,8 @@ async def run(users: int, messages: int, dup: float, chroma: Path | None = None,
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp}/load.db",  # type: ignore[call-arg]
-                            chroma={"path": chroma or ROOT / "var" / "chroma"}, data_dir=Path(tmp) / "data")
+                            chroma={"path": chroma or ROOT / "var" / "chroma"}, data_dir=Path(tmp) / "data",
+                            embedding={"query_cache": 0})  # every question pays the model, as a new one does
         await asyncio.to_thread(upgrade, settings.database_url)  # Alembic runs its own event loop
         db = Database(settings.database_url)
         tutor = Tutor(settings, db, load_knowledge(settings))

