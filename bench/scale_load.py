@@ -239,12 +239,13 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
             unsent = (await s.execute(select(func.count()).select_from(OutboxItem)
                                       .where(OutboxItem.sent_at.is_(None)))).scalar_one()
         await db.dispose()
-        expected = sum(len(split_text(p["text"])) + bool(p.get("image_path")) + bool(p.get("file_path"))
-                       for p in payloads)
+        def messages(payload: dict[str, Any]) -> int:  # what the channel sends for one outbox row
+            return len(split_text(payload["text"])) + bool(payload.get("image_path")) + bool(payload.get("file_path"))
+
+        expected = sum(messages(p) for p in payloads)
         sent = sum(len(standin.sent(m)) for m in ("sendMessage", "sendPhoto", "sendDocument"))
-        short_chats = sorted({c for c, _ in posted if len(standin.send_times(c)) < sum(
-            len(split_text(p["text"])) + bool(p.get("image_path")) + bool(p.get("file_path"))
-            for p in by_chat.get(str(c), []))})
+        short_chats = sorted({c for c, _ in posted
+                              if len(standin.send_times(c)) < sum(messages(p) for p in by_chat.get(str(c), []))})
         replies: list[float] = []
         for chat, t in posted:
             times = [x for x in standin.send_times(chat) if x >= t]

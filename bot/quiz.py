@@ -111,7 +111,7 @@ def _spoken_option_words(words: list[str], options: tuple[str, ...]) -> int | No
         return None
     scores = []
     for opt in options:
-        terms = {w for w in syllables(opt, expand=False)}
+        terms = set(syllables(opt, expand=False))
         shared = len(terms & heard)
         # How much of the option was said, and how much of what was said is the option.
         scores.append(min(shared / max(1, len(terms)), 1.0) * 0.6 + shared / len(heard) * 0.4)

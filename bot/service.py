@@ -64,12 +64,6 @@ def sanitize(incoming: Incoming) -> Incoming:
                                redacted=incoming.redacted or redaction.changed)
 
 
-def _unheard(payload: dict[str, Any]) -> bool:
-    """A voice note still waiting for its transcript (its payload holds where to fetch it)."""
-    note = payload.get("voice")
-    return isinstance(note, dict) and "ref" in note
-
-
 def _dead_here(holder: str) -> bool:
     """True when a lease holder (host:pid:token) names a process of this host that is gone."""
     parts = holder.rsplit(":", 2)
@@ -181,7 +175,7 @@ class Tutor:
                     item = await repo.inbox_claim(s, inbox_id)
                     if item is None:
                         return False
-                    unheard = _unheard(item.payload)
+                    unheard = repo.awaiting_transcript(item.payload)
                     if not unheard:
                         started = time.perf_counter()
                         replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload), item.id)

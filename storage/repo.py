@@ -93,14 +93,17 @@ async def lock_user(s: AsyncSession, channel: str, channel_user_id: str) -> None
         await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(channel, channel_user_id)})
 
 
+def awaiting_transcript(payload: dict[str, Any] | None) -> bool:
+    """A stored voice note not transcribed yet (its payload still holds where to fetch it)."""
+    note = (payload or {}).get("voice")
+    return isinstance(note, dict) and "ref" in note
+
+
 async def inbox_unheard(s: AsyncSession, inbox_id: int) -> tuple[str, dict[str, Any]] | None:
     """(channel, payload) of an unprocessed delivery whose voice note is not transcribed yet, else None."""
     row = (await s.execute(select(InboxItem.channel, InboxItem.payload)
                            .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None)))).first()
-    if row is None:
-        return None
-    voice = (row[1] or {}).get("voice")
-    if not isinstance(voice, dict) or "ref" not in voice:
+    if row is None or not awaiting_transcript(row[1]):
         return None
     return str(row[0]), dict(row[1])
 

@@ -184,10 +184,11 @@ class TelegramChannel:
 
     async def fetch_audio(self, file_id: str) -> bytes:
         """Download a voice note by its file id (getFile, then the file URL); too big ones are refused unread."""
-        file = await self.bot.get_file(file_id)
+        timeout = self.tutor.settings.voice.download_timeout
+        file = await self.bot.get_file(file_id, read_timeout=timeout)
         if file.file_size is not None and file.file_size > voice.MAX_BYTES:
             raise ValueError("voice note too big")
-        return bytes(await file.download_as_bytearray())
+        return bytes(await file.download_as_bytearray(read_timeout=timeout))
 
     # ------------------------------------------------------------ start-up
 

@@ -371,7 +371,8 @@ class ZaloChannel:
 
     async def fetch_audio(self, url: str) -> bytes:
         """Download a voice note from the address Zalo gave in the (signed) event, refusing oversized ones."""
-        async with self.http.stream("GET", url, follow_redirects=True) as resp:
+        timeout = self.tutor.settings.voice.download_timeout
+        async with self.http.stream("GET", url, follow_redirects=True, timeout=timeout) as resp:
             resp.raise_for_status()
             data = bytearray()
             async for chunk in resp.aiter_bytes():
@@ -516,15 +517,12 @@ class ZaloChannel:
         read = self._reader(user)
         renew = False  # the lease was taken or renewed with the read (and then with each mark)
         for n, row in enumerate(rows):
-            last = n + 1 == len(rows)
             silent = now - as_utc(row.last_seen) if row.last_seen is not None else None
             window = REPLY_WINDOW if row.is_reply else PUSH_WINDOW
             if silent is None or silent > window:
                 log.info("zalo: message %s to user %s held: outside the %s window", row.id, user,
                          "7-day" if row.is_reply else "48-hour")
                 await self._hold(row.id, "window")
-                if last:
-                    return await self.tutor.leased_queue(CHANNEL, user, read)
                 renew = True
                 continue
             if renew and not await self.tutor.lease(CHANNEL, user):
@@ -534,8 +532,6 @@ class ZaloChannel:
             except ZaloApiError as exc:
                 if not await self._on_error(user, row.id, exc):
                     return None
-                if last:
-                    return await self.tutor.leased_queue(CHANNEL, user, read)
                 renew = True
                 continue
             except TokenUnavailable:
@@ -545,12 +541,13 @@ class ZaloChannel:
                 obs.ERRORS.labels("send").inc()
                 return None
             obs.MESSAGES_OUT.labels(CHANNEL).inc()
-            if last:
+            if n + 1 == len(rows):
                 return await self.tutor.mark_and_next(CHANNEL, user, row.id, read=read)
             if not await self.tutor.mark_sent(CHANNEL, user, row.id):  # lease renewed before the next send
                 return None
             renew = False
-        return []
+        # The last row was held or refused (nothing marked it): look at the queue once more, as a mark would.
+        return await self.tutor.leased_queue(CHANNEL, user, read)
 
     async def _on_error(self, user: str, outbox_id: int, exc: ZaloApiError) -> bool:
         """Act on an API error code; True when the next message of this user may still be tried."""
