@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import messages as msg
 from bot.answers import main_menu
 from bot.staffdesk import staff_name
-from bot.types import Button, Reply
+from bot.types import Button, Prompt, Reply
 from storage import community, roles, units, volunteers
 from storage.models import ClassAttendance, ClassEvent, Staff, User, utcnow
 
@@ -26,6 +26,8 @@ TIMES = ("0730", "0800", "0900", "1400", "1500", "1930")
 PEOPLE_BUTTONS = (5, 10, 15, 20, 30)
 UPCOMING_DAYS = 21
 CAMPAIGN_MONTH_DAY = (10, 10)
+CLASS_PLACE = Prompt("class.place", "place", msg.CLASS_AGAIN, no="/molophuy")
+CLASS_HAMLET = Prompt("class.hamlet", "place", msg.CLASS_AGAIN, no="/molopxong")
 DRAFT_MINUTES = timedelta(minutes=30)  # a class left half-way is forgotten after this  # "Ngày hội toàn dân học tập số"
 
 
@@ -104,8 +106,7 @@ class Community:
             await community.join_household(s, user, made)
             return [Reply(msg.HOUSEHOLD_MADE.format(code=made.code))]
         if args[:1] == ["nhap"]:
-            ctx["await"] = "household"
-            return [Reply(msg.HOUSEHOLD_ASK_CODE)]
+            return [Reply(msg.HOUSEHOLD_ASK_CODE, prompt=Prompt("household", "code", msg.HOUSEHOLD_AGAIN))]
         if args:
             joined = await self.join_by_code(s, user, args[0])
             if joined is not None:
@@ -220,7 +221,7 @@ class Community:
         ctx["class_draft"] = {"topic": topic, "repeat": {"1lan": "once", "tuan": "weekly", "thang": "monthly"}[repeat],
                               "first": first.isoformat(), "at": at.strftime("%H:%M"), "nth": nth, "step": "place",
                               "since": utcnow().isoformat()}
-        return [Reply(msg.CLASS_ASK_PLACE, (Button(msg.BTN_CLASS_CANCEL, "/molophuy"),))]
+        return [Reply(msg.CLASS_ASK_PLACE, (Button(msg.BTN_CLASS_CANCEL, "/molophuy"),), prompt=CLASS_PLACE)]
 
     async def draft_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], text: str) -> list[Reply] | None:
         """The typed place, then thôn, of a class being announced; None when no draft waits for text."""
@@ -236,7 +237,7 @@ class Community:
             draft["step"] = "hamlet"
             ctx["class_draft"] = draft
             return [Reply(msg.CLASS_ASK_HAMLET, (Button(msg.BTN_CLASS_WHOLE_COMMUNE, "/molopxong"),
-                                                 Button(msg.BTN_CLASS_CANCEL, "/molophuy")))]
+                                                 Button(msg.BTN_CLASS_CANCEL, "/molophuy")), prompt=CLASS_HAMLET)]
         return await self.finish(s, user, ctx, units.normalise_hamlet(text)[:120] or None)
 
     async def finish(self, s: AsyncSession, user: User, ctx: dict[str, Any], hamlet: str | None) -> list[Reply]:

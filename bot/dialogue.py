@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,17 @@ from typing import Any
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import handouts, privacy, voice
+from bot import handouts, privacy, understand, voice
 from bot import messages as msg
 from bot.answers import Answer, Answerer, is_clear, main_menu, section_reply, with_feedback
 from bot.community import Community
 from bot.config import VoiceSettings
 from bot.learning import Learning
+from bot.prompts import MAX_OFFERS, Pending, read
 from bot.quiz import LETTERS, PASS_RATIO, feedback_text, parse_choice, parse_spoken_choice, pass_mark, question_reply
 from bot.registration import Registration, consent_reply
 from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, StaffDesk
-from bot.types import Button, Incoming, Reply
+from bot.types import Button, Incoming, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import QuizQuestion
 from rag.text import fold, normalize, syllables
@@ -65,6 +67,15 @@ WORD_COMMANDS = {
     "lop hoc": "/lophoc", "lop hoc o xa": "/lophoc", "co lop hoc khong": "/lophoc", "gia dinh": "/giadinh",
     "gia dinh so": "/giadinh", "ma gia dinh": "/giadinh", "mo lop": "/molop", "mo lop hoc": "/molop",
     "diem danh": "/diemdanh", "ngay hoi": "/ngayhoi", "gui cho nguoi than": "/guinguoithan",
+    # The quiz result's buttons in words: retake the last quiz, or pick another lesson.
+    "lam lai": "/lamlai", "thi lai": "/lamlai", "kiem tra lai": "/lamlai", "lam lai bai": "/lamlai",
+    "lam lai lan nua": "/lamlai", "thi lai lan nua": "/lamlai", "lam bai lai": "/lamlai",
+    "bai khac": "/hoc", "hoc bai khac": "/hoc", "sang bai khac": "/hoc", "qua bai khac": "/hoc", "doi bai": "/hoc",
+    "doi bai khac": "/hoc", "vao hoc": "/hoc", "hoc thoi": "/hoc",
+    "hoc den dau": "/tiendo", "hoc den dau roi": "/tiendo", "diem cua toi": "/tiendo", "xem diem": "/tiendo",
+    "hoc duoc bao nhieu": "/tiendo", "hoc duoc may bai": "/tiendo", "cach dung": "/trogiup",
+    "huong dan su dung": "/trogiup", "chi cach dung": "/trogiup", "huong dan dung": "/trogiup",
+    "tien do hoc": "/tiendo", "hoc duoc may bai roi": "/tiendo", "chi xai": "/trogiup", "cach xai": "/trogiup",
 }
 _CODE = re.compile(r"(?:ma\s*:?\s*)?([a-z0-9]{6})")
 _WHO = re.compile(r"\b(ban|chau|em|may) la (ai|nguoi|may|robot)\b|\bnguoi that\b|\bmay tra loi\b|\bla robot\b")
@@ -77,12 +88,33 @@ def _command(text: str) -> tuple[str, list[str]] | None:
     key = " ".join(re.findall(r"[0-9a-z]+", fold(text)))
     if key in WORD_COMMANDS:
         return WORD_COMMANDS[key], []
+    # The same words inside a polite frame: "Dạ cho bà học tiếp ạ", "tôi muốn học", "học bài thôi".
+    inner = understand.words(understand.core(text), reply=True)
+    if len(inner) > 8:
+        return None
+    for candidate in (inner, [w for w in inner if w not in _FRAME_WORDS]):
+        if " ".join(candidate) in WORD_COMMANDS:
+            return WORD_COMMANDS[" ".join(candidate)], []
     return None
 
 
-def _looks_like_question(text: str) -> bool:
-    """Long text or a question mark: a question, not an answer to a registration prompt."""
-    return "?" in text or len(text.split()) > 6
+# Words around a request that change nothing: "cho tôi xem tiến độ", "coi tiến độ", "hướng dẫn cho tôi".
+_FRAME_WORDS = frozenset("toi cho ba ong bac minh em con chau xem coi check muon voi giup di".split())
+
+
+VOICE_CHECK = Prompt("voice", "yes_no", msg.VOICE_AGAIN, yes="/nghedung", no="/noilai")
+# Commands that answer on the side (a greeting, thanks, help): the prompt waiting before them is offered again.
+ASIDE_COMMANDS = frozenset({"/chao", "/camon", "/ok", "/trogiup", "/dulieu", "/tiendo", "/hoikhac", "/nhaclai"})
+
+
+@dataclass
+class Turn:
+    """What belongs to one message only: kept here, never on the dialogue (it serves many chats at once)."""
+
+    incoming: Incoming
+    inbox_id: int | None
+    pending: Pending | None
+    aside: bool = False  # handled as something other than an answer to the pending prompt
 
 
 class Dialogue:
@@ -103,11 +135,11 @@ class Dialogue:
 
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
-        self._inbox_id = inbox_id
         user = await repo.get_or_create_user(s, incoming.channel, incoming.user_id)
         user.last_seen_at = utcnow()
         user.active = True
         ctx: dict[str, Any] = dict(user.context or {})
+        turn = Turn(incoming, inbox_id, Pending.load(ctx))
         replies: list[Reply] = []
         if not ctx.get("greeted"):
             ctx["greeted"] = True
@@ -118,17 +150,18 @@ class Dialogue:
         if len(text) > MAX_INPUT:
             text = text[:MAX_INPUT]
             replies.append(Reply(msg.TOO_LONG))
-        replies += await self._dispatch(s, user, ctx, incoming, text)
+        replies += await self._dispatch(s, user, ctx, turn, text)
         if sa_inspect(user).was_deleted:
             return replies
         referral = ctx.get("referral")
         if referral and not referral.get("asked") and await repo.active_attempt(s, user.id) is None:
             referral["asked"] = True  # asked once, after the quiz the link opened
             replies.append(self.staff.referral_question(ctx))
-        elif not ctx.get("reg") and await repo.active_attempt(s, user.id) is None:
+        elif not ctx.get("reg") and turn.pending is None and await repo.active_attempt(s, user.id) is None:
             due = await self.learning.review_due(s, user, ctx)
             if due is not None:
                 replies.append(due)
+        replies += await self._keep_prompt(s, user, ctx, turn, replies)
         if replies:
             last = [r.to_payload() for r in replies if r.text != msg.GREETING] or [replies[-1].to_payload()]
             ctx["last_replies"] = last
@@ -136,33 +169,66 @@ class Dialogue:
         user.context = ctx
         return replies
 
-    async def _dispatch(self, s: AsyncSession, user: User, ctx: dict[str, Any], incoming: Incoming,
+    async def _keep_prompt(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn,
+                           replies: list[Reply]) -> list[Reply]:
+        """Remember what the last reply asks; after a message that was not an answer, offer the old prompt again."""
+        asked = next((r for r in reversed(replies) if r.prompt is not None), None)
+        if asked is not None:
+            ctx["pending"] = Pending.of(asked).dump()
+            return []
+        pending = turn.pending
+        if not turn.aside or pending is None:
+            ctx.pop("pending", None)
+            return []
+        if pending.offered >= MAX_OFFERS:
+            ctx.pop("pending", None)  # asked three times already: the person has moved on
+            return []
+        pending.offered += 1
+        ctx["pending"] = pending.dump()
+        if pending.prompt.accepts == "quiz":
+            attempt = await repo.active_attempt(s, user.id)
+            if attempt is None:
+                ctx.pop("pending", None)
+                return []
+            return [Reply(msg.QUIZ_AGAIN)] + await self._current_question(s, attempt)
+        return [pending.again(msg.PROMPT_AGAIN)]
+
+    async def _dispatch(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn,
                         text: str) -> list[Reply]:
+        incoming = turn.incoming
         if incoming.start_payload:
             return await self._deep_link(s, user, ctx, incoming.start_payload)
         if incoming.voice is not None:
-            return await self._voice(s, user, ctx, incoming, text)
+            return await self._voice(s, user, ctx, turn, text)
         if incoming.non_text:
+            turn.aside = True
             return [Reply(msg.NON_TEXT, main_menu())]
         if not text:
+            turn.aside = True
             return [Reply(msg.EMPTY_TEXT)]
-        # A bare number picks a button of the last message (for channels without buttons).
-        if re.fullmatch(r"\d{1,2}", text) and ctx.get("buttons"):
-            buttons = ctx["buttons"]
-            n = int(text)
-            if 1 <= n <= len(buttons):
-                text = buttons[n - 1][1]
+        typed = incoming.button is None and not text.startswith("/")
+        if typed and turn.pending is not None:
+            # What the tutor is waiting for comes first: "dong y", "68", "lam lai bai nay", "thon 3".
+            reading = read(turn.pending.prompt, text, turn.pending.buttons)
+            if reading is not None and reading.kind == "command":
+                text, typed = reading.value, False
+            elif reading is not None:
+                handled = await self._prompt_text(s, user, ctx, turn.pending.prompt, text)
+                if handled is not None:
+                    return handled
+        if typed:
+            # A bare number or a button's own words press a button of the last message.
+            shown = tuple(Button(str(lbl), str(val)) for lbl, val in ctx.get("buttons") or [])
+            if re.fullmatch(r"\d{1,2}", text) and 1 <= int(text) <= len(shown):
+                text = shown[int(text) - 1].value
+            elif (pressed := understand.match_button(text, shown)) is not None:
+                text = pressed.value
         cmd = _command(text)
         if cmd is not None:
-            return await self._run_command(s, user, ctx, cmd[0], cmd[1])
-        if ctx.pop("await", None) == "household" and not _looks_like_question(text):
-            joined = await self.community.join_by_code(s, user, text)
-            return joined if joined is not None else [Reply(msg.HOUSEHOLD_BAD_CODE, (
-                Button(msg.BTN_HOUSEHOLD_JOIN, "/giadinh nhap"), Button(msg.BTN_HOUSEHOLD_NEW, "/giadinh tao")))]
-        if ctx.get("class_draft") and not _looks_like_question(text):
-            drafted = await self.community.draft_text(s, user, ctx, text)
-            if drafted is not None:
-                return drafted
+            turn.aside = cmd[0] in ASIDE_COMMANDS and cmd[0] != "/nhaclai"
+            if cmd[0] == "/nhaclai" and turn.pending is not None:
+                ctx["pending"] = turn.pending.dump()  # shown again with the last messages: still waiting
+            return await self._run_command(s, user, ctx, cmd[0], cmd[1], turn.inbox_id)
         code = _CODE.fullmatch(fold(text).strip())
         if code and re.search(r"\d", code.group(1)) and re.search(r"[a-z]", code.group(1)):
             # A volunteer's code typed by hand (Zalo, or a printed card): same as opening the link.
@@ -173,24 +239,44 @@ class Dialogue:
             joined = await self.community.join_by_code(s, user, code.group(1))
             if joined is not None:
                 return joined
-        if ctx.get("reg") and not _looks_like_question(text):
-            registered = await self.registration.text(user, ctx, text)
-            if registered is not None:
-                return registered
         attempt = await repo.active_attempt(s, user.id)
-        if attempt is None and not re.search(r"[^\W\d_]", text):
-            # Only numbers or signs and no button to match: show what can be done instead of "I don't know".
-            return [Reply(msg.HELP, main_menu())]
         if attempt is not None:
             handled = await self._quiz_text(s, user, ctx, attempt, text)
             if handled is not None:
                 return handled
+        turn.aside = True
+        if not re.search(r"[^\W\d_]", text):
+            # Only numbers or signs and no button to match: show what can be done instead of "I don't know".
+            return [Reply(msg.HELP, main_menu())]
         return await self._question(s, user, ctx, incoming.channel, text)
+
+    async def _prompt_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], prompt: Prompt,
+                           text: str) -> list[Reply] | None:
+        """Typed text for a prompt that takes text; None when the text is not an answer to it."""
+        name = prompt.name
+        if name != "quiz" and _command(text) is not None:
+            return None  # "học bài", "xem tiến độ": a request, never a name, a place or a code
+        if name.startswith("reg."):
+            return await self.registration.text(user, ctx, name.removeprefix("reg."), text)
+        if name == "household":
+            if understand.is_question(text):
+                return None
+            joined = await self.community.join_by_code(s, user, text)
+            return joined if joined is not None else [Reply(msg.HOUSEHOLD_BAD_CODE, (
+                Button(msg.BTN_HOUSEHOLD_JOIN, "/giadinh nhap"), Button(msg.BTN_HOUSEHOLD_NEW, "/giadinh tao")))]
+        if name.startswith("class."):
+            if understand.is_question(text):
+                return None
+            return await self.community.draft_text(s, user, ctx, text)
+        if name == "quiz":
+            attempt = await repo.active_attempt(s, user.id)
+            return None if attempt is None else await self._quiz_text(s, user, ctx, attempt, text)
+        return None
 
     # ------------------------------------------------------------ commands
 
     async def _run_command(self, s: AsyncSession, user: User, ctx: dict[str, Any], name: str,
-                           args: list[str]) -> list[Reply]:
+                           args: list[str], inbox_id: int | None = None) -> list[Reply]:
         if name == "/start":
             replies = [Reply(msg.GREETING, main_menu())] if ctx.get("last_replies") else []
             if user.consent_at is None and not ctx.get("consent_declined"):
@@ -211,7 +297,7 @@ class Dialogue:
             return [await privacy.export(s, user, self.exports_dir)]
         if name == "/xoadulieu":
             if args == ["xacnhan"]:
-                return [await privacy.erase(s, user, self._inbox_id, self.learning.data_dir)]
+                return [await privacy.erase(s, user, inbox_id, self.learning.data_dir)]
             return [privacy.confirm_delete()]
         if name == "/giudulieu":
             return [Reply(msg.KEPT, main_menu())]
@@ -309,6 +395,8 @@ class Dialogue:
             return [Reply(msg.QUIZ_STOPPED, main_menu())]
         if name == "/tiendo":
             return await self._progress(s, user)
+        if name == "/lamlai":
+            return await self._retake(s, user, ctx)
         if name == "/nhaclai":
             last = ctx.get("last_replies") or []
             return [Reply.from_payload(p) for p in last] or [Reply(msg.HELP, main_menu())]
@@ -461,9 +549,10 @@ class Dialogue:
     def _voice_buttons(self) -> tuple[Button, ...]:
         return (Button(msg.BTN_VOICE_AGAIN, "/noilai"), Button(msg.BTN_VOICE_TYPE, "/gochu"))
 
-    async def _voice(self, s: AsyncSession, user: User, ctx: dict[str, Any], incoming: Incoming,
+    async def _voice(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn,
                      text: str) -> list[Reply]:
         """A transcribed voice note: a quiz answer, a plain command, or a question read back before answering."""
+        incoming = turn.incoming
         outcome = (incoming.voice or {}).get("outcome")
         if outcome == voice.TOO_LONG:
             return [Reply(msg.VOICE_TOO_LONG.format(limit=int(self.voice.max_seconds)),
@@ -476,6 +565,13 @@ class Dialogue:
             return [Reply(msg.VOICE_UNAVAILABLE, main_menu())]
         if outcome != voice.HEARD:
             return [Reply(msg.VOICE_UNREADABLE, self._voice_buttons())]
+        if turn.pending is not None and turn.pending.prompt.accepts == "yes_no":
+            said = understand.yes_no(text)  # "đúng rồi", "không phải" said to a yes/no question
+            value = None if said is None else (turn.pending.prompt.yes if said else turn.pending.prompt.no)
+            if value and not value.startswith(("/dongy", "/khongdongy")):  # consent is given in writing only
+                cmd = _command(value)
+                assert cmd is not None
+                return await self._run_command(s, user, ctx, cmd[0], cmd[1], turn.inbox_id)
         attempt = await repo.active_attempt(s, user.id)
         if attempt is not None:
             answered = await self._spoken_answer(s, user, attempt, text)
@@ -484,7 +580,7 @@ class Dialogue:
         cmd = _command(text)
         if cmd is not None and cmd[0] not in ("/xoadulieu", "/dongy", "/khongdongy"):
             # "học tiếp", "kiểm tra": plain words asking for a menu are safe to act on as heard.
-            return await self._run_command(s, user, ctx, cmd[0], cmd[1])
+            return await self._run_command(s, user, ctx, cmd[0], cmd[1], turn.inbox_id)
         # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
         answer = await asyncio.to_thread(self.answerer.answer, text)
         if self.voice.answer_clear_at_once and is_clear(answer):
@@ -494,7 +590,7 @@ class Dialogue:
             return [dataclasses.replace(replies[0], text=f"{head}\n\n{replies[0].text}"), *replies[1:]]
         ctx["heard"] = text  # already redacted; kept until the learner confirms it
         return [Reply(msg.VOICE_READBACK.format(heard=text), (Button(msg.BTN_VOICE_YES, "/nghedung"),
-                                                              *self._voice_buttons()))]
+                                                              *self._voice_buttons()), prompt=VOICE_CHECK)]
 
     async def _spoken_answer(self, s: AsyncSession, user: User, attempt: QuizAttempt,
                              text: str) -> list[Reply] | None:
@@ -686,6 +782,15 @@ class Dialogue:
             buttons = (Button(msg.BTN_RETRY, f"/kiemtra {lesson.id}"), Button(msg.BTN_OTHER_LESSON, "/hoc"))
             replies.append(Reply(text, buttons))
         return replies
+
+    async def _retake(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> list[Reply]:
+        """"Làm lại", "thi lại": the quiz of the lesson last tried, else of the lesson being read."""
+        results = await repo.lesson_results(s, user.id)
+        last = max(results, key=lambda k: results[k].last_at or utcnow(), default=None) if results else None
+        lesson_id = last or (ctx.get("lesson") or {}).get("id")
+        if not lesson_id or self.kb.lesson(str(lesson_id)) is None:
+            return [self._learn_menu(None)]
+        return await self._start_quiz(s, user, str(lesson_id))
 
     async def _progress(self, s: AsyncSession, user: User) -> list[Reply]:
         results = await repo.lesson_results(s, user.id)

@@ -6,23 +6,36 @@ import math
 import re
 from difflib import SequenceMatcher
 
+from rapidfuzz import fuzz
+
 from bot import messages as msg
-from bot.types import Button, Reply
+from bot import understand
+from bot.types import Button, Prompt, Reply
 from rag.lessons import QuizQuestion
 from rag.text import fold, normalize, syllables
 
 LETTERS = "ABCDEFGH"
+QUIZ_PROMPT = Prompt("quiz", "quiz", msg.QUIZ_AGAIN)
 PASS_RATIO = 0.8
 _LETTER = re.compile(r"^(?:cau|dap an|chon|phuong an|y)?\s*([a-h])\s*[.)]?$")
 _NUMBER = re.compile(r"^(?:cau|dap an|chon|phuong an|so)?\s*([1-8])\s*[.)]?$")
+_ORDINAL = re.compile(r"^(?:cai|cau|y|phuong an|dap an|chon)?\s*(?:cai\s+)?thu\s+(\w+)$")
+_ORDINALS = {"nhat": 1, "mot": 1, "hai": 2, "nhi": 2, "ba": 3, "tu": 4, "bon": 4, "nam": 5}
 _WORD_NUMBERS = {"mot": 1, "nhat": 1, "hai": 2, "nhi": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
 
 
 def parse_choice(text: str, options: tuple[str, ...]) -> int | None:
     """0-based option chosen by a letter ("b", "B."), a number ("2"), or the option's words."""
-    t = fold(normalize(text)).strip(" .!?")
+    raw = fold(normalize(text)).strip(" .!?")
+    if m := _LETTER.match(raw):  # "câu A" before the polite "ạ" is taken off
+        idx = LETTERS.lower().index(m.group(1))
+        return idx if idx < len(options) else None
+    t = " ".join(understand.words(understand.core(text), reply=True))
     if not t:
         return None
+    if m := _ORDINAL.match(t):
+        n = int(m.group(1)) if m.group(1).isdigit() else _ORDINALS.get(m.group(1), 0)
+        return n - 1 if 1 <= n <= len(options) else None
     if m := _LETTER.match(t):
         idx = LETTERS.lower().index(m.group(1))
         return idx if idx < len(options) else None
@@ -45,6 +58,13 @@ def parse_choice(text: str, options: tuple[str, ...]) -> int | None:
     second = max((r for i, r in enumerate(ratios) if i != best), default=0.0)
     if ratios[best] >= 0.75 and ratios[best] - second >= 0.15:
         return best
+    # Some of an option's words, in other order or with slips ("cup may goi tong dai", "ch pley").
+    if len(t) >= 5 and not understand.asks(text):
+        scores = [max(fuzz.token_set_ratio(t, o), fuzz.partial_ratio(t, o) if len(t) >= 6 else 0.0) for o in folded]
+        best = max(range(len(options)), key=lambda i: scores[i])
+        second_score = max((r for i, r in enumerate(scores) if i != best), default=0.0)
+        if scores[best] >= 75 and scores[best] - second_score >= 12:
+            return best
     return None
 
 
@@ -132,7 +152,7 @@ def question_reply(q: QuizQuestion, index: int, total: int, attempt_id: int) -> 
     lines = [msg.QUIZ_QUESTION.format(i=index + 1, n=total, question=q.question), ""]
     lines += [f"{LETTERS[i]}. {opt}" for i, opt in enumerate(q.options)]
     buttons = tuple(Button(LETTERS[i], f"/traloi {attempt_id} {index} {i}") for i in range(len(q.options)))
-    return Reply("\n".join(lines), buttons + (Button(msg.BTN_STOP_QUIZ, "/dungkiemtra"),))
+    return Reply("\n".join(lines), buttons + (Button(msg.BTN_STOP_QUIZ, "/dungkiemtra"),), prompt=QUIZ_PROMPT)
 
 
 def feedback_text(q: QuizQuestion, chosen: int) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
-from bot.types import Button, Reply
+from bot import understand
+from bot.types import Button, Prompt, Reply
 from storage import units
 from storage.models import Consent, User, utcnow
 
@@ -15,9 +17,21 @@ STEPS = ("name", "commune", "hamlet", "group", "age", "vneid")
 SKIP = Button(msg.BTN_SKIP, "/dk skip")
 
 
+CONSENT = Prompt("consent", "yes_no", msg.CONSENT_AGAIN, yes="/dongy", no="/khongdongy")
+_PROMPTS = {
+    "name": Prompt("reg.name", "name", msg.NAME_AGAIN, no="/dk skip"),
+    "commune": Prompt("reg.commune", "commune", msg.COMMUNE_AGAIN, no="/dk skip"),
+    "hamlet": Prompt("reg.hamlet", "place", msg.HAMLET_AGAIN, no="/dk skip"),
+    "group": Prompt("reg.group", "options", msg.GROUP_AGAIN, value="/dk group {}", no="/dk skip"),
+    "age": Prompt("reg.age", "options", msg.AGE_AGAIN, value="/dk age {}", no="/dk skip"),
+    "vneid": Prompt("reg.vneid", "options", msg.VNEID_AGAIN, value="/dk vneid {}"),
+}
+
+
 def consent_reply() -> Reply:
     """The consent question with its two answers."""
-    return Reply(msg.CONSENT_ASK, (Button(msg.BTN_AGREE, "/dongy"), Button(msg.BTN_DISAGREE, "/khongdongy")))
+    return Reply(msg.CONSENT_ASK, (Button(msg.BTN_AGREE, "/dongy"), Button(msg.BTN_DISAGREE, "/khongdongy")),
+                 prompt=CONSENT)
 
 
 def _choices(values: dict[str, str], field: str) -> tuple[Button, ...]:
@@ -25,23 +39,48 @@ def _choices(values: dict[str, str], field: str) -> tuple[Button, ...]:
 
 
 def _ask(step: str) -> Reply:
+    prompt = _PROMPTS[step]
     if step == "name":
-        return Reply(msg.ASK_NAME, (SKIP,))
+        return Reply(msg.ASK_NAME, (SKIP,), prompt=prompt)
     if step == "commune":
-        return Reply(msg.ASK_COMMUNE, (SKIP,))
+        return Reply(msg.ASK_COMMUNE, (SKIP,), prompt=prompt)
     if step == "hamlet":
-        return Reply(msg.ASK_HAMLET, (SKIP,))
+        return Reply(msg.ASK_HAMLET, (SKIP,), prompt=prompt)
     if step == "group":
-        return Reply(msg.ASK_GROUP, _choices(msg.GROUPS, "group"))
+        return Reply(msg.ASK_GROUP, _choices(msg.GROUPS, "group"), prompt=prompt)
     if step == "age":
-        return Reply(msg.ASK_AGE, _choices(msg.AGE_BANDS, "age"))
-    return Reply(msg.ASK_VNEID, _choices(msg.VNEID_CHOICES, "vneid"))
+        return Reply(msg.ASK_AGE, _choices(msg.AGE_BANDS, "age"), prompt=prompt)
+    return Reply(msg.ASK_VNEID, _choices(msg.VNEID_CHOICES, "vneid"), prompt=prompt)
 
 
 def _first_open(ctx: dict[str, Any]) -> str | None:
     """The first question neither answered nor skipped: where "tiếp tục đăng ký" resumes."""
     seen = set(ctx.get("reg_seen") or [])
     return next((step for step in STEPS if step not in seen), None)
+
+
+# How people shorten province and unit words when they type a commune ("ben thanh hcm", "p hai chau dn").
+_PLACE_SHORT = {"hn": "ha noi", "hcm": "ho chi minh", "tphcm": "ho chi minh", "sg": "ho chi minh",
+                "sai gon": "ho chi minh", "ct": "can tho", "dn": "da nang", "hp": "hai phong", "p": "phuong",
+                "x": "xa", "tp": "thanh pho", "tt": "thi tran"}
+
+
+def lookup_commune(text: str) -> list[units.Commune]:
+    """Communes for what was typed at the commune question: the polite frame dropped, short forms spelled out,
+    and, when nothing matches, trailing words dropped (an old province name, "Mỹ Tho Tiền Giang")."""
+    ws = understand.words(understand.core(text))
+    query = " ".join(ws)
+    for short, full in sorted(_PLACE_SHORT.items(), key=lambda t: -len(t[0])):
+        query = re.sub(rf"\b{short}\b", full, query)
+    parts = query.split()
+    for cut in range(0, min(3, len(parts) - 1) + 1):
+        kept = " ".join(parts[:len(parts) - cut])
+        if cut and (len(kept.split()) < 2 or len(kept) < 5):
+            break  # a single short word left is no longer a name
+        found = units.find_communes(kept)
+        if found:
+            return found
+    return []
 
 
 class Registration:
@@ -96,25 +135,37 @@ class Registration:
             return [_ask("commune")]
         return [_ask(step)]
 
-    async def text(self, user: User, ctx: dict[str, Any], text: str) -> list[Reply] | None:
-        """Free text while a question expecting text is open; None when the text is not for us."""
-        step = ctx.get("reg")
+    async def text(self, user: User, ctx: dict[str, Any], step: str, text: str) -> list[Reply] | None:
+        """Typed text at the name, commune or thôn question; None when it is not an answer (a question, a
+        request): then it is handled as what it is and the question is asked again, never filled with it."""
         if user.consent_at is None or step not in ("name", "commune", "hamlet"):
             return None
         if step == "name":
-            user.display_name = " ".join(text.split())[:80]
+            name = understand.name_answer(text)
+            if name is None:
+                return None
+            user.display_name = name.value
             return self._next(user, ctx, step)
         if step == "hamlet":
+            if not understand.hamlet_answer(text):
+                return None
             user.hamlet = units.normalise_hamlet(text)[:120] or None
             return self._next(user, ctx, step)
-        found = units.find_communes(text)
+        if understand.asks(text) or understand.small_talk(text) or (understand.is_question(text)
+                                                                     and not lookup_commune(text)):
+            return None
+        found = lookup_commune(text)
         if not found:
-            return [Reply(msg.COMMUNE_NOT_FOUND.format(query=text[:60]), (SKIP,))]
+            return [Reply(msg.COMMUNE_NOT_FOUND.format(query=text[:60]), (SKIP,), prompt=_PROMPTS["commune"])]
         if len(found) == 1:
             c = found[0]
+            confirm = Prompt("reg.commune.confirm", "yes_no", msg.CONFIRM_AGAIN, yes=f"/dk commune {c.code}",
+                             no="/dk no")
             return [Reply(msg.COMMUNE_CONFIRM.format(label=c.label),
-                          (Button(msg.BTN_YES, f"/dk commune {c.code}"), Button(msg.BTN_NO, "/dk no"), SKIP))]
-        return [Reply(msg.COMMUNE_PICK, tuple(Button(c.label, f"/dk commune {c.code}") for c in found) + (SKIP,))]
+                          (Button(msg.BTN_YES, f"/dk commune {c.code}"), Button(msg.BTN_NO, "/dk no"), SKIP),
+                          prompt=confirm)]
+        return [Reply(msg.COMMUNE_PICK, tuple(Button(c.label, f"/dk commune {c.code}") for c in found) + (SKIP,),
+                      prompt=_PROMPTS["commune"])]
 
     def _next(self, user: User, ctx: dict[str, Any], done: str) -> list[Reply]:
         ctx["reg_seen"] = sorted(set(ctx.get("reg_seen") or []) | {done}, key=STEPS.index)

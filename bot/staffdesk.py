@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import images
 from bot import messages as msg
 from bot.answers import main_menu
-from bot.types import Button, Reply
+from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from rag.text import fold
 from storage import repo, roles, units, volunteers
@@ -28,6 +28,11 @@ REFERRAL_PREFIX = "r-"
 INVITE_PREFIX = "i-"
 MINE_SHOWN = 30
 PEOPLE_BUTTONS = (1, 2, 3, 5, 10)
+
+
+def _count_prompt(topic: str) -> Prompt:
+    """How many people were helped: any typed number ("4", "bốn", "mười hai"), not only the buttons."""
+    return Prompt("count", "number", msg.COUNT_AGAIN, value=f"/nhatky {topic} {{}}", low=1, high=500)
 
 
 def staff_name(staff: Staff) -> str:
@@ -203,7 +208,8 @@ class StaffDesk:
     def referral_question(self, ctx: dict[str, Any]) -> Reply:
         name = (ctx.get("referral") or {}).get("name", "")
         return Reply(msg.REFERRAL_ASK.format(name=name),
-                     (Button(msg.BTN_REF_YES, "/chiase co"), Button(msg.BTN_REF_NO, "/chiase khong")))
+                     (Button(msg.BTN_REF_YES, "/chiase co"), Button(msg.BTN_REF_NO, "/chiase khong")),
+                     prompt=Prompt("referral", "yes_no", msg.REFERRAL_AGAIN, yes="/chiase co", no="/chiase khong"))
 
     async def referral_answer(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
         pending = ctx.pop("referral", None)
@@ -245,9 +251,9 @@ class StaffDesk:
         if len(args) < 2:
             buttons = tuple(Button(str(n), f"/nhatky {topic} {n}") for n in PEOPLE_BUTTONS)
             more = Button(msg.BTN_LOG_MORE, f"/nhatky {topic} ?")
-            return [Reply(msg.LOG_PEOPLE.format(topic=label), (*buttons, more))]
+            return [Reply(msg.LOG_PEOPLE.format(topic=label), (*buttons, more), prompt=_count_prompt(topic))]
         if args[1] == "?":
-            return [Reply(msg.LOG_MORE.format(topic=topic))]
+            return [Reply(msg.LOG_MORE.format(topic=topic), prompt=_count_prompt(topic))]
         if not args[1].isdigit() or not 1 <= int(args[1]) <= 500:
             return [Reply(msg.LOG_BAD_NUMBER.format(topic=topic))]
         hamlet = ctx.get("support_hamlet") or user.hamlet

@@ -41,6 +41,26 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Prompt:
+    """What a message waits for: `accepts` says which typed answers count (bot.prompts reads them).
+
+    accepts: "yes_no" (yes -> `yes`, no -> `no`), "options" (a button, or its meaning in other words, -> `value`
+    with the option's key), "number" (`low`..`high` -> `value` with the number), or free text checked by the
+    prompt's own handler: "name", "place", "commune", "code", "quiz". `no` is also how a free-text step is skipped.
+    `again` is the one short line that offers the prompt again after a message that was not an answer.
+    """
+
+    name: str
+    accepts: str
+    again: str = ""
+    yes: str = ""
+    no: str = ""
+    value: str = ""
+    low: int = 1
+    high: int = 500
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to send: text, optional buttons, cited lesson ids, optional image file."""
 
@@ -50,6 +70,7 @@ class Reply:
     image_path: str | None = None
     file_path: str | None = None  # a document to send (e.g. the learner's data export)
     voice_path: str | None = None  # a voice note to send (an answer read aloud), deleted once sent
+    prompt: Prompt | None = None  # what this message waits for (kept by the dialogue, never sent)
 
     def to_payload(self) -> dict[str, Any]:
         return {

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz import fuzz, process
 from vietnam_provinces import Province, Ward
 
 _PREFIXES = re.compile(r"^(thanh pho|tinh|phuong|xa|dac khu|thi tran)\s+")
@@ -103,7 +104,35 @@ def find_communes(query: str, limit: int = 5) -> list[Commune]:
     scored.sort(key=lambda t: (-t[0], t[1]))
     if scored and any(s >= 4.0 for s, _, _ in scored):
         scored = [t for t in scored if t[0] >= 4.0]
+    if not scored:
+        return _close_communes(q, limit)
     return [c for _, _, c in scored[:limit]]
+
+
+FUZZY_CUTOFF = 88  # rapidfuzz ratio: one or two letters wrong or missing in a name of 8 or more
+
+
+@lru_cache(maxsize=1)
+def _fuzzy_names() -> tuple[list[str], list[Commune]]:
+    names, owners = [], []
+    for c, core, prov in _communes():
+        names += [core, f"{core} {prov}"]
+        owners += [c, c]
+    return names, owners
+
+
+def _close_communes(q: str, limit: int) -> list[Commune]:
+    """Names typed with a slip ("hong bangg hai phong"): the closest, only when clearly close."""
+    if len(q) < 4:
+        return []
+    names, owners = _fuzzy_names()
+    found = process.extract(q, names, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit * 4)
+    best = max((score for _, score, _ in found), default=0.0)
+    out: list[Commune] = []
+    for _, score, i in sorted(found, key=lambda t: -t[1]):
+        if score >= best - 3 and owners[i] not in out:
+            out.append(owners[i])
+    return out[:limit]
 
 
 def normalise_hamlet(text: str) -> str:

@@ -1,0 +1,187 @@
+"""The pending prompt: what the tutor is waiting for, which typed answers it accepts, how to offer it again.
+
+Every message that asks something carries a `Prompt` (on its `Reply`). The dialogue keeps the last one in the
+user's database row as a `Pending` (restart-safe), reads the next typed message against it with `read()`, and
+when the message is something else (a question, a greeting, a scam emergency) handles that and offers the
+prompt again in one short line with its buttons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from bot import understand
+from bot.types import Button, Prompt, Reply
+from storage.models import utcnow
+
+__all__ = ["Pending", "Prompt", "Reading", "read"]
+
+PROMPT_LIFETIME = timedelta(hours=24)  # after a day the person has moved on: the prompt is not offered again
+MAX_OFFERS = 3  # offered again after at most three messages that were not an answer, then let go
+
+# What people call themselves for the four target groups (Quyết định 757: người dân, học sinh - sinh viên,
+# cán bộ - công chức - viên chức, người lao động trong doanh nghiệp).
+_GROUP_WORDS = {
+    "nguoi-dan": ("nguoi dan", "dan", "nong dan", "huu tri", "ve huu", "nghi huu", "buon ban", "tieu thuong",
+                  "noi tro", "lam ruong", "lam nong", "tu do", "o nha", "nguoi gia", "cao tuoi", "ban hang",
+                  "tap hoa", "xe om", "lam vuon", "lam thue", "dan thuong", "thuong dan"),
+    "hoc-sinh-sinh-vien": ("hoc sinh", "sinh vien", "di hoc", "hoc dai hoc", "hoc cap"),
+    "can-bo-cong-chuc": ("can bo", "cong chuc", "vien chuc", "giao vien", "nha nuoc", "co quan", "uy ban"),
+    "nguoi-lao-dong": ("cong nhan", "lao dong", "cong ty", "doanh nghiep", "nha may", "xi nghiep", "di lam thue"),
+}
+_AGE_BANDS = ((0, 29, "duoi-30"), (30, 44, "30-44"), (45, 59, "45-59"), (60, 69, "60-69"), (70, 130, "70+"))
+_DONT_KNOW = ("khong biet", "khong ro", "khong nho", "chang biet", "chua biet", "khong chac", "quen roi")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a typed message answers the prompt: a command to run (`value`) or text for the prompt's handler."""
+
+    kind: Literal["command", "text"]
+    value: str
+
+
+def _age_band(text: str) -> str | None:
+    ws = understand.words(text, reply=True)
+    n = understand.number(text)
+    if understand.asks(text):
+        return None
+    numbers = [int(w) for w in ws if w.isdigit()]
+    if len(numbers) == 2:  # "60 đến 69": a band typed as its two ends
+        bands = {key for low, high, key in _AGE_BANDS for x in numbers if low <= x <= high}
+        return bands.pop() if len(bands) == 1 else None
+    if n is None:
+        return None
+    if n < 100 and re.search(r"\b(?:nam|sinh)\s+\d{2}\b|\btuoi (?:ty|suu|dan|mao|thin|ti|ngo|mui|than|dau|tuat|hoi)\b",
+                             " ".join(ws)):
+        n += 1900  # "năm 58", "sinh 58", "tuổi Tuất": a year of birth
+    if 1900 <= n <= utcnow().year:
+        n = utcnow().year - n  # "sinh năm 1958"
+    if not 5 <= n <= 120:
+        return None
+    if any(w in ("duoi", "chua toi", "chua den") for w in ws):
+        n -= 1  # "dưới 30"
+    elif any(w in ("tren", "ngoai", "hon", "qua") for w in ws):
+        n += 1  # "ngoài 70", "hơn 60"
+    return next(key for low, high, key in _AGE_BANDS if low <= n <= high)
+
+
+def _has(ws: list[str], phrase: str) -> bool:
+    return understand._has_phrase(ws, phrase)
+
+
+def _skips(text: str) -> bool:
+    """"Bỏ qua", "không muốn nói", "xin phép không trả lời": the person passes on this question."""
+    ws = understand.words(text, reply=True)
+    if len(ws) > 9 or understand.asks(text):
+        return False
+    if _has(ws, "bo qua") or _has(ws, "khoi") or _has(ws, "bi mat"):
+        return True
+    return understand.negated(ws) and any(_has(ws, w) for w in ("noi", "tra loi", "muon", "can", "khai"))
+
+
+def _option(prompt: Prompt, text: str) -> str | None:
+    """The key of a registration option said in other words ("68 tuổi" -> 60-69, "hưu trí" -> người dân)."""
+    ws = understand.words(understand.core(text), reply=True)
+    if understand.asks(text) or len(ws) > 10:
+        return None
+    if prompt.name == "reg.age":
+        return _age_band(text)
+    if prompt.name == "reg.vneid":
+        if any(understand._has_phrase(ws, p) for p in _DONT_KNOW):
+            return "khong-ro"
+        if _skips(text):
+            return None
+        said = understand.yes_no(text)
+        if said is None and "muc 1" in " ".join(ws):
+            return "chua"
+        if said is None and any(w in ("roi", "co") for w in ws) and not understand.negated(ws):
+            said = True
+        return None if said is None else ("co" if said else "chua")
+    if prompt.name == "reg.group" and not understand.negated(ws):
+        found = {key for key, phrases in _GROUP_WORDS.items()
+                 if any(understand._has_phrase(ws, p) for p in phrases)}
+        if len(found) == 1:
+            return found.pop()
+    return None
+
+
+def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | None:
+    """The typed message as an answer to `prompt`, or None when it is something else."""
+    accepts = prompt.accepts
+    if accepts == "number":
+        n = understand.number(text)
+        ws = understand.words(text)
+        if n is not None and prompt.low <= n <= prompt.high and len(ws) <= 12 and not understand.asks(text):
+            return Reading("command", prompt.value.format(n))
+    if accepts == "options" and prompt.name == "reg.age":
+        band = _age_band(text)  # "68" is an age here, not the 68th button
+        if band is not None and len(understand.words(text)) <= 6:
+            return Reading("command", prompt.value.format(band))
+    ws = understand.words(text)
+    if text.strip().isdigit() and 1 <= int(text.strip()) <= len(buttons):
+        return Reading("command", buttons[int(text.strip()) - 1].value)
+    pressed = understand.match_button(text, buttons)
+    if pressed is not None:
+        return Reading("command", pressed.value)
+    if accepts == "yes_no":
+        said = understand.yes_no(text)
+        if said is not None and (prompt.yes if said else prompt.no):
+            return Reading("command", prompt.yes if said else prompt.no)
+        return None
+    if accepts == "options":
+        key = _option(prompt, text)
+        if key is not None:
+            return Reading("command", prompt.value.format(key))
+        if prompt.no and _skips(text):
+            return Reading("command", prompt.no)
+        return None
+    if accepts in ("name", "place", "commune", "code", "quiz"):
+        if accepts != "quiz" and prompt.no and not understand.starts_with_place_word(text) and (
+                _skips(text) or (understand.yes_no(text) is False and len(ws) <= 5)):
+            return Reading("command", prompt.no)  # "không muốn nói", "thôi", "bỏ qua": skip the step
+        return Reading("text", text)  # the prompt's own handler decides (and may refuse)
+    return None
+
+
+@dataclass
+class Pending:
+    """The prompt waiting for an answer, as kept in the user's row: the prompt, the message that asked it."""
+
+    prompt: Prompt
+    text: str
+    buttons: tuple[Button, ...]
+    at: datetime = field(default_factory=utcnow)
+    offered: int = 0
+
+    @classmethod
+    def of(cls, reply: Reply) -> Pending:
+        assert reply.prompt is not None
+        return cls(reply.prompt, reply.text, reply.buttons)
+
+    @classmethod
+    def load(cls, ctx: dict[str, Any]) -> Pending | None:
+        """The pending prompt of a user's context, or None (none, unreadable, or left for over a day)."""
+        raw = ctx.get("pending")
+        if not isinstance(raw, dict):
+            return None
+        try:
+            pending = cls(Prompt(**raw["prompt"]), str(raw["text"]),
+                          tuple(Button(str(lbl), str(val)) for lbl, val in raw["buttons"]),
+                          datetime.fromisoformat(raw["at"]), int(raw.get("offered", 0)))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if utcnow() - pending.at > PROMPT_LIFETIME:
+            return None
+        return pending
+
+    def dump(self) -> dict[str, Any]:
+        return {"prompt": asdict(self.prompt), "text": self.text, "buttons": [[b.label, b.value] for b in self.buttons],
+                "at": self.at.isoformat(), "offered": self.offered}
+
+    def again(self, head: str) -> Reply:
+        """The prompt offered again in one short line, with its buttons."""
+        return Reply(f"{head} {self.prompt.again}" if self.prompt.again else f"{head}\n{self.text}", self.buttons)
