@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot import messages as msg
-from bot.safety import is_ongoing_scam
+from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, Situation, SituationModel, route
 from bot.types import Button, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson, Section
@@ -99,19 +99,37 @@ class Answerer:
     def __init__(self, kb: KnowledgeBase, mode: Mode = "hybrid") -> None:
         self.kb = kb
         self.mode = mode
+        # Trained once at start-up and only read afterwards: safe to share between chats.
+        self.situations = SituationModel.load(kb.situations_file) if kb.situations_file else None
+
+    def situation(self, question: str) -> Situation:
+        """The situation behind a message (rules, with the model's second opinion)."""
+        return route(question, self.situations)
 
     def answer(self, question: str, mode: Mode | None = None) -> Answer:
-        """Decide the kind of answer and compose it."""
+        """Decide the kind of answer and compose it: the situation first, then retrieval."""
         retrieval = self.kb.retriever.search(question, mode or self.mode)
-        if is_ongoing_scam(question):
-            # The emergency steps come first, with a way to reach a person at once.
-            replies = [Reply(msg.SCAM_ALERT, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]
+        situation = self.situation(question)
+        if situation.kind in (SCAM_NOW, PAY_NOW):
+            # The emergency steps come first, tailored to what already happened, with a way to reach a person;
+            # never declined, whatever the wording.
+            if situation.kind == PAY_NOW:
+                first = msg.PAY_NOW_ALERT
+            elif situation.act in (None, "none_yet"):
+                first = msg.SCAM_ALERT
+            else:
+                first = f"{msg.SCAM_ACT_FIRST[situation.act]}\n\n{msg.SCAM_REPORT}"
+            replies = [Reply(first, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]
             hit = next((h for h in retrieval.hits if h.lesson.main_topic.startswith("scam")), None)
             if hit is not None:
                 reply, offset = section_reply(hit.lesson, hit.section)
                 replies.append(reply)
                 return Answer("safety", replies, retrieval, hit.lesson, hit.section, offset)
             return Answer("safety", replies, retrieval)
+        if situation.kind == MISTAKE:
+            # An honest mistake: practical steps, no alarm, not counted as a scam alert.
+            steps = msg.MISTAKE_RECEIVED if situation.act == "received" else msg.MISTAKE_WRONG_TRANSFER
+            return Answer("answer", [Reply(steps, main_menu())], retrieval)
         if not retrieval.in_scope:
             return Answer("out_of_scope", [Reply(msg.OUT_OF_SCOPE, main_menu())], retrieval)
         content = [s for s in syllables(question) if s not in _STOP]

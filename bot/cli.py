@@ -149,6 +149,22 @@ def evaluate(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) -> 
     }
 
 
+def cmd_understand(settings: Settings, errors: bool) -> int:
+    """Typed replies to prompts and situation routing, measured on both splits (README «Hiểu người gõ chữ»)."""
+    from bot.situation import SituationModel
+    from bot.typed_eval import report, situations_report
+
+    root = settings.knowledge_dir.parent
+    replies = root / "tests" / "data" / "prompt_replies"
+    print("Typed replies understood\n")
+    print(report({"tune": replies / "tune.jsonl", "test": replies / "test.jsonl"}, errors))
+    tune = settings.knowledge_dir / "situations" / "tune.jsonl"
+    model = SituationModel.load(tune)
+    print("\nSituation routing (the model is trained on the tune split; tune figures are on its own training data)\n")
+    print(situations_report({"tune": tune, "test": root / "tests" / "data" / "situations" / "test.jsonl"}, model))
+    return 0
+
+
 def cmd_eval(settings: Settings, questions_path: Path, retrievers: list[str], out: TextIO,
              misses: bool) -> int:
     questions = _read_jsonl(questions_path.open(encoding="utf-8"))
@@ -772,6 +788,8 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--unit", required=True, help="P<province code> or X<commune code>")
     ho = sub.add_parser("handouts", help="draw a printable one-page PNG handout per lesson (A4, 150 dpi)")
     ho.add_argument("--output", type=Path, required=True, help="folder for the PNG files")
+    und = sub.add_parser("understand", help="how well typed replies and situations are understood (tune and test)")
+    und.add_argument("--errors", action="store_true", help="also list error categories (counts only)")
     hear = sub.add_parser("hear", help="transcribe audio files as the tutor hears voice notes (masked, as read back)")
     hear.add_argument("files", type=Path, nargs="+")
     verify = sub.add_parser("verify", help="check a certificate's verification code")
@@ -817,6 +835,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_verify(settings, args.code, sys.stdout)
     if args.command == "hear":
         return cmd_hear(settings, args.files, sys.stdout)
+    if args.command == "understand":
+        return cmd_understand(settings, args.errors)
     if args.command == "chat":
         return cmd_chat(settings, args.user)
     if args.command == "run":

@@ -79,6 +79,44 @@ TOO_LONG = "Tin nhắn hơi dài, cháu chỉ đọc phần đầu. Bác hỏi t
 
 # ---------------------------------------------------------------- safety
 
+# The first lines of the emergency reply, by what the person already did (then the general steps follow).
+SCAM_ACT_FIRST = {
+    "money_sent": "⚠️ Bác gọi ngay tổng đài ngân hàng (số in ở mặt sau thẻ, hoặc trong ứng dụng ngân hàng) "
+                  "để khóa tài khoản và đề nghị tra soát, chặn giữ khoản tiền vừa chuyển. Càng sớm càng tốt.",
+    "remote_app": "⚠️ Bác bật chế độ máy bay hoặc tắt mạng, tắt Wi-Fi trên máy này ngay. Rồi mượn máy khác gọi "
+                  "tổng đài ngân hàng để khóa tài khoản. Đừng mở ứng dụng ngân hàng trên máy vừa cài ứng dụng lạ.",
+    "otp_read": "⚠️ Bác gọi ngay tổng đài ngân hàng (số in ở mặt sau thẻ) để khóa tài khoản và thẻ, "
+                "rồi đổi mật khẩu ứng dụng ngân hàng. Mã OTP là mã dùng một lần để xác nhận giao dịch: "
+                "người có mã có thể lấy tiền của bác.",
+    "password_typed": "⚠️ Bác đổi mật khẩu đó ngay trên máy của mình. Nếu là mật khẩu ngân hàng, "
+                      "gọi tổng đài ngân hàng (số in ở mặt sau thẻ) để khóa tài khoản trước.",
+    "card_photos": "⚠️ Bác gọi ngay tổng đài ngân hàng để khóa thẻ. Ảnh căn cước đã gửi đi thì báo công an "
+                   "xã, phường, và đừng tin ai gọi đến nói đã có thông tin của bác.",
+    "link_clicked": "⚠️ Bác đừng nhập thêm gì vào trang đó. Nếu đã nhập mật khẩu hay mã OTP, gọi ngay tổng đài "
+                    "ngân hàng để khóa tài khoản và đổi mật khẩu. Nếu trang đó bảo cài ứng dụng, bật chế độ máy bay.",
+    "none_yet": "⚠️ Bác cúp máy ngay, không chuyển tiền, không đọc mã. Công an, ngân hàng thật không bao giờ "
+                "bắt chuyển tiền hay đọc mã OTP qua điện thoại.",
+}
+SCAM_REPORT = "Rồi bác báo công an xã, phường (hoặc gọi 113), và báo số lừa đảo qua 156 hoặc nhắn 5656."
+PAY_NOW_ALERT = (
+    "⚠️ Bác đừng chuyển tiền. Người lạ đòi nộp phí, đặt cọc hay chuyển tiền trước để nhận quà, nhận việc, "
+    "vay tiền hay \"mở khóa tài khoản\" là dấu hiệu lừa đảo.\n"
+    "Muốn kiểm tra: bác tự gọi số chính thức của nơi đó (số trên trang web hay hóa đơn, không dùng số họ đưa), "
+    "hoặc gọi cho người thân. Người thân báo cấp cứu thì gọi thẳng cho người thân hoặc bệnh viện.\n"
+    "Báo số lừa đảo: gọi 156 hoặc nhắn 5656 (miễn phí)."
+)
+MISTAKE_WRONG_TRANSFER = (
+    "Chuyển nhầm tài khoản thì bác bình tĩnh, đây không phải lừa đảo:\n"
+    "1. Gọi tổng đài hoặc ra quầy ngân hàng của bác, đề nghị tra soát giao dịch chuyển nhầm. Mang theo căn cước "
+    "và giữ lại màn hình giao dịch.\n"
+    "2. Ngân hàng sẽ liên hệ ngân hàng bên nhận để xin hoàn lại. Bác không nhờ người lạ trên mạng \"lấy lại tiền\" "
+    "giúp, kể cả người tự xưng công an hay luật sư."
+)
+MISTAKE_RECEIVED = (
+    "Tiền lạ chuyển nhầm vào tài khoản thì bác đừng tiêu và đừng tự chuyển trả cho ai gọi đến đòi.\n"
+    "1. Ra quầy hoặc gọi tổng đài ngân hàng của bác, báo có khoản tiền lạ, để ngân hàng hoàn trả đúng người gửi.\n"
+    "2. Ai gọi giục chuyển trả vào số tài khoản khác là dấu hiệu lừa đảo: bác không làm theo."
+)
 SCAM_ALERT = (
     "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo.\n"
     "1. Không chuyển tiền, không đọc mã OTP, không bấm link, không cài ứng dụng người lạ gửi.\n"

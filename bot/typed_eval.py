@@ -165,3 +165,26 @@ def report(paths: dict[str, Path], show_errors: bool) -> str:
         for name, rows in by.items():
             lines += ["", f"errors ({name}), by category:"] + rows
     return "\n".join(lines)
+
+
+def situations_report(paths: dict[str, Path], model: Any) -> str:
+    """Situation routing on labelled real-case messages: rules alone and rules with the model, per split."""
+    from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, classify, route
+
+    lines = ["| split | routing | scam now → emergency first | asked to pay → alarm | "
+             "calm alarmed | honest mistake → scam alert |", "|---|---|---|---|---|---|"]
+    for name, path in paths.items():
+        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        for label, with_model in (("rules", False), ("rules + model", True)):
+            got = [(r["situation"], (route(r["text"], model) if with_model else classify(r["text"])).kind)
+                   for r in rows]
+            n = Counter(want for want, _ in got)
+            hit = Counter(want for want, kind in got if kind == SCAM_NOW and want == SCAM_NOW)
+            alarm_pay = sum(1 for want, kind in got if want == PAY_NOW and kind in (PAY_NOW, SCAM_NOW))
+            calm_alarm = sum(1 for want, kind in got if want == CALM and kind in (PAY_NOW, SCAM_NOW))
+            mistake_alarm = sum(1 for want, kind in got if want == MISTAKE and kind in (PAY_NOW, SCAM_NOW))
+            lines.append(
+                f"| {name} | {label} | {hit[SCAM_NOW]}/{n[SCAM_NOW]} ({hit[SCAM_NOW] / max(1, n[SCAM_NOW]):.0%}) | "
+                f"{alarm_pay}/{n[PAY_NOW]} | {calm_alarm}/{n[CALM]} ({calm_alarm / max(1, n[CALM]):.0%}) | "
+                f"{mistake_alarm}/{n[MISTAKE]} |")
+    return "\n".join(lines)

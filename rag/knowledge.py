@@ -26,6 +26,7 @@ class KnowledgeBase:
     sync: SyncStats | None
     load_seconds: float
     programme: Programme | None = None
+    situations_file: Path | None = None  # real-case messages labelled by situation (the routing model's tune split)
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """A lesson by id, or None."""
@@ -60,7 +61,9 @@ class KnowledgeBase:
                               unaccented_dense_weight)
         programme_file = knowledge_dir / "programme.yaml"
         programme = Programme.load(programme_file) if programme_file.exists() else None
-        return cls(topics, lessons, retriever, stats, time.perf_counter() - started, programme)
+        situations = knowledge_dir / "situations" / "tune.jsonl"
+        return cls(topics, lessons, retriever, stats, time.perf_counter() - started, programme,
+                   situations if situations.exists() else None)
 
 
 def corpus_texts(lessons: list[Lesson]) -> list[str]:
