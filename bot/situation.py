@@ -89,8 +89,8 @@ def act_of(t: str) -> str | None:
         for m in pattern.finditer(t):
             before = t[max(0, m.start() - 40):m.start()]
             after = t[m.end():m.end() + 40]
-            if _PAST_RE.search(before) or _DONE_AFTER.search(after) or name in ("money_sent",) and re.search(
-                    r"mat|tru|bay mau", m.group(0)):
+            if _PAST_RE.search(before) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
+                    r"\b(?:mat|tru|bay mau)\b", m.group(0)):
                 return name
     return None
 
@@ -117,7 +117,7 @@ def classify(text: str) -> Situation:
     return Situation(CALM)
 
 
-_CALM = re.compile(r"^(?:lam sao|cach|the nao|lam the nao|nhan biet|dau hieu)\b|\b(?:la gi|nhu the nao|thuong|"
+_CALM = re.compile(r"^(?:lam sao|cach|the nao|lam the nao|nhan biet|dau hieu)\b|\b(?:la gi|nhu the nao|(?<!trung )thuong|"
                    r"co bao gio|neu (?:ai|co nguoi)|khi nao|nen lam gi khi)\b")
 
 

@@ -1,0 +1,156 @@
+"""A person who only types: no button, no digit, no diacritics. Real dialogue, real knowledge base, real database."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+
+from sqlalchemy import select
+
+from bot import messages as msg
+from bot.cli import cmd_stats
+from bot.prompts import MAX_OFFERS
+from bot.service import Tutor
+from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, classify
+from rag.knowledge import KnowledgeBase
+from storage.db import Database
+from storage.models import QuestionLog, User
+from tests.chat import ScriptedChat
+
+
+async def _user(tutor: Tutor) -> User:
+    async with tutor.db.transaction() as s:
+        return (await s.execute(select(User))).scalar_one()
+
+
+async def test_typing_only_consent_register_quiz_retry_and_counted(tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    asked = await chat.say("dang ky")
+    assert asked[-1].text == msg.CONSENT_ASK
+    # A question at the consent prompt is answered, and the prompt comes back in one line with its buttons.
+    aside = await chat.say("lam sao cai vneid")
+    assert any(r.sources for r in aside)
+    assert aside[-1].text.startswith(msg.PROMPT_AGAIN) and msg.CONSENT_AGAIN in aside[-1].text
+    assert [b.value for b in aside[-1].buttons] == ["/dongy", "/khongdongy"]
+    name_q = await chat.say("dong y")
+    assert name_q[-1].text == msg.ASK_NAME
+    # A question typed at the name prompt is never stored as the name.
+    aside = await chat.say("quen mat khau vneid thi lam sao")
+    assert any(r.sources for r in aside) and msg.NAME_AGAIN in aside[-1].text
+    assert (await _user(tutor)).display_name is None
+    commune_q = await chat.say("toi ten la bac Tu")
+    assert commune_q[-1].text == msg.ASK_COMMUNE
+    confirm = await chat.say("hong bangg hai phong")
+    assert confirm[-1].text == msg.COMMUNE_CONFIRM.format(label="Phường Hồng Bàng, Thành phố Hải Phòng")
+    hamlet_q = await chat.say("dung roi")
+    assert hamlet_q[-1].text == msg.ASK_HAMLET
+    group_q = await chat.say("thon 3")
+    assert group_q[-1].text == msg.ASK_GROUP
+    age_q = await chat.say("nguoi dan")
+    assert age_q[-1].text == msg.ASK_AGE
+    vneid_q = await chat.say("68")  # an age, not the 68th button
+    assert vneid_q[-1].text == msg.ASK_VNEID
+    done = await chat.say("chua")
+    assert msg.REG_DONE.format(name="bac Tu").split("!")[0] in done[0].text
+    user = await _user(tutor)
+    assert (user.display_name, user.hamlet, user.target_group, user.age_band, user.vneid_level2) == (
+        "bac Tu", "Thôn 3", "nguoi-dan", "60-69", False)
+    assert user.ward_code is not None and user.consent_at is not None
+
+    # A quiz taken by typing the options' letters as words ("cau b"), failed, then retried in words.
+    lesson = kb.lesson("vneid-cai-dat")
+    assert lesson is not None and lesson.quiz
+    await chat.say(f"/kiemtra {lesson.id}")
+    for q in lesson.quiz:
+        wrong = (q.answer + 1) % len(q.options)
+        replies = await chat.say(f"cau {'abcd'[wrong]}")
+    assert msg.BTN_RETRY in [b.label for b in replies[-1].buttons]
+    again = await chat.say("lam lai bai nay")
+    assert lesson.title in again[0].text
+    # A question in the middle of the quiz is answered, then the quiz question comes back.
+    aside = await chat.say("ma otp la gi vay chau")
+    assert any(r.sources for r in aside) and any(r.text == msg.QUIZ_AGAIN for r in aside)
+    for q in lesson.quiz:
+        replies = await chat.say(f"dap an {'abcd'[q.answer]}")
+    assert msg.QUIZ_RESULT_PASS.split("{")[0] in replies[-2].text or any(
+        msg.QUIZ_RESULT_PASS.split("{")[0] in r.text for r in replies)
+
+    # The learner is counted in their commune's statistics.
+    out = io.StringIO()
+    settings = tutor.settings
+    assert await asyncio.to_thread(cmd_stats, settings, f"X{user.ward_code}", None, None, "json", out) == 0
+    figures = json.loads(out.getvalue())
+    assert figures["total"]["registered"] == 1 and figures["total"]["lessons_passed"] == 1
+
+
+async def test_declining_consent_by_typing(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    await chat.say("/start")
+    declined = await chat.say("ko dong y dau")
+    assert declined[-1].text == msg.CONSENT_DECLINED
+    assert (await _user(tutor)).consent_at is None
+
+
+async def test_pending_prompt_survives_a_restart(db_url: str, tutor: Tutor, kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    await chat.say("dang ky")
+    await chat.say("vang, dong y")
+    await tutor.db.dispose()
+    db = Database(db_url)
+    try:
+        again = ScriptedChat(Tutor(tutor.settings, db, kb), user=chat.user)
+        asked = await again.say("Co Lan")
+        assert asked[-1].text == msg.ASK_COMMUNE
+        async with db.transaction() as s:
+            assert (await s.execute(select(User))).scalar_one().display_name == "Co Lan"
+    finally:
+        await db.dispose()
+
+
+async def test_prompt_offered_again_at_most_three_times(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    await chat.say("/start")
+    offers = 0
+    for question in ["lam sao cai vneid", "ma qr la gi", "cach chuyen tien an toan", "zalo goi video the nao"]:
+        replies = await chat.say(question)
+        offers += any(r.text.startswith(msg.PROMPT_AGAIN) for r in replies)
+    assert offers == MAX_OFFERS
+
+
+async def test_typed_count_is_recorded_as_typed() -> None:
+    from bot.prompts import read
+    from bot.staffdesk import PEOPLE_BUTTONS, _count_prompt
+    from bot.types import Button
+
+    buttons = tuple(Button(str(n), f"/nhatky vneid {n}") for n in PEOPLE_BUTTONS)
+    for typed, value in [("4", 4), ("bon nguoi", 4), ("muoi hai", 12), ("25", 25), ("hai muoi lam", 25)]:
+        reading = read(_count_prompt("vneid"), typed, buttons)
+        assert reading is not None and reading.value == f"/nhatky vneid {value}", typed
+
+
+async def test_situations_routed_and_honest_mistake_not_counted(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    sent = await chat.say("chet roi toi vua chuyen 50 trieu cho nguoi xung cong an")
+    first = [r for r in sent if r.text != msg.GREETING][0]
+    assert first.text.startswith(msg.SCAM_ACT_FIRST["money_sent"][:40])
+    app = await chat.say("toi lo cai app nguoi ta gui roi gio dien thoai tu bat tat")
+    assert app[0].text.startswith(msg.SCAM_ACT_FIRST["remote_app"][:40])
+    fee = await chat.say("ho bao toi trung thuong xe may, phai chuyen truoc 3 trieu phi van chuyen, co nen chuyen khong")
+    assert fee[0].text == msg.PAY_NOW_ALERT
+    wrong = await chat.say("toi chuyen nham so tai khoan roi, lam sao lay lai")
+    assert wrong[0].text == msg.MISTAKE_WRONG_TRANSFER
+    calm = await chat.say("ngan hang co bao gio goi dien hoi ma OTP khong")
+    assert not calm[0].text.startswith("⚠️")
+    async with tutor.db.transaction() as s:
+        kinds = [k for (k,) in (await s.execute(select(QuestionLog.kind).order_by(QuestionLog.id))).all()]
+    assert kinds[:3] == ["safety", "safety", "safety"] and kinds[3] != "safety" and kinds[4] != "safety"
+
+
+def test_situation_rules() -> None:
+    assert classify("toi vua doc ma otp cho nguoi goi tu xung ngan hang").kind == SCAM_NOW
+    assert classify("toi vua doc ma otp cho nguoi goi tu xung ngan hang").act == "otp_read"
+    assert classify("tu dung co nguoi chuyen nham 5 trieu vao tai khoan toi").kind == MISTAKE
+    assert classify("co nguoi chuyen nham tien vao tk toi roi goi giuc toi chuyen tra vao so tai khoan khac").kind \
+        == SCAM_NOW
+    assert classify("nguoi ta bao nop truoc 2 trieu tien coc de nhan viec, co nen nop khong").kind == PAY_NOW
