@@ -117,8 +117,8 @@ def classify(text: str) -> Situation:
     return Situation(CALM)
 
 
-_CALM = re.compile(r"^(?:lam sao|cach|the nao|lam the nao|nhan biet|dau hieu)\b|\b(?:la gi|nhu the nao|(?<!trung )thuong|"
-                   r"co bao gio|neu (?:ai|co nguoi)|khi nao|nen lam gi khi)\b")
+_CALM = re.compile(r"^(?:lam sao|cach|the nao|lam the nao|nhan biet|dau hieu)\b|"
+                   r"\b(?:la gi|nhu the nao|(?<!trung )thuong|co bao gio|neu (?:ai|co nguoi)|khi nao|nen lam gi khi)\b")
 
 
 def _calm(t: str) -> bool:

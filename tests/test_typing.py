@@ -136,7 +136,7 @@ async def test_situations_routed_and_honest_mistake_not_counted(tutor: Tutor) ->
     assert first.text.startswith(msg.SCAM_ACT_FIRST["money_sent"][:40])
     app = await chat.say("toi lo cai app nguoi ta gui roi gio dien thoai tu bat tat")
     assert app[0].text.startswith(msg.SCAM_ACT_FIRST["remote_app"][:40])
-    fee = await chat.say("ho bao toi trung thuong xe may, phai chuyen truoc 3 trieu phi van chuyen, co nen chuyen khong")
+    fee = await chat.say("ho bao toi trung thuong xe may, phai chuyen truoc 3 trieu phi van chuyen, co nen chuyen k")
     assert fee[0].text == msg.PAY_NOW_ALERT
     wrong = await chat.say("toi chuyen nham so tai khoan roi, lam sao lay lai")
     assert wrong[0].text == msg.MISTAKE_WRONG_TRANSFER
