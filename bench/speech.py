@@ -115,8 +115,16 @@ def degrade(samples: np.ndarray, condition: str, seed_text: str) -> np.ndarray:
     return samples
 
 
-def run(speech_dir: Path = SPEECH_DIR) -> list[ClipResult]:
-    """Transcribe every clip in every encoding with the bundled engine."""
+def group_of(file: str) -> str:
+    """The recording set a clip belongs to, from its file name: vieneu, vivos or diadiem."""
+    return file.split("_", 1)[0]
+
+
+def run(speech_dir: Path = SPEECH_DIR, groups: tuple[str, ...] = ("vieneu",)) -> list[ClipResult]:
+    """Transcribe every clip of the given groups in every encoding with the bundled engine.
+
+    The vieneu clips are the ones the voice path was tuned on; vivos and diadiem (added to the shared folder
+    later) are kept apart so that tuned and untuned figures are never mixed."""
     from bot import voice
 
     transcriber = voice.make_transcriber("viet-asr")
@@ -127,6 +135,8 @@ def run(speech_dir: Path = SPEECH_DIR) -> list[ClipResult]:
     out = []
     for line in (speech_dir / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
+        if group_of(item["file"]) not in groups:
+            continue
         raw = (speech_dir / item["file"]).read_bytes()
         clean = voice.decode(raw)
         for name, enc in ENCODINGS.items():
@@ -156,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=SPEECH_DIR)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--show", action="store_true", help="print every transcript")
+    parser.add_argument("--group", action="append", default=None,
+                        help="recording set: vieneu (default, tuned on), vivos, diadiem; repeat for several")
     args = parser.parse_args(argv)
-    results = run(args.dir)
+    results = run(args.dir, tuple(args.group or ["vieneu"]))
     table = summary(results)
     if args.json:
         print(json.dumps(table, indent=2))

@@ -157,7 +157,8 @@ def cmd_understand(settings: Settings, errors: bool) -> int:
     root = settings.knowledge_dir.parent
     replies = root / "tests" / "data" / "prompt_replies"
     print("Typed replies understood\n")
-    print(report({"tune": replies / "tune.jsonl", "test": replies / "test.jsonl"}, errors))
+    print(report({"tune": replies / "tune.jsonl", "tune2": replies / "tune2.jsonl", "test": replies / "test.jsonl"},
+                 errors))
     tune = settings.knowledge_dir / "situations" / "tune.jsonl"
     model = SituationModel.load(tune)
     print("\nSituation routing (the model is trained on the tune split; tune figures are on its own training data)\n")

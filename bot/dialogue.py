@@ -55,7 +55,7 @@ WORD_COMMANDS = {
     "kiem tra": "/kiemtra", "lam bai kiem tra": "/kiemtra", "lam kiem tra": "/kiemtra",
     "nhac lai": "/nhaclai", "noi lai": "/nhaclai", "lap lai": "/nhaclai",
     "dung lai": "/dungkiemtra", "dung kiem tra": "/dungkiemtra", "thoi": "/dungkiemtra",
-    "hoi cau khac": "/hoikhac",
+    "hoi cau khac": "/hoikhac", "hoi tiep": "/hoitiep", "cau thu hai": "/hoitiep", "tra loi tiep": "/hoitiep",
     "dang ky": "/dangky", "dang ki": "/dangky", "sua thong tin": "/dangky", "tiep tuc dang ky": "/dangky",
     "du lieu": "/dulieu", "du lieu cua toi": "/dulieu", "xem du lieu": "/dulieu",
     "xoa du lieu": "/xoadulieu", "xoa du lieu cua toi": "/xoadulieu", "tai du lieu": "/taidulieu",
@@ -90,11 +90,16 @@ def _command(text: str) -> tuple[str, list[str]] | None:
         return WORD_COMMANDS[key], []
     # The same words inside a polite frame: "Dạ cho bà học tiếp ạ", "tôi muốn học", "học bài thôi".
     inner = understand.words(understand.core(text), reply=True)
-    if len(inner) > 8:
+    if len(inner) > 20:
         return None
     for candidate in (inner, [w for w in inner if w not in _FRAME_WORDS]):
         if " ".join(candidate) in WORD_COMMANDS:
             return WORD_COMMANDS[" ".join(candidate)], []
+    wanted = understand.intent(text)
+    if wanted is not None:
+        learn = "/hoctiep" if "tiep" in inner else "/hoc"
+        return {"retry": "/lamlai", "other_lesson": "/hoc", "progress": "/tiendo", "help": "/trogiup",
+                "learn": learn}[wanted], []
     return None
 
 
@@ -254,7 +259,7 @@ class Dialogue:
                            text: str) -> list[Reply] | None:
         """Typed text for a prompt that takes text; None when the text is not an answer to it."""
         name = prompt.name
-        if name != "quiz" and _command(text) is not None:
+        if _command(text) is not None:
             return None  # "học bài", "xem tiến độ": a request, never a name, a place or a code
         if name.startswith("reg."):
             return await self.registration.text(user, ctx, name.removeprefix("reg."), text)
@@ -354,6 +359,11 @@ class Dialogue:
             return self._continue(ctx)
         if name == "/hoikhac":
             return [Reply(msg.ASK_OTHER)]
+        if name == "/hoitiep":
+            later = ctx.pop("later_question", None)
+            if not later:
+                return [Reply(msg.ASK_OTHER)]
+            return await self._question(s, user, ctx, user.channel, str(later))
         if name == "/nghedung":
             heard = ctx.pop("heard", None)
             if not heard:
@@ -633,7 +643,12 @@ class Dialogue:
                         text: str, answer: Answer | None = None, spoken: bool = False) -> list[Reply]:
         if _WHO.search(" ".join(re.findall(r"[0-9a-z]+", fold(text)))):
             return [Reply(msg.AUTOMATED, (*main_menu(), Button(msg.BTN_HANDOFF, "/gapnguoi")))]
+        later: str | None = None
         if answer is None:
+            parts = understand.split_questions(text)
+            if len(parts) > 1 and not self.answerer.situation(text).alarming:
+                # Two questions in one message: the first is answered, the second offered as a button.
+                text, later = parts[0], " ".join(parts[1:])
             # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
             answer = await asyncio.to_thread(self.answerer.answer, text)
         top = answer.hits[0].lesson if answer.hits else None
@@ -658,6 +673,11 @@ class Dialogue:
                            if r.sources else r for r in replies]
         if answer.lesson is not None and answer.section is not None:
             ctx["lesson"] = {"id": answer.lesson.id, "section": answer.section.index, "offset": answer.offset}
+        if later is not None:
+            ctx["later_question"] = later[:MAX_INPUT]
+            shown = later if len(later) <= 120 else later[:117].rsplit(" ", 1)[0] + "…"
+            replies = [*replies, Reply(msg.SECOND_QUESTION.format(question=shown),
+                                       (Button(msg.BTN_SECOND_QUESTION, "/hoitiep"),))]
         log.info("user=%s kind=%s lesson=%s", user.id, answer.kind, answer.lesson.id if answer.lesson else None)
         return replies
 

@@ -45,6 +45,8 @@ BTN_FEEDBACK_DOWN = "👎 Chưa đúng ý tôi"
 
 SOURCE_LINE = "📖 Theo bài: «{title}»"
 ASK_OTHER = "Bác cứ gõ câu hỏi tiếp theo, cháu nghe đây."
+SECOND_QUESTION = "Bác còn hỏi: «{question}»\nBác bấm nút dưới đây (hoặc gõ «hỏi tiếp») để cháu trả lời tiếp nhé."
+BTN_SECOND_QUESTION = "❓ Hỏi tiếp câu này"
 END_OF_LESSON = "Bác đã xem hết bài «{title}». Bác làm bài kiểm tra ngắn để nhớ lâu hơn nhé."
 NOTHING_TO_CONTINUE = "Bác chưa mở bài nào. Bác gõ câu hỏi hoặc bấm \"Học bài\" nhé."
 OUT_OF_SCOPE = (

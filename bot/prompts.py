@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from bot import understand
+from bot import situation, understand
 from bot.types import Button, Prompt, Reply
 from storage.models import utcnow
 
@@ -27,11 +27,20 @@ MAX_OFFERS = 3  # offered again after at most three messages that were not an an
 _GROUP_WORDS = {
     "nguoi-dan": ("nguoi dan", "dan", "nong dan", "huu tri", "ve huu", "nghi huu", "buon ban", "tieu thuong",
                   "noi tro", "lam ruong", "lam nong", "tu do", "o nha", "nguoi gia", "cao tuoi", "ban hang",
-                  "tap hoa", "xe om", "lam vuon", "lam thue", "dan thuong", "thuong dan"),
+                  "tap hoa", "xe om", "lam vuon", "lam thue", "dan thuong", "thuong dan", "ban", "cho", "chay xe",
+                  "chay ghe", "lai xe", "danh ca", "nuoi", "trong", "binh thuong", "trong chau", "lam muon"),
     "hoc-sinh-sinh-vien": ("hoc sinh", "sinh vien", "di hoc", "hoc dai hoc", "hoc cap"),
-    "can-bo-cong-chuc": ("can bo", "cong chuc", "vien chuc", "giao vien", "nha nuoc", "co quan", "uy ban"),
-    "nguoi-lao-dong": ("cong nhan", "lao dong", "cong ty", "doanh nghiep", "nha may", "xi nghiep", "di lam thue"),
+    "can-bo-cong-chuc": ("can bo", "cong chuc", "vien chuc", "giao vien", "nha nuoc", "co quan", "uy ban",
+                         "bac si", "y ta", "cong an", "quan doi", "bo doi"),
+    "nguoi-lao-dong": ("cong nhan", "lao dong", "cong ty", "doanh nghiep", "nha may", "xi nghiep", "di lam thue",
+                       "xuong", "khu cong nghiep", "lam ca", "van phong"),
 }
+# Retired or no longer working: "người dân", whatever the old job ("trước làm giáo viên, giờ nghỉ hưu").
+_RETIRED = ("nghi huu", "ve huu", "huu tri", "nghi viec", "nghi lam", "nghi roi", "o nha trong chau", "het lam")
+# The group named by its own label wins over any job mentioned beside it.
+_GROUP_LABELS = {"nguoi-dan": ("nguoi dan",), "hoc-sinh-sinh-vien": ("hoc sinh", "sinh vien"),
+                 "can-bo-cong-chuc": ("can bo cong chuc", "cong chuc", "vien chuc"),
+                 "nguoi-lao-dong": ("nguoi lao dong", "lao dong trong doanh nghiep")}
 _AGE_BANDS = ((0, 29, "duoi-30"), (30, 44, "30-44"), (45, 59, "45-59"), (60, 69, "60-69"), (70, 130, "70+"))
 _DONT_KNOW = ("khong biet", "khong ro", "khong nho", "chang biet", "chua biet", "khong chac", "quen roi")
 
@@ -76,17 +85,19 @@ def _has(ws: list[str], phrase: str) -> bool:
 def _skips(text: str) -> bool:
     """"Bỏ qua", "không muốn nói", "xin phép không trả lời": the person passes on this question."""
     ws = understand.words(text, reply=True)
-    if len(ws) > 9 or understand.asks(text):
+    if len(ws) > 20 or understand.asks(text):
         return False
-    if _has(ws, "bo qua") or _has(ws, "khoi") or _has(ws, "bi mat"):
+    if _has(ws, "bo qua") or _has(ws, "khoi") or _has(ws, "bi mat") or _has(ws, "giu kin"):
         return True
-    return understand.negated(ws) and any(_has(ws, w) for w in ("noi", "tra loi", "muon", "can", "khai"))
+    joined = " ".join(ws)
+    return bool(re.search(r"\b(?:khong|chua|xin phep khong|khong muon|chua muon) (?:\w+ )?(?:noi|tra loi|khai|"
+                          r"cho biet|tiet lo)\b|\bkhong muon\b$", joined))
 
 
 def _option(prompt: Prompt, text: str) -> str | None:
     """The key of a registration option said in other words ("68 tuổi" -> 60-69, "hưu trí" -> người dân)."""
     ws = understand.words(understand.core(text), reply=True)
-    if understand.asks(text) or len(ws) > 10:
+    if understand.asks(text) or len(ws) > 30:
         return None
     if prompt.name == "reg.age":
         return _age_band(text)
@@ -95,31 +106,46 @@ def _option(prompt: Prompt, text: str) -> str | None:
             return "khong-ro"
         if _skips(text):
             return None
+        joined = " ".join(ws)
+        if re.search(r"\bmuc (?:1|mot)\b", joined) or re.search(r"\bchua (?:\w+ ){0,2}muc (?:2|hai)\b", joined):
+            return "chua"  # level 1 only
+        if re.search(r"\b(?:co|la|len|duoc) (?:\w+ ){0,5}muc (?:2|hai)\b", joined):
+            return "co"
+        if any(understand._has_phrase(ws, p) for p in ("ai biet", "khong ranh", "muc may", "khong ro")):
+            return "khong-ro"
         said = understand.yes_no(text)
-        if said is None and "muc 1" in " ".join(ws):
-            return "chua"
         if said is None and any(w in ("roi", "co") for w in ws) and not understand.negated(ws):
             said = True
         return None if said is None else ("co" if said else "chua")
-    if prompt.name == "reg.group" and not understand.negated(ws):
-        found = {key for key, phrases in _GROUP_WORDS.items()
-                 if any(understand._has_phrase(ws, p) for p in phrases)}
-        if len(found) == 1:
+    if prompt.name == "reg.group":
+        if _skips(text):
+            return None
+        labelled = [key for key, phrases in _GROUP_LABELS.items() if any(_has(ws, p) for p in phrases)]
+        if len(labelled) == 1:
+            return labelled[0]
+        if any(_has(ws, p) for p in _RETIRED) and not re.search(r"\bchua (?:\w+ )?nghi\b", " ".join(ws)):
+            return "nguoi-dan"
+        found = {key for key, phrases in _GROUP_WORDS.items() if any(_has(ws, p) for p in phrases)}
+        if len(found) > 1 and "nguoi-dan" in found and len(ws) > 3:
+            found.discard("nguoi-dan")  # "dân", "bán", "chợ" are weak beside a named workplace
+        if len(found) == 1 and not understand.negated([w for w in ws if w != "chua"]):
             return found.pop()
     return None
 
 
 def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | None:
     """The typed message as an answer to `prompt`, or None when it is something else."""
+    if situation.classify(text).alarming:
+        return None  # someone in a scam is never taken as answering a form: the emergency comes first
     accepts = prompt.accepts
     if accepts == "number":
         n = understand.number(text)
         ws = understand.words(text)
-        if n is not None and prompt.low <= n <= prompt.high and len(ws) <= 12 and not understand.asks(text):
+        if n is not None and prompt.low <= n <= prompt.high and len(ws) <= 25 and not understand.asks(text):
             return Reading("command", prompt.value.format(n))
     if accepts == "options" and prompt.name == "reg.age":
         band = _age_band(text)  # "68" is an age here, not the 68th button
-        if band is not None and len(understand.words(text)) <= 6:
+        if band is not None and len(understand.words(text)) <= 25:
             return Reading("command", prompt.value.format(band))
     ws = understand.words(text)
     if text.strip().isdigit() and 1 <= int(text.strip()) <= len(buttons):
@@ -141,7 +167,7 @@ def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | No
         return None
     if accepts in ("name", "place", "commune", "code", "quiz"):
         if accepts != "quiz" and prompt.no and not understand.starts_with_place_word(text) and (
-                _skips(text) or (understand.yes_no(text) is False and len(ws) <= 5)):
+                _skips(text) or (understand.yes_no(text) is False and len(ws) <= 2)):
             return Reading("command", prompt.no)  # "không muốn nói", "thôi", "bỏ qua": skip the step
         return Reading("text", text)  # the prompt's own handler decides (and may refuse)
     return None

@@ -26,13 +26,20 @@ _WORD_NUMBERS = {"mot": 1, "nhat": 1, "hai": 2, "nhi": 2, "ba": 3, "bon": 4, "tu
 
 def parse_choice(text: str, options: tuple[str, ...]) -> int | None:
     """0-based option chosen by a letter ("b", "B."), a number ("2"), or the option's words."""
+    text = understand.settle(text)  # "b hả?", "c đúng ko": the hesitant answer
     raw = fold(normalize(text)).strip(" .!?")
     if m := _LETTER.match(raw):  # "câu A" before the polite "ạ" is taken off
         idx = LETTERS.lower().index(m.group(1))
         return idx if idx < len(options) else None
     t = " ".join(understand.words(understand.core(text), reply=True))
-    if not t:
+    t = re.sub(r"\s+(?:dung|chac|chac luon|chac chan)$", "", t)
+    if not t or re.search(r"\b(?:bo qua|khong biet|khong chon|chiu thua|khong tra loi)\b", t):
         return None
+    if m := _ANCHORED.search(t):
+        # "chọn phương án thứ hai, vì…", "đáp án bê", "cái cuối": the choice named anywhere in the reply.
+        named = _choice_word(m.group(1), len(options))
+        if named is not None:
+            return named
     if m := _ORDINAL.match(t):
         n = int(m.group(1)) if m.group(1).isdigit() else _ORDINALS.get(m.group(1), 0)
         return n - 1 if 1 <= n <= len(options) else None
@@ -65,6 +72,59 @@ def parse_choice(text: str, options: tuple[str, ...]) -> int | None:
         second_score = max((r for i, r in enumerate(scores) if i != best), default=0.0)
         if scores[best] >= 75 and scores[best] - second_score >= 12:
             return best
+        return _by_content_words(t, folded)
+    return None
+
+
+# Words that say nothing about which option: verbs of choosing, places, fillers.
+_CHOICE_FILLERS = frozenset("toi ba ong minh em con chau la cai chon dap an phuong an cau y thi tren o trong cua "
+                            "hinh nhu chac vao bang qua de cho tai hang dien thoai".split())
+
+
+def _word_in(w: str, option_words: list[str]) -> bool:
+    return any(w == o or (len(w) == 2 and o.startswith(w)) or (len(w) >= 3 and fuzz.ratio(w, o) >= 75)
+               for o in option_words)
+
+
+def _by_content_words(t: str, folded: list[str]) -> int | None:
+    """The one option that the typed words point to: each word found in a single option is a vote for it,
+    slips allowed ("tai tren ap sto" -> "CH Play hoặc App Store…"); a word found in several options says nothing."""
+    typed = [w for w in t.split() if w not in _CHOICE_FILLERS and len(w) > 1]
+    if not typed:
+        return None
+    words_of = [re.findall(r"[a-z0-9]+", option) for option in folded]
+    votes = [0] * len(folded)
+    for w in typed:
+        holders = [i for i, ows in enumerate(words_of) if _word_in(w, ows)]
+        if len(holders) == 1:
+            votes[holders[0]] += 1
+    best = max(range(len(folded)), key=lambda i: votes[i])
+    second = max((v for i, v in enumerate(votes) if i != best), default=0)
+    if (second == 0 and votes[best] >= 1 and (votes[best] >= 2 or len(typed) <= 3)) or (
+            votes[best] >= 2 and votes[best] >= 2 * second + 1):
+        return best
+    return None
+
+
+_ANCHORED = re.compile(r"\b(?:chon|dap an|phuong an|cau|y|cai)(?: so| thu)? (\w+)\b")
+
+
+def _choice_word(word: str, n: int) -> int | None:
+    """An option named by one word after "đáp án/phương án/câu/cái": a letter, its spoken name, a number, an
+    ordinal, "cuối" or "đầu"."""
+    spoken = {"be": 1, "xe": 2, "se": 2, "de": 3, "ce": 2}
+    if len(word) == 1 and word in LETTERS.lower()[:n]:
+        return LETTERS.lower().index(word)
+    if word in spoken and spoken[word] < n:
+        return spoken[word]
+    if word.isdigit() and 1 <= int(word) <= n:
+        return int(word) - 1
+    if word in _ORDINALS and 1 <= _ORDINALS[word] <= n:
+        return _ORDINALS[word] - 1
+    if word in ("cuoi", "chot"):
+        return n - 1
+    if word in ("dau", "dau tien"):
+        return 0
     return None
 
 

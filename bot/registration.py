@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,7 @@ _PROMPTS = {
     "hamlet": Prompt("reg.hamlet", "place", msg.HAMLET_AGAIN, no="/dk skip"),
     "group": Prompt("reg.group", "options", msg.GROUP_AGAIN, value="/dk group {}", no="/dk skip"),
     "age": Prompt("reg.age", "options", msg.AGE_AGAIN, value="/dk age {}", no="/dk skip"),
-    "vneid": Prompt("reg.vneid", "options", msg.VNEID_AGAIN, value="/dk vneid {}"),
+    "vneid": Prompt("reg.vneid", "options", msg.VNEID_AGAIN, value="/dk vneid {}", no="/dk skip"),
 }
 
 
@@ -65,13 +66,15 @@ _PLACE_SHORT = {"hn": "ha noi", "hcm": "ho chi minh", "tphcm": "ho chi minh", "s
                 "x": "xa", "tp": "thanh pho", "tt": "thi tran"}
 
 
-def lookup_commune(text: str) -> list[units.Commune]:
-    """Communes for what was typed at the commune question: the polite frame dropped, short forms spelled out,
-    and, when nothing matches, trailing words dropped (an old province name, "Mỹ Tho Tiền Giang")."""
-    ws = understand.words(understand.core(text))
-    query = " ".join(ws)
+def _query(text: str) -> str:
+    query = " ".join(understand.words(understand.core(text)))
     for short, full in sorted(_PLACE_SHORT.items(), key=lambda t: -len(t[0])):
         query = re.sub(rf"\b{short}\b", full, query)
+    # "tỉnh"/"thành phố" before a province's name is not part of the commune's name.
+    return _before_province().sub("", query).strip()
+
+
+def _lookup(query: str) -> list[units.Commune]:
     parts = query.split()
     for cut in range(0, min(3, len(parts) - 1) + 1):
         kept = " ".join(parts[:len(parts) - cut])
@@ -80,7 +83,62 @@ def lookup_commune(text: str) -> list[units.Commune]:
         found = units.find_communes(kept)
         if found:
             return found
+    # A district or city of before 1/7/2025 named in between ("Trường Vinh thành phố Vinh Nghệ An").
+    old_level = re.sub(r"\b(?:quan|huyen|thi xa|thanh pho|thi tran) \w+(?: \w+)?(?= \w)", "", query, count=1)
+    if old_level != query and old_level.strip():
+        return units.find_communes(" ".join(old_level.split()))
     return []
+
+
+def commune_answer(text: str) -> list[units.Commune] | None:
+    """The communes a reply to "xã, phường nào?" names (empty when none is found), or None when the reply is
+    not a place at all: a question, small talk, "mệ nỏ biết tên mới"."""
+    if understand.asks(text) or understand.small_talk(text):
+        return None
+    if any(understand._has_phrase(understand.words(text, reply=True), p)
+           for p in ("khong biet", "khong nho", "quen", "khong ro")):
+        return None
+    found = lookup_commune(text)
+    if not found and understand.is_question(text):
+        return None
+    return found
+
+
+def lookup_commune(text: str) -> list[units.Commune]:
+    """Communes for what was typed at the commune question: the polite frame dropped, short forms spelled out,
+    then clause by clause ("Dạ, nhà tôi ở xã Bát Tràng, Hà Nội, cái làng gốm ấy"), narrowed by a province named
+    anywhere; when nothing matches, trailing words dropped (an old province name, "Mỹ Tho Tiền Giang")."""
+    whole = _query(text)
+    found = _lookup(whole)
+    if found:
+        return found
+    clauses = [_query(c) for c in re.split(r"[,;.]+", understand.settle(text)) if c.strip()]
+    if len(clauses) < 2:
+        return []
+    named = {code for code, name in _provinces_folded().items() if re.search(rf"\b{name}\b", whole)}
+    for i in range(len(clauses)):
+        for j in range(len(clauses), i, -1):
+            found = _lookup(" ".join(clauses[i:j]))
+            if named:
+                found = [c for c in found if c.province_code in named]
+            if found:
+                return found
+    return []
+
+
+@lru_cache(maxsize=1)
+def _provinces_folded() -> dict[int, str]:
+    out = {}
+    for code in units.all_province_codes():
+        name = units.province_name(code) or ""
+        out[code] = " ".join(understand.words(re.sub(r"^(?:Thành phố|Tỉnh)\s+", "", name)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _before_province() -> re.Pattern[str]:
+    names = "|".join(sorted(_provinces_folded().values(), key=len, reverse=True))
+    return re.compile(rf"\b(?:tinh|thanh pho|tp)\s+(?=(?:{names})\b)")
 
 
 class Registration:
@@ -147,14 +205,14 @@ class Registration:
             user.display_name = name.value
             return self._next(user, ctx, step)
         if step == "hamlet":
-            if not understand.hamlet_answer(text):
+            place = understand.hamlet_place(text)
+            if place is None:
                 return None
-            user.hamlet = units.normalise_hamlet(text)[:120] or None
+            user.hamlet = units.normalise_hamlet(place)[:120] or None
             return self._next(user, ctx, step)
-        if understand.asks(text) or understand.small_talk(text) or (understand.is_question(text)
-                                                                     and not lookup_commune(text)):
+        found = commune_answer(text)
+        if found is None:
             return None
-        found = lookup_commune(text)
         if not found:
             return [Reply(msg.COMMUNE_NOT_FOUND.format(query=text[:60]), (SKIP,), prompt=_PROMPTS["commune"])]
         if len(found) == 1:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from bot import understand
 from bot.safety import is_ongoing_scam
-from rag.text import fold, syllables
+from rag.text import fold
 
 SCAM_NOW = "scam_now"
 PAY_NOW = "pay_now"
@@ -25,39 +27,68 @@ _PAST = r"(?:da|vua|lo|moi|trot|nhat thoi)"
 _ACTS: tuple[tuple[str, str], ...] = (
     ("remote_app", r"(?:cai|tai|cai dat|tai ve|bam cai)(?: \w+){0,4} (?:app|ung dung|phan mem|file|apk|teamviewer|"
                    r"ultraviewer|anydesk)|(?:cap|bat|cho)(?: \w+){0,3} quyen|chia se man hinh|dieu khien (?:\w+ ){0,2}"
-                   r"tu xa|may tu (?:bat|tat|chay|bam|chuyen)|man hinh tu"),
-    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui|nap|nop|dong|ban vang chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
-                   r"(?:tien|trieu|nghin|ngan|ty|k|dong|vao|cho (?:ho|nguoi|no|doi tuong))|mat (?:het |sach )?"
-                   r"(?:\d+ )?(?:tien|trieu|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|bi tru (?:\w+ ){0,2}tien|"
-                   r"mat sach|bay mau|chuyen roi|chuyen xong"),
-    ("otp_read", r"(?:doc|dua|gui|nhap|cho|bao|chup|nhan)(?: \w+){0,4} (?:otp|ma (?:xac thuc|xac nhan|so|kich hoat|"
-                 r"giao dich|bao mat)|ma (?:\d+ )?so|ma vua (?:nhan|gui|ve)|ma ngan hang gui|ma tin nhan)"),
-    ("password_typed", r"(?:doc|dua|gui|nhap|cho|bao|go)(?: \w+){0,4} (?:mat khau|ma pin|passcode|pin|pass)"),
-    ("card_photos", r"(?:chup|gui|dua|cho)(?: \w+){0,5} (?:anh|hinh)(?: \w+){0,4} (?:can cuoc|cccd|cmnd|the|"
-                    r"chan dung|mat)|quay (?:video|clip) (?:khuon )?mat|(?:xac thuc|quet) (?:khuon )?mat (?:cho|theo)|"
-                    r"(?:gui|dua|chup)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv)"),
+                   r"tu xa|(?:may|dien thoai|dt) (?:tu (?:bat|tat|chay|bam|chuyen|mo)|dung im|bi dieu khien)|"
+                   r"man hinh tu|"
+                   r"(?:cai|tai) (?:\w+ ){0,2}(?:app|ung dung|phan mem|file|apk|ve may) (?:\w+ ){0,3}(?:roi|xong)"),
+    ("otp_read", r"(?:doc|dua|gui|nhap|cho|bao|chup|nhan|noi|khai|cung cap|tiet lo)(?: \w+){0,4} (?:otp|ma (?:xac thuc|"
+                 r"xac nhan|so|kich hoat|giao dich|bao mat)|ma (?:\d+ )?so|ma vua (?:nhan|gui|ve)|ma ngan hang gui|"
+                 r"ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma (?:\d+ so )?(?:cho|qua|gui)|"
+                 r"(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|ma xac nhan)"),
+    ("password_typed", r"(?:doc|dua|gui|nhap|cho|bao|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} "
+                       r"(?:mat khau|ma pin|passcode|pin|pass|user|ten dang nhap)|dang nhap (?:\w+ ){0,4}"
+                       r"(?:vao|tren|trong) (?:link|trang|web|duong link|ung dung la|app la)|"
+                       r"(?:vao|bam) (?:\w+ ){0,4}(?:link|trang|web) (?:\w+ ){0,3}dang nhap"),
+    ("card_photos", r"(?:chup|gui|dua|cho|kem|nop)(?: \w+){0,5} (?:anh|hinh)(?: \w+){0,6} (?:can cuoc|cccd|cmnd|the|"
+                    r"chan dung|mat)|(?:chup|gui) (?:\w+ ){0,2}(?:can cuoc|cccd|cmnd|the ngan hang|the atm)|"
+                    r"quay (?:video |clip )?(?:khuon )?mat|(?:xac thuc|quet) (?:khuon )?mat (?:cho|theo)|"
+                    r"quet (?:khuon )?mat (?:\w+ ){0,2}(?:tren|vao|theo) (?:web|link|trang|app|ung dung)|"
+                    r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
+                    r"thong tin the|thong tin ngan hang)"),
+    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui|nap|nop|dong|tra truoc|dat coc|chuyen coc|ban vang chuyen|"
+                   r"rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
+                   r"(?:tien|trieu|tr|cu|nghin|ngan|ty|k|dong|coc|vao|cho (?:ho|nguoi|no|doi tuong|ben|fb|facebook|"
+                   r"zalo|nick|shipper))|"
+                   r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
+                   r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
+                   r"(?:chuyen khoan|ck|tra truoc|dat coc|chuyen coc) (?:\w+ ){0,3}?(?:roi|xong)|"
+                   r"(?:nap|chuyen|dong|coc) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty)"),
     ("link_clicked", r"(?:bam|nhan|an|vao|mo|click|truy cap)(?: \w+){0,3} (?:link|duong link|duong dan|trang web|"
-                     r"trang|web)|(?:dien|nhap|khai)(?: \w+){0,3} (?:thong tin|tai khoan|so dien thoai) (?:vao|tren)"),
+                     r"trang|web)|(?:dien|nhap|khai)(?: \w+){0,3} (?:thong tin|tai khoan|so dien thoai) (?:vao|tren)|"
+                     r"(?:dien|nhap|khai) (?:\w+ ){0,2}(?:thong tin|so can cuoc|so tai khoan)"),
 )
 _ACT_RES = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in _ACTS)
 _PAST_RE = re.compile(rf"\b{_PAST}\b")
-_DONE_AFTER = re.compile(r"\b(?:roi|xong|het roi|mat roi|xong roi)\b")
+_DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|xong|het roi|mat roi|xong roi)\b")
 
 # A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
 _PAY_ASK = re.compile(
     r"\b(?:phi|le phi|coc|tien coc|dat coc|ky quy|phi (?:van chuyen|ship|giai ngan|mo khoa|bao hiem|ho so|xac minh|"
     r"nhan thuong|thue|kich hoat|dich vu)|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh)|nop truoc|chuyen truoc|"
     r"dong truoc|nap (?:them|tien)|chuyen (?:them|tien)|thanh toan|dong tien|nop tien|tai khoan tam giu|"
-    r"tai khoan an toan|don hang|nhiem vu)\b")
+    r"tai khoan an toan|don hang|nhiem vu|(?:nop|chuyen|dong|nap|gui|tra|ck)(?: \w+){0,3}? ?\d+ ?(?:trieu|tr|nghin|"
+    r"ngan|k|ty|do|cu))\b")
+# Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
+_FEE = re.compile(
+    r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh|phat)|"
+    r"nop truoc|chuyen truoc|dong truoc|tai khoan tam giu|tai khoan an toan|nap (?:them|tien) (?:de|moi)|"
+    r"tien (?:boi thuong|ho so|giai ngan))\b")
+_STRANGER = re.compile(r"\b(?:nguoi la|so la|ai do|nguoi ta|nick|tai khoan la|mot nguoi|ho (?:bao|goi|nhan|"
+                       r"doi|bat|giuc)|"
+                       r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|tin nhan|app|shipper|"
+                       r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
+                       r"tai khoan ca nhan)\b")
 _PAY_WHO = re.compile(
-    r"\b(?:bao|doi|yeu cau|bat|phai|can|de nghi|giuc|moi|huong dan|xin|nho|keu|muon)\b")
+    r"\b(?:bao|doi|yeu cau|bat|phai|can|de nghi|giuc|moi|huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
+    r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 _PAY_NOT_YET = re.compile(r"\b(?:co nen|nen|co phai|co (?:chuyen|nop|dong) khong|chua (?:chuyen|nop|dong|tra)|"
                           r"sap|dinh|co duoc|that khong|phai khong|khong|lam sao|gio sao|co sao)\b")
 
 # Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
 _WRONG_TRANSFER = re.compile(
-    r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,4} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
-    r"du|thua|2 lan|hai lan)|(?:nhap|go|ghi|ban) (?:sai|nham|lon|thieu|thua)(?: \w+){0,2} (?:so|stk|tai khoan|so tien|"
+    r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
+    r"chon nham|chon sai|"
+    r"du|thua|2 lan|hai lan)|(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|lon|thieu|thua)(?: \w+){0,2} (?:so|stk|"
+    r"tai khoan|so tien|"
     r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)")
 _RECEIVED = re.compile(
     r"\b(?:nhan|duoc|co)(?: \w+){0,3} (?:tien|khoan tien|\d+ (?:trieu|nghin|k))(?: \w+){0,5} (?:chuyen nham|nham|"
@@ -80,40 +111,195 @@ class Situation:
 
 
 def _words(text: str) -> str:
-    return " ".join(syllables(text))
+    return " ".join(understand.words(text))
 
 
-def act_of(t: str) -> str | None:
-    """What the person already did, on folded words, or None when nothing is done yet."""
+_DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:da |lo |cung )?(?:gui|lam|doc|nhap|"
+                         r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua|go|quet) (?:\w+ ){0,2}?(?:roi|xong|luon)\b")
+# Just before an act, words that say it is not done (yet): asked to, told to, about to, should I, how to.
+_NOT_DONE = re.compile(
+    r"\b(?:bao|bat|yeu cau|doi|huong dan|de nghi|nho|dinh|sap|muon|co nen|khong nen|phai|can|chua|khong|dung|neu|"
+    r"lo ma|"
+    r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan)(?: \w+){0,2} ?$")
+
+
+def act_of(t: str, asking: bool = False) -> str | None:
+    """What the person already did, on folded words, or None when nothing is done yet.
+
+    Vietnamese often leaves the past unmarked ("tôi nạp thêm 90 triệu"): an act counts as done when a past
+    marker is near it ("đã", "vừa", "lỡ", "rồi"), or, in a message that is not a question, when nothing just
+    before it says it was only asked for or planned ("họ bảo tôi chuyển", "có nên chuyển")."""
     for name, pattern in _ACT_RES:
         for m in pattern.finditer(t):
             before = t[max(0, m.start() - 40):m.start()]
-            after = t[m.end():m.end() + 40]
-            if _PAST_RE.search(before) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
+            after = t[m.end():m.end() + 50]
+            if _PAST_RE.search(before[-25:]) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
                     r"\b(?:mat|tru|bay mau)\b", m.group(0)):
                 return name
+            if not asking and not _NOT_DONE.search(before):
+                return name
+            if _DONE_LATER.search(t, m.end()):
+                return name  # "họ bắt quay mặt gửi qua Zalo…, tôi gửi rồi"
+    if "link" in t and re.search(r"\b(?:bam|an|click|nhan|mo)\b(?: \w+){0,3} (?:roi|xong|luon)\b", t):
+        return "link_clicked"  # "cái link … bà bấm và nhập rồi"
+    if re.search(r"\b(?:link|app|ung dung|phan mem|file)\b", t) and re.search(
+            r"\b(?:cai|tai)\b(?: \w+){0,2} (?:roi|xong)\b", t):
+        return "remote_app"  # "họ gửi link bắt tải, em tải và đăng nhập rồi"
     return None
+
+
+# Who a code or password went to: a secret typed at one's own ATM or app is no scam.
+_RECIPIENT = re.compile(r"\b(?:cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|"
+                        r"con|fanpage|shipper)|"
+                        r"vao (?:link|trang|web|duong link)|qua (?:dien thoai|zalo|tin nhan|messenger)|nguoi goi|"
+                        r"nguoi ta|ho (?:goi|bao|xin|hoi)|doi tuong)\b")
+
+
+def _secret_given(t: str, act: str | None, context: bool) -> bool:
+    """A code, password, card detail or remote control handed to someone else (not typed wrong at one's ATM)."""
+    if act not in _SECRET_ACTS:
+        return False
+    if re.search(r"\b(?:nhap|go|bam|danh) (?:sai|nham|lon)\b|\bquen\b", t) and not context:
+        return False
+    return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or _LOSS.search(t))
+
+
+_WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern})\\b")
+_RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+))\\b")
+_RECEIVED_PRESSED = re.compile(
+    r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|nhac)(?: \w+){0,8} (?:chuyen lai|tra lai|hoan lai|"
+    r"chuyen tra|gui lai|tra|chuyen)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|tk khac|khac|so tai khoan "
+    r"(?:\w+ )?khac|qua link|quet ma)\b")
+# Someone posing as someone, a stranger, a threat: what turns a payment or a click into a scam.
+_SCAM_CONTEXT = re.compile(
+    r"\b(?:xung|tu xung|gia danh|mao danh|gia (?:lam|vo)|cong an gia|lua|lua dao|nguoi la|so la|link la|app la|"
+    r"ung dung la|doa|de doa|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|hoa hong|trung thuong|"
+    r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|san|lai cao|nang cap sim|esim|"
+    r"deepfake|gia giong|gia mat|hack|chiem|bi chan|cap nhat|dinh danh|khoa tai khoan|mai moi|hen ho|"
+    r"zalo la|facebook la|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|benh vien|cap cuu|tai nan|"
+    r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
+    r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
+    r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
+    r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|het han|hack|"
+    r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage) gia|"
+    r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)(?: \w+){0,3} "
+    r"(?:goi|nhan tin|nhan zalo|nhan))\b")
+# After paying or acting, what shows it was a trap: no way to withdraw, blocked, no signal.
+_LOSS = re.compile(
+    r"\b(?:khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|bi chan|chan (?:lien lac|zalo|"
+    r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
+    r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|khoa (?:tai khoan|the)|"
+    r"bi dang xuat|bi chiem|mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
+    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|mat song|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
+    r"vai vun|ten (?:nguoi nhan )?la hoac|khong nhan duoc tien)\b")
+# A call still going on: "đang giữ máy", "không được cúp máy".
+_IN_CALL = re.compile(
+    r"\b(?:(?:dang|van|con) (?:giu may|cho may|nghe may|noi chuyen|goi|goi video|huong dan|o dau day)|"
+    r"(?:dang co|co) (?:nguoi|ai|so la|so) (?:\w+ )?dang goi|dang co (?:nguoi|ai|so la) goi|giu may|"
+    r"phong zoom|goi zoom|dang o trong phong|bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
+    r"(?:dang )?ngoi o (?:phong giao dich|ngan hang)|dang o phong giao dich|"
+    r"khong (?:duoc|cho) cup may|chua cup may|(?:dang|ngoi|van) o (?:ngan hang|khach san)|bat (?:\w+ )?(?:ra|"
+    r"thue) khach san)\b")
+# A general or hypothetical question: how to recognise, what if, what to tell a parent.
+# "What if" and advice for others: general whatever the pronouns ("nếu Facebook của mình bị hack thì…").
+_HYPOTHETICAL = re.compile(r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
+                           r"nghe noi|co that khong|co dung khong|hoi de biet|hoi truoc|hoi cho biet|"
+                           r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
+_GENERAL_FORM = re.compile(
+    r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|dan (?:me|bo|ba|ong)|la gi|"
+    r"(?<!trung )thuong|"
+    r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
+    r"lam sao de (?:khong|tranh)|co phai)\b|\bco (?!nen )(?:\w+ ){1,15}khong$")
+_VICTIM_NOW = re.compile(
+    r"\b(?:toi|ba|ong|me|bo|minh|em|chau|con|nha toi|vo|chong|anh|chi) (?:vua|bi|lo|(?:dang|da|moi) "
+    r"(?:bi|chuyen|doc|gui|cai|bam|nhan|nghe|noi|goi|o ngan hang|mat|nop|dong|nap|quet|chup))\b|"
+    r"\b(?:bay gio|ngay bay gio|cuu|luc nay)\b")
+# A stranger telling the person to do something other than pay: type a syntax, install, go to the bank.
+_ASKED_TO = re.compile(
+    r"\b(?:bao|bat|yeu cau|huong dan|doi|giuc|noi|ep|du|hen)(?: \w+){0,4} (?:soan|cai|tai|bam|doc|gui|chup|"
+    r"quay|nhap|dien|"
+    r"cung cap|ra ngan hang|rut|mo app|dang nhap|quet|ket ban|vao nhom|goi cho|lien he|cai lai|tat may)\b")
+# Where a link came from: a message, a chat, a leaflet (not a site the person looked up).
+_MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|nhom|to roi|ma qr|nhan tin|ho gui|"
+                             r"nguoi ta gui|gui link|gui qua)\b")
+# One's own slip with no one else involved: a wrong PIN, a failed face check, an ATM fault, "no one called".
+_SELF_SLIP = re.compile(
+    r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
+    r"nuot the|(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
+    r"(?:lam|cap nhat) sinh trac|xac thuc (?:khuon mat|thiet bi)|bao (?:anh mo|khong khop)|khong khop|anh mo)\b")
+# What shows a scammer even beside an honest-looking slip.
+_STRONG_CONTEXT = re.compile(
+    r"\b(?:xung|tu xung|gia danh|mao danh|lua|lua dao|doa|link la|app la|hack|tam giu|truy na|cong an gia|"
+    r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi))\b")
+# Law enforcement named in a demand for money: never real (police, procuracy and courts never ask by phone).
+_LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
+_URGENT = re.compile(r"\b(?:(?<!tra )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
+_SECRET_ACTS = ("remote_app", "otp_read", "password_typed", "card_photos")
+# Filling in personal or bank details after a link is giving them away, like a card photo.
+_DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin|so can cuoc|so tai khoan|mat khau|"
+                            r"ten dang nhap)\b")
+
+
+def general_question(t: str) -> bool:
+    """A question about scams in general or "what if", not a story happening to the writer."""
+    if _LOSS.search(t) and not _HYPOTHETICAL.search(t):
+        return False  # something is being lost now ("mất sóng từ sáng… có phải bị chiếm?")
+    if _HYPOTHETICAL.search(t) and not _IN_CALL.search(t) and not re.search(
+            r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau) (?:vua|da) (?!bi (?:ai|nguoi))|\b(?:bay gio|luc nay|cuu)\b", t):
+        return True
+    return bool(_GENERAL_FORM.search(t)) and not _VICTIM_NOW.search(t)
 
 
 def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
     t = _words(text)
+    asking = understand.asks(text) or bool(_GENERAL_FORM.search(t))
+    act = act_of(t, asking)
+    context = bool(_SCAM_CONTEXT.search(t))
+    in_call = bool(_IN_CALL.search(t))
+    if _HYPOTHETICAL.search(t) and general_question(t) and not _RECEIVED_PRESSED.search(t):
+        return Situation(CALM)
+    slip = bool(_SELF_SLIP.search(t)) and not _STRONG_CONTEXT.search(t)
+    if slip and not (_RECEIVED.search(t) or _WRONG_TRANSFER.search(t)):
+        return Situation(CALM)  # a wrong PIN, a face check that fails, an ATM that kept the money: no scammer
     if _RECEIVED.search(t) or _WRONG_TRANSFER.search(t):
-        if _RECEIVED_PRESSED.search(t):
-            return Situation(SCAM_NOW, act_of(t) or "none_yet")
-        scammed = is_ongoing_scam(text) and re.search(r"\b(?:lua|cong an|gia danh|xung|link|otp|app la)\b", t)
-        if not scammed:
+        context = bool(_STRONG_CONTEXT.search(t))  # "sang số lạ" alone is no scammer in a wrong transfer
+        pressed = context and re.search(r"\b(?:goi|nhan tin|bao|nho|doi|giuc|yeu cau)\b", t) and re.search(
+            r"\b(?:chuyen tra|tra lai|chuyen lai|hoan lai|gui lai)\b", t)
+        if _RECEIVED_PRESSED.search(t) or _secret_given(t, act, context) or pressed:
+            return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
+        if not (context and (act is not None or in_call)):
             return Situation(MISTAKE, "received" if _RECEIVED.search(t) else "wrong_transfer")
-    act = act_of(t)
+    if in_call and (context or is_ongoing_scam(text) or re.search(
+            r"\b(?:tien|chuyen|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
+        return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
+    if _LAW.search(t) and re.search(r"\b(?:chuyen|nop|gui|rut|tam giu|xac minh|bat|doa)\b", t) \
+            and not general_question(t):
+        return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
+    if (_FEE.search(t) or (_PAY_ASK.search(t) and (context or _STRANGER.search(t)))) and _PAY_WHO.search(t) \
+            and act is None and not general_question(t):
+        return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
+    if general_question(t) and not (act is not None and _VICTIM_NOW.search(t)):
+        return Situation(CALM)
     ongoing = is_ongoing_scam(text)
-    if ongoing and act is not None:
+    if _secret_given(t, act, context):
+        return Situation(SCAM_NOW, act)  # a code, password, card photo or remote control given away
+    if act == "link_clicked" and (_DETAILS_GIVEN.search(t) or context):
         return Situation(SCAM_NOW, act)
-    if _PAY_ASK.search(t) and _PAY_WHO.search(t) and act is None and _PAY_NOT_YET.search(t) and not _calm(t):
-        return Situation(PAY_NOW)
+    if act is not None and (ongoing or context or _LOSS.search(t)):
+        return Situation(SCAM_NOW, act)
+    if act is None and _LOSS.search(t) and context:
+        return Situation(SCAM_NOW, "money_sent")
+    if act is None and re.search(r"\b(?:mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|bi hack)\b", t):
+        return Situation(SCAM_NOW, "none_yet")  # the SIM or an account taken over now
+    if act == "link_clicked" and _MESSAGE_SOURCE.search(t):
+        return Situation(SCAM_NOW, act)
+    if _URGENT.search(t) and (context or _STRANGER.search(t) or _LOSS.search(t)):
+        return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
+    if context and _ASKED_TO.search(t) and not asking:
+        return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet
     if ongoing:
-        return Situation(SCAM_NOW, "none_yet")
-    if act is not None and re.search(r"\b(?:lua|gia danh|xung|nguoi la|so la|ho|doi tuong|ke gian)\b", t):
-        return Situation(SCAM_NOW, act)
+        return Situation(SCAM_NOW, act or "none_yet")
     return Situation(CALM)
 
 
@@ -153,11 +339,13 @@ class SituationModel:
 
     @classmethod
     def load(cls, path: Path) -> SituationModel | None:
-        """Trained from a JSON-lines file of {"text", "situation"}; None when the file is missing."""
+        """Trained from a JSON-lines file of {"text", "situation"}; None when the file is missing.
+
+        Trained once per process and file version: every dialogue of the process shares it (read-only)."""
         if not path.exists():
             return None
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return cls(rows) if len({r["situation"] for r in rows}) > 1 else None
+        stat = path.stat()
+        return _trained(str(path), stat.st_mtime_ns, stat.st_size)
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely situation and its probability."""
@@ -166,10 +354,16 @@ class SituationModel:
         return self.classes[best], float(probs[best])
 
 
+@lru_cache(maxsize=4)
+def _trained(path: str, mtime_ns: int, size: int) -> SituationModel | None:
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return SituationModel(rows) if len({r["situation"] for r in rows}) > 1 else None
+
+
 def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
-    if found.kind != CALM or model is None:
+    if found.kind != CALM or model is None or general_question(_words(text)):
         return found
     kind, p = model.predict(text)
     if kind in (SCAM_NOW, PAY_NOW) and p >= model.ESCALATE_AT:

@@ -19,7 +19,7 @@ from bot.answers import main_menu
 from bot.dialogue import WORD_COMMANDS, _command
 from bot.prompts import read
 from bot.quiz import QUIZ_PROMPT, parse_choice
-from bot.registration import CONSENT, _ask, consent_reply, lookup_commune
+from bot.registration import CONSENT, _ask, commune_answer, consent_reply
 from bot.staffdesk import PEOPLE_BUTTONS, _count_prompt
 from bot.types import Button, Prompt
 from rag.text import fold
@@ -63,6 +63,8 @@ def understood(row: dict[str, Any]) -> Any:
         reading = read(QUIZ_PROMPT, text, buttons + (Button(msg.BTN_STOP_QUIZ, "/dungkiemtra"),))
         if reading is not None and reading.kind == "command":
             return int(reading.value.split()[-1]) if reading.value.startswith("/traloi") else "other"
+        if _command(text) is not None:
+            return "other"  # "dừng lại", "bỏ qua": a request, never an option
         chosen = parse_choice(text, options)
         return "other" if chosen is None else chosen
     if kind == "count":
@@ -85,9 +87,7 @@ def understood(row: dict[str, Any]) -> Any:
             return "other" if name is None else {"name": name.value}
         if kind == "hamlet":
             return "answer" if understand.hamlet_answer(text) else "other"
-        if understand.asks(text) or understand.small_talk(text):
-            return "other"
-        found = lookup_commune(text)
+        found = commune_answer(text)
         if not found:
             return "other"
         return {"commune": found[0].name, "province": units.province_name(found[0].province_code) or ""}

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from bot.types import Button
-from rag.text import fold, normalize, syllables
+from rag.text import ABBREVIATIONS, fold, normalize, syllables
 
 # Words that turn an answer into a no ("không", "ko", "hok", "chưa", "sai", "đâu có", "chẳng").
 NEGATIONS = frozenset({"khong", "chua", "sai", "chang", "cha", "dau", "no", "thoi", "huy", "tu", "choi"})
-_NEGATION_PHRASES = ("khong", "chua", "sai", "chang", "dau co", "dau phai", "no", "tu choi", "huy",
-                     "dung co", "khoi", "nham", "trat", "nhe dau")
+_NEGATION_PHRASES = ("khong", "chua", "sai", "chang", "cha", "dau co", "dau phai", "tu choi", "huy",
+                     "dung co", "khoi", "nham", "trat", "lon roi", "lon", "nhe dau", "khong chiu", "de sau",
+                     "luc khac", "bua khac", "hom khac")
 _YES_PHRASES = ("dong y", "ok", "oke", "okie", "okay", "vang", "u", "uh", "um", "uhm", "da", "co", "duoc",
                 "dung", "phai", "chinh xac", "chuan", "yes", "y", "roi", "chac chan", "tat nhien", "nhat tri",
-                "luu", "vg", "xac nhan")
+                "luu", "vg", "xac nhan", "ua", "o", "ung", "dung vay", "dung the", "chinh no", "duoc do",
+                "phai do", "dung do", "okela", "oce", "yep")
 # Words that carry nothing in a short reply ("dạ, cháu cứ lưu đi ạ").
 _FILLERS = frozenset("a ah a ha nhe nha nhen nhi the thi la di oi chau bac toi minh em con ong ba co chu anh chi "
                      "cu luon voi cho vay day ay nay nao ma lai roi".split())
@@ -39,17 +41,48 @@ _EMOJI = re.compile(r"[^\w\s,.–-]")
 
 
 # Short-reply spellings beside rag.text's abbreviations: the south's "hông", "hổng", typing slips like "khôg".
-_REPLY_SPELLINGS = {"khog": "khong", "hong": "khong", "qa": "qua", "sd": "su dung",
-                    "hk": "khong", "kg": "khong", "hok": "khong", "chx": "chua",
-                    "uk": "u", "uki": "u", "um": "u", "bt": "biet", "bik": "biet", "tui": "toi", "t": "toi",
-                    "skip": "bo qua", "sv": "sinh vien", "cty": "cong ty", "lm": "lam", "ns": "noi", "dc": "duoc",
-                    "ok": "ok", "oki": "ok", "okie": "ok", "oke": "ok", "dung r": "dung roi", "ròi": "roi"}
+_REPLY_SPELLINGS = {
+    "khog": "khong", "hong": "khong", "hk": "khong", "kg": "khong", "hok": "khong", "hoq": "khong", "khum": "khong",
+    "hem": "khong", "k0": "khong", "ok0": "khong", "chx": "chua",
+    "uk": "u", "uki": "u", "um": "u", "ua": "u", "oki": "ok", "okie": "ok", "oke": "ok", "okey": "ok", "oka": "ok",
+    "oce": "ok", "vg": "vang", "fai": "phai", "dug": "dung", "rui": "roi",
+    "bt": "biet", "bik": "biet", "tui": "toi", "t": "toi", "skip": "bo qua", "qa": "qua", "sd": "su dung",
+    "sv": "sinh vien", "cty": "cong ty", "lm": "lam", "ns": "noi", "dc": "duoc",
+    # Central and southern words: "răng" (sao), "ni" (này), "cấy" (cái), "mô" (đâu), "dzậy"/"z" (vậy), "kiu" (kêu).
+    "ni": "nay", "cay": "cai", "mo": "dau", "dzay": "vay", "z": "vay", "dzo": "vao", "kiu": "keu",
+    "nghen": "nhe", "nhen": "nhe", "trung": "dung", "ung": "dong y", "hi": "nhi", "rua": "vay", "chiu": "dong y",
+}
+# "nỏ" (không) in the centre, before what it denies: "nỏ có", "nỏ phải", "nỏ biết".
+_NO_NEXT = frozenset("co phai biet muon noi nho can duoc chiu dong ung hieu ro lam hoc thi xem di".split())
+# Words Telex decoding leaves alone: English and the abbreviations people type.
+_NOT_TELEX = frozenset({"yes", "sms", "ios", "pass", "bus", "gps", "ks", "ns", "ms", "bs", "vs", "thanks",
+                        "tks", "wifi",
+                        "web", "www", "news", "apps", "kids", "mbs", "tps", "ups", "dhs", "cs"})
+_TELEX_TONE = re.compile(r"^([a-z]*[aeiouy](?:c|ch|m|n|ng|nh|p|t)?)[sfrxj]$")
+
+
+def _telex(token: str) -> str:
+    """A syllable typed in Telex without the keyboard converting it ("DDOONGF" -> dong, "chuwa" -> chua)."""
+    if token in _NOT_TELEX or token in ABBREVIATIONS or token in _REPLY_SPELLINGS or not token.isalpha():
+        return token
+    toned = _TELEX_TONE.match(token)
+    marked = re.search(r"dd|aa|ee|oo|aw|ow|uw|w", token)
+    if not toned and not marked:
+        return token
+    out = toned.group(1) if toned else token
+    out = out[:-1] if out.endswith("w") and len(out) > 2 and not out.endswith(("aw", "ow", "uw")) else out
+    for pair, single in (("dd", "d"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("aw", "a"), ("ow", "o"), ("uw", "u"),
+                         ("w", "u")):
+        out = out.replace(pair, single)
+    return out
 
 
 def words(text: str, reply: bool = False) -> list[str]:
     """Accent-folded syllables with teencode spelled out ("ko dc" -> khong duoc); letters typed twice at the end
     of a word folded ("đồng ýy"); "62t" split. With `reply`, short-reply spellings too ("hông" -> khong)."""
-    folded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", fold(normalize(text)))
+    folded = re.sub(r"\b2k(\d)\b", r"200\1", fold(normalize(text)))  # "2k1": born in 2001
+    folded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", folded)
+    folded = re.sub(r"[a-z]+", lambda m: _telex(m.group(0)), folded)
     # "hưu" folds to "huu": a doubled "u" is a slip only after a vowel ("cháuu"); other doubled endings always are.
     folded = re.sub(r"\b([a-z]*?)(?:([a-tv-z])\2+|(?<=[aeioy])(u)u+)\b",
                     lambda m: m.group(1) + (m.group(2) or m.group(3)), folded)
@@ -57,12 +90,13 @@ def words(text: str, reply: bool = False) -> list[str]:
     if reply:
         short = len(out) <= 4
         # "hông"/"hổng" is the south's "không" only in a short reply ("hông phải"), never in "Hồng Bàng".
-        out = " ".join(_REPLY_SPELLINGS.get(w, w) if w != "hong" or (short and (
-            i + 1 == len(out) or out[i + 1] in _HONG_NEXT)) else w for i, w in enumerate(out)).split()
+        out = " ".join(_REPLY_SPELLINGS.get(w, w) if w != "hong" or i + 1 == len(out) or (
+            short or i > 0) and out[i + 1] in _HONG_NEXT else w for i, w in enumerate(out)).split()
+        out = ["khong" if w == "no" and i + 1 < len(out) and out[i + 1] in _NO_NEXT else w for i, w in enumerate(out)]
     return out
 
 
-_HONG_NEXT = frozenset("phai dong biet co nho noi can muon duoc dau chiu ro".split())
+_HONG_NEXT = frozenset("phai dong biet co nho noi can muon duoc dau chiu ro lam hoc thi xem di dang that".split())
 
 
 def _has_phrase(ws: list[str], phrase: str) -> bool:
@@ -80,8 +114,8 @@ def negated(ws: list[str]) -> bool:
     return any(_has_phrase(ws, p) for p in _NEGATION_PHRASES)
 
 
-_INTERROGATIVES = ("sao", "gi", "nao", "bao nhieu", "the nao", "lam sao", "o dau", "bao gio", "tai sao", "vi sao",
-                   "de lam gi", "la gi", "co phai", "ai")
+_INTERROGATIVES = ("sao", "gi", "nao", "bao nhieu", "the nao", "lam sao", "bao gio", "tai sao", "vi sao",
+                   "de lam gi", "la gi", "co phai", "ai", "lam chi", "hoi chi", "de chi")
 
 
 def asks(text: str) -> bool:
@@ -92,9 +126,44 @@ def asks(text: str) -> bool:
     joined = " ".join(ws)
     # "chưa … bao giờ" is "never", "chưa có gì" is "nothing": statements, not questions.
     joined = re.sub(r"\b(chua|khong|chang)\b(.*?)\b(?:bao gio|gi)\b", r"\1\2", joined)
+    joined = re.sub(r"\b(?:gi|nao|dau|sao|ai) (?:do|day|ca|cung)\b|\bai biet\b", " ", joined)  # indefinites
     if any(_has_phrase(joined.split(), p) for p in _INTERROGATIVES):
         return True
+    # "ở đâu" at the end is a question, "ở đầu ngõ" is not; the centre's "răng" (sao), but not "Cái Răng".
+    if re.search(r"\bo dau\b(?! (?:ngo|duong|lang|xom|thon|pho|hem|kiet|cau|nha|tien|cho|ban|day|kia))|"
+                 r"(?<!cai )\brang\b", joined):
+        return True
+    if re.search(r"\bhay\b.*\b(?:vay|khong|chua)$", joined):
+        return True  # "ấp hay thôn vậy", "cũ hay mới z"
     return bool(re.search(r"\b(?:co|da) \w+(?: \w+)*? (?:chua|khong)$", " ".join(ws)))
+
+
+_HEDGE_TAIL = re.compile(r"\s*(?:(?:ha|a|nhi|phai khong|dung khong|duoc khong|dc khong|khong|ko|nhe|chu)\s*)?\?+\s*$")
+
+
+def settle(text: str) -> str:
+    """What a hesitant reply settles on: the part after its last question ("ờ… đúng hả? ừ đúng" -> "ừ đúng"),
+    or a short answer without its hedge ("b hả?" -> "b", "làm lại đc ko" -> "làm lại")."""
+    clean = normalize(text)
+    if "?" in clean:
+        head, _, rest = clean.rpartition("?")
+        if rest.strip(" .,!…") and len(words(rest)) <= 6:
+            return rest.strip(" .,!…")
+        hedge = re.search(r"\s+(?:ha|nhi|phai khong|dung khong|duoc khong|dc khong|ko|khong|duoc ko|dc ko|a)\s*$",
+                          fold(head))
+        if hedge and len(fold(head)) == len(head) and 0 < len(words(head[:hedge.start()])) <= 3:
+            return head[:hedge.start()].strip()  # "b hả?", "làm lại đc ko?"
+        return clean  # a real question
+    folded = fold(clean)
+    if len(folded) == len(clean) and len(words(clean)) <= 8:
+        m = re.search(r"\s+(?:ha|nhi|phai khong|dung khong|duoc khong|dc khong|ko|khong|duoc ko|dc ko)\s*\?*\s*$",
+                      folded)
+        head = clean[:m.start()].lower() if m else ""
+        accented = head != fold(head)
+        if m and m.start() > 0 and not re.search(r"\b(?:có|đã)\b" if accented else r"\b(?:co|da)\b", head):
+            return clean[:m.start()].strip()
+        return clean.rstrip("? ")
+    return clean
 
 
 _SMALL_TALK = ("chao", "xin chao", "hello", "hi", "alo", "cam on", "troi oi", "troi", "nong qua", "lanh qua", "met qua",
@@ -109,12 +178,15 @@ def small_talk(text: str) -> bool:
     return any(_has_phrase(ws, p) for p in _SMALL_TALK)
 
 
-_POLITE_HEAD = re.compile(r"^(?:(?:da|vang|u|thi|ok|oke|chau oi|con oi)\s+)+")
+_POLITE_HEAD = re.compile(r"^(?:(?:da|vang|u|thi|ok|oke|chau oi|con oi|hinh nhu|chac la|chac|om|um|oi|"
+                          r"the thi|vay thi|cai nay thi|toi nghi la|chac chan la)\s+)+")
 _POLITE_TAIL = re.compile(r"(?:\s+(?:a|ah|nhe|nha|nhen|nghe|con|chau|oi|di|ha|vay|do|day|duoc roi|dc roi|roi|"
-                          r"nua|voi|giup|luon|the|thoi))+$")
+                          r"nua|voi|giup|luon|the|thoi|hi|nhi|cho|te|ni|chac luon|chac|do hi|cung duoc|la duoc|"
+                          r"la duoc roi|cho than mat))+$")
 _SUBJECT = re.compile(r"^(?:(?:cho|de)\s+(?:(?:toi|tui|tao|minh|ba|ong|bac|em|con|chau|t|me|bo)\s+)?|"
                       r"(?:toi|tui|tao|minh|ba|ong|bac|em|con|chau|t|me|bo|co|chu)\s+"
-                      r"(?:(?:dang|hien|thi|la)\s+)?(?:o|song o|nha o|chon|chon cau|muon|xin|la|thuoc)\s+)")
+                      r"(?:(?:dang|hien|thi|la)\s+)?(?:o|song o|nha o|chon|chon cau|muon|xin|la|thuoc)\s+"
+                      r"(?:(?:ngoai|trong|tren|duoi)\s+)?|nha (?:toi|tui|minh|ba|ong|em|con|chau)\s+o\s+)")
 
 
 def core(text: str) -> str:
@@ -150,11 +222,16 @@ def is_question(text: str) -> bool:
 
 def yes_no(text: str) -> bool | None:
     """True for a yes, False for a no, None when the words say neither or say more than an answer."""
-    if "?" in text:
-        return None
+    text = settle(text)
+    if asks(text):
+        return None  # "ở đâu?", "đúng không?": a question back, not an answer
     ws = [w for w in words(text, reply=True) if w]
-    if not ws or len(ws) > 8:
+    if not ws:
         return None
+    if len(ws) > 8:
+        return _decisive(ws)
+    if ws[0] == "thoi" and len(ws) > 1 and any(_has_phrase(ws[1:], p) for p in ("ok", "duoc", "dong y", "u", "vang")):
+        ws = ws[1:]  # "thôi oke": "well, OK"
     no = negated(ws)
     if no and (_has_phrase(ws, "khong biet") or _has_phrase(ws, "khong hieu") or _has_phrase(ws, "khong ro")):
         return None  # "không biết" is not a no
@@ -165,7 +242,7 @@ def yes_no(text: str) -> bool | None:
     rest = [w for w in rest if w not in ("cam", "on", "biet", "hieu", "phien", "can", "muon", "luu", "y", "ghi",
                                          "nhan", "thong", "tin", "dang", "ky", "ki")]
     if len(rest) > 1 and not no:
-        return None  # "có, nhưng làm sao cài VNeID": more than an answer
+        return _decisive(ws)  # "có, nhưng làm sao cài VNeID" is more than an answer; "đúng rồi tôi ở đó" is one
     if no:
         return False
     if any(_has_phrase(ws, p) for p in _YES_PHRASES):
@@ -173,16 +250,43 @@ def yes_no(text: str) -> bool | None:
     return None
 
 
+# In a long reply, the phrases that decide it ("Dạ, cái này thì tôi đồng ý, cháu cứ ghi lại cho tôi nhé").
+_DECISIVE_NO = ("khong dong y", "chua dong y", "khong phai", "khong dung", "chua muon", "khong muon", "nham roi",
+                "chua co", "chua lam", "chua dang ky", "khong co",
+                "sai roi", "khong o do", "khong o day", "tu choi", "de khi khac", "de hom khac", "de luc khac",
+                "thoi khong", "khong can", "chua can", "cau nham", "chau nham")
+_DECISIVE_YES = ("dong y", "dung roi", "dung la", "dung vay", "dung the", "chinh xac", "phai roi", "vang", "duoc roi",
+                 "co roi", "lam roi", "lam cho roi", "cai roi", "cai cho", "lam cho", "lam ho",
+                 "ok", "dung day", "dung do", "dung o do", "o do", "o day", "chac chan", "cung duoc")
+
+
+def _decisive(ws: list[str]) -> bool | None:
+    """Yes or no from the deciding phrases of a longer reply; None when it has none, or both."""
+    if len(ws) > 30:
+        return None
+    no = any(_has_phrase(ws, p) for p in _DECISIVE_NO)
+    yes = any(_has_phrase(ws, p) for p in _DECISIVE_YES if not (p == "dong y" and no))
+    if no:
+        return False
+    return True if yes else None
+
+
 # ---------------------------------------------------------------- numbers
 
 _DIGITS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9}
 _UNITS_AFTER_TENS = {"mot": 1, "mots": 1, "lam": 5, "nham": 5, "tu": 4}  # "hai mươi mốt", "mười lăm", "ba mươi tư"
+_AMBIGUOUS_DIGITS = frozenset({"nam", "tu", "ba", "bay", "sau", "mot", "tam", "chin", "bon", "hai"})
+_NUMBER_NEXT = frozenset({"muoi", "tram", "chuc", "nghin", "ngan", "tuoi", "nguoi", "ruoi", "trieu", "may", "lan",
+                          "dua", "bac", "chi", "anh", "em", "chu", "co", "vi", "cu", "ong", "ba", "roi", "a",
+                          "thoi", "nhe", "nha", "do", "day", "hay", "hoac", "den", "toi"})
 _NUMBER_FILLERS = frozenset({"nguoi", "tuoi", "khoang", "chung", "hon", "linh", "le", "ca", "thay", "tat", "ng"})
 
 
 def number(text: str) -> int | None:
     """A whole number typed in digits or words: "4", "bốn", "mười hai", "hai mươi lăm", "2 chục", "sáu tám"."""
     ws = words(core(text), reply=True)
+    joined = re.sub(r"\b(?:sinh )?nam (?=mot nghin|hai nghin|\d{4})", "", " ".join(ws))  # "sinh năm một nghìn…"
+    ws = joined.split()
     digits = [w for w in ws if w.isdigit()]
     if digits:
         if len(digits) > 1:
@@ -191,8 +295,17 @@ def number(text: str) -> int | None:
         after = ws[i + 1] if i + 1 < len(ws) else ""
         return int(digits[0]) * {"chuc": 10, "tram": 100}.get(after, 1)
     total, current, last, seen = 0, None, "", False
-    for w in ws:
-        if last == "muoi" and w in _UNITS_AFTER_TENS:
+    for i, w in enumerate(ws):
+        nxt = ws[i + 1] if i + 1 < len(ws) else ""
+        if not seen and w in _AMBIGUOUS_DIGITS and nxt and nxt not in _DIGITS and nxt not in _NUMBER_NEXT:
+            continue  # "năm nay", "bây giờ", "bà", "sau đó", "từ": words, not numbers
+        if w in ("nghin", "ngan") and seen:
+            total = (total + (current or 0)) * 1000
+            current, last = None, "tram"
+        elif w == "may" and last in ("digit", "muoi") and current is not None:
+            current = (current if last == "muoi" else current * 10) + 5  # "ba mươi mấy", "ba mấy": about 35
+            last = "digit"
+        elif last == "muoi" and w in _UNITS_AFTER_TENS:
             current = (current or 0) + _UNITS_AFTER_TENS[w]
             last = "digit"
         elif w in _DIGITS and not (w == "tu" and last != "muoi" and seen):
@@ -275,10 +388,11 @@ def match_button(text: str, buttons: tuple[Button, ...] | list[Button]) -> Butto
 
 # "tôi tên là Tư", "cứ gọi bà là bà Hoa", "kêu tui là Tám", "gọi t là chú Hùng": the name comes after these.
 _NAME_LEADS = re.compile(
-    r"^.*?\b(?:(?:goi|keu|ten)\s+(?:(?:toi|tui|tao|minh|ba|ong|bac|em|con|chau|t|co|chu|me|bo)\s+)?la|"
+    r"^.*?\b(?:(?:goi|keu|kiu|ten)\s+(?:(?:toi|tui|tao|minh|ba|ong|bac|em|con|chau|t|co|chu|me|bo)\s+)?la|"
     r"(?:toi|tui|tao|minh|em|con|chau)\s+ten\s+la|ten\s+(?:toi|tui|minh|em)\s+la|"
-    r"(?:toi|tui|tao|minh|em|con|chau)\s+(?:ten|la)|(?:ba|ong|bac)\s+la|ten\s+la|ten)\s+")
-_HAMLET_WORDS = ("thon", "xom", "to", "ap", "khu", "ban", "buon", "khom", "doi", "lang", "tdp", "kp", "pho",
+    r"(?:toi|tui|tao|minh|em|con|chau)\s+(?:ten|la)|(?:ba|ong|bac)\s+la|ten\s+la|ten|(?:chau |"
+    r"con )?cu goi(?!.*\bla\b))\s+")
+_HAMLET_WORDS = ("thon", "xom", "to", "ap", "khu", "ban", "buon", "khom", "khoi", "doi", "lang", "tdp", "kp", "pho",
                  "so", "cum", "xu", "phum", "soc", "tieu khu", "khu pho", "to dan pho")
 
 
@@ -287,14 +401,37 @@ class Name:
     value: str
 
 
+_HESITATION = frozenset("om um a o u da vang uhm hmm thi".split())
+
+
+def _clauses(text: str) -> list[str]:
+    """The parts of a reply between commas and full stops, in order."""
+    return [c.strip() for c in re.split(r"[,;.!…]+", normalize(text)) if c.strip()]
+
+
 def name_answer(text: str) -> Name | None:
-    """The name in a reply to "Cháu nên gọi bác là gì?" ("toi ten la Tu" -> "Tu"), or None if it is not one."""
-    clean = normalize(re.sub(r"[,;!]+", " ", text)).strip(" .")
-    if not clean or is_question(clean) or small_talk(clean) or re.search(r"\d|[@/:#]", clean):
+    """The name in a reply to "Cháu nên gọi bác là gì?" ("toi ten la Tu" -> "Tu"), or None if it is not one.
+
+    In a longer reply the name is taken from the part that names it ("Dạ tên tôi là Xuân, năm nay bảy mươi")."""
+    whole = settle(text)
+    if not whole or asks(whole) or small_talk(whole) or re.search(r"[@/:#]", whole):
         return None
-    folded = fold(clean)
-    if len(folded) != len(clean):
+    parts = [c for c in _clauses(whole) if not all(w in _HESITATION for w in words(c))]
+    led = [c for c in parts if _NAME_LEADS.match(fold(c))]
+    for clause in (led[:1] or parts[:1]) if len(parts) > 1 else (parts or [whole]):
+        found = _name_in(clause)
+        if found is not None:
+            return found
+    return None
+
+
+def _name_in(clause: str) -> Name | None:
+    if re.search(r"\d", clause):
         return None
+    folded = fold(clause)
+    if len(folded) != len(clause):
+        return None
+    folded = re.sub(r"([b-df-hj-np-tv-z])\1\b", r"\1 ", folded)  # "tênn là": a slip, same length
     m = _NAME_LEADS.match(folded)
     start = m.end() if m and m.end() < len(folded) else 0
     if start == 0 and (h := _POLITE_HEAD.match(folded)):
@@ -302,32 +439,101 @@ def name_answer(text: str) -> Name | None:
     end = len(folded)
     if t := _POLITE_TAIL.search(folded[start:]):
         end = start + t.start()
-    value = clean[start:end].strip(" .")
-    ws = words(value, reply=True)
+    value = clause[start:end].strip(" .")
+    ws = words(value)
     if not ws or len(ws) > 5 or negated(ws) or (len(ws) == 1 and yes_no(value) is not None):
         return None
-    if any(_has_phrase(ws, p) for p in _OCCUPATIONS) or ws == ["bo", "qua"]:
+    if any(_has_phrase(ws, p) for p in _OCCUPATIONS) or ws == ["bo", "qua"] or is_question(value):
         return None
-    if value == value.lower():
-        value = " ".join(w[:1].upper() + w[1:] for w in value.split())
+    if value == value.lower() or value == value.upper():
+        value = " ".join(w[:1].upper() + w[1:].lower() for w in value.split())
     return Name(value[:80])
 
 
-def hamlet_answer(text: str) -> bool:
-    """Whether a reply to "thôn, tổ dân phố nào?" names a place (not a question, a request or small talk)."""
-    clean = core(text)
-    if not clean or is_question(clean) or small_talk(clean):
-        return False
-    ws = words(clean)
-    if len(ws) > 7:
-        return False
-    if any(_has_phrase(ws[:len(h.split())], h) for h in _HAMLET_WORDS):
-        return True
+def hamlet_place(text: str) -> str | None:
+    """The thôn or tổ dân phố named in a reply ("Dạ, nhà tôi ở tổ dân phố số 9, gần nhà văn hóa" -> "tổ dân phố
+    số 9"), or None when the reply is a question, a request or small talk."""
+    whole = settle(text)
+    if not whole or asks(whole) or small_talk(whole):
+        return None
+    parts = _clauses(whole)
+    for clause in parts:
+        place = core(clause)
+        ws = words(place)
+        if ws and len(ws) <= 7 and any(_has_phrase(ws[:len(h.split())], h) for h in _HAMLET_WORDS) \
+                and not is_question(place):
+            return place
+    place = core(whole)
+    ws = words(place)
     chatty = {"con", "chau", "qua", "oi", "nhe", "nha", "a", "roi", "toi", "ba", "ong", "em"}
-    return len(ws) <= 3 and yes_no(clean) is None and not any(w in _ASKING or w in chatty for w in ws)
+    if len(parts) == 1 and len(ws) <= 3 and not is_question(place) and yes_no(place) is None \
+            and not any(w in _ASKING or w in chatty for w in ws):
+        return place
+    return None
+
+
+def hamlet_answer(text: str) -> bool:
+    """Whether a reply to "thôn, tổ dân phố nào?" names a place."""
+    return hamlet_place(text) is not None
 
 
 def starts_with_place_word(text: str) -> bool:
     """"Thôn …", "xóm …", "tổ …": the reply names a place whatever follows ("xóm Chùa")."""
     ws = words(core(text))
     return any(_has_phrase(ws[:len(h.split())], h) for h in _HAMLET_WORDS)
+
+
+_SENTENCE = re.compile(r"(?<=[?？])\s*|(?<=[.!;])\s+|\n+")
+
+
+def split_questions(text: str) -> list[str]:
+    """Two or more questions in one message, each with the sentences that lead up to it; one part otherwise.
+
+    "Làm sao cài VNeID? Còn quên mật khẩu thì sao?" -> two parts. A story ending in one question stays whole.
+    """
+    sentences = [x.strip() for x in _SENTENCE.split(text) if x and x.strip()]
+    parts: list[str] = []
+    pending: list[str] = []
+    for sentence in sentences:
+        pending.append(sentence)
+        if asks(sentence) and len(words(sentence)) >= 3:
+            parts.append(" ".join(pending))
+            pending = []
+    if pending and parts:
+        parts[-1] = f"{parts[-1]} {' '.join(pending)}"
+    return parts if len(parts) >= 2 else [text]
+
+
+# What people ask of the tutor itself, in their own words: retake the quiz, another lesson, learn, progress, help.
+# Most specific first: "học bài khác" is another lesson before it is "học".
+_INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern)) for name, pattern in (
+    ("retry", r"\b(?:lam lai|thi lai|kiem tra lai|lam bai lai|thu lai|lam (?:\w+ )?lan nua|lam tu dau)\b"),
+    ("other_lesson", r"\b(?:bai khac|doi bai|sang bai|qua bai|chuyen (?:qua |sang )?bai|danh sach (?:cac )?bai|"
+                     r"chon bai|bai (?:\w+ )?khac)\b"),
+    ("progress", r"\b(?:tien do|diem|ket qua|hoc (?:\w+ )?(?:toi|den|duoc) (?:dau|bai may|bao nhieu|may bai|bai nao)|"
+                 r"hoc toi dau|hoc den dau|da hoc (?:duoc )?(?:may|bao nhieu))\b"),
+    ("help", r"\b(?:huong dan|cach (?:dung|xai|su dung)|chi (?:\w+ ){0,3}(?:cach|dung|xai)|(?:dung|xai|bam) "
+             r"(?:the nao|sao|ra sao|rang)|(?:khong|chua) (?:biet|ranh) (?:dung|xai)|su dung (?:the nao|sao))\b"),
+    ("learn", r"\b(?:hoc|bat dau hoc|vao hoc|bai moi|bai tiep)\b"),
+))
+
+
+def intent(text: str) -> str | None:
+    """What a short message asks of the tutor itself ("cho mệ làm lại cái bài ni" -> retry), or None.
+
+    A question about a topic ("làm lại mật khẩu VNeID thế nào") is not one: it names something the tutor teaches.
+    """
+    settled = settle(text)
+    ws = words(settled, reply=True)
+    if not ws or len(ws) > 20 or any(_has_phrase(ws, t) for t in _TOPICAL if t not in ("bai hoc", "hoc bai",
+                                                                                       "kiem tra")):
+        return None
+    joined = " ".join(ws)
+    found = [name for name, pattern in _INTENTS if any(
+        not re.search(r"\b(?:khong|chua|chang|dung|thoi khong)(?: \w+)?\s*$", joined[:m.start()])
+        for m in pattern.finditer(joined))]
+    if not found:
+        return None
+    if asks(settled) and found[0] not in ("progress", "help"):
+        return None
+    return found[0]

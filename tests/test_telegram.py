@@ -202,7 +202,7 @@ async def test_webhook_checks_the_secret_and_stores_before_200(tutor: Tutor, sta
     try:
         await wait_for(lambda: server.started, 10)
         url = f"http://127.0.0.1:{port}/telegram/webhook"
-        update = standin.text_update(CHAT, "chuyển khoản nhầm thì làm sao")
+        update = standin.text_update(CHAT, "cách chuyển tiền bằng mã QR")
         assert (await standin.post_webhook(url, update))[0] == 403
         assert (await standin.post_webhook(url, update, secret_token="wrong"))[0] == 403
         async with tutor.db.transaction() as s:

@@ -154,3 +154,16 @@ def test_situation_rules() -> None:
     assert classify("co nguoi chuyen nham tien vao tk toi roi goi giuc toi chuyen tra vao so tai khoan khac").kind \
         == SCAM_NOW
     assert classify("nguoi ta bao nop truoc 2 trieu tien coc de nhan viec, co nen nop khong").kind == PAY_NOW
+
+
+async def test_two_questions_first_answered_second_offered(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    replies = await chat.say("Làm sao cài VNeID cho đúng? Còn quên mật khẩu VNeID thì lấy lại thế nào?")
+    answer = next(r for r in replies if r.sources)
+    lesson = tutor.kb.lesson(answer.sources[0])
+    assert lesson is not None and "vneid.install" in lesson.topics
+    offer = replies[-1]
+    assert "quên mật khẩu" in offer.text and [b.value for b in offer.buttons] == ["/hoitiep"]
+    second = await chat.say("hoi tiep")
+    later = next(r for r in second if r.sources)
+    assert later.sources[0] != answer.sources[0]
