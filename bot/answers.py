@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot import messages as msg
-from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, Situation, SituationModel, route
+from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, Situation, SituationModel, never_decline, route
 from bot.types import Button, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson, Section
@@ -130,7 +130,7 @@ class Answerer:
             # An honest mistake: practical steps, no alarm, not counted as a scam alert.
             steps = msg.MISTAKE_RECEIVED if situation.act == "received" else msg.MISTAKE_WRONG_TRANSFER
             return Answer("answer", [Reply(steps, main_menu())], retrieval)
-        if not retrieval.in_scope:
+        if not retrieval.hits or (not retrieval.in_scope and not never_decline(question, self.situations)):
             return Answer("out_of_scope", [Reply(msg.OUT_OF_SCOPE, main_menu())], retrieval)
         content = [s for s in syllables(question) if s not in _STOP]
         if len(content) <= 1 and len(retrieval.hits) > 1:

@@ -149,6 +149,12 @@ def evaluate(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) -> 
     }
 
 
+def _share(got: list[tuple[str, str]], label: str, kind: str) -> str:
+    n = sum(1 for want, _ in got if want == label)
+    k = sum(1 for want, answered in got if want == label and answered == kind)
+    return f"{k}/{n} ({k / max(1, n):.0%})"
+
+
 def cmd_understand(settings: Settings, errors: bool) -> int:
     """Typed replies to prompts and situation routing, measured on both splits (README «Hiểu người gõ chữ»)."""
     from bot.situation import SituationModel
@@ -162,7 +168,22 @@ def cmd_understand(settings: Settings, errors: bool) -> int:
     tune = settings.knowledge_dir / "situations" / "tune.jsonl"
     model = SituationModel.load(tune)
     print("\nSituation routing (the model is trained on the tune split; tune figures are on its own training data)\n")
-    print(situations_report({"tune": tune, "test": root / "tests" / "data" / "situations" / "test.jsonl"}, model))
+    paths = {"tune": tune, "test": root / "tests" / "data" / "situations" / "test.jsonl"}
+    print(situations_report(paths, model))
+    # The same messages through the tutor's answerer (retrieval and scope included): what the person gets first.
+    print("\nWhat the answerer sends first (kynangso ask, hybrid)\n")
+    print("| split | scam now → emergency first | scam now declined | asked to pay → warning first | "
+          "calm → alarm | honest mistake → counted as scam alert |")
+    print("|---|---|---|---|---|---|")
+    for name, path in paths.items():
+        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        kinds = [a["kind"] for a in ask_rows(settings, [{"id": i, "question": r["text"]} for i, r in enumerate(rows)],
+                                              "hybrid")]
+        got = list(zip([r["situation"] for r in rows], kinds, strict=True))
+        cells = [_share(got, label, kind) for label, kind in (("scam_now", "safety"), ("scam_now", "out_of_scope"),
+                                                               ("pay_now", "safety"), ("calm", "safety"),
+                                                               ("honest_mistake", "safety"))]
+        print(f"| {name} | " + " | ".join(cells) + " |")
     return 0
 
 

@@ -135,8 +135,10 @@ def _option(prompt: Prompt, text: str) -> str | None:
 
 def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | None:
     """The typed message as an answer to `prompt`, or None when it is something else."""
-    if situation.classify(text).alarming:
-        return None  # someone in a scam is never taken as answering a form: the emergency comes first
+    if prompt.accepts != "quiz" and situation.classify(text).alarming:
+        # Someone in a scam is never taken as answering a form: the emergency comes first. (A quiz's options
+        # describe scams on purpose: typing one is an answer, and anything else goes on to the emergency.)
+        return None
     accepts = prompt.accepts
     if accepts == "number":
         n = understand.number(text)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot import understand
 from bot.safety import is_ongoing_scam
-from rag.text import fold
+from rag.text import fold, normalize
 
 SCAM_NOW = "scam_now"
 PAY_NOW = "pay_now"
@@ -33,7 +33,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
     ("otp_read", r"(?:doc|dua|gui|nhap|cho|bao|chup|nhan|noi|khai|cung cap|tiet lo)(?: \w+){0,4} (?:otp|ma (?:xac thuc|"
                  r"xac nhan|so|kich hoat|giao dich|bao mat)|ma (?:\d+ )?so|ma vua (?:nhan|gui|ve)|ma ngan hang gui|"
                  r"ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma (?:\d+ so )?(?:cho|qua|gui)|"
-                 r"(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|ma xac nhan)"),
+                 r"(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|ma xac nhan)|"
+                 r"(?:doc|dua|gui|noi|nhap) (?:cai |luon )?ma(?: \w+){0,2} (?:roi|xong|luon)"),
     ("password_typed", r"(?:doc|dua|gui|nhap|cho|bao|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} "
                        r"(?:mat khau|ma pin|passcode|pin|pass|user|ten dang nhap)|dang nhap (?:\w+ ){0,4}"
                        r"(?:vao|tren|trong) (?:link|trang|web|duong link|ung dung la|app la)|"
@@ -51,7 +52,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
                    r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
                    r"(?:chuyen khoan|ck|tra truoc|dat coc|chuyen coc) (?:\w+ ){0,3}?(?:roi|xong)|"
-                   r"(?:nap|chuyen|dong|coc) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty)"),
+                   r"(?:nap|chuyen|dong|coc|tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)"),
     ("link_clicked", r"(?:bam|nhan|an|vao|mo|click|truy cap)(?: \w+){0,3} (?:link|duong link|duong dan|trang web|"
                      r"trang|web)|(?:dien|nhap|khai)(?: \w+){0,3} (?:thong tin|tai khoan|so dien thoai) (?:vao|tren)|"
                      r"(?:dien|nhap|khai) (?:\w+ ){0,2}(?:thong tin|so can cuoc|so tai khoan)"),
@@ -62,7 +63,8 @@ _DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|xong|het roi|mat roi|xong roi)\b")
 
 # A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
 _PAY_ASK = re.compile(
-    r"\b(?:phi|le phi|coc|tien coc|dat coc|ky quy|phi (?:van chuyen|ship|giai ngan|mo khoa|bao hiem|ho so|xac minh|"
+    r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|"
+    r"phi (?:van chuyen|ship|giai ngan|mo khoa|bao hiem|ho so|xac minh|"
     r"nhan thuong|thue|kich hoat|dich vu)|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh)|nop truoc|chuyen truoc|"
     r"dong truoc|nap (?:them|tien)|chuyen (?:them|tien)|thanh toan|dong tien|nop tien|tai khoan tam giu|"
     r"tai khoan an toan|don hang|nhiem vu|(?:nop|chuyen|dong|nap|gui|tra|ck)(?: \w+){0,3}? ?\d+ ?(?:trieu|tr|nghin|"
@@ -148,6 +150,21 @@ def act_of(t: str, asking: bool = False) -> str | None:
     return None
 
 
+def _act_in(text: str, t: str, asking: bool) -> str | None:
+    """What was done, read sentence by sentence: a story that ends in a question ("…tôi đọc sáu số cho họ. Giờ
+    làm gì ạ?") still tells what was done; only the question sentence itself is read as asking."""
+    found = act_of(t, asking)
+    if found is not None or not asking:
+        return found
+    for sentence in re.split(r"[.!?;\n]+", text):
+        if sentence.strip() and not understand.asks(sentence):
+            st = _words(sentence)
+            found = act_of(st, bool(_GENERAL_FORM.search(st)))
+            if found is not None:
+                return found
+    return None
+
+
 # Who a code or password went to: a secret typed at one's own ATM or app is no scam.
 _RECIPIENT = re.compile(r"\b(?:cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|"
                         r"con|fanpage|shipper)|"
@@ -207,9 +224,9 @@ _HYPOTHETICAL = re.compile(r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|d
                            r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
 _GENERAL_FORM = re.compile(
     r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|dan (?:me|bo|ba|ong)|la gi|"
-    r"(?<!trung )thuong|"
     r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
-    r"lam sao de (?:khong|tranh)|co phai)\b|\bco (?!nen )(?:\w+ ){1,15}khong$")
+    r"lam sao de (?:khong|tranh)|co phai)\b|"
+    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de )(?:\w+ ){1,15}khong$")
 _VICTIM_NOW = re.compile(
     r"\b(?:toi|ba|ong|me|bo|minh|em|chau|con|nha toi|vo|chong|anh|chi) (?:vua|bi|lo|(?:dang|da|moi) "
     r"(?:bi|chuyen|doc|gui|cai|bam|nhan|nghe|noi|goi|o ngan hang|mat|nop|dong|nap|quet|chup))\b|"
@@ -229,8 +246,16 @@ _SELF_SLIP = re.compile(
     r"(?:lam|cap nhat) sinh trac|xac thuc (?:khuon mat|thiet bi)|bao (?:anh mo|khong khop)|khong khop|anh mo)\b")
 # What shows a scammer even beside an honest-looking slip.
 _STRONG_CONTEXT = re.compile(
-    r"\b(?:xung|tu xung|gia danh|mao danh|lua|lua dao|doa|link la|app la|hack|tam giu|truy na|cong an gia|"
+    r"\b(?:xung|tu xung|gia danh|mao danh|lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|tien)|doa|link la|"
+    r"app la|hack|tam giu|truy na|cong an gia|"
     r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi))\b")
+_MONEY_OR_SECRET = re.compile(
+    r"\b(?:tien|trieu|chuyen tien|chuyen khoan|nap tien|coc|vay|otp|ma (?:otp|xac thuc|xac nhan|pin)|mat khau|"
+    r"pin|link|app|ung dung|tai khoan|ngan hang|the atm|the ngan hang|can cuoc|cccd|sim|qr|vneid|zalo|facebook|"
+    r"lua dao|bi lua|xung|gia danh|mao danh|cong an|vien kiem sat|toa an|dien luc|shipper|trung thuong)\b")
+# The same with the words that are only unambiguous with their accents ("thẻ", not "thế"; "mã", not "mà").
+_MONEY_ACCENTED = re.compile(r"(?<!\w)(?:thẻ|mã|giả|quà|lừa|phí|cọc|nạp|chuyển|đầu tư|lãi|nhiệm vụ|hoàn tiền|"
+                             r"trúng|giải ngân)(?!\w)")
 # Law enforcement named in a demand for money: never real (police, procuracy and courts never ask by phone).
 _LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
 _URGENT = re.compile(r"\b(?:(?<!tra )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
@@ -254,12 +279,13 @@ def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
     t = _words(text)
     asking = understand.asks(text) or bool(_GENERAL_FORM.search(t))
-    act = act_of(t, asking)
+    act = _act_in(text, t, asking)
     context = bool(_SCAM_CONTEXT.search(t))
     in_call = bool(_IN_CALL.search(t))
     if _HYPOTHETICAL.search(t) and general_question(t) and not _RECEIVED_PRESSED.search(t):
         return Situation(CALM)
-    slip = bool(_SELF_SLIP.search(t)) and not _STRONG_CONTEXT.search(t)
+    slip = bool(_SELF_SLIP.search(t)) and not _STRONG_CONTEXT.search(t) and not _MESSAGE_SOURCE.search(t) \
+        and "link" not in t
     if slip and not (_RECEIVED.search(t) or _WRONG_TRANSFER.search(t)):
         return Situation(CALM)  # a wrong PIN, a face check that fails, an ATM that kept the money: no scammer
     if _RECEIVED.search(t) or _WRONG_TRANSFER.search(t):
@@ -347,6 +373,11 @@ class SituationModel:
         stat = path.stat()
         return _trained(str(path), stat.st_mtime_ns, stat.st_size)
 
+    def alarm_probability(self, text: str) -> float:
+        """How likely the model finds it that the writer is in a scam or asked to pay now."""
+        probs = self.pipeline.predict_proba([fold_words(text)])[0]
+        return float(sum(p for c, p in zip(self.classes, probs, strict=True) if c in (SCAM_NOW, PAY_NOW)))
+
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely situation and its probability."""
         probs = self.pipeline.predict_proba([fold_words(text)])[0]
@@ -363,10 +394,28 @@ def _trained(path: str, mtime_ns: int, size: int) -> SituationModel | None:
 def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
-    if found.kind != CALM or model is None or general_question(_words(text)):
-        return found
+    t = _words(text)
+    if found.kind != CALM or model is None or general_question(t) or not _MONEY_OR_SECRET.search(t):
+        return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     kind, p = model.predict(text)
     if kind in (SCAM_NOW, PAY_NOW) and p >= model.ESCALATE_AT:
         t = _words(text)
         return Situation(kind, (act_of(t) or "none_yet") if kind == SCAM_NOW else None)
     return found
+
+
+def scam_signals(text: str) -> bool:
+    """Whether a message speaks of a scam at all (someone posing, an act, a loss, a call going on): such a message
+    is never declined as off-topic, however it is told."""
+    t = _words(text)
+    return bool(_LOSS.search(t) or _IN_CALL.search(t) or _URGENT.search(t) or _STRONG_CONTEXT.search(t)
+                or act_of(t) is not None and (_STRANGER.search(t) or _MESSAGE_SOURCE.search(t)))
+
+
+def never_decline(text: str, model: SituationModel | None) -> bool:
+    """A message that may come from someone in a scam is answered, never declined as off-topic: by the rules'
+    signals, or when the model gives it even odds of being a scam or a demand for money."""
+    if scam_signals(text):
+        return True
+    lexical = _MONEY_OR_SECRET.search(_words(text)) or _MONEY_ACCENTED.search(normalize(text).lower())
+    return model is not None and bool(lexical) and model.alarm_probability(text) >= 0.4

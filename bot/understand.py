@@ -58,7 +58,10 @@ _NO_NEXT = frozenset("co phai biet muon noi nho can duoc chiu dong ung hieu ro l
 _NOT_TELEX = frozenset({"yes", "sms", "ios", "pass", "bus", "gps", "ks", "ns", "ms", "bs", "vs", "thanks",
                         "tks", "wifi",
                         "web", "www", "news", "apps", "kids", "mbs", "tps", "ups", "dhs", "cs"})
-_TELEX_TONE = re.compile(r"^([a-z]*[aeiouy](?:c|ch|m|n|ng|nh|p|t)?)[sfrxj]$")
+_TELEX_TONE = re.compile(r"^([a-z]*[aeiouyw](?:c|ch|m|n|ng|nh|p|t)?)[sfrxj]$")
+# Letter groups of English words that Vietnamese syllables never have ("shipper", "store", "user").
+_ENGLISH = re.compile(r"^(?:sh|st|sp|sc|sk|sw|sl|sm|sn|bl|br|cl|cr|dr|fl|fr|gl|gr|pl|pr|tw|wh|wr|j|f|z|w(?!$))|"
+                      r"(?:pp|ll|ss|ff|rr|tt|ck)$")
 
 
 def _telex(token: str) -> str:
@@ -69,6 +72,8 @@ def _telex(token: str) -> str:
     marked = re.search(r"dd|aa|ee|oo|aw|ow|uw|w", token)
     if not toned and not marked:
         return token
+    if _ENGLISH.search(token):
+        return token  # "shipper", "user", "store": English, not Vietnamese typed in Telex
     out = toned.group(1) if toned else token
     out = out[:-1] if out.endswith("w") and len(out) > 2 and not out.endswith(("aw", "ow", "uw")) else out
     for pair, single in (("dd", "d"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("aw", "a"), ("ow", "o"), ("uw", "u"),
@@ -81,6 +86,7 @@ def words(text: str, reply: bool = False) -> list[str]:
     """Accent-folded syllables with teencode spelled out ("ko dc" -> khong duoc); letters typed twice at the end
     of a word folded ("đồng ýy"); "62t" split. With `reply`, short-reply spellings too ("hông" -> khong)."""
     folded = re.sub(r"\b2k(\d)\b", r"200\1", fold(normalize(text)))  # "2k1": born in 2001
+    folded = re.sub(r"(\d)\s?k\b", r"\1 nghin", folded)  # "350k": thousands, not "không"
     folded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", folded)
     folded = re.sub(r"[a-z]+", lambda m: _telex(m.group(0)), folded)
     # "hưu" folds to "huu": a doubled "u" is a slip only after a vowel ("cháuu"); other doubled endings always are.
