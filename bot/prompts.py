@@ -27,8 +27,10 @@ MAX_OFFERS = 3  # offered again after at most three messages that were not an an
 _GROUP_WORDS = {
     "nguoi-dan": ("nguoi dan", "dan", "nong dan", "huu tri", "ve huu", "nghi huu", "buon ban", "tieu thuong",
                   "noi tro", "lam ruong", "lam nong", "tu do", "o nha", "nguoi gia", "cao tuoi", "ban hang",
-                  "tap hoa", "xe om", "lam vuon", "lam thue", "dan thuong", "thuong dan", "ban", "cho", "chay xe",
-                  "chay ghe", "lai xe", "danh ca", "nuoi", "trong", "binh thuong", "trong chau", "lam muon"),
+                  "tap hoa", "xe om", "lam vuon", "lam thue", "dan thuong", "thuong dan", "ban ca", "ban rau",
+                  "ban thit", "ban do", "ban quan", "ban nuoc", "ban banh", "ban trai cay", "ngoai cho", "chay xe",
+                  "chay ghe", "lai xe", "danh ca", "chan nuoi", "trong lua", "trong rau", "binh thuong", "trong chau",
+                  "lam muon"),
     "hoc-sinh-sinh-vien": ("hoc sinh", "sinh vien", "di hoc", "hoc dai hoc", "hoc cap"),
     "can-bo-cong-chuc": ("can bo", "cong chuc", "vien chuc", "giao vien", "nha nuoc", "co quan", "uy ban",
                          "bac si", "y ta", "cong an", "quan doi", "bo doi"),
@@ -99,6 +101,8 @@ def _option(prompt: Prompt, text: str) -> str | None:
     ws = understand.words(understand.core(text), reply=True)
     if understand.asks(text) or len(ws) > 30:
         return None
+    if prompt.name != "reg.vneid" and understand.topical(text):
+        return None  # "cách chuyển tiền bằng mã QR cho an toàn" at the group question is a question
     if prompt.name == "reg.age":
         return _age_band(text)
     if prompt.name == "reg.vneid":

@@ -213,6 +213,12 @@ def core(text: str) -> str:
     return out or clean
 
 
+def topical(text: str) -> bool:
+    """Whether the text names something the tutor teaches (VNeID, OTP, a bank, money transfers, QR…)."""
+    ws = words(text)
+    return any(_has_phrase(ws, t) for t in _TOPICAL)
+
+
 def is_question(text: str) -> bool:
     """A question or a request rather than a short answer: "?", question words, or topics the tutor teaches."""
     if asks(text):

@@ -15,7 +15,7 @@ from bot.service import Tutor
 from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, classify
 from rag.knowledge import KnowledgeBase
 from storage.db import Database
-from storage.models import QuestionLog, User
+from storage.models import QuestionLog, User, utcnow
 from tests.chat import ScriptedChat
 
 
@@ -167,3 +167,70 @@ async def test_two_questions_first_answered_second_offered(tutor: Tutor) -> None
     second = await chat.say("hoi tiep")
     later = next(r for r in second if r.sources)
     assert later.sources[0] != answer.sources[0]
+
+
+REGISTRATION_STEPS = [
+    # (what brings the prompt up, the prompt's re-offer line, a typed answer, what the answer leads to)
+    ([], msg.NAME_AGAIN, "goi toi la co Lan", msg.ASK_COMMUNE),
+    (["co Lan"], msg.COMMUNE_AGAIN, "hong bang hai phong", None),
+    (["co Lan", "hong bang hai phong"], msg.CONFIRM_AGAIN, "dung roi", msg.ASK_HAMLET),
+    (["co Lan", "hong bang hai phong", "dung"], msg.HAMLET_AGAIN, "to 5", msg.ASK_GROUP),
+    (["co Lan", "bo qua", "bo qua"], msg.GROUP_AGAIN, "huu tri", msg.ASK_AGE),
+    (["co Lan", "bo qua", "bo qua", "nguoi dan"], msg.AGE_AGAIN, "sinh nam 1958", msg.ASK_VNEID),
+    (["co Lan", "bo qua", "bo qua", "nguoi dan", "68"], msg.VNEID_AGAIN, "co roi", None),
+]
+
+
+async def test_a_question_at_every_registration_prompt_is_answered_and_the_prompt_resumes(tutor: Tutor) -> None:
+    for i, (before, again, answer, then) in enumerate(REGISTRATION_STEPS):
+        chat = ScriptedChat(tutor, user=f"step{i}")
+        await chat.say("dang ky")
+        await chat.say("dong y")
+        for typed in before:
+            await chat.say(typed)
+        aside = await chat.say("cach chuyen tien bang ma qr cho an toan")
+        assert any(r.sources for r in aside), again
+        assert aside[-1].text.startswith(msg.PROMPT_AGAIN) and again in aside[-1].text
+        replies = await chat.say(answer)
+        if then is not None:
+            assert replies[-1].text == then, (again, answer)
+    async with tutor.db.transaction() as s:
+        users = {u.channel_user_id: u for u in (await s.execute(select(User))).scalars()}
+    # Nothing typed as a question was stored as an answer.
+    assert all("chuyen" not in (u.display_name or "").lower() and "qr" not in (u.hamlet or "").lower()
+               for u in users.values())
+    assert users["step4"].target_group == "nguoi-dan" and users["step5"].age_band == "60-69"
+    assert users["step6"].vneid_level2 is True and users["step3"].hamlet == "Tổ 5"
+
+
+async def test_a_scam_at_a_prompt_gets_the_emergency_first_and_the_prompt_back(tutor: Tutor) -> None:
+    chat = ScriptedChat(tutor)
+    await chat.say("dang ky")
+    replies = await chat.say("cuu toi, nguoi xung cong an bat toi chuyen tien vao tai khoan tam giu")
+    assert replies[0].text.startswith("⚠️") and [b.value for b in replies[0].buttons] == ["/gapnguoi"]
+    assert msg.CONSENT_AGAIN in replies[-1].text
+    assert (await _user(tutor)).consent_at is None  # an emergency is never read as "yes"
+
+
+async def test_volunteer_count_and_family_code_typed(tutor: Tutor) -> None:
+    from storage import roles, units
+    from storage.stats import Scope
+
+    commune = units.find_communes("Hồng Bàng Hải Phòng")[0]
+    vol = ScriptedChat(tutor, user="vol")
+    await vol.say("xin chao")
+    async with tutor.db.transaction() as s:
+        await roles.grant(s, "console", "vol", "volunteer", Scope.parse(f"X{commune.code}"))
+    await vol.say("/nhatky vneid")
+    aside = await vol.say("lam sao cai vneid")
+    assert any(r.sources for r in aside) and msg.COUNT_AGAIN in aside[-1].text
+    done = await vol.say("bon nguoi")  # not the fourth button ("5")
+    assert "4" in done[-1].text
+    learner = ScriptedChat(tutor, user="learner")
+    await learner.say("xin chao")
+    async with tutor.db.transaction() as s:
+        user = (await s.execute(select(User).where(User.channel_user_id == "learner"))).scalar_one()
+        user.consent_at, user.ward_code, user.province_code = utcnow(), commune.code, commune.province_code
+    await learner.say("/giadinh nhap")
+    aside = await learner.say("quen mat khau vneid thi lam sao")
+    assert any(r.sources for r in aside) and msg.HOUSEHOLD_AGAIN in aside[-1].text
