@@ -414,8 +414,8 @@ def scam_signals(text: str) -> bool:
 
 def never_decline(text: str, model: SituationModel | None) -> bool:
     """A message that may come from someone in a scam is answered, never declined as off-topic: by the rules'
-    signals, or when the model gives it even odds of being a scam or a demand for money."""
+    signals, or when the model gives it one chance in four of being a scam or a demand for money."""
     if scam_signals(text):
         return True
     lexical = _MONEY_OR_SECRET.search(_words(text)) or _MONEY_ACCENTED.search(normalize(text).lower())
-    return model is not None and bool(lexical) and model.alarm_probability(text) >= 0.4
+    return model is not None and bool(lexical) and model.alarm_probability(text) >= 0.25
