@@ -82,8 +82,7 @@ _STRANGER = re.compile(r"\b(?:nguoi la|so la|ai do|nguoi ta|nick|tai khoan la|mo
 _PAY_WHO = re.compile(
     r"\b(?:bao|doi|yeu cau|bat|phai|can|de nghi|giuc|moi|huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
     r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
-_PAY_NOT_YET = re.compile(r"\b(?:co nen|nen|co phai|co (?:chuyen|nop|dong) khong|chua (?:chuyen|nop|dong|tra)|"
-                          r"sap|dinh|co duoc|that khong|phai khong|khong|lam sao|gio sao|co sao)\b")
+
 
 # Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
 _WRONG_TRANSFER = re.compile(
@@ -327,16 +326,6 @@ def classify(text: str) -> Situation:
     if ongoing:
         return Situation(SCAM_NOW, act or "none_yet")
     return Situation(CALM)
-
-
-_CALM = re.compile(r"^(?:lam sao|cach|the nao|lam the nao|nhan biet|dau hieu)\b|"
-                   r"\b(?:la gi|nhu the nao|(?<!trung )thuong|co bao gio|neu (?:ai|co nguoi)|khi nao|nen lam gi khi)\b")
-
-
-def _calm(t: str) -> bool:
-    """A general question ("ngân hàng có bao giờ hỏi OTP không?"), not a story about the writer."""
-    return bool(_CALM.search(t)) and not re.search(r"\b(?:toi|ba|ong|me|bo|minh|em|chau|con) (?:vua|dang|bi|da)\b",
-                                                  t)
 
 
 def fold_words(text: str) -> str:
