@@ -73,7 +73,9 @@ _PAY_ASK = re.compile(
 _FEE = re.compile(
     r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh|phat)|"
     r"nop truoc|chuyen truoc|dong truoc|tai khoan tam giu|tai khoan an toan|nap (?:them|tien) (?:de|moi)|"
-    r"tien (?:boi thuong|ho so|giai ngan))\b")
+    r"tien (?:boi thuong|ho so|giai ngan)|phat nguoi|khoan phat|(?:nop|dong) phat|giai ngan|tai khoan ca nhan|"
+    r"truoc moi (?:nhan|duoc|rut)|(?:nop|dong|chuyen|doi) (?:\w+ ){0,2}(?:thue|phi|phat)|"
+    r"(?:doi|xin|muon|can|vay) (?:\w+ ){0,2}\d+ ?(?:trieu|ty|tr|nghin)|(?:doi|vay|muon) (?:\w+ ){0,2}tien)\b")
 _STRANGER = re.compile(r"\b(?:nguoi la|so la|ai do|nguoi ta|nick|tai khoan la|mot nguoi|ho (?:bao|goi|nhan|"
                        r"doi|bat|giuc)|"
                        r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|tin nhan|app|shipper|"
@@ -165,7 +167,8 @@ def _act_in(text: str, t: str, asking: bool) -> str | None:
 
 
 # Who a code or password went to: a secret typed at one's own ATM or app is no scam.
-_RECIPIENT = re.compile(r"\b(?:cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|"
+_RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
+                        r"cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|"
                         r"con|fanpage|shipper)|"
                         r"vao (?:link|trang|web|duong link)|qua (?:dien thoai|zalo|tin nhan|messenger)|nguoi goi|"
                         r"nguoi ta|ho (?:goi|bao|xin|hoi)|doi tuong)\b")
@@ -177,6 +180,10 @@ def _secret_given(t: str, act: str | None, context: bool) -> bool:
         return False
     if re.search(r"\b(?:nhap|go|bam|danh) (?:sai|nham|lon)\b|\bquen\b", t) and not context:
         return False
+    if act == "remote_app" and not (context or _RECIPIENT.search(t) or _LOSS.search(t) or _MESSAGE_SOURCE.search(t)
+                                    or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|"
+                                                 r"quyen|la|gia)\b", t)):
+        return False  # reinstalling one's own bank app or VNeID is no scam
     return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or _LOSS.search(t))
 
 
@@ -219,17 +226,19 @@ _IN_CALL = re.compile(
 # A general or hypothetical question: how to recognise, what if, what to tell a parent.
 # "What if" and advice for others: general whatever the pronouns ("nếu Facebook của mình bị hack thì…").
 _HYPOTHETICAL = re.compile(r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
-                           r"nghe noi|co that khong|co dung khong|hoi de biet|hoi truoc|hoi cho biet|"
+                           r"nghe noi|hoi de biet|hoi truoc|hoi cho biet|bao dai|tren bao|chua ai goi|chua bi ai|"
+                           r"(?:that|chinh thuc) thi|"
                            r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
 _GENERAL_FORM = re.compile(
     r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|dan (?:me|bo|ba|ong)|la gi|"
     r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
     r"lam sao de (?:khong|tranh)|co phai)\b|"
-    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de )(?:\w+ ){1,15}khong$")
+    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:\w+ ){1,15}khong$")
+_HOW_WHERE = re.compile(r"\b(?:o dau|trang nao|cach nao|bang cach nao|nhu the nao|tra cuu|o trang)\b")
 _VICTIM_NOW = re.compile(
     r"\b(?:toi|ba|ong|me|bo|minh|em|chau|con|nha toi|vo|chong|anh|chi) (?:vua|bi|lo|(?:dang|da|moi) "
     r"(?:bi|chuyen|doc|gui|cai|bam|nhan|nghe|noi|goi|o ngan hang|mat|nop|dong|nap|quet|chup))\b|"
-    r"\b(?:bay gio|ngay bay gio|cuu|luc nay)\b")
+    r"\b(?:bay gio|ngay bay gio|(?<!cap )(?<!tra )cuu|luc nay)\b")
 # A stranger telling the person to do something other than pay: type a syntax, install, go to the bank.
 _ASKED_TO = re.compile(
     r"\b(?:bao|bat|yeu cau|huong dan|doi|giuc|noi|ep|du|hen)(?: \w+){0,4} (?:soan|cai|tai|bam|doc|gui|chup|"
@@ -242,10 +251,12 @@ _MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|n
 _SELF_SLIP = re.compile(
     r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
     r"nuot the|(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
-    r"(?:lam|cap nhat) sinh trac|xac thuc (?:khuon mat|thiet bi)|bao (?:anh mo|khong khop)|khong khop|anh mo)\b")
+    r"(?:lam|cap nhat) sinh trac|chua (?:xac thuc|lam) sinh trac|xac thuc (?:khuon mat|thiet bi)|"
+    r"bao (?:anh mo|khong khop)|khong khop|anh mo)\b")
 # What shows a scammer even beside an honest-looking slip.
 _STRONG_CONTEXT = re.compile(
     r"\b(?:xung|tu xung|gia danh|mao danh|lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|tien)|doa|link la|"
+    r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien) (?:\w+ ){0,2}bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|"
     r"app la|hack|tam giu|truy na|cong an gia|"
     r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi))\b")
 _MONEY_OR_SECRET = re.compile(
@@ -257,7 +268,7 @@ _MONEY_ACCENTED = re.compile(r"(?<!\w)(?:thẻ|mã|giả|quà|lừa|phí|cọc|n
                              r"trúng|giải ngân)(?!\w)")
 # Law enforcement named in a demand for money: never real (police, procuracy and courts never ask by phone).
 _LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
-_URGENT = re.compile(r"\b(?:(?<!tra )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
+_URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
 _SECRET_ACTS = ("remote_app", "otp_read", "password_typed", "card_photos")
 # Filling in personal or bank details after a link is giving them away, like a card photo.
 _DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin|so can cuoc|so tai khoan|mat khau|"
@@ -266,6 +277,8 @@ _DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin
 
 def general_question(t: str) -> bool:
     """A question about scams in general or "what if", not a story happening to the writer."""
+    if _HOW_WHERE.search(t) and not _VICTIM_NOW.search(t) and not _LOSS.search(t) and not _IN_CALL.search(t):
+        return True  # "tra phạt nguội ở trang nào", "cài ứng dụng ngân hàng ở đâu cho đúng"
     if _LOSS.search(t) and not _HYPOTHETICAL.search(t):
         return False  # something is being lost now ("mất sóng từ sáng… có phải bị chiếm?")
     if _HYPOTHETICAL.search(t) and not _IN_CALL.search(t) and not re.search(

@@ -89,8 +89,9 @@ def words(text: str, reply: bool = False) -> list[str]:
     folded = re.sub(r"(\d)\s?k\b", r"\1 nghin", folded)  # "350k": thousands, not "không"
     folded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", folded)
     folded = re.sub(r"[a-z]+", lambda m: _telex(m.group(0)), folded)
-    # "hưu" folds to "huu": a doubled "u" is a slip only after a vowel ("cháuu"); other doubled endings always are.
-    folded = re.sub(r"\b([a-z]*?)(?:([a-tv-z])\2+|(?<=[aeioy])(u)u+)\b",
+    # "hưu" folds to "huu": a doubled "u" is a slip only after a vowel ("cháuu"); other doubled endings always are,
+    # but for "pp" ("app").
+    folded = re.sub(r"\b([a-z]*?)(?:([a-oq-tv-z])\2+|(?<=[aeioy])(u)u+)\b",
                     lambda m: m.group(1) + (m.group(2) or m.group(3)), folded)
     out = syllables(folded)
     if reply:
@@ -136,7 +137,7 @@ def asks(text: str) -> bool:
     if any(_has_phrase(joined.split(), p) for p in _INTERROGATIVES):
         return True
     # "ở đâu" at the end is a question, "ở đầu ngõ" is not; the centre's "răng" (sao), but not "Cái Răng".
-    if re.search(r"\bo dau\b(?! (?:ngo|duong|lang|xom|thon|pho|hem|kiet|cau|nha|tien|cho|ban|day|kia))|"
+    if re.search(r"\bo dau\b(?! (?:ngo|duong|lang|xom|thon|pho|hem|kiet|cau|nha|tien|ban|day|kia))|"
                  r"(?<!cai )\brang\b", joined):
         return True
     if re.search(r"\bhay\b.*\b(?:vay|khong|chua)$", joined):
