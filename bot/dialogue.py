@@ -120,6 +120,7 @@ class Turn:
     inbox_id: int | None
     pending: Pending | None
     aside: bool = False  # handled as something other than an answer to the pending prompt
+    emergency: bool = False  # the scam steps were sent: the prompt waits quietly, it is not asked again now
 
 
 class Dialogue:
@@ -185,6 +186,8 @@ class Dialogue:
         if not turn.aside or pending is None:
             ctx.pop("pending", None)
             return []
+        if turn.emergency:
+            return []  # someone in a scam is not asked for their thôn next; the prompt still waits
         if pending.offered >= MAX_OFFERS:
             ctx.pop("pending", None)  # asked three times already: the person has moved on
             return []
@@ -253,7 +256,7 @@ class Dialogue:
         if not re.search(r"[^\W\d_]", text):
             # Only numbers or signs and no button to match: show what can be done instead of "I don't know".
             return [Reply(msg.HELP, main_menu())]
-        return await self._question(s, user, ctx, incoming.channel, text)
+        return await self._question(s, user, ctx, incoming.channel, text, turn=turn)
 
     async def _prompt_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], prompt: Prompt,
                            text: str) -> list[Reply] | None:
@@ -640,7 +643,8 @@ class Dialogue:
     # ------------------------------------------------------------ questions
 
     async def _question(self, s: AsyncSession, user: User, ctx: dict[str, Any], channel: str,
-                        text: str, answer: Answer | None = None, spoken: bool = False) -> list[Reply]:
+                        text: str, answer: Answer | None = None, spoken: bool = False,
+                        turn: Turn | None = None) -> list[Reply]:
         if _WHO.search(" ".join(re.findall(r"[0-9a-z]+", fold(text)))):
             return [Reply(msg.AUTOMATED, (*main_menu(), Button(msg.BTN_HANDOFF, "/gapnguoi")))]
         later: str | None = None
@@ -651,6 +655,8 @@ class Dialogue:
                 text, later = parts[0], " ".join(parts[1:])
             # Retrieval is CPU work (the embedding engine releases the GIL): keep the event loop free.
             answer = await asyncio.to_thread(self.answerer.answer, text)
+        if turn is not None:
+            turn.emergency = answer.kind == "safety"
         top = answer.hits[0].lesson if answer.hits else None
         # Logged without the user: content editors need the questions, not who asked them. The commune
         # (of a registered learner) is kept so each unit sees what its people ask about.
