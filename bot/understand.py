@@ -403,8 +403,8 @@ def match_button(text: str, buttons: tuple[Button, ...] | list[Button]) -> Butto
 _NAME_LEADS = re.compile(
     r"^.*?\b(?:(?:goi|keu|kiu|ten)\s+(?:(?:toi|tui|tao|minh|ba|ong|bac|em|con|chau|t|co|chu|me|bo)\s+)?la|"
     r"(?:toi|tui|tao|minh|em|con|chau)\s+ten\s+la|ten\s+(?:toi|tui|minh|em)\s+la|"
-    r"(?:toi|tui|tao|minh|em|con|chau)\s+(?:ten|la)|(?:ba|ong|bac)\s+la|ten\s+la|ten|(?:chau |"
-    r"con )?cu goi(?!.*\bla\b))\s+")
+    r"(?:toi|tui|tao|minh|em|con|chau)\s+(?:ten|la)|(?:ba|ong|bac)\s+la|ten\s+la|ten|"
+    r"(?:chau |con )?cu (?:goi|keu|kiu)(?: (?:toi|tui|minh|tao))?(?!.*\bla\b))\s+")
 _HAMLET_WORDS = ("thon", "xom", "to", "ap", "khu", "ban", "buon", "khom", "khoi", "doi", "lang", "tdp", "kp", "pho",
                  "so", "cum", "xu", "phum", "soc", "tieu khu", "khu pho", "to dan pho")
 
@@ -427,6 +427,7 @@ def name_answer(text: str) -> Name | None:
 
     In a longer reply the name is taken from the part that names it ("Dạ tên tôi là Xuân, năm nay bảy mươi")."""
     whole = settle(text)
+    whole = re.sub(r"(?i)\b(tên|ten)\s*:\s*", r"\1 là ", whole)  # "Tên: Lan"
     if not whole or asks(whole) or small_talk(whole) or re.search(r"[@/:#]", whole):
         return None
     parts = [c for c in _clauses(whole) if not all(w in _HESITATION for w in words(c))]
@@ -454,7 +455,9 @@ def _name_in(clause: str) -> Name | None:
         end = start + t.start()
     value = clause[start:end].strip(" .")
     ws = words(value)
-    if not ws or len(ws) > 5 or negated(ws) or (len(ws) == 1 and yes_no(value) is not None):
+    # "Sài Gòn" in "anh Ba Sài Gòn" is no "sai": only a name that starts with a no is refused.
+    if not ws or len(ws) > 5 or negated(ws[:1]) or (negated(ws) and len(ws) <= 2) or (
+            len(ws) == 1 and yes_no(value) is not None):
         return None
     if any(_has_phrase(ws, p) for p in _OCCUPATIONS) or ws == ["bo", "qua"] or is_question(value):
         return None
