@@ -167,7 +167,7 @@ def _act_in(text: str, t: str, asking: bool) -> str | None:
 
 
 # Who a code or password went to: a secret typed at one's own ATM or app is no scam.
-_RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
+_RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|cho (?:mot|1) (?:nguoi|ong|ba|anh|chi|co|chu)|"
                         r"cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|"
                         r"con|fanpage|shipper)|"
                         r"vao (?:link|trang|web|duong link)|qua (?:dien thoai|zalo|tin nhan|messenger)|nguoi goi|"

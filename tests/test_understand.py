@@ -1,0 +1,125 @@
+"""Pure logic of reading typed replies and situations (no servers, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import messages as msg
+from bot.prompts import read
+from bot.quiz import parse_choice
+from bot.registration import _ask, commune_answer, consent_reply
+from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, classify
+from bot.types import Button
+from bot.understand import hamlet_place, match_button, name_answer, number, settle, words, yes_no
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("dong y", True), ("Tôi đồng ý", True), ("ok chau", True), ("ừ", True), ("vg", True), ("DDOONGF YS", True),
+    ("Dạ, cái này thì tôi đồng ý, cháu cứ ghi lại cho tôi nhé.", True), ("thôi oke", True),
+    ("ko", False), ("khong dong y", False), ("ko phai", False), ("hông phải", False), ("khum", False),
+    ("nỏ có", False), ("lộn rồi", False), ("chưa", False),
+    ("khong biet", None), ("lam sao cai vneid", None), ("co, nhung lam sao cai vneid", None), ("ở đâu?", None),
+])
+def test_yes_no(typed: str, meant: bool | None) -> None:
+    assert yes_no(typed) is meant
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("4", 4), ("bốn người", 4), ("muoi hai", 12), ("hai mươi lăm", 25), ("2 chục", 20), ("sáu tám", 68),
+    ("một trăm rưỡi", 150), ("mười lămm", 15), ("Dạ bà bảy mươi lăm ạ", 75), ("năm nay tôi năm mươi tư", 54),
+    ("nam dua", 5), ("không có ai", None),
+])
+def test_numbers_in_words(typed: str, value: int | None) -> None:
+    assert number(typed) == value
+
+
+def test_telex_and_regional_spellings() -> None:
+    assert words("TIEENS DOOJ", reply=True) == ["tien", "do"]
+    assert words("CHUWA CO", reply=True) == ["chua", "co"]
+    assert words("shipper", reply=True) == ["shipper"]  # English stays English
+    assert words("app", reply=True)[0] == "app"
+    assert words("350k") == ["350", "nghin"]
+    assert words("hong bang hai phong", reply=True)[0] == "hong"  # a place, not "không"
+
+
+def test_hedged_answers_settle_on_the_answer() -> None:
+    assert settle("b hả?") == "b"
+    assert settle("ờ... đúng hả? ừ đúng") == "ừ đúng"
+    assert settle("lam sao cai vneid?").endswith("?")  # a real question stays one
+
+
+def test_button_words_and_negations() -> None:
+    consent = consent_reply().buttons
+    assert match_button("toi dong y", consent) == consent[0]
+    assert match_button("ko dong y", consent) is None  # never pressed by a "no"
+    retry = (Button(msg.BTN_RETRY, "/kiemtra x"), Button(msg.BTN_OTHER_LESSON, "/hoc"))
+    assert match_button("lam lai bai nay", retry) == retry[0]
+    assert match_button("lam sao lam lai bai", retry) is None
+
+
+def test_registration_prompts_read_in_words() -> None:
+    def value(step: str, typed: str) -> str | None:
+        asked = _ask(step)
+        assert asked.prompt is not None
+        reading = read(asked.prompt, typed, asked.buttons)
+        return None if reading is None else reading.value
+
+    assert value("age", "68") == "/dk age 60-69"
+    assert value("age", "sinh năm 1958") == "/dk age 60-69"
+    assert value("age", "ngoài 70") == "/dk age 70+"
+    assert value("group", "hưu trí rồi") == "/dk group nguoi-dan"
+    assert value("group", "cách chuyển tiền bằng mã QR cho an toàn") is None  # a question, not a group
+    assert value("vneid", "mới mức 1 thôi") == "/dk vneid chua"
+    assert value("vneid", "không biết") == "/dk vneid khong-ro"
+    assert value("name", "bỏ qua") == "/dk skip"
+    assert value("name", "cuu toi, nguoi xung cong an bat chuyen tien") is None  # an emergency is no answer
+
+
+def test_names_and_places() -> None:
+    assert name_answer("toi ten la Nguyen Van Tu") is not None
+    assert name_answer("Dạ cháu gọi tôi là ông Khiêm là được rồi.").value == "ông Khiêm"  # type: ignore[union-attr]
+    assert name_answer("Dạ tên tôi là Đỗ Thị Xuân, năm nay bảy mươi tuổi").value == "Đỗ Thị Xuân"  # type: ignore[union-attr]
+    assert name_answer("Nguyễn Thị Hồng").value == "Nguyễn Thị Hồng"  # type: ignore[union-attr]
+    for not_a_name in ("lam sao cai vneid", "quen mat khau vneid", "chao chau", "TOI LA NONG DAN", "khong muon noi"):
+        assert name_answer(not_a_name) is None, not_a_name
+    assert hamlet_place("Dạ, nhà tôi ở tổ dân phố số 9, ngay gần nhà văn hóa cháu ạ.") == "tổ dân phố số 9"
+    assert hamlet_place("xóm Chùa") == "xóm Chùa"
+    assert hamlet_place("lam sao cai vneid") is None
+
+
+def test_communes_typed_loosely() -> None:
+    def label(typed: str) -> str | None:
+        found = commune_answer(typed)
+        return found[0].label if found else None
+
+    assert label("hong bangg hai phong") == "Phường Hồng Bàng, Thành phố Hải Phòng"
+    assert label("Dạ, phường Đông Hà, tỉnh Quảng Trị cháu nhé.") == "Phường Đông Hà, Quảng Trị"
+    assert label("Tôi ở phường Trường Vinh thành phố Vinh Nghệ An") == "Phường Trường Vinh, Nghệ An"
+    assert commune_answer("mệ nỏ biết tên xã mới") is None
+    assert commune_answer("lam sao cai vneid") is None
+
+
+def test_quiz_choices_in_words() -> None:
+    options = ("Link người lạ gửi qua tin nhắn", "Trang web bất kỳ trên mạng",
+               "CH Play hoặc App Store, nhà phát triển Bộ Công an", "Nhóm Zalo hỗ trợ")
+    assert parse_choice("b hả?", options) == 1
+    assert parse_choice("Tôi chọn đáp án xê", options) == 2
+    assert parse_choice("tai tren ap sto", options) == 2
+    assert parse_choice("cái cuối", options) == 3
+    assert parse_choice("bo qua", options) is None
+
+
+@pytest.mark.parametrize(("text", "kind", "act"), [
+    ("chet roi toi vua chuyen 50 trieu cho nguoi xung cong an", SCAM_NOW, "money_sent"),
+    ("Mẹ em đọc sáu số trong tin nhắn cho một người bảo là bên ngân hàng. Giờ làm gì ạ?", SCAM_NOW, "otp_read"),
+    ("Đang bị 'công an' giữ máy", SCAM_NOW, "none_yet"),
+    ("ho bao toi trung thuong, phai chuyen truoc 3 trieu phi van chuyen, co nen chuyen k", PAY_NOW, None),
+    ("toi chuyen nham so tai khoan roi, lam sao lay lai", MISTAKE, "wrong_transfer"),
+    ("Nhập sai mã PIN 3 lần, thẻ ATM bị khóa rồi", CALM, None),
+    ("Nếu tôi lỡ bấm vào một đường link lạ trên Facebook thì nên làm gì trước tiên?", CALM, None),
+    ("ngân hàng có bao giờ gọi điện hỏi mã OTP không", CALM, None),
+    ("Bệnh viện có bắt nộp tiền trước rồi mới cấp cứu không?", CALM, None),
+])
+def test_situations(text: str, kind: str, act: str | None) -> None:
+    found = classify(text)
+    assert (found.kind, found.act) == (kind, act)
