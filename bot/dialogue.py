@@ -109,7 +109,8 @@ _FRAME_WORDS = frozenset("toi cho ba ong bac minh em con chau xem coi check muon
 
 VOICE_CHECK = Prompt("voice", "yes_no", msg.VOICE_AGAIN, yes="/nghedung", no="/noilai")
 # Commands that answer on the side (a greeting, thanks, help): the prompt waiting before them is offered again.
-ASIDE_COMMANDS = frozenset({"/chao", "/camon", "/ok", "/trogiup", "/dulieu", "/tiendo", "/hoikhac", "/nhaclai"})
+# ("/nhaclai" shows the prompt again itself, so it keeps the prompt waiting without offering it twice.)
+ASIDE_COMMANDS = frozenset({"/chao", "/camon", "/ok", "/trogiup", "/dulieu", "/tiendo", "/hoikhac"})
 
 
 @dataclass
@@ -233,7 +234,7 @@ class Dialogue:
                 text = pressed.value
         cmd = _command(text)
         if cmd is not None:
-            turn.aside = cmd[0] in ASIDE_COMMANDS and cmd[0] != "/nhaclai"
+            turn.aside = cmd[0] in ASIDE_COMMANDS
             if cmd[0] == "/nhaclai" and turn.pending is not None:
                 ctx["pending"] = turn.pending.dump()  # shown again with the last messages: still waiting
             return await self._run_command(s, user, ctx, cmd[0], cmd[1], turn.inbox_id)
