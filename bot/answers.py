@@ -12,10 +12,12 @@ from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, Situation, SituationModel,
 from bot.types import Button, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson, Section
-from rag.retriever import LessonHit, Mode, Retrieval
+from rag.questions import QuestionEntry, find_section
+from rag.retriever import LessonHit, Mode, Retrieval, UnitHit
 from rag.text import syllables
 
 MAX_CHARS = 600
+CLARIFY_MARGIN = 0.15  # units closer than this (in first-rank votes) and about different topics: ask
 CLEAR_LEXICAL_LEAD = 1.3  # the top lesson's word score over the next one's, for a voice question answered at once
 _STOP = frozenset(
     "la gi the nao sao lam cach duoc khong co toi bac minh thi a ah nhe voi cho cua va o".split()
@@ -31,6 +33,8 @@ class Answer:
     lesson: Lesson | None = None
     section: Section | None = None
     offset: int = 0  # characters of the section already shown
+    units: list[UnitHit] = dataclasses.field(default_factory=list)  # what was answered (or offered), first
+
 
     @property
     def hits(self) -> list[LessonHit]:
@@ -80,6 +84,40 @@ def with_feedback(reply: Reply, question_id: int) -> Reply:
     return dataclasses.replace(reply, buttons=(*head, *rate, *tail))
 
 
+def entry_reply(entry: QuestionEntry, lesson: Lesson) -> Reply:
+    """A question entry's short answer, with the lesson it leads to as source and a button to read it."""
+    source = msg.SOURCE_LINE.format(title=lesson.title)
+    buttons = [Button(msg.BTN_FULL_LESSON, "/xemtiep")]
+    if lesson.quiz:
+        buttons.append(Button(msg.BTN_QUIZ, f"/kiemtra {lesson.id}"))
+    buttons.append(Button(msg.BTN_SHARE, f"/guinguoithan {lesson.id}"))
+    return Reply(f"{plain(entry.answer.strip())}\n\n{source}", tuple(buttons), (lesson.id,))
+
+
+def unit_reply(unit: UnitHit) -> tuple[Reply, int]:
+    """The reply for a unit: an entry's answer (the section then waits behind "Xem bài đầy đủ", offset 0) or
+    the start of a section."""
+    if unit.entry is not None:
+        return entry_reply(unit.entry, unit.lesson), 0
+    return section_reply(unit.lesson, unit.section)
+
+
+def choice_label(unit: UnitHit) -> str:
+    """A button naming what the learner may have meant, in the words people use."""
+    label = unit.entry.asks[0] if unit.entry is not None else unit.section.heading or unit.lesson.title
+    label = label.rstrip("?").strip()
+    return label if len(label) <= 48 else label[:46].rsplit(" ", 1)[0] + "…"
+
+
+def stage_of(situation: Situation) -> str:
+    """Where the asker stands: asked to pay (before), in the scam now (during), or after the harmful act."""
+    if situation.kind == PAY_NOW:
+        return "before"
+    if situation.kind == SCAM_NOW:
+        return "during" if situation.act in (None, "none_yet") else "after"
+    return "any"
+
+
 def section_reply(lesson: Lesson, section: Section, offset: int = 0) -> tuple[Reply, int]:
     """A reply showing part of a section, with the lesson as source; returns the next offset."""
     body = plain(section.body)
@@ -106,10 +144,32 @@ class Answerer:
         """The situation behind a message (rules, with the model's second opinion)."""
         return route(question, self.situations)
 
+    def unit(self, key: str) -> UnitHit | None:
+        """A unit by its key (`q:<entry id>` or `<lesson id>#<section index>`), for a clarification button."""
+        retriever = self.kb.retriever
+        if key.startswith("q:"):
+            entry = retriever.entries.get(key[2:])
+            if entry is None:
+                return None
+            lesson = retriever.lessons[entry.lesson_id]
+            section = find_section(lesson, entry.section_heading) or lesson.sections[0]
+            return UnitHit(0.0, lesson, section, entry)
+        lesson_id, _, index = key.partition("#")
+        found = retriever.lessons.get(lesson_id)
+        if found is None or not index.isdigit() or int(index) >= len(found.sections):
+            return None
+        return UnitHit(0.0, found, found.sections[int(index)])
+
+    def chosen(self, unit: UnitHit, retrieval: Retrieval | None) -> Answer:
+        """The answer made of one unit (an entry or a section); `retrieval` is None for a pressed choice."""
+        reply, offset = unit_reply(unit)
+        found = retrieval or Retrieval(unit.key, self.mode, [], True, units=[unit])
+        return Answer("answer", [reply], found, unit.lesson, unit.section, offset, [unit])
+
     def answer(self, question: str, mode: Mode | None = None) -> Answer:
         """Decide the kind of answer and compose it: the situation first, then retrieval."""
-        retrieval = self.kb.retriever.search(question, mode or self.mode)
         situation = self.situation(question)
+        retrieval = self.kb.retriever.search(question, mode or self.mode, stage=stage_of(situation))
         if situation.kind in (SCAM_NOW, PAY_NOW):
             # The emergency steps come first, tailored to what already happened, with a way to reach a person;
             # never declined, whatever the wording.
@@ -120,11 +180,13 @@ class Answerer:
             else:
                 first = f"{msg.SCAM_ACT_FIRST[situation.act]}\n\n{msg.SCAM_REPORT}"
             replies = [Reply(first, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]
-            hit = next((h for h in retrieval.hits if h.lesson.main_topic.startswith("scam")), None)
-            if hit is not None:
-                reply, offset = section_reply(hit.lesson, hit.section)
+            # Then what fits the stage: an entry or section about scams or money, never an unrelated lesson.
+            unit = next((u for u in retrieval.units if any(t.startswith(("scam", "payment")) for t in u.topics)),
+                        None)
+            if unit is not None:
+                reply, offset = unit_reply(unit)
                 replies.append(reply)
-                return Answer("safety", replies, retrieval, hit.lesson, hit.section, offset)
+                return Answer("safety", replies, retrieval, unit.lesson, unit.section, offset, [unit])
             return Answer("safety", replies, retrieval)
         if situation.kind == MISTAKE:
             # An honest mistake: practical steps, no alarm, not counted as a scam alert.
@@ -136,9 +198,32 @@ class Answerer:
         if len(content) <= 1 and len(retrieval.hits) > 1:
             buttons = tuple(Button(h.lesson.title, f"/bai {h.lesson.id}") for h in retrieval.hits[:3])
             return Answer("clarify", [Reply(msg.CLARIFY, buttons)], retrieval)
+        choices = self._close_choices(retrieval)
+        if choices:
+            buttons = tuple(Button(choice_label(u), f"/traloi {u.key}") for u in choices)
+            return Answer("clarify", [Reply(msg.CLARIFY_CHOICES, buttons)], retrieval, units=choices)
+        if retrieval.units:
+            return self.chosen(retrieval.units[0], retrieval)
         hit = retrieval.hits[0]
         reply, offset = section_reply(hit.lesson, hit.section)
         return Answer("answer", [reply], retrieval, hit.lesson, hit.section, offset)
+
+    def _close_choices(self, retrieval: Retrieval) -> list[UnitHit]:
+        """Two or three units of different lessons that score too close to pick one: ask rather than guess."""
+        units = retrieval.units
+        if len(units) < 2:
+            return []
+        vote = 1.0 / (self.kb.retriever.rrf_k + 1)
+        top = units[0]
+        close = [top]
+        for u in units[1:]:
+            if (top.score - u.score) / vote > CLARIFY_MARGIN:
+                break
+            if u.lesson.id not in {c.lesson.id for c in close} and not set(u.topics) & set(top.topics):
+                close.append(u)
+            if len(close) == 3:
+                break
+        return close if len(close) > 1 else []
 
 
 def is_clear(answer: Answer) -> bool:

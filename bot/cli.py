@@ -32,9 +32,12 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
     """Validate every lesson; print problems, coverage per topic and framework code, sentence lengths."""
     from rag.lessons import Topics, check_lessons, coverage, sentence_lengths
     from rag.programme import Programme
+    from rag.questions import check_questions
 
     topics = Topics.load(settings.knowledge_dir / "topics.yaml")
     report = check_lessons(settings.knowledge_dir / "lessons", topics)
+    questions = check_questions(settings.knowledge_dir / "questions", topics, report.lessons)
+    report.errors.extend(questions.errors)
     for err in report.errors:
         out.write(f"LỖI  {err}\n")
     for warn in report.warnings:
@@ -77,19 +80,44 @@ def ask_rows(settings: Settings, rows: list[dict[str, Any]], retriever: str) -> 
     from bot.answers import Answerer
     from bot.service import load_knowledge
 
-    kb = load_knowledge(settings, with_dense=retriever != "bm25")
+    kb = load_knowledge(settings, with_dense=retriever not in ("bm25", "plain-bm25"))
+    if retriever.startswith("plain-"):
+        return _plain_rows(kb, rows, retriever)
     answerer = Answerer(kb, retriever)  # type: ignore[arg-type]
     results = []
     for row in rows:
         started = time.perf_counter()
         answer = answerer.answer(str(row["question"]))
         latency = (time.perf_counter() - started) * 1000
-        sources = [] if answer.kind == "out_of_scope" else [
-            {"lesson_id": h.lesson.id, "section": h.section.heading, "topics": list(h.lesson.topics),
-             "score": round(h.score, 5)} for h in answer.hits[:5]
-        ]
+        # What was answered (or, for a clarification, every choice offered) first, then the other lessons found.
+        sources = [{"lesson_id": u.lesson.id, "section": u.section.heading, "entry": u.entry.id if u.entry else None,
+                    "topics": list(u.topics), "score": round(u.score, 5)} for u in answer.units]
+        sources += [{"lesson_id": h.lesson.id, "section": h.section.heading, "entry": None,
+                     "topics": list(h.lesson.topics), "score": round(h.score, 5)}
+                    for h in answer.hits if h.lesson.id not in {u.lesson.id for u in answer.units}]
+        if answer.kind == "out_of_scope":
+            sources = []
         results.append({"id": row["id"], "kind": answer.kind, "text": "\n\n".join(r.text for r in answer.replies),
-                        "sources": sources, "latency_ms": round(latency, 2)})
+                        "sources": sources[:5], "offered": len(answer.units) if answer.kind == "clarify" else 0,
+                        "latency_ms": round(latency, 2)})
+    return results
+
+
+def _plain_rows(kb: Any, rows: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """Answers of a plain peer retriever (rag.peers), in the same format: the top chunk answers, nothing is
+    declined."""
+    from rag.peers import PlainPeers
+
+    peers = PlainPeers(kb)
+    results = []
+    for row in rows:
+        started = time.perf_counter()
+        chunks = peers.search(name, str(row["question"]))
+        latency = (time.perf_counter() - started) * 1000
+        sources = [{"lesson_id": c.lesson_id, "section": c.heading, "entry": c.entry_id or None,
+                    "topics": list(c.topics), "score": 0.0} for c in chunks]
+        results.append({"id": row["id"], "kind": "answer" if chunks else "out_of_scope", "text": "",
+                        "sources": sources, "offered": 0, "latency_ms": round(latency, 2)})
     return results
 
 
@@ -123,7 +151,7 @@ def evaluate(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) -> 
     """Topic hit@1/@3 overall and per origin, decline rates and latency for one retriever's answers."""
     by_id = {a["id"]: a for a in answers}
     groups: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
-    oos_total = oos_declined = in_total = in_declined = 0
+    oos_total = oos_declined = in_total = in_declined = clarified = 0
     for q in questions:
         a = by_id[q["id"]]
         if q.get("topic") == "out_of_scope":
@@ -134,7 +162,10 @@ def evaluate(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) -> 
         in_declined += a["kind"] == "out_of_scope"
         wanted = {q.get("topic"), q.get("topic2")} - {None}
         hits = [bool(wanted & set(s["topics"])) for s in a["sources"]]
-        result = (any(hits[:1]), any(hits[:3]))
+        # A clarification is right only when the right choice is among its buttons.
+        first = max(1, int(a.get("offered") or 0))
+        clarified += a["kind"] == "clarify"
+        result = (any(hits[:first]), any(hits[:max(3, first)]))
         groups["all"].append(result)
         groups[str(q.get("origin", "?"))].append(result)
     latencies = [float(a["latency_ms"]) for a in answers]
@@ -144,6 +175,7 @@ def evaluate(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) -> 
         "oos_decline_rate": oos_declined / oos_total if oos_total else None,
         "oos_n": oos_total,
         "false_decline_rate": in_declined / in_total if in_total else None,
+        "clarify_rate": clarified / in_total if in_total else None,
         "p50_ms": _pct(latencies, 0.5),
         "p95_ms": _pct(latencies, 0.95),
     }
@@ -208,16 +240,17 @@ def cmd_eval(settings: Settings, questions_path: Path, retrievers: list[str], ou
                               f"got={top['lesson_id'] if top else None} | {q['question'][:80]}\n")
     origins = sorted({g for _, m in table for g in m["groups"]} - {"all"})
     out.write("| retriever | hit@1 | hit@3 | " + " | ".join(f"{o} hit@1/@3" for o in origins)
-              + " | out-of-scope declined | in-scope falsely declined | p50 ms | p95 ms |\n")
-    out.write("|---" * (7 + len(origins)) + "|\n")
+              + " | out-of-scope declined | in-scope falsely declined | asked back | p50 ms | p95 ms |\n")
+    out.write("|---" * (8 + len(origins)) + "|\n")
     for retriever, m in table:
         g = m["groups"]
         per_origin = " | ".join(
             f"{g[o]['hit@1']:.0%} / {g[o]['hit@3']:.0%} (n={g[o]['n']})" if o in g else "–" for o in origins)
         oos = f"{m['oos_decline_rate']:.0%} (n={m['oos_n']})" if m["oos_decline_rate"] is not None else "–"
         fd = f"{m['false_decline_rate']:.1%}" if m["false_decline_rate"] is not None else "–"
+        cr = f"{m['clarify_rate']:.1%}" if m["clarify_rate"] is not None else "–"
         out.write(f"| {retriever} | {g['all']['hit@1']:.1%} | {g['all']['hit@3']:.1%} | {per_origin} | {oos} | "
-                  f"{fd} | {m['p50_ms']:.0f} | {m['p95_ms']:.0f} |\n")
+                  f"{fd} | {cr} | {m['p50_ms']:.0f} | {m['p95_ms']:.0f} |\n")
     return 0
 
 
@@ -776,8 +809,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true", required=True)
     ask.add_argument("--retriever", choices=["bm25", "dense", "hybrid"], default=None)
     ev = sub.add_parser("eval", help="topic hit@k, decline rates and latency on a question file")
-    ev.add_argument("--questions", type=Path, required=True)
-    ev.add_argument("--retriever", choices=["bm25", "dense", "hybrid", "all"], default="all")
+    ev.add_argument("--questions", type=Path, required=True, action="append",
+                    help="a question file (repeat for several: each gets its own table)")
+    ev.add_argument("--retriever", choices=["bm25", "dense", "hybrid", "plain-bm25", "plain-dense", "plain-rrf",
+                                            "all", "peers"], default="all",
+                    help="all: ours and the plain peers; peers: only the plain peers")
     ev.add_argument("--misses", action="store_true", help="list the questions each retriever got wrong")
     lessons = sub.add_parser("lessons", help="lesson tools")
     lessons.add_argument("action", choices=["check"])
@@ -843,8 +879,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "ask":
         return cmd_ask(settings, args.retriever or settings.retrieval.retriever, sys.stdin, sys.stdout)
     if args.command == "eval":
-        chosen = ["bm25", "dense", "hybrid"] if args.retriever == "all" else [args.retriever]
-        return cmd_eval(settings, args.questions, chosen, sys.stdout, args.misses)
+        from rag.peers import PEERS
+
+        chosen = {"all": [*PEERS, "bm25", "dense", "hybrid"], "peers": list(PEERS)}.get(args.retriever,
+                                                                                        [args.retriever])
+        status = 0
+        for path in args.questions:
+            if len(args.questions) > 1:
+                sys.stdout.write(f"\n### {path}\n\n")
+            status |= cmd_eval(settings, path, chosen, sys.stdout, args.misses)
+        return status
     if args.command == "admin" and args.admin_action == "invite":
         return cmd_admin_invite(settings, args.role, args.unit, sys.stdout)
     if args.command == "admin":

@@ -361,6 +361,8 @@ class Dialogue:
             return self._show_lesson(ctx, args[0])
         if name == "/xemtiep":
             return self._continue(ctx)
+        if name == "/chon" and args:
+            return self._chosen(ctx, args[0])
         if name == "/hoikhac":
             return [Reply(msg.ASK_OTHER)]
         if name == "/hoitiep":
@@ -658,7 +660,7 @@ class Dialogue:
             answer = await asyncio.to_thread(self.answerer.answer, text)
         if turn is not None:
             turn.emergency = answer.kind == "safety"
-        top = answer.hits[0].lesson if answer.hits else None
+        top = answer.lesson or (answer.hits[0].lesson if answer.hits else None)
         # Logged without the user: content editors need the questions, not who asked them. The commune
         # (of a registered learner) is kept so each unit sees what its people ask about.
         # A scam in progress is counted for the commune, but its story is not kept.
@@ -687,6 +689,15 @@ class Dialogue:
                                        (Button(msg.BTN_SECOND_QUESTION, "/hoitiep"),))]
         log.info("user=%s kind=%s lesson=%s", user.id, answer.kind, answer.lesson.id if answer.lesson else None)
         return replies
+
+    def _chosen(self, ctx: dict[str, Any], key: str) -> list[Reply]:
+        """One of the choices offered when a question was unclear: its answer, and its section read on after."""
+        unit = self.answerer.unit(key)
+        if unit is None:
+            return [Reply(msg.ASK_OTHER, main_menu())]
+        answer = self.answerer.chosen(unit, None)
+        ctx["lesson"] = {"id": unit.lesson.id, "section": unit.section.index, "offset": answer.offset}
+        return answer.replies
 
     async def _feedback(self, s: AsyncSession, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
         """👍 or 👎 on one of the learner's recent answers: stored on the question, never with who pressed."""

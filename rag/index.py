@@ -17,6 +17,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from rag.lessons import Lesson
+from rag.questions import QuestionEntry, find_section
 from rag.text import lexical_terms
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,28 @@ class Chunk:
     text: str  # what is embedded and indexed
     topics: tuple[str, ...]
     hash: str
+    entry_id: str = ""  # set on the chunks of a question entry (one per way of asking, one for the answer)
 
 
-def build_chunks(lessons: list[Lesson]) -> list[Chunk]:
-    """One chunk per lesson section, plus one per lesson for its title, summary and typical questions."""
+def entry_chunks(entries: Sequence[QuestionEntry], lessons: dict[str, Lesson]) -> list[Chunk]:
+    """A question entry is found by any of its ways of asking, or by its answer: one chunk each."""
     chunks = []
+    for entry in entries:
+        section = find_section(lessons[entry.lesson_id], entry.section_heading)
+        index = section.index if section is not None else 0
+        texts = [*entry.asks, entry.answer]
+        for n, text in enumerate(texts):
+            suffix = "ans" if n == len(texts) - 1 else f"a{n}"
+            digest = hashlib.sha256(f"q\x1f{entry.id}\x1f{text}\x1f{','.join(entry.topics)}".encode()).hexdigest()
+            chunks.append(Chunk(f"q:{entry.id}#{suffix}", entry.lesson_id, index, entry.id, text, entry.topics,
+                                digest[:24], entry.id))
+    return chunks
+
+
+def build_chunks(lessons: list[Lesson], entries: Sequence[QuestionEntry] = ()) -> list[Chunk]:
+    """One chunk per lesson section, one per lesson for its title, summary and typical questions, and the
+    chunks of the question entries."""
+    chunks = entry_chunks(entries, {lesson.id: lesson for lesson in lessons})
     for lesson in lessons:
         head = "\n".join([lesson.title, lesson.summary, *lesson.asks]).strip()
         chunks.append(Chunk(f"{lesson.id}#asks", lesson.id, ASKS_SECTION, lesson.title, head, lesson.topics,

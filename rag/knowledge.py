@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -13,7 +13,9 @@ from rag.accents import AccentRestorer
 from rag.index import LexicalIndex, SyncStats, VectorIndex, build_chunks
 from rag.lessons import Lesson, Topics, load_lessons
 from rag.programme import Programme
+from rag.questions import QuestionEntry, load_questions
 from rag.retriever import Retriever
+from rag.text import has_diacritics
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class KnowledgeBase:
     load_seconds: float
     programme: Programme | None = None
     situations_file: Path | None = None  # real-case messages labelled by situation (the routing model's tune split)
+    entries: list[QuestionEntry] = field(default_factory=list)  # the question layer (knowledge/questions)
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """A lesson by id, or None."""
@@ -45,7 +48,8 @@ class KnowledgeBase:
         started = time.perf_counter()
         topics = Topics.load(knowledge_dir / "topics.yaml")
         lessons = load_lessons(knowledge_dir / "lessons", topics)
-        chunks = build_chunks(lessons)
+        entries = load_questions(knowledge_dir / "questions", topics, lessons)
+        chunks = build_chunks(lessons, entries)
         lexical = LexicalIndex(chunks)
         vectors, stats = None, None
         if embeddings is not None:
@@ -56,19 +60,21 @@ class KnowledgeBase:
                      stats.total, stats.embedded, stats.deleted, stats.missing, stats.seconds)
             if stats.missing:
                 log.warning("vector index %s lacks %d chunks: run `kynangso ingest`", vectors.name, stats.missing)
-        restorer = AccentRestorer(corpus_texts(lessons))
+        restorer = AccentRestorer(corpus_texts(lessons, entries))
         retriever = Retriever(lessons, chunks, lexical, vectors, embeddings, rrf_k, candidates, restorer,
-                              unaccented_dense_weight)
+                              unaccented_dense_weight, entries)
         programme_file = knowledge_dir / "programme.yaml"
         programme = Programme.load(programme_file) if programme_file.exists() else None
         situations = knowledge_dir / "situations" / "tune.jsonl"
         return cls(topics, lessons, retriever, stats, time.perf_counter() - started, programme,
-                   situations if situations.exists() else None)
+                   situations if situations.exists() else None, entries)
 
 
-def corpus_texts(lessons: list[Lesson]) -> list[str]:
-    """Every sentence of the lessons, for the accent restorer."""
+def corpus_texts(lessons: list[Lesson], entries: list[QuestionEntry] | None = None) -> list[str]:
+    """Every sentence of the lessons and question entries, for the accent restorer."""
     texts: list[str] = []
+    for entry in entries or []:
+        texts += [ask for ask in entry.asks if has_diacritics(ask)] + [entry.answer]
     for lesson in lessons:
         texts += [lesson.title, lesson.summary, *lesson.asks]
         texts += [f"{sec.heading}\n{sec.body}" for sec in lesson.sections]

@@ -15,8 +15,10 @@ import yaml
 from langchain_core.embeddings import Embeddings
 
 from rag.accents import AccentRestorer
-from rag.index import Chunk, LexicalIndex, VectorIndex
+from rag.index import ASKS_SECTION, Chunk, LexicalIndex, VectorIndex
+from rag.kinds import question_kind
 from rag.lessons import Lesson, Section
+from rag.questions import QuestionEntry
 from rag.text import fold, has_diacritics, syllables
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,24 @@ class LessonHit:
     lexical: float  # best BM25 score of any chunk of the lesson
 
 
+@dataclass(frozen=True)
+class UnitHit:
+    """One answerable unit: a question entry (a short answer leading to a section) or a lesson section."""
+
+    score: float
+    lesson: Lesson
+    section: Section
+    entry: QuestionEntry | None = None
+
+    @property
+    def key(self) -> str:
+        return f"q:{self.entry.id}" if self.entry is not None else self.section.key
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self.entry.topics if self.entry is not None else self.lesson.topics
+
+
 @dataclass
 class Retrieval:
     query: str
@@ -49,6 +69,7 @@ class Retrieval:
     hits: list[LessonHit]
     in_scope: bool
     signals: dict[str, float | str] = field(default_factory=dict)
+    units: list[UnitHit] = field(default_factory=list)  # entries and sections, best first
 
 
 def _ranks(scores: dict[str, float]) -> dict[str, int]:
@@ -112,13 +133,32 @@ class ScopeJudge:
         return margin > self.margin_in or lexical_norm >= self.lexical_in or bool(domain)
 
 
+DENSE_POOL = 200  # nearest chunks asked of the vector store: every way of asking an entry is its own chunk
+
+
+@dataclass(frozen=True)
+class UnitFit:
+    """Weights of the unit choice, in units of one first-rank vote (1 / (rrf_k + 1)); tuned on the tune split."""
+
+    lesson_weight: float = 0.5
+    entry_bonus: float = 0.2
+    kind_match: float = 0.3
+    kind_mismatch: float = 0.1
+    stage_match: float = 0.4
+    stage_mismatch: float = 0.4
+    steps_bonus: float = 0.3
+
+
 class Retriever:
     """Ranks lessons for a question; the dense, lexical and hybrid modes share one code path."""
 
     def __init__(self, lessons: list[Lesson], chunks: list[Chunk], lexical: LexicalIndex,
                  vectors: VectorIndex | None, embeddings: Embeddings | None, rrf_k: int = 60,
                  candidates: int = 30, restorer: AccentRestorer | None = None,
-                 unaccented_dense_weight: float = 0.6) -> None:
+                 unaccented_dense_weight: float = 0.6, entries: list[QuestionEntry] | None = None,
+                 fit: UnitFit | None = None) -> None:
+        self.entries = {e.id: e for e in entries or []}
+        self.fit = fit or UnitFit()
         self.restorer = restorer
         self.unaccented_dense_weight = unaccented_dense_weight
         self.lessons = {lesson.id: lesson for lesson in lessons}
@@ -137,8 +177,10 @@ class Retriever:
         raw = self.lexical.scores(query)
         return {c.key: float(s) for c, s in zip(self.chunks, raw, strict=True) if s > 0}
 
-    def search(self, query: str, mode: Mode = "hybrid", k: int = 5) -> Retrieval:
-        """Lessons for the query, best first, with the section to show and a scope decision."""
+    def search(self, query: str, mode: Mode = "hybrid", k: int = 5, stage: str = "any") -> Retrieval:
+        """Lessons for the query, best first, with the section to show and a scope decision; and the units
+        (question entries and sections) that could answer it, chosen by match, question kind and `stage`
+        (any | before | during | after: where the asker is in a scam or money situation)."""
         signals: dict[str, float | str] = {}
         lex = self._lexical_scores(query) if mode in ("bm25", "hybrid") else {}
         dense: dict[str, float] = {}
@@ -149,7 +191,7 @@ class Retriever:
             dense_query = query if accented or self.restorer is None else self.restorer.restore(query)
             signals["dense_query"] = dense_query
             qvec = self.embeddings.embed_query(dense_query)
-            dense = dict(self.vectors.search(qvec, min(len(self.chunks), max(self.candidates, 60))))
+            dense = dict(self.vectors.search(qvec, min(len(self.chunks), max(self.candidates, DENSE_POOL))))
 
         # Even restored, an unaccented question is a weaker signal for the dense channel.
         w_dense = 1.0 if accented else self.unaccented_dense_weight
@@ -180,7 +222,46 @@ class Retriever:
         anchor = self.scope.anchor_similarity(qvec) if qvec is not None else float("nan")
         signals.update(best_dense=round(best_dense, 4), anchor_dense=round(anchor, 4), top_lexical=top_lex)
         in_scope = bool(hits) and self.scope.judge(query, best_dense, anchor, lexical_norm, signals)
-        return Retrieval(query, mode, hits, in_scope, signals)
+        units = self._units(query, chunk_score, fused, stage, signals)[:k]
+        return Retrieval(query, mode, hits, in_scope, signals, units)
+
+    def _units(self, query: str, chunk_score: dict[str, float], lesson_score: dict[str, float], stage: str,
+               signals: dict[str, float | str]) -> list[UnitHit]:
+        """Entries and sections ranked by their best chunk, their lesson's standing, the question's kind and
+        the situation's stage."""
+        kind = question_kind(query)
+        signals["question_kind"] = kind or "-"
+        fit, unit = self.fit, 1.0 / (self.rrf_k + 1)
+        lesson_rank = _ranks(lesson_score)
+        best: dict[str, tuple[float, Chunk]] = {}
+        for key, score in chunk_score.items():
+            chunk = self.by_key[key]
+            if chunk.section == ASKS_SECTION:
+                continue
+            ukey = f"q:{chunk.entry_id}" if chunk.entry_id else key
+            if ukey not in best or score > best[ukey][0]:
+                best[ukey] = (score, chunk)
+        scored: list[UnitHit] = []
+        for score, chunk in best.values():
+            lesson = self.lessons[chunk.lesson_id]
+            section = lesson.sections[chunk.section] if 0 <= chunk.section < len(lesson.sections) else \
+                lesson.sections[0]
+            entry = self.entries.get(chunk.entry_id) if chunk.entry_id else None
+            # The lesson's own standing (all its chunks together) backs the unit up.
+            value = score + fit.lesson_weight * unit / max(1, lesson_rank.get(lesson.id, 99))
+            if entry is not None:
+                value += fit.entry_bonus * unit
+                if kind is not None:
+                    value += (fit.kind_match if entry.kind == kind else -fit.kind_mismatch) * unit
+                if stage != "any" and entry.stage != "any":
+                    value += (fit.stage_match if entry.stage == stage else -fit.stage_mismatch) * unit
+                elif stage == "any" and entry.stage in ("during", "after") and kind != "what_now":
+                    value -= fit.stage_mismatch * unit  # a calm question is not answered with an alarm
+            elif kind == "howto" and _STEPS.search(section.body):
+                value += fit.steps_bonus * unit
+            scored.append(UnitHit(value, lesson, section, entry))
+        scored.sort(key=lambda u: -u.score)
+        return scored
 
     def _hit(self, lesson_id: str, score: float, chunk_score: dict[str, float],
              lesson_best: dict[str, dict[str, float]], how_to: bool) -> LessonHit:

@@ -1,0 +1,100 @@
+"""The question layer: entries are validated like lessons, found by the ways people ask, and chosen by kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import ROOT
+from rag.kinds import question_kind
+from rag.lessons import Topics, load_lessons
+from rag.questions import check_questions, sentence_count
+
+KNOWLEDGE = ROOT / "knowledge"
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple[Topics, list]:
+    topics = Topics.load(KNOWLEDGE / "topics.yaml")
+    return topics, load_lessons(KNOWLEDGE / "lessons", topics)
+
+
+def _entry(**changes: object) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "id": "q-thu-mat-may-cu",
+        "kind": "howto",
+        "stage": "any",
+        "topics": ["vneid.login"],
+        "asks": ["Máy cũ hỏng thì vào VNeID trên máy mới thế nào?", "may cu hong vao vneid may moi sao",
+                 "điện thoại tôi rơi vỡ rồi, vneid có mất không", "mat dt cu r vneid dang nhap lai dc ko"],
+        "answer": "Bác không cần máy cũ. Bác xác nhận máy mới bằng thẻ căn cước gắn chip.",
+        "lesson": "vneid-doi-dien-thoai",
+        "section": "Mất hoặc hỏng máy cũ: xác thực bằng thẻ căn cước gắn chip",
+        "sources": [{"title": "Bộ Công an", "url": "https://bocongan.gov.vn/", "checked": "2026-12-04"}],
+    }
+    entry.update(changes)
+    return entry
+
+
+def _check(tmp_path: Path, real: tuple[Topics, list], *entries: dict[str, object]) -> list[str]:
+    folder = tmp_path / "questions"
+    folder.mkdir(exist_ok=True)
+    (folder / "x.yaml").write_text(yaml.safe_dump(list(entries), allow_unicode=True), encoding="utf-8")
+    topics, lessons = real
+    return check_questions(folder, topics, lessons).errors
+
+
+def test_a_good_entry_passes(tmp_path: Path, real: tuple[Topics, list]) -> None:
+    assert _check(tmp_path, real, _entry()) == []
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"kind": "chitchat"}, "kind"),
+    ({"stage": "later"}, "stage"),
+    ({"topics": ["vneid.nothing"]}, "mã chủ đề"),
+    ({"asks": ["một", "hai", "ba"]}, "cách hỏi"),
+    ({"asks": ["Đổi máy VNeID", "doi may vneid", "khác", "nữa"]}, "chỉ khác nhau ở dấu"),
+    ({"answer": "Một câu thôi."}, "câu"),
+    ({"lesson": "khong-co-bai"}, "không có bài"),
+    ({"section": "Mục không có"}, "không có mục"),
+    ({"id": "q-" + "dai" * 20}, "dài quá"),
+    ({"sources": [{"title": "x", "url": "bocongan.gov.vn", "checked": "2026-12-04"}]}, "http"),
+    ({"sources": [{"title": "x", "url": "https://x.vn"}]}, "checked"),
+])
+def test_each_problem_is_named(tmp_path: Path, real: tuple[Topics, list], change: dict[str, object],
+                               problem: str) -> None:
+    errors = _check(tmp_path, real, _entry(**change))
+    assert errors and all("x.yaml" in e for e in errors)
+    assert any(problem in e for e in errors), errors
+
+
+def test_two_entries_cannot_share_an_id_or_a_way_of_asking(tmp_path: Path, real: tuple[Topics, list]) -> None:
+    assert any("id trùng" in e for e in _check(tmp_path, real, _entry(), _entry()))
+    other = _entry(id="q-thu-khac", asks=["Cách khác hẳn để hỏi", "hoi kieu thu hai", "kiểu thứ ba",
+                                          "MAY CU HONG VAO VNEID MAY MOI SAO?"])
+    assert any("trùng với câu" in e for e in _check(tmp_path, real, _entry(), other))
+
+
+def test_sentences_are_counted_with_numbered_steps() -> None:
+    assert sentence_count("Có. Bác làm thế này:\n1. Mở VNeID.\n2. Bấm \"Đăng nhập\".") == 4
+    assert sentence_count("Đây là lừa đảo, bác đừng chuyển tiền!") == 1
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("VNeID là gì?", "definition"),
+    ("vneid la gi", "definition"),
+    ("lam sao cai vneid", "howto"),
+    ("không nhận được mã OTP", "troubleshoot"),
+    ("app vneid cu quay mai khong vao duoc", "troubleshoot"),
+    ("bao nhiêu tuổi thì làm được định danh mức 2", "rule"),
+    ("khong cai vneid co bi phat khong", "rule"),
+    ("tin nhắn này có phải lừa đảo không", "is_safe"),
+    ("lỡ chuyển tiền rồi thì làm gì", "what_now"),
+    ("bi lua roi gio phai lam gi", "what_now"),
+    ("báo lừa đảo ở đâu", "where_who"),
+    ("Trời hôm nay đẹp", None),
+])
+def test_the_kind_of_a_question_is_read_from_its_words(question: str, kind: str | None) -> None:
+    assert question_kind(question) == kind
