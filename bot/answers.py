@@ -109,6 +109,17 @@ def choice_label(unit: UnitHit) -> str:
     return label if len(label) <= 48 else label[:46].rsplit(" ", 1)[0] + "…"
 
 
+def _distinct_lessons(units: list[UnitHit], n: int) -> list[UnitHit]:
+    """The first `n` units that lead to different lessons."""
+    out: list[UnitHit] = []
+    for u in units:
+        if u.lesson.id not in {o.lesson.id for o in out}:
+            out.append(u)
+        if len(out) == n:
+            break
+    return out
+
+
 def stage_of(situation: Situation) -> str:
     """Where the asker stands: asked to pay (before), in the scam now (during), or after the harmful act."""
     if situation.kind == PAY_NOW:
@@ -193,6 +204,12 @@ class Answerer:
             steps = msg.MISTAKE_RECEIVED if situation.act == "received" else msg.MISTAKE_WRONG_TRANSFER
             return Answer("answer", [Reply(steps, main_menu())], retrieval)
         if not retrieval.hits or (not retrieval.in_scope and not never_decline(question, self.situations)):
+            if retrieval.unsure and len(retrieval.units) >= 2:
+                # Not clearly off-topic: the closest things the tutor knows, as choices, instead of a refusal.
+                offered = _distinct_lessons(retrieval.units, 3)
+                buttons = tuple(Button(choice_label(u), f"/chon {u.key}") for u in offered)
+                return Answer("clarify", [Reply(msg.UNSURE_CHOICES, (*buttons, Button(msg.BTN_LEARN, "/hoc")))],
+                              retrieval, units=offered)
             return Answer("out_of_scope", [Reply(msg.OUT_OF_SCOPE, main_menu())], retrieval)
         content = [s for s in syllables(question) if s not in _STOP]
         if len(content) <= 1 and len(retrieval.hits) > 1:
@@ -200,7 +217,7 @@ class Answerer:
             return Answer("clarify", [Reply(msg.CLARIFY, buttons)], retrieval)
         choices = self._close_choices(retrieval)
         if choices:
-            buttons = tuple(Button(choice_label(u), f"/traloi {u.key}") for u in choices)
+            buttons = tuple(Button(choice_label(u), f"/chon {u.key}") for u in choices)
             return Answer("clarify", [Reply(msg.CLARIFY_CHOICES, buttons)], retrieval, units=choices)
         if retrieval.units:
             return self.chosen(retrieval.units[0], retrieval)

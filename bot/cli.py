@@ -168,6 +168,9 @@ def evaluate(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) -> 
         result = (any(hits[:first]), any(hits[:max(3, first)]))
         groups["all"].append(result)
         groups[str(q.get("origin", "?"))].append(result)
+        if q.get("kind"):
+            groups[f"kind:{q['kind']}"].append(result)
+        groups[f"area:{str(q.get('topic')).split('.')[0]}"].append(result)
     latencies = [float(a["latency_ms"]) for a in answers]
     return {
         "groups": {g: {"n": len(v), "hit@1": sum(h1 for h1, _ in v) / len(v), "hit@3": sum(h3 for _, h3 in v) / len(v)}
@@ -220,7 +223,7 @@ def cmd_understand(settings: Settings, errors: bool) -> int:
 
 
 def cmd_eval(settings: Settings, questions_path: Path, retrievers: list[str], out: TextIO,
-             misses: bool) -> int:
+             misses: bool, breakdown: bool = False) -> int:
     questions = _read_jsonl(questions_path.open(encoding="utf-8"))
     table = []
     for retriever in retrievers:
@@ -238,7 +241,7 @@ def cmd_eval(settings: Settings, questions_path: Path, retrievers: list[str], ou
                 if not ok:
                     out.write(f"MISS[{retriever}] {q['id']} want={sorted(wanted)} kind={a['kind']} "
                               f"got={top['lesson_id'] if top else None} | {q['question'][:80]}\n")
-    origins = sorted({g for _, m in table for g in m["groups"]} - {"all"})
+    origins = sorted({g for _, m in table for g in m["groups"] if ":" not in g} - {"all"})
     out.write("| retriever | hit@1 | hit@3 | " + " | ".join(f"{o} hit@1/@3" for o in origins)
               + " | out-of-scope declined | in-scope falsely declined | asked back | p50 ms | p95 ms |\n")
     out.write("|---" * (8 + len(origins)) + "|\n")
@@ -251,6 +254,14 @@ def cmd_eval(settings: Settings, questions_path: Path, retrievers: list[str], ou
         cr = f"{m['clarify_rate']:.1%}" if m["clarify_rate"] is not None else "–"
         out.write(f"| {retriever} | {g['all']['hit@1']:.1%} | {g['all']['hit@3']:.1%} | {per_origin} | {oos} | "
                   f"{fd} | {cr} | {m['p50_ms']:.0f} | {m['p95_ms']:.0f} |\n")
+    if breakdown and table:
+        # What still fails, as counts by the question's kind and area (never the questions themselves).
+        retriever, m = table[-1]
+        out.write(f"\n{retriever}: hit@1 by question kind and by area (misses / n)\n\n")
+        for prefix in ("kind:", "area:"):
+            cells = [f"{g.removeprefix(prefix)} {v['hit@1']:.0%} ({round(v['n'] * (1 - v['hit@1']))}/{v['n']})"
+                     for g, v in sorted(m["groups"].items()) if g.startswith(prefix)]
+            out.write(" · ".join(cells) + "\n\n")
     return 0
 
 
@@ -815,6 +826,8 @@ def build_parser() -> argparse.ArgumentParser:
                                             "all", "peers"], default="all",
                     help="all: ours and the plain peers; peers: only the plain peers")
     ev.add_argument("--misses", action="store_true", help="list the questions each retriever got wrong")
+    ev.add_argument("--breakdown", action="store_true",
+                    help="hit@1 of the last retriever by question kind and area (counts only: safe on a test split)")
     lessons = sub.add_parser("lessons", help="lesson tools")
     lessons.add_argument("action", choices=["check"])
     index = sub.add_parser("index", help="vector index tools (`index build` = `ingest`)")
@@ -887,7 +900,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in args.questions:
             if len(args.questions) > 1:
                 sys.stdout.write(f"\n### {path}\n\n")
-            status |= cmd_eval(settings, path, chosen, sys.stdout, args.misses)
+            status |= cmd_eval(settings, path, chosen, sys.stdout, args.misses, args.breakdown)
         return status
     if args.command == "admin" and args.admin_action == "invite":
         return cmd_admin_invite(settings, args.role, args.unit, sys.stdout)

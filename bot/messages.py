@@ -55,6 +55,10 @@ OUT_OF_SCOPE = (
     "chuyển tiền an toàn, nhận biết lừa đảo, dùng điện thoại và Zalo.\n"
     "Việc về sức khỏe, pháp luật hay tiền bạc đầu tư, bác hỏi người có chuyên môn hoặc cơ quan chức năng nhé."
 )
+UNSURE_CHOICES = ("Cháu chưa chắc câu này thuộc việc cháu biết. Cháu chỉ trả lời về kỹ năng số: VNeID, dịch vụ công, "
+                  "chuyển tiền an toàn, lừa đảo, điện thoại và Zalo.\n"
+                  "Nếu bác hỏi một trong các việc dưới đây thì bác bấm vào nhé. Việc về sức khỏe, pháp luật hay đầu tư "
+                  "thì bác hỏi người có chuyên môn hoặc cơ quan chức năng ạ.")
 CLARIFY_CHOICES = "Bác muốn hỏi việc nào ạ? Bác bấm một dòng dưới đây nhé."
 CLARIFY = "Bác muốn hỏi việc nào ạ? Bác bấm một mục dưới đây, hoặc gõ rõ hơn một chút."
 EMPTY_TEXT = "Cháu chưa thấy chữ nào. Bác gõ câu hỏi giúp cháu nhé."

@@ -130,7 +130,9 @@ _ACTORS = [
     r"cong an", r"canh sat", r"vien kiem sat", r"toa an", r"ngan hang", r"dien luc", r"thue", r"bao hiem",
     r"bhxh", r"buu dien", r"nha mang", r"can bo", r"nhan vien", r"giao vien", r"tu thien", r"nguoi la",
     r"so la", r"ai do", r"mot (?:nguoi|dua|ong|ba|co)", r"tu xung", r"xung", r"gia danh", r"gia giong",
-    r"nguoi (?:goi|nhan|kia|ta|ban)", r"nguoi tuyen", r"ong ay", r"ba ay", r"ho", r"doi so", r"trung thuong",
+    r"nguoi (?:goi|nhan|kia|ta|ban)", r"nguoi tuyen", r"ong ay", r"ba ay",
+    r"ho(?! (?:tro|so|chieu|khau|ten|gia dinh|ngheo))",  # "họ", not "hỗ trợ", "hồ sơ", "hộ chiếu"
+    r"doi so", r"trung thuong",
     r"cho vay", r"link", r"ung dung la", r"app la", r"livestream", r"dau tu",
 ]
 _NOW = [

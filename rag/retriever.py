@@ -71,6 +71,11 @@ class Retrieval:
     signals: dict[str, float | str] = field(default_factory=dict)
     units: list[UnitHit] = field(default_factory=list)  # entries and sections, best first
 
+    @property
+    def unsure(self) -> bool:
+        """Out of scope only by a thin margin: worth offering choices rather than a refusal."""
+        return not self.in_scope and self.signals.get("scope") == "unsure"
+
 
 def _ranks(scores: dict[str, float]) -> dict[str, int]:
     ordered = sorted(scores, key=lambda k: -scores[k])
@@ -130,7 +135,10 @@ class ScopeJudge:
             return lexical_norm >= self.lexical_in
         if margin <= self.margin_out:
             return False
-        return margin > self.margin_in or lexical_norm >= self.lexical_in or bool(domain)
+        if margin > self.margin_in or lexical_norm >= self.lexical_in or bool(domain):
+            return True
+        signals["scope"] = "unsure"  # between the thresholds with no word to lean on: ask, don't refuse
+        return False
 
 
 DENSE_POOL = 200  # nearest chunks asked of the vector store: every way of asking an entry is its own chunk

@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot import messages as msg
+from bot.answers import Answerer
 from bot.config import ROOT
+from bot.service import Tutor
 from rag.kinds import question_kind
+from rag.knowledge import KnowledgeBase
 from rag.lessons import Topics, load_lessons
-from rag.questions import check_questions, sentence_count
+from rag.questions import QuestionEntry, check_questions, sentence_count
+from rag.retriever import Retrieval, UnitHit
+from tests.chat import ScriptedChat
 
 KNOWLEDGE = ROOT / "knowledge"
 
@@ -98,3 +104,70 @@ def test_sentences_are_counted_with_numbered_steps() -> None:
 ])
 def test_the_kind_of_a_question_is_read_from_its_words(question: str, kind: str | None) -> None:
     assert question_kind(question) == kind
+
+
+# ---------------------------------------------------------------- on the real knowledge and bundled model
+
+
+def test_every_entry_is_found_by_its_own_words(kb: KnowledgeBase) -> None:
+    """Each way of asking an entry, typed as written, finds that entry first (or its lesson's section among the
+    top three units). A content editor who adds an entry that another one shadows sees it here."""
+    assert len(kb.entries) >= 300
+    missed = []
+    for entry in kb.entries:
+        for ask in entry.asks[:2]:
+            units = kb.retriever.search(ask).units
+            if not units or units[0].entry is not entry:
+                missed.append((entry.id, ask))
+    assert len(missed) <= 0.1 * 2 * len(kb.entries), missed[:20]
+
+
+def test_a_specific_question_gets_the_entry_answer(kb: KnowledgeBase) -> None:
+    entry = next(e for e in kb.entries if e.kind == "howto" and e.stage == "any")
+    answerer = Answerer(kb)
+    answer = answerer.answer(entry.asks[0])
+    assert answer.kind == "answer" and answer.units and answer.units[0].entry is entry
+    reply = answer.replies[0]
+    assert reply.text.startswith(entry.answer.strip().splitlines()[0])
+    assert msg.BTN_FULL_LESSON in [b.label for b in reply.buttons]
+
+
+async def test_read_the_full_lesson_after_an_entry(kb: KnowledgeBase, tutor: Tutor) -> None:
+    entry = next(e for e in kb.entries if e.kind == "howto" and e.stage == "any")
+    chat = ScriptedChat(tutor)
+    replies = await chat.say(entry.asks[0])
+    answer = replies[-1]
+    assert entry.answer.strip().splitlines()[0] in answer.text
+    more = await chat.press(answer, "Xem bài đầy đủ")
+    assert more[0].text.startswith(entry.section_heading)
+
+
+async def test_a_choice_is_pressed_or_typed(kb: KnowledgeBase, tutor: Tutor) -> None:
+    a, b = kb.entries[0], kb.entries[-1]
+    chat = ScriptedChat(tutor)
+    await chat.say("xin chào")
+    replies = await chat.say(button=f"/chon q:{a.id}")
+    assert replies[0].text.startswith(a.answer.strip().splitlines()[0])
+    # Typed: the choices of a clarification are the buttons of the last message.
+    units = [Answerer(kb).unit(f"q:{a.id}"), Answerer(kb).unit(f"q:{b.id}")]
+    assert all(u is not None for u in units)
+    assert Answerer(kb).unit("q:khong-co") is None and Answerer(kb).unit("khong-co-bai#0") is None
+
+
+def test_close_units_of_different_topics_are_offered_as_choices(kb: KnowledgeBase) -> None:
+    answerer = Answerer(kb)
+    vote = 1.0 / (kb.retriever.rrf_k + 1)
+    by_topic: dict[str, QuestionEntry] = {}
+    for e in kb.entries:
+        by_topic.setdefault(e.main_topic.split(".")[0], e)
+    first, second, third = list(by_topic.values())[:3]
+
+    def unit(entry: QuestionEntry, score: float) -> UnitHit:
+        lesson = kb.retriever.lessons[entry.lesson_id]
+        return UnitHit(score, lesson, lesson.sections[0], entry)
+
+    close = Retrieval("x", "hybrid", [], True, units=[unit(first, 1.0), unit(second, 1.0 - 0.05 * vote),
+                                                        unit(third, 1.0 - 2 * vote)])
+    assert [u.entry for u in answerer._close_choices(close)] == [first, second]
+    clear = Retrieval("x", "hybrid", [], True, units=[unit(first, 1.0), unit(second, 1.0 - vote)])
+    assert answerer._close_choices(clear) == []
