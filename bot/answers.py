@@ -17,7 +17,7 @@ from rag.retriever import LessonHit, Mode, Retrieval, UnitHit
 from rag.text import syllables
 
 MAX_CHARS = 600
-CLARIFY_MARGIN = 0.15  # units closer than this (in first-rank votes) and about different topics: ask
+CLARIFY_MARGIN = 0.1  # units closer than this (in first-rank votes) and about different topics: ask
 CLEAR_LEXICAL_LEAD = 1.3  # the top lesson's word score over the next one's, for a voice question answered at once
 _STOP = frozenset(
     "la gi the nao sao lam cach duoc khong co toi bac minh thi a ah nhe voi cho cua va o".split()

@@ -30,6 +30,8 @@ def _setup_logging(settings: Settings) -> None:
 
 def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
     """Validate every lesson; print problems, coverage per topic and framework code, sentence lengths."""
+    from collections import Counter
+
     from rag.lessons import Topics, check_lessons, coverage, sentence_lengths
     from rag.programme import Programme
     from rag.questions import check_questions
@@ -64,6 +66,12 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
             out.write(f"LỖI  {problem}\n")
         out.write(f"Chương trình «{programme.title}»: {len(programme.core)} bài bắt buộc, đạt từ "
                   f"{programme.min_score:.0%} mỗi bài; {len(programme.tracks)} nhánh tự chọn.\n")
+    if questions.entries:
+        per_topic = Counter(e.main_topic for e in questions.entries)
+        per_kind = Counter(e.kind for e in questions.entries)
+        out.write(f"{len(questions.entries)} câu hỏi cụ thể. Theo chủ đề: "
+                  + ", ".join(f"{t} {per_topic.get(t, 0)}" for t in topics.topics)
+                  + ".\nTheo loại: " + ", ".join(f"{k} {n}" for k, n in sorted(per_kind.items())) + ".\n")
     missing = [t for t, n in by_topic.items() if n == 0]
     if missing:
         errors.append(f"chưa có bài cho {len(missing)} chủ đề: {', '.join(missing)}")
@@ -97,7 +105,10 @@ def ask_rows(settings: Settings, rows: list[dict[str, Any]], retriever: str) -> 
                     for h in answer.hits if h.lesson.id not in {u.lesson.id for u in answer.units}]
         if answer.kind == "out_of_scope":
             sources = []
-        results.append({"id": row["id"], "kind": answer.kind, "text": "\n\n".join(r.text for r in answer.replies),
+        text = "\n\n".join(r.text for r in answer.replies)
+        if answer.kind == "clarify":  # the choices are what the person sees: the judge must see them too
+            text += "\n[Nút bấm] " + " | ".join(b.label for r in answer.replies for b in r.buttons)
+        results.append({"id": row["id"], "kind": answer.kind, "text": text,
                         "sources": sources[:5], "offered": len(answer.units) if answer.kind == "clarify" else 0,
                         "latency_ms": round(latency, 2)})
     return results
@@ -119,6 +130,24 @@ def _plain_rows(kb: Any, rows: list[dict[str, Any]], name: str) -> list[dict[str
         results.append({"id": row["id"], "kind": "answer" if chunks else "out_of_scope", "text": "",
                         "sources": sources, "offered": 0, "latency_ms": round(latency, 2)})
     return results
+
+
+def judged_summary(path: Path) -> str:
+    """Judged usefulness from a verdict file ({"id", "score": 0|1|2, "harm": "yes"|"no", "why"}): counts only."""
+    verdicts = _read_verdicts(path)
+    n = len(verdicts)
+    if not n:
+        return f"{path}: no verdicts"
+    scores = [int(v["score"]) for v in verdicts]
+    harm = sum(str(v.get("harm", "no")).lower() == "yes" for v in verdicts)
+    return (f"Judged ({path}, n={n}): fully answered {scores.count(2)} ({scores.count(2) / n:.0%}), partly "
+            f"{scores.count(1)} ({scores.count(1) / n:.0%}), not {scores.count(0)} ({scores.count(0) / n:.0%}), "
+            f"mean {sum(scores) / n:.2f}, harmful {harm}")
+
+
+def _read_verdicts(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def _read_jsonl(src: TextIO) -> list[dict[str, Any]]:
@@ -826,6 +855,8 @@ def build_parser() -> argparse.ArgumentParser:
                                             "all", "peers"], default="all",
                     help="all: ours and the plain peers; peers: only the plain peers")
     ev.add_argument("--misses", action="store_true", help="list the questions each retriever got wrong")
+    ev.add_argument("--verdicts", type=Path, action="append", default=[],
+                    help="a judges' verdict file (rubric: ../shared/eval/judging.md) to sum up beside the tables")
     ev.add_argument("--breakdown", action="store_true",
                     help="hit@1 of the last retriever by question kind and area (counts only: safe on a test split)")
     lessons = sub.add_parser("lessons", help="lesson tools")
@@ -901,6 +932,8 @@ def main(argv: list[str] | None = None) -> int:
             if len(args.questions) > 1:
                 sys.stdout.write(f"\n### {path}\n\n")
             status |= cmd_eval(settings, path, chosen, sys.stdout, args.misses, args.breakdown)
+        for path in args.verdicts:
+            sys.stdout.write(judged_summary(path) + "\n")
         return status
     if args.command == "admin" and args.admin_action == "invite":
         return cmd_admin_invite(settings, args.role, args.unit, sys.stdout)

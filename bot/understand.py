@@ -552,4 +552,10 @@ def intent(text: str) -> str | None:
         return None
     if asks(settled) and found[0] not in ("progress", "help"):
         return None
+    if found[0] == "help" and len(ws) > 6 and not _ABOUT_TUTOR.search(joined):
+        return None  # "máy trợ lý ảo ở phường dùng thế nào": a question about something else, not about the tutor
     return found[0]
+
+
+# Words that make a longer request for help about the tutor itself ("chỉ bà cách dùng cái này với").
+_ABOUT_TUTOR = re.compile(r"\b(?:chau|bot|cai nay|cai ni|tro ly nay|app nay|ung dung nay|may nay|o day|ben nay)\b")

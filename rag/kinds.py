@@ -16,6 +16,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("what_now", r"\b(lo|da lo|trot|nham|da chuyen|chuyen mat|bi lua|bi chiem|bi hack|bi mat|mat tien|"
                      r"da doc|da dua|da cai|da bam|da gui|da nhap|vua chuyen|vua doc|vua bam|vua cai|vua gui)\b"
                      r".*\b(roi|xong|thi sao|lam gi|sao gio|gio sao|phai lam|the nao|lay lai|co sao)\b"
+                     r"|\b(khi|sau khi|neu da|neu lo) (da )?(bi lua|bi chiem|bi hack|lo \w+|mat tien)\b"
                      r"|\b(phai lam gi|lam gi bay gio|gio phai lam|gio lam sao|bay gio lam sao|xu ly sao|"
                      r"xu ly the nao|xu ly nhu the nao|co lay lai duoc|lay lai tien)\b"),
         ("troubleshoot", r"\b(khong duoc|khong vao duoc|khong nhan duoc|khong nhan|chua nhan|khong thay|"

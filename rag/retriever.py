@@ -155,6 +155,7 @@ class UnitFit:
     stage_match: float = 0.4
     stage_mismatch: float = 0.4
     steps_bonus: float = 0.3
+    fusion: str = "score"  # "score": scaled cosines and word scores; "rrf": reciprocal ranks
 
 
 class Retriever:
@@ -230,8 +231,25 @@ class Retriever:
         anchor = self.scope.anchor_similarity(qvec) if qvec is not None else float("nan")
         signals.update(best_dense=round(best_dense, 4), anchor_dense=round(anchor, 4), top_lexical=top_lex)
         in_scope = bool(hits) and self.scope.judge(query, best_dense, anchor, lexical_norm, signals)
-        units = self._units(query, chunk_score, fused, stage, signals)[:k]
+        unit_chunks = chunk_score if self.fit.fusion == "rrf" else self._score_fusion(dense, lex, w_dense)
+        units = self._units(query, unit_chunks, fused, stage, signals)[:k]
         return Retrieval(query, mode, hits, in_scope, signals, units)
+
+    def _score_fusion(self, dense: dict[str, float], lex: dict[str, float], w_dense: float) -> dict[str, float]:
+        """Chunk scores that keep how close each match is (ranks alone make a question typed exactly as an entry
+        asks it barely better than a loose match): the cosine scaled between the pool's worst and best, and the
+        word score over the best, weighted like the ranks, in the same units as two first-rank votes."""
+        out: dict[str, float] = {}
+        vote = 1.0 / (self.rrf_k + 1)
+        if dense:
+            hi, lo = max(dense.values()), min(dense.values())
+            for key, cos in dense.items():
+                out[key] = out.get(key, 0.0) + w_dense * vote * (cos - lo) / max(hi - lo, 1e-6)
+        if lex:
+            top = max(lex.values())
+            for key, value in lex.items():
+                out[key] = out.get(key, 0.0) + vote * value / top
+        return out
 
     def _units(self, query: str, chunk_score: dict[str, float], lesson_score: dict[str, float], stage: str,
                signals: dict[str, float | str]) -> list[UnitHit]:

@@ -49,10 +49,21 @@ def syllables(text: str, expand: bool = True) -> list[str]:
     return out
 
 
+# The frame of a question, not its subject ("thì làm gì", "có được không", "bác ơi cho hỏi"): on the word channel
+# these would make "nhận tin phê duyệt thì làm gì tiếp" match "mất điện thoại thì làm gì". Kept inside bigrams
+# with a content word ("lam_sao" goes, "doi_may" stays).
+FRAME_WORDS = frozenset(
+    "thi la lam gi the nao sao co khong duoc a ah oi nhe vay va voi cho cua toi minh em bac ba ong chau con "
+    "hoi xin nhu ra roi di ma nay do phai can nen biet duoc".split())
+
+
 def lexical_terms(text: str) -> list[str]:
-    """Syllables plus adjacent-syllable bigrams: the terms of the BM25 channel."""
+    """Syllables plus adjacent-syllable bigrams, without the words that only frame a question: the terms of the
+    BM25 channel."""
     syl = syllables(text)
-    return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False)]
+    bigrams = [f"{a}_{b}" for a, b in zip(syl, syl[1:], strict=False) if not (a in FRAME_WORDS and b in FRAME_WORDS)]
+    content = [w for w in syl if w not in FRAME_WORDS]
+    return (content or syl) + bigrams
 
 
 def has_diacritics(text: str) -> bool:

@@ -42,11 +42,11 @@ def test_ask_jsonl_format_and_no_user_data(tmp_path: Path, chroma_dir: Path, kb:
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert [o["id"] for o in out] == ["q1", "q2", "q3"]
     for o in out:
-        assert set(o) == {"id", "kind", "text", "sources", "latency_ms"}
+        assert set(o) == {"id", "kind", "text", "sources", "offered", "latency_ms"}
         assert o["kind"] in {"answer", "out_of_scope", "safety", "clarify"}
         assert len(o["sources"]) <= 5 and len({s["lesson_id"] for s in o["sources"]}) == len(o["sources"])
         for s in o["sources"]:
-            assert set(s) == {"lesson_id", "section", "topics", "score"}
+            assert set(s) == {"lesson_id", "section", "entry", "topics", "score"}
     assert out[0]["kind"] == "answer" and "vneid.login" in out[0]["sources"][0]["topics"]
     assert out[1]["kind"] == "out_of_scope"
     assert out[2]["kind"] == "safety"
