@@ -17,7 +17,7 @@ from rag.retriever import LessonHit, Mode, Retrieval, UnitHit
 from rag.text import syllables
 
 MAX_CHARS = 600
-CLARIFY_MARGIN = 0.1  # units closer than this (in first-rank votes) and about different topics: ask
+CLARIFY_MARGIN = 0.05  # units closer than this (in first-rank votes) and about different topics: ask
 CLEAR_LEXICAL_LEAD = 1.3  # the top lesson's word score over the next one's, for a voice question answered at once
 _STOP = frozenset(
     "la gi the nao sao lam cach duoc khong co toi bac minh thi a ah nhe voi cho cua va o".split()
@@ -39,6 +39,10 @@ class Answer:
     @property
     def hits(self) -> list[LessonHit]:
         return self.retrieval.hits
+
+    def text_all(self) -> str:
+        """Every reply's text, as the person reads them."""
+        return "\n\n".join(r.text for r in self.replies)
 
 
 def plain(text: str) -> str:
@@ -120,6 +124,16 @@ def _distinct_lessons(units: list[UnitHit], n: int) -> list[UnitHit]:
     return out
 
 
+# What shows the act already happened: "rồi", "đã", "lỡ", "vừa", "xong", money gone.
+_DONE = re.compile(r"\b(?:roi|lo|vua|xong|mat (?:het |\d)|bi (?:tru|mat|lua|chiem)|sau khi|da (?:chuyen|doc|gui|cai|"
+                   r"bam|nhap|dua|chup|cho|nop|dong|quet|lam|bi|dang nhap|ck|chuyen khoan))\b")
+
+
+def done_already(text: str) -> bool:
+    """True when the message tells of something done ("tôi đọc mã rồi"), not something asked for."""
+    return bool(_DONE.search(" ".join(syllables(text))))
+
+
 def stage_of(situation: Situation) -> str:
     """Where the asker stands: asked to pay (before), in the scam now (during), or after the harmful act."""
     if situation.kind == PAY_NOW:
@@ -180,6 +194,9 @@ class Answerer:
     def answer(self, question: str, mode: Mode | None = None) -> Answer:
         """Decide the kind of answer and compose it: the situation first, then retrieval."""
         situation = self.situation(question)
+        if situation.act not in (None, "none_yet") and situation.kind == SCAM_NOW and not done_already(question):
+            # "Họ bảo cài ứng dụng, có nên không?": the act is asked for, not done; no "you have been robbed" steps.
+            situation = dataclasses.replace(situation, act="none_yet")
         retrieval = self.kb.retriever.search(question, mode or self.mode, stage=stage_of(situation))
         if situation.kind in (SCAM_NOW, PAY_NOW):
             # The emergency steps come first, tailored to what already happened, with a way to reach a person;
@@ -215,8 +232,8 @@ class Answerer:
         if len(content) <= 1 and len(retrieval.hits) > 1:
             buttons = tuple(Button(h.lesson.title, f"/bai {h.lesson.id}") for h in retrieval.hits[:3])
             return Answer("clarify", [Reply(msg.CLARIFY, buttons)], retrieval)
-        choices = self._close_choices(retrieval)
-        if choices:
+        choices = [] if never_decline(question, self.situations) else self._close_choices(retrieval)
+        if choices:  # never a menu for someone who may be in a scam: they get the closest answer at once
             buttons = tuple(Button(choice_label(u), f"/chon {u.key}") for u in choices)
             return Answer("clarify", [Reply(msg.CLARIFY_CHOICES, buttons)], retrieval, units=choices)
         if retrieval.units:

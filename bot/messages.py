@@ -114,11 +114,13 @@ PAY_NOW_ALERT = (
     "Báo số lừa đảo: gọi 156 hoặc nhắn 5656 (miễn phí)."
 )
 MISTAKE_WRONG_TRANSFER = (
-    "Chuyển nhầm tài khoản thì bác bình tĩnh, đây không phải lừa đảo:\n"
+    "Nếu bác tự gõ nhầm số tài khoản thì bác bình tĩnh làm thế này:\n"
     "1. Gọi tổng đài hoặc ra quầy ngân hàng của bác, đề nghị tra soát giao dịch chuyển nhầm. Mang theo căn cước "
     "và giữ lại màn hình giao dịch.\n"
     "2. Ngân hàng sẽ liên hệ ngân hàng bên nhận để xin hoàn lại. Bác không nhờ người lạ trên mạng \"lấy lại tiền\" "
-    "giúp, kể cả người tự xưng công an hay luật sư."
+    "giúp, kể cả người tự xưng công an hay luật sư.\n"
+    "⚠️ Nếu có người lạ bảo bác chuyển, đòi đọc mã OTP hay bắt nộp thêm tiền thì đó là lừa đảo: bác dừng lại và gọi "
+    "ngay số tổng đài in ở mặt sau thẻ ngân hàng."
 )
 MISTAKE_RECEIVED = (
     "Tiền lạ chuyển nhầm vào tài khoản thì bác đừng tiêu và đừng tự chuyển trả cho ai gọi đến đòi.\n"

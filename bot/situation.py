@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot import understand
 from bot.safety import is_ongoing_scam
+from rag.kinds import question_kind
 from rag.text import fold, normalize
 
 SCAM_NOW = "scam_now"
@@ -404,12 +405,18 @@ def _trained(path: str, mtime_ns: int, size: int) -> SituationModel | None:
     return SituationModel(rows) if len({r["situation"] for r in rows}) > 1 else None
 
 
+# Questions whose form is a failure, a rule, a definition or a where/who: the model does not raise the alarm on them.
+_CALM_KINDS = frozenset({"troubleshoot", "rule", "definition", "where_who"})
+
+
 def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
     t = _words(text)
     if found.kind != CALM or model is None or general_question(t) or not _MONEY_OR_SECRET.search(t):
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
+    if question_kind(text) in _CALM_KINDS and not _STRONG_CONTEXT.search(t):
+        return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
     kind, p = model.predict(text)
     if kind in (SCAM_NOW, PAY_NOW) and p >= model.ESCALATE_AT:
         t = _words(text)

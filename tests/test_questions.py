@@ -171,3 +171,26 @@ def test_close_units_of_different_topics_are_offered_as_choices(kb: KnowledgeBas
     assert [u.entry for u in answerer._close_choices(close)] == [first, second]
     clear = Retrieval("x", "hybrid", [], True, units=[unit(first, 1.0), unit(second, 1.0 - vote)])
     assert answerer._close_choices(clear) == []
+
+
+@pytest.mark.parametrize("question", [
+    "Người xưng công an bảo tôi cài ứng dụng để khai báo trực tuyến, có nên cài không?",
+    "nhan vien ngan hang goi bao doc ma otp de huy giao dich, co nen doc khong",
+])
+def test_an_act_only_asked_for_gets_stop_not_the_steps_for_after(kb: KnowledgeBase, question: str) -> None:
+    answer = Answerer(kb).answer(question)
+    first = answer.replies[0].text
+    assert all(first != steps and not first.startswith(steps) for steps in msg.SCAM_ACT_FIRST.values())
+    assert "đừng" in answer.text_all().lower() or "không" in answer.text_all().lower()
+
+
+def test_a_failing_bank_app_is_not_a_scam_alarm(kb: KnowledgeBase) -> None:
+    answer = Answerer(kb).answer("Quét căn cước trên app ngân hàng cứ báo lỗi không đọc được chip, phải làm sao?")
+    assert answer.kind == "answer"
+
+
+def test_an_honest_wrong_transfer_never_hears_it_is_not_a_scam(kb: KnowledgeBase) -> None:
+    answer = Answerer(kb).answer("tôi tự gõ nhầm một số tài khoản, chuyển 2 triệu sang người khác rồi, giờ làm sao")
+    assert answer.kind == "answer"
+    assert "không phải lừa đảo" not in answer.text_all()
+    assert "tra soát" in answer.text_all()
