@@ -95,7 +95,9 @@ def entry_reply(entry: QuestionEntry, lesson: Lesson) -> Reply:
     if lesson.quiz:
         buttons.append(Button(msg.BTN_QUIZ, f"/kiemtra {lesson.id}"))
     buttons.append(Button(msg.BTN_SHARE, f"/guinguoithan {lesson.id}"))
-    return Reply(f"{plain(entry.answer.strip())}\n\n{source}", tuple(buttons), (lesson.id,))
+    # The question this answers comes first: whoever asked something else sees at once that this is not it.
+    asked = msg.ENTRY_QUESTION.format(question=entry.headline.strip())
+    return Reply(f"{asked}\n{plain(entry.answer.strip())}\n\n{source}", tuple(buttons), (lesson.id,))
 
 
 def unit_reply(unit: UnitHit) -> tuple[Reply, int]:

@@ -45,6 +45,7 @@ BTN_FEEDBACK_DOWN = "👎 Chưa đúng ý tôi"
 # ---------------------------------------------------------------- answers
 
 SOURCE_LINE = "📖 Theo bài: «{title}»"
+ENTRY_QUESTION = "❓ {question}"
 ASK_OTHER = "Bác cứ gõ câu hỏi tiếp theo, cháu nghe đây."
 SECOND_QUESTION = "Bác còn hỏi: «{question}»\nBác bấm nút dưới đây (hoặc gõ «hỏi tiếp») để cháu trả lời tiếp nhé."
 BTN_SECOND_QUESTION = "❓ Hỏi tiếp câu này"

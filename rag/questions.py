@@ -15,13 +15,13 @@ from typing import Any
 import yaml
 
 from rag.lessons import ID_PATTERN, Lesson, LessonError, Section, Source, Topics, _as_date
-from rag.text import syllables
+from rag.text import has_diacritics, syllables
 
 KINDS = ("definition", "howto", "troubleshoot", "rule", "is_safe", "what_now", "where_who")
 STAGES = ("any", "before", "during", "after")
 MIN_ASKS, MAX_ASKS = 4, 10
 MIN_SENTENCES, MAX_SENTENCES = 2, 6
-MAX_ANSWER_CHARS = 700  # one message on a small screen, with its source line
+MAX_ANSWER_CHARS = 620  # answer and the question shown above it: one message on a small screen, with its source
 _BULLET = re.compile(r"^(\d+[.)]|[-•*])\s*")
 _SENTENCE_END = re.compile(r"[.!?…]+(?:\s+|$)")
 MAX_ID = 40  # "/chon q:<id>" must fit a Telegram button's 64 bytes
@@ -43,6 +43,12 @@ class QuestionEntry:
     @property
     def main_topic(self) -> str:
         return self.topics[0]
+
+    @property
+    def headline(self) -> str:
+        """The question as shown above the answer: the shortest way of asking it written with diacritics."""
+        written = [a for a in self.asks if has_diacritics(a)] or list(self.asks)
+        return min(written, key=len)
 
     def content_hash(self) -> str:
         raw = "\x1f".join([self.id, self.kind, self.stage, ",".join(self.topics), *self.asks, self.answer])
@@ -127,8 +133,9 @@ def validate_entry(entry: QuestionEntry, topics: Topics, lessons: dict[str, Less
     n = sentence_count(entry.answer)
     if not MIN_SENTENCES <= n <= MAX_SENTENCES:
         errors.append(f"{where}: answer: cần {MIN_SENTENCES}–{MAX_SENTENCES} câu, đang có {n}")
-    if len(entry.answer) > MAX_ANSWER_CHARS:
-        errors.append(f"{where}: answer: dài {len(entry.answer)} ký tự, tối đa {MAX_ANSWER_CHARS}")
+    if len(entry.answer) + len(entry.headline) > MAX_ANSWER_CHARS:
+        errors.append(f"{where}: answer: dài {len(entry.answer)} ký tự; cùng câu hỏi ngắn nhất có dấu "
+                      f"({len(entry.headline)} ký tự) tối đa {MAX_ANSWER_CHARS}")
     lesson = lessons.get(entry.lesson_id)
     if lesson is None:
         errors.append(f"{where}: lesson: không có bài '{entry.lesson_id}'")
