@@ -32,7 +32,9 @@ test: install
 	$(BIN)/python -m pytest -q
 
 eval: install
-	$(BIN)/kynangso eval --questions ../shared/eval/dev_questions.jsonl
+	$(BIN)/kynangso eval --questions eval/questions/tune.jsonl --questions eval/questions/test.jsonl \
+		--questions ../shared/eval/dev_questions.jsonl --retriever all --breakdown \
+		--verdicts eval/verdicts/test.jsonl --verdicts eval/verdicts/tune.jsonl
 
 bench: install
 	$(BIN)/python bench/engine.py
