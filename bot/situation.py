@@ -236,8 +236,15 @@ _GENERAL_FORM = re.compile(
     r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
     r"lam sao de (?:khong|tranh)|co phai)\b|"
     r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:\w+ ){1,15}khong$")
+# A story told as it happens: "bà đang ở quầy", "mấy hôm nay họ gọi", "từ sáng".
+_ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|tu sang|tu chieu|tu hom qua|"
+                            r"sang nay|chieu nay|toi qua|hom qua)\b")
+# Heard of, read about, or "what if": someone else's story or none at all.
+_HEARD_OF = re.compile(r"\b(?:chua (?:ai|bi ai|co ai) (?:goi|nhan|lua)|chua bi|doc bao|bao dai|bao noi|loa phuong|"
+                       r"nghe noi|xem ti vi|tren ti vi|hang xom|nguoi quen (?:bi|vua)|neu (?:toi|minh|ba|ong|co ai|lo)|"
+                       r"gia su|phong khi|co bao gio)\b")
 _HOW_WHERE = re.compile(r"\b(?:o dau|trang nao|cach nao|bang cach nao|nhu the nao|tra cuu|o trang|so nao|goi dau|"
-                        r"truong hop nao|nhung truong hop|dieu kien|hinh thuc nao)\b")
+                        r"truong hop nao|nhung truong hop|dieu kien|hinh thuc nao|den dau|bao o dau|bao cho ai)\b")
 # The asker's own plan ("tôi muốn chuyển 20 triệu thì làm sao", "muốn sang tên sổ đỏ"): nobody is asking for money.
 # Folded words collide ("căn cước" and "cần", "định danh" and "định"): only "muốn", and "định" not before "danh".
 _SELF_WISH = re.compile(
@@ -286,6 +293,10 @@ _DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin
 
 def general_question(t: str) -> bool:
     """A question about scams in general or "what if", not a story happening to the writer."""
+    if _STRONG_CONTEXT.search(t) and not _HEARD_OF.search(t) and (
+            _VICTIM_NOW.search(t) or _DONE_AFTER.search(t) or _PAST_RE.search(t) or _IN_CALL.search(t)
+            or _ONGOING_STORY.search(t)):
+        return False  # someone posing, and it is happening or has happened: a story, whatever question ends it
     if _HOW_WHERE.search(t) and not _VICTIM_NOW.search(t) and not _LOSS.search(t) and not _IN_CALL.search(t):
         return True  # "tra phạt nguội ở trang nào", "cài ứng dụng ngân hàng ở đâu cho đúng"
     if _SELF_WISH.search(t) and not (_VICTIM_NOW.search(t) or _LOSS.search(t) or _STRANGER.search(t)
