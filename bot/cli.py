@@ -32,7 +32,7 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
     """Validate every lesson; print problems, coverage per topic and framework code, sentence lengths."""
     from collections import Counter
 
-    from rag.lessons import Topics, check_lessons, coverage, sentence_lengths
+    from rag.lessons import Topics, check_lessons, coverage, quiz_bank, sentence_lengths, thin_topics
     from rag.programme import Programme
     from rag.questions import check_questions
 
@@ -76,6 +76,19 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
     if missing:
         errors.append(f"chưa có bài cho {len(missing)} chủ đề: {', '.join(missing)}")
         out.write(f"LỖI  {errors[-1]}\n")
+    thin = [t for t in thin_topics(report.lessons, topics) if t not in missing]
+    if thin:
+        out.write(f"NHẮC {len(thin)} chủ đề chưa đủ 2 bài lấy nó làm chủ đề chính: {', '.join(thin)}\n")
+    bank = quiz_bank(report.lessons)
+    if bank.n:
+        lengths = [x for lesson in report.lessons for x in sentence_lengths(lesson)]
+        out.write(f"Ngân hàng câu hỏi: {bank.n} câu. Đáp án đúng dài nhất: {bank.longest_share:.0%}; "
+                  f"vị trí đáp án đúng: " + ", ".join(f"{i} {p:.0%}" for i, p in
+                                                     enumerate(bank.position_shares(), start=1))
+                  + f"; câu hỏi trung bình {bank.stem_words:.1f} chữ (câu trong bài {statistics.mean(lengths):.1f}); "
+                  f"luôn chọn lựa chọn dài nhất thì đúng {bank.longest_strategy:.0%}.\n")
+    for problem in bank.problems():
+        out.write(f"NHẮC {problem}\n")
     out.write("OK\n" if not errors else f"\n{len(errors)} lỗi.\n")
     return 0 if not errors else 1
 

@@ -21,7 +21,17 @@ from bot.community import Community
 from bot.config import VoiceSettings
 from bot.learning import Learning
 from bot.prompts import MAX_OFFERS, Pending, read
-from bot.quiz import LETTERS, PASS_RATIO, feedback_text, parse_choice, parse_spoken_choice, pass_mark, question_reply
+from bot.quiz import (
+    LETTERS,
+    PASS_RATIO,
+    feedback_text,
+    in_order,
+    option_orders,
+    parse_choice,
+    parse_spoken_choice,
+    pass_mark,
+    question_reply,
+)
 from bot.registration import Registration, consent_reply
 from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, StaffDesk
 from bot.types import Button, Incoming, Prompt, Reply
@@ -723,16 +733,21 @@ class Dialogue:
             return [Reply(msg.UNKNOWN_LESSON, main_menu())]
         if not lesson.quiz:
             return [Reply(msg.QUIZ_NONE, main_menu())]
-        attempt = await repo.start_attempt(s, user.id, lesson.id, len(lesson.quiz))
+        attempt = await repo.start_attempt(s, user.id, lesson.id, len(lesson.quiz),
+                                           orders=option_orders(list(lesson.quiz)))
         intro = Reply(msg.QUIZ_START.format(title=lesson.title, n=len(lesson.quiz)))
-        return [intro, question_reply(lesson.quiz[0], 0, len(lesson.quiz), attempt.id)]
+        questions = self._questions(attempt)
+        assert questions is not None
+        return [intro, question_reply(questions[0], 0, len(questions), attempt.id)]
 
     async def _start_review(self, s: AsyncSession, user: User, ctx: dict[str, Any],
                             lesson_id: str | None) -> list[Reply]:
         items = await self.learning.review_items(s, user, lesson_id)
         if not items:
             return [Reply(msg.REVIEW_NONE, main_menu())]
-        attempt = await repo.start_attempt(s, user.id, REVIEW_ID, len(items), kind="review", items=items)
+        picked = [q for lid, i in items if (x := self.kb.lesson(str(lid))) for q in x.quiz[int(i):int(i) + 1]]
+        attempt = await repo.start_attempt(s, user.id, REVIEW_ID, len(items), kind="review", items=items,
+                                           orders=option_orders(picked))
         if lesson_id:
             ctx["reviewed"] = {**(ctx.get("reviewed") or {}), lesson_id: utcnow().date().isoformat()}
         questions = self._questions(attempt)
@@ -740,7 +755,16 @@ class Dialogue:
         return [Reply(msg.REVIEW_START.format(n=len(items))), question_reply(questions[0], 0, len(items), attempt.id)]
 
     def _questions(self, attempt: QuizAttempt) -> list[QuizQuestion] | None:
-        """The attempt's questions in order, or None if the lessons changed under a running quiz."""
+        """The attempt's questions as shown (options in the attempt's stored order), or None if the lessons
+        changed under a running quiz."""
+        questions = self._lesson_questions(attempt)
+        if questions is None:
+            return None
+        orders = attempt.orders or []
+        return [in_order(q, orders[i] if i < len(orders) else None) for i, q in enumerate(questions)]
+
+    def _lesson_questions(self, attempt: QuizAttempt) -> list[QuizQuestion] | None:
+        """The attempt's questions in the lessons' own option order."""
         if attempt.kind == "review":
             out = []
             for lesson_id, index in attempt.items or []:
@@ -795,7 +819,10 @@ class Dialogue:
         q = questions[index]
         if not 0 <= chosen < len(q.options):
             return [Reply(msg.QUIZ_UNCLEAR)] + await self._current_question(s, attempt)
-        await repo.record_answer(s, attempt, index, chosen, chosen == q.answer)
+        orders = attempt.orders or []
+        order = orders[index] if index < len(orders) and sorted(orders[index]) == list(range(len(q.options))) else None
+        # Stored as the lesson's option number, so answers compare across attempts whatever the order shown.
+        await repo.record_answer(s, attempt, index, order[chosen] if order else chosen, chosen == q.answer)
         replies = [Reply(feedback_text(q, chosen))]
         if index + 1 < len(questions):
             replies.append(question_reply(questions[index + 1], index + 1, len(questions), attempt.id))

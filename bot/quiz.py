@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
 import re
+from dataclasses import replace
 from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
@@ -200,6 +202,30 @@ def _spoken_option_words(words: list[str], options: tuple[str, ...]) -> int | No
     if scores[best] >= 0.55 and scores[best] - second >= 0.2:
         return best
     return None
+
+
+def option_orders(questions: list[QuizQuestion], rng: random.Random | None = None) -> list[list[int]]:
+    """A fresh order of options for each question of an attempt, so the right answer's place teaches nothing.
+
+    No question keeps the lesson's own order when another exists: a retry after a failed attempt does not
+    show the options where the learner saw them the first time."""
+    rng = rng or random.SystemRandom()
+    orders = []
+    for q in questions:
+        order = list(range(len(q.options)))
+        while True:
+            rng.shuffle(order)
+            if len(order) < 2 or order != list(range(len(order))):
+                break
+        orders.append(order)
+    return orders
+
+
+def in_order(q: QuizQuestion, order: list[int] | None) -> QuizQuestion:
+    """The question as shown: options in `order` (lesson indices), the answer index moved with them."""
+    if not order or sorted(order) != list(range(len(q.options))):
+        return q
+    return replace(q, options=tuple(q.options[i] for i in order), answer=order.index(q.answer))
 
 
 def pass_mark(n_questions: int, ratio: float = PASS_RATIO) -> int:

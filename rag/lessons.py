@@ -304,3 +304,74 @@ def load_lessons(lessons_dir: Path, topics: Topics) -> list[Lesson]:
     if not report.ok:
         raise LessonError("\n".join(report.errors))
     return report.lessons
+
+
+# The quiz bank as a whole must not be passable without reading: limits checked by `lessons check` (and CI).
+LONGEST_RIGHT_MAX = 0.30   # share of questions whose right answer is the strictly longest option
+POSITION_MAX = 0.40        # share of questions whose right answer sits at any one position (1st, 2nd, …)
+STEM_MAX_WORDS = 25        # words in a question's stem
+MIN_LESSONS_PER_TOPIC = 2  # lessons whose main topic is the topic
+
+
+@dataclass(frozen=True)
+class QuizBank:
+    """Shape statistics of a set of quiz questions (lengths in characters, stems in words)."""
+
+    n: int
+    longest_right: int          # right answer strictly longest
+    positions: tuple[int, ...]  # right answers at position 1, 2, 3, 4
+    long_stems: tuple[str, ...]  # "<lesson id> câu <n>" for stems over STEM_MAX_WORDS
+    stem_words: float           # mean words per stem
+    longest_strategy: float     # expected score of always picking a longest option (ties split evenly)
+
+    @property
+    def longest_share(self) -> float:
+        return self.longest_right / self.n if self.n else 0.0
+
+    def position_shares(self) -> tuple[float, ...]:
+        return tuple(p / self.n for p in self.positions) if self.n else ()
+
+    def problems(self) -> list[str]:
+        """The limits the bank is past, in the editors' language."""
+        out = []
+        if self.longest_share > LONGEST_RIGHT_MAX:
+            out.append(f"đáp án đúng là lựa chọn dài nhất ở {self.longest_share:.0%} số câu hỏi "
+                       f"(tối đa {LONGEST_RIGHT_MAX:.0%}): viết các lựa chọn sai dài và cụ thể như đáp án đúng")
+        for i, share in enumerate(self.position_shares(), start=1):
+            if share > POSITION_MAX:
+                out.append(f"đáp án đúng nằm ở vị trí {i} trong {share:.0%} số câu hỏi (tối đa {POSITION_MAX:.0%})")
+        if self.long_stems:
+            out.append(f"{len(self.long_stems)} câu hỏi dài quá {STEM_MAX_WORDS} chữ: {', '.join(self.long_stems)}")
+        return out
+
+
+def quiz_bank(lessons: list[Lesson]) -> QuizBank:
+    """Statistics of every quiz question of `lessons`."""
+    n = longest = 0
+    positions = [0, 0, 0, 0]
+    long_stems: list[str] = []
+    words = 0
+    strategy = 0.0
+    for lesson in lessons:
+        for i, q in enumerate(lesson.quiz, start=1):
+            n += 1
+            lengths = [len(o) for o in q.options]
+            top = max(lengths)
+            if lengths[q.answer] == top and lengths.count(top) == 1:
+                longest += 1
+            if lengths[q.answer] == top:
+                strategy += 1 / lengths.count(top)
+            if q.answer < len(positions):
+                positions[q.answer] += 1
+            count = len(q.question.split())
+            words += count
+            if count > STEM_MAX_WORDS:
+                long_stems.append(f"{lesson.id} câu {i}")
+    return QuizBank(n, longest, tuple(positions), tuple(long_stems), words / n if n else 0.0,
+                    strategy / n if n else 0.0)
+
+
+def thin_topics(lessons: list[Lesson], topics: Topics) -> list[str]:
+    """Topics that are the main topic of fewer than MIN_LESSONS_PER_TOPIC lessons."""
+    main = Counter(lesson.main_topic for lesson in lessons)
+    return [t for t in topics.topics if main[t] < MIN_LESSONS_PER_TOPIC]

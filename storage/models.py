@@ -159,6 +159,9 @@ class QuizAttempt(Base):
     # "lesson" (the lesson's own quiz) or "review" (questions mixed from passed lessons, listed in items).
     kind: Mapped[str] = mapped_column(String(12), default="lesson", server_default="lesson")
     items: Mapped[list[list[Any]] | None] = mapped_column(JSON, default=None)
+    # The order the options were shown in, per question: orders[i][k] is the lesson's option index shown
+    # at position k. Drawn when the attempt starts, so a restart shows the same order. None: lesson order.
+    orders: Mapped[list[list[int]] | None] = mapped_column(JSON, default=None)
 
 
 class QuizAnswer(Base):

@@ -227,7 +227,8 @@ async def active_attempt(s: AsyncSession, user_id: int) -> QuizAttempt | None:
 
 
 async def start_attempt(s: AsyncSession, user_id: int, lesson_id: str, n_questions: int, kind: str = "lesson",
-                        items: list[list[Any]] | None = None) -> QuizAttempt:
+                        items: list[list[Any]] | None = None,
+                        orders: list[list[int]] | None = None) -> QuizAttempt:
     """Abandon any quiz in progress and start a new one."""
     await s.execute(
         update(QuizAttempt)
@@ -235,7 +236,7 @@ async def start_attempt(s: AsyncSession, user_id: int, lesson_id: str, n_questio
         .values(status="abandoned", finished_at=utcnow())
     )
     attempt = QuizAttempt(user_id=user_id, lesson_id=lesson_id, n_questions=n_questions, status="active",
-                          n_correct=0, kind=kind, items=items)
+                          n_correct=0, kind=kind, items=items, orders=orders)
     s.add(attempt)
     await s.flush()
     return attempt

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import uuid
 
+from bot.quiz import LETTERS
 from bot.service import Tutor
 from bot.types import Incoming, Reply
+from rag.lessons import QuizQuestion
+
+
+def shown_in(text: str, q: QuizQuestion, option: int | None = None) -> int:
+    """The place (0-based, as lettered on screen) of option `option` (default the right one) in a question's text."""
+    wanted = q.options[q.answer if option is None else option]
+    for line in text.splitlines():
+        letter, _, rest = line.partition(". ")
+        if len(letter) == 1 and letter in LETTERS and rest == wanted:
+            return LETTERS.index(letter)
+    raise AssertionError(f"option {wanted!r} not in {text!r}")
 
 
 class ScriptedChat:
@@ -35,6 +47,18 @@ class ScriptedChat:
                             start_payload=start)
         await self.tutor.handle(incoming, self._send)
         return self.sent[before:]
+
+    def shown(self, q: QuizQuestion, option: int | None = None) -> int:
+        """Where the learner sees option `option` (the lesson's index; default the right answer) of quiz
+        question `q`, read from the last question shown: options are shuffled per attempt."""
+        for reply in reversed(self.sent):
+            if q.question in reply.text:
+                return shown_in(reply.text, q, option)
+        raise AssertionError(f"question not shown: {q.question!r}")
+
+    def wrong(self, q: QuizQuestion) -> int:
+        """A wrong option's place as shown."""
+        return (self.shown(q) + 1) % len(q.options)
 
     async def press(self, reply: Reply, label: str) -> list[Reply]:
         """Press the button whose label contains `label` on a reply."""

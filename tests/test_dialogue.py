@@ -50,11 +50,11 @@ async def test_full_quiz_by_buttons_letters_numbers_and_text(tutor: Tutor, kb: K
     for i, q in enumerate(lesson.quiz):
         way = ways[i % len(ways)]
         if way == "button":
-            replies = await chat.press(question, LETTERS[q.answer])
+            replies = await chat.press(question, LETTERS[chat.shown(q)])
         elif way == "letter":
-            replies = await chat.say(LETTERS[q.answer].lower())
+            replies = await chat.say(LETTERS[chat.shown(q)].lower())
         elif way == "number":
-            replies = await chat.say(str(q.answer + 1))
+            replies = await chat.say(str(chat.shown(q) + 1))
         elif way == "text":
             replies = await chat.say(q.options[q.answer])
         else:
@@ -74,7 +74,7 @@ async def test_failed_quiz_offers_retry_and_wrong_answer_shows_correct_one(tutor
     assert lesson is not None
     await chat.say(f"/kiemtra {lesson.id}")
     for q in lesson.quiz:
-        wrong = (q.answer + 1) % len(q.options)
+        wrong = chat.wrong(q)
         replies = await chat.say(LETTERS[wrong])
         assert replies[0].text.startswith(msg.QUIZ_WRONG.split(".")[0])
         assert q.options[q.answer] in replies[0].text
@@ -123,7 +123,7 @@ async def test_quiz_survives_a_restart(db_url: str, tutor: Tutor, kb: KnowledgeB
     lesson = kb.lesson("vneid-cai-dat")
     assert lesson is not None
     await chat.say(f"/kiemtra {lesson.id}")
-    await chat.say(LETTERS[lesson.quiz[0].answer])
+    await chat.say(LETTERS[chat.shown(lesson.quiz[0])])
     await tutor.db.dispose()
     # A new process on the same database continues at question 2.
     db = Database(db_url)
@@ -131,8 +131,38 @@ async def test_quiz_survives_a_restart(db_url: str, tutor: Tutor, kb: KnowledgeB
         restarted = ScriptedChat(Tutor(tutor.settings, db, kb))
         replies = await restarted.say("/tieptuc")
         assert replies[-1].text.startswith("Câu 2/")
-        replies = await restarted.say(LETTERS[lesson.quiz[1].answer])
+        replies = await restarted.say(LETTERS[restarted.shown(lesson.quiz[1])])
         assert replies[0].text.startswith(msg.QUIZ_RIGHT)
+    finally:
+        await db.dispose()
+
+
+async def test_options_are_shuffled_per_attempt_and_kept_across_a_restart(db_url: str, tutor: Tutor,
+                                                                          kb: KnowledgeBase) -> None:
+    chat = ScriptedChat(tutor)
+    lesson = kb.lesson("thanh-toan-otp")
+    assert lesson is not None
+    first = (await chat.say(f"/kiemtra {lesson.id}"))[-1]
+    q = lesson.quiz[0]
+    shown = [line.split(". ", 1)[1] for line in first.text.splitlines() if line[:2] in ("A.", "B.", "C.", "D.")]
+    assert sorted(shown) == sorted(q.options) and shown != list(q.options)  # never the lesson's own order
+    async with tutor.db.transaction() as s:
+        attempt = (await s.execute(select(QuizAttempt))).scalar_one()
+    assert attempt.orders is not None and len(attempt.orders) == len(lesson.quiz)
+    wrong_place = chat.wrong(q)
+    await tutor.db.dispose()
+    db = Database(db_url)
+    try:
+        restarted = ScriptedChat(Tutor(tutor.settings, db, kb))
+        again = await restarted.say("/tieptuc")
+        assert again[-1].text == first.text  # the same order after the restart
+        graded = await restarted.say(LETTERS[wrong_place])
+        assert graded[0].text.startswith(msg.QUIZ_WRONG.split(".")[0])
+        assert f"{LETTERS[chat.shown(q)]}: {q.options[q.answer]}" in graded[0].text  # the letter as shown
+        async with db.transaction() as s:
+            stored = (await s.execute(select(QuizAnswer))).scalar_one()
+        # Stored as the lesson's option number, whatever the order shown.
+        assert stored.chosen == attempt.orders[0][wrong_place] and stored.chosen != q.answer
     finally:
         await db.dispose()
 
@@ -217,7 +247,7 @@ async def test_quiz_attempt_rows_record_the_score(tutor: Tutor, kb: KnowledgeBas
     assert lesson is not None
     await chat.say(f"/kiemtra {lesson.id}")
     for i, q in enumerate(lesson.quiz):
-        await chat.say(LETTERS[q.answer if i else (q.answer + 1) % len(q.options)])
+        await chat.say(LETTERS[chat.shown(q) if i else chat.wrong(q)])
     async with tutor.db.transaction() as s:
         attempt = (await s.execute(select(QuizAttempt))).scalar_one()
     assert attempt.status == "finished" and attempt.n_correct == len(lesson.quiz) - 1

@@ -63,7 +63,7 @@ async def test_registration_with_an_ambiguous_commune_then_data_rights(tutor: Tu
     assert lesson is not None
     await chat.say(f"/kiemtra {lesson.id}")
     for q in lesson.quiz:
-        await chat.say(str(q.answer + 1))
+        await chat.say(str(chat.shown(q) + 1))
 
     shown = await chat.say("/dulieu")
     assert "bác Tư" in shown[0].text and "Đồng Nai" in shown[0].text and "Thôn 3" in shown[0].text
@@ -144,7 +144,7 @@ async def test_whole_journey_to_a_verified_certificate(db_url: str, tutor: Tutor
     assert nxt[-1].sources == (first.id,)
     await chat.say(f"/kiemtra {first.id}")
     for q in first.quiz:
-        replies = await chat.say(LETTERS[(q.answer + 1) % len(q.options)])  # all wrong
+        replies = await chat.say(LETTERS[chat.wrong(q)])  # all wrong
     retry = replies[-1]
     assert any(b.label == msg.BTN_RETRY for b in retry.buttons)
 
@@ -155,12 +155,12 @@ async def test_whole_journey_to_a_verified_certificate(db_url: str, tutor: Tutor
         chat = ScriptedChat(Tutor(tutor.settings, db, small))
         await chat.say(button=f"/kiemtra {first.id}")
         for q in first.quiz:
-            replies = await chat.say(LETTERS[q.answer])
+            replies = await chat.say(LETTERS[chat.shown(q)])
         assert replies[-1].text.startswith("🎉") and not any(r.image_path for r in replies)
         assert (await chat.say("học tiếp"))[-1].sources == (second.id,)
         await chat.say(f"/kiemtra {second.id}")
         for q in second.quiz:
-            replies = await chat.say(str(q.answer + 1))
+            replies = await chat.say(str(chat.shown(q) + 1))
         cert = replies[-1]
         assert cert.image_path is not None and "cô Lan" in cert.text
         with Image.open(cert.image_path) as img:
@@ -205,7 +205,7 @@ async def test_review_set_and_spaced_review_offer(tutor: Tutor, kb: KnowledgeBas
     assert lesson is not None
     await chat.say(f"/kiemtra {lesson.id}")
     for q in lesson.quiz:
-        await chat.say(LETTERS[q.answer])
+        await chat.say(LETTERS[chat.shown(q)])
     # A week passes.
     async with tutor.db.transaction() as s:
         for attempt in (await s.execute(select(Attempt))).scalars():
@@ -222,6 +222,6 @@ async def test_review_set_and_spaced_review_offer(tutor: Tutor, kb: KnowledgeBas
         shown = review[-1].text.split("\n")[0].split(": ", 1)[1]
         assert shown in texts
         q = next(q for q in lesson.quiz if q.question == shown)
-        review = await chat.say(LETTERS[q.answer])
+        review = await chat.say(LETTERS[chat.shown(q)])
     assert review[-1].text == msg.REVIEW_RESULT.format(right=3, n=3)
     assert (await chat.say("tắt nhắc"))[-1].text == msg.REMINDERS_OFF

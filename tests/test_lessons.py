@@ -124,3 +124,34 @@ def test_programme_names_real_lessons_and_covers_the_five_skills(tmp_path: Path)
     problems = "\n".join(Programme.load(broken).problems(ids))
     assert "min_score" in problems and "'khong-co'" in problems and "KN5.2" in problems
     assert "tracks.x: không có bài 'cung-khong-co'" in problems
+
+
+def test_option_orders_move_the_answer_with_its_option() -> None:
+    import random
+
+    from bot.quiz import in_order, option_orders
+    from rag.lessons import QuizQuestion
+
+    q = QuizQuestion("Câu?", ("một", "hai", "ba", "bốn"), 2, "Vì thế.")
+    rng = random.Random(7)
+    seen = set()
+    for _ in range(50):
+        (order,) = option_orders([q], rng)
+        shown = in_order(q, order)
+        assert order != [0, 1, 2, 3] and sorted(order) == [0, 1, 2, 3]
+        assert shown.options[shown.answer] == "ba" and sorted(shown.options) == sorted(q.options)
+        seen.add(shown.answer)
+    assert seen == {0, 1, 2, 3}  # the right answer lands anywhere
+    assert in_order(q, None) == q and in_order(q, [0, 1]) == q  # no order, or one that no longer fits
+
+
+def test_quiz_bank_statistics_and_limits() -> None:
+    from rag.lessons import LONGEST_RIGHT_MAX, QuizBank
+
+    bank = QuizBank(n=10, longest_right=4, positions=(5, 3, 2, 0), long_stems=("bai-a câu 2",),
+                    stem_words=14.0, longest_strategy=0.45)
+    problems = bank.problems()
+    assert bank.longest_share > LONGEST_RIGHT_MAX and any("dài nhất" in p for p in problems)
+    assert any("vị trí 1" in p for p in problems) and any("bai-a câu 2" in p for p in problems)
+    assert QuizBank(10, 3, (3, 3, 2, 2), (), 12.0, 0.3).problems() == []
+

@@ -24,7 +24,7 @@ async def _pass_lesson(tutor: Tutor, kb: KnowledgeBase, channel: str, user: str)
     chat = ScriptedChat(tutor, user=user, channel=channel)
     await chat.say(f"/kiemtra {lesson.id}")
     for q in lesson.quiz:
-        await chat.say(LETTERS[q.answer])
+        await chat.say(LETTERS[chat.shown(q)])
 
 
 async def _age(tutor: Tutor, user: str, passed_days_ago: int, seen_hours_ago: float) -> None:

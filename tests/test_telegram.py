@@ -19,6 +19,7 @@ from bot.config import TelegramSettings
 from bot.service import Tutor
 from rag.knowledge import KnowledgeBase
 from storage.models import InboxItem, OutboxItem, User
+from tests.chat import shown_in
 from tests.telegram_standin import TelegramStandIn
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")
@@ -91,7 +92,7 @@ async def test_full_quiz_by_button_presses(polling: TelegramChannel, standin: Te
     for i, q in enumerate(lesson.quiz):
         last = standin.sent("sendMessage", chat_id=CHAT)[-1]
         assert last["text"].startswith(f"Câu {i + 1}/")
-        data = last["reply_markup"]["inline_keyboard"][q.answer][0]["callback_data"]
+        data = last["reply_markup"]["inline_keyboard"][shown_in(last["text"], q)][0]["callback_data"]
         standin.queue_update(standin.callback_update(CHAT, data))
         n = i + 1
         await wait_for(lambda n=n: sum(t.startswith(msg.QUIZ_RIGHT) for t in texts(standin)) == n)
