@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
@@ -24,12 +26,17 @@ from storage.models import (
     Handoff,
     Household,
     InboxItem,
+    OutboxItem,
+    QuestionLog,
     QuizAnswer,
     QuizAttempt,
     Staff,
     User,
     VolunteerLink,
+    utcnow,
 )
+
+EXPORT_PREFIX = "du-lieu-"
 
 
 def _commune_label(user: User) -> str | None:
@@ -117,10 +124,29 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
         data["staff_role"] = {"role": staff.role, "province_code": staff.province_code,
                               "ward_code": staff.ward_code, "display_name": staff.display_name,
                               "username": staff.username}
+    questions = (await s.execute(select(QuestionLog).where(QuestionLog.user_id == user.id)
+                                 .order_by(QuestionLog.id))).scalars().all()
+    data["questions"] = [{"asked_at": when(q.created_at), "text": q.text} for q in questions if q.text]
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"du-lieu-{uuid.uuid4().hex}.json"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    return Reply(msg.EXPORT_READY.format(path=path.name), file_path=str(path))
+    path = folder / f"{EXPORT_PREFIX}{user.id}-{uuid.uuid4().hex}.json"
+    # Readable by this service only, and deleted by the channel as soon as it is sent (file_once); erasure
+    # and the retention job remove any that was never sent.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(json.dumps(data, ensure_ascii=False, indent=2))
+    return Reply(msg.EXPORT_READY.format(path=path.name), file_path=str(path), file_once=True)
+
+
+def remove_exports(folder: Path, user_id: int | None = None, older_than: datetime | None = None) -> int:
+    """Delete data exports: one person's (erasure), or all written before `older_than` (retention)."""
+    removed = 0
+    pattern = f"{EXPORT_PREFIX}{user_id}-*.json" if user_id is not None else f"{EXPORT_PREFIX}*.json"
+    for path in folder.glob(pattern):
+        if older_than is not None and datetime.fromtimestamp(path.stat().st_mtime, UTC) >= older_than:
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def confirm_delete() -> Reply:
@@ -130,27 +156,53 @@ def confirm_delete() -> Reply:
 
 
 async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_dir: Path) -> Reply:
-    """Delete the user and everything linked to them; the delivery being answered keeps no text.
+    """Delete the user and everything that identifies them, files included.
 
-    A completion stays only as an anonymous count: unit, group and date, without user, name, thôn or code.
+    A completion stays only as an anonymous count (unit, group and date); questions stay as counts per kind,
+    lesson and commune, without their words; deliveries stay only as their channel and delivery id until the
+    retention job, so a channel redelivering an old message cannot bring the person back.
     """
     for c in (await s.execute(select(Completion).where(Completion.user_id == user.id))).scalars():
         if c.code:
             (data_dir / "certificates" / f"{c.code}.png").unlink(missing_ok=True)
         c.user_id, c.display_name, c.hamlet, c.code = None, None, None, None
     (data_dir / "images" / f"tien-do-{user.id}.png").unlink(missing_ok=True)
-    others = delete(InboxItem).where(InboxItem.channel == user.channel,
-                                     InboxItem.channel_user_id == user.channel_user_id)
+    remove_exports(data_dir / "exports", user.id)
+    # Deliveries: the words and who sent them go; the delivery id stays (duplicates are still recognised).
+    # Messages that arrived after this one are left to be processed: they are a new conversation.
+    # This request itself keeps the chat id until its confirmation is sent (then it goes: repo.outbox_mark_sent).
+    blank = {"channel": user.channel, "user_id": "", "delivery_id": "", "text": ""}
+    mine = [InboxItem.channel == user.channel, InboxItem.channel_user_id == user.channel_user_id]
     if current_inbox_id is not None:
-        others = others.where(InboxItem.id != current_inbox_id)
+        mine.append(InboxItem.id < current_inbox_id)
         await s.execute(update(InboxItem).where(InboxItem.id == current_inbox_id)
-                        .values(payload={"channel": user.channel, "user_id": user.channel_user_id,
-                                         "delivery_id": "", "text": ""}))
-    await s.execute(others)
+                        .values(payload={**blank, "erased": True}).execution_options(synchronize_session=False))
+    await s.execute(update(InboxItem).where(*mine).values(
+        channel_user_id="", payload=blank, processed_at=func.coalesce(InboxItem.processed_at, utcnow()))
+        .execution_options(synchronize_session=False))
+    # Messages to them (sent or still queued) and messages about them to volunteers ("bác Tư needs help").
+    await s.execute(delete(OutboxItem).where(OutboxItem.channel == user.channel,
+                                             OutboxItem.channel_user_id == user.channel_user_id,
+                                             OutboxItem.inbox_id.is_(None)))
+    await s.execute(update(OutboxItem).where(OutboxItem.channel == user.channel,
+                                             OutboxItem.channel_user_id == user.channel_user_id)
+                    .values(channel_user_id="", payload=Reply("").to_payload(), sent_at=func.coalesce(
+                        OutboxItem.sent_at, utcnow())))
+    await s.execute(delete(OutboxItem).where(OutboxItem.about_user_id == user.id))
+    # Their questions: counted still, words gone.
+    await s.execute(update(QuestionLog).where(QuestionLog.user_id == user.id).values(text="", user_id=None))
+    # A household nobody else belongs to goes with its thôn and code.
+    household_id = user.household_id
     # Consents, quiz attempts and answers, volunteer links, help requests, class replies and reminders and
     # any staff role go with it (ON DELETE CASCADE), and so does the household membership (a column of the
     # user); support sessions a volunteer logged stay as anonymous counts (SET NULL).
     await s.delete(user)
+    await s.flush()
+    if household_id is not None:
+        members = (await s.execute(select(func.count()).select_from(User)
+                                   .where(User.household_id == household_id))).scalar_one()
+        if members == 0:
+            await s.execute(delete(Household).where(Household.id == household_id))
     # The audit log keeps that a deletion happened and on which channel, never who it was.
     s.add(AuditEvent(action="data_erased", subject=user.channel))
     await s.flush()

@@ -27,8 +27,8 @@ _OTP_FIRST = re.compile(rf"(?<![\d.,]){_CODE}(?![^\W_])\W{{0,3}}(?:\w+\W+){{0,2}
                         r"(?:ma\s+(?:xac\s*(?:thuc|nhan)|otp|giao\s*dich|kich\s*hoat|bao\s*mat|dang\s*nhap)|otp\b"
                         r"|is\s+your)", re.I)
 # Read out or typed in at someone's request, without a code word: "nó bảo tôi đọc số 482913".
-_READ_OUT = re.compile(rf"\b(?:doc|dua|nhap|go|bam|gui|(?:day|may|cac|\d|sau|bon)\s+so)\b(?:\s+(?!\d)\w+){{0,5}}?\s+(?!1[89]00|5656(?!\d))"
-                       rf"{_CODE}(?![^\W_]){_UNIT_AFTER}", re.I)
+_READ_OUT = re.compile(rf"\b(?:doc|dua|nhap|go|bam|gui|(?:day|may|cac|\d|sau|bon)\s+so)\b"
+                       rf"(?:\s+(?!\d)\w+){{0,5}}?\s+(?!1[89]00|5656(?!\d)){_CODE}(?![^\W_]){_UNIT_AFTER}", re.I)
 # A code sent on its own, as the whole message ("738291"): five to eight digits.
 _BARE_CODE = re.compile(r"^\W*((?:\d[\s.-]?){4,7}\d)\W*$")
 # Card security codes: "cvv 372", "3 số sau thẻ là 604", "mã bảo mật sau thẻ visa là 227".
@@ -142,8 +142,8 @@ def redact(text: str) -> Redaction:
         add(m.span(1), "otp")
     for m in _READ_OUT.finditer(folded):
         add(m.span(1), "otp")
-    if m := _BARE_CODE.match(folded):
-        add(m.span(1), "otp")
+    if bare := _BARE_CODE.match(folded):
+        add(bare.span(1), "otp")
     for m in _CVV.finditer(folded):
         add(m.span(1), "card")
     for m in _PASSWORD.finditer(folded):

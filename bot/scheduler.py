@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, select
 
-from bot import reports
+from bot import privacy, reports
 from bot.community import Community
 from bot.service import Tutor
 from storage import community, repo
@@ -143,6 +143,8 @@ async def purge_old_records(tutor: Tutor, now: datetime | None = None) -> dict[s
             ~waiting.exists()))).rowcount  # type: ignore[attr-defined]
         done["audit_log"] = (await s.execute(delete(AuditEvent).where(
             AuditEvent.created_at < now - timedelta(days=cfg.audit_days)))).rowcount  # type: ignore[attr-defined]
+    # A data export is deleted as soon as it is sent; one never sent (a failed send) goes after a day.
+    done["exports"] = privacy.remove_exports(tutor.settings.data_dir / "exports", older_than=now - timedelta(days=1))
     log.info("retention purge: %s", done)
     return done
 

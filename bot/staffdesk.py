@@ -302,7 +302,8 @@ class StaffDesk:
         claim = Button(msg.BTN_HANDOFF_CLAIM.format(name=(user.display_name or "")[:20]).strip(),
                        f"/nhan {handoff.id}")
         for _staff, person in people:
-            await repo.outbox_push(s, person.channel, person.channel_user_id, Reply(note, (claim,)).to_payload())
+            await repo.outbox_push(s, person.channel, person.channel_user_id, Reply(note, (claim,)).to_payload(),
+                                   about_user_id=user.id)
         return [Reply((msg.HANDOFF_SENT if people else msg.HANDOFF_NOBODY).format(unit=unit), main_menu())]
 
     async def queue(self, s: AsyncSession, user: User) -> list[Reply]:

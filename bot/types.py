@@ -69,6 +69,7 @@ class Reply:
     sources: tuple[str, ...] = ()
     image_path: str | None = None
     file_path: str | None = None  # a document to send (e.g. the learner's data export)
+    file_once: bool = False  # the document is deleted as soon as it is sent (a personal data export)
     voice_path: str | None = None  # a voice note to send (an answer read aloud), deleted once sent
     prompt: Prompt | None = None  # what this message waits for (kept by the dialogue, never sent)
 
@@ -79,6 +80,7 @@ class Reply:
             "sources": list(self.sources),
             "image_path": self.image_path,
             "file_path": self.file_path,
+            "file_once": self.file_once,
             "voice_path": self.voice_path,
         }
 
@@ -86,4 +88,5 @@ class Reply:
     def from_payload(cls, data: dict[str, Any]) -> Reply:
         return cls(text=data["text"], buttons=tuple(Button(lbl, val) for lbl, val in data.get("buttons", [])),
                    sources=tuple(data.get("sources", [])), image_path=data.get("image_path"),
-                   file_path=data.get("file_path"), voice_path=data.get("voice_path"))
+                   file_path=data.get("file_path"), file_once=bool(data.get("file_once")),
+                   voice_path=data.get("voice_path"))

@@ -195,6 +195,9 @@ def parse_lesson(path: Path) -> Lesson:
             raise LessonError(f"{where}: cần question, options, answer, explain")
         options = _need(q, "options", where, list)
         answer = _need(q, "answer", where, int)
+        for k, option in enumerate(options, start=1):
+            if not isinstance(option, str):  # "Gọi: 113" unquoted is read as a mapping, not words
+                raise LessonError(f"{where}.options[{k}]: phải là một dòng chữ (đặt trong ngoặc kép nếu có dấu ':')")
         if not 1 <= answer <= len(options):
             raise LessonError(f"{where}.answer: {answer} nằm ngoài 1..{len(options)}")
         quiz.append(QuizQuestion(str(_need(q, "question", where, str)).strip(),

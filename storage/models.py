@@ -126,6 +126,9 @@ class OutboxItem(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     # Why a message was given up (e.g. "forbidden": the user blocked the bot); None when delivered.
     error: Mapped[str | None] = mapped_column(String(40), default=None)
+    # Whom a message is about when it is not sent to them (a volunteer told "bác Tư needs help"): erasing
+    # that person removes it too.
+    about_user_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
 
 
 class DeliveryLease(Base):
@@ -296,7 +299,7 @@ class Handoff(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     province_code: Mapped[int | None] = mapped_column(Integer, default=None)
     ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    topic: Mapped[str | None] = mapped_column(String(40), default=None)
+    topic: Mapped[str | None] = mapped_column(String(120), default=None)  # the lesson's title
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)  # open | claimed | closed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"),

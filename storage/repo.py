@@ -183,9 +183,12 @@ async def outbox_add(s: AsyncSession, item: InboxItem, replies: list[dict[str, A
                          channel_user_id=item.channel_user_id, payload=payload))
 
 
-async def outbox_push(s: AsyncSession, channel: str, channel_user_id: str, payload: dict[str, Any]) -> None:
-    """Queue a message the tutor starts itself (not a reply to a delivery)."""
-    s.add(OutboxItem(inbox_id=None, seq=0, channel=channel, channel_user_id=channel_user_id, payload=payload))
+async def outbox_push(s: AsyncSession, channel: str, channel_user_id: str, payload: dict[str, Any],
+                      about_user_id: int | None = None) -> None:
+    """Queue a message the tutor starts itself (not a reply to a delivery); `about_user_id`: the person it
+    names, when it goes to someone else."""
+    s.add(OutboxItem(inbox_id=None, seq=0, channel=channel, channel_user_id=channel_user_id, payload=payload,
+                     about_user_id=about_user_id))
 
 
 async def job_claim(s: AsyncSession, job: str, period: str) -> bool:
@@ -214,7 +217,27 @@ async def outbox_mark_sent(s: AsyncSession, outbox_id: int, error: str | None = 
     i.e. another sender sent it too."""
     result = await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id, OutboxItem.sent_at.is_(None))
                              .values(sent_at=utcnow(), error=error))
-    return bool(getattr(result, "rowcount", 1))
+    done = bool(getattr(result, "rowcount", 1))
+    await _forget_erased_delivery(s, outbox_id)
+    return done
+
+
+async def _forget_erased_delivery(s: AsyncSession, outbox_id: int) -> None:
+    """Once the last reply to a deletion request is out, the request keeps no trace of who sent it: the chat id
+    was kept only to deliver the confirmation."""
+    row = (await s.execute(select(OutboxItem.inbox_id).where(OutboxItem.id == outbox_id))).scalar_one_or_none()
+    if row is None:
+        return
+    item = await s.get(InboxItem, row)
+    if item is None or not (item.payload or {}).get("erased"):
+        return
+    waiting = (await s.execute(select(func.count()).select_from(OutboxItem).where(
+        OutboxItem.inbox_id == item.id, OutboxItem.sent_at.is_(None)))).scalar_one()
+    if waiting:
+        return
+    await s.execute(update(OutboxItem).where(OutboxItem.inbox_id == item.id)
+                    .values(channel_user_id="", payload={"text": "", "buttons": []}))
+    item.channel_user_id = ""
 
 
 # ---------------------------------------------------------------- quizzes

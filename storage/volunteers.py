@@ -230,7 +230,8 @@ async def open_handoff(s: AsyncSession, user: User, topic: str | None) -> tuple[
                                 .order_by(Handoff.id.desc()))).scalars().first()
     if existing is not None:
         return existing, False
-    h = Handoff(user_id=user.id, province_code=user.province_code, ward_code=user.ward_code, topic=topic)
+    h = Handoff(user_id=user.id, province_code=user.province_code, ward_code=user.ward_code,
+                topic=topic[:120] if topic else None)
     s.add(h)
     await s.flush()
     return h, True

@@ -385,8 +385,11 @@ class TelegramChannel:
                 chat_id=int(chat), photo=InputFile(path.read_bytes(), filename=path.name)))
         if reply.file_path:
             path = Path(reply.file_path)
-            await self._call(chat, lambda: self.bot.send_document(
-                chat_id=int(chat), document=InputFile(path.read_bytes(), filename=path.name)))
+            if path.exists() or not reply.file_once:  # a one-time file already sent once is not sent again
+                await self._call(chat, lambda: self.bot.send_document(
+                    chat_id=int(chat), document=InputFile(path.read_bytes(), filename=path.name)))
+            if reply.file_once:
+                path.unlink(missing_ok=True)
         if reply.voice_path:
             path = Path(reply.voice_path)
             if path.exists():  # gone when it was already sent once (a retry after a crash): not sent twice

@@ -602,11 +602,15 @@ class ZaloChannel:
         if reply.file_path:
             path = Path(reply.file_path)
             kind = FILE_TYPES.get(path.suffix.lower())
-            if kind is None:
+            if reply.file_once and not path.exists():
+                pass  # a one-time file already sent once is not sent again
+            elif kind is None:
                 await self._message(user, {"text": msg.ZALO_FILE_UNSUPPORTED})
             else:
                 data = await self._call("/v2.0/oa/upload/file", files={"file": (path.name, path.read_bytes(), kind)})
                 await self._message(user, {"attachment": {"type": "file", "payload": {"token": data["data"]["token"]}}})
+            if reply.file_once:
+                path.unlink(missing_ok=True)
 
     async def _message(self, user: str, message: dict[str, Any]) -> None:
         await self._call("/v3.0/oa/message/cs", json_body={"recipient": {"user_id": user}, "message": message})
