@@ -51,8 +51,16 @@ def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = Tru
                               settings.retrieval.unaccented_dense_weight, sync=sync)
 
 
+# Longest text kept from one message (Telegram's own limit). Longer pastes are cut at a word boundary before
+# anything else reads them: a 10 MB message would otherwise be stored whole and stall every chat while masked.
+MAX_TEXT = 4096
+
+
 def clean_text(text: str) -> Redaction:
-    """Words as they may be stored: normalised, secrets masked (typed text and transcripts alike)."""
+    """Words as they may be stored: capped, normalised, secrets masked (typed text and transcripts alike)."""
+    if len(text) > MAX_TEXT:
+        cut = text[:MAX_TEXT]
+        text = cut.rsplit(None, 1)[0] if " " in cut[-200:] else cut
     return redact(normalize(text))
 
 

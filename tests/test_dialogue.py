@@ -239,6 +239,11 @@ async def test_empty_and_very_long_messages(tutor: Tutor) -> None:
     assert (await chat.say("   \u200b  "))[-1].text == msg.EMPTY_TEXT
     long = await chat.say("vneid " * 2000)
     assert any(r.text == msg.TOO_LONG for r in long)
+    # A huge paste is cut before it is stored (and before masking reads it); a secret in it is still masked.
+    await chat.say("mã OTP là 482913 " + "x" * 10_000_000, delivery="huge")
+    async with tutor.db.transaction() as s:
+        stored = (await s.execute(select(InboxItem).where(InboxItem.delivery_id == "huge"))).scalar_one()
+    assert len(stored.payload["text"]) < 4200 and "482913" not in stored.payload["text"]  # cut at 4096, then masked
 
 
 async def test_quiz_attempt_rows_record_the_score(tutor: Tutor, kb: KnowledgeBase) -> None:

@@ -215,6 +215,17 @@ async def test_webhook_checks_the_secret_and_stores_before_200(tutor: Tutor, sta
         assert sum("Theo bài" in t for t in texts(standin)) == 1
         status, _ = await standin.post_webhook(url, {"not": "an update"}, secret_token="s3cret-token")
         assert status in (200, 400)
+        # Hostile bodies: too big -> 413, nested past any parser -> 400; never a 500.
+        import aiohttp
+
+        ok = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token", "Content-Type": "application/json"}
+        async with aiohttp.ClientSession() as session:
+            big = b'{"update_id": 1, "x": "' + b"a" * (300 * 1024) + b'"}'
+            async with session.post(url, data=big, headers=ok) as resp:
+                assert resp.status == 413
+            nested = b'{"update_id": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+            async with session.post(url, data=nested, headers=ok) as resp:
+                assert resp.status == 400
     finally:
         server.should_exit = True
         await serving

@@ -216,6 +216,21 @@ async def test_bad_signature_missing_header_and_stale_events_are_refused(served:
     assert standin.calls(CS) == []
 
 
+async def test_hostile_bodies_are_refused_before_parsing_and_never_give_500(served: Served, standin: ZaloStandIn,
+                                                                             tutor: Tutor) -> None:
+    event = standin.text_event(USER, "xin chào")
+    ts = str(event["timestamp"])
+    nested = b'{"timestamp":"' + ts.encode() + b'","x":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    unsigned = {"X-ZEvent-Signature": "0" * 64, "Content-Type": "application/json"}
+    assert (await standin.post_webhook(served.url, event, headers=unsigned, body=nested))[0] == 403
+    signed = {"X-ZEvent-Signature": signature(standin.APP_ID, nested, ts, standin.OA_SECRET),
+              "Content-Type": "application/json"}
+    assert (await standin.post_webhook(served.url, event, headers=signed, body=nested))[0] == 400
+    huge = b'{"timestamp":"' + ts.encode() + b'","x":"' + b"a" * (300 * 1024) + b'"}'
+    assert (await standin.post_webhook(served.url, event, headers=unsigned, body=huge))[0] == 413
+    assert await count(tutor, InboxItem) == 0
+
+
 async def test_duplicate_event_is_answered_once(served: Served, standin: ZaloStandIn, tutor: Tutor) -> None:
     event = standin.text_event(USER, "Smart OTP là gì")
     assert (await standin.post_webhook(served.url, event))[0] == 200

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import re
 import time
@@ -39,6 +40,7 @@ from telegram.request import HTTPXRequest
 from bot import messages as msg
 from bot import observability as obs
 from bot import voice
+from bot.channels.bodies import MAX_WEBHOOK_BYTES, BodyTooLarge, read_capped
 from bot.channels.senders import Senders
 from bot.channels.splitting import split_at_boundaries
 from bot.config import TelegramSettings
@@ -293,7 +295,12 @@ class TelegramChannel:
             if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
                 return Response(status_code=403)
             try:
-                data = await request.json()
+                body = await read_capped(request)
+            except BodyTooLarge:
+                log.warning("telegram webhook: body over %d bytes refused", MAX_WEBHOOK_BYTES)
+                return Response(status_code=413)
+            try:
+                data = json.loads(body)
                 upd = Update.de_json(data, self.bot)
             except Exception:  # noqa: BLE001 - any malformed body is the sender's problem
                 return Response(status_code=400)

@@ -48,6 +48,7 @@ from starlette.routing import BaseRoute, Route
 from bot import messages as msg
 from bot import observability as obs
 from bot import voice
+from bot.channels.bodies import MAX_WEBHOOK_BYTES, BodyTooLarge, read_capped
 from bot.channels.senders import Senders
 from bot.channels.splitting import split_at_boundaries
 from bot.config import ZaloSettings
@@ -72,6 +73,7 @@ REPLY_WINDOW = timedelta(days=7)
 FILE_TYPES = {".pdf": "application/pdf", ".doc": "application/msword",
               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
+_TIMESTAMP = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,16})"?')
 _ID = re.compile(r"[0-9A-Za-z_.:-]{1,64}")  # Zalo's ids are digits; nothing else may become a key
 NON_TEXT_EVENTS = frozenset({
     "user_send_image", "user_send_sticker", "user_send_audio", "user_send_file", "user_send_gif",
@@ -455,17 +457,29 @@ class ZaloChannel:
         """The webhook: check signature and age, store, answer 200, then process."""
 
         async def webhook(request: Request) -> Response:
-            body = await request.body()
-            given = request.headers.get("X-ZEvent-Signature", "")
             try:
-                data = json.loads(body)
-                timestamp = str(data["timestamp"])
-            except (ValueError, KeyError, TypeError):
-                log.warning("zalo webhook: unreadable body refused")
+                body = await read_capped(request)
+            except BodyTooLarge:
+                log.warning("zalo webhook: body over %d bytes refused", MAX_WEBHOOK_BYTES)
+                return Response(status_code=413)
+            given = request.headers.get("X-ZEvent-Signature", "")
+            # The signature covers the raw body and the event's timestamp: checked before the body is parsed,
+            # so nothing an outsider sends is parsed at all.
+            found = _TIMESTAMP.search(body)
+            if found is None:
+                log.warning("zalo webhook: body without a timestamp refused")
                 return Response(status_code=400)
+            timestamp = found.group(1).decode()
             if not given or not self.verify(body, given, timestamp):
                 log.warning("zalo webhook: bad or missing signature refused")
                 return Response(status_code=403)
+            try:
+                data = json.loads(body)
+            except (ValueError, RecursionError):
+                log.warning("zalo webhook: unreadable body refused")
+                return Response(status_code=400)
+            if not isinstance(data, dict) or str(data.get("timestamp")) != timestamp:
+                return Response(status_code=400)
             if not self.fresh(timestamp):
                 log.warning("zalo webhook: stale event refused (timestamp %s)", timestamp)
                 return Response(status_code=403)
