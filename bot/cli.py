@@ -78,7 +78,8 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
         out.write(f"LỖI  {errors[-1]}\n")
     thin = [t for t in thin_topics(report.lessons, topics) if t not in missing]
     if thin:
-        out.write(f"NHẮC {len(thin)} chủ đề chưa đủ 2 bài lấy nó làm chủ đề chính: {', '.join(thin)}\n")
+        errors.append(f"{len(thin)} chủ đề chưa đủ 2 bài lấy nó làm chủ đề chính: {', '.join(thin)}")
+        out.write(f"LỖI  {errors[-1]}\n")
     bank = quiz_bank(report.lessons)
     if bank.n:
         lengths = [x for lesson in report.lessons for x in sentence_lengths(lesson)]
@@ -88,7 +89,8 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
                   + f"; câu hỏi trung bình {bank.stem_words:.1f} chữ (câu trong bài {statistics.mean(lengths):.1f}); "
                   f"luôn chọn lựa chọn dài nhất thì đúng {bank.longest_strategy:.0%}.\n")
     for problem in bank.problems():
-        out.write(f"NHẮC {problem}\n")
+        errors.append(problem)
+        out.write(f"LỖI  {problem}\n")
     out.write("OK\n" if not errors else f"\n{len(errors)} lỗi.\n")
     return 0 if not errors else 1
 

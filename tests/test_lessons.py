@@ -155,3 +155,16 @@ def test_quiz_bank_statistics_and_limits() -> None:
     assert any("vị trí 1" in p for p in problems) and any("bai-a câu 2" in p for p in problems)
     assert QuizBank(10, 3, (3, 3, 2, 2), (), 12.0, 0.3).problems() == []
 
+
+
+def test_the_bank_cannot_be_passed_by_picking_the_longest_option() -> None:
+    """A learner who never reads, and always picks the longest option, fails the core programme."""
+    from rag.lessons import load_lessons, quiz_bank
+    from rag.programme import Programme
+
+    lessons = {x.id: x for x in load_lessons(ROOT / "knowledge" / "lessons", TOPICS)}
+    programme = Programme.load(ROOT / "knowledge" / "programme.yaml")
+    core = [lessons[c] for c in programme.core_lessons]
+    assert quiz_bank(core).longest_strategy < 0.5
+    whole = quiz_bank(list(lessons.values()))
+    assert whole.problems() == [], whole.problems()
