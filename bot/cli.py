@@ -370,6 +370,14 @@ def cmd_serve(settings: Settings, workers: int | None, host: str | None, port: i
 
     n = workers or settings.serve.workers
     cmd_db_upgrade(settings)
+    if n > 1 and settings.web.secret_key is None and not os.environ.get("KYNANGSO_WEB__SECRET_KEY"):
+        # The admin sign-in form is signed before login; every worker must check what another signed. Without
+        # a configured key, one is made for this run and handed to the workers (forms open across a restart
+        # are simply shown again).
+        import secrets
+
+        os.environ["KYNANGSO_WEB__SECRET_KEY"] = secrets.token_urlsafe(32)
+        log.warning("web.secret_key is not set: one key was made for this run's %d workers", n)
     if n > 1:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = _multiproc_dir(settings)
         # Telegram's and Zalo's overall send limits are shared by the workers: each takes its part.

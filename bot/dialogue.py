@@ -671,12 +671,12 @@ class Dialogue:
         if turn is not None:
             turn.emergency = answer.kind == "safety"
         top = answer.lesson or (answer.hits[0].lesson if answer.hits else None)
-        # Content editors see the questions, never who asked them; the link to the asker is kept only so the
-        # person's copy of their data includes their questions and erasing them removes the words. The
-        # commune (of a registered learner) is kept so each unit sees what its people ask about.
+        # Logged without the user: content editors need the questions, not who asked them. The commune
+        # (of a registered learner) is kept so each unit sees what its people ask about. Erasing a learner
+        # masks their name and thôn wherever they typed them here (privacy.erase).
         # A scam in progress is counted for the commune, but its story is not kept.
         question_id = await repo.log_question(
-            s, user.id, channel, "" if answer.kind == "safety" else text, answer.kind,
+            s, None, channel, "" if answer.kind == "safety" else text, answer.kind,
             top.id if top and answer.kind != "out_of_scope" else None,
             top.main_topic if top and answer.kind != "out_of_scope" else None,
             user.province_code if user.consent_at else None, user.ward_code if user.consent_at else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,8 +14,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
+from bot.safety import MASK
 from bot.staffdesk import staff_name
 from bot.types import Button, Reply
+from rag.text import fold
 from storage import units
 from storage.models import (
     AuditEvent,
@@ -124,9 +127,6 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
         data["staff_role"] = {"role": staff.role, "province_code": staff.province_code,
                               "ward_code": staff.ward_code, "display_name": staff.display_name,
                               "username": staff.username}
-    questions = (await s.execute(select(QuestionLog).where(QuestionLog.user_id == user.id)
-                                 .order_by(QuestionLog.id))).scalars().all()
-    data["questions"] = [{"asked_at": when(q.created_at), "text": q.text} for q in questions if q.text]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{EXPORT_PREFIX}{user.id}-{uuid.uuid4().hex}.json"
     # Readable by this service only, and deleted by the channel as soon as it is sent (file_once); erasure
@@ -153,6 +153,39 @@ def confirm_delete() -> Reply:
     """Deleting cannot be undone: ask once more."""
     return Reply(msg.DELETE_CONFIRM, (Button(msg.BTN_DELETE_CONFIRM, "/xoadulieu xacnhan"),
                                       Button(msg.BTN_KEEP, "/giudulieu")))
+
+
+def _mask_words(text: str, needles: list[str]) -> str:
+    """`text` with every whole-word occurrence of a needle masked, with or without diacritics."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        folded = text.lower()
+    spans = []
+    for needle in needles:
+        for m in re.finditer(rf"(?<!\w){re.escape(fold(needle))}(?!\w)", folded):
+            spans.append(m.span())
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue
+        out += [text[last:start], MASK]
+        last = end
+    return "".join(out) + text[last:]
+
+
+async def _mask_in_questions(s: AsyncSession, user: User) -> None:
+    """Mask the person's name and thôn in the question log of their channel and commune since they came."""
+    needles = [n.strip() for n in (user.display_name, user.hamlet) if n and len(fold(n).strip()) >= 3]
+    if not needles:
+        return
+    place = QuestionLog.ward_code.is_(None) if user.ward_code is None else (
+        (QuestionLog.ward_code == user.ward_code) | QuestionLog.ward_code.is_(None))
+    rows = (await s.execute(select(QuestionLog).where(QuestionLog.channel == user.channel, place,
+                                                      QuestionLog.created_at >= user.created_at))).scalars()
+    for row in rows:
+        masked = _mask_words(row.text, needles)
+        if masked != row.text:
+            row.text = masked
 
 
 async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_dir: Path) -> Reply:
@@ -189,8 +222,8 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_
                     .values(channel_user_id="", payload=Reply("").to_payload(), sent_at=func.coalesce(
                         OutboxItem.sent_at, utcnow())))
     await s.execute(delete(OutboxItem).where(OutboxItem.about_user_id == user.id))
-    # Their questions: counted still, words gone.
-    await s.execute(update(QuestionLog).where(QuestionLog.user_id == user.id).values(text="", user_id=None))
+    # Questions are logged without the person; where they typed their own name or thôn, it is masked.
+    await _mask_in_questions(s, user)
     # A household nobody else belongs to goes with its thôn and code.
     household_id = user.household_id
     # Consents, quiz attempts and answers, volunteer links, help requests, class replies and reminders and

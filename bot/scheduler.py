@@ -87,6 +87,8 @@ async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
     pushable = [c for c, w in PUSH_WINDOW.items() if w is not None]
     async with tutor.db.transaction() as s:
         events = (await s.execute(select(ClassEvent).where(ClassEvent.active.is_(True)))).scalars().all()
+        # An event whose dates cannot be worked out has none (community.occurrences logs it): the others are
+        # still reminded.
         due = [(e.id, e.province_code, e.ward_code) for e in events if community.occurrences(e, tomorrow, tomorrow)]
         ended = [e.id for e in events if e.kind == "class" and e.staff_id is not None
                  and community.occurrences(e, yesterday, yesterday)]

@@ -317,12 +317,13 @@ class Tutor:
         async with self.db.transaction() as s:
             return await repo.backlog(s)
 
-    async def deliver(self, channel: str, send: Callable[[str, Reply], Awaitable[None]]) -> int:
-        """Send queued replies of a channel in order, marking each sent right after it is."""
+    async def deliver(self, channel: str, send: Callable[[str, Reply], Awaitable[None]],
+                      channel_user_id: str | None = None) -> int:
+        """Send queued replies of a channel (or of one of its users) in order, marking each sent right after it is."""
         sent = 0
         while True:
             async with self.db.transaction() as s:
-                items = await repo.outbox_unsent(s, channel)
+                items = await repo.outbox_unsent(s, channel, channel_user_id=channel_user_id)
                 pending = [(o.id, o.channel_user_id, Reply.from_payload(o.payload)) for o in items]
             if not pending:
                 return sent

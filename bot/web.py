@@ -49,7 +49,7 @@ async def readiness(tutor: Tutor) -> dict[str, Any]:
         checks["index"] = True  # lexical retrieval only: nothing to load from Chroma
     else:
         try:
-            count = await asyncio.wait_for(asyncio.to_thread(vectors.store._collection.count), 5)
+            count = await asyncio.wait_for(asyncio.to_thread(vectors.count), 5)
             checks["index"] = sync.missing == 0 and count >= sync.total
         except Exception as exc:  # noqa: BLE001 - the vector store is unreachable
             log.warning("readiness: vector store unreachable (%s)", type(exc).__name__)

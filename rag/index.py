@@ -142,6 +142,13 @@ class VectorIndex:
         self.client = _chroma_client(self.mode, self.path, self.host, self.port)
         self.store = Chroma(collection_name=self.name, embedding_function=self.embeddings, client=self.client,
                             collection_metadata={"hnsw:space": "cosine"})
+        # The same collection through chromadb's public client API: nearest neighbours by a vector we already
+        # have, and the count for readiness, without reaching into the LangChain wrapper's private members.
+        self.collection = self.client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"})
+
+    def count(self) -> int:
+        """Chunks stored."""
+        return int(self.collection.count())
 
     def _existing(self) -> dict[str, str]:
         got = self.store.get(include=["metadatas"])
@@ -197,7 +204,6 @@ class VectorIndex:
     def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk key, cosine similarity) of the k nearest chunks."""
         vector: Sequence[float] = query_vector
-        result = self.store._collection.query(query_embeddings=[vector],
-                                              n_results=k, include=["distances"])
+        result = self.collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
         ids, dists = result["ids"][0], (result["distances"] or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]

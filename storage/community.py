@@ -5,6 +5,7 @@ reminders (once per occurrence and learner) and attendance, which becomes a supp
 from __future__ import annotations
 
 import calendar
+import logging
 import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from storage.models import (
 )
 from storage.repo import _insert_ignore
 
+log = logging.getLogger(__name__)
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Typed by older people and read aloud: no 0/O, 1/I/L, U/V look-alikes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -87,8 +89,27 @@ def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
     return date(year, month, days[nth - 1]) if 1 <= nth <= len(days) else None
 
 
+def _same_day(year: int, first: date) -> date:
+    """`first`'s day and month in `year`; a 29 February falls on the 28th when the year has none."""
+    try:
+        return date(year, first.month, first.day)
+    except ValueError:
+        return date(year, first.month, first.day - 1)
+
+
 def occurrences(event: ClassEvent, start: date, end: date) -> list[date]:
-    """The days in [start, end] (Vietnam dates) the event takes place, by its rule."""
+    """The days in [start, end] (Vietnam dates) the event takes place, by its rule.
+
+    A row whose rule cannot be worked out (edited by hand, say) takes place on no day and is logged, so it
+    cannot stop the reminders, listings and reports of every other event."""
+    try:
+        return _occurrences(event, start, end)
+    except (ValueError, IndexError, TypeError, OverflowError):
+        log.exception("class %s: dates could not be worked out; shown on no day", event.id)
+        return []
+
+
+def _occurrences(event: ClassEvent, start: date, end: date) -> list[date]:
     first = local_start(event).date()
     lo = max(start, first)
     if lo > end:
@@ -109,8 +130,8 @@ def occurrences(event: ClassEvent, start: date, end: date) -> list[date]:
         if event.repeat == "monthly":
             d: date | None = nth_weekday(year, month, first.weekday() if event.weekday is None else event.weekday,
                             event.nth or 1)
-        else:  # yearly, on the first day's date
-            d = date(year, first.month, first.day) if month == first.month else None
+        else:  # yearly, on the first day's date (29 February: on the 28th in other years)
+            d = _same_day(year, first) if month == first.month else None
         if d is not None and lo <= d <= end:
             out.append(d)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

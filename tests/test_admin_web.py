@@ -210,6 +210,21 @@ async def test_login_lands_on_the_home_unit_and_logout_ends_the_session(site: Si
     assert [e.subject for e in await audit_rows(site.tutor, "logout")] == ["xa.a"]
 
 
+async def test_parallel_wrong_logins_check_no_more_passwords_than_the_limit(site: Site) -> None:
+    """30 wrong passwords at once for one username, each on its own connection and transaction: only the
+    limit's worth are checked, the rest are refused unchecked (on PostgreSQL and SQLite alike)."""
+    from bot.admin import auth
+
+    async def attempt(i: int) -> auth.Login:
+        async with site.tutor.db.transaction() as s:
+            return await auth.login(s, "tinh.a", f"sai-mat-khau-{i}", f"10.0.0.{i}", ATTEMPTS, 12)
+
+    results = await asyncio.gather(*(attempt(i) for i in range(30)))
+    checked = await audit_rows(site.tutor, "login_failed")
+    assert len([e for e in checked if e.subject == "tinh.a"]) == ATTEMPTS
+    assert sum(r.throttled for r in results) == 30 - ATTEMPTS and not any(r.token for r in results)
+
+
 async def test_wrong_password_unknown_user_and_the_rate_limit(site: Site) -> None:
     async with site.client() as client:
         for _ in range(ATTEMPTS):

@@ -264,6 +264,9 @@ def test_fourth_friday_and_weekly_rules() -> None:
     yearly = ClassEvent(starts_at=datetime(2026, 10, 10, 8, tzinfo=VN), repeat="yearly")
     assert community.occurrences(yearly, date(2026, 1, 1), date(2028, 12, 31)) == [
         date(2026, 10, 10), date(2027, 10, 10), date(2028, 10, 10)]
+    leap = ClassEvent(starts_at=datetime(2028, 2, 29, 8, tzinfo=VN), repeat="yearly")
+    assert community.occurrences(leap, date(2028, 1, 1), date(2030, 12, 31)) == [
+        date(2028, 2, 29), date(2029, 2, 28), date(2030, 2, 28)]  # on the 28th when there is no 29th
 
 
 async def test_a_monthly_class_reminds_the_right_learners_once_and_counts_attendance(tutor: Tutor,
@@ -323,6 +326,10 @@ async def test_a_monthly_class_reminds_the_right_learners_once_and_counts_attend
 
     # The day before, at 10:00, two schedulers at once, then again an hour later: one reminder, to one person.
     eve = datetime.combine(first - timedelta(days=1), time(10), tzinfo=VN)
+    async with tutor.db.transaction() as s:
+        # A row whose dates cannot be worked out (an impossible weekday) is skipped; it stops no one's reminder.
+        fields = {c.name: getattr(event, c.name) for c in ClassEvent.__table__.columns if c.name != "id"}
+        s.add(ClassEvent(**{**fields, "weekday": 9, "nth": 5, "place": "Hỏng"}))
     other = Tutor(tutor.settings, Database(db_url), tutor.kb)
     try:
         counts = await asyncio.gather(scheduler.class_reminders(tutor, eve), scheduler.class_reminders(other, eve))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -104,7 +105,8 @@ async def test_two_workers_answer_every_update_once_when_one_is_killed(tmp_path:
                    KYNANGSO_TELEGRAM__SECRET_TOKEN=SECRET, KYNANGSO_TELEGRAM__CHAT_INTERVAL="0",
                    KYNANGSO_TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
                    KYNANGSO_SERVE__GRACE_SECONDS="2", KYNANGSO_SERVE__SWEEP_SECONDS="0.5",
-                   KYNANGSO_SERVE__LEASE_SECONDS="3", KYNANGSO_LOG_FORMAT="json", KYNANGSO_LOG_LEVEL="INFO")
+                   KYNANGSO_SERVE__LEASE_SECONDS="3", KYNANGSO_LOG_FORMAT="json", KYNANGSO_LOG_LEVEL="INFO",
+                   KYNANGSO_WEB__SECURE_COOKIES="false")
         ingest = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "ingest"], cwd=ROOT, env=env,
                                          capture_output=True, text=True, timeout=300)
         assert ingest.returncode == 0, ingest.stderr[-2000:]
@@ -226,6 +228,23 @@ async def test_two_workers_answer_every_update_once_when_one_is_killed(tmp_path:
                 assert 'kynangso_messages_in_total{channel="telegram"}' in metrics
                 assert "kynangso_processing_seconds_bucket" in metrics
                 assert "kynangso_duplicate_deliveries_total" in metrics
+
+                # Admin sign-in with no web.secret_key configured: the form is fetched on one connection and
+                # posted on another, so it lands on either worker; every sign-in works (one key for all workers).
+                made = await asyncio.to_thread(
+                    subprocess.run, [sys.executable, "-m", "bot", "admin", "add-web", "--username", "tinh",
+                                     "--role", "national_admin", "--password-stdin"],
+                    cwd=ROOT, env=env, input="mat-khau-dai-du-10\n", capture_output=True, text=True, timeout=120)
+                assert made.returncode == 0, made.stderr[-1000:]
+                for _ in range(12):
+                    async with httpx.AsyncClient(base_url=base, timeout=30) as first:
+                        page = await first.get("/admin/login")
+                        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+                        assert csrf is not None
+                    async with httpx.AsyncClient(base_url=base, timeout=30, cookies=first.cookies) as second:
+                        signed = await second.post("/admin/login", data={
+                            "csrf": csrf.group(1), "username": "tinh", "password": "mat-khau-dai-du-10"})
+                    assert signed.status_code == 303, signed.text[:300]
         finally:
             serve.terminate()
             try:

@@ -102,7 +102,7 @@ async def test_retention_purge_keeps_what_is_recent_or_waiting(tutor: Tutor) -> 
                               error="window"),
                    AuditEvent(action="login", created_at=now - timedelta(days=800))])
     done = await purge_old_records(tutor, now)
-    assert done == {"question_log": 1, "outbox": 1, "inbox": 1, "audit_log": 1}
+    assert done == {"question_log": 1, "outbox": 1, "inbox": 1, "audit_log": 1, "exports": 0}
     async with tutor.db.transaction() as s:
         assert (await s.execute(select(QuestionLog.text))).scalars().all() == ["mới"]
         left = (await s.execute(select(InboxItem.delivery_id).order_by(InboxItem.delivery_id))).scalars().all()

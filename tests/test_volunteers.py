@@ -274,3 +274,23 @@ async def test_export_and_erase_cover_volunteer_links(tutor: Tutor) -> None:
         assert ("data_erased", "console", None) in audit  # recorded, without who it was
         assert ("role_granted", f"X{HONG_BANG.code}", "volunteer by cli") in audit
     assert "Hoa" not in (await vol.say("/nguoicuatoi"))[-1].text
+
+
+async def test_the_console_delivers_only_its_own_users_messages(tutor: Tutor) -> None:
+    import io
+
+    from bot.channels.console import chat
+
+    async def console(user: str, lines: str) -> str:
+        out = io.StringIO()
+        await chat(tutor, user, stdin=io.StringIO(lines), stdout=out)
+        return out.getvalue()
+
+    await console("tnv", "xin chào\n")
+    await console("bac", "xin chào\n")
+    await _grant(tutor, "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await _register(tutor, "bac", HONG_BANG, "Hoa")
+    learner = await console("bac", "/gapnguoi dongy\n")
+    assert "Có người cần giúp" not in learner  # the volunteer's note is not shown to the learner...
+    volunteer = await console("tnv", "")
+    assert "Có người cần giúp" in volunteer and "Hoa" in volunteer  # ...it waits for the volunteer

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
@@ -104,6 +104,19 @@ async def _recent_failures(s: AsyncSession, subject: str, now: datetime) -> int:
     return int((await s.execute(stmt)).scalar_one())
 
 
+async def _one_at_a_time(s: AsyncSession, subjects: tuple[str, ...], now: datetime) -> None:
+    """Attempts for the same username or address wait for each other until commit, so parallel attempts
+    cannot all count the failures before any is recorded (30 at once would otherwise check 10 passwords).
+
+    PostgreSQL: a transaction-scoped advisory lock per subject, taken in a fixed order. SQLite: the
+    transaction writes first (expired sessions go), which makes it wait for any other writer to commit."""
+    if s.get_bind().dialect.name == "postgresql":
+        for subject in sorted(set(subjects)):
+            await s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"login:{subject}"})
+    else:
+        await purge_expired(s, now)
+
+
 async def login(s: AsyncSession, username: str, password: str, address: str, max_attempts: int,
                 session_hours: int, now: datetime | None = None) -> Login:
     """Check a username and password; on success open a session (audited either way).
@@ -114,6 +127,7 @@ async def login(s: AsyncSession, username: str, password: str, address: str, max
     now = now or utcnow()
     name = normalise_username(username)[:40]
     ip = f"ip:{address}"[:120]
+    await _one_at_a_time(s, (name, ip), now)
     if max(await _recent_failures(s, name, now), await _recent_failures(s, ip, now)) >= max_attempts:
         await audit(s, "login_throttled", subject=name, detail=ip)
         return Login(throttled=True)

@@ -38,8 +38,10 @@ async def chat(tutor: Tutor, user_id: str = "local", stdin: TextIO | None = None
         out.write(render(reply) + "\n")
         out.flush()
 
+    # Only this person's messages: another console user's (a volunteer told someone needs help) stay queued
+    # for them.
     await tutor.process_pending(CHANNEL)
-    await tutor.deliver(CHANNEL, send)
+    await tutor.deliver(CHANNEL, send, user_id)
     if interactive:
         out.write(msg.CONSOLE_INTRO + "\n\n")
     loop = asyncio.get_running_loop()
@@ -55,6 +57,9 @@ async def chat(tutor: Tutor, user_id: str = "local", stdin: TextIO | None = None
             break
         if not text.strip():
             continue
-        await tutor.handle(Incoming(CHANNEL, user_id, uuid.uuid4().hex, text=text), send)
+        inbox_id = await tutor.receive(Incoming(CHANNEL, user_id, uuid.uuid4().hex, text=text))
+        if inbox_id is not None:
+            await tutor.process(inbox_id)
+        await tutor.deliver(CHANNEL, send, user_id)
     if interactive:
         out.write(msg.CONSOLE_BYE + "\n")
