@@ -201,6 +201,16 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_
         c.user_id, c.display_name, c.hamlet, c.code = None, None, None, None
     (data_dir / "images" / f"tien-do-{user.id}.png").unlink(missing_ok=True)
     remove_exports(data_dir / "exports", user.id)
+    # Replies first, then deliveries (the order repo.outbox_mark_sent locks them in).
+    # Messages to them (sent or still queued) and messages about them to volunteers ("bác Tư needs help").
+    await s.execute(delete(OutboxItem).where(OutboxItem.channel == user.channel,
+                                             OutboxItem.channel_user_id == user.channel_user_id,
+                                             OutboxItem.inbox_id.is_(None)))
+    await s.execute(update(OutboxItem).where(OutboxItem.channel == user.channel,
+                                             OutboxItem.channel_user_id == user.channel_user_id)
+                    .values(channel_user_id="", payload=Reply("").to_payload(), sent_at=func.coalesce(
+                        OutboxItem.sent_at, utcnow())))
+    await s.execute(delete(OutboxItem).where(OutboxItem.about_user_id == user.id))
     # Deliveries: the words and who sent them go; the delivery id stays (duplicates are still recognised).
     # Messages that arrived after this one are left to be processed: they are a new conversation.
     # This request itself keeps the chat id until its confirmation is sent (then it goes: repo.outbox_mark_sent).
@@ -213,15 +223,6 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_
     await s.execute(update(InboxItem).where(*mine).values(
         channel_user_id="", payload=blank, processed_at=func.coalesce(InboxItem.processed_at, utcnow()))
         .execution_options(synchronize_session=False))
-    # Messages to them (sent or still queued) and messages about them to volunteers ("bác Tư needs help").
-    await s.execute(delete(OutboxItem).where(OutboxItem.channel == user.channel,
-                                             OutboxItem.channel_user_id == user.channel_user_id,
-                                             OutboxItem.inbox_id.is_(None)))
-    await s.execute(update(OutboxItem).where(OutboxItem.channel == user.channel,
-                                             OutboxItem.channel_user_id == user.channel_user_id)
-                    .values(channel_user_id="", payload=Reply("").to_payload(), sent_at=func.coalesce(
-                        OutboxItem.sent_at, utcnow())))
-    await s.execute(delete(OutboxItem).where(OutboxItem.about_user_id == user.id))
     # Questions are logged without the person; where they typed their own name or thôn, it is masked.
     await _mask_in_questions(s, user)
     # A household nobody else belongs to goes with its thôn and code.

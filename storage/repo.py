@@ -218,26 +218,31 @@ async def outbox_mark_sent(s: AsyncSession, outbox_id: int, error: str | None = 
     result = await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id, OutboxItem.sent_at.is_(None))
                              .values(sent_at=utcnow(), error=error))
     done = bool(getattr(result, "rowcount", 1))
-    await _forget_erased_delivery(s, outbox_id)
+    if done:  # only the sender that marked it (and so holds the row) tidies after a deletion request
+        await _forget_erased_delivery(s, outbox_id)
     return done
 
 
 async def _forget_erased_delivery(s: AsyncSession, outbox_id: int) -> None:
-    """Once the last reply to a deletion request is out, the request keeps no trace of who sent it: the chat id
-    was kept only to deliver the confirmation."""
+    """Once a reply to a deletion request is out, it keeps no trace of whom it went to; once the last one is
+    out, neither does the request (its chat id was kept only to deliver the confirmation).
+
+    Only the reply just marked (already locked by that mark) and the request's row are written, in that order,
+    here and in privacy.erase: two senders marking two replies of one request take turns on the request's row
+    and never wait for each other's replies."""
     row = (await s.execute(select(OutboxItem.inbox_id).where(OutboxItem.id == outbox_id))).scalar_one_or_none()
     if row is None:
         return
-    item = await s.get(InboxItem, row)
+    item = (await s.execute(select(InboxItem).where(InboxItem.id == row)
+                            .with_for_update(key_share=True))).scalar_one_or_none()
     if item is None or not (item.payload or {}).get("erased"):
         return
+    await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id)
+                    .values(channel_user_id="", payload={"text": "", "buttons": []}))
     waiting = (await s.execute(select(func.count()).select_from(OutboxItem).where(
         OutboxItem.inbox_id == item.id, OutboxItem.sent_at.is_(None)))).scalar_one()
-    if waiting:
-        return
-    await s.execute(update(OutboxItem).where(OutboxItem.inbox_id == item.id)
-                    .values(channel_user_id="", payload={"text": "", "buttons": []}))
-    item.channel_user_id = ""
+    if not waiting:
+        item.channel_user_id = ""
 
 
 # ---------------------------------------------------------------- quizzes

@@ -117,3 +117,34 @@ async def test_an_export_is_sent_once_and_removed(tutor: Tutor) -> None:
     from datetime import timedelta
 
     assert privacy.remove_exports(folder, older_than=utcnow() - timedelta(days=1)) == 1 and not path.exists()
+
+
+async def test_concurrent_chats_with_erasures_touch_only_their_own_rows(tutor: Tutor) -> None:
+    """Twelve people at once, half of them erasing themselves while the others ask: each erasure empties only
+    its own deliveries (on PostgreSQL the turns really run in parallel transactions)."""
+    import asyncio
+
+    from storage.models import InboxItem
+
+    room: dict[str, list[Reply]] = {}
+    chats = [ScriptedChat(tutor, f"song-song-{i}", room=room) for i in range(12)]
+    await asyncio.gather(*(c.say("xin chào") for c in chats))
+
+    async def turn(i: int, chat: ScriptedChat) -> None:
+        if i % 2:
+            await chat.say("/xoadulieu xacnhan")
+        else:
+            await chat.say("mã OTP là gì vậy cháu")
+
+    for _ in range(2):
+        await asyncio.gather(*(turn(i, c) for i, c in enumerate(chats)))
+    async with tutor.db.transaction() as s:
+        rows = (await s.execute(select(InboxItem))).scalars().all()
+        users = set((await s.execute(select(User.channel_user_id))).scalars())
+    for i, chat in enumerate(chats):
+        if i % 2 == 0:
+            mine = [r for r in rows if r.channel_user_id == chat.user]
+            assert len(mine) == 3 and all(r.payload["text"] for r in mine), chat.user  # untouched
+            assert chat.user in users
+    assert not any(r.payload.get("text") == "" and r.channel_user_id.startswith("song-song-")
+                   and int(r.channel_user_id.rsplit("-", 1)[1]) % 2 == 0 for r in rows)
