@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +137,11 @@ class ReportSettings(BaseModel):
 
     weekly: bool = True
     quarterly: bool = True
+    # Report periods end at the start of this day of a quarter's last month (15: Nghị định 09/2019/NĐ-CP,
+    # a quarter from the 15th of the month before it to the 14th of its last month); 0: calendar quarters.
+    period_cutoff_day: int = Field(default=15, ge=0, le=28)
+    # Days after a period ends during which its report and push are made (the plans want it by the 20th).
+    report_days: int = Field(default=5, ge=1, le=60)
     # A parent instance (e.g. the national one) that receives this instance's quarterly totals.
     upstream_url: str = ""
     upstream_key: SecretStr | None = None

@@ -58,15 +58,22 @@ PERIOD = re.compile(r"\d{4}-Q[1-4]")
 MAX_BODY = 2_000_000
 SIGNATURE_HEADER, TIMESTAMP_HEADER, SOURCE_HEADER = "X-Kynangso-Signature", "X-Kynangso-Timestamp", "X-Kynangso-Source"
 REPORT_ROLES = ("commune_admin", "province_admin", "national_admin")
-QUARTERLY_FROM_DAY = 15  # of the last month of the quarter; the plans' deadline is the 20th
 
 
 # ---------------------------------------------------------------- periods
 
 
-def in_report_window(now: datetime) -> bool:
-    local = now.astimezone(TZ)
-    return local.month % 3 == 0 and local.day >= QUARTERLY_FROM_DAY
+def due_period(tutor: Tutor, now: datetime, force: bool = False) -> Quarter | None:
+    """The report period to report on now: the one that ended last, while its report is due (the first
+    `reports.report_days` days after it ended, by the plans' 20th); None outside that time unless forced.
+
+    Periods tile time (stats.Quarter), and each is reported whole after it ended: no activity falls between
+    two reports or into both."""
+    cfg = tutor.settings.reports
+    period = Quarter.last_closed(now, cfg.period_cutoff_day)
+    if force or now < period.end + timedelta(days=cfg.report_days):
+        return period
+    return None
 
 
 def rate_text(row: stats.Row) -> str:
@@ -139,9 +146,9 @@ def _lesson_title(kb: KnowledgeBase | None, lesson_id: str) -> str:
 async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: bool = False) -> int:
     """Queue the quarter's XLSX report for every admin who has not had it; return how many were queued."""
     now = now or utcnow()
-    if not force and not in_report_window(now):
+    quarter = due_period(tutor, now, force)
+    if quarter is None:
         return 0
-    quarter = Quarter.of(now)
     queued = 0
     folder = tutor.settings.data_dir / "reports" / quarter.label
     for staff_id, _user_id, channel, chat in await _admins(tutor):
@@ -150,14 +157,14 @@ async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: boo
             if staff is None or not await repo.job_claim(s, "quarterly-report", f"{quarter.label}:{staff_id}"):
                 continue
             scope = roles.home_scope(staff)
-            rep = await stats.report(s, scope, quarter.start, min(now, quarter.end), tutor.dialogue.pass_ratio)
+            rep = await stats.report(s, scope, quarter.start, quarter.end, tutor.dialogue.pass_ratio)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"bao-cao-{quarter.label}-{scope.code}.xlsx"
             path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb))
             t = rep.total
             text = msg.QUARTERLY_TEXT.format(
                 quarter=quarter.number, year=quarter.year, unit=scope.name,
-                start=quarter.start.strftime("%d/%m/%Y"), end=now.astimezone(TZ).strftime("%d/%m/%Y"),
+                start=quarter.start.strftime("%d/%m/%Y"), end=quarter.last_day.strftime("%d/%m/%Y"),
                 registered=t.registered, completions=t.completions, to_date=t.completions_to_date, rate=rate_text(t),
                 sessions=t.support_sessions, people=t.people_helped)
             await repo.outbox_push(s, channel, chat, Reply(text, file_path=str(path)).to_payload())
@@ -175,7 +182,7 @@ def sign(key: str, timestamp: str, body: bytes) -> str:
 
 async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dict[str, Any]:
     """This instance's totals per commune for a quarter: counts only, never a name or a person."""
-    until = min(now, quarter.end)
+    until = quarter.end
     async with tutor.db.transaction() as s:
         provinces = sorted(int(p) for p in (await s.execute(union(
             select(User.province_code).where(User.province_code.is_not(None)),
@@ -190,7 +197,9 @@ async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dic
                 counts = {m: int(getattr(row, m)) for m in stats.UPSTREAM_CUMULATIVE + stats.UPSTREAM_PERIODIC}
                 if row.key and any(counts.values()):
                     out.append({"province_code": province, "ward_code": int(row.key), **counts})
+    # The period it covers, first and last day inclusive (Vietnam dates), beside its label.
     return {"source": tutor.settings.reports.source, "period": quarter.label,
+            "period_from": quarter.start.date().isoformat(), "period_to": quarter.last_day.isoformat(),
             "generated_at": now.isoformat(), "units": out}
 
 
@@ -204,9 +213,9 @@ async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool =
     if not cfg.upstream_url or cfg.upstream_key is None or not cfg.source:
         return False
     now = now or utcnow()
-    if not force and not in_report_window(now):
+    quarter = due_period(tutor, now, force)
+    if quarter is None:
         return False
-    quarter = Quarter.of(now)
     async with tutor.db.transaction() as s:
         if (await s.execute(select(JobRun.id).where(JobRun.job == "upstream-push",
                                                     JobRun.period == quarter.label))).first():
@@ -305,4 +314,6 @@ def parse_payload(data: Any, source: str) -> dict[str, Any]:
                 raise ValueError(f"{m} must be a count")
             counts[m] = v
         clean.append({"province_code": commune.province_code, "ward_code": commune.code, **counts})
-    return {"source": source, "period": period, "units": clean}
+    covered = {k: data[k] for k in ("period_from", "period_to")
+               if isinstance(data.get(k), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", data[k])}
+    return {"source": source, "period": period, **covered, "units": clean}

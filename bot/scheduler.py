@@ -167,11 +167,12 @@ def build_scheduler(tutor: Tutor) -> AsyncIOScheduler:
         scheduler.add_job(reports.weekly_digest, "cron", day_of_week="mon", hour="7-20", minute=30, args=[tutor],
                           id="weekly-digest", coalesce=True, max_instances=1, misfire_grace_time=3600)
     if cfg.quarterly:
-        # Every morning from the 15th of a quarter's last month until the plans' deadline, the 20th.
-        scheduler.add_job(reports.quarterly_report, "cron", month="3,6,9,12", day="15-19", hour=8, minute=0,
+        # Every morning; reports.due_period makes it a no-op except in the days after a report period ends
+        # (by default the 15th to the 19th of a quarter's last month), and claims keep it to once per period.
+        scheduler.add_job(reports.quarterly_report, "cron", hour=8, minute=0,
                           args=[tutor], id="quarterly-report", coalesce=True, max_instances=1,
                           misfire_grace_time=3600)
     if cfg.upstream_url:
-        scheduler.add_job(reports.push_upstream, "cron", month="3,6,9,12", day="15-19", hour="9-17", minute=15,
+        scheduler.add_job(reports.push_upstream, "cron", hour="9-17", minute=15,
                           args=[tutor], id="upstream-push", coalesce=True, max_instances=1, misfire_grace_time=3600)
     return scheduler

@@ -390,38 +390,67 @@ async def _targets(s: AsyncSession, scope: Scope, codes: list[str]) -> dict[str,
     return {str(u): int(p) for u, p in rows.all()}
 
 
+# Vietnamese periodic reports (Nghị định 09/2019/NĐ-CP, Điều 12) count a quarter from the 15th of the month
+# before it to the 14th of its last month (a year from 15 December to 14 December), so the report can be made
+# by the 20th. 0 means calendar quarters. Either way consecutive periods tile time: no gap, no overlap.
+PERIOD_CUTOFF_DAY = 15
+
+
 @dataclass(frozen=True)
 class Quarter:
-    """A quarter of the year in Vietnam time: the period of the quarterly report and of upstream pushes."""
+    """A report period in Vietnam time: the period of the quarterly report and of upstream pushes.
+
+    With the default cut-off, 2027-Q1 runs from 15/12/2026 to 14/03/2027 inclusive ([start, end) below)."""
 
     year: int
     number: int
+    cutoff: int = PERIOD_CUTOFF_DAY
 
     @classmethod
-    def of(cls, when: datetime) -> Quarter:
+    def of(cls, when: datetime, cutoff: int = PERIOD_CUTOFF_DAY) -> Quarter:
+        """The period that contains `when`."""
         local = when.astimezone(TZ)
-        return cls(local.year, (local.month - 1) // 3 + 1)
+        quarter = cls(local.year, (local.month - 1) // 3 + 1, cutoff)
+        return quarter.next() if local >= quarter.end else quarter
 
     @classmethod
-    def parse(cls, label: str) -> Quarter | None:
+    def last_closed(cls, when: datetime, cutoff: int = PERIOD_CUTOFF_DAY) -> Quarter:
+        """The most recent period that has ended by `when` (the one a report made now covers)."""
+        return cls.of(when, cutoff).previous()
+
+    @classmethod
+    def parse(cls, label: str, cutoff: int = PERIOD_CUTOFF_DAY) -> Quarter | None:
         """"2026-Q4" -> Quarter(2026, 4); None for anything else."""
         year, sep, number = label.partition("-Q")
         if not (sep and year.isdigit() and number in ("1", "2", "3", "4")):
             return None
-        return cls(int(year), int(number))
+        return cls(int(year), int(number), cutoff)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + (self.number == 4), self.number % 4 + 1, self.cutoff)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - (self.number == 1), (self.number - 2) % 4 + 1, self.cutoff)
 
     @property
     def label(self) -> str:
         return f"{self.year}-Q{self.number}"
 
     @property
-    def start(self) -> datetime:
-        return datetime(self.year, 3 * self.number - 2, 1, tzinfo=TZ)
+    def end(self) -> datetime:
+        """The first moment after the period."""
+        if self.cutoff:
+            return datetime(self.year, 3 * self.number, self.cutoff, tzinfo=TZ)
+        return datetime(self.year + (self.number == 4), (3 * self.number) % 12 + 1, 1, tzinfo=TZ)
 
     @property
-    def end(self) -> datetime:
-        """The first moment of the next quarter."""
-        return datetime(self.year + (self.number == 4), (3 * self.number) % 12 + 1, 1, tzinfo=TZ)
+    def start(self) -> datetime:
+        """The first moment of the period (the previous period's end)."""
+        return self.previous().end
+
+    @property
+    def last_day(self) -> date:
+        return (self.end - timedelta(days=1)).date()
 
 
 async def new_learners(s: AsyncSession, scope: Scope, since: datetime, until: datetime) -> int:
@@ -435,9 +464,8 @@ async def _add_upstream(s: AsyncSession, scope: Scope, since: datetime | None, u
                         rows: dict[str, Row]) -> list[str]:
     """Add the quarterly totals child instances pushed here, for the communes inside `scope`.
 
-    Counts of a period add up over the quarters that begin inside [since, until) (a quarter is pushed
-    before it ends, so the latest one may be partial); counts "to date" come from each source's latest
-    quarter that begins before `until`.
+    Counts of a period add up over the report periods that begin inside [since, until) (each pushed once it
+    has ended); counts "to date" come from each source's latest period that begins before `until`.
     """
     pushed = (await s.execute(select(UpstreamReport).order_by(UpstreamReport.period))).scalars().all()
     latest: dict[str, UpstreamReport] = {}

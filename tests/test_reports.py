@@ -8,8 +8,9 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -152,9 +153,11 @@ async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tut
     assert await reports.push_upstream(tutor, NOW + timedelta(hours=1)) is False
     async with home.db.transaction() as s:
         stored = (await s.execute(select(UpstreamReport))).scalars().all()
-        rolled = await stats.report(s, Scope(province_code=HONG_BANG.province_code),
-                                    datetime(2026, 9, 30, 17, tzinfo=UTC), NOW)
-    assert [(r.source, r.period) for r in stored] == [("tinh-hai-phong", "2026-Q4")]
+        q4 = stats.Quarter.parse("2026-Q4")
+        assert q4 is not None  # 15/09/2026 to 14/12/2026: the parent reads by the same periods
+        rolled = await stats.report(s, Scope(province_code=HONG_BANG.province_code), q4.start, NOW)
+    assert [(r.source, r.period, r.payload.get("period_from"), r.payload.get("period_to")) for r in stored] == [
+        ("tinh-hai-phong", "2026-Q4", "2026-09-15", "2026-12-14")]
     units_sent = stored[0].payload["units"]
     assert all(set(u) == {"province_code", "ward_code", *stats.UPSTREAM_CUMULATIVE, *stats.UPSTREAM_PERIODIC}
                for u in units_sent)  # counts only: no names, no people
@@ -195,3 +198,68 @@ async def test_failed_push_is_tried_again(tutor: Tutor) -> None:
     assert await reports.push_upstream(tutor, NOW) is False  # nobody listening
     async with tutor.db.transaction() as s:
         assert (await s.execute(select(func.count()).select_from(JobRun))).scalar_one() == 0  # not marked done
+
+
+# ---------------------------------------------------------------- report periods
+
+
+def test_report_periods_tile_time_with_the_decree_cutoff_and_with_calendar_quarters() -> None:
+    from storage.stats import Quarter
+
+    q1 = Quarter.parse("2027-Q1")
+    assert q1 is not None
+    assert (q1.start.date(), q1.last_day) == (date(2026, 12, 15), date(2027, 3, 14))  # NĐ 09/2019, Điều 12
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    assert Quarter.of(datetime(2027, 3, 14, 23, 59, 59, tzinfo=vn)).label == "2027-Q1"
+    assert Quarter.of(datetime(2027, 3, 15, 0, 0, 0, tzinfo=vn)).label == "2027-Q2"
+    assert Quarter.of(datetime(2026, 12, 20, tzinfo=vn)).label == "2027-Q1"  # the year's first period starts 15/12
+    assert Quarter.last_closed(datetime(2027, 3, 16, tzinfo=vn)).label == "2027-Q1"
+    calendar = Quarter(2027, 1, cutoff=0)
+    assert (calendar.start.date(), calendar.last_day) == (date(2027, 1, 1), date(2027, 3, 31))
+    for cutoff in (15, 0, 1, 28):
+        q = Quarter(2025, 1, cutoff)
+        for _ in range(12):  # three years: each period begins where the previous one ended
+            assert q.next().start == q.end and q.start < q.end
+            q = q.next()
+
+
+@pytest.mark.parametrize("cutoff", [15, 0])
+async def test_a_year_of_activity_is_in_exactly_one_quarterly_report_and_push(tutor: Tutor, cutoff: int) -> None:
+    import random
+
+    from storage.stats import Quarter
+
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    tutor.settings = tutor.settings.model_copy(update={"reports": tutor.settings.reports.model_copy(
+        update={"period_cutoff_day": cutoff})})
+    rng = random.Random(cutoff)
+    first = Quarter.of(datetime(2026, 1, 10, tzinfo=vn), cutoff)
+    periods = [first]
+    for _ in range(4):
+        periods.append(periods[-1].next())
+    span = (periods[0].start, periods[-1].end)
+    # Random moments across the five periods, plus every boundary and the instant just before it.
+    moments = [span[0] + (span[1] - span[0]) * rng.random() for _ in range(120)]
+    for p in periods[1:]:
+        moments += [p.start, p.start - timedelta(seconds=1)]
+    async with tutor.db.transaction() as s:
+        await s.execute(insert(Completion), [dict(programme="P", province_code=HONG_BANG.province_code,
+                                                  ward_code=HONG_BANG.code, completed_at=m) for m in moments])
+        await s.execute(insert(SupportSession), [dict(topic="vneid", people=2, province_code=HONG_BANG.province_code,
+                                                      ward_code=HONG_BANG.code, created_at=m) for m in moments])
+    scope = Scope(HONG_BANG.province_code, HONG_BANG.code)
+    reported, pushed = [], []
+    for p in periods:
+        async with tutor.db.transaction() as s:
+            rep = await stats.report(s, scope, p.start, p.end, 0.8)
+        expected = sum(p.start <= m < p.end for m in moments)
+        assert rep.total.completions == expected and rep.total.people_helped == 2 * expected, p.label
+        reported.append(rep.total.completions)
+        # Run when the report is due: the push covers the period just ended, and says which days it covers.
+        due = reports.due_period(tutor, p.end + timedelta(hours=10))
+        assert due == p
+        payload = await reports.upstream_payload(tutor, p, p.end + timedelta(hours=10))
+        assert (payload["period_from"], payload["period_to"]) == (p.start.date().isoformat(), p.last_day.isoformat())
+        pushed.append(sum(u["completions"] for u in payload["units"]))
+    assert sum(reported) == sum(pushed) == len(moments)  # nothing missing, nothing counted twice
+    assert reports.due_period(tutor, periods[2].end + timedelta(days=10)) is None  # long after: not due

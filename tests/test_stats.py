@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from storage import units
 from storage.db import Database
 from storage.models import Completion, QuestionLog, QuizAttempt, SupportSession, UnitTarget, UpstreamReport, User
-from storage.stats import Report, Scope, report
+from storage.stats import Quarter, Report, Scope, report
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 SINCE, UNTIL = NOW - timedelta(days=90), NOW
@@ -214,11 +214,11 @@ async def test_upstream_totals_join_the_roll_up(db_url: str) -> None:
                 s.add(UpstreamReport(source="haiphong", period=period,
                                      payload={"units": [{**unit, "registered": 40 * n, "completions": 7 * n}]}))
             s.add(UpstreamReport(source="haiphong", period="garbage", payload={"units": [unit]}))
+        # The parent reads by the same report periods (15/06–14/09 and 15/09–14/12 with the default cut-off).
+        third, fourth = Quarter(2026, 3), Quarter(2026, 4)
         async with db.transaction() as s:
-            year = await report(s, Scope(province_code=hong_bang.province_code),
-                                datetime(2026, 7, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
-            q3 = await report(s, Scope(province_code=hong_bang.province_code),
-                              datetime(2026, 6, 30, 17, tzinfo=UTC), datetime(2026, 9, 30, 17, tzinfo=UTC))
+            year = await report(s, Scope(province_code=hong_bang.province_code), third.start, fourth.end)
+            q3 = await report(s, Scope(province_code=hong_bang.province_code), third.start, third.end)
             elsewhere = await report(s, Scope.parse("P1"), None, None)
         row = next(r for r in year.children if r.key == str(hong_bang.code))
         assert row.registered == 1 + 80  # "to date" figures: the latest quarter only
