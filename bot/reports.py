@@ -2,8 +2,9 @@
 
 - Weekly digest: Monday morning (Vietnam time), a short message to every commune and province admin
   who has a chat account, about the last 7 days of their unit.
-- Quarterly report: from the 15th of the last month of a quarter (the provincial plans want it before
-  the 20th), an XLSX file and a short message to the same admins.
+- Quarterly report: in the days after a report period ends (stats.Quarter: by default from the 15th of
+  the month before a quarter to the 14th of its last month, so it is made from the 15th, before the plans'
+  20th), an XLSX file and a short message to the same admins, covering the whole period.
 - Upstream push: when `reports.upstream_url` is set, this instance's quarterly totals per commune
   (counts only, no personal data) are POSTed as signed JSON to the parent, which adds them to its roll-up.
 
