@@ -193,7 +193,7 @@ _WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern})\\b")
 _RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+))\\b")
 _RECEIVED_PRESSED = re.compile(
     r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|nhac)(?: \w+){0,8} (?:chuyen lai|tra lai|hoan lai|"
-    r"chuyen tra|gui lai|tra|chuyen)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|tk khac|khac|so tai khoan "
+    r"chuyen tra|gui lai|doi lai|tra|chuyen)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|tk khac|khac|so tai khoan "
     r"(?:\w+ )?khac|qua link|quet ma)\b")
 # Someone posing as someone, a stranger, a threat: what turns a payment or a click into a scam.
 _SCAM_CONTEXT = re.compile(
@@ -202,6 +202,7 @@ _SCAM_CONTEXT = re.compile(
     r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|san|lai cao|nang cap sim|esim|"
     r"deepfake|gia giong|gia mat|hack|chiem|bi chan|cap nhat|dinh danh|khoa tai khoan|mai moi|hen ho|"
     r"zalo la|facebook la|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|benh vien|cap cuu|tai nan|"
+    r"chan thuong|nhap vien|"
     r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
     r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
     r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
@@ -221,7 +222,7 @@ _LOSS = re.compile(
 _IN_CALL = re.compile(
     r"\b(?:(?:dang|van|con) (?:giu may|cho may|nghe may|noi chuyen|goi|goi video|huong dan|o dau day)|"
     r"(?:dang co|co) (?:nguoi|ai|so la|so) (?:\w+ )?dang goi|dang co (?:nguoi|ai|so la) goi|giu may|"
-    r"phong zoom|goi zoom|dang o trong phong|bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
+    r"phong zoom|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
     r"(?:dang )?ngoi o (?:phong giao dich|ngan hang)|dang o phong giao dich|"
     r"khong (?:duoc|cho) cup may|chua cup may|(?:dang|ngoi|van) o (?:ngan hang|khach san)|bat (?:\w+ )?(?:ra|"
     r"thue) khach san)\b")
@@ -229,10 +230,11 @@ _IN_CALL = re.compile(
 # "What if" and advice for others: general whatever the pronouns ("nếu Facebook của mình bị hack thì…").
 _HYPOTHETICAL = re.compile(r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
                            r"nghe noi|hoi de biet|hoi truoc|hoi cho biet|bao dai|tren bao|chua ai goi|chua bi ai|"
-                           r"(?:that|chinh thuc) thi|"
+                           r"(?<!so )(?:that|chinh thuc) thi|"
                            r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
 _GENERAL_FORM = re.compile(
-    r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|dan (?:me|bo|ba|ong)|la gi|"
+    r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|"
+    r"(?:can|phai|muon|lam sao) dan (?:me|bo|ba|ong)|dan (?:me|bo|ba|ong)(?: \w+){0,4} the nao|la gi|"
     r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
     r"lam sao de (?:khong|tranh)|co phai)\b|"
     r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:\w+ ){1,15}khong$")
@@ -243,8 +245,9 @@ _ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|
 _HEARD_OF = re.compile(r"\b(?:chua (?:ai|bi ai|co ai) (?:goi|nhan|lua)|chua bi|doc bao|bao dai|bao noi|loa phuong|"
                        r"nghe noi|xem ti vi|tren ti vi|hang xom|nguoi quen (?:bi|vua)|neu (?:toi|minh|ba|ong|co ai|lo)|"
                        r"gia su|phong khi|co bao gio)\b")
-_HOW_WHERE = re.compile(r"\b(?:o dau|trang nao|cach nao|bang cach nao|nhu the nao|tra cuu|o trang|so nao|goi dau|"
-                        r"truong hop nao|nhung truong hop|dieu kien|hinh thuc nao|den dau|bao o dau|bao cho ai)\b")
+_HOW_WHERE = re.compile(r"\b(?:o dau|trang nao|cach nao|bang cach nao|nhu the nao|tra cuu|o trang|(?<!thuong )so nao|"
+                        r"goi dau|truong hop nao|nhung truong hop|dieu kien (?:gi|nao|the nao|ra sao)|"
+                        r"(?:can|nhung) dieu kien|hinh thuc nao|den dau|bao o dau|bao cho ai)\b")
 # The asker's own plan ("tôi muốn chuyển 20 triệu thì làm sao", "muốn sang tên sổ đỏ"): nobody is asking for money.
 # Folded words collide ("căn cước" and "cần", "định danh" and "định"): only "muốn", and "định" not before "danh".
 _SELF_WISH = re.compile(
@@ -274,7 +277,7 @@ _STRONG_CONTEXT = re.compile(
     r"\b(?:xung|tu xung|gia danh|mao danh|lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|tien)|doa|link la|"
     r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien) (?:\w+ ){0,2}bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|"
     r"app la|hack|tam giu|truy na|cong an gia|"
-    r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi))\b")
+    r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi|noi))\b")
 _MONEY_OR_SECRET = re.compile(
     r"\b(?:tien|trieu|chuyen tien|chuyen khoan|nap tien|coc|vay|otp|ma (?:otp|xac thuc|xac nhan|pin)|mat khau|"
     r"pin|link|app|ung dung|tai khoan|ngan hang|the atm|the ngan hang|can cuoc|cccd|sim|qr|vneid|zalo|facebook|"
@@ -297,7 +300,8 @@ def general_question(t: str) -> bool:
             _VICTIM_NOW.search(t) or _DONE_AFTER.search(t) or _PAST_RE.search(t) or _IN_CALL.search(t)
             or _ONGOING_STORY.search(t)):
         return False  # someone posing, and it is happening or has happened: a story, whatever question ends it
-    if _HOW_WHERE.search(t) and not _VICTIM_NOW.search(t) and not _LOSS.search(t) and not _IN_CALL.search(t):
+    if _HOW_WHERE.search(t) and not _VICTIM_NOW.search(t) and not _LOSS.search(t) and not _IN_CALL.search(t) \
+            and not (_DONE_AFTER.search(t) and act_of(t) is not None):
         return True  # "tra phạt nguội ở trang nào", "cài ứng dụng ngân hàng ở đâu cho đúng"
     if _SELF_WISH.search(t) and not (_VICTIM_NOW.search(t) or _LOSS.search(t) or _STRANGER.search(t)
                                       or _IN_CALL.search(t) or _SCAM_CONTEXT.search(t)):
@@ -307,7 +311,9 @@ def general_question(t: str) -> bool:
     if _HYPOTHETICAL.search(t) and not _IN_CALL.search(t) and not re.search(
             r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau) (?:vua|da) (?!bi (?:ai|nguoi))|\b(?:bay gio|luc nay|cuu)\b", t):
         return True
-    return bool(_GENERAL_FORM.search(t)) and not _VICTIM_NOW.search(t)
+    # A call going on ("họ gọi lại liên tục") is no general question, unless it is a story heard or read.
+    return bool(_GENERAL_FORM.search(t)) and not _VICTIM_NOW.search(t) and not (
+        _IN_CALL.search(t) and not _HEARD_OF.search(t))
 
 
 def classify(text: str) -> Situation:
@@ -329,10 +335,11 @@ def classify(text: str) -> Situation:
             r"\b(?:chuyen tra|tra lai|chuyen lai|hoan lai|gui lai)\b", t)
         if _RECEIVED_PRESSED.search(t) or _secret_given(t, act, context) or pressed:
             return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
-        if not (context and (act is not None or in_call)):
+        # A question at the end ("giờ báo ai?") does not undo a transfer told before it.
+        if not (context and (act is not None or in_call or act_of(t) is not None)):
             return Situation(MISTAKE, "received" if _RECEIVED.search(t) else "wrong_transfer")
     if in_call and (context or is_ongoing_scam(text) or re.search(
-            r"\b(?:tien|chuyen|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
+            r"\b(?:tien|chuyen|ck|trieu|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
         return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
     if _LAW.search(t) and re.search(r"\b(?:chuyen|nop|gui|rut|tam giu|xac minh|bat|doa)\b", t) \
             and not general_question(t):
