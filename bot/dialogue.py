@@ -864,7 +864,12 @@ class Dialogue:
             return [Reply(msg.PROGRESS_EMPTY, main_menu())]
         passed = await self.learning.passed(s, user)
         lessons = [x for x in self.kb.lessons if x.id in results]
-        lines = [msg.PROGRESS_HEAD.format(passed=len(passed), total=len(self.kb.lessons))]
+        # The same count as the progress picture: the core programme's lessons; others said apart.
+        programme = self.kb.programme
+        core = set(programme.core_lessons) if programme else {x.id for x in self.kb.lessons}
+        lines = [msg.PROGRESS_HEAD.format(passed=len(core & set(passed)), total=len(core))]
+        if extra := len(set(passed) - core):
+            lines.append(msg.PROGRESS_EXTRA.format(n=extra))
         ordered = sorted(lessons, key=lambda x: results[x.id].last_at or utcnow(), reverse=True)
         for x in ordered[:8]:
             pct = round(results[x.id].best_score * 100)

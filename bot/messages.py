@@ -162,7 +162,8 @@ QUIZ_STOPPED = "Cháu đã dừng bài kiểm tra. Kết quả các câu đã l�
 QUIZ_IN_PROGRESS = "Bác đang làm dở bài kiểm tra «{title}». Bác muốn làm tiếp không?"
 
 PROGRESS_EMPTY = "Bác chưa làm bài kiểm tra nào. Bác bấm \"Học bài\" để bắt đầu nhé."
-PROGRESS_HEAD = "📊 Bác đã đạt {passed}/{total} bài."
+PROGRESS_HEAD = "📊 Chương trình cơ bản: bác đã đạt {passed}/{total} bài."
+PROGRESS_EXTRA = "Bác còn đạt thêm {n} bài ngoài chương trình cơ bản."
 PROGRESS_LINE_PASS = "✅ {title} ({score}%)"
 PROGRESS_LINE_FAIL = "🔁 {title} ({score}%, chưa đạt)"
 PROGRESS_MORE = "…và {n} bài khác."

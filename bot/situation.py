@@ -222,7 +222,8 @@ _LOSS = re.compile(
 _IN_CALL = re.compile(
     r"\b(?:(?:dang|van|con) (?:giu may|cho may|nghe may|noi chuyen|goi|goi video|huong dan|o dau day)|"
     r"(?:dang co|co) (?:nguoi|ai|so la|so) (?:\w+ )?dang goi|dang co (?:nguoi|ai|so la) goi|giu may|"
-    r"phong zoom|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
+    r"phong zoom|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|"
+    r"bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
     r"(?:dang )?ngoi o (?:phong giao dich|ngan hang)|dang o phong giao dich|"
     r"khong (?:duoc|cho) cup may|chua cup may|(?:dang|ngoi|van) o (?:ngan hang|khach san)|bat (?:\w+ )?(?:ra|"
     r"thue) khach san)\b")
