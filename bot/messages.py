@@ -463,6 +463,8 @@ HANDOFF_CLAIMED = (
 )
 HANDOFF_NOTIFY = "🙋 Có người cần giúp ở {unit}: {name}, {hamlet}. Việc: {topic}."
 HANDOFF_TOPIC_UNKNOWN = "chưa nói rõ"
+HANDOFF_ASK_TOPIC = "Bác cần giúp việc gì ạ? Bác bấm một nút để tình nguyện viên chuẩn bị trước."
+HANDOFF_TOPIC_AGAIN = "bác cần tình nguyện viên giúp việc gì ạ?"
 HANDOFF_QUEUE_HEAD = "Người đang chờ giúp ở {unit} ({n} người):"
 HANDOFF_QUEUE_LINE = "{i}. {name}, {hamlet} — {topic}"
 HANDOFF_QUEUE_EMPTY = "Hiện không có ai đang chờ. Cảm ơn anh/chị!"

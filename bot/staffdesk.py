@@ -288,6 +288,14 @@ class StaffDesk:
                                             Button(msg.BTN_HANDOFF_NO, "/ok")))]
         lesson = self.kb.lesson((ctx.get("lesson") or {}).get("id", ""))
         topic = lesson.title if lesson else None
+        if len(args) > 1 and args[1] in msg.SUPPORT_TOPICS:
+            topic = msg.SUPPORT_TOPICS[args[1]]
+        elif topic is None and not await volunteers.has_open_handoff(s, user):
+            # Nothing read before asking: what it is about, so the volunteer comes prepared (a tap, or words).
+            buttons = tuple(Button(label, f"/gapnguoi dongy {key}") for key, label in msg.SUPPORT_TOPICS.items())
+            return [Reply(msg.HANDOFF_ASK_TOPIC, buttons, prompt=Prompt(
+                "handoff.topic", "options", msg.HANDOFF_TOPIC_AGAIN, value="/gapnguoi dongy {}",
+                no="/gapnguoi dongy khac"))]
         handoff, new = await volunteers.open_handoff(s, user, topic)
         unit = unit_name(user.province_code, user.ward_code)
         if not new:

@@ -223,6 +223,13 @@ async def log_support(s: AsyncSession, staff: Staff, topic: str, people: int, ha
 # ---------------------------------------------------------------- hand-off queue
 
 
+async def has_open_handoff(s: AsyncSession, user: User) -> bool:
+    """Whether the learner already waits for (or is being helped by) a volunteer."""
+    return (await s.execute(select(Handoff.id).where(Handoff.user_id == user.id,
+                                                     Handoff.status.in_(("open", "claimed"))).limit(1))).first() \
+        is not None
+
+
 async def open_handoff(s: AsyncSession, user: User, topic: str | None) -> tuple[Handoff, bool]:
     """The learner's open request (new=True if just made now)."""
     existing = (await s.execute(select(Handoff).where(Handoff.user_id == user.id,

@@ -49,7 +49,7 @@ async def test_erasure_leaves_nothing_that_identifies_the_person(tutor: Tutor) -
     code = made.text.split(": ")[1].split("\n")[0]
     # A question naming themselves, a request for help (the volunteer is told their name and thôn).
     await learner.say(f"tôi là {NAME} ở {HAMLET}, cài vneid thế nào")
-    await learner.say("/gapnguoi dongy")
+    await learner.say("/gapnguoi dongy vneid")
     assert any(NAME in r.text for r in vol.take())
     exported = (await learner.say("/taidulieu"))[-1]
     path = Path(exported.file_path or "")

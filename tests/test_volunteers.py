@@ -189,13 +189,16 @@ async def test_hand_off_reaches_the_communes_volunteers(tutor: Tutor) -> None:
     await _register(tutor, "bac", HONG_BANG, "Hoa")
     ask = await learner.say("Gặp người hướng dẫn")
     assert ask[-1].text == msg.HANDOFF_ASK  # what will be shared is said first
-    sent = await learner.press(ask[-1], msg.BTN_HANDOFF_YES)
+    what = await learner.press(ask[-1], msg.BTN_HANDOFF_YES)
+    assert what[-1].text == msg.HANDOFF_ASK_TOPIC  # nothing read before: what it is about, so they come prepared
+    sent = await learner.say("kich hoat muc 2")  # typed, no button
     assert msg.HANDOFF_SENT.format(unit=HONG_BANG.label) in texts(sent)
     assert (await learner.say("/gapnguoi dongy"))[-1].text == msg.HANDOFF_WAITING  # no second request
     learner.take()
 
     told = vol.take()
     assert len(told) == 1 and "Hoa" in told[0].text and told[0].buttons[0].value.startswith("/nhan ")
+    assert msg.SUPPORT_TOPICS["muc2"] in told[0].text
     assert len(vol2.take()) == 1 and far.take() == []  # only this commune's volunteers
 
     claim = told[0].buttons[0].value
@@ -253,7 +256,7 @@ async def test_export_and_erase_cover_volunteer_links(tutor: Tutor) -> None:
     await _grant(tutor, "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
     await vol.say("/ten Anh Minh")
     await _register(tutor, "bac", HONG_BANG, "Hoa")
-    await learner.say("/gapnguoi dongy")
+    await learner.say("/gapnguoi dongy vneid")
     claim = [r for r in vol.take() if r.buttons and r.buttons[0].value.startswith("/nhan")][0]
     await vol.say(claim.buttons[0].value)
 
@@ -290,7 +293,7 @@ async def test_the_console_delivers_only_its_own_users_messages(tutor: Tutor) ->
     await console("bac", "xin chào\n")
     await _grant(tutor, "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
     await _register(tutor, "bac", HONG_BANG, "Hoa")
-    learner = await console("bac", "/gapnguoi dongy\n")
+    learner = await console("bac", "/gapnguoi dongy luadao\n")
     assert "Có người cần giúp" not in learner  # the volunteer's note is not shown to the learner...
     volunteer = await console("tnv", "")
     assert "Có người cần giúp" in volunteer and "Hoa" in volunteer  # ...it waits for the volunteer
