@@ -26,7 +26,9 @@ CALM = "calm"
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
 _PAST = r"(?:da|vua|lo|moi|trot|nhat thoi)"
 _ACTS: tuple[tuple[str, str], ...] = (
-    ("remote_app", r"(?:cai|tai|cai dat|tai ve|bam cai)(?: \w+){0,4} (?:app|ung dung|phan mem|file|apk|teamviewer|"
+    # "cài sinh trắc học trên app": setting something up in an app is not installing one.
+    ("remote_app", r"(?:cai|tai|cai dat|tai ve|bam cai)(?: (?!tren\b|trong\b)\w+){0,4} (?:app|ung dung|phan mem|file|"
+                   r"apk|teamviewer|"
                    r"ultraviewer|anydesk)|(?:cap|bat|cho)(?: \w+){0,3} quyen|chia se man hinh|dieu khien (?:\w+ ){0,2}"
                    r"tu xa|(?:may|dien thoai|dt) (?:tu (?:bat|tat|chay|bam|chuyen|mo)|dung im|bi dieu khien)|"
                    r"man hinh tu|"
@@ -60,6 +62,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
 )
 _ACT_RES = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in _ACTS)
 _PAST_RE = re.compile(rf"\b{_PAST}\b")
+# Right after an act: it did not happen ("chuyển … không được", "quét chip mãi không được", "bị lỗi").
+_FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|bi loi)\b")
 _DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|xong|het roi|mat roi|xong roi)\b")
 
 # A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
@@ -138,6 +142,8 @@ def act_of(t: str, asking: bool = False) -> str | None:
         for m in pattern.finditer(t):
             before = t[max(0, m.start() - 40):m.start()]
             after = t[m.end():m.end() + 50]
+            if _FAILED.match(after):
+                continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
             if _PAST_RE.search(before[-25:]) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
                     r"\b(?:mat|tru|bay mau)\b", m.group(0)):
                 return name
@@ -190,7 +196,8 @@ def _secret_given(t: str, act: str | None, context: bool) -> bool:
 
 
 _WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern})\\b")
-_RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+))\\b")
+_RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
+                       f"\\b(?:nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+))\\b")
 _RECEIVED_PRESSED = re.compile(
     r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|nhac)(?: \w+){0,8} (?:chuyen lai|tra lai|hoan lai|"
     r"chuyen tra|gui lai|doi lai|tra|chuyen)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|tk khac|khac|so tai khoan "
@@ -208,8 +215,8 @@ _SCAM_CONTEXT = re.compile(
     r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
     r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|het han|hack|"
     r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage) gia|"
-    r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)(?: \w+){0,3} "
-    r"(?:goi|nhan tin|nhan zalo|nhan))\b")
+    r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)"
+    r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan))\b")
 # After paying or acting, what shows it was a trap: no way to withdraw, blocked, no signal.
 _LOSS = re.compile(
     r"\b(?:khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|bi chan|chan (?:lien lac|zalo|"
@@ -262,7 +269,7 @@ _VICTIM_NOW = re.compile(
 # A stranger telling the person to do something other than pay: type a syntax, install, go to the bank.
 _ASKED_TO = re.compile(
     r"\b(?:bao|bat|yeu cau|huong dan|doi|giuc|noi|ep|du|hen)(?: \w+){0,4} (?:soan|cai|tai|bam|doc|gui|chup|"
-    r"quay|nhap|dien|"
+    r"quay|nhap|dien|tich hop|cap nhat|xac minh|dong bo|kich hoat|nang cap|khai bao|"
     r"cung cap|ra ngan hang|rut|mo app|dang nhap|quet|ket ban|vao nhom|goi cho|lien he|cai lai|tat may)\b")
 # Where a link came from: a message, a chat, a leaflet (not a site the person looked up).
 _MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|nhom|to roi|ma qr|nhan tin|ho gui|"
@@ -272,7 +279,9 @@ _SELF_SLIP = re.compile(
     r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
     r"nuot the|(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
     r"(?:lam|cap nhat) sinh trac|chua (?:xac thuc|lam) sinh trac|xac thuc (?:khuon mat|thiet bi)|"
-    r"bao (?:anh mo|khong khop)|khong khop|anh mo)\b")
+    r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
+    r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"
+    r"bao loi)\b")
 # What shows a scammer even beside an honest-looking slip.
 _STRONG_CONTEXT = re.compile(
     r"\b(?:xung|tu xung|gia danh|mao danh|lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|tien)|doa|link la|"
@@ -287,12 +296,21 @@ _MONEY_OR_SECRET = re.compile(
 _MONEY_ACCENTED = re.compile(r"(?<!\w)(?:thẻ|mã|giả|quà|lừa|phí|cọc|nạp|chuyển|đầu tư|lãi|nhiệm vụ|hoàn tiền|"
                              r"trúng|giải ngân)(?!\w)")
 # Law enforcement named in a demand for money: never real (police, procuracy and courts never ask by phone).
-_LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
+# Not the person's own report to them ("báo công an", "ra công an trình báo").
+_LAW = re.compile(r"\b(?<!bao )(?<!trinh bao )(?<!to giac )(?<!den )(?<!ra )(?<!len )(?<!nho )(?<!hoi )"
+                  r"(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
 _URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
 _SECRET_ACTS = ("remote_app", "otp_read", "password_typed", "card_photos")
 # Filling in personal or bank details after a link is giving them away, like a card photo.
 _DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin|so can cuoc|so tai khoan|mat khau|"
                             r"ten dang nhap)\b")
+
+
+# Someone else says a relative is in hospital or hurt: how the "relative in emergency" scam opens.
+_RELATIVE_EMERGENCY = re.compile(
+    r"\b(?:bao|goi|nhan|noi|bao tin|goi bao|nhan tin)(?: \w+){0,4} (?:con|chau|chong|vo|bo|me|em|anh|chi)"
+    r"(?: \w+){0,3} (?:hon me|cap cuu|bi tai nan|tai nan|nhap vien|nguy kich|phau thuat|bi thuong|dot quy|"
+    r"ngat xiu|te|dang o benh vien|vao vien)\b")
 
 
 def general_question(t: str) -> bool:
@@ -363,6 +381,8 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, "none_yet")  # the SIM or an account taken over now
     if act == "link_clicked" and _MESSAGE_SOURCE.search(t):
         return Situation(SCAM_NOW, act)
+    if _RELATIVE_EMERGENCY.search(t) and not asking:
+        return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
     if _URGENT.search(t) and (context or _STRANGER.search(t) or _LOSS.search(t)):
         return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
     if context and _ASKED_TO.search(t) and not asking:
