@@ -54,8 +54,10 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"zalo|nick|shipper))|"
                    r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
                    r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
+                   r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach) (?:\w+ ){0,2}?(?:roi|xong)|"
+                   r"(?:da|vua|lo) (?:chuyen|ck|chuyen khoan|nap|chuyen tien)(?! nham| sai| lon| du \d)|"
                    r"(?:chuyen khoan|ck|tra truoc|dat coc|chuyen coc) (?:\w+ ){0,3}?(?:roi|xong)|"
-                   r"(?:nap|chuyen|dong|coc|tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)"),
+                   r"(?:nap|chuyen|dong|coc|tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)\d*"),
     ("link_clicked", r"(?:bam|nhan|an|vao|mo|click|truy cap)(?: \w+){0,3} (?:link|duong link|duong dan|trang web|"
                      r"trang|web)|(?:dien|nhap|khai)(?: \w+){0,3} (?:thong tin|tai khoan|so dien thoai) (?:vao|tren)|"
                      r"(?:dien|nhap|khai) (?:\w+ ){0,2}(?:thong tin|so can cuoc|so tai khoan)"),
@@ -63,7 +65,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
 _ACT_RES = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in _ACTS)
 _PAST_RE = re.compile(rf"\b{_PAST}\b")
 # Right after an act: it did not happen ("chuyển … không được", "quét chip mãi không được", "bị lỗi").
-_FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|bi loi)\b")
+_FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|"
+                     r"bi loi)\b")
 _DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|xong|het roi|mat roi|xong roi)\b")
 
 # A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
@@ -77,14 +80,21 @@ _PAY_ASK = re.compile(
 # Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
 _FEE = re.compile(
     r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh|phat)|"
-    r"nop truoc|chuyen truoc|dong truoc|tai khoan tam giu|tai khoan an toan|nap (?:them|tien) (?:de|moi)|"
+    r"nop truoc|chuyen truoc|dong truoc|(?:chuyen khoan|ck|chuyen tien|dong tien|nop tien) truoc|"
+    r"tai khoan tam giu|tai khoan an toan|nap (?:them|tien) (?:de|moi)|"
     r"tien (?:boi thuong|ho so|giai ngan)|phat nguoi|khoan phat|(?:nop|dong) phat|giai ngan|tai khoan ca nhan|"
     r"truoc moi (?:nhan|duoc|rut)|(?:nop|dong|chuyen|doi) (?:\w+ ){0,2}(?:thue|phi|phat)|"
     r"(?:doi|xin|muon|can|vay) (?!chuyen|rut|gui|nap|ck)(?:\w+ ){0,2}\d+ ?(?:trieu|ty|tr|nghin)|"
     r"(?:doi|vay) (?:\w+ ){0,2}tien|muon tien)\b")
-_STRANGER = re.compile(r"\b(?:nguoi la|so la|ai do|nguoi ta|nick|tai khoan la|mot nguoi|ho (?:bao|goi|nhan|"
+# "lạ" (strange) and "là" (is) fold alike: "app là được" is no strange app.
+_NOT_IS = r"(?! (?:duoc|xong|co|gi|sao|the|nhu|cua|mot|vi|do|toi|minh|chinh|dung|that|gia|an toan|nen))"
+_STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai do|nguoi ta|nick|"
+                       r"tai khoan la" + _NOT_IS + r"|mot nguoi|tren mang|qua mang|"
+                       r"ho (?:bao|goi|nhan|"
                        r"doi|bat|giuc)|"
-                       r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|tin nhan|app|shipper|"
+                       r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|tin nhan|"
+                       r"(?<!qua )(?<!tren )(?<!bang )(?<!trong )(?<!ung dung )app(?! ung dung ngan hang|"
+                       r" ngan hang)|shipper|"
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
                        r"tai khoan ca nhan)\b")
 _PAY_WHO = re.compile(
@@ -96,7 +106,8 @@ _PAY_WHO = re.compile(
 _WRONG_TRANSFER = re.compile(
     r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
     r"chon nham|chon sai|"
-    r"du|thua|2 lan|hai lan)|(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|lon|thieu|thua)(?: \w+){0,2} (?:so|stk|"
+    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|2 lan|hai lan)|(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
+    r"lon|thieu|thua)(?: \w+){0,2} (?:so|stk|"
     r"tai khoan|so tien|"
     r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)")
 _RECEIVED = re.compile(
@@ -144,6 +155,8 @@ def act_of(t: str, asking: bool = False) -> str | None:
             after = t[m.end():m.end() + 50]
             if _FAILED.match(after):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
+            if _PAST_RE.match(m.group(0)):
+                return name  # "đã chuyển", "vừa chuyển khoản": the marker is part of the act
             if _PAST_RE.search(before[-25:]) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
                     r"\b(?:mat|tru|bay mau)\b", m.group(0)):
                 return name
@@ -175,7 +188,9 @@ def _act_in(text: str, t: str, asking: bool) -> str | None:
 
 
 # Who a code or password went to: a secret typed at one's own ATM or app is no scam.
-_RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|cho (?:mot|1) (?:nguoi|ong|ba|anh|chi|co|chu)|"
+_RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
+                        r"(?:bao|bat|doi|xin|hoi|nho) (?:\w+ ){0,2}(?:doc|gui|dua|nhap|chup)|cho (?:mot|"
+                        r"1) (?:nguoi|ong|ba|anh|chi|co|chu)|"
                         r"cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|"
                         r"con|fanpage|shipper)|"
                         r"vao (?:link|trang|web|duong link)|qua (?:dien thoai|zalo|tin nhan|messenger)|nguoi goi|"
@@ -195,7 +210,8 @@ def _secret_given(t: str, act: str | None, context: bool) -> bool:
     return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or _LOSS.search(t))
 
 
-_WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern})\\b")
+_WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|thanh toan|tra|dong|quet)"
+                             f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
 _RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
                        f"\\b(?:nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+))\\b")
 _RECEIVED_PRESSED = re.compile(
@@ -204,11 +220,16 @@ _RECEIVED_PRESSED = re.compile(
     r"(?:\w+ )?khac|qua link|quet ma)\b")
 # Someone posing as someone, a stranger, a threat: what turns a payment or a click into a scam.
 _SCAM_CONTEXT = re.compile(
-    r"\b(?:xung|tu xung|gia danh|mao danh|gia (?:lam|vo)|cong an gia|lua|lua dao|nguoi la|so la|link la|app la|"
-    r"ung dung la|doa|de doa|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|hoa hong|trung thuong|"
+    r"\b(?:xung|tu xung|gia danh|mao danh|gia (?:lam|vo)|cong an gia|lua|lua dao|nguoi la" + _NOT_IS + r"|"
+    r"so la" + _NOT_IS + r"|link la" + _NOT_IS + r"|app la" + _NOT_IS + r"|"
+    r"ung dung la" + _NOT_IS + r"|doa|de doa|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|"
+    r"hoa hong|trung thuong|"
     r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|san|lai cao|nang cap sim|esim|"
+    r"ctv|cong tac vien|don ao|chot don|tha tim|giay trieu tap|trieu tap|bam phim|tong dai tu dong|buu pham|"
+    r"dan chong|dan de|dan len|nhan qua|hai quan|"
     r"deepfake|gia giong|gia mat|hack|chiem|bi chan|cap nhat|dinh danh|khoa tai khoan|mai moi|hen ho|"
-    r"zalo la|facebook la|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|benh vien|cap cuu|tai nan|"
+    r"zalo la" + _NOT_IS + r"|facebook la" + _NOT_IS + r"|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|"
+                                                       r"benh vien|cap cuu|tai nan|"
     r"chan thuong|nhap vien|"
     r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
     r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
@@ -218,8 +239,16 @@ _SCAM_CONTEXT = re.compile(
     r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)"
     r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan))\b")
 # After paying or acting, what shows it was a trap: no way to withdraw, blocked, no signal.
+_DENIED = (r"(?:bao|noi)(?: la)? (?:khong he|chua he|khong co (?:nhan|goi|vay|muon)|khong biet gi|"
+           r"khong phai (?:no|con|chau|em|minh|toi|anh|chi|nguoi do)\b|dau co (?:nhan|goi|vay|muon))|"
+           r"khong phai (?:no|con|chau|em|minh|nguoi do) (?:nhan|goi|muon|vay)|(?:nick|zalo|facebook|tai khoan) "
+           r"(?:\w+ ){0,2}bi (?:hack|chiem|mao danh)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|"
+           r"giuc) (?:\w+ )?them")
 _LOSS = re.compile(
-    r"\b(?:khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|bi chan|chan (?:lien lac|zalo|"
+    r"\b(?:" + _DENIED + r"|khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|bi chan|"
+                         r"chan (?:lien lac|zalo|"
+    r"facebook|so)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|giuc) (?:\w+ )?them|tien (?:van )?(?:khong|"
+    r"chua) ve (?:tai khoan|tk|stk)|khong (?:ai|thay ai) (?:tra|hoan|tra lai)|chan (?:lien lac|zalo|"
     r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
@@ -232,11 +261,16 @@ _IN_CALL = re.compile(
     r"phong zoom|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|"
     r"bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
     r"(?:dang )?ngoi o (?:phong giao dich|ngan hang)|dang o phong giao dich|"
-    r"khong (?:duoc|cho) cup may|chua cup may|(?:dang|ngoi|van) o (?:ngan hang|khach san)|bat (?:\w+ )?(?:ra|"
+    r"khong (?:duoc|cho) cup may|chua cup may|(?:dang|van|con) hoi (?:ten|thong tin|so|nam sinh|dia chi)|"
+    r"(?:dang|ngoi|van) o (?:ngan hang|khach san)|bat (?:\w+ )?(?:ra|"
     r"thue) khach san)\b")
 # A general or hypothetical question: how to recognise, what if, what to tell a parent.
 # "What if" and advice for others: general whatever the pronouns ("nếu Facebook của mình bị hack thì…").
 _HYPOTHETICAL = re.compile(r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
+                           r"(?:muon|can|de|phai) dan (?:\w+ ){0,2}(?:me|bo|ba|ong|con|chau|vo|chong|em)|"
+                           r"(?:nguoi gia|nguoi lon tuoi|nguoi cao tuoi|nhieu nguoi|moi nguoi) (?:hay|thuong|de|"
+                           r"rat de|cu) "
+                           r"(?:bi|mac)|"
                            r"nghe noi|hoi de biet|hoi truoc|hoi cho biet|bao dai|tren bao|chua ai goi|chua bi ai|"
                            r"(?<!so )(?:that|chinh thuc) thi|"
                            r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
@@ -282,11 +316,16 @@ _SELF_SLIP = re.compile(
     r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
     r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"
     r"bao loi)\b")
+# Too many tries: the app or bank locks the person out for a while (no scammer).
+_LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")
+# A sum of money named: a demand being weighed is concrete, not a general question.
+_AMOUNT = re.compile(r"\b\d+ ?(?:trieu|tr|nghin|ngan|k|ty|cu)\b")
 # What shows a scammer even beside an honest-looking slip.
 _STRONG_CONTEXT = re.compile(
-    r"\b(?:xung|tu xung|gia danh|mao danh|lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|tien)|doa|link la|"
+    r"\b(?:" + _DENIED + r"|xung|tu xung|gia danh|mao danh|lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|"
+                         r"tien)|doa|link la" + _NOT_IS + r"|"
     r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien) (?:\w+ ){0,2}bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|"
-    r"app la|hack|tam giu|truy na|cong an gia|"
+    r"app la" + _NOT_IS + r"|hack|tam giu|truy na|cong an gia|"
     r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi|noi))\b")
 _MONEY_OR_SECRET = re.compile(
     r"\b(?:tien|trieu|chuyen tien|chuyen khoan|nap tien|coc|vay|otp|ma (?:otp|xac thuc|xac nhan|pin)|mat khau|"
@@ -296,9 +335,15 @@ _MONEY_OR_SECRET = re.compile(
 _MONEY_ACCENTED = re.compile(r"(?<!\w)(?:thẻ|mã|giả|quà|lừa|phí|cọc|nạp|chuyển|đầu tư|lãi|nhiệm vụ|hoàn tiền|"
                              r"trúng|giải ngân)(?!\w)")
 # Law enforcement named in a demand for money: never real (police, procuracy and courts never ask by phone).
-# Not the person's own report to them ("báo công an", "ra công an trình báo").
-_LAW = re.compile(r"\b(?<!bao )(?<!trinh bao )(?<!to giac )(?<!den )(?<!ra )(?<!len )(?<!nho )(?<!hoi )"
-                  r"(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
+_LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
+# The person's own report to them ("nên báo công an", "ra công an trình báo"); "nó bảo công an gọi" is not one.
+_OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|hay la) bao|\btrinh bao|\bto giac|"
+                         r"\b(?:den|len|ra|nho|hoi|toi|vao)) $")
+
+
+def law_demand(t: str) -> bool:
+    """Police, procuracy or a court named as the ones asking, not as where the person will report."""
+    return any(not _OWN_REPORT.search(t[max(0, m.start() - 12):m.start()]) for m in _LAW.finditer(t))
 _URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
 _SECRET_ACTS = ("remote_app", "otp_read", "password_typed", "card_photos")
 # Filling in personal or bank details after a link is giving them away, like a card photo.
@@ -310,12 +355,28 @@ _DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin
 _RELATIVE_EMERGENCY = re.compile(
     r"\b(?:bao|goi|nhan|noi|bao tin|goi bao|nhan tin)(?: \w+){0,4} (?:con|chau|chong|vo|bo|me|em|anh|chi)"
     r"(?: \w+){0,3} (?:hon me|cap cuu|bi tai nan|tai nan|nhap vien|nguy kich|phau thuat|bi thuong|dot quy|"
-    r"ngat xiu|te|dang o benh vien|vao vien)\b")
+    r"ngat xiu|te|nga|dang o benh vien|vao vien|mo gap|can mo|bi danh|bi dam|gay (?:chan|tay)|bi dien giat|"
+    r"duoi nuoc)\b")
+
+
+# "Lỡ đọc mã", "lỡ bấm": an act regretted, done for someone else.
+_REGRET = re.compile(r"\blo (?:tay )?(?:doc|gui|bam|nhan|cai|dua|nhap|chup|chuyen|an|cho)\b")
+# "Nếu …", "giả sử …" opening the message: what follows is imagined.
+_IF_FIRST = re.compile(r"(?:\w+ ){0,3}?(?:neu|gia su|phong khi|lo ma|truong hop)\b")
+
+
+def own_slip(t: str) -> bool:
+    """One's own slip with no one else in it: a wrong PIN, a failing face check, locked out after many tries."""
+    strong = {m.group(0) for m in _STRONG_CONTEXT.finditer(t)}
+    if _LOCKOUT.search(t):
+        strong.discard("bi chan")  # "lấy mật khẩu qua OTP quá 3 lần, bị chặn": locked out, not blocked by a scammer
+    return bool(_SELF_SLIP.search(t) or _LOCKOUT.search(t)) and not strong and not _MESSAGE_SOURCE.search(t) \
+        and "link" not in t
 
 
 def general_question(t: str) -> bool:
     """A question about scams in general or "what if", not a story happening to the writer."""
-    if _STRONG_CONTEXT.search(t) and not _HEARD_OF.search(t) and (
+    if _STRONG_CONTEXT.search(t) and not _HEARD_OF.search(t) and not _IF_FIRST.match(t) and (
             _VICTIM_NOW.search(t) or _DONE_AFTER.search(t) or _PAST_RE.search(t) or _IN_CALL.search(t)
             or _ONGOING_STORY.search(t)):
         return False  # someone posing, and it is happening or has happened: a story, whatever question ends it
@@ -344,8 +405,7 @@ def classify(text: str) -> Situation:
     in_call = bool(_IN_CALL.search(t))
     if _HYPOTHETICAL.search(t) and general_question(t) and not _RECEIVED_PRESSED.search(t):
         return Situation(CALM)
-    slip = bool(_SELF_SLIP.search(t)) and not _STRONG_CONTEXT.search(t) and not _MESSAGE_SOURCE.search(t) \
-        and "link" not in t
+    slip = own_slip(t)
     if slip and not (_RECEIVED.search(t) or _WRONG_TRANSFER.search(t)):
         return Situation(CALM)  # a wrong PIN, a face check that fails, an ATM that kept the money: no scammer
     if _RECEIVED.search(t) or _WRONG_TRANSFER.search(t):
@@ -360,11 +420,12 @@ def classify(text: str) -> Situation:
     if in_call and (context or is_ongoing_scam(text) or re.search(
             r"\b(?:tien|chuyen|ck|trieu|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
         return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
-    if _LAW.search(t) and re.search(r"\b(?:chuyen|nop|gui|rut|tam giu|xac minh|bat|doa)\b", t) \
+    if law_demand(t) and re.search(r"\b(?:chuyen|nop|gui|rut|tam giu|xac minh|bat|doa)\b", t) \
             and not general_question(t):
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
+    concrete = bool(_AMOUNT.search(t)) and (context or bool(_STRANGER.search(t))) and not _HYPOTHETICAL.search(t)
     if (_FEE.search(t) or (_PAY_ASK.search(t) and (context or _STRANGER.search(t)))) and _PAY_WHO.search(t) \
-            and act is None and not general_question(t):
+            and act is None and (concrete or not general_question(t)):
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
     if general_question(t) and not (act is not None and _VICTIM_NOW.search(t)):
         return Situation(CALM)
@@ -373,7 +434,9 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act)  # a code, password, card photo or remote control given away
     if act == "link_clicked" and (_DETAILS_GIVEN.search(t) or context):
         return Situation(SCAM_NOW, act)
-    if act is not None and (ongoing or context or _LOSS.search(t)):
+    other_party = bool(_STRANGER.search(t) or _MESSAGE_SOURCE.search(t) or _URGENT.search(t) or in_call
+                       or _REGRET.search(t) or act == "link_clicked")
+    if act is not None and (context or _LOSS.search(t) or (ongoing and other_party)):
         return Situation(SCAM_NOW, act)
     if act is None and _LOSS.search(t) and context:
         return Situation(SCAM_NOW, "money_sent")
@@ -387,7 +450,7 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
     if context and _ASKED_TO.search(t) and not asking:
         return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet
-    if ongoing:
+    if ongoing and (other_party or _LOSS.search(t)):
         return Situation(SCAM_NOW, act or "none_yet")
     return Situation(CALM)
 
@@ -452,7 +515,7 @@ def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
     t = _words(text)
-    if found.kind != CALM or model is None or general_question(t) or not _MONEY_OR_SECRET.search(t):
+    if found.kind != CALM or model is None or general_question(t) or not _MONEY_OR_SECRET.search(t) or own_slip(t):
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not _STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
