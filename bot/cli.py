@@ -9,6 +9,7 @@ import json
 import logging
 import statistics
 import sys
+import textwrap
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -607,20 +608,34 @@ def stats_json(rep: Any) -> dict[str, Any]:
 
 
 def stats_table(rep: Any) -> str:
-    """A report as a fixed-width text table: one line per child unit, then the total."""
-    from storage.stats import COLUMNS
+    """A report as two narrow text tables (learning, then plans and support): a line per child unit, then the
+    total, with Vietnamese headings short enough for a terminal (the legend below spells them out)."""
+    from bot import messages as msg
+    from bot.admin.exports import percent
+    from storage.stats import GOAL_COLUMNS, RATE_COLUMNS
 
     def show(value: Any, column: str) -> str:
         if value is None:
             return "–"
-        return f"{value:.0%}" if column in ("avg_score", "completion_rate") else str(value)
+        if column in RATE_COLUMNS:
+            return percent(value)
+        return f"{value}%" if column in GOAL_COLUMNS else str(value)
 
-    lines = [f"{rep.scope.name} ({rep.scope.code})",
-             f"{'đơn vị':40} " + " ".join(f"{c:>19}" for c in COLUMNS)]
-    for r in [*rep.children, rep.total]:
-        d = r.as_dict()
-        lines.append(f"{d['name'][:40]:40} " + " ".join(f"{show(d[c], c):>19}" for c in COLUMNS))
-    return "\n".join(lines) + "\n"
+    name_width = 26
+    rows = [*rep.children, rep.total]
+    out = [f"{rep.scope.name} ({rep.scope.code})"]
+    for block in msg.STATS_TABLE_BLOCKS:
+        widths = [max(len(msg.STATS_SHORT[c]), *(len(show(getattr(r, c), c)) for r in rows)) for c in block]
+        out += ["", f"{msg.STATS_UNIT:{name_width}} " + " ".join(
+            f"{msg.STATS_SHORT[c]:>{w}}" for c, w in zip(block, widths, strict=True))]
+        for r in rows:
+            name = msg.STATS_TOTAL if r is rep.total else r.name
+            out.append(f"{name[:name_width]:{name_width}} " + " ".join(
+                f"{show(getattr(r, c), c):>{w}}" for c, w in zip(block, widths, strict=True)))
+    legend = msg.STATS_LEGEND + " " + "; ".join(
+        f"{msg.STATS_SHORT[c]} = {msg.STATS_LABELS[c].lower()}" for block in msg.STATS_TABLE_BLOCKS for c in block)
+    out += ["", *textwrap.wrap(legend, 100)]
+    return "\n".join(out) + "\n"
 
 
 def cmd_stats(settings: Settings, unit: str, since: str | None, until: str | None, fmt: str, out: TextIO,

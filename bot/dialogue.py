@@ -153,9 +153,12 @@ class Dialogue:
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
         user = await repo.get_or_create_user(s, incoming.channel, incoming.user_id)
-        user.last_seen_at = utcnow()
-        user.active = True
         ctx: dict[str, Any] = dict(user.context or {})
+        now = utcnow()
+        if not ctx.get("greeted") or repo.local_day(user.last_seen_at) != repo.local_day(now):
+            await repo.mark_active_day(s, user.id, now)  # the first message of a day: dated activity
+        user.last_seen_at = now
+        user.active = True
         turn = Turn(incoming, inbox_id, Pending.load(ctx))
         replies: list[Reply] = []
         if not ctx.get("greeted"):
@@ -486,7 +489,7 @@ class Dialogue:
         """Statistics for an admin's unit (or a unit below it); everyone else is told kindly it is not for them."""
         from bot.admin.charts import timeline_png
         from bot.admin.exports import percent
-        from bot.reports import rate_text
+        from bot.reports import children_lines, indicator_lines, rate_text
 
         staff = await roles.staff_of(s, user.id)
         if staff is None or staff.role not in roles.STATS_ROLES:
@@ -506,10 +509,12 @@ class Dialogue:
         lines = [msg.STATS_TEXT.format(unit=scope.name, registered=t.registered, vneid=t.vneid_level2,
                                        active=r.active, quizzes=r.quizzes, avg=percent(r.avg_score),
                                        passed=t.lessons_passed, completions=t.completions, rate=rate_text(t),
-                                       sessions=t.support_sessions, people=t.people_helped)]
-        top = sorted((c for c in overall.children if c.completions), key=lambda c: -c.completions)[:3]
-        if top:
-            lines += ["", msg.STATS_TOP] + [f"{i}. {c.name}: {c.completions}" for i, c in enumerate(top, 1)]
+                                       sessions=t.support_sessions, people=t.people_helped,
+                                       confirmed=t.platform_confirmed)]
+        lines += ["", *indicator_lines(t, stats.plan_year(now))]
+        below = children_lines([c for c in overall.children if c.key != stats.WHOLE_COMMUNE])
+        if below:
+            lines += ["", *below]
         # The same numbers as a picture: completions week by week, to forward in a report group.
         chart = self.learning.data_dir / "images" / f"thong-ke-{scope.code}-{now:%Y%m%d%H%M%S%f}.png"
         chart.parent.mkdir(parents=True, exist_ok=True)

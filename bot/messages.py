@@ -243,7 +243,10 @@ GROUPS = {
     "can-bo-cong-chuc": "Cán bộ, công chức, viên chức",
     "nguoi-lao-dong": "Người lao động trong doanh nghiệp",
 }
-AGE_BANDS = {"duoi-30": "Dưới 30", "30-44": "30–44", "45-59": "45–59", "60-69": "60–69", "70+": "70 trở lên"}
+# "duoi-30" keeps its key but now means 16–29 (the plans count citizens from 16); before December 2026 it
+# also held the few learners under 16, who now answer "Dưới 16".
+AGE_BANDS = {"duoi-16": "Dưới 16", "duoi-30": "16–29", "30-44": "30–44", "45-59": "45–59", "60-69": "60–69",
+             "70+": "70 trở lên"}
 VNEID_CHOICES = {"co": "Đã có", "chua": "Chưa có", "khong-ro": "Không rõ"}
 
 # ---------------------------------------------------------------- the learner's data
@@ -317,14 +320,13 @@ STATS_FORBIDDEN = "Mục thống kê chỉ dành cho cán bộ quản lý của 
 STATS_BAD_UNIT = "Cháu không tìm thấy đơn vị \"{unit}\". Mã đơn vị có dạng P31 (tỉnh) hoặc X11311 (xã, phường)."
 STATS_TEXT = (
     "📊 Thống kê {unit}\n"
-    "• Người học đã đăng ký: {registered} (có VNeID mức 2: {vneid})\n"
+    "• Người học đã đăng ký: {registered} (có VNeID mức 2: {vneid}; đã xác nhận trên nền tảng: {confirmed})\n"
     "• Hoạt động 30 ngày qua: {active}\n"
     "• Bài kiểm tra 30 ngày qua: {quizzes} (điểm trung bình {avg})\n"
     "• Lượt đạt bài: {passed}\n"
     "• Hoàn thành chương trình: {completions}{rate}\n"
     "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người"
 )
-STATS_TOP = "Nhiều người hoàn thành nhất:"
 
 # ---------------------------------------------------------------- volunteers and admins in the chat
 # Staff are addressed as "anh/chị"; learners stay "bác".
@@ -339,8 +341,14 @@ STATS_LABELS = {
     "registered": "Đã đăng ký", "active": "Hoạt động", "quizzes": "Bài kiểm tra đã làm",
     "avg_score": "Điểm trung bình", "lessons_passed": "Lượt đạt bài", "completions": "Hoàn thành trong kỳ",
     "completions_to_date": "Hoàn thành đến nay", "target": "Dân số mục tiêu", "completion_rate": "Tỷ lệ hoàn thành",
-    "households_done": "Hộ có ít nhất một người hoàn thành",
-    "vneid_level2": "Có VNeID mức 2", "support_sessions": "Buổi hỗ trợ trực tiếp",
+    "goal_completion": "Mục tiêu hoàn thành (%)",
+    "platform_confirmed": "Đã xác nhận trên nền tảng", "confirmed_rate": "Tỷ lệ đã xác nhận",
+    "goal_confirmed": "Mục tiêu xác nhận (%)",
+    "households_done": "Hộ có ít nhất một người hoàn thành", "households_part": "Hộ tham gia",
+    "households_target": "Số hộ", "households_rate": "Tỷ lệ hộ tham gia", "goal_households": "Mục tiêu hộ (%)",
+    "vneid_level2": "Có VNeID mức 2", "vneid_level2_16": "Có VNeID mức 2, từ 16 tuổi",
+    "population_16": "Dân số từ 16 tuổi", "vneid_rate": "Tỷ lệ VNeID mức 2 (từ 16 tuổi)",
+    "goal_vneid": "Mục tiêu VNeID mức 2 (%)", "support_sessions": "Buổi hỗ trợ trực tiếp",
     "people_helped": "Lượt người được hỗ trợ",
     "questions": "Câu hỏi", "declined": "Câu hỏi chưa trả lời được",
     "scam_alerts": "Báo có lừa đảo đang xảy ra",
@@ -581,6 +589,21 @@ CAMPAIGN_EXISTS = "Tỉnh đã hẹn tin «Ngày hội toàn dân học tập s�
 # ---------------------------------------------------------------- scheduled reports for admins
 
 REPORT_RATE = ", đạt {rate} của {target} người mục tiêu"
+# Indicators of the plans against their targets (/thongke, the quarterly report).
+INDICATORS_HEAD = "🎯 Chỉ tiêu năm {year}:"
+INDICATORS_NONE = ("🎯 Chưa có số dân và mục tiêu năm {year}. Cán bộ nhập ở trang quản trị, mục «Đặt chỉ tiêu», "
+                   "để xem tỷ lệ so với kế hoạch.")
+IND_COMPLETION = "• Hoàn thành chương trình: {n}{of} người{rate}{goal}"
+IND_CONFIRMED = "• Đã xác nhận trên nền tảng Bình dân học vụ số: {n}{of} người{rate}{goal}"
+IND_VNEID = "• Có VNeID mức 2 (từ 16 tuổi): {n}{of} người{rate}{goal}"
+IND_HOUSEHOLDS = "• Hộ tham gia: {n}{of} hộ{rate}, hộ có người hoàn thành: {done}{goal}"
+IND_OF = "/{base}"
+IND_RATE = " ({rate})"
+IND_GOAL = " — mục tiêu {goal}%"
+IND_GOAL_MET = " — đạt mục tiêu {goal}% ✅"
+IND_CHILDREN = "Đơn vị trực thuộc (tỷ lệ thấp nhất trước):"
+IND_CHILD = "• {name}: hoàn thành {completion}, xác nhận {confirmed}, VNeID mức 2 {vneid}, hộ {households}"
+IND_MORE = "… và {n} đơn vị khác: xem đủ ở trang quản trị hoặc file Excel."
 WEEKLY_DIGEST = (
     "📬 Tin tuần của {unit} (7 ngày qua)\n"
     "• Người học mới đăng ký: {new}\n"
@@ -600,6 +623,7 @@ QUARTERLY_TEXT = (
     "• Người học đã đăng ký: {registered}\n"
     "• Hoàn thành chương trình trong quý: {completions} (đến nay {to_date}{rate})\n"
     "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người\n"
+    "{indicators}\n"
     "File Excel đính kèm có số liệu theo từng đơn vị, nhóm đối tượng, độ tuổi, bài học và chủ đề câu hỏi."
 )
 
@@ -627,7 +651,26 @@ STATS_UNIT = "Đơn vị"
 STATS_UNIT_CODE = "Mã đơn vị"
 STATS_TOTAL = "Tổng cộng"
 STATS_UNKNOWN = "Chưa rõ"
+# `kynangso stats --format table`: two narrow tables and a legend.
+STATS_TABLE_BLOCKS = (
+    ("registered", "active", "quizzes", "avg_score", "lessons_passed", "completions", "completions_to_date",
+     "target", "completion_rate", "goal_completion"),
+    ("platform_confirmed", "confirmed_rate", "vneid_level2_16", "vneid_rate", "households_part", "households_rate",
+     "households_done", "support_sessions", "people_helped", "questions", "declined", "scam_alerts"),
+)
+STATS_SHORT = {
+    "registered": "Đăng ký", "active": "Hoạt động", "quizzes": "Bài KT", "avg_score": "Điểm",
+    "lessons_passed": "Đạt bài",
+    "completions": "HT kỳ", "completions_to_date": "HT lũy kế", "target": "Dân số", "completion_rate": "Tỷ lệ HT",
+    "goal_completion": "MT HT", "platform_confirmed": "Xác nhận", "confirmed_rate": "Tỷ lệ XN",
+    "vneid_level2_16": "VNeID2", "vneid_rate": "Tỷ lệ VNeID2", "households_part": "Hộ TG",
+    "households_rate": "Tỷ lệ hộ", "households_done": "Hộ HT", "support_sessions": "Buổi giúp",
+    "people_helped": "Lượt giúp", "questions": "Câu hỏi", "declined": "Chưa TL", "scam_alerts": "Lừa đảo",
+}
+STATS_LEGEND = "Chú thích:"
 STATS_GROUP = "Nhóm đối tượng"
+STATS_GROUP_POPULATION = "Số người của nhóm (kế hoạch)"
+STATS_GROUP_RATE = "Tỷ lệ hoàn thành của nhóm"
 STATS_AGE = "Độ tuổi"
 STATS_LESSON = "Bài học"
 STATS_LESSON_ID = "Mã bài"
@@ -642,8 +685,23 @@ STATS_PERIOD_ALL = "từ đầu đến nay"
 STATS_PERIOD_RANGE = "từ {since} đến {until}"
 STATS_PERIOD_SINCE = "từ {since} đến nay"
 STATS_PERIOD_UNTIL = "từ đầu đến {until}"
-XLSX_SHEETS = {"units": "Đơn vị", "groups": "Nhóm đối tượng", "ages": "Độ tuổi", "lessons": "Bài học",
-               "topics": "Chủ đề câu hỏi"}
+XLSX_SHEETS = {"units": "Đơn vị", "indicators": "Chỉ tiêu", "groups": "Nhóm đối tượng", "ages": "Độ tuổi",
+               "lessons": "Bài học", "topics": "Chủ đề câu hỏi"}
+INDICATOR_NAMES = {
+    "completion": "Hoàn thành chương trình (trên dân số trưởng thành)",
+    "confirmed": "Đã xác nhận trên nền tảng Bình dân học vụ số (trên dân số trưởng thành)",
+    "vneid": "Có VNeID mức 2 (trên dân số từ 16 tuổi)",
+    "households": "Hộ tham gia (trên số hộ)",
+    "households_done": "Hộ có người hoàn thành (trên số hộ)",
+}
+INDICATOR = "Chỉ tiêu"
+INDICATOR_REACHED = "Đã đạt"
+INDICATOR_BASE = "Trên số"
+INDICATOR_RATE = "Tỷ lệ"
+INDICATOR_GOAL = "Mục tiêu (%)"
+INDICATOR_STATUS = "Đánh giá"
+INDICATOR_MET = "Đạt"
+INDICATOR_NOT_MET = "Chưa đạt"
 CHART_TIMELINE = "Số người hoàn thành chương trình mỗi tuần"
 CHART_WEEK = "Tuần bắt đầu"
 CHART_GROUPS = "Người học theo nhóm đối tượng"
@@ -671,8 +729,9 @@ ADMIN_LINK_INVALID = (
     "Đường dẫn này đã được dùng hoặc đã hết hạn. Anh/chị nhờ cán bộ cấp trên gửi đường dẫn mới nhé."
 )
 ADMIN_PASSWORD_SET = "Đã lưu mật khẩu. Anh/chị đăng nhập bằng tên «{username}» nhé."
-ADMIN_TARGETS_SAVED = "Đã lưu chỉ tiêu."
+ADMIN_TARGETS_SAVED = "Đã lưu chỉ tiêu năm {year}."
 ADMIN_BAD_TARGET = "Chỉ tiêu của {unit} cần là một số nguyên không âm (ví dụ 3200)."
+ADMIN_BAD_GOAL = "Mục tiêu cần là một số phần trăm từ 0 đến 100 (ví dụ 80)."
 ADMIN_BAD_DATE = "Ngày chưa đúng dạng; trang đang hiện số liệu từ đầu đến nay."
 ADMIN_ERROR = "Trang đang gặp trục trặc. Anh/chị thử lại sau ít phút nhé."
 ADMIN_PRESETS = {"30d": "30 ngày qua", "quarter": "Quý này", "all": "Từ đầu"}

@@ -43,7 +43,9 @@ _RETIRED = ("nghi huu", "ve huu", "huu tri", "nghi viec", "nghi lam", "nghi roi"
 _GROUP_LABELS = {"nguoi-dan": ("nguoi dan",), "hoc-sinh-sinh-vien": ("hoc sinh", "sinh vien"),
                  "can-bo-cong-chuc": ("can bo cong chuc", "cong chuc", "vien chuc"),
                  "nguoi-lao-dong": ("nguoi lao dong", "lao dong trong doanh nghiep")}
-_AGE_BANDS = ((0, 29, "duoi-30"), (30, 44, "30-44"), (45, 59, "45-59"), (60, 69, "60-69"), (70, 130, "70+"))
+# "duoi-30" is the key of the 16–29 band (see messages.AGE_BANDS).
+_AGE_BANDS = ((0, 15, "duoi-16"), (16, 29, "duoi-30"), (30, 44, "30-44"), (45, 59, "45-59"), (60, 69, "60-69"),
+              (70, 130, "70+"))
 _DONT_KNOW = ("khong biet", "khong ro", "khong nho", "chang biet", "chua biet", "khong chac", "quen roi")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -13,6 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    TZ,
+    ActivityDay,
     Completion,
     DeliveryLease,
     InboxItem,
@@ -22,6 +24,7 @@ from storage.models import (
     QuizAnswer,
     QuizAttempt,
     User,
+    as_utc,
     utcnow,
 )
 
@@ -37,6 +40,16 @@ async def get_or_create_user(s: AsyncSession, channel: str, channel_user_id: str
                                        created_at=utcnow(), last_seen_at=utcnow(), active=True, context={}))
         user = (await s.execute(stmt)).scalar_one()
     return user
+
+
+def local_day(when: datetime) -> date:
+    """The calendar day in Vietnam of a stored moment."""
+    return as_utc(when).astimezone(TZ).date()
+
+
+async def mark_active_day(s: AsyncSession, user_id: int, now: datetime) -> None:
+    """Record that the learner wrote on this day (once per day; counted for "active" in any period)."""
+    await s.execute(_insert_ignore(s, ActivityDay, user_id=user_id, day=local_day(now)))
 
 
 def _insert_ignore(s: AsyncSession, model: Any, **values: Any) -> Any:

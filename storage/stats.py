@@ -11,12 +11,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from vietnam_provinces import Ward
 
 from storage import units
 from storage.models import (
+    ActivityDay,
     Completion,
     Household,
     QuestionLog,
@@ -26,21 +27,29 @@ from storage.models import (
     UnitTarget,
     UpstreamReport,
     User,
+    utcnow,
 )
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Row metrics in display order (Vietnamese labels: bot.messages.STATS_LABELS).
 COLUMNS = ("registered", "active", "quizzes", "avg_score", "lessons_passed", "completions", "completions_to_date",
-           "target", "completion_rate", "households_done", "vneid_level2", "support_sessions", "people_helped",
-           "questions", "declined", "scam_alerts")
+           "target", "completion_rate", "goal_completion",
+           "platform_confirmed", "confirmed_rate", "goal_confirmed",
+           "vneid_level2", "vneid_level2_16", "population_16", "vneid_rate", "goal_vneid",
+           "households_part", "households_done", "households_target", "households_rate", "goal_households",
+           "support_sessions", "people_helped", "questions", "declined", "scam_alerts")
+# Columns shown as percentages (rates are fractions; goals are the plan's whole percentages).
+RATE_COLUMNS = frozenset({"avg_score", "completion_rate", "confirmed_rate", "vneid_rate", "households_rate"})
+GOAL_COLUMNS = frozenset({"goal_completion", "goal_confirmed", "goal_vneid", "goal_households"})
 METRICS = COLUMNS  # the name the CLI used first
 # Metrics that are counts and add up from child units to their parent.
 ADDITIVE = ("registered", "active", "quizzes", "lessons_passed", "completions", "completions_to_date",
-            "households_done", "vneid_level2", "support_sessions", "people_helped", "questions", "declined",
-            "scam_alerts")
+            "households_done", "households_part", "vneid_level2", "vneid_level2_16", "platform_confirmed",
+            "support_sessions", "people_helped", "questions", "declined", "scam_alerts")
 # Metrics an upstream (child instance) report carries; the in-period ones add up over quarters.
-UPSTREAM_CUMULATIVE = ("registered", "vneid_level2", "completions_to_date", "households_done")
+UPSTREAM_CUMULATIVE = ("registered", "vneid_level2", "completions_to_date", "households_done", "households_part",
+                       "vneid_level2_16", "platform_confirmed")
 UPSTREAM_PERIODIC = ("active", "quizzes", "lessons_passed", "completions", "support_sessions", "people_helped",
                      "questions", "declined", "scam_alerts")
 
@@ -102,13 +111,22 @@ class Row:
     completions_to_date: int = 0  # since the start, up to the end of the period (for the completion rate)
     # "Gia đình số": households (counted in the unit where they were made) with a member who completed, to date.
     households_done: int = 0
+    households_part: int = 0  # households with at least one registered member, to date
     vneid_level2: int = 0
+    vneid_level2_16: int = 0  # of them, learners not known to be under 16 (the plans' "from 16")
+    platform_confirmed: int = 0  # confirmed on binhdanhocvuso.gov.vn (self-reported or seen by a volunteer)
     support_sessions: int = 0
     people_helped: int = 0
     questions: int = 0
     declined: int = 0
     scam_alerts: int = 0  # messages describing a scam in progress (counted, never kept)
-    target: int | None = None
+    target: int | None = None  # adult population (the plan of the period's year)
+    population_16: int | None = None
+    households_target: int | None = None  # households in the unit
+    goal_completion: int | None = None  # the plan's target percentages
+    goal_confirmed: int | None = None
+    goal_vneid: int | None = None
+    goal_households: int | None = None
     child_code: str | None = None  # the unit code to drill into; None for thôn rows
 
     @property
@@ -118,9 +136,32 @@ class Row:
             return None
         return self.completions_to_date / self.target
 
+    @property
+    def confirmed_rate(self) -> float | None:
+        """Confirmed on the national platform over the adult population."""
+        return self.platform_confirmed / self.target if self.target else None
+
+    @property
+    def vneid_rate(self) -> float | None:
+        """Learners from 16 with a level-2 VNeID over the population from 16."""
+        return self.vneid_level2_16 / self.population_16 if self.population_16 else None
+
+    @property
+    def households_rate(self) -> float | None:
+        """Households taking part over the number of households."""
+        return self.households_part / self.households_target if self.households_target else None
+
+    @property
+    def households_done_rate(self) -> float | None:
+        return self.households_done / self.households_target if self.households_target else None
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["completion_rate"] = self.completion_rate
+        out["confirmed_rate"] = self.confirmed_rate
+        out["vneid_rate"] = self.vneid_rate
+        out["households_rate"] = self.households_rate
+        out["households_done_rate"] = self.households_done_rate
         return out
 
 
@@ -130,6 +171,11 @@ class Breakdown:
     name: str
     registered: int = 0
     completions: int = 0
+    target: int | None = None  # the group's population, where the unit's plan has it
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completions / self.target if self.target else None
 
 
 @dataclass
@@ -236,10 +282,15 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     uc = _child_column(scope, User)
     registered_users = and_(User.consent_at.is_not(None), *_in_scope(scope, User),
                             *_between(User.consent_at, None, until))
-    reg = await _grouped(s, select(uc, func.count(), func.count().filter(User.vneid_level2.is_(True)))
+    confirmed = and_(User.platform_confirmed_at.is_not(None), *_between(User.platform_confirmed_at, None, until))
+    reg = await _grouped(s, select(uc, func.count(), func.count().filter(User.vneid_level2.is_(True)),
+                                   func.count().filter(User.vneid_level2.is_(True), FROM_16),
+                                   func.count().filter(confirmed))
                          .where(registered_users).group_by(uc))
-    active = await _grouped(s, select(uc, func.count()).where(registered_users,
-                                                              *_between(User.last_seen_at, since, until)).group_by(uc))
+    # Active: wrote on a day of the period (dated rows, so a past period is counted as it was).
+    active = await _grouped(s, select(uc, func.count(distinct(ActivityDay.user_id)))
+                            .join(User, User.id == ActivityDay.user_id)
+                            .where(registered_users, *_days_between(ActivityDay.day, since, until)).group_by(uc))
     attempts = and_(QuizAttempt.status == "finished", QuizAttempt.kind == "lesson",
                     *_between(QuizAttempt.finished_at, since, until))
     quiz = await _grouped(s, select(uc, func.count(), func.avg(QuizAttempt.score))
@@ -263,6 +314,12 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
                    .where(User.household_id.is_not(None), *_between(Completion.completed_at, None, until)))
     households = await _grouped(s, select(hc, func.count()).where(
         *_in_scope(scope, Household), Household.id.in_(member_done)).group_by(hc))
+    member_registered = select(User.household_id).where(User.household_id.is_not(None),
+                                                        User.consent_at.is_not(None),
+                                                        *_between(User.consent_at, None, until))
+    households_part = await _grouped(s, select(hc, func.count()).where(
+        *_in_scope(scope, Household), Household.id.in_(member_registered),
+        *_between(Household.created_at, None, until)).group_by(hc))
     asked = {}
     if scope.ward_code is None:  # questions are kept per commune, not per thôn
         qc = _child_column(scope, QuestionLog)
@@ -273,7 +330,7 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
 
     child_keys = [str(k) for k in _child_keys(scope)]
     found = {_key(k) for k in (*reg, *active, *quiz, *passed, *done, *done_to_date, *support, *asked,
-                                    *households)}
+                                    *households, *households_part)}
     rows: dict[str, Row] = {}
     for key in child_keys + sorted(k for k in found if k not in child_keys):
         rows[key] = Row(key, _child_name(scope, key or None), child_code=_child_code(scope, key))
@@ -284,13 +341,14 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
             for name, value in zip(names, values, strict=False):
                 setattr(row, name, int(value or 0))
 
-    put(reg, "registered", "vneid_level2")
+    put(reg, "registered", "vneid_level2", "vneid_level2_16", "platform_confirmed")
     put(active, "active")
     put(passed, "lessons_passed")
     put(done, "completions")
     put(done_to_date, "completions_to_date")
     put(support, "support_sessions", "people_helped")
     put(households, "households_done")
+    put(households_part, "households_part")
     put(asked, "questions", "declined", "scam_alerts")
     for k, (n, avg) in quiz.items():
         row = rows[_key(k)]
@@ -298,11 +356,14 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
 
     sources = await _add_upstream(s, scope, since, until, rows)
     children = list(rows.values())
-    # A child's target is keyed by its unit code, a thôn's by "X<commune>:<thôn>"; one query with the unit's own.
+    # A child's plan is keyed by its unit code, a thôn's by "X<commune>:<thôn>"; one query with the unit's own
+    # and those above it (whose target percentages apply where a unit has none of its own).
+    year = plan_year(until)
     target_keys = [r.child_code or f"{scope.code}:{r.key}" for r in children]
-    targets = await _targets(s, scope, [scope.code, *target_keys])
+    above = _codes_above(scope)
+    plans = await _plans(s, [*above, scope.code, *target_keys], year)
     for r, key in zip(children, target_keys, strict=True):
-        r.target = targets.get(key)
+        _apply_plan(r, plans.get(key))
 
     total = Row(scope.name, scope.name, child_code=scope.code)
     for r in children:
@@ -311,19 +372,36 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     scored = [(r.quizzes, r.avg_score) for r in children if r.avg_score is not None and r.quizzes]
     if scored:
         total.avg_score = sum(n * a for n, a in scored) / sum(n for n, _ in scored)
-    if scope.ward_code is not None:  # questions are counted for the commune as a whole
+    if scope.ward_code is not None:  # questions are counted for the commune as a whole, not per thôn
         n_q, n_d, n_s = (await s.execute(
             select(func.count(), func.count().filter(QuestionLog.kind == "out_of_scope"),
                    func.count().filter(QuestionLog.kind == "safety")).where(
                 *_in_scope(scope, QuestionLog), *_between(QuestionLog.created_at, since, until)))).one()
         total.questions, total.declined, total.scam_alerts = int(n_q), int(n_d or 0), int(n_s or 0)
-    own_target = targets.get(scope.code)
-    child_targets = [r.target for r in children if r.target]
-    total.target = own_target if own_target else (sum(child_targets) if child_targets else None)
+        if n_q:  # a row of its own, so that the rows add up to the total
+            children.append(Row(WHOLE_COMMUNE, WHOLE_COMMUNE_NAME, questions=int(n_q), declined=int(n_d or 0),
+                                scam_alerts=int(n_s or 0)))
+    own = plans.get(scope.code)
+    _apply_plan(total, own)
+    for field_name in ("target", "population_16", "households_target"):  # else the sum of the units below
+        if getattr(total, field_name) is None:
+            values = [getattr(r, field_name) for r in children if getattr(r, field_name)]
+            setattr(total, field_name, sum(values) if values else None)
+    for goal in GOALS:  # the nearest plan above that has it
+        for code in (scope.code, *reversed(above)):
+            if getattr(total, goal) is None and plans.get(code) is not None:
+                setattr(total, goal, getattr(plans[code], goal))
+        for r in children:
+            if getattr(r, goal) is None:
+                setattr(r, goal, getattr(total, goal))
 
     rep = Report(scope, since, until, total, children, upstream_sources=sources)
     rep.by_group = await _breakdown(s, scope, User.target_group, Completion.target_group, registered_users,
                                     since, until)
+    group_targets = (own.groups if own is not None and own.groups else {}) or {}
+    for b in rep.by_group:
+        value = group_targets.get(b.key)
+        b.target = int(value) if isinstance(value, int) and value > 0 else None
     rep.by_age = await _breakdown(s, scope, User.age_band, Completion.age_band, registered_users, since, until)
     lessons = await s.execute(
         select(QuizAttempt.lesson_id, func.count(), func.avg(QuizAttempt.score),
@@ -383,11 +461,91 @@ async def _breakdown(s: AsyncSession, scope: Scope, user_col: Any, completion_co
     return list(out.values())
 
 
-async def _targets(s: AsyncSession, scope: Scope, codes: list[str]) -> dict[str, int]:
+GOALS = ("goal_completion", "goal_confirmed", "goal_vneid", "goal_households")
+# Learners known to be under 16 ("Dưới 16"); the plans' VNeID indicator counts citizens from 16.
+FROM_16 = or_(User.age_band.is_(None), User.age_band != "duoi-16")
+WHOLE_COMMUNE = "*"  # the row of questions asked in a commune (they are not kept per thôn)
+WHOLE_COMMUNE_NAME = "Cả xã (câu hỏi không chia theo thôn)"
+
+
+def plan_year(until: datetime | None) -> int:
+    """The plan year of a period: the year its last moment falls in (this year for a period up to now)."""
+    when = (until - timedelta(microseconds=1)) if until is not None else datetime.now(TZ)
+    return when.astimezone(TZ).year
+
+
+def _codes_above(scope: Scope) -> list[str]:
+    """Plan keys of the units above `scope`, from the top: ["VN", "P31"] for a commune."""
+    if scope.ward_code is not None:
+        return ["VN", f"P{scope.province_code}"]
+    if scope.province_code is not None:
+        return ["VN"]
+    return []
+
+
+async def _plans(s: AsyncSession, codes: list[str], year: int) -> dict[str, UnitTarget]:
+    """Each unit's plan for `year`: its own row for the year, else the latest earlier year's, else the earliest.
+    """
     if not codes:
         return {}
-    rows = await s.execute(select(UnitTarget.unit, UnitTarget.population).where(UnitTarget.unit.in_(codes)))
-    return {str(u): int(p) for u, p in rows.all()}
+    rows = (await s.execute(select(UnitTarget).where(UnitTarget.unit.in_(set(codes)))
+                            .order_by(UnitTarget.unit, UnitTarget.year))).scalars().all()
+    out: dict[str, UnitTarget] = {}
+    for row in rows:  # by year, ascending: keep the latest not after `year`, or the first one
+        if row.unit not in out or row.year <= year:
+            out[row.unit] = row
+    return out
+
+
+async def plans_of(s: AsyncSession, codes: list[str], year: int) -> dict[str, UnitTarget]:
+    """The plans stored for exactly `year` (what the targets form shows and edits)."""
+    if not codes:
+        return {}
+    rows = await s.execute(select(UnitTarget).where(UnitTarget.unit.in_(codes), UnitTarget.year == year))
+    return {row.unit: row for row in rows.scalars()}
+
+
+async def save_plans(s: AsyncSession, values: dict[str, dict[str, Any]], year: int) -> list[str]:
+    """Store each unit's plan for `year` (a unit with nothing typed loses its row); the units that changed."""
+    stored = await plans_of(s, list(values), year)
+    changed = []
+    for code, fields in values.items():
+        row = stored.get(code)
+        empty = all(v is None for v in fields.values())
+        if row is None and empty:
+            continue
+        if row is not None and all(getattr(row, k) == v for k, v in fields.items()):
+            continue
+        changed.append(code)
+        if empty:
+            await s.delete(row)
+        elif row is None:
+            s.add(UnitTarget(unit=code, year=year, updated_at=utcnow(), **fields))
+        else:
+            for k, v in fields.items():
+                setattr(row, k, v)
+            row.updated_at = utcnow()
+    return changed
+
+
+def _apply_plan(row: Row, plan: UnitTarget | None) -> None:
+    if plan is None:
+        return
+    row.target = plan.population or None
+    row.population_16 = plan.population_16 or None
+    row.households_target = plan.households or None
+    for goal in GOALS:
+        setattr(row, goal, getattr(plan, goal))
+
+
+def _days_between(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """Days (Vietnam time) that meet [since, until)."""
+    out = []
+    if since is not None:
+        out.append(column >= since.astimezone(TZ).date())
+    if until is not None:
+        out.append(column <= (until - timedelta(microseconds=1)).astimezone(TZ).date())
+    return out
 
 
 # Vietnamese periodic reports (Nghị định 09/2019/NĐ-CP, Điều 12) count a quarter from the 15th of the month

@@ -79,7 +79,8 @@ async def test_stats_files_xlsx_csv_and_json(tmp_path: Path) -> None:
     assert data["total"]["completions"] == 1 and {b["key"]: b["registered"] for b in data["by_age"]}["70+"] == 3
     assert data["timeline"] == [["2026-11-16", 1]]
     table = await asyncio.to_thread(run, f"X{a.code}", "table")
-    assert "Thôn 1" in table and "registered" in table
+    assert "Thôn 1" in table and "Đăng ký" in table and "Tỷ lệ HT" in table and "registered" not in table
+    assert max(len(line) for line in table.splitlines()) <= 130  # fits a terminal, not 340 characters
 
     # xlsx to a text-only stream is refused kindly; to a binary stdout it is written as is.
     out = io.StringIO()

@@ -12,14 +12,23 @@ from sqlalchemy import insert
 
 from storage import units
 from storage.db import Database
-from storage.models import Completion, QuestionLog, QuizAttempt, SupportSession, UnitTarget, UpstreamReport, User
-from storage.stats import Quarter, Report, Scope, report
+from storage.models import (
+    ActivityDay,
+    Completion,
+    QuestionLog,
+    QuizAttempt,
+    SupportSession,
+    UnitTarget,
+    UpstreamReport,
+    User,
+)
+from storage.stats import TZ, Quarter, Report, Scope, report
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 SINCE, UNTIL = NOW - timedelta(days=90), NOW
 HAMLETS = ["Thôn 1", "Thôn 2", "Tổ dân phố 3"]
 GROUPS = ["nguoi-dan", "hoc-sinh-sinh-vien", None]
-AGES = ["45-59", "60-69", "70+", None]
+AGES = ["duoi-16", "45-59", "60-69", "70+", None]
 
 
 def population(seed: int = 11, n_users: int = 5000) -> dict[str, list[dict]]:
@@ -38,7 +47,7 @@ def population(seed: int = 11, n_users: int = 5000) -> dict[str, list[dict]]:
         return NOW - timedelta(days=rng.randint(lo, hi), minutes=rng.randint(0, 1439))
 
     data: dict[str, list[dict]] = {k: [] for k in ("users", "attempts", "completions", "support", "questions",
-                                                   "targets")}
+                                                   "targets", "activity")}
     for i in range(n_users):
         w = rng.choice(wards)
         consent = rng.random() < 0.8
@@ -49,7 +58,12 @@ def population(seed: int = 11, n_users: int = 5000) -> dict[str, list[dict]]:
             province_code=w.province_code if consent else None, ward_code=w.code if consent else None,
             hamlet=rng.choice(HAMLETS) if consent else None,
             target_group=rng.choice(GROUPS) if consent else None, age_band=rng.choice(AGES) if consent else None,
-            vneid_level2=rng.choice([True, False, None]) if consent else None))
+            vneid_level2=rng.choice([True, False, None]) if consent else None,
+            platform_confirmed_at=day(0, 250) if consent and rng.random() < 0.3 else None))
+        # Days the learner wrote: the last visit and a few before it.
+        seen = {data["users"][-1]["last_seen_at"].astimezone(TZ).date()}
+        seen |= {day(0, 250).astimezone(TZ).date() for _ in range(rng.randint(0, 3))}
+        data["activity"] += [dict(user_id=i + 1, day=d) for d in sorted(seen)]
         for _ in range(rng.randint(0, 4)):
             n = rng.choice([5, 6])
             right = rng.randint(0, n)
@@ -86,13 +100,19 @@ def independent(data: dict[str, list[dict]], inside: Callable[[dict], bool], chi
     def in_period(t: datetime | None) -> bool:
         return t is not None and SINCE <= t < UNTIL
 
+    first_day, last_day = SINCE.astimezone(TZ).date(), (UNTIL - timedelta(microseconds=1)).astimezone(TZ).date()
+    active = {a["user_id"] for a in data["activity"] if first_day <= a["day"] <= last_day}
+
     out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     reg = {u["id"]: u for u in data["users"] if u["consent_at"] and u["consent_at"] < UNTIL and inside(u)}
     for u in reg.values():
         for key in (child(u), "*"):
             out[key]["registered"] += 1
             out[key]["vneid_level2"] += u["vneid_level2"] is True
-            out[key]["active"] += in_period(u["last_seen_at"])
+            out[key]["active"] += u["id"] in active
+            out[key]["vneid_level2_16"] += u["vneid_level2"] is True and u["age_band"] != "duoi-16"
+            out[key]["platform_confirmed"] += u["platform_confirmed_at"] is not None and \
+                u["platform_confirmed_at"] < UNTIL
     fin = [a for a in data["attempts"] if a["user_id"] in reg and a["status"] == "finished"
            and a["kind"] == "lesson" and in_period(a["finished_at"])]
     for a in fin:
@@ -122,7 +142,8 @@ def independent(data: dict[str, list[dict]], inside: Callable[[dict], bool], chi
     return out
 
 
-METRICS = ("registered", "vneid_level2", "active", "quizzes", "lessons_passed", "completions", "completions_to_date",
+METRICS = ("registered", "vneid_level2", "vneid_level2_16", "platform_confirmed",
+           "active", "quizzes", "lessons_passed", "completions", "completions_to_date",
            "support_sessions", "people_helped", "questions", "declined", "scam_alerts")
 
 
@@ -146,9 +167,10 @@ async def test_report_matches_an_independent_count(db_url: str) -> None:
         async with db.transaction() as s:
             for model, rows in ((User, data["users"]), (QuizAttempt, data["attempts"]),
                                 (Completion, data["completions"]), (SupportSession, data["support"]),
-                                (QuestionLog, data["questions"]), (UnitTarget, data["targets"])):
+                                (QuestionLog, data["questions"]), (UnitTarget, data["targets"]),
+                                (ActivityDay, data["activity"])):
                 await s.execute(insert(model), rows)
-        province = data["users"][0]["province_code"] or data["users"][1]["province_code"]
+        province = next(u["province_code"] for u in data["users"] if u["province_code"])
         async with db.transaction() as s:
             national = await report(s, Scope(), SINCE, UNTIL)
             got = await report(s, Scope(province_code=province), SINCE, UNTIL)
@@ -279,3 +301,42 @@ async def test_stats_command_formats(tmp_path: Path) -> None:
     data = jsonlib.loads(await asyncio.to_thread(run, f"P{hong_bang.province_code}", "json"))
     assert data["total"]["registered"] == 1 and data["unit"] == "Thành phố Hải Phòng"
     assert "Phường Hồng Bàng" in await asyncio.to_thread(run, f"P{hong_bang.province_code}", "table")
+
+
+async def test_plans_by_year_goals_from_above_and_rows_that_add_up(db_url: str) -> None:
+    """A year without its own plan uses the latest earlier one; a province's target percentages apply to its
+    communes; thôn rows and the whole-commune question row add up to the total."""
+    from storage.stats import WHOLE_COMMUNE, save_plans
+
+    data = population(seed=5, n_users=400)
+    ward = next(u for u in data["users"] if u["ward_code"])
+    commune, province = f"X{ward['ward_code']}", f"P{ward['province_code']}"
+    db = Database(db_url)
+    try:
+        async with db.transaction() as s:
+            for model, rows in ((User, data["users"]), (QuestionLog, data["questions"]),
+                                (ActivityDay, data["activity"])):
+                await s.execute(insert(model), rows)
+            await save_plans(s, {commune: dict(population=500, population_16=450, households=200, groups=None,
+                                               goal_completion=None, goal_confirmed=None, goal_vneid=None,
+                                               goal_households=None)}, 2025)
+            await save_plans(s, {province: dict(population=None, population_16=None, households=None, groups=None,
+                                                goal_completion=80, goal_confirmed=70, goal_vneid=100,
+                                                goal_households=50)}, 2026)
+        async with db.transaction() as s:
+            got = await report(s, Scope.parse(commune), SINCE, UNTIL)
+            before = await report(s, Scope.parse(commune), datetime(2024, 1, 1, tzinfo=UTC),
+                                  datetime(2024, 6, 1, tzinfo=UTC))
+    finally:
+        await db.dispose()
+    t = got.total
+    # 2026 has no commune plan of its own: 2025's population; the province's 2026 goals.
+    assert (t.target, t.population_16, t.households_target) == (500, 450, 200)
+    assert (t.goal_completion, t.goal_confirmed, t.goal_vneid, t.goal_households) == (80, 70, 100, 50)
+    assert t.confirmed_rate == t.platform_confirmed / 500 and t.vneid_rate == t.vneid_level2_16 / 450
+    assert all(r.goal_completion == 80 for r in got.children)
+    # A period before any plan: the earliest plan (2025) still gives a population; goals only from 2026.
+    assert before.total.target == 500 and before.total.goal_completion == 80
+    for metric in ("questions", "declined", "scam_alerts", "registered", "active"):
+        assert sum(getattr(r, metric) for r in got.children) == getattr(t, metric), metric
+    assert any(r.key == WHOLE_COMMUNE for r in got.children) == (t.questions > 0)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PERCENT_COLUMNS = frozenset({"avg_score", "completion_rate"})
+PERCENT_COLUMNS = stats.RATE_COLUMNS
 
 
 def percent(value: float | None) -> str:
@@ -94,6 +94,27 @@ def to_csv(report: stats.Report, labels: Mapping[str, str]) -> str:
     return out.getvalue()
 
 
+def indicators(row: stats.Row) -> list[tuple[str, int, int | None, float | None, int | None]]:
+    """The plans' indicators of a unit: (label, reached, base, rate, target %), in the plans' order."""
+    return [
+        (msg.INDICATOR_NAMES["completion"], row.completions_to_date, row.target, row.completion_rate,
+         row.goal_completion),
+        (msg.INDICATOR_NAMES["confirmed"], row.platform_confirmed, row.target, row.confirmed_rate, row.goal_confirmed),
+        (msg.INDICATOR_NAMES["vneid"], row.vneid_level2_16, row.population_16, row.vneid_rate, row.goal_vneid),
+        (msg.INDICATOR_NAMES["households"], row.households_part, row.households_target, row.households_rate,
+         row.goal_households),
+        (msg.INDICATOR_NAMES["households_done"], row.households_done, row.households_target,
+         row.households_done_rate, None),
+    ]
+
+
+def indicator_status(rate: float | None, goal: int | None) -> str:
+    """"Đạt", "Chưa đạt" or "" (no target, or no population to measure against)."""
+    if goal is None or rate is None:
+        return ""
+    return msg.INDICATOR_MET if rate * 100 >= goal - 1e-9 else msg.INDICATOR_NOT_MET
+
+
 def lesson_title(kb: KnowledgeBase | None, lesson_id: str) -> str:
     """A lesson's title from the knowledge base, or its id when unknown."""
     lesson = kb.lesson(lesson_id) if kb is not None else None
@@ -141,10 +162,18 @@ def to_xlsx(report: stats.Report, labels: Mapping[str, str], kb: KnowledgeBase |
            [msg.STATS_UNIT_CODE, msg.STATS_UNIT, *(labels.get(c, c) for c in columns)],
            [[code, name, *(_value(row, c) for c in columns)] for code, name, row in unit_rows(report)],
            frozenset(i + 2 for i, c in enumerate(columns) if c in PERCENT_COLUMNS))
+    _sheet(wb, msg.XLSX_SHEETS["indicators"], heading,
+           [msg.STATS_UNIT, msg.INDICATOR, msg.INDICATOR_REACHED, msg.INDICATOR_BASE, msg.INDICATOR_RATE,
+            msg.INDICATOR_GOAL, msg.INDICATOR_STATUS],
+           [[name, label, n, base, rate, goal, indicator_status(rate, goal)]
+            for _code, name, row in unit_rows(report) for label, n, base, rate, goal in indicators(row)],
+           frozenset({4}))
     breakdown_header = [msg.STATS_GROUP, labels.get("registered", "registered"),
                         labels.get("completions", "completions")]
-    _sheet(wb, msg.XLSX_SHEETS["groups"], heading, breakdown_header,
-           [[group_name(b.key), b.registered, b.completions] for b in report.by_group])
+    _sheet(wb, msg.XLSX_SHEETS["groups"], heading,
+           [*breakdown_header, msg.STATS_GROUP_POPULATION, msg.STATS_GROUP_RATE],
+           [[group_name(b.key), b.registered, b.completions, b.target, b.completion_rate] for b in report.by_group],
+           frozenset({4}))
     _sheet(wb, msg.XLSX_SHEETS["ages"], heading, [msg.STATS_AGE, *breakdown_header[1:]],
            [[age_name(b.key), b.registered, b.completions] for b in report.by_age])
     _sheet(wb, msg.XLSX_SHEETS["lessons"], heading,

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -26,7 +25,7 @@ from bot import handouts
 from bot import messages as msg
 from bot.admin import auth, charts, exports
 from storage import roles, stats
-from storage.models import AdminSession, Staff, UnitTarget, utcnow
+from storage.models import AdminSession, Staff, utcnow
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -114,6 +113,8 @@ def _num(value: Any) -> str:
 
 
 def _cell(value: Any, column: str) -> str:
+    if column in stats.GOAL_COLUMNS:
+        return "–" if value is None else f"{value}%"
     return exports.percent(value) if column in exports.PERCENT_COLUMNS else _num(value)
 
 
@@ -323,6 +324,9 @@ class AdminSite:
         ages = [(exports.age_name(b.key), b) for b in report.by_age]
         return self._render(request, "unit.html", staff=staff, csrf=session.csrf, report=report, scope=scope,
                             children=children, lessons=lessons, groups=groups, ages=ages, columns=stats.COLUMNS,
+                            indicators=[(*i, exports.indicator_status(i[3], i[4]))
+                                        for i in exports.indicators(report.total)],
+                            plan_year=stats.plan_year(report.until),
                             period=period,
                             query=period.query(), trail=self._trail(staff, scope), charts=CHARTS,
                             period_label=exports.period_label(report.since, report.until),
@@ -405,7 +409,12 @@ class AdminSite:
         return Response(path.read_bytes(), media_type="image/png", headers=disposition)
 
     async def targets(self, request: Request) -> Response:
+        """A unit's plan for one year: population, from-16 population and households of it and each unit below,
+        its population per target group, and the plan's target percentages (which apply to the units below)."""
         form = await self._form(request) if request.method == "POST" else {}
+        this_year = datetime.now(VN_TZ).year
+        raw_year = (form.get("nam") or request.query_params.get("nam") or "").strip()
+        year = int(raw_year) if raw_year.isdigit() and 2024 <= int(raw_year) <= this_year + 5 else this_year
         async with self.tutor.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
             scope = self._scope(request, staff, session.csrf)
@@ -413,47 +422,75 @@ class AdminSite:
                 self._check_csrf(request, session, form)
             report = await stats.report_for(s, staff, scope, None, None, self.pass_ratio)
             units = [(scope.code, scope.name)] + [(c.child_code, c.name) for c in report.children if c.child_code]
-            current = {t.unit: t.population for t in (await s.execute(
-                select(UnitTarget).where(UnitTarget.unit.in_([code for code, _ in units])))).scalars()}
+            plans = await stats.plans_of(s, [code for code, _ in units], year)
+            current = {code: plan_fields(plan) for code, plan in plans.items()}
             error, saved = "", False
             if request.method == "POST":
-                values: dict[str, int | None] = {}
-                for code, name in units:
-                    raw = form.get(f"t_{code}", "").strip().replace(".", "").replace(" ", "")
-                    if not raw:
-                        values[code] = None
-                    elif raw.isdigit() and int(raw) < 10**9:
-                        values[code] = int(raw)
-                    else:
-                        error = msg.ADMIN_BAD_TARGET.format(unit=name)
-                        break
+                values, error = read_plan_form(form, units, scope.code)
                 if not error:
-                    changed = await self._save_targets(s, values, current)
-                    current = {k: v for k, v in values.items() if v is not None}
+                    changed = await stats.save_plans(s, values, year)
+                    current = {code: v for code, v in values.items() if any(x is not None for x in v.values())}
                     saved = True
                     if changed:
-                        await auth.audit(s, "targets_set", staff.id, scope.code, ", ".join(changed)[:400])
+                        await auth.audit(s, "targets_set", staff.id, scope.code, f"{year}: " + ", ".join(changed)[:400])
         return self._render(request, "targets.html", 400 if error else 200, staff=staff, csrf=session.csrf,
-                            scope=scope, units=units, current=current, error=error,
-                            notice=msg.ADMIN_TARGETS_SAVED if saved else "",
+                            scope=scope, units=units, current=current, error=error, year=year,
+                            years=list(range(this_year - 1, this_year + 2)), groups=msg.GROUPS, goals=GOAL_FIELDS,
+                            notice=msg.ADMIN_TARGETS_SAVED.format(year=year) if saved else "",
                             typed=form if error else {})
 
-    async def _save_targets(self, s: AsyncSession, values: dict[str, int | None],
-                            current: dict[str, int]) -> list[str]:
-        changed = []
-        for code, value in values.items():
-            if value == current.get(code):
-                continue
-            changed.append(f"{code}={value if value is not None else '-'}")
-            if value is None:
-                await s.execute(delete(UnitTarget).where(UnitTarget.unit == code))
-                continue
-            row = await s.get(UnitTarget, code)
-            if row is None:
-                s.add(UnitTarget(unit=code, population=value, updated_at=utcnow()))
-            else:
-                row.population, row.updated_at = value, utcnow()
-        return changed
+
+# Form fields of a plan: per unit (prefix + unit code), and the unit's own goals and group populations.
+UNIT_FIELDS = (("t", "population"), ("p16", "population_16"), ("h", "households"))
+GOAL_FIELDS = (("goal_completion", "Hoàn thành chương trình (% dân số trưởng thành)"),
+               ("goal_confirmed", "Xác nhận trên nền tảng Bình dân học vụ số (% dân số trưởng thành)"),
+               ("goal_vneid", "Có VNeID mức 2 (% dân số từ 16 tuổi)"),
+               ("goal_households", "Hộ tham gia (% số hộ)"))
+
+
+def plan_fields(plan: Any) -> dict[str, Any]:
+    """The form's values of a stored plan."""
+    out: dict[str, Any] = {name: getattr(plan, name) for _, name in UNIT_FIELDS}
+    out.update({goal: getattr(plan, goal) for goal, _ in GOAL_FIELDS})
+    out["groups"] = dict(plan.groups or {})
+    return out
+
+
+def _whole(raw: str, limit: int) -> int | None | str:
+    """A typed whole number ("1.000" -> 1000), None when empty, "bad" otherwise."""
+    raw = raw.strip().replace(".", "").replace(" ", "").replace(",", "")
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() and int(raw) <= limit else "bad"
+
+
+def read_plan_form(form: dict[str, str], units: list[tuple[str, str]], own: str) -> tuple[
+        dict[str, dict[str, Any]], str]:
+    """The plans typed in the form, per unit code; or an error naming the first unit with a wrong number."""
+    values: dict[str, dict[str, Any]] = {}
+    for code, name in units:
+        plan: dict[str, Any] = {}
+        for prefix, field_name in UNIT_FIELDS:
+            value = _whole(form.get(f"{prefix}_{code}", ""), 10**9)
+            if value == "bad":
+                return {}, msg.ADMIN_BAD_TARGET.format(unit=name)
+            plan[field_name] = value
+        for goal, _ in GOAL_FIELDS:
+            value = _whole(form.get(goal, ""), 100) if code == own else None
+            if value == "bad":
+                return {}, msg.ADMIN_BAD_GOAL
+            plan[goal] = value
+        groups = {}
+        if code == own:
+            for key, label in msg.GROUPS.items():
+                value = _whole(form.get(f"g_{key}", ""), 10**9)
+                if value == "bad":
+                    return {}, msg.ADMIN_BAD_TARGET.format(unit=label)
+                if value:
+                    groups[key] = value
+        plan["groups"] = groups or None
+        values[code] = plan
+    return values, ""
 
 
 def admin_routes(tutor: Tutor, settings: Settings) -> list[BaseRoute]:
