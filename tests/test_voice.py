@@ -374,6 +374,26 @@ async def test_unclear_question_waits_for_confirmation_and_can_be_said_again_or_
     assert (await speaker.press(readback, "Gõ chữ"))[-1].text == msg.VOICE_TYPE
 
 
+async def test_the_readback_answered_aloud_with_the_engines_near_misses(speaker: Speaker) -> None:
+    readback = (await speaker.heard("mã otp là gì"))[-1]
+    assert readback.text == msg.VOICE_READBACK.format(heard="mã otp là gì")
+    assert (await speaker.heard("chạy lại"))[-1].text == msg.VOICE_SAY_AGAIN  # "trở lại" as the engine heard it
+    await speaker.heard("mã otp là gì")
+    assert (await speaker.heard("làm lại"))[-1].text == msg.VOICE_SAY_AGAIN  # not "retake the quiz" here
+    await speaker.heard("mã otp là gì")
+    assert (await speaker.heard("không phải"))[-1].text == msg.VOICE_SAY_AGAIN
+    await speaker.heard("mã otp là gì")
+    answer = await speaker.heard("dạ dùng rồi")  # "đúng rồi" with the tone the engine often gives it
+    assert answer[-1].sources == ("thanh-toan-otp",)
+
+
+async def test_a_new_question_at_the_readback_is_taken_as_a_question(speaker: Speaker) -> None:
+    await speaker.heard("mã otp là gì")
+    replies = await speaker.heard("tôi không nhận được mã otp")  # has "không", but is no answer to the read-back
+    assert msg.VOICE_SAY_AGAIN not in [r.text for r in replies]
+    assert "«tôi không nhận được mã otp»" in replies[0].text  # read back, or answered under its read-back
+
+
 async def test_quiz_answered_by_voice(speaker: Speaker, kb: KnowledgeBase) -> None:
     lesson = kb.lesson("vneid-cai-dat")
     assert lesson is not None and len(lesson.quiz) >= 2
