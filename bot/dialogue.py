@@ -117,7 +117,7 @@ def _command(text: str) -> tuple[str, list[str]] | None:
 _FRAME_WORDS = frozenset("toi cho ba ong bac minh em con chau xem coi check muon voi giup di".split())
 
 
-VOICE_CHECK = Prompt("voice", "yes_no", msg.VOICE_AGAIN, yes="/nghedung", no="/noilai")
+VOICE_CHECK = Prompt("voice", "heard", msg.VOICE_AGAIN, yes="/nghedung", no="/noilai")
 # Commands that answer on the side (a greeting, thanks, help): the prompt waiting before them is offered again.
 # ("/nhaclai" shows the prompt again itself, so it keeps the prompt waiting without offering it twice.)
 ASIDE_COMMANDS = frozenset({"/chao", "/camon", "/ok", "/trogiup", "/dulieu", "/tiendo", "/hoikhac"})
@@ -596,8 +596,11 @@ class Dialogue:
             return [Reply(msg.VOICE_UNAVAILABLE, main_menu())]
         if outcome != voice.HEARD:
             return [Reply(msg.VOICE_UNREADABLE, self._voice_buttons())]
-        if turn.pending is not None and turn.pending.prompt.accepts == "yes_no":
-            said = understand.yes_no(text)  # "đúng rồi", "không phải" said to a yes/no question
+        accepts = turn.pending.prompt.accepts if turn.pending is not None else ""
+        if turn.pending is not None and accepts in ("yes_no", "heard"):
+            # "đúng rồi", "không phải" said to a yes/no question; at the read-back also "nói lại", "trở lại" and
+            # the engine's near misses of them. Anything else at the read-back is a new question (below).
+            said = understand.heard_right(text) if accepts == "heard" else understand.yes_no(text)
             value = None if said is None else (turn.pending.prompt.yes if said else turn.pending.prompt.no)
             if value and not value.startswith(("/dongy", "/khongdongy")):  # consent is given in writing only
                 cmd = _command(value)

@@ -161,6 +161,11 @@ def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | No
     pressed = understand.match_button(text, buttons)
     if pressed is not None:
         return Reading("command", pressed.value)
+    if accepts == "heard":
+        said = understand.heard_right(text)  # a voice read-back: "đúng rồi", "nói lại", "trở lại"
+        if said is not None and (prompt.yes if said else prompt.no):
+            return Reading("command", prompt.yes if said else prompt.no)
+        return None
     if accepts == "yes_no":
         said = understand.yes_no(text)
         if said is not None and (prompt.yes if said else prompt.no):

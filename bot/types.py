@@ -44,8 +44,9 @@ class Button:
 class Prompt:
     """What a message waits for: `accepts` says which typed answers count (bot.prompts reads them).
 
-    accepts: "yes_no" (yes -> `yes`, no -> `no`), "options" (a button, or its meaning in other words, -> `value`
-    with the option's key), "number" (`low`..`high` -> `value` with the number), or free text checked by the
+    accepts: "yes_no" (yes -> `yes`, no -> `no`), "heard" (a voice read-back: "đúng" -> `yes`, "nói lại" or
+    "không" -> `no`, with the speech engine's near misses), "options" (a button, or its meaning in other words,
+    -> `value` with the option's key), "number" (`low`..`high` -> `value` with the number), or free text checked by the
     prompt's own handler: "name", "place", "commune", "code", "quiz". `no` is also how a free-text step is skipped.
     `again` is the one short line that offers the prompt again after a message that was not an answer.
     """

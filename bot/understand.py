@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from bot.types import Button
 from rag.text import ABBREVIATIONS, fold, normalize, syllables
@@ -282,6 +283,66 @@ def _decisive(ws: list[str]) -> bool | None:
     if no:
         return False
     return True if yes else None
+
+
+# ---------------------------------------------------------------- the voice read-back
+
+# "Cháu nghe bác hỏi «…». Có phải vậy không ạ?" is answered in a word or two, said aloud, and a speech engine
+# gets short words wrong in three ways: the tone ("dùng", "vàng" for "đúng", "vâng": gone once folded), one
+# letter ("khôn" for "không", "dún" for "đúng": one edit from a keyword of four letters or more), and the verb
+# before "lại" ("chạy lại", "để lại", "trả lại" for "trở lại", measured in issue 24). A verb + "lại" ("again"),
+# whichever verb, asks to say it again. Negations are read first: "không phải" is never "phải".
+_HEARD_YES = frozenset({"dung", "phai", "u", "uh", "um", "vang", "da", "o", "ok", "duoc", "chuan", "yes"})
+_HEARD_YES_PHRASES = ("dong y", "chinh xac", "chinh no", "tat nhien")
+_HEARD_NO = frozenset({"khong", "sai", "chua", "nham", "lon", "trat"})
+# Keywords long enough for a one-letter near miss to still be them (shorter ones are too close to other words).
+_HEARD_NEAR = (("dung", True), ("phai", True), ("vang", True), ("duoc", True), ("khong", False))
+# Words that say nothing in a short reply: pronouns and particles ("dạ đúng rồi cháu ạ", "đúng đó bác").
+_HEARD_FILLERS = frozenset("a ah nhe nha nhen nhi the thi la di oi chau bac toi minh em con ong ba co chu anh chi "
+                           "cu luon voi vay day ay do nay roi ma".split())
+HEARD_MAX_WORDS = 3  # words of a reply after its fillers; anything longer is a new question, not an answer
+
+
+def heard_right(text: str) -> bool | None:
+    """The reply to a voice read-back: True (heard right, answer it), False (say it again), None (neither: a new
+    question or something else, handled as if no read-back were waiting).
+
+    "đúng rồi", "phải", "ừ", "vâng", "dạ" → True; "không", "không phải", "sai rồi", "nói lại", "trở lại",
+    "làm lại", "chạy lại" → False; "tôi không nhận được mã otp", "không biết", "đúng không?" → None.
+    """
+    if asks(text):
+        return None
+    ws = words(settle(text), reply=True)
+    if not ws or len(ws) > 12:
+        return None
+    joined = " ".join(ws)
+    for phrase in _HEARD_YES_PHRASES:
+        joined = re.sub(rf"\b{phrase}\b", "dung", joined)
+    said = [w for w in joined.split() if w not in _HEARD_FILLERS]
+    if not said or len(said) > HEARD_MAX_WORDS:
+        return None
+    if any(_has_phrase(said, p) for p in ("khong biet", "khong hieu", "khong ro", "khong sao", "khong nho")):
+        return None  # "không biết" is not an answer to "is this what you asked?"
+    if said[-1] == "lai":
+        return False  # "nói lại", "làm lại", "trở lại" and the engine's "chạy lại", "trả lại"
+    meant = [_heard_word(w) for w in said]
+    if False in meant or negated(said):
+        return False
+    if all(m is True for m in meant):
+        return True
+    return None
+
+
+def _heard_word(word: str) -> bool | None:
+    """One folded word of a read-back reply: a yes word, a no word, or one letter away from exactly one of them."""
+    if word in _HEARD_YES:
+        return True
+    if word in _HEARD_NO:
+        return False
+    if len(word) < 3:
+        return None
+    near = {meaning for key, meaning in _HEARD_NEAR if Levenshtein.distance(word, key) <= 1}
+    return near.pop() if len(near) == 1 else None
 
 
 # ---------------------------------------------------------------- numbers
