@@ -378,8 +378,9 @@ def may_nudge(staff: Staff | None) -> bool:
 async def stalled(s: AsyncSession, staff: Staff, idle_days: int, core: list[str], pass_ratio: float,
                   now: datetime) -> list[Stalled]:
     """Learners of a volunteer (those who agreed to be followed) or of a commune admin (the commune's registered
-    learners, and any who agreed to be followed by them) who started — a quiz, or a lesson opened — have not
-    completed the programme, and have not written for `idle_days`; most recently seen first. Staff are left out.
+    learners, and any who agreed to be followed by them) who started — took at least one quiz; reading is not
+    recorded per learner, and a question answered is not a start — have not completed the programme, and have
+    not written for `idle_days`; most recently seen first. Staff are left out.
     """
     if not may_nudge(staff):
         return []
@@ -389,15 +390,10 @@ async def stalled(s: AsyncSession, staff: Staff, idle_days: int, core: list[str]
         who = or_(who, and_(User.consent_at.is_not(None), User.ward_code == staff.ward_code))
     staff_users = select(Staff.user_id).where(Staff.user_id.is_not(None))
     done = select(Completion.user_id).where(Completion.user_id.is_not(None))
+    started = select(QuizAttempt.user_id)
     users = (await s.execute(select(User).where(
-        who, User.last_seen_at < now - timedelta(days=idle_days), User.id.not_in(staff_users),
+        who, User.last_seen_at < now - timedelta(days=idle_days), User.id.in_(started), User.id.not_in(staff_users),
         User.id.not_in(done)).order_by(User.last_seen_at.desc(), User.id))).scalars().all()
-    if not users:
-        return []
-    ids = [u.id for u in users]
-    attempted = set((await s.execute(select(QuizAttempt.user_id).where(QuizAttempt.user_id.in_(ids))
-                                      .distinct())).scalars())
-    users = [u for u in users if u.id in attempted or (u.context or {}).get("lesson")]
     if not users:
         return []
     ids = [u.id for u in users]
