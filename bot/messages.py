@@ -363,7 +363,7 @@ BTN_STAFF_QUEUE = "🙋 Người cần giúp"
 BTN_STAFF_LINK = "🔗 Link và mã QR"
 BTN_STAFF_MINE = "👥 Người tôi theo dõi"
 BTN_STAFF_WEB = "🔑 Vào trang quản trị"
-BTN_STAFF_TEAM = "👥 Tổ công nghệ số"
+BTN_STAFF_TEAM = "🤝 Tổ công nghệ số"
 BTN_STAFF_NUDGE = "📣 Đôn đốc người học"
 BTN_STAFF_COVER = "🏘 Thôn phụ trách"
 
@@ -390,6 +390,8 @@ JOIN_USED = "Mã mời này đã được dùng rồi. Mỗi mã chỉ dùng đ�
 NAME_ASK = "Anh/chị gõ tên để người học thấy, ví dụ: /ten Chị Lan"
 NAME_SET = "Đã lưu. Người học sẽ thấy anh/chị là «{name}»."
 STAFF_DEFAULT_NAME = "Tình nguyện viên {unit}"
+# A team member who has not set a name, by role (bot.admin.exports.member_name).
+MEMBER_DEFAULT_NAMES = {"volunteer": STAFF_DEFAULT_NAME, "commune_admin": "Cán bộ {unit}"}
 
 LINK_PICK = (
     "Anh/chị chọn link để gửi. Link cá nhân mở lời chào; link một bài mở thẳng bài kiểm tra của bài đó."

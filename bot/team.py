@@ -23,7 +23,6 @@ from bot import messages as msg
 from bot.admin.exports import member_name
 from bot.learning import Learning
 from bot.reach import PUSH_WINDOW, TZ, quiet, window_open
-from bot.staffdesk import staff_name
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from storage import repo, roles, stats, teams, units
@@ -140,7 +139,7 @@ class TeamDesk:
 
     @staticmethod
     def _who(staff: Staff, target: Staff) -> str:
-        return msg.COVER_YOU if target.id == staff.id else staff_name(target)
+        return msg.COVER_YOU if target.id == staff.id else member_name(target)
 
     async def coverage(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
         staff = await roles.staff_of(s, user.id)
@@ -149,7 +148,7 @@ class TeamDesk:
         assert staff is not None and staff.ward_code is not None
         if not args and staff.role == "commune_admin":
             team = await teams.members(s, staff.ward_code)
-            buttons = tuple(Button(msg.BTN_COVER_ME if m.id == staff.id else staff_name(m), f"/phutrach {m.id}")
+            buttons = tuple(Button(msg.BTN_COVER_ME if m.id == staff.id else member_name(m), f"/phutrach {m.id}")
                             for m in team)
             return [Reply(msg.COVER_PICK, buttons)]
         if args and not args[0].isdigit():
@@ -298,7 +297,7 @@ class TeamDesk:
 
     async def reminder(self, s: AsyncSession, staff: Staff, user: User) -> Reply:
         """The message the learner gets: who asked, how far they are, and the button to go on."""
-        sender = staff_name(staff)
+        sender = member_name(staff)
         if staff.display_name:
             commune = units.commune(staff.ward_code) if staff.ward_code is not None else None
             sender = msg.NUDGE_SENDER.format(name=staff.display_name, role=msg.NUDGE_ROLES.get(staff.role, ""),
@@ -330,6 +329,7 @@ class TeamDesk:
         lines = [msg.NUDGE_SENT_MANY.format(n=sent) if sent else msg.NUDGE_SENT_NONE]
         skipped = [(msg.NUDGE_SKIPPED_RECENT, count["recent"]), (msg.NUDGE_SKIPPED_WINDOW, count["window"]),
                    (msg.NUDGE_SKIPPED_OFF, count["off"]), (msg.NUDGE_SKIPPED_UNREACHABLE, count["unreachable"])]
-        if any(n for _, n in skipped):
-            lines += [msg.NUDGE_SKIPPED_HEAD] + [text.format(n=n) for text, n in skipped if n]
+        if sent and any(n for _, n in skipped):
+            lines.append(msg.NUDGE_SKIPPED_HEAD)
+        lines += [text.format(n=n) for text, n in skipped if n]
         return Reply("\n".join(lines))

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 
 from bot import messages as msg
 from storage import stats, teams, units
+from storage.models import Staff
 
 if TYPE_CHECKING:
     from rag.knowledge import KnowledgeBase
@@ -72,12 +73,13 @@ def age_name(key: str) -> str:
     return msg.AGE_BANDS.get(key, key) if key else msg.STATS_UNKNOWN
 
 
-def member_name(member: teams.Member) -> str:
-    """How a team member is shown: their chosen name, else "Tình nguyện viên <xã>" as learners see them."""
+def member_name(member: teams.Member | Staff) -> str:
+    """How a team member is shown: their chosen name, else by role and commune ("Cán bộ Phường Hồng Bàng")."""
     if member.display_name:
         return member.display_name
     commune = units.commune(member.ward_code) if member.ward_code is not None else None
-    return msg.STAFF_DEFAULT_NAME.format(unit=commune.name if commune else "")
+    default = msg.MEMBER_DEFAULT_NAMES.get(member.role, msg.STAFF_DEFAULT_NAME)
+    return default.format(unit=commune.name if commune else "")
 
 
 def _value(row: stats.Row, column: str) -> Any:
