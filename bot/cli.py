@@ -571,8 +571,10 @@ def cmd_verify(settings: Settings, code: str, out: TextIO) -> int:
     return 0 if ok else 1
 
 
-async def stats_report(settings: Settings, unit: str, since: str | None, until: str | None) -> Any:
-    """The statistics report for a unit code and an optional period (dates as YYYY-MM-DD, Vietnam time)."""
+async def stats_report(settings: Settings, unit: str, since: str | None, until: str | None,
+                       with_team: bool = False) -> Any:
+    """The statistics report for a unit code and an optional period (dates as YYYY-MM-DD, Vietnam time); with
+    `with_team`, the pair (report, the unit's Tổ công nghệ số report)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -590,7 +592,12 @@ async def stats_report(settings: Settings, unit: str, since: str | None, until: 
     db = Database(settings.database_url)
     try:
         async with db.transaction() as s:
-            return await report(s, Scope.parse(unit), day(since), day(until), ratio)
+            rep = await report(s, Scope.parse(unit), day(since), day(until), ratio)
+            if not with_team:
+                return rep
+            from storage import teams
+
+            return rep, await teams.report(s, rep.scope, day(since), day(until))
     finally:
         await db.dispose()
 
@@ -649,7 +656,7 @@ def cmd_stats(settings: Settings, unit: str, since: str | None, until: str | Non
         out.write("xlsx needs --output FILE\n")
         return 2
     try:
-        rep = asyncio.run(stats_report(settings, unit, since, until))
+        rep, team = asyncio.run(stats_report(settings, unit, since, until, with_team=True))
     except ValueError as exc:
         out.write(f"{exc}\n")
         return 2
@@ -657,7 +664,7 @@ def cmd_stats(settings: Settings, unit: str, since: str | None, until: str | Non
         from bot.service import load_knowledge
 
         # For lesson titles and topic names: the lexical index only, no embedding model.
-        data = exports.to_xlsx(rep, msg.STATS_LABELS, load_knowledge(settings, with_dense=False))
+        data = exports.to_xlsx(rep, msg.STATS_LABELS, load_knowledge(settings, with_dense=False), team)
         if output is not None:
             output.write_bytes(data)
         else:

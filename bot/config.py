@@ -160,6 +160,13 @@ class PrivacySettings(BaseModel):
     audit_days: int = 730  # admin logins, exports and deletions
 
 
+class NudgeSettings(BaseModel):
+    """"Đôn đốc": volunteers and commune officers remind learners who started and stalled (bot.team)."""
+
+    # A learner counts as stalled after this many days without writing to the tutor.
+    idle_days: int = Field(default=7, ge=1, le=365)
+
+
 class VoiceSettings(BaseModel):
     """Voice notes (see README, "Tin nhắn thoại")."""
 
@@ -204,6 +211,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     serve: ServeSettings = ServeSettings()
     voice: VoiceSettings = VoiceSettings()
+    nudges: NudgeSettings = NudgeSettings()
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from bot import handouts, privacy, understand, voice
 from bot import messages as msg
 from bot.answers import Answer, Answerer, is_clear, main_menu, section_reply, with_feedback
 from bot.community import Community
-from bot.config import VoiceSettings
+from bot.config import NudgeSettings, VoiceSettings
 from bot.learning import Learning
 from bot.prompts import MAX_OFFERS, Pending, read
 from bot.quiz import (
@@ -34,11 +34,12 @@ from bot.quiz import (
 )
 from bot.registration import Registration, consent_reply
 from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, StaffDesk
+from bot.team import TeamDesk
 from bot.types import Button, Incoming, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import QuizQuestion
 from rag.text import fold, normalize, syllables
-from storage import repo, roles, stats
+from storage import repo, roles, stats, teams
 from storage.models import QuizAttempt, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ WORD_COMMANDS = {
     "lop hoc": "/lophoc", "lop hoc o xa": "/lophoc", "co lop hoc khong": "/lophoc", "gia dinh": "/giadinh",
     "gia dinh so": "/giadinh", "ma gia dinh": "/giadinh", "mo lop": "/molop", "mo lop hoc": "/molop",
     "diem danh": "/diemdanh", "ngay hoi": "/ngayhoi", "gui cho nguoi than": "/guinguoithan",
+    "to cong nghe": "/tocongnghe", "to cong nghe so": "/tocongnghe", "to cong nghe so cong dong": "/tocongnghe",
+    "don doc": "/dondoc", "don doc nguoi hoc": "/dondoc", "thon phu trach": "/phutrach",
+    "phu trach thon": "/phutrach",
     # The quiz result's buttons in words: retake the last quiz, or pick another lesson.
     "lam lai": "/lamlai", "thi lai": "/lamlai", "kiem tra lai": "/lamlai", "lam lai bai": "/lamlai",
     "lam lai lan nua": "/lamlai", "thi lai lan nua": "/lamlai", "lam bai lai": "/lamlai",
@@ -138,7 +142,7 @@ class Dialogue:
     """Handles one incoming message inside the caller's transaction."""
 
     def __init__(self, kb: KnowledgeBase, answerer: Answerer, data_dir: Path, bot_username: str = "",
-                 web_url: str = "", voice: VoiceSettings | None = None) -> None:
+                 web_url: str = "", voice: VoiceSettings | None = None, nudges: NudgeSettings | None = None) -> None:
         self.kb = kb
         self.voice = voice or VoiceSettings()
         self.answerer = answerer
@@ -149,6 +153,7 @@ class Dialogue:
         self.learning = Learning(kb, data_dir, self.pass_ratio)
         self.staff = StaffDesk(kb, data_dir, bot_username, web_url, self.pass_ratio)
         self.community = Community()
+        self.team = TeamDesk(kb, self.learning, self.pass_ratio, (nudges or NudgeSettings()).idle_days)
 
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
@@ -290,6 +295,10 @@ class Dialogue:
             if understand.is_question(text):
                 return None
             return await self.community.draft_text(s, user, ctx, text)
+        if name == "team.hamlets":
+            if understand.is_question(text):
+                return None
+            return await self.team.coverage_text(s, user, ctx, text)
         if name == "quiz":
             attempt = await repo.active_attempt(s, user.id)
             return None if attempt is None else await self._quiz_text(s, user, ctx, attempt, text)
@@ -361,6 +370,12 @@ class Dialogue:
             return await self.community.attendance(s, user, args)
         if name == "/ngayhoi":
             return await self.community.campaign(s, user, args)
+        if name == "/tocongnghe":
+            return await self.team.team(s, user, args)
+        if name == "/phutrach":
+            return await self.team.coverage(s, user, ctx, args)
+        if name == "/dondoc":
+            return await self.team.nudges(s, user, args)
         if name in self._STAFF_COMMANDS:
             return await self._staff_command(s, user, ctx, name, args)
         if name == "/thongke":
@@ -511,6 +526,8 @@ class Dialogue:
                                        passed=t.lessons_passed, completions=t.completions, rate=rate_text(t),
                                        sessions=t.support_sessions, people=t.people_helped,
                                        confirmed=t.platform_confirmed)]
+        team = await teams.report(s, scope, now - timedelta(days=30), now)
+        lines.append(self.team.stats_line(team))
         lines += ["", *indicator_lines(t, stats.plan_year(now))]
         below = children_lines([c for c in overall.children if c.key != stats.WHOLE_COMMUNE])
         if below:
@@ -519,7 +536,8 @@ class Dialogue:
         chart = self.learning.data_dir / "images" / f"thong-ke-{scope.code}-{now:%Y%m%d%H%M%S%f}.png"
         chart.parent.mkdir(parents=True, exist_ok=True)
         chart.write_bytes(await asyncio.to_thread(timeline_png, overall))
-        return Reply("\n".join(lines), image_path=str(chart))
+        return Reply("\n".join(lines), (Button(msg.BTN_STAFF_TEAM, f"/tocongnghe {scope.code}"),),
+                     image_path=str(chart))
 
     async def _learn_next(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> list[Reply]:
         """Resume: the rest of the lesson being read, else the next core lesson not yet passed."""

@@ -292,7 +292,7 @@ REVIEW_NONE = "Bác cần đạt ít nhất một bài kiểm tra thì mới có
 REVIEW_START = "🔄 Ôn tập {n} câu từ những bài bác đã học. Làm lại để nhớ lâu hơn ạ."
 REVIEW_RESULT = "Bác ôn đúng {right}/{n} câu. Giỏi lắm ạ!"
 REVIEW_DUE = "🔄 Đã một tuần từ khi bác học bài «{title}». Bác ôn lại 3 câu ngắn để nhớ lâu hơn nhé?"
-REMINDERS_OFF = "Dạ, cháu sẽ không nhắc ôn bài nữa. Muốn bật lại, bác gõ /batnhac."
+REMINDERS_OFF = "Dạ, cháu sẽ không nhắn nhắc bác học nữa. Muốn bật lại, bác gõ /batnhac."
 REMINDERS_ON = "Dạ, cháu sẽ nhắc bác ôn bài, mỗi ngày nhiều nhất một lần."
 BTN_REVIEW_NOW = "🔄 Ôn ngay"
 BTN_LATER = "Để sau"
@@ -326,6 +326,13 @@ STATS_TEXT = (
     "• Lượt đạt bài: {passed}\n"
     "• Hoàn thành chương trình: {completions}{rate}\n"
     "• Buổi hỗ trợ trực tiếp: {sessions}, giúp {people} lượt người"
+)
+STATS_TEAM_COMMUNE = (
+    "• Tổ công nghệ số: {volunteers} tình nguyện viên, {uncovered} thôn chưa có người phụ trách, "
+    "{nudges} tin nhắc học 30 ngày qua"
+)
+STATS_TEAM_AREA = (
+    "• Tổ công nghệ số: {with_volunteers}/{communes} xã, phường có tình nguyện viên, {nudges} tin nhắc học 30 ngày qua"
 )
 
 # ---------------------------------------------------------------- volunteers and admins in the chat
@@ -364,6 +371,9 @@ BTN_STAFF_QUEUE = "🙋 Người cần giúp"
 BTN_STAFF_LINK = "🔗 Link và mã QR"
 BTN_STAFF_MINE = "👥 Người tôi theo dõi"
 BTN_STAFF_WEB = "🔑 Vào trang quản trị"
+BTN_STAFF_TEAM = "🤝 Tổ công nghệ số"
+BTN_STAFF_NUDGE = "📣 Đôn đốc người học"
+BTN_STAFF_COVER = "🏘 Thôn phụ trách"
 
 INVITE_ROLES = {"tnv": "volunteer", "xa": "commune_admin", "tinh": "province_admin"}
 INVITE_PICK = "Anh/chị muốn mời ai?"
@@ -388,6 +398,8 @@ JOIN_USED = "Mã mời này đã được dùng rồi. Mỗi mã chỉ dùng đ�
 NAME_ASK = "Anh/chị gõ tên để người học thấy, ví dụ: /ten Chị Lan"
 NAME_SET = "Đã lưu. Người học sẽ thấy anh/chị là «{name}»."
 STAFF_DEFAULT_NAME = "Tình nguyện viên {unit}"
+# A team member who has not set a name, by role (bot.admin.exports.member_name).
+MEMBER_DEFAULT_NAMES = {"volunteer": STAFF_DEFAULT_NAME, "commune_admin": "Cán bộ {unit}"}
 
 LINK_PICK = (
     "Anh/chị chọn link để gửi. Link cá nhân mở lời chào; link một bài mở thẳng bài kiểm tra của bài đó."
@@ -484,6 +496,112 @@ HANDOFF_CLAIM_GONE = "Yêu cầu này đã có người nhận hoặc không cò
 HANDOFF_CLOSED = "Đã xong. Anh/chị nhớ ghi buổi hỗ trợ vào nhật ký nhé."
 HANDOFF_NOT_YOURS = "Yêu cầu này không phải anh/chị đang nhận."
 NO_HAMLET = "chưa rõ thôn"
+
+# ---------------------------------------------------------------- the team register (Tổ công nghệ số cộng đồng)
+
+TEAM_ONLY_ADMINS = (
+    "Danh sách Tổ công nghệ số dành cho cán bộ quản lý xã, phường và tỉnh. "
+    "Anh/chị xem thôn mình phụ trách bằng lệnh /phutrach nhé."
+)
+TEAM_COMMUNE = (
+    "👥 Tổ công nghệ số cộng đồng {unit}\n"
+    "• Thành viên: {members} ({volunteers} tình nguyện viên)\n"
+    "• Thôn, tổ dân phố có người phụ trách: {covered}/{known}\n"
+    "• Lượt người được hỗ trợ 30 ngày qua: {people}{topics}\n"
+    "• Tin nhắc học đã gửi 30 ngày qua: {nudges}"
+)
+TEAM_TOPICS = " ({items})"
+TEAM_UNCOVERED = "Thôn chưa có tình nguyện viên: {names}"
+TEAM_ALL_COVERED = "Thôn nào cũng đã có người phụ trách."
+TEAM_MEMBERS_HEAD = "Từng người (30 ngày qua):"
+TEAM_MEMBER = (
+    "• {name}{hamlets}: theo dõi {linked} người, {completed} người học xong, giúp {people} lượt, "
+    "nhắc học {nudges} người"
+)
+TEAM_MEMBER_HAMLETS = " ({names})"
+TEAM_NO_MEMBERS = "{unit} chưa có ai trong tổ. Anh/chị mời tình nguyện viên bằng lệnh /moi tnv nhé."
+TEAM_AREA = (
+    "👥 Tổ công nghệ số cộng đồng — {unit}\n"
+    "• Xã, phường có tình nguyện viên: {with_volunteers}/{communes}\n"
+    "• Tình nguyện viên: {volunteers}\n"
+    "• Thôn, tổ dân phố chưa có tình nguyện viên: {uncovered}\n"
+    "• Lượt người được hỗ trợ 30 ngày qua: {people}\n"
+    "• Tin nhắc học đã gửi 30 ngày qua: {nudges}"
+)
+TEAM_NO_VOLUNTEER = "Xã, phường chưa có tình nguyện viên ({n}): {names}"
+TEAM_MORE = "… và {n} nơi nữa"
+
+COVER_ONLY_TEAM = "Phần thôn phụ trách dành cho tình nguyện viên và cán bộ xã, phường."
+COVER_PICK = "Anh/chị giao thôn cho ai? Bấm tên một người trong tổ:"
+COVER_YOU = "Anh/chị"
+BTN_COVER_ME = "🙋 Tôi"
+COVER_SHOW = "{name} đang phụ trách: {hamlets}."
+COVER_SHOW_NONE = "{name} chưa phụ trách thôn nào."
+COVER_ASK = "Gõ tên các thôn, tổ dân phố, cách nhau dấu phẩy. Ví dụ: Thôn 3, Thôn 5"
+COVER_ASK_BUTTONS = "Hoặc bấm một thôn chưa có ai phụ trách để thêm vào."
+COVER_AGAIN = "anh/chị gõ tên thôn phụ trách, ví dụ: Thôn 3, Thôn 5."
+COVER_SAVED = "Đã lưu. {name} phụ trách: {hamlets}."
+COVER_CLEARED = "Đã bỏ hết. {name} chưa phụ trách thôn nào."
+COVER_KEPT = "Dạ, giữ nguyên như cũ."
+COVER_NOT_MEMBER = "Người này không có trong tổ của xã, phường mình."
+BTN_COVER_ADD = "➕ {hamlet}"
+BTN_COVER_CLEAR = "Bỏ hết"
+BTN_COVER_KEEP = "Giữ nguyên"
+
+# ---------------------------------------------------------------- đôn đốc: a kind reminder to keep learning
+
+NUDGE_ONLY_TEAM = "Phần đôn đốc dành cho tình nguyện viên và cán bộ xã, phường."
+NUDGE_NONE_VOLUNTEER = "Trong những người anh/chị theo dõi, không ai bỏ dở quá {days} ngày. Cảm ơn anh/chị!"
+NUDGE_NONE_COMMUNE = "Ở {unit}, không ai bắt đầu học rồi bỏ dở quá {days} ngày. Cảm ơn anh/chị!"
+NUDGE_HEAD_VOLUNTEER = "Người anh/chị theo dõi đã bắt đầu học nhưng {days} ngày nay chưa học tiếp ({n} người):"
+NUDGE_HEAD_COMMUNE = "Người học ở {unit} đã bắt đầu nhưng {days} ngày nay chưa học tiếp ({n} người):"
+NUDGE_LINE = "{i}. {name}{hamlet}: đạt {passed}/{total} bài{note}"
+NUDGE_NOTE_RECENT = " — đã nhắc ngày {date}"
+NUDGE_NOTE_WINDOW = " — dùng Zalo, quá 48 giờ chưa nhắn nên chưa gửi được"
+NUDGE_NOTE_OFF = " — đã tắt tin nhắc"
+NUDGE_NOTE_UNREACHABLE = " — chưa nhắn được qua ứng dụng"
+NUDGE_MORE = "… và {n} người nữa."
+NUDGE_FOOT = (
+    "Bấm nút để gửi một tin nhắc nhẹ nhàng, có ghi tên anh/chị. Mỗi người nhận nhiều nhất một tin nhắc mỗi tuần."
+)
+NUDGE_FOOT_NONE = "Lúc này chưa gửi tin nhắc được cho ai trong danh sách. Anh/chị gọi điện hoặc ghé nhà hỏi thăm nhé."
+BTN_NUDGE_ONE = "📨 Nhắc {name}"
+BTN_NUDGE_ALL = "📨 Nhắc cả {n} người"
+NUDGE_SENT = "Đã gửi tin nhắc cho {name}. Cảm ơn anh/chị đã đôn đốc!"
+NUDGE_SENT_MANY = "Đã gửi tin nhắc cho {n} người. Cảm ơn anh/chị đã đôn đốc!"
+NUDGE_SENT_NONE = "Lúc này chưa gửi được tin nhắc cho ai."
+NUDGE_SKIPPED_HEAD = "Chưa gửi:"
+NUDGE_SKIPPED_RECENT = "• {n} người đã được nhắc trong 7 ngày qua."
+NUDGE_SKIPPED_WINDOW = (
+    "• {n} người dùng Zalo đã quá 48 giờ chưa nhắn, Zalo không cho gửi: anh/chị gọi điện hoặc ghé nhà nhé."
+)
+NUDGE_SKIPPED_OFF = "• {n} người đã tắt tin nhắc."
+NUDGE_SKIPPED_UNREACHABLE = "• {n} người chưa nhắn được qua ứng dụng: anh/chị gọi điện hoặc ghé nhà nhé."
+NUDGE_TOO_SOON = (
+    "{name} đã được nhắc ngày {date}. Để bác ấy không thấy phiền, mỗi người chỉ nhận một tin nhắc mỗi tuần. "
+    "Từ ngày {next}, anh/chị nhắc lại được."
+)
+NUDGE_WINDOW = (
+    "{name} dùng Zalo và đã hơn 48 giờ chưa nhắn cho trang, nên Zalo không cho gửi tin lúc này. "
+    "Anh/chị gọi điện hoặc ghé nhà hỏi thăm bác ấy nhé."
+)
+NUDGE_OFF = "{name} đã tắt tin nhắc, nên cháu không gửi. Anh/chị hỏi thăm trực tiếp được ạ."
+NUDGE_UNREACHABLE = "Cháu chưa nhắn được cho {name} qua ứng dụng. Anh/chị gọi điện hoặc ghé nhà hỏi thăm bác ấy nhé."
+NUDGE_QUIET = (
+    "Bây giờ đã muộn. Cháu chỉ gửi tin nhắc từ 7 giờ sáng đến 9 giờ tối, để người học được nghỉ ngơi. "
+    "Anh/chị gửi lại sau nhé."
+)
+NUDGE_GONE = "Người này không còn trong danh sách cần đôn đốc: có thể bác ấy đã học tiếp hoặc đã học xong."
+# To the learner: who asked, and one step to take.
+NUDGE_TEXT = (
+    "Cháu chào {name} ạ! {sender} nhờ cháu hỏi thăm bác.\n{progress} Bác bấm «Học tiếp» để học bài «{title}» nhé."
+)
+NUDGE_TEXT_ANY = "Cháu chào {name} ạ! {sender} nhờ cháu hỏi thăm bác.\n{progress} Bác bấm «Học tiếp» để học tiếp nhé."
+NUDGE_PROGRESS = "Bác đã đạt {passed}/{total} bài rồi."
+NUDGE_STARTED = "Bác đã bắt đầu học rồi."
+NUDGE_SENDER = "{name}, {role} ở {unit},"
+NUDGE_ROLES = {"volunteer": "tình nguyện viên", "commune_admin": "cán bộ"}
+BTN_NUDGE_STOP = "🔕 Đừng nhắc nữa"
 
 WEB_LINK = (
     "Mở link này trong {minutes} phút để đặt tên đăng nhập và mật khẩu trang quản trị "
@@ -686,7 +804,8 @@ STATS_PERIOD_RANGE = "từ {since} đến {until}"
 STATS_PERIOD_SINCE = "từ {since} đến nay"
 STATS_PERIOD_UNTIL = "từ đầu đến {until}"
 XLSX_SHEETS = {"units": "Đơn vị", "indicators": "Chỉ tiêu", "groups": "Nhóm đối tượng", "ages": "Độ tuổi",
-               "lessons": "Bài học", "topics": "Chủ đề câu hỏi"}
+               "lessons": "Bài học", "topics": "Chủ đề câu hỏi", "team": "Tổ công nghệ số",
+               "uncovered": "Chưa có tình nguyện viên"}
 INDICATOR_NAMES = {
     "completion": "Hoàn thành chương trình (trên dân số trưởng thành)",
     "confirmed": "Đã xác nhận trên nền tảng Bình dân học vụ số (trên dân số trưởng thành)",
@@ -702,6 +821,21 @@ INDICATOR_GOAL = "Mục tiêu (%)"
 INDICATOR_STATUS = "Đánh giá"
 INDICATOR_MET = "Đạt"
 INDICATOR_NOT_MET = "Chưa đạt"
+# The team sheets of the XLSX (and the headings of the web page's tables).
+TEAM_LABELS = {
+    "member": "Thành viên", "role": "Vai trò", "hamlets": "Thôn phụ trách", "linked": "Người theo dõi",
+    "completed": "Người theo dõi hoàn thành trong kỳ", "sessions": "Buổi hỗ trợ trực tiếp",
+    "people": "Lượt người được hỗ trợ", "nudges": "Tin nhắc học đã gửi", "communes": "Số xã, phường",
+    "communes_with_volunteers": "Xã, phường có tình nguyện viên", "volunteers": "Tình nguyện viên",
+    "members": "Thành viên của tổ", "hamlets_known": "Thôn, tổ dân phố đã biết",
+    "hamlets_covered": "Thôn có người phụ trách", "hamlets_uncovered": "Thôn chưa có tình nguyện viên",
+    "hamlet": "Thôn, tổ dân phố", "learners": "Người học đã đăng ký", "commune": "Xã, phường",
+    "commune_code": "Mã xã, phường", "province": "Tỉnh, thành phố",
+}
+TEAM_ROLE_NAMES = {"volunteer": "Tình nguyện viên", "commune_admin": "Cán bộ xã, phường"}
+TEAM_SHEET_TITLE = "Tổ công nghệ số cộng đồng {unit}, {period}"
+TEAM_UNCOVERED_TITLE = "Chưa có tình nguyện viên — {unit}"
+ADMIN_COVERAGE_SAVED = "Đã lưu thôn phụ trách."
 CHART_TIMELINE = "Số người hoàn thành chương trình mỗi tuần"
 CHART_WEEK = "Tuần bắt đầu"
 CHART_GROUPS = "Người học theo nhóm đối tượng"

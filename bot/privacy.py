@@ -29,6 +29,7 @@ from storage.models import (
     Handoff,
     Household,
     InboxItem,
+    Nudge,
     OutboxItem,
     QuestionLog,
     QuizAnswer,
@@ -94,6 +95,8 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
                              .where(ClassReply.user_id == user.id).order_by(ClassReply.id))).all()
     reminded = (await s.execute(select(ClassReminder).where(ClassReminder.user_id == user.id)
                                 .order_by(ClassReminder.id))).scalars().all()
+    nudged = (await s.execute(select(Nudge, Staff).outerjoin(Staff, Staff.id == Nudge.staff_id)
+                              .where(Nudge.user_id == user.id).order_by(Nudge.id))).all()
 
     def when(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
@@ -122,6 +125,8 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
                            "said_at": when(r.created_at)} for r, e in going],
         "class_reminders_received": [{"class": r.class_id, "day": r.day.isoformat(), "sent_at": when(r.sent_at)}
                                      for r in reminded],
+        "learning_reminders_received": [{"from": staff_name(st) if st is not None else None,
+                                         "sent_at": when(n.sent_at)} for n, st in nudged],
     }
     if staff is not None:
         data["staff_role"] = {"role": staff.role, "province_code": staff.province_code,
@@ -229,7 +234,8 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_
     household_id = user.household_id
     # Consents, quiz attempts and answers, volunteer links, help requests, class replies and reminders and
     # any staff role go with it (ON DELETE CASCADE), and so does the household membership (a column of the
-    # user); support sessions a volunteer logged stay as anonymous counts (SET NULL).
+    # user); support sessions a volunteer logged and reminders to learn ("đôn đốc") stay as anonymous counts
+    # (SET NULL).
     await s.delete(user)
     await s.flush()
     if household_id is not None:

@@ -34,7 +34,7 @@ from starlette.routing import Route
 from bot import messages as msg
 from bot.admin.exports import percent, to_xlsx
 from bot.types import Reply
-from storage import repo, roles, stats
+from storage import repo, roles, stats, teams
 from storage.models import (
     AuditEvent,
     Completion,
@@ -205,9 +205,10 @@ async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: boo
                 continue
             scope = roles.home_scope(staff)
             rep = await stats.report(s, scope, quarter.start, quarter.end, tutor.dialogue.pass_ratio)
+            team = await teams.report(s, scope, quarter.start, quarter.end)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"bao-cao-{quarter.label}-{scope.code}.xlsx"
-            path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb))
+            path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb, team))
             t = rep.total
             text = msg.QUARTERLY_TEXT.format(
                 quarter=quarter.number, year=quarter.year, unit=scope.name,

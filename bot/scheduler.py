@@ -9,33 +9,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, select
 
 from bot import privacy, reports
 from bot.community import Community
+from bot.reach import PUSH_WINDOW, TZ
+from bot.reach import quiet as _quiet
 from bot.service import Tutor
 from storage import community, repo
 from storage.models import AuditEvent, ClassEvent, InboxItem, OutboxItem, QuestionLog, Staff, User, as_utc, utcnow
 
 log = logging.getLogger(__name__)
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-# How long after the learner's last message a channel lets us write first (None: never).
-PUSH_WINDOW: dict[str, timedelta | None] = {
-    "console": None,  # nobody is there to read it: the offer waits for the next visit
-    "telegram": timedelta(days=3650),  # allowed until the user blocks the bot
-    "zalo": timedelta(hours=48),  # Zalo OA consultation window
-}
-QUIET_HOURS = range(21, 24), range(0, 7)  # no reminders late at night or early morning (Vietnam time)
-
-
-def _quiet(now: datetime) -> bool:
-    hour = now.astimezone(TZ).hour
-    return any(hour in r for r in QUIET_HOURS)
-
 
 async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
     """Queue today's review offers for learners a channel lets us reach; return how many were queued."""

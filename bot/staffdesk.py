@@ -65,10 +65,12 @@ class StaffDesk:
             return [Reply(msg.NOT_STAFF, main_menu())]
         buttons = [Button(msg.BTN_STAFF_QUEUE, "/hangdoi"), Button(msg.BTN_STAFF_LOG, "/nhatky"),
                    Button(msg.BTN_CLASS_NEW, "/molop"), Button(msg.BTN_CLASS_ATTEND, "/diemdanh"),
-                   Button(msg.BTN_STAFF_LINK, "/gioithieu"), Button(msg.BTN_STAFF_MINE, "/nguoicuatoi")]
+                   Button(msg.BTN_STAFF_LINK, "/gioithieu"), Button(msg.BTN_STAFF_MINE, "/nguoicuatoi"),
+                   Button(msg.BTN_STAFF_NUDGE, "/dondoc"), Button(msg.BTN_STAFF_COVER, "/phutrach")]
         if staff.role in roles.STATS_ROLES:
             buttons = [Button(msg.BTN_STAFF_STATS, "/thongke"), Button(msg.BTN_STAFF_INVITE, "/moi"),
-                       Button(msg.BTN_STAFF_WEB, "/quantri")] + (buttons if staff.ward_code else [])
+                       Button(msg.BTN_STAFF_WEB, "/quantri"), Button(msg.BTN_STAFF_TEAM, "/tocongnghe")] + (
+                buttons if staff.ward_code else [])
         if staff.role == "province_admin":
             buttons.append(Button(msg.BTN_CAMPAIGN, "/ngayhoi"))
         text = msg.STAFF_MENU.format(role=msg.ROLE_NAMES[staff.role], unit=roles.home_scope(staff).name)

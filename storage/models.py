@@ -548,3 +548,35 @@ class ClassAttendance(Base):
     support_session_id: Mapped[int | None] = mapped_column(ForeignKey("support_sessions.id", ondelete="SET NULL"),
                                                            default=None)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffHamlet(Base):
+    """A thôn / tổ dân phố that a member of the commune's Tổ công nghệ số cộng đồng covers (one row a pair).
+
+    The name is normalised (units.normalise_hamlet); the commune is the member's own.
+    """
+
+    __tablename__ = "staff_hamlets"
+    __table_args__ = (UniqueConstraint("staff_id", "hamlet"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    hamlet: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Nudge(Base):
+    """One kind reminder to keep learning ("đôn đốc") that a volunteer or commune officer sent a learner.
+
+    At most one per learner in any 7 days (storage.teams). When the learner erases their data the row stays
+    as an anonymous count for the commune, like a support session.
+    """
+
+    __tablename__ = "nudges"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repo, stats
-from storage.models import AuditEvent, Staff
+from storage.models import AuditEvent, Staff, StaffHamlet
 from storage.stats import Scope
 
 ROLES = ("volunteer", "commune_admin", "province_admin", "national_admin")
@@ -51,6 +51,9 @@ async def grant(s: AsyncSession, channel: str, channel_user_id: str, role: str, 
     if staff is None:
         staff = Staff(user_id=user.id, role=role)
         s.add(staff)
+    elif staff.ward_code is not None and staff.ward_code != scope.ward_code:
+        # The thôn covered were thôn of the old commune.
+        await s.execute(delete(StaffHamlet).where(StaffHamlet.staff_id == staff.id))
     staff.role, staff.province_code, staff.ward_code, staff.created_by = (
         role, scope.province_code, scope.ward_code, created_by)
     await s.flush()

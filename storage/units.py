@@ -68,6 +68,16 @@ def _by_code() -> dict[int, Commune]:
     return {c.code: c for c, _, _ in _communes()}
 
 
+def communes_of(province_code: int) -> list[Commune]:
+    """Every commune of a province, in the package's order."""
+    return [c for c, _, _ in _communes() if c.province_code == province_code]
+
+
+def hamlet_key(text: str) -> str:
+    """What two spellings of one thôn have in common ("thon 3", "Thôn  3"): for matching, never for showing."""
+    return _fold(normalise_hamlet(text))
+
+
 def find_communes(query: str, limit: int = 5) -> list[Commune]:
     """Communes matching what a person typed ("hong bang", "Hồng Bàng hải phòng"), best first.
 

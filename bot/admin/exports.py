@@ -17,7 +17,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from bot import messages as msg
-from storage import stats
+from storage import stats, teams, units
+from storage.models import Staff
 
 if TYPE_CHECKING:
     from rag.knowledge import KnowledgeBase
@@ -70,6 +71,15 @@ def group_name(key: str) -> str:
 def age_name(key: str) -> str:
     """An age band in words ("60–69")."""
     return msg.AGE_BANDS.get(key, key) if key else msg.STATS_UNKNOWN
+
+
+def member_name(member: teams.Member | Staff) -> str:
+    """How a team member is shown: their chosen name, else by role and commune ("Cán bộ Phường Hồng Bàng")."""
+    if member.display_name:
+        return member.display_name
+    commune = units.commune(member.ward_code) if member.ward_code is not None else None
+    default = msg.MEMBER_DEFAULT_NAMES.get(member.role, msg.STAFF_DEFAULT_NAME)
+    return default.format(unit=commune.name if commune else "")
 
 
 def _value(row: stats.Row, column: str) -> Any:
@@ -152,8 +162,46 @@ def _sheet(wb: Workbook, name: str, heading: str, header: list[str], rows: list[
     ws.freeze_panes = "C3" if len(header) > 2 else "A3"
 
 
-def to_xlsx(report: stats.Report, labels: Mapping[str, str], kb: KnowledgeBase | None = None) -> bytes:
-    """A workbook with one sheet per table: units (children and total), groups, ages, lessons, topics."""
+TEAM_UNIT_COLUMNS = ("communes", "communes_with_volunteers", "volunteers", "members", "hamlets_known",
+                     "hamlets_covered", "hamlets_uncovered", "sessions", "people", "nudges")
+
+
+def team_rows(team: teams.TeamReport) -> tuple[list[str], list[list[Any]]]:
+    """The team table: a commune's members (then the commune's total), or a province's communes / the country's
+    provinces (then the total)."""
+    lab = msg.TEAM_LABELS
+    if team.scope.ward_code is not None:
+        topics = list(msg.SUPPORT_TOPICS)
+        header = [lab["member"], lab["role"], lab["hamlets"], lab["linked"], lab["completed"], lab["sessions"],
+                  lab["people"], *(f"{lab['people']}: {msg.SUPPORT_TOPICS[t]}" for t in topics), lab["nudges"]]
+        rows: list[list[Any]] = [
+            [member_name(m), msg.TEAM_ROLE_NAMES.get(m.role, m.role), ", ".join(m.hamlets), m.linked, m.completed,
+             m.sessions, m.people, *(m.by_topic.get(t, 0) for t in topics), m.nudges] for m in team.members]
+        t = team.total
+        rows.append([msg.STATS_TOTAL, "", "", sum(m.linked for m in team.members),
+                     sum(m.completed for m in team.members), t.sessions, t.people,
+                     *(team.by_topic.get(x, (0, 0))[1] for x in topics), t.nudges])
+        return header, rows
+    header = [msg.STATS_UNIT_CODE, msg.STATS_UNIT, *(lab[c] for c in TEAM_UNIT_COLUMNS)]
+    rows = [[r.child_code or "", r.name, *(getattr(r, c) for c in TEAM_UNIT_COLUMNS)] for r in team.children]
+    rows.append([team.scope.code, msg.STATS_TOTAL, *(getattr(team.total, c) for c in TEAM_UNIT_COLUMNS)])
+    return header, rows
+
+
+def uncovered_rows(team: teams.TeamReport) -> tuple[list[str], list[list[Any]]]:
+    """Where nobody is on the team: a commune's thôn without a member covering them, or the communes of a
+    province or the country without a volunteer."""
+    lab = msg.TEAM_LABELS
+    if team.scope.ward_code is not None:
+        return [lab["hamlet"], lab["learners"]], [[h.name, h.learners] for h in team.hamlets if not h.covered_by]
+    return ([lab["commune_code"], lab["commune"], lab["province"]],
+            [[f"X{code}", name, province] for code, name, province in team.no_volunteer])
+
+
+def to_xlsx(report: stats.Report, labels: Mapping[str, str], kb: KnowledgeBase | None = None,
+            team: teams.TeamReport | None = None) -> bytes:
+    """A workbook with one sheet per table: units (children and total), groups, ages, lessons, topics, and with
+    `team` the Tổ công nghệ số (members or units) and the places without a volunteer."""
     wb = Workbook()
     wb.remove(wb.active)
     heading = title(report)
@@ -186,6 +234,13 @@ def to_xlsx(report: stats.Report, labels: Mapping[str, str], kb: KnowledgeBase |
     _sheet(wb, msg.XLSX_SHEETS["topics"], heading, [msg.STATS_TOPIC_ID, msg.STATS_TOPIC, msg.STATS_QUESTIONS],
            [[topic, names.get(topic, topic), n]
             for topic, n in sorted(report.questions_by_topic.items(), key=lambda kv: (-kv[1], kv[0]))])
+    if team is not None:
+        period = period_label(team.since, team.until)
+        header, rows = team_rows(team)
+        _sheet(wb, msg.XLSX_SHEETS["team"], msg.TEAM_SHEET_TITLE.format(unit=team.scope.name, period=period),
+               header, rows)
+        header, rows = uncovered_rows(team)
+        _sheet(wb, msg.XLSX_SHEETS["uncovered"], msg.TEAM_UNCOVERED_TITLE.format(unit=team.scope.name), header, rows)
     wb.properties.title = neutralise(heading)
     out = io.BytesIO()
     wb.save(out)

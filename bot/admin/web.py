@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 from bot import handouts
 from bot import messages as msg
 from bot.admin import auth, charts, exports
-from storage import roles, stats
+from storage import roles, stats, teams
 from storage.models import AdminSession, Staff, utcnow
 
 if TYPE_CHECKING:
@@ -152,6 +152,7 @@ class AdminSite:
             Route("/unit/{code}/export.{fmt}", p(self.export)),
             Route("/targets/{code}", p(self.targets), methods=["GET", "POST"]),
             Route("/questions/{code}", p(self.questions)),
+            Route("/team/{code}", p(self.team), methods=["GET", "POST"]),
             Route("/handouts", p(self.handouts)),
             Route("/handouts/{lesson}.png", p(self.handout)),
         ])]
@@ -358,6 +359,7 @@ class AdminSite:
             if fmt not in ("csv", "xlsx"):
                 return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
             report = await self._report(s, staff, scope, period)
+            team = await teams.report_for(s, staff, scope, period.since, period.until) if fmt == "xlsx" else None
             await auth.audit(s, "export", staff.id, scope.code, f"{fmt} {period.query() or 'all'}")
         stamp = datetime.now(VN_TZ).strftime("%Y%m%d")
         filename = f"thong-ke-{scope.code}-{stamp}.{fmt}"
@@ -366,7 +368,7 @@ class AdminSite:
             # The byte-order mark lets Excel read the Vietnamese as UTF-8.
             body = "\ufeff" + exports.to_csv(report, msg.STATS_LABELS)
             return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8", headers=disposition)
-        data = await asyncio.to_thread(exports.to_xlsx, report, msg.STATS_LABELS, self.tutor.kb)
+        data = await asyncio.to_thread(exports.to_xlsx, report, msg.STATS_LABELS, self.tutor.kb, team)
         return Response(data, headers=disposition,
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -390,6 +392,43 @@ class AdminSite:
         return self._render(request, "questions.html", staff=staff, csrf=session.csrf, scope=scope, report=report,
                             topics=topics, declined=report.declined_questions, review=review, period=period,
                             query=period.query(), period_label=exports.period_label(report.since, report.until))
+
+    async def team(self, request: Request) -> Response:
+        """The Tổ công nghệ số of a commune (members, thôn covered, help by topic and member, reminders), with a
+        form to set the thôn each member covers; of a province or the country, the communes with and without
+        volunteers."""
+        period = self._period(request)
+        form = await self._form(request) if request.method == "POST" else {}
+        notice = ""
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+            scope = self._scope(request, staff, session.csrf)
+            if request.method == "POST":
+                self._check_csrf(request, session, form)
+                if scope.ward_code is None:
+                    return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
+                changed = []
+                for member in await teams.members(s, scope.ward_code):
+                    field = f"h_{member.id}"
+                    if field not in form:
+                        continue
+                    wanted = teams.parse_hamlets(form[field])
+                    if set(wanted) != set(await teams.coverage(s, member.id)):
+                        stored = await teams.set_coverage(s, member, wanted)
+                        changed.append(f"{member.id}={len(stored)}")
+                if changed:
+                    await auth.audit(s, "team_coverage_set", staff.id, scope.code, ", ".join(changed)[:400])
+                notice = msg.ADMIN_COVERAGE_SAVED
+            rep = await teams.report_for(s, staff, scope, period.since, period.until)
+        names = {m.staff_id: exports.member_name(m) for m in rep.members}
+        children = [(c, c.child_code if c.child_code and roles.may_see(staff, stats.Scope.parse(c.child_code))
+                     else None) for c in rep.children]
+        topics = [(key, label, *rep.by_topic.get(key, (0, 0))) for key, label in msg.SUPPORT_TOPICS.items()]
+        return self._render(request, "team.html", staff=staff, csrf=session.csrf, scope=scope, team=rep,
+                            names=names, children=children, topics=topics, topic_labels=msg.SUPPORT_TOPICS,
+                            roles_vi=msg.TEAM_ROLE_NAMES, tl=msg.TEAM_LABELS, period=period, query=period.query(),
+                            trail=self._trail(staff, scope), notice=notice, bad_date=period.error,
+                            period_label=exports.period_label(rep.since, rep.until))
 
     async def handouts(self, request: Request) -> Response:
         async with self.tutor.db.transaction() as s:

@@ -1,0 +1,32 @@
+"""When the tutor may write to a learner first: each channel's window since their last message, and quiet hours.
+
+Shared by the scheduled reminders (bot.scheduler) and the reminders volunteers send (bot.team).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from storage.models import as_utc
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# How long after the learner's last message a channel lets us write first (None: never).
+PUSH_WINDOW: dict[str, timedelta | None] = {
+    "console": None,  # nobody is there to read it: the offer waits for the next visit
+    "telegram": timedelta(days=3650),  # allowed until the user blocks the bot
+    "zalo": timedelta(hours=48),  # Zalo OA consultation window
+}
+QUIET_HOURS = range(21, 24), range(0, 7)  # no reminders late at night or early morning (Vietnam time)
+
+
+def quiet(now: datetime) -> bool:
+    """Late at night or early in the morning in Vietnam: no message the learner did not ask for."""
+    hour = now.astimezone(TZ).hour
+    return any(hour in r for r in QUIET_HOURS)
+
+
+def window_open(channel: str, last_seen: datetime, now: datetime) -> bool:
+    """Whether the channel lets us write first to someone whose last message was at `last_seen`."""
+    window = PUSH_WINDOW.get(channel)
+    return window is not None and now - as_utc(last_seen) <= window
