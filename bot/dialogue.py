@@ -78,6 +78,9 @@ WORD_COMMANDS = {
     "lop hoc": "/lophoc", "lop hoc o xa": "/lophoc", "co lop hoc khong": "/lophoc", "gia dinh": "/giadinh",
     "gia dinh so": "/giadinh", "ma gia dinh": "/giadinh", "mo lop": "/molop", "mo lop hoc": "/molop",
     "diem danh": "/diemdanh", "ngay hoi": "/ngayhoi", "gui cho nguoi than": "/guinguoithan",
+    "xac nhan": "/xacnhan", "xac nhan tren nen tang": "/xacnhan", "binh dan hoc vu so": "/xacnhan",
+    "da xac nhan": "/xacnhan roi", "da duoc xac nhan": "/xacnhan roi", "toi da duoc xac nhan": "/xacnhan roi",
+    "toi da xac nhan": "/xacnhan roi", "da xac nhan roi": "/xacnhan roi", "xac nhan roi": "/xacnhan roi",
     "to cong nghe": "/tocongnghe", "to cong nghe so": "/tocongnghe", "to cong nghe so cong dong": "/tocongnghe",
     "don doc": "/dondoc", "don doc nguoi hoc": "/dondoc", "thon phu trach": "/phutrach",
     "phu trach thon": "/phutrach",
@@ -380,6 +383,8 @@ class Dialogue:
             return await self._staff_command(s, user, ctx, name, args)
         if name == "/thongke":
             return [await self._stats(s, user, args[0] if args else None)]
+        if name == "/xacnhan":
+            return await self.learning.platform(s, user, args)
         if name == "/chungnhan":
             completion = await self.learning.completion(s, user)
             if completion is None:
@@ -447,7 +452,8 @@ class Dialogue:
         return [Reply(msg.HELP, main_menu())]
 
     _STAFF_COMMANDS = frozenset({"/canbo", "/moi", "/thamgia", "/ten", "/quantri", "/gioithieu", "/chiase",
-                                 "/nguoicuatoi", "/nhatky", "/thon", "/gapnguoi", "/hangdoi", "/nhan", "/xong"})
+                                 "/nguoicuatoi", "/nhatky", "/thon", "/gapnguoi", "/hangdoi", "/nhan", "/xong",
+                                 "/daxacnhan"})
 
     async def _staff_command(self, s: AsyncSession, user: User, ctx: dict[str, Any], name: str,
                              args: list[str]) -> list[Reply]:
@@ -468,6 +474,8 @@ class Dialogue:
             return await desk.referral_answer(s, user, ctx, args)
         if name == "/nguoicuatoi":
             return await desk.mine(s, user)
+        if name == "/daxacnhan":
+            return await desk.platform_seen(s, user, args)
         if name == "/nhatky":
             return await desk.support_log(s, user, ctx, args)
         if name == "/thon":
@@ -868,7 +876,7 @@ class Dialogue:
             replies.append(Reply(text, buttons))
             completed = await self.learning.check_completion(s, user)
             if completed is not None:
-                replies.append(completed)
+                replies += [completed, self.learning.platform_reply(user)]
         else:
             text = msg.QUIZ_RESULT_FAIL.format(right=attempt.n_correct, n=attempt.n_questions, need=need)
             buttons = (Button(msg.BTN_RETRY, f"/kiemtra {lesson.id}"), Button(msg.BTN_OTHER_LESSON, "/hoc"))

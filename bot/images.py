@@ -53,7 +53,9 @@ def certificate(path: Path, name: str, programme: str, date: str, place: str | N
         y += 60
     _centred(d, y, msg.CERT_DATE.format(date=date), 32)
     _centred(d, y + 60, msg.CERT_CODE.format(code=code), 34, bold=True)
-    _centred(d, h - 130, msg.CERT_FOOTER, 26, fill=(90, 90, 90))
+    _centred(d, h - 150, msg.CERT_FOOTER, 26, fill=(90, 90, 90))
+    for i, part in enumerate(msg.CERT_NOT_OFFICIAL.split(". ", 1)):  # two short lines: whose record it is
+        _centred(d, h - 110 + 34 * i, part.rstrip(".") + ".", 22, fill=(90, 90, 90))
     path.parent.mkdir(parents=True, exist_ok=True)
     img.save(path, "PNG")
     return path

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import images
 from bot import messages as msg
+from bot.answers import main_menu
 from bot.quiz import pass_mark
-from bot.types import Button, Reply
+from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson
 from storage import repo, units
-from storage.models import Completion, User, as_utc, utcnow
+from storage.models import TZ, Completion, User, as_utc, utcnow
 
 REVIEW_AFTER = timedelta(days=7)
 REVIEW_SIZE, REVIEW_DUE_SIZE = 5, 3
@@ -139,6 +140,31 @@ class Learning:
     async def completion(self, s: AsyncSession, user: User) -> Completion | None:
         stmt = select(Completion).where(Completion.user_id == user.id).order_by(Completion.id.desc()).limit(1)
         return (await s.execute(stmt)).scalar_one_or_none()
+
+    def platform_reply(self, user: User) -> Reply:
+        """After the programme: how to be confirmed on binhdanhocvuso.gov.vn, and a question whether it is done."""
+        if user.platform_confirmed_at is not None:
+            return Reply(msg.PLATFORM_ALREADY.format(date=as_utc(user.platform_confirmed_at).astimezone(TZ)
+                                                     .strftime("%d/%m/%Y")))
+        return Reply(msg.PLATFORM_NEXT + "\n\n" + msg.PLATFORM_ASK,
+                     (Button(msg.BTN_PLATFORM_DONE, "/xacnhan roi"),
+                      Button(msg.BTN_PLATFORM_HELP, "/gapnguoi dongy xacnhan"),
+                      Button(msg.BTN_LATER, "/xacnhan desau")),
+                     prompt=Prompt("platform.confirm", "yes_no", msg.PLATFORM_ASK, yes="/xacnhan roi",
+                                   no="/xacnhan desau"))
+
+    async def platform(self, s: AsyncSession, user: User, args: list[str]) -> list[Reply]:
+        """/xacnhan: the steps; "/xacnhan roi": the learner says they were confirmed on the platform."""
+        if args[:1] == ["desau"]:
+            return [Reply(msg.PLATFORM_LATER, main_menu())]
+        if args[:1] != ["roi"]:
+            return [self.platform_reply(user)]
+        if user.consent_at is None:
+            return [Reply(msg.PLATFORM_NEED_CONSENT, (Button(msg.BTN_REGISTER, "/dangky"),))]
+        if user.platform_confirmed_at is not None:
+            return [self.platform_reply(user)]
+        user.platform_confirmed_at, user.platform_confirmed_by = utcnow(), "self"
+        return [Reply(msg.PLATFORM_SAVED, main_menu())]
 
     def certificate_reply(self, c: Completion, congratulate: bool) -> Reply:
         """The certificate image (drawn again if the file is gone) with a short message."""

@@ -299,15 +299,43 @@ BTN_LATER = "Để sau"
 REVIEW_LATER = "Dạ, lần sau cháu nhắc bác ạ."
 COMPLETED = (
     "🎉 Chúc mừng {name}! Bác đã hoàn thành chương trình «{programme}».\n"
-    "Cháu gửi bác giấy chứng nhận. Mã xác nhận: {code}."
+    "Cháu gửi bác giấy chứng nhận học tập của cháu. Mã tra cứu: {code}."
 )
+# The hand-over to the official course and confirmation on the national platform.
+PLATFORM_NEXT = (
+    "Bước tiếp theo: được xác nhận chính thức trên nền tảng Bình dân học vụ số.\n"
+    "Giấy của cháu chỉ là ghi nhận học tập của trợ lý. Xã, phường tính người đã được xác nhận trên "
+    "binhdanhocvuso.gov.vn.\n"
+    "1. Mở trình duyệt, vào binhdanhocvuso.gov.vn.\n"
+    "2. Đăng nhập bằng tài khoản VNeID của bác.\n"
+    "3. Học các bài theo thứ tự: bài sau chỉ mở khi học xong bài trước.\n"
+    "Bác cần người ngồi làm cùng thì bấm «Nhờ người giúp», Tổ công nghệ số sẽ liên hệ bác."
+)
+PLATFORM_ASK = "Bác đã được xác nhận trên binhdanhocvuso.gov.vn chưa ạ?"
+BTN_PLATFORM_DONE = "✅ Tôi đã được xác nhận"
+BTN_PLATFORM_HELP = "🙋 Nhờ người giúp"
+BTN_PLATFORM_STEPS = "📋 Xem cách làm"
+PLATFORM_SAVED = ("Cảm ơn bác! Cháu đã ghi: bác đã được xác nhận trên nền tảng Bình dân học vụ số. "
+                  "Xã, phường sẽ tính bác vào số người đã được xác nhận.")
+PLATFORM_ALREADY = "Cháu đã ghi bác được xác nhận trên nền tảng từ ngày {date} rồi ạ."
+PLATFORM_NEED_CONSENT = ("Để cháu ghi việc xác nhận vào số liệu của xã, phường, bác cần đăng ký học với cháu trước. "
+                         "Bác bấm «Đăng ký» nhé.")
+PLATFORM_LATER = "Dạ, lúc nào bác làm xong thì gõ «đã xác nhận» để cháu ghi lại nhé."
+HELP_TOPIC_PLATFORM = "Xác nhận trên nền tảng Bình dân học vụ số"
+# A volunteer who saw the confirmation records it for a learner they follow.
+BTN_PLATFORM_SEEN = "✅ {name} đã xác nhận"
+PLATFORM_SEEN_SAVED = "Đã ghi: {name} đã được xác nhận trên nền tảng (anh/chị đã xem). Cảm ơn anh/chị!"
+PLATFORM_SEEN_NOT_YOURS = "Người này không nằm trong danh sách anh/chị theo dõi, nên cháu chưa ghi được."
 CERT_NONE = "Bác chưa hoàn thành chương trình cơ bản. Bác bấm \"Học tiếp\" để học bài còn lại nhé."
-CERT_TITLE = "GIẤY CHỨNG NHẬN"
+CERT_TITLE = "GIẤY CHỨNG NHẬN HỌC TẬP"
 CERT_LINE = "Hoàn thành chương trình"
+# Said plainly on the certificate: the tutor's own record, not the official confirmation.
+CERT_NOT_OFFICIAL = ("Đây là ghi nhận học tập của trợ lý Kỹ năng số, không phải xác nhận chính thức. "
+                     "Xác nhận chính thức làm trên binhdanhocvuso.gov.vn bằng tài khoản VNeID.")
 CERT_NAME_DEFAULT = "Người học"
 CERT_PLACE = "Nơi ở: {place}"
 CERT_DATE = "Ngày hoàn thành: {date}"
-CERT_CODE = "Mã xác nhận: {code}"
+CERT_CODE = "Mã tra cứu: {code}"
 CERT_FOOTER = "Trợ lý Kỹ năng số — phong trào Bình dân học vụ số"
 PROGRESS_IMAGE_TITLE = "Tiến độ học của {name}"
 PROGRESS_IMAGE_CORE = "Chương trình cơ bản: {passed}/{total} bài"
@@ -440,12 +468,13 @@ MINE_NONE = (
 MINE_HEAD = "Người anh/chị giới thiệu hoặc đã giúp ({n} người):"
 MINE_LINE = "• {name}: đạt {passed} bài{done}"
 MINE_DONE = ", đã học xong chương trình ✅"
+MINE_CONFIRMED = ", đã xác nhận trên nền tảng"
 MINE_NONAME = "(chưa đặt tên)"
 MINE_MORE = "… và {n} người nữa."
 
 SUPPORT_TOPICS = {
     "vneid": "Cài VNeID", "muc2": "Kích hoạt mức 2", "dvc": "Dịch vụ công", "thanhtoan": "Thanh toán",
-    "luadao": "Nhận diện lừa đảo", "khac": "Việc khác",
+    "luadao": "Nhận diện lừa đảo", "xacnhan": "Xác nhận trên nền tảng", "khac": "Việc khác",
 }
 LOG_TOPIC = "Ghi buổi hỗ trợ. Anh/chị đã giúp việc gì?"
 LOG_PEOPLE = "{topic}: đã giúp bao nhiêu người?"

@@ -233,10 +233,25 @@ class StaffDesk:
         lines = [msg.MINE_HEAD.format(n=len(people))]
         for p in people[:MINE_SHOWN]:
             lines.append(msg.MINE_LINE.format(name=p.name or msg.MINE_NONAME, passed=p.lessons_passed,
-                                              done=msg.MINE_DONE if p.completed else ""))
+                                              done=(msg.MINE_DONE if p.completed else "")
+                                              + (msg.MINE_CONFIRMED if p.confirmed else "")))
         if len(people) > MINE_SHOWN:
             lines.append(msg.MINE_MORE.format(n=len(people) - MINE_SHOWN))
-        return [Reply("\n".join(lines))]
+        # Learners who finished here: the volunteer who saw their confirmation on the platform records it.
+        seen = tuple(Button(msg.BTN_PLATFORM_SEEN.format(name=(p.name or msg.MINE_NONAME)[:20]),
+                            f"/daxacnhan {p.user_id}") for p in people[:MINE_SHOWN] if p.completed and not p.confirmed)
+        return [Reply("\n".join(lines), seen[:6])]
+
+    async def platform_seen(self, s: AsyncSession, user: User, args: list[str]) -> list[Reply]:
+        """/daxacnhan <learner>: the volunteer saw the learner confirmed on binhdanhocvuso.gov.vn."""
+        staff = await roles.staff_of(s, user.id)
+        if staff is None:
+            return [Reply(msg.NOT_STAFF, main_menu())]
+        learner = await volunteers.mark_platform_confirmed(s, staff, int(args[0])) \
+            if args and args[0].isdigit() else None
+        if learner is None:
+            return [Reply(msg.PLATFORM_SEEN_NOT_YOURS)]
+        return [Reply(msg.PLATFORM_SEEN_SAVED.format(name=learner.display_name or msg.MINE_NONAME))]
 
     # ------------------------------------------------------------ support log
 

@@ -31,7 +31,7 @@ from storage.models import (
 from storage.stats import Scope
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-SUPPORT_TOPICS = ("vneid", "muc2", "dvc", "thanhtoan", "luadao", "khac")
+SUPPORT_TOPICS = ("vneid", "muc2", "dvc", "thanhtoan", "luadao", "xacnhan", "khac")
 INVITE_DAYS = 7
 PASSWORD_LINK_MINUTES = 30
 # Who may invite whom: an admin invites the roles below their own, inside their unit.
@@ -187,6 +187,8 @@ class Learner:
     lessons_passed: int
     completed: bool
     kind: str
+    user_id: int = 0
+    confirmed: bool = False  # confirmed on the national platform
 
 
 async def my_learners(s: AsyncSession, staff: Staff, pass_ratio: float) -> list[Learner]:
@@ -202,7 +204,25 @@ async def my_learners(s: AsyncSession, staff: Staff, pass_ratio: float) -> list[
                QuizAttempt.score >= pass_ratio - 1e-9).group_by(QuizAttempt.user_id))
     passed = {int(u): int(n) for u, n in passed_rows.all()}
     done = set((await s.execute(select(Completion.user_id).where(Completion.user_id.in_(ids)))).scalars())
-    return [Learner(u.display_name or "", passed.get(u.id, 0), u.id in done, link.kind) for link, u in links]
+    return [Learner(u.display_name or "", passed.get(u.id, 0), u.id in done, link.kind, u.id,
+                    u.platform_confirmed_at is not None) for link, u in links]
+
+
+async def mark_platform_confirmed(s: AsyncSession, staff: Staff, user_id: int) -> User | None:
+    """A volunteer saw a learner they follow confirmed on the national platform (or a commune admin, for a
+    learner of their commune): record it; None when the learner is not theirs."""
+    user = await s.get(User, user_id)
+    if user is None or user.consent_at is None:
+        return None
+    linked = (await s.execute(select(VolunteerLink.id).where(VolunteerLink.staff_id == staff.id,
+                                                             VolunteerLink.user_id == user_id))).first()
+    own_commune = staff.role == "commune_admin" and staff.ward_code is not None and user.ward_code == staff.ward_code
+    if not linked and not own_commune:
+        return None
+    if user.platform_confirmed_at is None or user.platform_confirmed_by != "volunteer":
+        user.platform_confirmed_at = user.platform_confirmed_at or utcnow()
+        user.platform_confirmed_by, user.platform_confirmed_staff_id = "volunteer", staff.id
+    return user
 
 
 # ---------------------------------------------------------------- support log

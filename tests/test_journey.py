@@ -162,8 +162,11 @@ async def test_whole_journey_to_a_verified_certificate(db_url: str, tutor: Tutor
         await chat.say(f"/kiemtra {second.id}")
         for q in second.quiz:
             replies = await chat.say(str(chat.shown(q) + 1))
-        cert = replies[-1]
+        cert = next(r for r in replies if r.image_path)
         assert cert.image_path is not None and "cô Lan" in cert.text
+        # Then the hand-over to the official confirmation, answered in words.
+        assert replies[-1] is not cert and "binhdanhocvuso.gov.vn" in replies[-1].text
+        assert (await chat.say("roi"))[-1].text == msg.PLATFORM_SAVED
         with Image.open(cert.image_path) as img:
             assert img.size == CERT_SIZE and img.format == "PNG"
         async with db.transaction() as s:

@@ -297,3 +297,49 @@ async def test_the_console_delivers_only_its_own_users_messages(tutor: Tutor) ->
     assert "Có người cần giúp" not in learner  # the volunteer's note is not shown to the learner...
     volunteer = await console("tnv", "")
     assert "Có người cần giúp" in volunteer and "Hoa" in volunteer  # ...it waits for the volunteer
+
+
+async def test_a_volunteer_records_a_confirmation_they_saw_and_it_is_counted(tutor: Tutor) -> None:
+    """Hand-over to the national platform: a learner who finished says so in words, or a volunteer who follows
+    them records what they saw; another commune's volunteer cannot; the commune counts both."""
+    from storage.models import Completion
+
+    room: dict[str, list[Reply]] = {}
+    vol, other, hoa, lan = (ScriptedChat(tutor, u, room=room) for u in ("tnv", "tnv2", "hoa", "lan"))
+    for chat in (vol, other, hoa, lan):
+        await chat.say("xin chào")
+    await _grant(tutor, "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await _grant(tutor, "tnv2", "volunteer", Scope(OTHER.province_code, OTHER.code))
+    for user, name in (("hoa", "Hoa"), ("lan", "Lan")):
+        await _register(tutor, user, HONG_BANG, name)
+    async with tutor.db.transaction() as s:
+        staff = await roles.staff_of(s, (await _user(s, "tnv")).id)
+        assert staff is not None
+        for user in ("hoa", "lan"):
+            learner = await _user(s, user)
+            await volunteers.link_learner(s, learner.id, staff.id, "helped")
+            s.add(Completion(user_id=learner.id, programme="P", province_code=HONG_BANG.province_code,
+                             ward_code=HONG_BANG.code, code=f"C{learner.id}"))
+
+    steps = (await lan.say("xac nhan tren nen tang"))[-1]
+    assert "binhdanhocvuso.gov.vn" in steps.text and steps.buttons[0].value == "/xacnhan roi"
+    assert (await lan.say("toi da duoc xac nhan"))[-1].text == msg.PLATFORM_SAVED
+
+    mine = (await vol.say("/nguoicuatoi"))[-1]
+    seen = [b for b in mine.buttons if b.value.startswith("/daxacnhan")]
+    assert [b.label for b in seen] == [msg.BTN_PLATFORM_SEEN.format(name="Hoa")]  # Lan already said so
+    hoa_id = seen[0].value.split()[1]
+    assert (await other.say(f"/daxacnhan {hoa_id}"))[-1].text == msg.PLATFORM_SEEN_NOT_YOURS
+    assert (await vol.say(seen[0].value))[-1].text == msg.PLATFORM_SEEN_SAVED.format(name="Hoa")
+    async with tutor.db.transaction() as s:
+        by = {u.display_name: u.platform_confirmed_by for u in (await s.execute(select(User))).scalars()
+              if u.display_name in ("Hoa", "Lan")}
+        rep = await stats.report(s, Scope(HONG_BANG.province_code, HONG_BANG.code))
+    assert by == {"Hoa": "volunteer", "Lan": "self"} and rep.total.platform_confirmed == 2
+
+
+async def _user(s: object, name: str) -> User:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    assert isinstance(s, AsyncSession)
+    return (await s.execute(select(User).where(User.channel == "console", User.channel_user_id == name))).scalar_one()
