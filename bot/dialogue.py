@@ -709,13 +709,17 @@ class Dialogue:
         # (of a registered learner) is kept so each unit sees what its people ask about. Erasing a learner
         # masks their name and thôn wherever they typed them here (privacy.erase).
         # A scam in progress is counted for the commune, but its story is not kept.
-        question_id = await repo.log_question(
+        # A short reply to a prompt that was not understood ("nguoi dan", "lam lai") is the tutor's own miss, not a
+        # question people asked: it is not logged, so the unanswered page and the counts hold real questions.
+        not_known = answer.kind == "out_of_scope" or (answer.kind == "clarify" and not answer.retrieval.in_scope)
+        prompt_miss = turn is not None and turn.pending is not None and not_known and len(understand.words(text)) <= 4
+        question_id = None if prompt_miss else await repo.log_question(
             s, None, channel, "" if answer.kind == "safety" else text, answer.kind,
             top.id if top and answer.kind != "out_of_scope" else None,
             top.main_topic if top and answer.kind != "out_of_scope" else None,
             user.province_code if user.consent_at else None, user.ward_code if user.consent_at else None)
         replies = answer.replies
-        if answer.kind == "answer" and answer.lesson is not None:
+        if answer.kind == "answer" and answer.lesson is not None and question_id is not None:
             # 👍 / 👎 on the answer; the question's id (not its text) is remembered so a press can be recorded
             # once, with the other lessons found, offered if the answer missed.
             others = [h.lesson.id for h in answer.hits if h.lesson.id != answer.lesson.id][:3]

@@ -236,3 +236,17 @@ async def test_volunteer_count_and_family_code_typed(tutor: Tutor) -> None:
     await learner.say("/giadinh nhap")
     aside = await learner.say("quen mat khau vneid thi lam sao")
     assert any(r.sources for r in aside) and msg.HOUSEHOLD_AGAIN in aside[-1].text
+
+
+async def test_a_reply_not_understood_at_a_prompt_is_not_logged_as_a_question(tutor: Tutor) -> None:
+    """The unanswered-questions page holds what people asked, not the tutor's own misses at its prompts."""
+    chat = ScriptedChat(tutor, "nguoi-go")
+    await chat.say("/start")  # the consent prompt is pending
+    await chat.say("bong da")  # neither an answer to the prompt nor a question the tutor can answer
+    async with tutor.db.transaction() as s:
+        logged0 = (await s.execute(select(QuestionLog))).scalars().all()
+        assert logged0 == [], [(q.kind, q.text) for q in logged0]
+    await chat.say("cho hỏi giá vàng hôm nay bao nhiêu một chỉ vậy cháu")  # a real question, asked at the prompt
+    async with tutor.db.transaction() as s:
+        logged = (await s.execute(select(QuestionLog))).scalars().all()
+    assert [q.text for q in logged] == ["cho hỏi giá vàng hôm nay bao nhiêu một chỉ vậy cháu"]
