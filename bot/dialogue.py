@@ -18,7 +18,7 @@ from bot import handouts, privacy, understand, voice
 from bot import messages as msg
 from bot.answers import Answer, Answerer, is_clear, main_menu, section_reply, with_feedback
 from bot.community import Community
-from bot.config import NudgeSettings, VoiceSettings
+from bot.config import NudgeSettings, ReportSettings, VoiceSettings
 from bot.learning import Learning
 from bot.prompts import MAX_OFFERS, Pending, read
 from bot.quiz import (
@@ -78,6 +78,7 @@ WORD_COMMANDS = {
     "lop hoc": "/lophoc", "lop hoc o xa": "/lophoc", "co lop hoc khong": "/lophoc", "gia dinh": "/giadinh",
     "gia dinh so": "/giadinh", "ma gia dinh": "/giadinh", "mo lop": "/molop", "mo lop hoc": "/molop",
     "diem danh": "/diemdanh", "ngay hoi": "/ngayhoi", "gui cho nguoi than": "/guinguoithan",
+    "ghi chu bao cao": "/ghichu", "kho khan vuong mac": "/ghichu", "kho khan vuong mac de xuat": "/ghichu",
     "xac nhan": "/xacnhan", "xac nhan tren nen tang": "/xacnhan", "binh dan hoc vu so": "/xacnhan",
     "da xac nhan": "/xacnhan roi", "da duoc xac nhan": "/xacnhan roi", "toi da duoc xac nhan": "/xacnhan roi",
     "toi da xac nhan": "/xacnhan roi", "da xac nhan roi": "/xacnhan roi", "xac nhan roi": "/xacnhan roi",
@@ -145,7 +146,9 @@ class Dialogue:
     """Handles one incoming message inside the caller's transaction."""
 
     def __init__(self, kb: KnowledgeBase, answerer: Answerer, data_dir: Path, bot_username: str = "",
-                 web_url: str = "", voice: VoiceSettings | None = None, nudges: NudgeSettings | None = None) -> None:
+                 web_url: str = "", voice: VoiceSettings | None = None, nudges: NudgeSettings | None = None,
+                 reports: ReportSettings | None = None) -> None:
+        self.reports = reports or ReportSettings()
         self.kb = kb
         self.voice = voice or VoiceSettings()
         self.answerer = answerer
@@ -288,6 +291,10 @@ class Dialogue:
             return None  # "học bài", "xem tiến độ": a request, never a name, a place or a code
         if name.startswith("reg."):
             return await self.registration.text(user, ctx, name.removeprefix("reg."), text)
+        if name == "report.note":
+            if understand.is_question(text) and len(text) < 60:
+                return None  # a short question is asked, not written into the report
+            return [await self._report_note(s, user, text)]
         if name == "household":
             if understand.is_question(text):
                 return None
@@ -383,6 +390,8 @@ class Dialogue:
             return await self._staff_command(s, user, ctx, name, args)
         if name == "/thongke":
             return [await self._stats(s, user, args[0] if args else None)]
+        if name == "/ghichu":
+            return [await self._report_note(s, user, " ".join(args))]
         if name == "/xacnhan":
             return await self.learning.platform(s, user, args)
         if name == "/chungnhan":
@@ -546,6 +555,23 @@ class Dialogue:
         chart.write_bytes(await asyncio.to_thread(timeline_png, overall))
         return Reply("\n".join(lines), (Button(msg.BTN_STAFF_TEAM, f"/tocongnghe {scope.code}"),),
                      image_path=str(chart))
+
+    async def _report_note(self, s: AsyncSession, user: User, text: str) -> Reply:
+        """A commune or province officer's "khó khăn, vướng mắc, đề xuất" for the report being prepared."""
+        from bot.reports import note_period
+
+        staff = await roles.staff_of(s, user.id)
+        if staff is None or not staff.active or staff.role not in ("commune_admin", "province_admin"):
+            return Reply(msg.STATS_FORBIDDEN, main_menu())
+        unit = roles.home_scope(staff).code
+        period = note_period(utcnow(), self.reports.period_cutoff_day, self.reports.report_days)
+        label = msg.REPORT_NOTE_PERIOD.format(quarter=period.number, year=period.year)
+        if not text.strip():
+            current = await stats.report_note(s, unit, period.label)
+            return Reply(msg.REPORT_NOTE_ASK.format(period=label, current=current or msg.REPORT_NOTE_EMPTY),
+                         prompt=Prompt("report.note", "note", msg.REPORT_NOTE_AGAIN))
+        await stats.save_report_note(s, unit, period.label, text.strip()[:2000], staff.id)
+        return Reply(msg.REPORT_NOTE_SAVED.format(period=label))
 
     async def _learn_next(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> list[Reply]:
         """Resume: the rest of the lesson being read, else the next core lesson not yet passed."""

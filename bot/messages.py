@@ -736,6 +736,13 @@ CAMPAIGN_EXISTS = "Tỉnh đã hẹn tin «Ngày hội toàn dân học tập s�
 # ---------------------------------------------------------------- scheduled reports for admins
 
 REPORT_RATE = ", đạt {rate} của {target} người mục tiêu"
+REPORT_NOTE_PERIOD = "quý {quarter}/{year}"
+REPORT_NOTE_ASK = ("Khó khăn, vướng mắc, đề xuất cho báo cáo {period}.\nĐang ghi: {current}\n"
+                   "Anh/chị gõ nội dung (một tin nhắn). Nội dung mới thay nội dung cũ và đi kèm báo cáo.")
+REPORT_NOTE_EMPTY = "(chưa có)"
+REPORT_NOTE_AGAIN = "Anh/chị gõ khó khăn, vướng mắc, đề xuất cho báo cáo nhé."
+REPORT_NOTE_SAVED = "Đã ghi khó khăn, vướng mắc, đề xuất vào báo cáo {period}. Gõ «ghi chú báo cáo» để xem hoặc sửa."
+REPORT_NOTE_IN_REPORT = "📝 Khó khăn, vướng mắc, đề xuất: {note}"
 # Indicators of the plans against their targets (/thongke, the quarterly report).
 INDICATORS_HEAD = "🎯 Chỉ tiêu năm {year}:"
 INDICATORS_NONE = ("🎯 Chưa có số dân và mục tiêu năm {year}. Cán bộ nhập ở trang quản trị, mục «Đặt chỉ tiêu», "

@@ -178,6 +178,8 @@ def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | No
         if prompt.no and _skips(text):
             return Reading("command", prompt.no)
         return None
+    if accepts == "note":
+        return Reading("text", text)  # an officer's free text for a report: the handler keeps it
     if accepts in ("name", "place", "commune", "code", "quiz"):
         if accepts != "quiz" and prompt.no and not understand.starts_with_place_word(text) and (
                 _skips(text) or (understand.yes_no(text) is False and len(ws) <= 2)):

@@ -77,6 +77,13 @@ def due_period(tutor: Tutor, now: datetime, force: bool = False) -> Quarter | No
     return None
 
 
+def note_period(now: datetime, cutoff: int, report_days: int) -> Quarter:
+    """The period an officer's note belongs to: the one being reported now (in the days after it ended), else
+    the one going on."""
+    ended = Quarter.last_closed(now, cutoff)
+    return ended if now < ended.end + timedelta(days=report_days) else Quarter.of(now, cutoff)
+
+
 def rate_text(row: stats.Row) -> str:
     """", đạt 12% của 3200 người mục tiêu" when the unit has a target, else nothing."""
     return msg.REPORT_RATE.format(rate=percent(row.completion_rate), target=row.target) if row.target else ""
@@ -210,12 +217,15 @@ async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: boo
             path = folder / f"bao-cao-{quarter.label}-{scope.code}.xlsx"
             path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb, team))
             t = rep.total
+            note = await stats.report_note(s, scope.code, quarter.label)
             text = msg.QUARTERLY_TEXT.format(
                 quarter=quarter.number, year=quarter.year, unit=scope.name,
                 start=quarter.start.strftime("%d/%m/%Y"), end=quarter.last_day.strftime("%d/%m/%Y"),
                 registered=t.registered, completions=t.completions, to_date=t.completions_to_date, rate=rate_text(t),
                 sessions=t.support_sessions, people=t.people_helped,
                 indicators="\n".join(indicator_lines(t, stats.plan_year(quarter.end))))
+            if note:
+                text += "\n" + msg.REPORT_NOTE_IN_REPORT.format(note=note)
             await repo.outbox_push(s, channel, chat, Reply(text, file_path=str(path)).to_payload())
             queued += 1
     log.info("quarterly report %s: %d queued", quarter.label, queued)

@@ -22,6 +22,7 @@ from storage.models import (
     Household,
     QuestionLog,
     QuizAttempt,
+    ReportNote,
     Staff,
     SupportSession,
     UnitTarget,
@@ -609,6 +610,22 @@ class Quarter:
     @property
     def last_day(self) -> date:
         return (self.end - timedelta(days=1)).date()
+
+
+async def report_note(s: AsyncSession, unit: str, period: str) -> str | None:
+    """What the unit's officer added to the period's report ("khó khăn, vướng mắc, đề xuất")."""
+    row = (await s.execute(select(ReportNote).where(ReportNote.unit == unit, ReportNote.period == period)))
+    note = row.scalar_one_or_none()
+    return note.text if note is not None else None
+
+
+async def save_report_note(s: AsyncSession, unit: str, period: str, text: str, staff_id: int | None) -> None:
+    note = (await s.execute(select(ReportNote).where(ReportNote.unit == unit, ReportNote.period == period)
+                            .with_for_update())).scalar_one_or_none()
+    if note is None:
+        s.add(ReportNote(unit=unit, period=period, text=text, staff_id=staff_id, updated_at=utcnow()))
+    else:
+        note.text, note.staff_id, note.updated_at = text, staff_id, utcnow()
 
 
 async def new_learners(s: AsyncSession, scope: Scope, since: datetime, until: datetime) -> int:

@@ -263,3 +263,31 @@ async def test_a_year_of_activity_is_in_exactly_one_quarterly_report_and_push(tu
         pushed.append(sum(u["completions"] for u in payload["units"]))
     assert sum(reported) == sum(pushed) == len(moments)  # nothing missing, nothing counted twice
     assert reports.due_period(tutor, periods[2].end + timedelta(days=10)) is None  # long after: not due
+
+
+async def test_an_officers_note_goes_with_the_quarterly_report(tutor: Tutor, tmp_path: Path) -> None:
+    """"Khó khăn, vướng mắc, đề xuất": typed in the chat for the period being reported, sent with the report."""
+    from storage.models import utcnow
+    from tests.chat import ScriptedChat
+
+    tutor.settings = tutor.settings.model_copy(update={"data_dir": tmp_path})
+    await _population(tutor)
+    await _admins(tutor)
+
+    async def say(user: str, text: str) -> list[Reply]:
+        return await ScriptedChat(tutor, user).say(text)
+
+    asked = await say("xa", "ghi chu bao cao")
+    assert msg.REPORT_NOTE_EMPTY in asked[-1].text
+    saved = await say("xa", "Thiếu điện thoại thông minh cho người cao tuổi ở thôn 1; đề xuất mượn máy của trường.")
+    period = reports.note_period(utcnow(), 15, 5)
+    assert saved[-1].text == msg.REPORT_NOTE_SAVED.format(period=msg.REPORT_NOTE_PERIOD.format(
+        quarter=period.number, year=period.year))
+    assert (await say("tnv", "/ghichu không được"))[-1].text == msg.STATS_FORBIDDEN  # volunteers cannot
+    async with tutor.db.transaction() as s:
+        assert "mượn máy" in (await stats.report_note(s, f"X{HONG_BANG.code}", period.label) or "")
+        await stats.save_report_note(s, f"X{HONG_BANG.code}", "2026-Q4", "Đề xuất thêm lớp buổi tối.", None)
+    assert await reports.quarterly_report(tutor, NOW) == 2
+    sent = {user: [r for r in replies if r.text.startswith("📑")] for user, replies in (await _outbox(tutor)).items()}
+    assert msg.REPORT_NOTE_IN_REPORT.format(note="Đề xuất thêm lớp buổi tối.") in sent["xa"][0].text
+    assert "Đề xuất" not in sent["tinh"][0].text  # the province's report carries the province's own note
