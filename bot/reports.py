@@ -203,32 +203,50 @@ async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: boo
     quarter = due_period(tutor, now, force)
     if quarter is None:
         return 0
+    title = msg.QUARTERLY_TITLE.format(quarter=quarter.number, year=quarter.year)
+    return await _period_report(tutor, "quarterly-report", quarter.label, title, quarter.start, quarter.end)
+
+
+async def annual_report(tutor: Tutor, now: datetime | None = None, force: bool = False) -> int:
+    """The year's report, on the same periods (its four quarters: by default 15 December to 14 December), in
+    the days after its last quarter ended; return how many were queued."""
+    now = now or utcnow()
+    quarter = due_period(tutor, now, force)
+    if quarter is None or quarter.number != 4:
+        return 0
+    first = Quarter(quarter.year, 1, quarter.cutoff)
+    title = msg.ANNUAL_TITLE.format(year=quarter.year)
+    return await _period_report(tutor, "annual-report", str(quarter.year), title, first.start, quarter.end)
+
+
+async def _period_report(tutor: Tutor, job: str, label: str, title: str, start: datetime, end: datetime) -> int:
     queued = 0
-    folder = tutor.settings.data_dir / "reports" / quarter.label
+    folder = tutor.settings.data_dir / "reports" / label
+    last_day = (end - timedelta(days=1)).astimezone(TZ)
     for staff_id, _user_id, channel, chat in await _admins(tutor):
         async with tutor.db.transaction() as s:
             staff = await s.get(Staff, staff_id)
-            if staff is None or not await repo.job_claim(s, "quarterly-report", f"{quarter.label}:{staff_id}"):
+            if staff is None or not await repo.job_claim(s, job, f"{label}:{staff_id}"):
                 continue
             scope = roles.home_scope(staff)
-            rep = await stats.report(s, scope, quarter.start, quarter.end, tutor.dialogue.pass_ratio)
-            team = await teams.report(s, scope, quarter.start, quarter.end)
+            rep = await stats.report(s, scope, start, end, tutor.dialogue.pass_ratio)
+            team = await teams.report(s, scope, start, end)
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"bao-cao-{quarter.label}-{scope.code}.xlsx"
+            path = folder / f"bao-cao-{label}-{scope.code}.xlsx"
             path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb, team))
             t = rep.total
-            note = await stats.report_note(s, scope.code, quarter.label)
+            note = await stats.report_note(s, scope.code, label)
             text = msg.QUARTERLY_TEXT.format(
-                quarter=quarter.number, year=quarter.year, unit=scope.name,
-                start=quarter.start.strftime("%d/%m/%Y"), end=quarter.last_day.strftime("%d/%m/%Y"),
+                title=title, unit=scope.name,
+                start=start.astimezone(TZ).strftime("%d/%m/%Y"), end=last_day.strftime("%d/%m/%Y"),
                 registered=t.registered, completions=t.completions, to_date=t.completions_to_date, rate=rate_text(t),
                 sessions=t.support_sessions, people=t.people_helped,
-                indicators="\n".join(indicator_lines(t, stats.plan_year(quarter.end))))
+                indicators="\n".join(indicator_lines(t, stats.plan_year(end))))
             if note:
                 text += "\n" + msg.REPORT_NOTE_IN_REPORT.format(note=note)
             await repo.outbox_push(s, channel, chat, Reply(text, file_path=str(path)).to_payload())
             queued += 1
-    log.info("quarterly report %s: %d queued", quarter.label, queued)
+    log.info("%s %s: %d queued", job, label, queued)
     return queued
 
 

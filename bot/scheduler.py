@@ -158,6 +158,10 @@ def build_scheduler(tutor: Tutor) -> AsyncIOScheduler:
         scheduler.add_job(reports.quarterly_report, "cron", hour=8, minute=0,
                           args=[tutor], id="quarterly-report", coalesce=True, max_instances=1,
                           misfire_grace_time=3600)
+        # The year's report on the same periods, after its fourth quarter (a no-op the rest of the year).
+        scheduler.add_job(reports.annual_report, "cron", hour=8, minute=5,
+                          args=[tutor], id="annual-report", coalesce=True, max_instances=1,
+                          misfire_grace_time=3600)
     if cfg.upstream_url:
         scheduler.add_job(reports.push_upstream, "cron", hour="9-17", minute=15,
                           args=[tutor], id="upstream-push", coalesce=True, max_instances=1, misfire_grace_time=3600)

@@ -291,3 +291,22 @@ async def test_an_officers_note_goes_with_the_quarterly_report(tutor: Tutor, tmp
     sent = {user: [r for r in replies if r.text.startswith("📑")] for user, replies in (await _outbox(tutor)).items()}
     assert msg.REPORT_NOTE_IN_REPORT.format(note="Đề xuất thêm lớp buổi tối.") in sent["xa"][0].text
     assert "Đề xuất" not in sent["tinh"][0].text  # the province's report carries the province's own note
+
+
+async def test_the_annual_report_covers_its_four_quarters_once(tutor: Tutor, tmp_path: Path) -> None:
+    """After the fourth quarter: a report of the whole year on the same periods (15/12/2025 to 14/12/2026),
+    once per admin; not after the other quarters."""
+    tutor.settings = tutor.settings.model_copy(update={"data_dir": tmp_path})
+    await _population(tutor)
+    await _admins(tutor)
+    async with tutor.db.transaction() as s:  # a completion just before the year began: not in it
+        await s.execute(insert(Completion), [dict(programme="P", province_code=HONG_BANG.province_code,
+                                                  ward_code=HONG_BANG.code,
+                                                  completed_at=datetime(2025, 12, 14, 16, 59, tzinfo=UTC))])
+    assert await reports.annual_report(tutor, NOW - timedelta(days=90)) == 0  # after the third quarter: none
+    assert await reports.annual_report(tutor, NOW) == 2
+    assert await reports.annual_report(tutor, NOW + timedelta(days=1)) == 0
+    sent = {u: [r for r in rs if r.text.startswith("📑")] for u, rs in (await _outbox(tutor)).items()}
+    text = sent["xa"][0].text
+    assert text.startswith("📑 Báo cáo năm 2026") and "từ 15/12/2025 đến 14/12/2026" in text
+    assert "trong kỳ: 3 " in text  # the three of this year, not the one of 14/12/2025
