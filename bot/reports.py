@@ -216,10 +216,13 @@ async def annual_report(tutor: Tutor, now: datetime | None = None, force: bool =
         return 0
     first = Quarter(quarter.year, 1, quarter.cutoff)
     title = msg.ANNUAL_TITLE.format(year=quarter.year)
-    return await _period_report(tutor, "annual-report", str(quarter.year), title, first.start, quarter.end)
+    # The officer's note written in those days (filed under the fourth quarter) goes with both reports.
+    return await _period_report(tutor, "annual-report", str(quarter.year), title, first.start, quarter.end,
+                                note_label=quarter.label)
 
 
-async def _period_report(tutor: Tutor, job: str, label: str, title: str, start: datetime, end: datetime) -> int:
+async def _period_report(tutor: Tutor, job: str, label: str, title: str, start: datetime, end: datetime,
+                         note_label: str | None = None) -> int:
     queued = 0
     folder = tutor.settings.data_dir / "reports" / label
     last_day = (end - timedelta(days=1)).astimezone(TZ)
@@ -235,7 +238,7 @@ async def _period_report(tutor: Tutor, job: str, label: str, title: str, start: 
             path = folder / f"bao-cao-{label}-{scope.code}.xlsx"
             path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb, team))
             t = rep.total
-            note = await stats.report_note(s, scope.code, label)
+            note = await stats.report_note(s, scope.code, note_label or label)
             text = msg.QUARTERLY_TEXT.format(
                 title=title, unit=scope.name,
                 start=start.astimezone(TZ).strftime("%d/%m/%Y"), end=last_day.strftime("%d/%m/%Y"),
