@@ -250,3 +250,15 @@ async def test_a_reply_not_understood_at_a_prompt_is_not_logged_as_a_question(tu
     async with tutor.db.transaction() as s:
         logged = (await s.execute(select(QuestionLog))).scalars().all()
     assert [q.text for q in logged] == ["cho hỏi giá vàng hôm nay bao nhiêu một chỉ vậy cháu"]
+
+
+async def test_agreeing_in_words_with_nothing_waiting_shows_the_consent_text(tutor: Tutor) -> None:
+    """"dong y" typed before any consent prompt (or after it expired) leads to the consent text, never to a
+    registration without it, and never to "cháu chưa trả lời được"."""
+    chat = ScriptedChat(tutor, "dong-y-truoc")
+    await chat.say("lam sao cai vneid")
+    shown = (await chat.say("dong y"))[-1]
+    assert shown.text == msg.CONSENT_ASK and msg.BTN_AGREE in [b.label for b in shown.buttons]
+    assert (await _user(tutor)).consent_at is None  # shown, not given
+    await chat.say("dong y")  # now it answers the consent prompt
+    assert (await _user(tutor)).consent_at is not None
