@@ -257,10 +257,11 @@ class Dialogue:
             elif (pressed := understand.match_button(text, shown)) is not None:
                 text = pressed.value
         cmd = _command(text)
-        if cmd is None and typed and turn.pending is None and understand.yes_no(text) is True \
-                and len(understand.words(text)) <= 4:
+        if cmd is None and typed and turn.pending is None and not re.search(r"\d", text) \
+                and understand.yes_no(text) is True and len(understand.words(text)) <= 4:
             # "đồng ý", "ok" with nothing waiting for it (the prompt expired, or was never shown): someone not
-            # registered is shown the consent text to agree to; anyone else is answered kindly.
+            # registered is shown the consent text to agree to; anyone else is answered kindly. Never a code with
+            # digits ("DA7K2M" starts like "dạ"): codes are read below.
             cmd = ("/dangky", []) if user.consent_at is None and not ctx.get("consent_declined") else ("/ok", [])
         if cmd is not None:
             turn.aside = cmd[0] in ASIDE_COMMANDS
