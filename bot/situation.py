@@ -143,6 +143,15 @@ _NOT_DONE = re.compile(
     r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan)(?: \w+){0,2} ?$")
 
 
+# A secret asked for by someone (then given, if the person says so later).
+_ASKED_FOR = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in (
+    ("card_photos", r"(?:xin|doi|bat|yeu cau|can|muon|hoi)(?: \w+){0,3} (?:anh|hinh)(?: \w+){0,3} (?:can cuoc|cccd|cmnd|"
+                    r"chan dung|the|mat)"),
+    ("otp_read", r"(?:xin|doi|hoi|bat|yeu cau)(?: \w+){0,3} (?:otp|ma (?:xac thuc|xac nhan|so|vua|ngan hang))"),
+    ("password_typed", r"(?:xin|doi|hoi|bat|yeu cau)(?: \w+){0,3} (?:mat khau|ma pin|passcode|pin)"),
+))
+
+
 def act_of(t: str, asking: bool = False) -> str | None:
     """What the person already did, on folded words, or None when nothing is done yet.
 
@@ -164,6 +173,15 @@ def act_of(t: str, asking: bool = False) -> str | None:
                 return name
             if _DONE_LATER.search(t, m.end()):
                 return name  # "họ bắt quay mặt gửi qua Zalo…, tôi gửi rồi"
+    for name, asked in _ASKED_FOR:
+        m = asked.search(t)
+        if m and _DONE_LATER.search(t, m.end()):
+            return name  # "anh ấy xin ảnh CCCD 2 mặt…, em gửi rồi"
+    if re.search(r"\b(?:tien|trieu|tr|ty|nghin)\b", t) and re.search(
+            r"\b(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b", t) \
+            and not re.search(r"\b(?:anh|hinh|ma|otp|mat khau|can cuoc|cccd|the)\b(?: \w+){0,2} "
+                              r"(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho \w+)? (?:xong|roi)", t):
+        return "money_sent"  # "cháu mượn 15 triệu…, tôi gửi xong": the money is what was sent
     if "link" in t and re.search(r"\b(?:bam|an|click|nhan|mo)\b(?: \w+){0,3} (?:roi|xong|luon)\b", t):
         return "link_clicked"  # "cái link … bà bấm và nhập rồi"
     if re.search(r"\b(?:link|app|ung dung|phan mem|file)\b", t) and re.search(
@@ -229,7 +247,8 @@ _SCAM_CONTEXT = re.compile(
     r"dan chong|dan de|dan len|nhan qua|hai quan|"
     r"deepfake|gia giong|gia mat|hack|chiem|bi chan|cap nhat|dinh danh|khoa tai khoan|mai moi|hen ho|"
     r"zalo la" + _NOT_IS + r"|facebook la" + _NOT_IS + r"|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|"
-                                                       r"benh vien|cap cuu|tai nan|"
+                                                       r"benh vien|cap cuu|tai nan|nam vien|vao vien|"
+    r"(?:goi|call) video (?:\w+ ){0,8}(?:muon|vay|nho chuyen|can gap|chuyen gap|can tien|xin tien)|"
     r"chan thuong|nhap vien|"
     r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
     r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
@@ -239,7 +258,10 @@ _SCAM_CONTEXT = re.compile(
     r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)"
     r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan))\b")
 # After paying or acting, what shows it was a trap: no way to withdraw, blocked, no signal.
-_DENIED = (r"(?:bao|noi)(?: la)? (?:khong he|chua he|khong co (?:nhan|goi|vay|muon)|khong biet gi|"
+_DENIED = (r"(?:sep|giam doc|con|chau|anh|chi|no|nguoi do|ban|ong ay|ba ay|co ay|chu ay|thang be|con be) "
+           r"(?:\w+ )?(?:bao |noi |lai )?(?:khong biet gi|khong he (?:biet|goi|nhan|nho|vay|muon))|"
+           r"moi biet (?:la |minh )?(?:gia|bi lua|lua dao|mao danh)|hoa ra (?:\w+ ){0,3}(?:gia|lua dao|mao danh)|"
+           r"(?:bao|noi)(?: la)? (?:khong he|chua he|khong co (?:nhan|goi|vay|muon)|khong biet gi|"
            r"khong phai (?:no|con|chau|em|minh|toi|anh|chi|nguoi do)\b|dau co (?:nhan|goi|vay|muon))|"
            r"khong phai (?:no|con|chau|em|minh|nguoi do) (?:nhan|goi|muon|vay)|(?:nick|zalo|facebook|tai khoan) "
            r"(?:\w+ ){0,2}bi (?:hack|chiem|mao danh)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|"
@@ -252,7 +274,8 @@ _LOSS = re.compile(
     r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
-    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|mat song|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
+    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|mat song|goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
+    r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
     r"vai vun|ten (?:nguoi nhan )?la hoac|khong nhan duoc tien)\b")
 # A call still going on: "đang giữ máy", "không được cúp máy".
 _IN_CALL = re.compile(
@@ -435,6 +458,7 @@ def classify(text: str) -> Situation:
     if act == "link_clicked" and (_DETAILS_GIVEN.search(t) or context):
         return Situation(SCAM_NOW, act)
     other_party = bool(_STRANGER.search(t) or _MESSAGE_SOURCE.search(t) or _URGENT.search(t) or in_call
+                       or re.search(r"\b(?:goi video|video call|goi dien|goi zalo|goi messenger)\b", t)
                        or _REGRET.search(t) or act == "link_clicked")
     if act is not None and (context or _LOSS.search(t) or (ongoing and other_party)):
         return Situation(SCAM_NOW, act)
@@ -444,7 +468,7 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, "none_yet")  # the SIM or an account taken over now
     if act == "link_clicked" and _MESSAGE_SOURCE.search(t):
         return Situation(SCAM_NOW, act)
-    if _RELATIVE_EMERGENCY.search(t) and not asking:
+    if _RELATIVE_EMERGENCY.search(t) and not (general_question(t) or _HYPOTHETICAL.search(t) or _HEARD_OF.search(t)):
         return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
     if _URGENT.search(t) and (context or _STRANGER.search(t) or _LOSS.search(t)):
         return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")

@@ -119,6 +119,19 @@ def test_quiz_choices_in_words() -> None:
     ("Nếu tôi lỡ bấm vào một đường link lạ trên Facebook thì nên làm gì trước tiên?", CALM, None),
     ("ngân hàng có bao giờ gọi điện hỏi mã OTP không", CALM, None),
     ("Bệnh viện có bắt nộp tiền trước rồi mới cấp cứu không?", CALM, None),
+    # A video call of a relative asking for money, the money sent, the relative unreachable or denying it after.
+    ("Bố em vừa gọi video thấy đúng mặt anh trai em nhờ chuyển 50 triệu, bố chuyển rồi giờ gọi lại ko được",
+     SCAM_NOW, "money_sent"),
+    ("Thằng cháu gọi video qua messenger mượn 15 triệu đóng học, tôi gửi xong nó nhắn tin bảo không phải nó",
+     SCAM_NOW, "money_sent"),
+    ("ong chu goi video bao chuyen gap 200 trieu cho doi tac, ke toan chuyen xong moi thay sep khong biet gi",
+     SCAM_NOW, "money_sent"),
+    # Photos asked for first, sent later in the message.
+    ("Em kết bạn với anh sĩ quan Mỹ trên zalo, anh ấy xin ảnh CCCD 2 mặt để làm thủ tục gửi quà, em gửi rồi có sao ko",
+     SCAM_NOW, "card_photos"),
+    # A stranger's message about a relative in hospital, told with a what-now question.
+    ("Một người nhắn zalo bảo con tôi bị đánh đang nằm viện, cần tiền gấp, tôi nên làm gì", SCAM_NOW, "none_yet"),
+    ("Nếu có người gọi báo con bị tai nạn đang cấp cứu thì phải làm sao?", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
