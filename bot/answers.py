@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot import messages as msg
 from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, Situation, SituationModel, never_decline, route
 from bot.types import Button, Reply
+from rag.kinds import question_kind
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson, Section
 from rag.questions import QuestionEntry, find_section
@@ -231,7 +232,8 @@ class Answerer:
                               retrieval, units=offered)
             return Answer("out_of_scope", [Reply(msg.OUT_OF_SCOPE, main_menu())], retrieval)
         content = [s for s in syllables(question) if s not in _STOP]
-        if len(content) <= 1 and len(retrieval.hits) > 1:
+        # A bare word ("vneid") is asked back; "VNeID là gì?" says what is wanted and is answered.
+        if len(content) <= 1 and len(retrieval.hits) > 1 and not (retrieval.units and question_kind(question)):
             buttons = tuple(Button(h.lesson.title, f"/bai {h.lesson.id}") for h in retrieval.hits[:3])
             return Answer("clarify", [Reply(msg.CLARIFY, buttons)], retrieval)
         choices = [] if never_decline(question, self.situations) else self._close_choices(retrieval)

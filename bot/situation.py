@@ -54,7 +54,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"zalo|nick|shipper))|"
                    r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
                    r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
-                   r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach) (?:\w+ ){0,2}?(?:roi|xong)|"
+                   r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach|them) (?:\w+ ){0,2}?(?:roi|xong)|"
                    r"(?:da|vua|lo) (?:chuyen|ck|chuyen khoan|nap|chuyen tien)(?! nham| sai| lon| du \d)|"
                    r"(?:chuyen khoan|ck|tra truoc|dat coc|chuyen coc) (?:\w+ ){0,3}?(?:roi|xong)|"
                    r"(?:nap|chuyen|dong|coc|tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)\d*"),
@@ -74,7 +74,7 @@ _PAY_ASK = re.compile(
     r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|"
     r"phi (?:van chuyen|ship|giai ngan|mo khoa|bao hiem|ho so|xac minh|"
     r"nhan thuong|thue|kich hoat|dich vu)|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh)|nop truoc|chuyen truoc|"
-    r"dong truoc|nap (?:them|tien)|chuyen (?:them|tien)|thanh toan|dong tien|nop tien|tai khoan tam giu|"
+    r"dong truoc|nap (?:them|tien)|(?<!dung )(?<!khong )chuyen (?:them|tien)|gop (?:\w+ )?(?:tien|von)|thanh toan|dong tien|nop tien|tai khoan tam giu|"
     r"tai khoan an toan|don hang|nhiem vu|(?:nop|chuyen|dong|nap|gui|tra|ck)(?: \w+){0,3}? ?\d+ ?(?:trieu|tr|nghin|"
     r"ngan|k|ty|do|cu))\b")
 # Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
@@ -106,7 +106,7 @@ _PAY_WHO = re.compile(
 _WRONG_TRANSFER = re.compile(
     r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
     r"chon nham|chon sai|"
-    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|2 lan|hai lan)|(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
+    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)|(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
     r"lon|thieu|thua)(?: \w+){0,2} (?:so|stk|"
     r"tai khoan|so tien|"
     r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)")
@@ -209,7 +209,7 @@ def _act_in(text: str, t: str, asking: bool) -> str | None:
 _RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
                         r"(?:bao|bat|doi|xin|hoi|nho) (?:\w+ ){0,2}(?:doc|gui|dua|nhap|chup)|cho (?:mot|"
                         r"1) (?:nguoi|ong|ba|anh|chi|co|chu)|"
-                        r"cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|"
+                        r"cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|tong dai|"
                         r"con|fanpage|shipper)|"
                         r"vao (?:link|trang|web|duong link)|qua (?:dien thoai|zalo|tin nhan|messenger)|nguoi goi|"
                         r"nguoi ta|ho (?:goi|bao|xin|hoi)|doi tuong)\b")
@@ -231,6 +231,9 @@ def _secret_given(t: str, act: str | None, context: bool) -> bool:
 _WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|thanh toan|tra|dong|quet)"
                              f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
 _RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
+                       f"\\b(?:tu nhien|bong dung|tu dung) (?:\\w+ ){{0,3}}nhan (?:\\w+ ){{0,4}}(?:chuyen khoan|tien|"
+                       f"khoan)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
+                       f"so|tai khoan) (?:la|khong quen)|"
                        f"\\b(?:nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+))\\b")
 _RECEIVED_PRESSED = re.compile(
     r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|nhac)(?: \w+){0,8} (?:chuyen lai|tra lai|hoan lai|"
@@ -249,12 +252,16 @@ _SCAM_CONTEXT = re.compile(
     r"zalo la" + _NOT_IS + r"|facebook la" + _NOT_IS + r"|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|"
                                                        r"benh vien|cap cuu|tai nan|nam vien|vao vien|"
     r"(?:goi|call) video (?:\w+ ){0,8}(?:muon|vay|nho chuyen|can gap|chuyen gap|can tien|xin tien)|"
+    r"(?:video cal+|goi video|facetime)(?: \w+){0,6} (?:dung mat|giong het|thay mat|mo mo|chap chon)|"
+    r"quen (?:\w+ ){0,2}(?:tren mang|qua mang|tren facebook|qua facebook|qua zalo|tren zalo|qua app)|"
+    r"(?:dai uy|thieu ta|trung ta|si quan|quan nhan|bac si) (?:\w+ ){0,2}(?:my|anh|phap|nuoc ngoai|lien hop quoc)|"
+    r"chia (?:loi|lai)|"
     r"chan thuong|nhap vien|"
     r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
     r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
     r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
     r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|het han|hack|"
-    r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage) gia|"
+    r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage|tong dai|nhan vien)(?: \w+)? gia\b|"
     r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)"
     r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan))\b")
 # After paying or acting, what shows it was a trap: no way to withdraw, blocked, no signal.
@@ -302,7 +309,7 @@ _GENERAL_FORM = re.compile(
     r"(?:can|phai|muon|lam sao) dan (?:me|bo|ba|ong)|dan (?:me|bo|ba|ong)(?: \w+){0,4} the nao|la gi|"
     r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
     r"lam sao de (?:khong|tranh)|co phai)\b|"
-    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:\w+ ){1,15}khong$")
+    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:(?!nen\b)\w+ ){1,15}khong$")
 # A story told as it happens: "bà đang ở quầy", "mấy hôm nay họ gọi", "từ sáng".
 _ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|tu sang|tu chieu|tu hom qua|"
                             r"sang nay|chieu nay|toi qua|hom qua)\b")
@@ -327,7 +334,8 @@ _VICTIM_NOW = re.compile(
 _ASKED_TO = re.compile(
     r"\b(?:bao|bat|yeu cau|huong dan|doi|giuc|noi|ep|du|hen)(?: \w+){0,4} (?:soan|cai|tai|bam|doc|gui|chup|"
     r"quay|nhap|dien|tich hop|cap nhat|xac minh|dong bo|kich hoat|nang cap|khai bao|"
-    r"cung cap|ra ngan hang|rut|mo app|dang nhap|quet|ket ban|vao nhom|goi cho|lien he|cai lai|tat may)\b")
+    r"cung cap|ra ngan hang|rut|mo app|dang nhap|quet|ket ban|vao nhom|goi cho|lien he|cai lai|tat may|"
+    r"ky (?:lai )?(?:hop dong|giay|xac nhan))\b")
 # Where a link came from: a message, a chat, a leaflet (not a site the person looked up).
 _MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|nhom|to roi|ma qr|nhan tin|ho gui|"
                              r"nguoi ta gui|gui link|gui qua)\b")
@@ -345,9 +353,10 @@ _LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may
 _AMOUNT = re.compile(r"\b\d+ ?(?:trieu|tr|nghin|ngan|k|ty|cu)\b")
 # What shows a scammer even beside an honest-looking slip.
 _STRONG_CONTEXT = re.compile(
-    r"\b(?:" + _DENIED + r"|xung|tu xung|gia danh|mao danh|lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|"
+    r"\b(?:" + _DENIED + r"|xung|tu xung|gia danh|mao danh|(?<!so )(?<!ngai )(?<!lo )lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|"
                          r"tien)|doa|link la" + _NOT_IS + r"|"
-    r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien) (?:\w+ ){0,2}bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|"
+    r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien|trang|app|ung dung|web|cong ty|ben) (?:\w+ ){0,3}"
+    r"bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|nhiem vu|giai ngan|phong toa|dong bang|hoa hong|rut (?:von|loi|lai)|"
     r"app la" + _NOT_IS + r"|hack|tam giu|truy na|cong an gia|"
     r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi|noi))\b")
 _MONEY_OR_SECRET = re.compile(
@@ -364,6 +373,12 @@ _OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|ha
                          r"\b(?:den|len|ra|nho|hoi|toi|vao)) $")
 
 
+# A threat made by whoever calls: fines, arrest, the power or the account cut off.
+_THREAT = re.compile(r"\b(?:doa|de doa|bi phat|phat nang|bi bat|bat giam|truy na|khoi to|cat dien|ngung cap|"
+                     r"khoa (?:tai khoan|sim|so|thue bao)|phong toa|bi kien|cuong che)\b")
+_CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan)\b")
+
+
 def law_demand(t: str) -> bool:
     """Police, procuracy or a court named as the ones asking, not as where the person will report."""
     return any(not _OWN_REPORT.search(t[max(0, m.start() - 12):m.start()]) for m in _LAW.finditer(t))
@@ -376,7 +391,7 @@ _DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin
 
 # Someone else says a relative is in hospital or hurt: how the "relative in emergency" scam opens.
 _RELATIVE_EMERGENCY = re.compile(
-    r"\b(?:bao|goi|nhan|noi|bao tin|goi bao|nhan tin)(?: \w+){0,4} (?:con|chau|chong|vo|bo|me|em|anh|chi)"
+    r"\b(?:bao|goi|nhan|noi|bao tin|goi bao|nhan tin)(?: \w+){0,4} (?:con|chau|chong|vo|bo|me|em|anh|chi|e)"
     r"(?: \w+){0,3} (?:hon me|cap cuu|bi tai nan|tai nan|nhap vien|nguy kich|phau thuat|bi thuong|dot quy|"
     r"ngat xiu|te|nga|dang o benh vien|vao vien|mo gap|can mo|bi danh|bi dam|gay (?:chan|tay)|bi dien giat|"
     r"duoi nuoc)\b")
@@ -432,7 +447,8 @@ def classify(text: str) -> Situation:
     if slip and not (_RECEIVED.search(t) or _WRONG_TRANSFER.search(t)):
         return Situation(CALM)  # a wrong PIN, a face check that fails, an ATM that kept the money: no scammer
     if _RECEIVED.search(t) or _WRONG_TRANSFER.search(t):
-        context = bool(_STRONG_CONTEXT.search(t))  # "sang số lạ" alone is no scammer in a wrong transfer
+        # "sang số lạ" alone is no scammer in a wrong transfer; a stranger's news of a relative in hospital is.
+        context = bool(_STRONG_CONTEXT.search(t) or _RELATIVE_EMERGENCY.search(t))
         pressed = context and re.search(r"\b(?:goi|nhan tin|bao|nho|doi|giuc|yeu cau)\b", t) and re.search(
             r"\b(?:chuyen tra|tra lai|chuyen lai|hoan lai|gui lai)\b", t)
         if _RECEIVED_PRESSED.search(t) or _secret_given(t, act, context) or pressed:
@@ -450,6 +466,8 @@ def classify(text: str) -> Situation:
     if (_FEE.search(t) or (_PAY_ASK.search(t) and (context or _STRANGER.search(t)))) and _PAY_WHO.search(t) \
             and act is None and (concrete or not general_question(t)):
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
+    if context and _THREAT.search(t) and _CALLED.search(t) and not general_question(t):
+        return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")  # "cán bộ thuế gọi dọa mẹ bị phạt"
     if general_question(t) and not (act is not None and _VICTIM_NOW.search(t)):
         return Situation(CALM)
     ongoing = is_ongoing_scam(text)
@@ -458,7 +476,7 @@ def classify(text: str) -> Situation:
     if act == "link_clicked" and (_DETAILS_GIVEN.search(t) or context):
         return Situation(SCAM_NOW, act)
     other_party = bool(_STRANGER.search(t) or _MESSAGE_SOURCE.search(t) or _URGENT.search(t) or in_call
-                       or re.search(r"\b(?:goi video|video call|goi dien|goi zalo|goi messenger)\b", t)
+                       or re.search(r"\b(?:goi video|video cal+|goi dien|goi zalo|goi messenger)\b", t)
                        or _REGRET.search(t) or act == "link_clicked")
     if act is not None and (context or _LOSS.search(t) or (ongoing and other_party)):
         return Situation(SCAM_NOW, act)

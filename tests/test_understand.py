@@ -132,6 +132,15 @@ def test_quiz_choices_in_words() -> None:
     # A stranger's message about a relative in hospital, told with a what-now question.
     ("Một người nhắn zalo bảo con tôi bị đánh đang nằm viện, cần tiền gấp, tôi nên làm gì", SCAM_NOW, "none_yet"),
     ("Nếu có người gọi báo con bị tai nạn đang cấp cứu thì phải làm sao?", CALM, None),
+    # An earlier "có" does not make "có nên chuyển không" a general question; a fake switchboard; a threat call.
+    ("Họ bảo nhà tôi nợ tiền nước, phải chuyển vào tài khoản cá nhân, tôi có trả đủ mà, có nên chuyển không",
+     PAY_NOW, None),
+    ("doc ma otp cho tong dai ngan hang gia roi", SCAM_NOW, "otp_read"),
+    ("nhan vien bhxh goi doa bo bi phat vi chua cap nhat", SCAM_NOW, "none_yet"),
+    # Paying "thêm" twice into a task scam is no double payment; money that arrives from a stranger, kept aside.
+    ("lam nhiem vu bi bao sai tai khoan, phai nap them moi rut duoc, toi nap them 2 lan roi", SCAM_NOW, "money_sent"),
+    ("Tự nhiên tài khoản tôi nhận chuyển khoản 30 triệu từ một người lạ, tôi sợ lừa đảo chưa dám động vào", MISTAKE,
+     "received"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
