@@ -61,3 +61,11 @@ def test_scope_judge_on_purpose_written_questions(kb: KnowledgeBase) -> None:
 def test_clarify_on_a_single_word(kb: KnowledgeBase) -> None:
     answer = Answerer(kb).answer("vneid")
     assert answer.kind == "clarify" and len(answer.replies[0].buttons) >= 2
+
+
+@pytest.mark.parametrize("question", ["VneID là gì?", "eKYC la gi", "OTP là gì vậy"])
+def test_a_single_word_with_what_is_gets_the_definition(kb: KnowledgeBase, question: str) -> None:
+    """"Là gì" says what is wanted: the definition entry answers at once, no menu."""
+    answer = Answerer(kb).answer(question)
+    assert answer.kind == "answer", answer.text_all()
+    assert answer.units and answer.units[0].entry is not None and answer.units[0].entry.kind == "definition"
