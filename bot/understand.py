@@ -464,6 +464,8 @@ def match_button(text: str, buttons: tuple[Button, ...] | list[Button]) -> Butto
 _NAME_LEADS = re.compile(
     r"^.*?\b(?:(?:goi|keu|kiu|ten)\s+(?:(?:toi|tui|tao|minh|ba|ong|bac|em|con|chau|t|co|chu|me|bo)\s+)?la|"
     r"(?:toi|tui|tao|minh|em|con|chau)\s+ten\s+la|ten\s+(?:toi|tui|minh|em)\s+la|"
+    r"ten\s+(?:day du|that|khai sinh|trong can cuoc)\s+(?:cua\s+(?:toi|tui|minh)\s+)?la|"
+    r"(?:toi|tui|minh|em|con|chau)\s+ho|"
     r"(?:toi|tui|tao|minh|em|con|chau)\s+(?:ten|la)|(?:ba|ong|bac)\s+la|ten\s+la|ten|"
     r"(?:chau |con )?cu (?:goi|keu|kiu)(?: (?:toi|tui|minh|tao))?(?!.*\bla\b))\s+")
 _HAMLET_WORDS = ("thon", "xom", "to", "ap", "khu", "ban", "buon", "khom", "khoi", "doi", "lang", "tdp", "kp", "pho",
@@ -480,7 +482,7 @@ _HESITATION = frozenset("om um a o u da vang uhm hmm thi".split())
 
 def _clauses(text: str) -> list[str]:
     """The parts of a reply between commas and full stops, in order."""
-    return [c.strip() for c in re.split(r"[,;.!…]+", normalize(text)) if c.strip()]
+    return [c.strip() for c in re.split(r"[,;.!…()]+|\s+[-–]\s+", normalize(text)) if c.strip()]
 
 
 def name_answer(text: str) -> Name | None:
@@ -500,7 +502,15 @@ def name_answer(text: str) -> Name | None:
     return None
 
 
+# "cô Hạnh ở xóm 3", "bác Tư thôn Đông": where the person lives, after the name.
+_PLACE_TAIL = re.compile(r"\s+(?:o|tai|thuoc|nha o)\s+(?:" + "|".join(
+    ("thon", "xom", "to", "ap", "khu", "ban", "lang", "xa", "phuong", "so", "khom", "khoi", "doi", "tdp", "kp",
+     "pho", "duong", "huyen", "tinh", "thi tran")) + r")\b.*$")
+
+
 def _name_in(clause: str) -> Name | None:
+    if tail := _PLACE_TAIL.search(fold(clause)):
+        clause = clause[:tail.start()] if len(fold(clause)) == len(clause) else clause
     if re.search(r"\d", clause):
         return None
     folded = fold(clause)
@@ -514,7 +524,7 @@ def _name_in(clause: str) -> Name | None:
     end = len(folded)
     if t := _POLITE_TAIL.search(folded[start:]):
         end = start + t.start()
-    value = clause[start:end].strip(" .")
+    value = clause[start:end].strip(" .-–")
     ws = words(value)
     # "Sài Gòn" in "anh Ba Sài Gòn" is no "sai": only a name that starts with a no is refused.
     if not ws or len(ws) > 5 or negated(ws[:1]) or (negated(ws) and len(ws) <= 2) or (

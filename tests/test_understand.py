@@ -10,7 +10,7 @@ from bot.quiz import parse_choice
 from bot.registration import _ask, commune_answer, consent_reply
 from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, classify
 from bot.types import Button
-from bot.understand import hamlet_place, match_button, name_answer, number, settle, words, yes_no
+from bot.understand import Name, hamlet_place, match_button, name_answer, number, settle, words, yes_no
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -80,6 +80,11 @@ def test_names_and_places() -> None:
     assert name_answer("Dạ cháu gọi tôi là ông Khiêm là được rồi.").value == "ông Khiêm"  # type: ignore[union-attr]
     assert name_answer("Dạ tên tôi là Đỗ Thị Xuân, năm nay bảy mươi tuổi").value == "Đỗ Thị Xuân"  # type: ignore[union-attr]
     assert name_answer("Nguyễn Thị Hồng").value == "Nguyễn Thị Hồng"  # type: ignore[union-attr]
+    # Where the person lives, a dash, a bracket or "họ" after the name: the name alone is kept.
+    for typed, name in (("cô Hạnh ở xóm 3", "cô Hạnh"), ("Đặng Văn Lâm - thôn 4", "Đặng Văn Lâm"),
+                        ("Hồ Văn Tám (ông Tám)", "Hồ Văn Tám"), ("tôi họ Trần", "Trần"),
+                        ("Tên đầy đủ là Nguyễn Thị Kim Oanh", "Nguyễn Thị Kim Oanh")):
+        assert name_answer(typed) == Name(name), typed
     for not_a_name in ("lam sao cai vneid", "quen mat khau vneid", "chao chau", "TOI LA NONG DAN", "khong muon noi"):
         assert name_answer(not_a_name) is None, not_a_name
     assert hamlet_place("Dạ, nhà tôi ở tổ dân phố số 9, ngay gần nhà văn hóa cháu ạ.") == "tổ dân phố số 9"
