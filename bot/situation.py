@@ -48,9 +48,9 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"quet (?:khuon )?mat (?:\w+ ){0,2}(?:tren|vao|theo) (?:web|link|trang|app|ung dung)|"
                     r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
                     r"thong tin the|thong tin ngan hang)"),
-    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui|nap|nop|dong|tra truoc|dat coc|chuyen coc|ban vang chuyen|"
-                   r"rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
-                   r"(?:tien|trieu|tr|cu|nghin|ngan|ty|k|dong|coc|vao|cho (?:ho|nguoi|no|doi tuong|ben|fb|facebook|"
+    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem)|nap|nop|dong|tra truoc|dat coc|chuyen coc|"
+                   r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
+                   r"(?:tien|trieu|tr|cu|nghin|ngan(?! hang)|ty|k|dong|coc|vao|cho (?:ho|nguoi|no|doi tuong|ben|fb|facebook|"
                    r"zalo|nick|shipper))|"
                    r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
                    r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
@@ -248,7 +248,8 @@ _SCAM_CONTEXT = re.compile(
     r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|san|lai cao|nang cap sim|esim|"
     r"ctv|cong tac vien|don ao|chot don|tha tim|giay trieu tap|trieu tap|bam phim|tong dai tu dong|buu pham|"
     r"dan chong|dan de|dan len|nhan qua|hai quan|"
-    r"deepfake|gia giong|gia mat|hack|chiem|bi chan|cap nhat|dinh danh|khoa tai khoan|mai moi|hen ho|"
+    r"deepfake|gia giong|gia mat|hack|chiem|bi chan|cap nhat|dinh danh|mai moi|hen ho|"
+    r"(?:bi|se|sap|doa|neu khong|khong thi) (?:\w+ )?khoa tai khoan|"
     r"zalo la" + _NOT_IS + r"|facebook la" + _NOT_IS + r"|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|"
                                                        r"benh vien|cap cuu|tai nan|nam vien|vao vien|"
     r"(?:goi|call) video (?:\w+ ){0,8}(?:muon|vay|nho chuyen|can gap|chuyen gap|can tien|xin tien)|"
@@ -260,10 +261,10 @@ _SCAM_CONTEXT = re.compile(
     r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
     r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
     r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
-    r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|het han|hack|"
+    r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|(?<!hop dong )het han|hack|"
     r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage|tong dai|nhan vien)(?: \w+)? gia\b|"
     r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)"
-    r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan))\b")
+    r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan(?! tho)))\b")
 # After paying or acting, what shows it was a trap: no way to withdraw, blocked, no signal.
 _DENIED = (r"(?:sep|giam doc|con|chau|anh|chi|no|nguoi do|ban|ong ay|ba ay|co ay|chu ay|thang be|con be) "
            r"(?:\w+ )?(?:bao |noi |lai )?(?:khong biet gi|khong he (?:biet|goi|nhan|nho|vay|muon))|"
@@ -342,7 +343,8 @@ _MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|n
 # One's own slip with no one else involved: a wrong PIN, a failed face check, an ATM fault, "no one called".
 _SELF_SLIP = re.compile(
     r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
-    r"nuot the|(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
+    r"nuot the|(?:atm|may rut tien)(?: \w+){0,2} (?:khong|chua|chang) nha|"
+    r"(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
     r"(?:lam|cap nhat) sinh trac|chua (?:xac thuc|lam) sinh trac|xac thuc (?:khuon mat|thiet bi)|"
     r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
     r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"

@@ -146,6 +146,11 @@ def test_quiz_choices_in_words() -> None:
     ("lam nhiem vu bi bao sai tai khoan, phai nap them moi rut duoc, toi nap them 2 lan roi", SCAM_NOW, "money_sent"),
     ("Tự nhiên tài khoản tôi nhận chuyển khoản 30 triệu từ một người lạ, tôi sợ lừa đảo chưa dám động vào", MISTAKE,
      "received"),
+    # Calm: "ngân hàng" is no "ngàn", "bảo hiểm nhân thọ" no message, an ATM that kept the cash, one's own lock.
+    ("Đi gửi tiết kiệm, nhân viên ngân hàng mời mua bảo hiểm nhân thọ, có nên mua không?", CALM, None),
+    ("cây ATM chưa nhả tiền mà tài khoản đã bị trừ", CALM, None),
+    ("Khóa tài khoản ngân hàng khi mất điện thoại thế nào", CALM, None),
+    ("Hợp đồng thuê nhà hết hạn, chủ nhà giữ tiền cọc không trả, tôi phải làm gì", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
