@@ -98,7 +98,7 @@ _STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai 
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
                        r"tai khoan ca nhan)\b")
 _PAY_WHO = re.compile(
-    r"\b(?:bao|doi|yeu cau|bat|phai|can|de nghi|giuc|moi|huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
+    r"\b(?:bao|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can|de nghi|giuc|moi|huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
     r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 
 
