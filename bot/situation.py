@@ -282,7 +282,7 @@ _LOSS = re.compile(
     r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
-    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|mat song|goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
+    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
     r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
     r"vai vun|ten (?:nguoi nhan )?la hoac|khong nhan duoc tien)\b")
 # A call still going on: "đang giữ máy", "không được cúp máy".
@@ -303,6 +303,7 @@ _HYPOTHETICAL = re.compile(r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|d
                            r"rat de|cu) "
                            r"(?:bi|mac)|"
                            r"nghe noi|hoi de biet|hoi truoc|hoi cho biet|bao dai|tren bao|chua ai goi|chua bi ai|"
+                           r"(?:dang|nghe|co tin) don(?! hang)|tin don(?! hang)|loi don|don (?:rang|la)|"
                            r"(?<!so )(?:that|chinh thuc) thi|"
                            r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
 _GENERAL_FORM = re.compile(
@@ -316,6 +317,7 @@ _ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|
                             r"sang nay|chieu nay|toi qua|hom qua)\b")
 # Heard of, read about, or "what if": someone else's story or none at all.
 _HEARD_OF = re.compile(r"\b(?:chua (?:ai|bi ai|co ai) (?:goi|nhan|lua)|chua bi|doc bao|bao dai|bao noi|loa phuong|"
+                       r"(?:dang|nghe|co tin) don(?! hang)|tin don(?! hang)|loi don|don (?:rang|la)|"
                        r"nghe noi|xem ti vi|tren ti vi|hang xom|nguoi quen (?:bi|vua)|neu (?:toi|minh|ba|ong|co ai|lo)|"
                        r"gia su|phong khi|co bao gio)\b")
 _HOW_WHERE = re.compile(r"\b(?:o dau|trang nao|cach nao|bang cach nao|nhu the nao|tra cuu|o trang|(?<!thuong )so nao|"
@@ -414,8 +416,16 @@ def own_slip(t: str) -> bool:
         and "link" not in t
 
 
+# "Hướng dẫn thanh toán lệ phí", "cách chặn tài khoản Zalo": a request for steps, opening the message.
+_HOW_TO_OPEN = re.compile(r"^(?:(?:cho (?:toi|minh|em|chau) hoi|xin hoi|chau oi|cho hoi) )?(?:huong dan|cach|cac buoc|"
+                          r"lam sao de|lam the nao de|muon biet cach)\b")
+
+
 def general_question(t: str) -> bool:
     """A question about scams in general or "what if", not a story happening to the writer."""
+    if _HOW_TO_OPEN.match(t) and not (_VICTIM_NOW.search(t) or _LOSS.search(t) or _IN_CALL.search(t)
+                                      or _STRONG_CONTEXT.search(t) or _AMOUNT.search(t) or _PAST_RE.search(t)):
+        return True
     if _STRONG_CONTEXT.search(t) and not _HEARD_OF.search(t) and not _IF_FIRST.match(t) and (
             _VICTIM_NOW.search(t) or _DONE_AFTER.search(t) or _PAST_RE.search(t) or _IN_CALL.search(t)
             or _ONGOING_STORY.search(t)):
@@ -484,7 +494,7 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act)
     if act is None and _LOSS.search(t) and context:
         return Situation(SCAM_NOW, "money_sent")
-    if act is None and re.search(r"\b(?:mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|bi hack)\b", t):
+    if act is None and re.search(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|bi hack)\b", t):
         return Situation(SCAM_NOW, "none_yet")  # the SIM or an account taken over now
     if act == "link_clicked" and _MESSAGE_SOURCE.search(t):
         return Situation(SCAM_NOW, act)

@@ -151,6 +151,10 @@ def test_quiz_choices_in_words() -> None:
     ("cây ATM chưa nhả tiền mà tài khoản đã bị trừ", CALM, None),
     ("Khóa tài khoản ngân hàng khi mất điện thoại thế nào", CALM, None),
     ("Hợp đồng thuê nhà hết hạn, chủ nhà giữ tiền cọc không trả, tôi phải làm gì", CALM, None),
+    # A request for steps, a rumour, Wi-Fi without signal: no alarm.
+    ("Hướng dẫn nộp lệ phí cấp đổi căn cước", CALM, None),
+    ("trên mạng đang đồn sắp đổi tiền, có nên rút hết tiền ra không", CALM, None),
+    ("gọi video zalo cho con mà wifi mất sóng hoài", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
