@@ -565,6 +565,13 @@ def _trained(path: str, mtime_ns: int, size: int) -> SituationModel | None:
 _CALM_KINDS = frozenset({"troubleshoot", "rule", "definition", "where_who"})
 
 
+def _traces(t: str) -> bool:
+    """Some trace of a scam for the model to weigh: another party, something done, a loss, a call, a demand."""
+    return bool(_STRANGER.search(t) or _SCAM_CONTEXT.search(t) or _LOSS.search(t) or _IN_CALL.search(t)
+                or _MESSAGE_SOURCE.search(t) or _URGENT.search(t) or act_of(t) is not None
+                or _FEE.search(t) or _RELATIVE_EMERGENCY.search(t) or _ASKED_TO.search(t))
+
+
 def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
@@ -573,6 +580,8 @@ def route(text: str, model: SituationModel | None) -> Situation:
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not _STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
+    if not _traces(t):
+        return found  # nobody else and nothing done: "bố tôi mất, lương hưu… được nhận bao nhiêu?"
     kind, p = model.predict(text)
     if kind in (SCAM_NOW, PAY_NOW) and p >= model.ESCALATE_AT:
         t = _words(text)

@@ -159,3 +159,16 @@ def test_quiz_choices_in_words() -> None:
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
     assert (found.kind, found.act) == (kind, act)
+
+
+def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
+    """With nobody else in the story and nothing done, the model's second opinion is not asked."""
+    from bot.config import Settings
+    from bot.situation import SituationModel, route
+
+    model = SituationModel.load(Settings().knowledge_dir / "situations" / "tune.jsonl")
+    assert model is not None
+    question = "Bố tôi mất năm ngoái, đang hưởng lương hưu 5 triệu, gia đình được nhận trợ cấp mai táng bao nhiêu?"
+    assert route(question, model).kind == CALM
+    assert route("Có người xưng công an gọi bảo bố tôi chuyển tiền để xác minh, bố đang nghe máy", model).alarming
+
