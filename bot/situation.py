@@ -50,7 +50,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"thong tin the|thong tin ngan hang)"),
     ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem)|nap|nop|dong|tra truoc|dat coc|chuyen coc|"
                    r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
-                   r"(?:tien|trieu|tr|cu|nghin|ngan(?! hang)|ty|k|dong|coc|vao|cho (?:ho|nguoi|no|doi tuong|ben|fb|facebook|"
+                   r"(?:tien|trieu|tr|cu|nghin|ngan(?! hang)|ty|k|dong|coc|vao|cho (?:ho|"
+                   r"nguoi|no|doi tuong|ben|fb|facebook|"
                    r"zalo|nick|shipper))|"
                    r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
                    r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
@@ -74,7 +75,8 @@ _PAY_ASK = re.compile(
     r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|"
     r"phi (?:van chuyen|ship|giai ngan|mo khoa|bao hiem|ho so|xac minh|"
     r"nhan thuong|thue|kich hoat|dich vu)|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh)|nop truoc|chuyen truoc|"
-    r"dong truoc|nap (?:them|tien)|(?<!dung )(?<!khong )chuyen (?:them|tien)|gop (?:\w+ )?(?:tien|von)|thanh toan|dong tien|nop tien|tai khoan tam giu|"
+    r"dong truoc|nap (?:them|tien)|(?<!dung )(?<!khong )chuyen (?:them|tien)|gop (?:\w+ )?(?:tien|"
+    r"von)|thanh toan|dong tien|nop tien|tai khoan tam giu|"
     r"tai khoan an toan|don hang|nhiem vu|(?:nop|chuyen|dong|nap|gui|tra|ck)(?: \w+){0,3}? ?\d+ ?(?:trieu|tr|nghin|"
     r"ngan|k|ty|do|cu))\b")
 # Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
@@ -98,7 +100,8 @@ _STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai 
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
                        r"tai khoan ca nhan)\b")
 _PAY_WHO = re.compile(
-    r"\b(?:bao|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can|de nghi|giuc|moi|huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
+    r"\b(?:bao|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can|de nghi|giuc|moi|"
+    r"huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
     r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 
 
@@ -106,7 +109,8 @@ _PAY_WHO = re.compile(
 _WRONG_TRANSFER = re.compile(
     r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
     r"chon nham|chon sai|"
-    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)|(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
+    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)|"
+    r"(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
     r"lon|thieu|thua)(?: \w+){0,2} (?:so|stk|"
     r"tai khoan|so tien|"
     r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)")
@@ -145,7 +149,8 @@ _NOT_DONE = re.compile(
 
 # A secret asked for by someone (then given, if the person says so later).
 _ASKED_FOR = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in (
-    ("card_photos", r"(?:xin|doi|bat|yeu cau|can|muon|hoi)(?: \w+){0,3} (?:anh|hinh)(?: \w+){0,3} (?:can cuoc|cccd|cmnd|"
+    ("card_photos", r"(?:xin|doi|bat|yeu cau|can|muon|hoi)(?: \w+){0,3} (?:anh|"
+                    r"hinh)(?: \w+){0,3} (?:can cuoc|cccd|cmnd|"
                     r"chan dung|the|mat)"),
     ("otp_read", r"(?:xin|doi|hoi|bat|yeu cau)(?: \w+){0,3} (?:otp|ma (?:xac thuc|xac nhan|so|vua|ngan hang))"),
     ("password_typed", r"(?:xin|doi|hoi|bat|yeu cau)(?: \w+){0,3} (?:mat khau|ma pin|passcode|pin)"),
@@ -174,8 +179,8 @@ def act_of(t: str, asking: bool = False) -> str | None:
             if _DONE_LATER.search(t, m.end()):
                 return name  # "họ bắt quay mặt gửi qua Zalo…, tôi gửi rồi"
     for name, asked in _ASKED_FOR:
-        m = asked.search(t)
-        if m and _DONE_LATER.search(t, m.end()):
+        found = asked.search(t)
+        if found and _DONE_LATER.search(t, found.end()):
             return name  # "anh ấy xin ảnh CCCD 2 mặt…, em gửi rồi"
     if re.search(r"\b(?:tien|trieu|tr|ty|nghin)\b", t) and re.search(
             r"\b(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b", t) \
@@ -209,7 +214,8 @@ def _act_in(text: str, t: str, asking: bool) -> str | None:
 _RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
                         r"(?:bao|bat|doi|xin|hoi|nho) (?:\w+ ){0,2}(?:doc|gui|dua|nhap|chup)|cho (?:mot|"
                         r"1) (?:nguoi|ong|ba|anh|chi|co|chu)|"
-                        r"cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|nhan vien|can bo|chau|ban|tong dai|"
+                        r"cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|"
+                        r"nhan vien|can bo|chau|ban|tong dai|"
                         r"con|fanpage|shipper)|"
                         r"vao (?:link|trang|web|duong link)|qua (?:dien thoai|zalo|tin nhan|messenger)|nguoi goi|"
                         r"nguoi ta|ho (?:goi|bao|xin|hoi)|doi tuong)\b")
@@ -232,7 +238,8 @@ _WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|tha
                              f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
 _RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
                        f"\\b(?:tu nhien|bong dung|tu dung) (?:\\w+ ){{0,3}}nhan (?:\\w+ ){{0,4}}(?:chuyen khoan|tien|"
-                       f"khoan)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
+                       f"khoan)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
+                       f"khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
                        f"so|tai khoan) (?:la|khong quen)|"
                        f"\\b(?:nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+))\\b")
 _RECEIVED_PRESSED = re.compile(
@@ -282,8 +289,10 @@ _LOSS = re.compile(
     r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
-    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
-    r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
+    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
+    r"goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
+    r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|"
+    r"chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
     r"vai vun|ten (?:nguoi nhan )?la hoac|khong nhan duoc tien)\b")
 # A call still going on: "đang giữ máy", "không được cúp máy".
 _IN_CALL = re.compile(
@@ -357,7 +366,8 @@ _LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may
 _AMOUNT = re.compile(r"\b\d+ ?(?:trieu|tr|nghin|ngan|k|ty|cu)\b")
 # What shows a scammer even beside an honest-looking slip.
 _STRONG_CONTEXT = re.compile(
-    r"\b(?:" + _DENIED + r"|xung|tu xung|gia danh|mao danh|(?<!so )(?<!ngai )(?<!lo )lua dao|bi lua|lua (?:toi|ba|ong|me|bo|minh|nguoi|"
+    r"\b(?:" + _DENIED + r"|xung|tu xung|gia danh|mao danh|(?<!so )(?<!ngai )(?<!lo )lua dao|bi lua|"
+                         r"lua (?:toi|ba|ong|me|bo|minh|nguoi|"
                          r"tien)|doa|link la" + _NOT_IS + r"|"
     r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien|trang|app|ung dung|web|cong ty|ben) (?:\w+ ){0,3}"
     r"bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|nhiem vu|giai ngan|phong toa|dong bang|hoa hong|rut (?:von|loi|lai)|"
@@ -494,7 +504,8 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act)
     if act is None and _LOSS.search(t) and context:
         return Situation(SCAM_NOW, "money_sent")
-    if act is None and re.search(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|bi hack)\b", t):
+    if act is None and re.search(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|"
+                                 r"bi chiem|bi hack)\b", t):
         return Situation(SCAM_NOW, "none_yet")  # the SIM or an account taken over now
     if act == "link_clicked" and _MESSAGE_SOURCE.search(t):
         return Situation(SCAM_NOW, act)
