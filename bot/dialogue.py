@@ -18,7 +18,7 @@ from bot import handouts, privacy, understand, voice
 from bot import messages as msg
 from bot.answers import Answer, Answerer, is_clear, main_menu, section_reply, with_feedback
 from bot.community import Community
-from bot.config import NudgeSettings, ReportSettings, VoiceSettings
+from bot.config import CampaignSettings, NudgeSettings, ReportSettings, VoiceSettings
 from bot.learning import Learning
 from bot.prompts import MAX_OFFERS, Pending, read
 from bot.quiz import (
@@ -147,7 +147,7 @@ class Dialogue:
 
     def __init__(self, kb: KnowledgeBase, answerer: Answerer, data_dir: Path, bot_username: str = "",
                  web_url: str = "", voice: VoiceSettings | None = None, nudges: NudgeSettings | None = None,
-                 reports: ReportSettings | None = None) -> None:
+                 reports: ReportSettings | None = None, campaign: CampaignSettings | None = None) -> None:
         self.reports = reports or ReportSettings()
         self.kb = kb
         self.voice = voice or VoiceSettings()
@@ -158,7 +158,7 @@ class Dialogue:
         self.pass_ratio = kb.programme.min_score if kb.programme else PASS_RATIO
         self.learning = Learning(kb, data_dir, self.pass_ratio)
         self.staff = StaffDesk(kb, data_dir, bot_username, web_url, self.pass_ratio)
-        self.community = Community()
+        self.community = Community((campaign or CampaignSettings()).national)
         self.team = TeamDesk(kb, self.learning, self.pass_ratio, (nudges or NudgeSettings()).idle_days)
 
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:

@@ -691,8 +691,16 @@ CLASS_REMINDER = (
     "Bác mang theo điện thoại đã sạc pin. Bác đến được thì bấm «Tôi sẽ đến» nhé."
 )
 CAMPAIGN_REMINDER = (
-    "🎉 Ngày mai, 10/10, là «Ngày hội toàn dân học tập số».\n"
+    "🎉 Ngày mai, {day}, là «Ngày hội toàn dân học tập số».\n"
     "Bác học thêm một bài hôm nay, rồi rủ người nhà cùng học nhé."
+)
+CAMPAIGN_REMINDER_PROVINCE = (
+    "🎉 Ngày mai, {day}, là ngày hội học tập số của {province}.\n"
+    "Bác học thêm một bài hôm nay, rồi rủ người nhà cùng học nhé."
+)
+CAMPAIGN_REMINDER_MONTHLY = (
+    "📅 Ngày mai, {weekday} {day}, là ngày học tập số hằng tháng của {province} ({rule}).\n"
+    "Bác học thêm một bài, rủ người nhà cùng học; cần người chỉ tận tay thì hỏi tình nguyện viên ở xã, phường nhé."
 )
 CLASS_ONLY_STAFF = "Phần mở lớp dành cho tình nguyện viên và cán bộ xã, phường."
 CLASS_ASK_TOPIC = "Mở lớp học. Lớp học về việc gì?"
@@ -723,15 +731,33 @@ ATTEND_ASK = "Buổi {when}: có bao nhiêu người đến? ({going} người �
 ATTEND_BAD_NUMBER = "Số người phải từ 1 đến 500. Anh/chị gõ lại, ví dụ: /diemdanh {id} {day} 25"
 ATTEND_DONE = "Đã ghi {people} người đến buổi {when}. Số này được tính vào nhật ký hỗ trợ. Cảm ơn anh/chị!"
 ATTEND_PROMPT = "Buổi học «{topic}» lúc {when} đã xong. Có bao nhiêu người đến ạ?"
-CAMPAIGN_ONLY_PROVINCE = "Hẹn tin «Ngày hội toàn dân học tập số» dành cho cán bộ quản lý tỉnh."
-CAMPAIGN_ASK = (
-    "Hằng năm, ngày 9/10, cháu sẽ nhắn người học trong tỉnh đã bật nhận tin lớp học: "
-    "ngày mai 10/10 là «Ngày hội toàn dân học tập số». Anh/chị đồng ý không?"
+CAMPAIGN_ONLY_PROVINCE = "Hẹn tin ngày hội học tập số dành cho cán bộ quản lý tỉnh."
+CAMPAIGN_MENU = (
+    "🎉 Ngày hội học tập số của {province}.\n{current}\n\n"
+    "Một ngày trước mỗi ngày hội, cháu nhắn người học trong tỉnh đã bật nhận tin lớp học. "
+    "Anh/chị bấm để thêm một ngày, hoặc gõ ngày, ví dụ «01/11» hay «thứ Sáu tuần thứ 4»."
 )
-BTN_CAMPAIGN = "🎉 Ngày hội 10/10"
-BTN_CAMPAIGN_YES = "✅ Đồng ý hẹn tin"
-CAMPAIGN_SAVED = "Đã hẹn. Tin đầu tiên gửi ngày 9/10/{year}, mỗi người học một lần mỗi năm."
-CAMPAIGN_EXISTS = "Tỉnh đã hẹn tin «Ngày hội toàn dân học tập số» rồi ạ."
+CAMPAIGN_NONE = "Tỉnh chưa hẹn ngày nào."
+CAMPAIGN_LIST_HEAD = "Đang hẹn:"
+CAMPAIGN_LIST_LINE = "• {rule}"
+CAMPAIGN_RULE_NATIONAL = "ngày {day} hằng năm («Ngày hội toàn dân học tập số»)"
+CAMPAIGN_RULE_YEARLY = "ngày {day} hằng năm (ngày hội của tỉnh)"
+CAMPAIGN_RULE_MONTHLY = "{weekday} {nth} hằng tháng"
+CAMPAIGN_AGAIN = "anh/chị chọn ngày hội, hoặc gõ ngày, ví dụ «01/11» hay «thứ Sáu tuần thứ 4»."
+CAMPAIGN_ASK_DAY = ("Ngày hội của tỉnh là ngày nào hằng năm? Anh/chị gõ ngày và tháng, ví dụ «01/11» "
+                    "hoặc «ngày 1 tháng 11».")
+CAMPAIGN_BAD_DAY = "Lịch không có ngày {day} ạ. Anh/chị gõ lại ngày và tháng, ví dụ «01/11»."
+CAMPAIGN_ASK_NTH = "Ngày hội hằng tháng vào tuần thứ mấy?"
+BTN_CAMPAIGN = "🎉 Ngày hội học tập số"
+BTN_CAMPAIGN_NATIONAL = "🎉 Ngày {day} toàn quốc"
+BTN_CAMPAIGN_YEARLY = "📅 Ngày riêng của tỉnh"
+BTN_CAMPAIGN_FRIDAY = "🗓 Thứ Sáu tuần thứ 4 hằng tháng"
+BTN_CAMPAIGN_MONTHLY = "🗓 Ngày khác hằng tháng"
+BTN_CAMPAIGN_CANCEL = "🗑 Bỏ {rule}"
+CAMPAIGN_SAVED = "Đã hẹn: {rule}. Tin đầu tiên gửi ngày {eve}; mỗi người học nhận một tin trước mỗi ngày hội."
+CAMPAIGN_EXISTS = "Tỉnh đã hẹn {rule} rồi ạ."
+CAMPAIGN_CANCELLED = "Đã bỏ {rule}. Người học sẽ không được nhắc ngày này nữa."
+CAMPAIGN_CANCEL_NONE = "Tỉnh không hẹn ngày này ạ."
 
 # ---------------------------------------------------------------- scheduled reports for admins
 

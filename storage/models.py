@@ -483,7 +483,7 @@ class Household(Base):
 
 
 class ClassEvent(Base):
-    """A class or event of a commune (or a province's yearly campaign day), once or by a repeating rule.
+    """A class or event of a commune (or one of a province's campaign days: yearly or monthly), once or by a rule.
 
     repeat: "once" (on starts_at), "weekly" (starts_at's weekday), "monthly" (the nth `weekday` of each
     month; nth 5 means the last), "yearly" (starts_at's day and month). The time of day is starts_at's.
