@@ -519,11 +519,49 @@ HANDOFF_QUEUE_LINE = "{i}. {name}, {hamlet} — {topic}"
 HANDOFF_QUEUE_EMPTY = "Hiện không có ai đang chờ. Cảm ơn anh/chị!"
 BTN_HANDOFF_CLAIM = "Nhận giúp {name}"
 BTN_HANDOFF_DONE = "✅ Đã giúp xong"
-HANDOFF_CLAIM_OK = "Anh/chị đã nhận giúp {name} ({hamlet}). Việc: {topic}.{contact}\nXong việc, bấm «Đã giúp xong»."
+HANDOFF_CLAIM_OK = (
+    "Anh/chị đã nhận giúp {name} ({hamlet}). Việc: {topic}.{contact}\n"
+    "Anh/chị có thể nhắn cho {name} ngay qua trợ lý: bấm «Nhắn cho {name}». Xong việc, bấm «Đã giúp xong»."
+)
 HANDOFF_CONTACT_TELEGRAM = "\nNhắn tin cho bác ấy: tg://user?id={id}"
 HANDOFF_CLAIM_GONE = "Yêu cầu này đã có người nhận hoặc không còn nữa."
 HANDOFF_CLOSED = "Đã xong. Anh/chị nhớ ghi buổi hỗ trợ vào nhật ký nhé."
 HANDOFF_NOT_YOURS = "Yêu cầu này không phải anh/chị đang nhận."
+# A volunteer and a learner writing to each other through the tutor (the learner's own channel).
+BTN_RELAY_WRITE = "✉️ Nhắn cho {name}"
+BTN_RELAY_REPLY = "↩️ Trả lời {name}"
+BTN_RELAY_CANCEL = "Thôi, không nhắn"
+BTN_RELAY_BACK = "🤖 Thôi nhắn, hỏi trợ lý"
+RELAY_ASK = (
+    "Anh/chị gõ lời nhắn cho {name} (một tin). Cháu chuyển ngay, ghi rõ là của anh/chị ở Tổ công nghệ số cộng đồng. "
+    "Mã OTP, số thẻ, số căn cước, mật khẩu trong tin sẽ được che."
+)
+RELAY_AGAIN = "anh/chị gõ lời nhắn, cháu chuyển cho {name}."
+RELAY_CANCELLED = "Dạ, cháu không gửi gì ạ."
+RELAY_SENT = "✅ Đã chuyển cho {name}. Khi bác trả lời, cháu chuyển lại ngay. Anh/chị gõ tiếp nếu muốn nhắn thêm."
+RELAY_CLOSED = (
+    "Cháu chưa gửi được: {name} nhắn trợ lý lần cuối lúc {last}, đã quá {hours} giờ nên {channel} không cho "
+    "trợ lý nhắn trước. Anh/chị gọi điện hoặc đến nhà giúp bác nhé. Khi bác nhắn lại trợ lý, cháu sẽ báo anh/chị ngay."
+)
+RELAY_NEVER = (
+    "Cháu không gửi tin được cho {name} qua kênh bác đang dùng. Anh/chị gọi điện hoặc đến nhà giúp bác nhé."
+)
+CHANNEL_NAMES = {"zalo": "Zalo", "telegram": "Telegram"}
+RELAY_TO_LEARNER_FIRST = (
+    "💬 {name}, Tổ công nghệ số cộng đồng {unit}, là người thật, đang nhắn cho bác qua trợ lý:\n«{text}»\n\n"
+    "Bác cứ gõ trả lời ngay tại đây, cháu sẽ chuyển cho {name}. Nhớ: người giúp thật không bao giờ hỏi "
+    "mã OTP, mật khẩu hay bảo bác chuyển tiền."
+)
+RELAY_TO_LEARNER = "💬 {name} (Tổ công nghệ số cộng đồng) nhắn:\n«{text}»"
+RELAY_FROM_LEARNER = "💬 {name} trả lời (qua trợ lý):\n«{text}»"
+RELAY_PASSED = "✅ Cháu đã chuyển lời bác tới {name}. {name} sẽ trả lời bác ngay tại đây."
+RELAY_REACHABLE = "🔔 {name} vừa nhắn lại trợ lý. Giờ anh/chị nhắn được cho bác qua trợ lý (trong {hours} giờ tới)."
+RELAY_LEARNER_LEFT = "{name} đã quay lại học với trợ lý. Anh/chị nhắn tiếp thì bác vẫn nhận được."
+RELAY_BACK = "Dạ, giờ bác hỏi gì cháu trả lời ạ. Bác vẫn có thể nhắn {name}: cứ trả lời khi {name} nhắn tới."
+RELAY_ENDED = (
+    "{name} đã xong việc giúp bác. Từ giờ bác nhắn gì, cháu (trợ lý) trả lời như trước. "
+    "Cần người giúp nữa, bác bấm «Gặp người hướng dẫn» nhé."
+)
 NO_HAMLET = "chưa rõ thôn"
 
 # ---------------------------------------------------------------- the team register (Tổ công nghệ số cộng đồng)
@@ -808,7 +846,6 @@ QUARTERLY_TEXT = (
     "{indicators}\n"
     "File Excel đính kèm có số liệu theo từng đơn vị, nhóm đối tượng, độ tuổi, bài học và chủ đề câu hỏi."
 )
-
 # ---------------------------------------------------------------- Zalo
 
 # More choices than Zalo shows as buttons: the choices become numbered lines (the dialogue maps a bare

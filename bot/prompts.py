@@ -158,6 +158,11 @@ def _campaign_day(prompt: Prompt, text: str) -> Reading | None:
 
 def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | None:
     """The typed message as an answer to `prompt`, or None when it is something else."""
+    if prompt.accepts == "relay":
+        # Words a volunteer passes on to a learner: anything, questions and warnings about scams included; only the
+        # message's own buttons ("Đã giúp xong") typed in words press them.
+        pressed = understand.match_button(text, buttons)
+        return Reading("command", pressed.value) if pressed is not None else Reading("text", text)
     if prompt.accepts != "quiz" and situation.classify(text).alarming:
         # Someone in a scam is never taken as answering a form: the emergency comes first. (A quiz's options
         # describe scams on purpose: typing one is an answer, and anything else goes on to the emergency.)

@@ -315,6 +315,11 @@ class Handoff(Base):
                                                             default=None)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The claiming volunteer and the learner writing through the tutor: when the last message passed (None: not
+    # begun, or the learner went back to the tutor), and when a message could not reach the learner because
+    # their channel's window had closed (the volunteer is told when the learner writes again). No text is kept.
+    relay_at: Mapped[datetime | None] = mapped_column(default=None)
+    relay_blocked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 def local_year() -> int:
