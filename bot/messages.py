@@ -846,6 +846,13 @@ QUARTERLY_TEXT = (
     "{indicators}\n"
     "File Excel đính kèm có số liệu theo từng đơn vị, nhóm đối tượng, độ tuổi, bài học và chủ đề câu hỏi."
 )
+# What instances below pushed with their quarter's totals (shown in the report of the level that received it).
+PUSHED_HEAD = "📨 Các đơn vị cấp dưới gửi lên cùng số liệu:"
+PUSHED_COMMUNE = ("• {name}: tổ công nghệ số {members} người, {covered}/{known} thôn có người phụ trách "
+                  "({uncovered} thôn chưa có), giúp {people} lượt người.{note}")
+PUSHED_PROVINCE = "• {name} (cấp tỉnh).{note}"
+PUSHED_NOTE = " Khó khăn, vướng mắc, đề xuất: {note}"
+
 # ---------------------------------------------------------------- Zalo
 
 # More choices than Zalo shows as buttons: the choices become numbered lines (the dialogue maps a bare
