@@ -5,8 +5,10 @@
 - Quarterly report: in the days after a report period ends (stats.Quarter: by default from the 15th of
   the month before a quarter to the 14th of its last month, so it is made from the 15th, before the plans'
   20th), an XLSX file and a short message to the same admins, covering the whole period.
-- Upstream push: when `reports.upstream_url` is set, this instance's quarterly totals per commune
-  (counts only, no personal data) are POSTed as signed JSON to the parent, which adds them to its roll-up.
+- Upstream push: when `reports.upstream_url` is set, this instance's quarterly report per commune (totals as
+  counts, no personal data; the volunteer team's figures; the officer's note written for the report) and the
+  province officers' notes are POSTed as signed JSON to the parent, which adds the totals to its roll-up and
+  shows the teams and notes in its own quarterly report.
 
 Every send is claimed in `job_runs` per (period, admin) in the transaction that queues it, so two
 schedulers or a restart never send a report twice, and a crash never loses one.
@@ -375,7 +377,7 @@ async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool =
 
 
 def upstream_routes(tutor: Tutor, settings: Settings) -> list[Route]:
-    """POST /api/upstream: signed quarterly totals from child instances (see push_upstream)."""
+    """POST /api/upstream: signed quarterly reports from child instances (see push_upstream)."""
 
     async def receive(request: Request) -> Response:
         source = request.headers.get(SOURCE_HEADER, "")
@@ -413,7 +415,8 @@ def upstream_routes(tutor: Tutor, settings: Settings) -> list[Route]:
 
 
 def parse_payload(data: Any, source: str) -> dict[str, Any]:
-    """Check a pushed report's shape; keep only known counts of real communes."""
+    """Check a pushed report's shape; keep only known counts, team figures and notes of real communes and
+    provinces."""
     from storage import units
 
     if not isinstance(data, dict) or data.get("source") != source:
