@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,6 +168,29 @@ class NudgeSettings(BaseModel):
     idle_days: int = Field(default=7, ge=1, le=365)
 
 
+class CampaignSettings(BaseModel):
+    """Ngày hội học tập số (bot.community): the national day a province admin turns on with one tap."""
+
+    # Day and month of the national "Ngày hội toàn dân học tập số" ("10/10"); a province adds its own days.
+    national_day: str = "10/10"
+
+    @field_validator("national_day")
+    @classmethod
+    def _day_of_year(cls, value: str) -> str:
+        day, _, month = value.strip().partition("/")
+        try:
+            date(2000, int(month), int(day))  # a leap year: 29/2 is a day of some years
+        except ValueError:
+            raise ValueError(f"national_day must be a day and month like 10/10, not {value!r}") from None
+        return f"{int(day):02d}/{int(month):02d}"
+
+    @property
+    def national(self) -> tuple[int, int]:
+        """(day, month) of the national day."""
+        day, month = self.national_day.split("/")
+        return int(day), int(month)
+
+
 class VoiceSettings(BaseModel):
     """Voice notes (see README, "Tin nhắn thoại")."""
 
@@ -212,6 +236,7 @@ class Settings(BaseSettings):
     serve: ServeSettings = ServeSettings()
     voice: VoiceSettings = VoiceSettings()
     nudges: NudgeSettings = NudgeSettings()
+    campaign: CampaignSettings = CampaignSettings()
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from bot import handouts, privacy, understand, voice
 from bot import messages as msg
 from bot.answers import Answer, Answerer, is_clear, main_menu, section_reply, with_feedback
 from bot.community import Community
-from bot.config import NudgeSettings, ReportSettings, VoiceSettings
+from bot.config import CampaignSettings, NudgeSettings, ReportSettings, VoiceSettings
 from bot.learning import Learning
 from bot.prompts import MAX_OFFERS, Pending, read
 from bot.quiz import (
@@ -33,7 +33,7 @@ from bot.quiz import (
     question_reply,
 )
 from bot.registration import Registration, consent_reply
-from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, StaffDesk
+from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, Relay, StaffDesk
 from bot.team import TeamDesk
 from bot.types import Button, Incoming, Prompt, Reply
 from rag.knowledge import KnowledgeBase
@@ -140,6 +140,7 @@ class Turn:
     pending: Pending | None
     aside: bool = False  # handled as something other than an answer to the pending prompt
     emergency: bool = False  # the scam steps were sent: the prompt waits quietly, it is not asked again now
+    relay: Relay | None = None  # a volunteer is writing to this learner through the tutor: typed words go to them
 
 
 class Dialogue:
@@ -147,7 +148,7 @@ class Dialogue:
 
     def __init__(self, kb: KnowledgeBase, answerer: Answerer, data_dir: Path, bot_username: str = "",
                  web_url: str = "", voice: VoiceSettings | None = None, nudges: NudgeSettings | None = None,
-                 reports: ReportSettings | None = None) -> None:
+                 reports: ReportSettings | None = None, campaign: CampaignSettings | None = None) -> None:
         self.reports = reports or ReportSettings()
         self.kb = kb
         self.voice = voice or VoiceSettings()
@@ -158,7 +159,7 @@ class Dialogue:
         self.pass_ratio = kb.programme.min_score if kb.programme else PASS_RATIO
         self.learning = Learning(kb, data_dir, self.pass_ratio)
         self.staff = StaffDesk(kb, data_dir, bot_username, web_url, self.pass_ratio)
-        self.community = Community()
+        self.community = Community((campaign or CampaignSettings()).national)
         self.team = TeamDesk(kb, self.learning, self.pass_ratio, (nudges or NudgeSettings()).idle_days)
 
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
@@ -170,7 +171,7 @@ class Dialogue:
             await repo.mark_active_day(s, user.id, now)  # the first message of a day: dated activity
         user.last_seen_at = now
         user.active = True
-        turn = Turn(incoming, inbox_id, Pending.load(ctx))
+        turn = Turn(incoming, inbox_id, Pending.load(ctx), relay=await self.staff.relay_of(s, user, now))
         replies: list[Reply] = []
         if not ctx.get("greeted"):
             ctx["greeted"] = True
@@ -246,9 +247,11 @@ class Dialogue:
             if reading is not None and reading.kind == "command":
                 text, typed = reading.value, False
             elif reading is not None:
-                handled = await self._prompt_text(s, user, ctx, turn.pending.prompt, text)
+                handled = await self._prompt_text(s, user, ctx, turn, turn.pending.prompt, text)
                 if handled is not None:
                     return handled
+        if typed and turn.relay is not None:
+            return await self._relayed(s, user, ctx, turn, text)
         if typed:
             # A bare number or a button's own words press a button of the last message.
             shown = tuple(Button(str(lbl), str(val)) for lbl, val in ctx.get("buttons") or [])
@@ -289,10 +292,23 @@ class Dialogue:
             return [Reply(msg.HELP, main_menu())]
         return await self._question(s, user, ctx, incoming.channel, text, turn=turn)
 
-    async def _prompt_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], prompt: Prompt,
+    async def _relayed(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn, text: str) -> list[Reply]:
+        """A learner's typed words while a volunteer is writing to them through the tutor: passed on to the volunteer.
+        Someone in a scam also gets the steps at once, whoever they are talking to."""
+        assert turn.relay is not None
+        if understand.match_button(text, (Button(msg.BTN_RELAY_BACK, "/thoinhan"),)) is not None:
+            return await self.staff.relay_stop(s, user)  # the button of the last message, typed
+        replies = await self.staff.relay_in(s, user, turn.relay, text, turn.inbox_id, utcnow())
+        if self.answerer.situation(text).alarming:
+            replies = await self._question(s, user, ctx, turn.incoming.channel, text, turn=turn) + replies
+        return replies
+
+    async def _prompt_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn, prompt: Prompt,
                            text: str) -> list[Reply] | None:
         """Typed text for a prompt that takes text; None when the text is not an answer to it."""
         name = prompt.name
+        if name == "handoff.relay":  # words to pass on, as they are: "ok", "cảm ơn bác" and questions included
+            return await self.staff.relay_out(s, user, prompt, text, turn.inbox_id, utcnow())
         if _command(text) is not None:
             return None  # "học bài", "xem tiến độ": a request, never a name, a place or a code
         if name.startswith("reg."):
@@ -386,6 +402,8 @@ class Dialogue:
             return await self.community.attendance(s, user, args)
         if name == "/ngayhoi":
             return await self.community.campaign(s, user, args)
+        if name == "/thoinhan":
+            return await self.staff.relay_stop(s, user)
         if name == "/tocongnghe":
             return await self.team.team(s, user, args)
         if name == "/phutrach":
@@ -468,7 +486,7 @@ class Dialogue:
 
     _STAFF_COMMANDS = frozenset({"/canbo", "/moi", "/thamgia", "/ten", "/quantri", "/gioithieu", "/chiase",
                                  "/nguoicuatoi", "/nhatky", "/thon", "/gapnguoi", "/hangdoi", "/nhan", "/xong",
-                                 "/daxacnhan"})
+                                 "/daxacnhan", "/nhantin"})
 
     async def _staff_command(self, s: AsyncSession, user: User, ctx: dict[str, Any], name: str,
                              args: list[str]) -> list[Reply]:
@@ -501,7 +519,9 @@ class Dialogue:
             return await desk.queue(s, user)
         if name == "/nhan":
             return await desk.claim(s, user, args)
-        return await desk.close(s, user, args)
+        if name == "/nhantin":
+            return await desk.relay_start(s, user, args, utcnow())
+        return await desk.close(s, user, args, utcnow())
 
     async def _open_referral(self, s: AsyncSession, user: User, ctx: dict[str, Any], code: str) -> list[Reply] | None:
         opened = await self.staff.open_link(s, user, ctx, code)

@@ -519,11 +519,49 @@ HANDOFF_QUEUE_LINE = "{i}. {name}, {hamlet} — {topic}"
 HANDOFF_QUEUE_EMPTY = "Hiện không có ai đang chờ. Cảm ơn anh/chị!"
 BTN_HANDOFF_CLAIM = "Nhận giúp {name}"
 BTN_HANDOFF_DONE = "✅ Đã giúp xong"
-HANDOFF_CLAIM_OK = "Anh/chị đã nhận giúp {name} ({hamlet}). Việc: {topic}.{contact}\nXong việc, bấm «Đã giúp xong»."
+HANDOFF_CLAIM_OK = (
+    "Anh/chị đã nhận giúp {name} ({hamlet}). Việc: {topic}.{contact}\n"
+    "Anh/chị có thể nhắn cho {name} ngay qua trợ lý: bấm «Nhắn cho {name}». Xong việc, bấm «Đã giúp xong»."
+)
 HANDOFF_CONTACT_TELEGRAM = "\nNhắn tin cho bác ấy: tg://user?id={id}"
 HANDOFF_CLAIM_GONE = "Yêu cầu này đã có người nhận hoặc không còn nữa."
 HANDOFF_CLOSED = "Đã xong. Anh/chị nhớ ghi buổi hỗ trợ vào nhật ký nhé."
 HANDOFF_NOT_YOURS = "Yêu cầu này không phải anh/chị đang nhận."
+# A volunteer and a learner writing to each other through the tutor (the learner's own channel).
+BTN_RELAY_WRITE = "✉️ Nhắn cho {name}"
+BTN_RELAY_REPLY = "↩️ Trả lời {name}"
+BTN_RELAY_CANCEL = "Thôi, không nhắn"
+BTN_RELAY_BACK = "🤖 Thôi nhắn, hỏi trợ lý"
+RELAY_ASK = (
+    "Anh/chị gõ lời nhắn cho {name} (một tin). Cháu chuyển ngay, ghi rõ là của anh/chị ở Tổ công nghệ số cộng đồng. "
+    "Mã OTP, số thẻ, số căn cước, mật khẩu trong tin sẽ được che."
+)
+RELAY_AGAIN = "anh/chị gõ lời nhắn, cháu chuyển cho {name}."
+RELAY_CANCELLED = "Dạ, cháu không gửi gì ạ."
+RELAY_SENT = "✅ Đã chuyển cho {name}. Khi bác trả lời, cháu chuyển lại ngay. Anh/chị gõ tiếp nếu muốn nhắn thêm."
+RELAY_CLOSED = (
+    "Cháu chưa gửi được: {name} nhắn trợ lý lần cuối lúc {last}, đã quá {hours} giờ nên {channel} không cho "
+    "trợ lý nhắn trước. Anh/chị gọi điện hoặc đến nhà giúp bác nhé. Khi bác nhắn lại trợ lý, cháu sẽ báo anh/chị ngay."
+)
+RELAY_NEVER = (
+    "Cháu không gửi tin được cho {name} qua kênh bác đang dùng. Anh/chị gọi điện hoặc đến nhà giúp bác nhé."
+)
+CHANNEL_NAMES = {"zalo": "Zalo", "telegram": "Telegram"}
+RELAY_TO_LEARNER_FIRST = (
+    "💬 {name}, Tổ công nghệ số cộng đồng {unit}, là người thật, đang nhắn cho bác qua trợ lý:\n«{text}»\n\n"
+    "Bác cứ gõ trả lời ngay tại đây, cháu sẽ chuyển cho {name}. Nhớ: người giúp thật không bao giờ hỏi "
+    "mã OTP, mật khẩu hay bảo bác chuyển tiền."
+)
+RELAY_TO_LEARNER = "💬 {name} (Tổ công nghệ số cộng đồng) nhắn:\n«{text}»"
+RELAY_FROM_LEARNER = "💬 {name} trả lời (qua trợ lý):\n«{text}»"
+RELAY_PASSED = "✅ Cháu đã chuyển lời bác tới {name}. {name} sẽ trả lời bác ngay tại đây."
+RELAY_REACHABLE = "🔔 {name} vừa nhắn lại trợ lý. Giờ anh/chị nhắn được cho bác qua trợ lý (trong {hours} giờ tới)."
+RELAY_LEARNER_LEFT = "{name} đã quay lại học với trợ lý. Anh/chị nhắn tiếp thì bác vẫn nhận được."
+RELAY_BACK = "Dạ, giờ bác hỏi gì cháu trả lời ạ. Bác vẫn có thể nhắn {name}: cứ trả lời khi {name} nhắn tới."
+RELAY_ENDED = (
+    "{name} đã xong việc giúp bác. Từ giờ bác nhắn gì, cháu (trợ lý) trả lời như trước. "
+    "Cần người giúp nữa, bác bấm «Gặp người hướng dẫn» nhé."
+)
 NO_HAMLET = "chưa rõ thôn"
 
 # ---------------------------------------------------------------- the team register (Tổ công nghệ số cộng đồng)
@@ -691,8 +729,16 @@ CLASS_REMINDER = (
     "Bác mang theo điện thoại đã sạc pin. Bác đến được thì bấm «Tôi sẽ đến» nhé."
 )
 CAMPAIGN_REMINDER = (
-    "🎉 Ngày mai, 10/10, là «Ngày hội toàn dân học tập số».\n"
+    "🎉 Ngày mai, {day}, là «Ngày hội toàn dân học tập số».\n"
     "Bác học thêm một bài hôm nay, rồi rủ người nhà cùng học nhé."
+)
+CAMPAIGN_REMINDER_PROVINCE = (
+    "🎉 Ngày mai, {day}, là ngày hội học tập số của {province}.\n"
+    "Bác học thêm một bài hôm nay, rồi rủ người nhà cùng học nhé."
+)
+CAMPAIGN_REMINDER_MONTHLY = (
+    "📅 Ngày mai, {weekday} {day}, là ngày học tập số hằng tháng của {province} ({rule}).\n"
+    "Bác học thêm một bài, rủ người nhà cùng học; cần người chỉ tận tay thì hỏi tình nguyện viên ở xã, phường nhé."
 )
 CLASS_ONLY_STAFF = "Phần mở lớp dành cho tình nguyện viên và cán bộ xã, phường."
 CLASS_ASK_TOPIC = "Mở lớp học. Lớp học về việc gì?"
@@ -723,15 +769,33 @@ ATTEND_ASK = "Buổi {when}: có bao nhiêu người đến? ({going} người �
 ATTEND_BAD_NUMBER = "Số người phải từ 1 đến 500. Anh/chị gõ lại, ví dụ: /diemdanh {id} {day} 25"
 ATTEND_DONE = "Đã ghi {people} người đến buổi {when}. Số này được tính vào nhật ký hỗ trợ. Cảm ơn anh/chị!"
 ATTEND_PROMPT = "Buổi học «{topic}» lúc {when} đã xong. Có bao nhiêu người đến ạ?"
-CAMPAIGN_ONLY_PROVINCE = "Hẹn tin «Ngày hội toàn dân học tập số» dành cho cán bộ quản lý tỉnh."
-CAMPAIGN_ASK = (
-    "Hằng năm, ngày 9/10, cháu sẽ nhắn người học trong tỉnh đã bật nhận tin lớp học: "
-    "ngày mai 10/10 là «Ngày hội toàn dân học tập số». Anh/chị đồng ý không?"
+CAMPAIGN_ONLY_PROVINCE = "Hẹn tin ngày hội học tập số dành cho cán bộ quản lý tỉnh."
+CAMPAIGN_MENU = (
+    "🎉 Ngày hội học tập số của {province}.\n{current}\n\n"
+    "Một ngày trước mỗi ngày hội, cháu nhắn người học trong tỉnh đã bật nhận tin lớp học. "
+    "Anh/chị bấm để thêm một ngày, hoặc gõ ngày, ví dụ «01/11» hay «thứ Sáu tuần thứ 4»."
 )
-BTN_CAMPAIGN = "🎉 Ngày hội 10/10"
-BTN_CAMPAIGN_YES = "✅ Đồng ý hẹn tin"
-CAMPAIGN_SAVED = "Đã hẹn. Tin đầu tiên gửi ngày 9/10/{year}, mỗi người học một lần mỗi năm."
-CAMPAIGN_EXISTS = "Tỉnh đã hẹn tin «Ngày hội toàn dân học tập số» rồi ạ."
+CAMPAIGN_NONE = "Tỉnh chưa hẹn ngày nào."
+CAMPAIGN_LIST_HEAD = "Đang hẹn:"
+CAMPAIGN_LIST_LINE = "• {rule}"
+CAMPAIGN_RULE_NATIONAL = "ngày {day} hằng năm («Ngày hội toàn dân học tập số»)"
+CAMPAIGN_RULE_YEARLY = "ngày {day} hằng năm (ngày hội của tỉnh)"
+CAMPAIGN_RULE_MONTHLY = "{weekday} {nth} hằng tháng"
+CAMPAIGN_AGAIN = "anh/chị chọn ngày hội, hoặc gõ ngày, ví dụ «01/11» hay «thứ Sáu tuần thứ 4»."
+CAMPAIGN_ASK_DAY = ("Ngày hội của tỉnh là ngày nào hằng năm? Anh/chị gõ ngày và tháng, ví dụ «01/11» "
+                    "hoặc «ngày 1 tháng 11».")
+CAMPAIGN_BAD_DAY = "Lịch không có ngày {day} ạ. Anh/chị gõ lại ngày và tháng, ví dụ «01/11»."
+CAMPAIGN_ASK_NTH = "Ngày hội hằng tháng vào tuần thứ mấy?"
+BTN_CAMPAIGN = "🎉 Ngày hội học tập số"
+BTN_CAMPAIGN_NATIONAL = "🎉 Ngày {day} toàn quốc"
+BTN_CAMPAIGN_YEARLY = "📅 Ngày riêng của tỉnh"
+BTN_CAMPAIGN_FRIDAY = "🗓 Thứ Sáu tuần thứ 4 hằng tháng"
+BTN_CAMPAIGN_MONTHLY = "🗓 Ngày khác hằng tháng"
+BTN_CAMPAIGN_CANCEL = "🗑 Bỏ {rule}"
+CAMPAIGN_SAVED = "Đã hẹn: {rule}. Tin đầu tiên gửi ngày {eve}; mỗi người học nhận một tin trước mỗi ngày hội."
+CAMPAIGN_EXISTS = "Tỉnh đã hẹn {rule} rồi ạ."
+CAMPAIGN_CANCELLED = "Đã bỏ {rule}. Người học sẽ không được nhắc ngày này nữa."
+CAMPAIGN_CANCEL_NONE = "Tỉnh không hẹn ngày này ạ."
 
 # ---------------------------------------------------------------- scheduled reports for admins
 
@@ -782,6 +846,12 @@ QUARTERLY_TEXT = (
     "{indicators}\n"
     "File Excel đính kèm có số liệu theo từng đơn vị, nhóm đối tượng, độ tuổi, bài học và chủ đề câu hỏi."
 )
+# What instances below pushed with their quarter's totals (shown in the report of the level that received it).
+PUSHED_HEAD = "📨 Các đơn vị cấp dưới gửi lên cùng số liệu:"
+PUSHED_COMMUNE = ("• {name}: tổ công nghệ số {members} người, {covered}/{known} thôn có người phụ trách "
+                  "({uncovered} thôn chưa có), giúp {people} lượt người.{note}")
+PUSHED_PROVINCE = "• {name} (cấp tỉnh).{note}"
+PUSHED_NOTE = " Khó khăn, vướng mắc, đề xuất: {note}"
 
 # ---------------------------------------------------------------- Zalo
 

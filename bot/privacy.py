@@ -116,8 +116,8 @@ async def export(s: AsyncSession, user: User, folder: Path) -> Reply:
                         for c in completions],
         "volunteers_who_see_progress": [{"volunteer": staff_name(st), "since": when(link.created_at),
                                          "how": link.kind} for link, st in shared],
-        "help_requests": [{"created_at": when(h.created_at), "status": h.status, "topic": h.topic}
-                          for h in requests],
+        "help_requests": [{"created_at": when(h.created_at), "status": h.status, "topic": h.topic,
+                           "last_message_through_tutor": when(h.relay_at)} for h in requests],
         "household": {"code": await _household_code(s, user), "joined_at": when(user.household_joined_at)}
         if user.household_id is not None else None,
         "class_news": user.class_news,
@@ -207,7 +207,9 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, data_
     (data_dir / "images" / f"tien-do-{user.id}.png").unlink(missing_ok=True)
     remove_exports(data_dir / "exports", user.id)
     # Replies first, then deliveries (the order repo.outbox_mark_sent locks them in).
-    # Messages to them (sent or still queued) and messages about them to volunteers ("bác Tư needs help").
+    # Messages to them (sent or still queued) and messages about them to volunteers ("bác Tư needs help", and
+    # what they wrote to a volunteer through the tutor). What a volunteer wrote to them was dropped from the
+    # volunteer's deliveries when it was passed on (staffdesk.relay_out): the copies here were the only ones.
     await s.execute(delete(OutboxItem).where(OutboxItem.channel == user.channel,
                                              OutboxItem.channel_user_id == user.channel_user_id,
                                              OutboxItem.inbox_id.is_(None)))

@@ -139,8 +139,30 @@ def _option(prompt: Prompt, text: str) -> str | None:
     return None
 
 
+def _campaign_day(prompt: Prompt, text: str) -> Reading | None:
+    """A campaign day typed: "01/11", "ngày 1 tháng 11" (yearly), "thứ Sáu tuần thứ 4" (monthly), or the same
+    after "bỏ" to cancel it; "thôi" leaves."""
+    ws = understand.words(text, reply=True)
+    if understand.asks(text) or len(ws) > 20:
+        return None
+    day, point = understand.day_month(text), understand.month_point(text)
+    cancel = "bo " if any(_has(ws, p) for p in ("bo", "huy", "thoi hen", "khong hen nua", "xoa")) else ""
+    if day is not None and point is None:
+        return Reading("command", prompt.value.format(f"{cancel}nam {day[0]}-{day[1]}"))
+    if point is not None and day is None:
+        return Reading("command", prompt.value.format(f"{cancel}thang {point[0]} {point[1]}"))
+    if prompt.no and understand.yes_no(text) is False and len(ws) <= 3:
+        return Reading("command", prompt.no)
+    return None
+
+
 def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | None:
     """The typed message as an answer to `prompt`, or None when it is something else."""
+    if prompt.accepts == "relay":
+        # Words a volunteer passes on to a learner: anything, questions and warnings about scams included; only the
+        # message's own buttons ("Đã giúp xong") typed in words press them.
+        pressed = understand.match_button(text, buttons)
+        return Reading("command", pressed.value) if pressed is not None else Reading("text", text)
     if prompt.accepts != "quiz" and situation.classify(text).alarming:
         # Someone in a scam is never taken as answering a form: the emergency comes first. (A quiz's options
         # describe scams on purpose: typing one is an answer, and anything else goes on to the emergency.)
@@ -155,6 +177,8 @@ def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | No
         band = _age_band(text)  # "68" is an age here, not the 68th button
         if band is not None and len(understand.words(text)) <= 25:
             return Reading("command", prompt.value.format(band))
+    if accepts == "campaign_day" and (day := _campaign_day(prompt, text)) is not None:
+        return day  # before the buttons: "01/11" is a day to add, never the button that cancels it
     ws = understand.words(text)
     if text.strip().isdigit() and 1 <= int(text.strip()) <= len(buttons):
         return Reading("command", buttons[int(text.strip()) - 1].value)

@@ -5,8 +5,10 @@
 - Quarterly report: in the days after a report period ends (stats.Quarter: by default from the 15th of
   the month before a quarter to the 14th of its last month, so it is made from the 15th, before the plans'
   20th), an XLSX file and a short message to the same admins, covering the whole period.
-- Upstream push: when `reports.upstream_url` is set, this instance's quarterly totals per commune
-  (counts only, no personal data) are POSTed as signed JSON to the parent, which adds them to its roll-up.
+- Upstream push: when `reports.upstream_url` is set, this instance's quarterly report per commune (totals as
+  counts, no personal data; the volunteer team's figures; the officer's note written for the report) and the
+  province officers' notes are POSTed as signed JSON to the parent, which adds the totals to its roll-up and
+  shows the teams and notes in its own quarterly report.
 
 Every send is claimed in `job_runs` per (period, admin) in the transaction that queues it, so two
 schedulers or a restart never send a report twice, and a crash never loses one.
@@ -33,6 +35,7 @@ from starlette.routing import Route
 
 from bot import messages as msg
 from bot.admin.exports import percent, to_xlsx
+from bot.safety import redact
 from bot.types import Reply
 from storage import repo, roles, stats, teams
 from storage.models import (
@@ -59,6 +62,11 @@ PERIOD = re.compile(r"\d{4}-Q[1-4]")
 MAX_BODY = 2_000_000
 SIGNATURE_HEADER, TIMESTAMP_HEADER, SOURCE_HEADER = "X-Kynangso-Signature", "X-Kynangso-Timestamp", "X-Kynangso-Source"
 REPORT_ROLES = ("commune_admin", "province_admin", "national_admin")
+# The volunteer team's figures a push carries per commune (storage.teams.UnitRow), by their name in the payload.
+UPSTREAM_TEAM = {"members": "members", "volunteers": "volunteers", "hamlets_known": "hamlets_known",
+                 "hamlets_covered": "hamlets_covered", "hamlets_uncovered": "hamlets_uncovered",
+                 "sessions": "sessions", "people_helped": "people", "nudges": "nudges"}
+MAX_NOTE = 2000  # characters of one officer's note, as the chat keeps it
 
 
 # ---------------------------------------------------------------- periods
@@ -247,10 +255,33 @@ async def _period_report(tutor: Tutor, job: str, label: str, title: str, start: 
                 indicators="\n".join(indicator_lines(t, stats.plan_year(end))))
             if note:
                 text += "\n" + msg.REPORT_NOTE_IN_REPORT.format(note=note)
+            if note_label is None:  # a quarter: what the communes of instances below pushed for it
+                text += "".join("\n" + line for line in pushed_lines(await stats.pushed(s, scope, label)))
             await repo.outbox_push(s, channel, chat, Reply(text, file_path=str(path)).to_payload())
             queued += 1
     log.info("%s %s: %d queued", job, label, queued)
     return queued
+
+
+def pushed_lines(rows: list[stats.Pushed], limit: int = 30) -> list[str]:
+    """What instances below pushed for a quarter beside their counts: each commune's team and note, each
+    province's note (the counts themselves are in the totals)."""
+    if not rows:
+        return []
+    lines = ["", msg.PUSHED_HEAD]
+    for p in rows[:limit]:
+        note = msg.PUSHED_NOTE.format(note=p.note) if p.note else ""
+        if p.ward_code is None:
+            lines.append(msg.PUSHED_PROVINCE.format(name=p.name, note=note))
+            continue
+        t = p.team
+        lines.append(msg.PUSHED_COMMUNE.format(
+            name=p.name, members=t.get("members", 0), covered=t.get("hamlets_covered", 0),
+            known=t.get("hamlets_known", 0), uncovered=t.get("hamlets_uncovered", 0),
+            people=t.get("people_helped", 0), note=note))
+    if len(rows) > limit:
+        lines.append(msg.IND_MORE.format(n=len(rows) - limit))
+    return lines
 
 
 # ---------------------------------------------------------------- upstream push (child side)
@@ -261,26 +292,42 @@ def sign(key: str, timestamp: str, body: bytes) -> str:
 
 
 async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dict[str, Any]:
-    """This instance's totals per commune for a quarter: counts only, never a name or a person."""
+    """This instance's report for a quarter, per commune: the totals (counts only, never a name or a person), the
+    volunteer team's figures (members, thôn covered and not, people helped), and the officer's note for the period
+    ("khó khăn, vướng mắc, đề xuất", written for the report); the province officers' notes beside them."""
     until = quarter.end
     async with tutor.db.transaction() as s:
         provinces = sorted(int(p) for p in (await s.execute(union(
             select(User.province_code).where(User.province_code.is_not(None)),
             select(Completion.province_code).where(Completion.province_code.is_not(None)),
             select(SupportSession.province_code).where(SupportSession.province_code.is_not(None)),
+            select(Staff.province_code).where(Staff.province_code.is_not(None), Staff.active.is_(True)),
         ))).scalars() if p is not None)
-        out = []
+        out, province_notes = [], []
         for province in provinces:
-            rep = await stats.report(s, stats.Scope(province_code=province), quarter.start, until,
-                                     tutor.dialogue.pass_ratio, declined_limit=0)
+            scope = stats.Scope(province_code=province)
+            rep = await stats.report(s, scope, quarter.start, until, tutor.dialogue.pass_ratio, declined_limit=0)
+            team = {row.key: row for row in (await teams.report(s, scope, quarter.start, until)).children}
             for row in rep.children:
+                if not row.key:
+                    continue
                 counts = {m: int(getattr(row, m)) for m in stats.UPSTREAM_CUMULATIVE + stats.UPSTREAM_PERIODIC}
-                if row.key and any(counts.values()):
-                    out.append({"province_code": province, "ward_code": int(row.key), **counts})
+                figures = {field: int(getattr(team[row.key], attr)) for field, attr in UPSTREAM_TEAM.items()} \
+                    if row.key in team else {}
+                note = await stats.report_note(s, f"X{row.key}", quarter.label)
+                if any(counts.values()) or any(figures.values()) or note:
+                    unit: dict[str, Any] = {"province_code": province, "ward_code": int(row.key), **counts,
+                                            "team": figures or dict.fromkeys(UPSTREAM_TEAM, 0)}
+                    if note:
+                        unit["note"] = note
+                    out.append(unit)
+            note = await stats.report_note(s, scope.code, quarter.label)
+            if note:
+                province_notes.append({"province_code": province, "note": note})
     # The period it covers, first and last day inclusive (Vietnam dates), beside its label.
     return {"source": tutor.settings.reports.source, "period": quarter.label,
             "period_from": quarter.start.date().isoformat(), "period_to": quarter.last_day.isoformat(),
-            "generated_at": now.isoformat(), "units": out}
+            "generated_at": now.isoformat(), "units": out, "notes": province_notes}
 
 
 async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool = False,
@@ -330,7 +377,7 @@ async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool =
 
 
 def upstream_routes(tutor: Tutor, settings: Settings) -> list[Route]:
-    """POST /api/upstream: signed quarterly totals from child instances (see push_upstream)."""
+    """POST /api/upstream: signed quarterly reports from child instances (see push_upstream)."""
 
     async def receive(request: Request) -> Response:
         source = request.headers.get(SOURCE_HEADER, "")
@@ -368,7 +415,8 @@ def upstream_routes(tutor: Tutor, settings: Settings) -> list[Route]:
 
 
 def parse_payload(data: Any, source: str) -> dict[str, Any]:
-    """Check a pushed report's shape; keep only known counts of real communes."""
+    """Check a pushed report's shape; keep only known counts, team figures and notes of real communes and
+    provinces."""
     from storage import units
 
     if not isinstance(data, dict) or data.get("source") != source:
@@ -387,13 +435,41 @@ def parse_payload(data: Any, source: str) -> dict[str, Any]:
         commune = units.commune(ward) if isinstance(ward, int) else None
         if commune is None or row.get("province_code") != commune.province_code:
             raise ValueError(f"unknown commune {ward!r}")
-        counts = {}
-        for m in stats.UPSTREAM_CUMULATIVE + stats.UPSTREAM_PERIODIC:
-            v = row.get(m, 0)
-            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100_000_000:
-                raise ValueError(f"{m} must be a count")
-            counts[m] = v
-        clean.append({"province_code": commune.province_code, "ward_code": commune.code, **counts})
+        unit: dict[str, Any] = {"province_code": commune.province_code, "ward_code": commune.code,
+                                **_counts(row, stats.UPSTREAM_CUMULATIVE + stats.UPSTREAM_PERIODIC)}
+        if row.get("team") is not None:
+            if not isinstance(row["team"], dict):
+                raise ValueError("team must be an object")
+            unit["team"] = _counts(row["team"], tuple(UPSTREAM_TEAM))
+        if row.get("note") is not None:
+            unit["note"] = _note(row["note"])
+        clean.append(unit)
+    notes = data.get("notes") or []
+    if not isinstance(notes, list) or len(notes) > 100:
+        raise ValueError("notes must be a list")
+    province_notes = []
+    for item in notes:
+        if not isinstance(item, dict) or not isinstance(item.get("province_code"), int) \
+                or units.province_name(item["province_code"]) is None:
+            raise ValueError("a note must name a province")
+        province_notes.append({"province_code": item["province_code"], "note": _note(item.get("note"))})
     covered = {k: data[k] for k in ("period_from", "period_to")
                if isinstance(data.get(k), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", data[k])}
-    return {"source": source, "period": period, **covered, "units": clean}
+    return {"source": source, "period": period, **covered, "units": clean, "notes": province_notes}
+
+
+def _counts(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, int]:
+    counts = {}
+    for m in names:
+        v = row.get(m, 0)
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100_000_000:
+            raise ValueError(f"{m} must be a count")
+        counts[m] = v
+    return counts
+
+
+def _note(value: Any) -> str:
+    """An officer's note as pushed: text, cut to what the chat keeps, secrets masked as everywhere else."""
+    if not isinstance(value, str):
+        raise ValueError("a note must be text")
+    return redact(" ".join(value.split())[:MAX_NOTE]).text

@@ -59,7 +59,8 @@ async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
 
 
 async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
-    """The day before a class (or a campaign day): remind opted-in learners of its unit, once each.
+    """The day before a class (or one of a province's campaign days): remind opted-in learners of its unit, once
+    each (a province's campaign days that fall on one day make one message).
 
     A learner outside their channel's window is skipped (a reminder after the class would be no use);
     the unique (class, day, learner) row keeps a second scheduler or a later hour from sending it again.
@@ -75,7 +76,17 @@ async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
         events = (await s.execute(select(ClassEvent).where(ClassEvent.active.is_(True)))).scalars().all()
         # An event whose dates cannot be worked out has none (community.occurrences logs it): the others are
         # still reminded.
-        due = [(e.id, e.province_code, e.ward_code) for e in events if community.occurrences(e, tomorrow, tomorrow)]
+        due = []
+        campaign_days: set[int | None] = set()
+        # Yearly campaign days before monthly ones: two campaigns of a province on one day make one message.
+        for e in sorted(events, key=lambda e: (e.kind != "campaign" or e.repeat != "yearly", e.id)):
+            if not community.occurrences(e, tomorrow, tomorrow):
+                continue
+            if e.kind == "campaign":
+                if e.province_code in campaign_days:
+                    continue
+                campaign_days.add(e.province_code)
+            due.append((e.id, e.province_code, e.ward_code))
         ended = [e.id for e in events if e.kind == "class" and e.staff_id is not None
                  and community.occurrences(e, yesterday, yesterday)]
     queued = 0
@@ -96,7 +107,7 @@ async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
                 if event is None or not await community.claim_reminder(s, class_id, tomorrow, user_id):
                     continue
                 await repo.outbox_push(s, user.channel, user.channel_user_id,
-                                       Community.reminder(event, tomorrow).to_payload())
+                                       tutor.dialogue.community.reminder(event, tomorrow).to_payload())
                 queued += 1
     for class_id in ended:
         async with tutor.db.transaction() as s:

@@ -115,7 +115,8 @@ class Tutor:
         self._audio: dict[str, Callable[[str], Awaitable[bytes]]] = {}
         self.dialogue = Dialogue(kb, Answerer(kb, settings.retrieval.retriever), settings.data_dir,
                                  bot_username=settings.telegram.bot_username, web_url=settings.web.public_url,
-                                 voice=vc, nudges=settings.nudges, reports=settings.reports)
+                                 voice=vc, nudges=settings.nudges, reports=settings.reports,
+                                 campaign=settings.campaign)
 
     def audio_source(self, channel: str, fetch: Callable[[str], Awaitable[bytes]]) -> None:
         """How to download a voice note of `channel` from the reference stored in the inbox."""

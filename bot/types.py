@@ -46,8 +46,10 @@ class Prompt:
 
     accepts: "yes_no" (yes -> `yes`, no -> `no`), "heard" (a voice read-back: "đúng" -> `yes`, "nói lại" or
     "không" -> `no`, with the speech engine's near misses), "options" (a button, or its meaning in other words,
-    -> `value` with the option's key), "number" (`low`..`high` -> `value` with the number), or free text checked by the
-    prompt's own handler: "name", "place", "commune", "code", "quiz". `no` is also how a free-text step is skipped.
+    -> `value` with the option's key), "number" (`low`..`high` -> `value` with the number), "campaign_day" (a day of
+    the year or a monthly "thứ Sáu tuần thứ 4" -> `value` with "nam 1-11" or "thang 4 4"), or free text checked by the
+    prompt's own handler: "name", "place", "commune", "code", "quiz", "note", "relay" (any words, as they are, to pass
+    on to another person). `no` is also how a free-text step is skipped.
     `again` is the one short line that offers the prompt again after a message that was not an answer.
     """
 

@@ -411,6 +411,74 @@ def number(text: str) -> int | None:
     return total + (current or 0)
 
 
+# ---------------------------------------------------------------- days of the calendar
+
+_DAY_SLASH = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(?:\d{4}|\d{2}))?(?![\d/.-])")
+_DAY_WORDS = ("ngay", "mung", "mong", "hom")
+# Weekdays as people say them: "thứ Sáu", "thứ 6", "t6", "chủ nhật", "CN".
+_WEEKDAY_WORDS = {"hai": 0, "2": 0, "ba": 1, "3": 1, "tu": 2, "bon": 2, "4": 2, "nam": 3, "5": 3, "sau": 4, "6": 4,
+                  "bay": 5, "7": 5}
+_NTH_WORDS = {"1": 1, "mot": 1, "nhat": 1, "dau": 1, "dau tien": 1, "2": 2, "hai": 2, "3": 3, "ba": 3, "4": 4,
+              "tu": 4, "bon": 4, "cuoi": 5, "cuoi cung": 5, "chot": 5}
+
+
+def day_month(text: str) -> tuple[int, int] | None:
+    """A day of the year typed as "1/11", "01-11", "ngày 1 tháng 11", "mùng một tháng mười một": (day, month).
+
+    The numbers are read as typed; whether the day exists is for the caller to say ("31/2")."""
+    folded = fold(normalize(text))
+    found = _DAY_SLASH.findall(folded)
+    if len(found) == 1:
+        day, month = int(found[0][0]), int(found[0][1])
+        return (day, month) if 1 <= day <= 31 and 1 <= month <= 12 else None
+    ws = words(text)
+    if "thang" not in ws or found:
+        return None
+    at = ws.index("thang")
+    head = ws[:at]
+    while head and head[0] not in _DAY_WORDS and not head[0].isdigit() and head[0] not in _DIGITS:
+        head = head[1:]  # "hẹn ngày 1 tháng 11", "chọn mùng 1 tháng 11"
+    head = [w for w in head if w not in _DAY_WORDS]
+    tail: list[str] = []
+    for w in ws[at + 1:]:
+        if not (w.isdigit() or w in _DIGITS or w in ("muoi", "mot", "lam", "tu")):
+            break
+        tail.append(w)
+    if not head or not tail or len(head) > 3:
+        return None
+    said_day, said_month = number(" ".join(head)), number(" ".join(tail))
+    if said_day is None or said_month is None or not (1 <= said_day <= 31 and 1 <= said_month <= 12):
+        return None
+    return said_day, said_month
+
+
+def month_point(text: str) -> tuple[int, int] | None:
+    """A monthly day typed as "thứ Sáu tuần thứ 4", "thu 6 tuan 4", "T6 tuần cuối", "tuần thứ tư, thứ Sáu",
+    "chủ nhật tuần đầu": (nth week 1-4, or 5 for the last; weekday, 0 = Monday)."""
+    ws = [x for w in words(text) for x in (["thu", w[1:]] if re.fullmatch(r"t[2-7]", w) else [w])]  # "t6"
+    if "tuan" not in ws:
+        return None
+    at = ws.index("tuan")
+    after = ws[at + 1:]
+    if after[:1] == ["thu"]:
+        after = after[1:]  # "tuần thứ 4"
+    if not after:
+        return None
+    nth = _NTH_WORDS.get(" ".join(after[:2]), _NTH_WORDS.get(after[0]))
+    weekday: int | None = None
+    around = ws[:at] + ["|"] + after[1:]  # the weekday is said before the week, or after it
+    for i, w in enumerate(around[:-1]):
+        if w == "thu" and around[i + 1] in _WEEKDAY_WORDS:
+            weekday = _WEEKDAY_WORDS[around[i + 1]]
+        elif (w, around[i + 1]) == ("chu", "nhat"):
+            weekday = 6
+    if "cn" in around:
+        weekday = 6
+    if nth is None or weekday is None:
+        return None
+    return nth, weekday
+
+
 # ---------------------------------------------------------------- buttons
 
 def label_words(label: str) -> str:

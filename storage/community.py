@@ -151,7 +151,7 @@ def at_time(event: ClassEvent, day: date) -> datetime:
 async def create_class(s: AsyncSession, staff: Staff, topic: str, repeat: str, first: date, at: time,
                        place: str, hamlet: str | None, organiser: str, nth: int | None = None,
                        kind: str = "class") -> ClassEvent:
-    """Announce a class (or, for a province admin, the campaign day) in the staff member's unit."""
+    """Announce a class (or, for a province admin, a campaign day) in the staff member's unit."""
     if repeat not in REPEATS:
         raise ValueError(f"unknown repeat {repeat!r}")
     event = ClassEvent(kind=kind, staff_id=staff.id, province_code=staff.province_code, ward_code=staff.ward_code,
@@ -169,6 +169,14 @@ async def classes_for(s: AsyncSession, province_code: int | None, ward_code: int
     rows = await s.execute(select(ClassEvent).where(ClassEvent.active.is_(True)).order_by(ClassEvent.id))
     return [e for e in rows.scalars() if (e.ward_code is not None and e.ward_code == ward_code)
             or (e.ward_code is None and e.province_code is not None and e.province_code == province_code)]
+
+
+async def campaigns_of(s: AsyncSession, province_code: int) -> list[ClassEvent]:
+    """A province's active campaign days, yearly ones first, in the order they were set."""
+    rows = await s.execute(select(ClassEvent).where(
+        ClassEvent.kind == "campaign", ClassEvent.province_code == province_code, ClassEvent.ward_code.is_(None),
+        ClassEvent.active.is_(True)).order_by(ClassEvent.id))
+    return sorted(rows.scalars(), key=lambda e: (e.repeat != "yearly", e.id))
 
 
 async def reply_going(s: AsyncSession, class_id: int, day: date, user_id: int) -> bool:

@@ -315,6 +315,11 @@ class Handoff(Base):
                                                             default=None)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The claiming volunteer and the learner writing through the tutor: when the last message passed (None: not
+    # begun, or the learner went back to the tutor), and when a message could not reach the learner because
+    # their channel's window had closed (the volunteer is told when the learner writes again). No text is kept.
+    relay_at: Mapped[datetime | None] = mapped_column(default=None)
+    relay_blocked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 def local_year() -> int:
@@ -483,7 +488,7 @@ class Household(Base):
 
 
 class ClassEvent(Base):
-    """A class or event of a commune (or a province's yearly campaign day), once or by a repeating rule.
+    """A class or event of a commune (or one of a province's campaign days: yearly or monthly), once or by a rule.
 
     repeat: "once" (on starts_at), "weekly" (starts_at's weekday), "monthly" (the nth `weekday` of each
     month; nth 5 means the last), "yearly" (starts_at's day and month). The time of day is starts_at's.

@@ -189,6 +189,14 @@ async def lease_release(s: AsyncSession, channel: str, channel_user_id: str, hol
                                                 DeliveryLease.holder == holder))
 
 
+async def inbox_forget_text(s: AsyncSession, inbox_id: int) -> None:
+    """Drop a processed delivery's words, keeping it as a delivery (duplicates are still recognised): words passed
+    on to another person live only in the message queued for them."""
+    item = await s.get(InboxItem, inbox_id)
+    if item is not None and (item.payload or {}).get("text"):
+        item.payload = {**item.payload, "text": ""}
+
+
 async def outbox_add(s: AsyncSession, item: InboxItem, replies: list[dict[str, Any]]) -> None:
     """Queue the replies to one delivery, in order."""
     for seq, payload in enumerate(replies):

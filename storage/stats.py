@@ -628,6 +628,40 @@ async def save_report_note(s: AsyncSession, unit: str, period: str, text: str, s
         note.text, note.staff_id, note.updated_at = text, staff_id, utcnow()
 
 
+@dataclass
+class Pushed:
+    """What a child instance pushed for one unit and period beside its counts: the volunteer team's figures and the
+    officer's note (a province's own note has no commune and no team)."""
+
+    province_code: int
+    ward_code: int | None
+    name: str
+    team: dict[str, int]
+    note: str | None
+
+
+async def pushed(s: AsyncSession, scope: Scope, period: str) -> list[Pushed]:
+    """Notes and team figures child instances pushed for `period`, for the communes and provinces inside `scope`:
+    provinces' notes first, then communes by name."""
+    out: list[Pushed] = []
+    rows = (await s.execute(select(UpstreamReport).where(UpstreamReport.period == period)
+                            .order_by(UpstreamReport.source))).scalars()
+    for rep in rows:
+        for item in rep.payload.get("notes") or []:
+            province = item.get("province_code")
+            if scope.ward_code is None and scope.contains(province, None):
+                out.append(Pushed(int(province), None, units.province_name(int(province)) or str(province), {},
+                                  str(item.get("note") or "")))
+        for unit in rep.payload.get("units") or []:
+            province, ward = unit.get("province_code"), unit.get("ward_code")
+            if not scope.contains(province, ward) or not (unit.get("note") or any((unit.get("team") or {}).values())):
+                continue
+            c = units.commune(int(ward))
+            out.append(Pushed(int(province), int(ward), c.name if c else str(ward), dict(unit.get("team") or {}),
+                              unit.get("note")))
+    return sorted(out, key=lambda p: (p.ward_code is not None, p.name))
+
+
 async def new_learners(s: AsyncSession, scope: Scope, since: datetime, until: datetime) -> int:
     """Learners of `scope` who agreed to be registered within [since, until)."""
     stmt = select(func.count()).select_from(User).where(

@@ -294,8 +294,37 @@ async def claim_handoff(s: AsyncSession, staff: Staff, handoff_id: int) -> tuple
     return row[0], row[1]
 
 
-async def close_handoff(s: AsyncSession, staff: Staff, handoff_id: int) -> bool:
-    done = await s.execute(update(Handoff).where(
-        Handoff.id == handoff_id, Handoff.claimed_by_staff_id == staff.id, Handoff.status == "claimed")
-        .values(status="closed", closed_at=utcnow()))
-    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+async def close_handoff(s: AsyncSession, staff: Staff, handoff_id: int) -> tuple[Handoff, User] | None:
+    """«Đã giúp xong»: the request and its learner, or None when it is not this volunteer's open request."""
+    found = await claimed_by(s, staff, handoff_id)
+    if found is None:
+        return None
+    found[0].status, found[0].closed_at = "closed", utcnow()
+    await s.flush()
+    return found
+
+
+# ---------------------------------------------------------------- the volunteer and the learner writing through
+# the tutor: the messages themselves go through the outbox and are never kept here.
+
+RELAY_OPEN = timedelta(hours=48)  # the learner's words go to the volunteer this long after the last message
+
+
+async def claimed_by(s: AsyncSession, staff: Staff, handoff_id: int) -> tuple[Handoff, User] | None:
+    """A request this volunteer claimed and has not closed, with its learner."""
+    row = (await s.execute(select(Handoff, User).join(User, User.id == Handoff.user_id).where(
+        Handoff.id == handoff_id, Handoff.claimed_by_staff_id == staff.id, Handoff.status == "claimed"))).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def claimed_for(s: AsyncSession, user_id: int) -> tuple[Handoff, Staff, User] | None:
+    """The learner's request a volunteer is helping with now: the request, the volunteer and their chat account."""
+    row = (await s.execute(select(Handoff, Staff, User).join(Staff, Staff.id == Handoff.claimed_by_staff_id)
+                           .join(User, User.id == Staff.user_id).where(
+        Handoff.user_id == user_id, Handoff.status == "claimed").order_by(Handoff.id.desc()).limit(1))).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
+def relay_open(handoff: Handoff, now: datetime) -> bool:
+    """Whether the learner's typed words go to the volunteer (the conversation began and is still fresh)."""
+    return handoff.status == "claimed" and handoff.relay_at is not None and now - as_utc(handoff.relay_at) <= RELAY_OPEN

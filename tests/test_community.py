@@ -1,4 +1,4 @@
-"""Community features: 👍/👎 and the review queue, sharing and handouts, households, classes and the 10/10 day."""
+"""Community features: 👍/👎 and the review queue, sharing and handouts, households, classes and campaign days."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
+from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
 
 from bot import handouts, reports, scheduler
 from bot import messages as msg
 from bot.cli import cmd_handouts
-from bot.config import Settings
+from bot.config import CampaignSettings, Settings
 from bot.images import GREEN, font
 from bot.service import Tutor
 from bot.types import Reply
@@ -387,7 +389,7 @@ async def test_a_monthly_class_reminds_the_right_learners_once_and_counts_attend
     assert left == [0, 0]
 
 
-async def test_the_10_10_campaign_reaches_opted_in_learners_of_the_province_once(tutor: Tutor) -> None:
+async def test_campaign_days_of_every_kind_reach_opted_in_learners_of_the_province_once(tutor: Tutor) -> None:
     room: dict[str, list[Reply]] = {}
     admin = ScriptedChat(tutor, "tinh", "telegram", room)
     here, neighbour, far, off = (ScriptedChat(tutor, u, "telegram", room) for u in ("a", "b", "c", "d"))
@@ -399,16 +401,99 @@ async def test_the_10_10_campaign_reaches_opted_in_learners_of_the_province_once
                                 ("d", HONG_BANG, False)):
         await _register(tutor, user, commune, "telegram", class_news=news)
     assert (await here.say("/ngayhoi"))[-1].text == msg.CAMPAIGN_ONLY_PROVINCE
-    ask = (await admin.say("ngày hội"))[-1]
-    saved = (await admin.press(ask, msg.BTN_CAMPAIGN_YES))[-1]
-    assert saved.text.startswith("Đã hẹn")
-    assert (await admin.say("/ngayhoi"))[-1].text == msg.CAMPAIGN_EXISTS
+    assert msg.BTN_CAMPAIGN in [b.label for b in (await admin.say("/canbo"))[-1].buttons]
+
+    # The national day in one tap; then it is listed, and its button is gone.
+    menu = (await admin.say("ngày hội"))[-1]
+    assert msg.CAMPAIGN_NONE in menu.text
+    saved = (await admin.press(menu, msg.BTN_CAMPAIGN_NATIONAL.format(day="10/10")))[-1]
+    assert saved.text.startswith("Đã hẹn: ngày 10/10 hằng năm («Ngày hội toàn dân học tập số»)")
+    menu = (await admin.say("ngay hoi"))[-1]
+    assert "• ngày 10/10 hằng năm" in menu.text
+    assert not any(b.value == "/ngayhoi quocgia" for b in menu.buttons)
+    # The province's own day, typed at the menu in any usual form; a second one on the same day is refused.
+    saved = (await admin.say("ngay 1 thang 11"))[-1]
+    assert saved.text.startswith("Đã hẹn: ngày 01/11 hằng năm (ngày hội của tỉnh)")
+    await admin.say("ngày hội")
+    assert (await admin.say("01/11"))[-1].text == msg.CAMPAIGN_EXISTS.format(rule=msg.CAMPAIGN_RULE_YEARLY.format(
+        day="01/11"))
+    # The monthly point typed without diacritics; a day the calendar does not have is said kindly.
+    await admin.say("ngày hội")
+    saved = (await admin.say("thu 6 tuan thu 4"))[-1]
+    assert saved.text.startswith("Đã hẹn: Thứ Sáu tuần thứ tư hằng tháng")
+    ask = (await admin.say("/ngayhoi nam"))[-1]
+    assert ask.text == msg.CAMPAIGN_ASK_DAY
+    assert (await admin.say("31/2"))[-1].text == msg.CAMPAIGN_BAD_DAY.format(day="31/2")
+    assert (await admin.say("ngày mùng một tháng mười một"))[-1].text.startswith("Tỉnh đã hẹn ngày 01/11")
+
+    # Cancelled with a tap, or typed; another monthly day picked with buttons (the last Sunday).
+    menu = (await admin.say("ngày hội"))[-1]
+    assert [b.label for b in menu.buttons if b.label.startswith("🗑")] == [
+        msg.BTN_CAMPAIGN_CANCEL.format(rule=r) for r in (msg.CAMPAIGN_RULE_NATIONAL.format(day="10/10"),
+                                                         msg.CAMPAIGN_RULE_YEARLY.format(day="01/11"),
+                                                         "Thứ Sáu tuần thứ tư hằng tháng")]
+    gone = (await admin.press(menu, "Bỏ ngày 01/11"))[-1]
+    assert gone.text.startswith("Đã bỏ ngày 01/11")
+    await admin.say("ngày hội")
+    assert (await admin.say("bỏ thứ sáu tuần thứ 4"))[-1].text.startswith("Đã bỏ Thứ Sáu tuần thứ tư")
+    step = (await admin.say("ngày hội"))[-1]
+    step = (await admin.press(step, msg.BTN_CAMPAIGN_MONTHLY))[-1]
+    assert step.text == msg.CAMPAIGN_ASK_NTH
+    step = (await admin.press(step, msg.NTH_NAMES[5]))[-1]
+    saved = (await admin.press(step, "Chủ nhật"))[-1]
+    assert saved.text.startswith("Đã hẹn: Chủ nhật tuần cuối hằng tháng")
     async with tutor.db.transaction() as s:
-        event = (await s.execute(select(ClassEvent))).scalar_one()
-    year = community.local_start(event).year
+        events = (await s.execute(select(ClassEvent).where(ClassEvent.active.is_(True))
+                                  .order_by(ClassEvent.id))).scalars().all()
+    assert [(e.kind, e.repeat, e.ward_code) for e in events] == [("campaign", "yearly", None),
+                                                                 ("campaign", "monthly", None)]
+    national, monthly = events
+    assert (monthly.nth, monthly.weekday) == (5, 6)
+
+    # The day before each kind, once per learner of the province who opted in.
+    year = community.local_start(national).year
     eve = datetime(year, 10, 9, 9, tzinfo=VN)
     assert await scheduler.class_reminders(tutor, eve) == 2
     assert await scheduler.class_reminders(tutor, eve + timedelta(hours=3)) == 0
     sent = await _outbox(tutor)
-    assert set(sent) == {"a", "b"} and sent["a"][0].text == msg.CAMPAIGN_REMINDER
+    assert set(sent) == {"a", "b"} and sent["a"][-1].text == msg.CAMPAIGN_REMINDER.format(day="10/10")
     assert await scheduler.class_reminders(tutor, datetime(year + 1, 10, 9, 9, tzinfo=VN)) == 2  # next year
+    sunday = community.next_occurrence(monthly, utcnow().astimezone(VN).date() + timedelta(days=2))
+    assert sunday is not None and sunday.weekday() == 6 and (sunday + timedelta(days=7)).month != sunday.month
+    sunday_eve = datetime.combine(sunday - timedelta(days=1), time(10), tzinfo=VN)
+    assert await scheduler.class_reminders(tutor, sunday_eve) == 2
+    monthly_text = (await _outbox(tutor))["a"][-1].text
+    assert monthly_text.startswith(f"📅 Ngày mai, Chủ nhật {sunday:%d/%m}") and "Chủ nhật tuần cuối" in monthly_text
+
+    # The province's own day on a day the monthly rule also falls: one message, the yearly one.
+    after = community.next_occurrence(monthly, sunday + timedelta(days=1))
+    assert after is not None
+    await admin.say("ngày hội")
+    assert (await admin.say(f"{after:%d/%m}"))[-1].text.startswith(f"Đã hẹn: ngày {after:%d/%m} hằng năm")
+    assert await scheduler.class_reminders(tutor, datetime.combine(after - timedelta(days=1), time(10),
+                                                                   tzinfo=VN)) == 2
+    last = (await _outbox(tutor))["a"][-1].text
+    assert last == msg.CAMPAIGN_REMINDER_PROVINCE.format(day=f"{after:%d/%m}",
+                                                         province=units.province_name(HONG_BANG.province_code))
+
+
+async def test_the_national_campaign_day_is_a_setting(tutor: Tutor, db_url: str) -> None:
+    with pytest.raises(ValidationError):
+        CampaignSettings(national_day="31/2")
+    assert CampaignSettings(national_day="1/9").national == (1, 9)
+    other = Tutor(tutor.settings.model_copy(update={"campaign": CampaignSettings(national_day="20/11")}),
+                  Database(db_url), tutor.kb)
+    try:
+        admin = ScriptedChat(other, "tinh", "telegram")
+        await admin.say("xin chào")
+        async with other.db.transaction() as s:
+            await roles.grant(s, "telegram", "tinh", "province_admin", Scope(province_code=HONG_BANG.province_code))
+        menu = (await admin.say("/ngayhoi"))[-1]
+        saved = (await admin.press(menu, msg.BTN_CAMPAIGN_NATIONAL.format(day="20/11")))[-1]
+        assert saved.text.startswith("Đã hẹn: ngày 20/11 hằng năm («Ngày hội toàn dân học tập số»)")
+        async with other.db.transaction() as s:
+            event = (await s.execute(select(ClassEvent))).scalar_one()
+        assert other.dialogue.community.reminder(event, date(2030, 11, 20)).text == msg.CAMPAIGN_REMINDER.format(
+            day="20/11")
+    finally:
+        await other.db.dispose()

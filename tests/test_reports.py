@@ -25,7 +25,7 @@ from bot.service import Tutor
 from bot.types import Reply
 from bot.web import build_app
 from rag.knowledge import KnowledgeBase
-from storage import roles, stats, units
+from storage import roles, stats, teams, units
 from storage.db import Database, upgrade
 from storage.models import Completion, JobRun, OutboxItem, SupportSession, UpstreamReport, User
 from storage.stats import Scope
@@ -144,6 +144,14 @@ async def parent(tmp_path: Path, kb: KnowledgeBase, settings: object) -> AsyncIt
 async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tutor, str]) -> None:
     home, url = parent
     await _population(tutor)
+    async with tutor.db.transaction() as s:
+        # The commune's team (one volunteer covering its only thôn) and the officers' notes for the quarter.
+        vol = await roles.grant(s, "console", "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+        vol.created_at = NOW - timedelta(days=60)
+        await teams.set_coverage(s, vol, ["thôn 1"])
+        await stats.save_report_note(s, f"X{HONG_BANG.code}", "2026-Q4",
+                                     "Thiếu điện thoại thông minh; đề xuất mượn máy của trường.", None)
+        await stats.save_report_note(s, f"P{HONG_BANG.province_code}", "2026-Q4", "Đề xuất tập huấn thêm.", None)
     tutor.settings = tutor.settings.model_copy(update={"reports": ReportSettings(
         upstream_url=url, upstream_key=SecretStr(KEY), source="tinh-hai-phong")})
 
@@ -159,11 +167,27 @@ async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tut
     assert [(r.source, r.period, r.payload.get("period_from"), r.payload.get("period_to")) for r in stored] == [
         ("tinh-hai-phong", "2026-Q4", "2026-09-15", "2026-12-14")]
     units_sent = stored[0].payload["units"]
-    assert all(set(u) == {"province_code", "ward_code", *stats.UPSTREAM_CUMULATIVE, *stats.UPSTREAM_PERIODIC}
-               for u in units_sent)  # counts only: no names, no people
+    assert all(set(u) - {"note"} == {"province_code", "ward_code", "team", *stats.UPSTREAM_CUMULATIVE,
+                                     *stats.UPSTREAM_PERIODIC} for u in units_sent)  # no names, no people
     row = next(r for r in rolled.children if r.key == str(HONG_BANG.code))
     assert (row.registered, row.completions, row.support_sessions, row.people_helped) == (12, 3, 1, 6)
     assert rolled.upstream_sources == ["tinh-hai-phong"]
+    # With the totals: the commune's team figures and its officer's note, and the province's own note.
+    mine = next(u for u in units_sent if u["ward_code"] == HONG_BANG.code)
+    assert mine["team"] == {"members": 1, "volunteers": 1, "hamlets_known": 1, "hamlets_covered": 1,
+                            "hamlets_uncovered": 0, "sessions": 1, "people_helped": 6, "nudges": 0}
+    assert mine["note"] == "Thiếu điện thoại thông minh; đề xuất mượn máy của trường."
+    assert stored[0].payload["notes"] == [{"province_code": HONG_BANG.province_code, "note": "Đề xuất tập huấn thêm."}]
+    # What reached the level above is in its own quarterly report: each commune's team and note.
+    async with home.db.transaction() as s:
+        await roles.grant(s, "console", "quoc-gia", "national_admin", Scope())
+    assert await reports.quarterly_report(home, NOW) == 1
+    text = (await _outbox(home))["quoc-gia"][0].text
+    assert msg.PUSHED_HEAD in text
+    assert msg.PUSHED_COMMUNE.format(name=HONG_BANG.name, members=1, covered=1, known=1, uncovered=0, people=6,
+                                     note=msg.PUSHED_NOTE.format(note=mine["note"])) in text
+    assert msg.PUSHED_PROVINCE.format(name=units.province_name(HONG_BANG.province_code),
+                                      note=msg.PUSHED_NOTE.format(note="Đề xuất tập huấn thêm.")) in text
 
     # A replayed request is ignored; forged, stale, unknown or malformed ones are refused and store nothing.
     body = json.dumps({"source": "tinh-hai-phong", "period": "2026-Q4", "units": units_sent}).encode()
@@ -187,8 +211,19 @@ async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tut
         assert (await http.post(url, content=body, headers=headers())).status_code == 400
         body = b"[1, 2"
         assert (await http.post(url, content=body, headers=headers())).status_code == 400
+        for bad in ({"team": {"members": -1}}, {"note": 5}, {"team": [1]}):
+            body = json.dumps({"source": "tinh-hai-phong", "period": "2026-Q3", "units": [
+                {"province_code": HONG_BANG.province_code, "ward_code": HONG_BANG.code, **bad}]}).encode()
+            assert (await http.post(url, content=body, headers=headers())).status_code == 400
+        # A note is kept as text, with any secret masked as everywhere else.
+        body = json.dumps({"source": "tinh-hai-phong", "period": "2026-Q3", "units": [
+            {"province_code": HONG_BANG.province_code, "ward_code": HONG_BANG.code,
+             "note": "Tài khoản chung: mật khẩu là Xa@2026 nhé"}]}).encode()
+        assert (await http.post(url, content=body, headers=headers())).status_code == 200
     async with home.db.transaction() as s:
-        assert (await s.execute(select(func.count()).select_from(UpstreamReport))).scalar_one() == 1
+        kept = (await s.execute(select(UpstreamReport.payload).where(UpstreamReport.period == "2026-Q3"))).scalar_one()
+        assert (await s.execute(select(func.count()).select_from(UpstreamReport))).scalar_one() == 2
+    assert "Xa@2026" not in kept["units"][0]["note"] and "[đã che]" in kept["units"][0]["note"]
 
 
 async def test_failed_push_is_tried_again(tutor: Tutor) -> None:

@@ -5,12 +5,24 @@ from __future__ import annotations
 import pytest
 
 from bot import messages as msg
+from bot.community import CAMPAIGN_PROMPT
 from bot.prompts import read
 from bot.quiz import parse_choice
 from bot.registration import _ask, commune_answer, consent_reply
 from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, classify
 from bot.types import Button
-from bot.understand import Name, hamlet_place, match_button, name_answer, number, settle, words, yes_no
+from bot.understand import (
+    Name,
+    day_month,
+    hamlet_place,
+    match_button,
+    month_point,
+    name_answer,
+    number,
+    settle,
+    words,
+    yes_no,
+)
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -55,6 +67,38 @@ def test_button_words_and_negations() -> None:
     retry = (Button(msg.BTN_RETRY, "/kiemtra x"), Button(msg.BTN_OTHER_LESSON, "/hoc"))
     assert match_button("lam lai bai nay", retry) == retry[0]
     assert match_button("lam sao lam lai bai", retry) is None
+
+
+@pytest.mark.parametrize(("typed", "day"), [
+    ("1/11", (1, 11)), ("01/11", (1, 11)), ("1-11", (1, 11)), ("01.11.2026", (1, 11)), ("ngay 1 thang 11", (1, 11)),
+    ("Ngày 1 tháng 11", (1, 11)), ("mùng một tháng mười một", (1, 11)), ("hẹn ngày 15 tháng 5 nhé", (15, 5)),
+    ("31/2", (31, 2)),  # read as typed: the handler says the calendar has no such day
+    ("tháng 11", None), ("1/11 và 2/11", None), ("32/1", None), ("thứ sáu tuần thứ 4", None),
+])
+def test_days_of_the_year_typed(typed: str, day: tuple[int, int] | None) -> None:
+    assert day_month(typed) == day
+
+
+@pytest.mark.parametrize(("typed", "point"), [
+    ("thứ Sáu tuần thứ 4", (4, 4)), ("thu 6 tuan 4", (4, 4)), ("T6 tuần thứ tư hằng tháng", (4, 4)),
+    ("tuần thứ 4, thứ Sáu", (4, 4)), ("Chủ nhật tuần cuối", (5, 6)), ("thu hai tuan dau", (1, 0)),
+    ("tuần 4", None), ("thứ sáu", None), ("1/11", None),
+])
+def test_monthly_points_typed(typed: str, point: tuple[int, int] | None) -> None:
+    assert month_point(typed) == point
+
+
+def test_campaign_days_read_at_their_prompt() -> None:
+    def said(text: str) -> str | None:
+        reading = read(CAMPAIGN_PROMPT, text, ())
+        return reading.value if reading is not None else None
+
+    assert said("ngay 1 thang 11") == "/ngayhoi nam 1-11"
+    assert said("thứ 6 tuần thứ 4") == "/ngayhoi thang 4 4"
+    assert said("bỏ ngày 01/11") == "/ngayhoi bo nam 1-11"
+    assert said("huỷ thứ sáu tuần 4") == "/ngayhoi bo thang 4 4"
+    assert said("thôi") == "/ok"
+    assert said("ngày hội là gì?") is None and said("cách cài VNeID") is None
 
 
 def test_registration_prompts_read_in_words() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from PIL import Image
@@ -11,7 +12,16 @@ from bot import messages as msg
 from bot.service import Tutor
 from bot.types import Reply
 from storage import roles, stats, units, volunteers
-from storage.models import Consent, StaffToken, SupportSession, User, VolunteerLink, utcnow
+from storage.models import (
+    Consent,
+    InboxItem,
+    OutboxItem,
+    StaffToken,
+    SupportSession,
+    User,
+    VolunteerLink,
+    utcnow,
+)
 from storage.stats import Scope
 from tests.chat import ScriptedChat
 
@@ -204,20 +214,138 @@ async def test_hand_off_reaches_the_communes_volunteers(tutor: Tutor) -> None:
     claim = told[0].buttons[0].value
     assert (await far.say(claim))[-1].text == msg.HANDOFF_CLAIM_GONE  # another commune cannot take it
     taken = await vol.say(claim)
-    assert "Hoa" in taken[-1].text and taken[-1].buttons[0].value.startswith("/xong ")
+    assert "Hoa" in taken[-1].text and [b.value.split()[0] for b in taken[-1].buttons] == ["/nhantin", "/xong"]
     assert (await vol2.say(claim))[-1].text == msg.HANDOFF_CLAIM_GONE  # taken once
     told = learner.take()
     assert told[-1].text == msg.HANDOFF_CLAIMED.format(name="Anh Minh", unit=HONG_BANG.label)
     assert "OTP" in told[-1].text
     assert (await vol2.say("/hangdoi"))[-1].text == msg.HANDOFF_QUEUE_EMPTY
 
-    assert (await vol2.say(taken[-1].buttons[0].value))[-1].text == msg.HANDOFF_NOT_YOURS
+    done = next(b.value for b in taken[-1].buttons if b.label == msg.BTN_HANDOFF_DONE)
+    assert (await vol2.say(done))[-1].text == msg.HANDOFF_NOT_YOURS
     assert (await vol.press(taken[-1], msg.BTN_HANDOFF_DONE))[-1].text == msg.HANDOFF_CLOSED
     mine = await vol.say("/nguoicuatoi")
     assert "Hoa" in mine[-1].text  # someone helped counts among the volunteer's people
     async with tutor.db.transaction() as s:
         n = (await s.execute(select(func.count()).select_from(VolunteerLink))).scalar_one()
     assert n == 1
+
+
+async def _learner(tutor: Tutor, user: str, channel: str, name: str) -> None:
+    async with tutor.db.transaction() as s:
+        await s.execute(update(User).where(User.channel == channel, User.channel_user_id == user).values(
+            consent_at=utcnow(), display_name=name, province_code=HONG_BANG.province_code, ward_code=HONG_BANG.code,
+            hamlet="Thôn 2"))
+
+
+async def test_a_volunteer_and_a_zalo_learner_write_to_each_other_through_the_tutor(tutor: Tutor) -> None:
+    room: dict[str, list[Reply]] = {}
+    learner = ScriptedChat(tutor, "bac", "zalo", room)
+    vol = ScriptedChat(tutor, "tnv", "telegram", room)
+
+    async def delivered(chat: ScriptedChat) -> list[Reply]:
+        """What reaches someone now, queued by another chat's turn (each channel delivers its own queue)."""
+        before = len(chat.sent)
+        await tutor.deliver(chat.channel, chat._send)
+        return chat.sent[before:]
+
+    for chat in (learner, vol):
+        await chat.say("xin chào")
+        chat.take()
+    async with tutor.db.transaction() as s:
+        await roles.grant(s, "telegram", "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await vol.say("/ten Chị Lan")
+    await _learner(tutor, "bac", "zalo", "Hoa")
+    await learner.say("/gapnguoi dongy vneid")
+    claim = [r for r in await delivered(vol) if r.buttons and r.buttons[0].value.startswith("/nhan ")][0]
+    taken = (await vol.say(claim.buttons[0].value))[-1]
+    assert "tg://" not in taken.text and "Nhắn cho Hoa" in taken.text  # no Telegram link for a Zalo learner
+    await delivered(learner)
+
+    # The volunteer writes; the learner reads it on Zalo, told plainly a person of the team is writing, with a
+    # code masked as everywhere else, and the volunteer's own copy of the words is dropped.
+    ask = (await vol.press(taken, "Nhắn cho Hoa"))[-1]
+    assert ask.text == msg.RELAY_ASK.format(name="Hoa")
+    sent = (await vol.say("Chào bác Hoa, mai 8 giờ cháu qua nhà được không? Mã OTP 482913 bác đừng đọc cho ai"))
+    assert sent[-1].text == msg.RELAY_SENT.format(name="Hoa")
+    got = await delivered(learner)
+    assert len(got) == 1 and got[0].text.startswith(f"💬 Chị Lan, Tổ công nghệ số cộng đồng {HONG_BANG.label}, là "
+                                                    "người thật, đang nhắn cho bác qua trợ lý")
+    assert "mai 8 giờ cháu qua nhà" in got[0].text and "482913" not in got[0].text and "[đã che]" in got[0].text
+    # "Vâng", "cảm ơn" typed by the volunteer go on as they are (the prompt keeps waiting for more words).
+    await vol.say("Vâng ạ")
+    assert [r.text for r in await delivered(learner)] == [msg.RELAY_TO_LEARNER.format(name="Chị Lan", text="Vâng ạ")]
+
+    # The learner answers in their own words, even "cảm ơn cháu": it goes to the volunteer, marked as theirs.
+    for words in ("Được cháu, bác ở nhà cả ngày", "cảm ơn cháu"):
+        assert (await learner.say(words))[-1].text == msg.RELAY_PASSED.format(name="Chị Lan")
+    notes = await delivered(vol)
+    assert [r.text for r in notes] == [msg.RELAY_FROM_LEARNER.format(name="Hoa", text=w)
+                                       for w in ("Được cháu, bác ở nhà cả ngày", "cảm ơn cháu")]
+    assert [b.label for b in notes[0].buttons] == [msg.BTN_RELAY_REPLY.format(name="Hoa"), msg.BTN_HANDOFF_DONE]
+    # Someone in a scam gets the steps at once, and the volunteer sees what they wrote.
+    scam = await learner.say("có người gọi bảo bác đọc mã OTP để nhận quà")
+    assert any("OTP" in r.text and r.text != msg.RELAY_PASSED.format(name="Chị Lan") for r in scam)
+    assert "nhận quà" in (await delivered(vol))[-1].text
+    # The learner goes back to the tutor with a tap; their questions are answered again, not passed on.
+    back = (await learner.say("thôi nhắn, hỏi trợ lý"))[-1]
+    assert back.text == msg.RELAY_BACK.format(name="Chị Lan")
+    assert (await delivered(vol))[-1].text == msg.RELAY_LEARNER_LEFT.format(name="Hoa")
+    assert "Theo bài" in texts(await learner.say("làm sao cài vneid"))
+    assert await delivered(vol) == []
+
+    # Zalo's 48 hours have passed: nothing is sent, the volunteer is told kindly, then told when the learner writes.
+    async with tutor.db.transaction() as s:
+        await s.execute(update(User).where(User.channel_user_id == "bac")
+                        .values(last_seen_at=utcnow() - timedelta(days=3)))
+    closed = (await vol.press(notes[0], msg.BTN_RELAY_REPLY.format(name="Hoa")))[-1]
+    assert "48 giờ" in closed.text and "Zalo" in closed.text and closed.prompt is None
+    assert await delivered(learner) == []
+    await learner.say("alo")
+    assert (await delivered(vol))[-1].text == msg.RELAY_REACHABLE.format(name="Hoa", hours=48)
+    again = (await vol.press(notes[0], msg.BTN_RELAY_REPLY.format(name="Hoa")))[-1]
+    assert again.text == msg.RELAY_ASK.format(name="Hoa")
+    await vol.say("Bác gửi cháu số điện thoại nhé")
+    assert "số điện thoại" in (await delivered(learner))[-1].text
+
+    # «Đã giúp xong»: the learner is told, and their words go to the tutor again.
+    assert (await vol.press(notes[0], msg.BTN_HANDOFF_DONE))[-1].text == msg.HANDOFF_CLOSED
+    assert (await delivered(learner))[-1].text == msg.RELAY_ENDED.format(name="Chị Lan")
+    assert "Theo bài" in texts(await learner.say("làm sao cài vneid"))
+    assert await delivered(vol) == []
+
+    # Erasing the learner leaves nothing of what either of them wrote.
+    async with tutor.db.transaction() as s:
+        kept = [json.dumps(p, ensure_ascii=False) for p in (await s.execute(select(InboxItem.payload))).scalars()]
+        kept += [json.dumps(p, ensure_ascii=False) for p in (await s.execute(select(OutboxItem.payload))).scalars()]
+    phrases = ("mai 8 giờ", "bác ở nhà cả ngày", "cảm ơn cháu", "nhận quà", "số điện thoại", "Vâng ạ")
+    assert all(any(p in k for k in kept) for p in phrases[1:4])  # the learner's words, until erased
+    assert not any("mai 8 giờ" in k or "Vâng ạ" in k for k in kept if '"user_id"' in k)  # not in the volunteer's
+    await learner.say("/xoadulieu xacnhan")
+    async with tutor.db.transaction() as s:
+        kept = [json.dumps(p, ensure_ascii=False) for p in (await s.execute(select(InboxItem.payload))).scalars()]
+        kept += [json.dumps(p, ensure_ascii=False) for p in (await s.execute(select(OutboxItem.payload))).scalars()]
+    assert not [k for k in kept if any(p in k for p in phrases)]
+
+
+async def test_a_telegram_learner_gets_both_the_link_and_the_tutors_relay(tutor: Tutor) -> None:
+    room: dict[str, list[Reply]] = {}
+    learner, vol = ScriptedChat(tutor, "555", "telegram", room), ScriptedChat(tutor, "tnv", "telegram", room)
+    for chat in (learner, vol):
+        await chat.say("xin chào")
+    async with tutor.db.transaction() as s:
+        await roles.grant(s, "telegram", "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
+    await _learner(tutor, "555", "telegram", "Tư")
+    await learner.say("/gapnguoi dongy dvc")
+    claim = [r for r in vol.take() if r.buttons and r.buttons[0].value.startswith("/nhan ")][0]
+    taken = (await vol.say(claim.buttons[0].value))[-1]
+    assert "tg://user?id=555" in taken.text
+    await vol.press(taken, "Nhắn cho Tư")
+    await vol.say("Bác Tư ơi, chiều nay cháu gọi bác nhé")
+    assert learner.take()[-1].text.startswith("💬 ")
+    assert (await learner.say("ừ"))[-1].text == msg.RELAY_PASSED.format(name=msg.STAFF_DEFAULT_NAME.format(
+        unit=HONG_BANG.name))
+    assert vol.take()[-1].text == msg.RELAY_FROM_LEARNER.format(name="Tư", text="ừ")
 
 
 def test_codes_are_typed_forgivingly() -> None:

@@ -24,11 +24,11 @@ from bot.service import Tutor
 from bot.types import Button, Reply
 from bot.web import build_app
 from rag.knowledge import KnowledgeBase
-from storage import repo, roles
+from storage import repo, roles, units
 from storage.db import Database
 from storage.models import ChannelToken, InboxItem, OutboxItem, User, utcnow
 from storage.stats import Scope
-from tests.chat import shown_in
+from tests.chat import ScriptedChat, shown_in
 from tests.zalo_standin import ZaloStandIn
 
 DATA = Path(__file__).parent / "data"
@@ -247,6 +247,40 @@ async def test_secrets_are_redacted_before_the_inbox(served: Served, standin: Za
     async with tutor.db.transaction() as s:
         payload = (await s.execute(select(InboxItem.payload))).scalar_one()
     assert "482913" not in json.dumps(payload) and payload["redacted"] is True
+
+
+async def test_a_volunteer_reaches_a_zalo_learner_through_the_oa_and_gets_the_reply(served: Served,
+                                                                                    standin: ZaloStandIn,
+                                                                                    tutor: Tutor) -> None:
+    commune = units.find_communes("hong bang")[0]
+    await standin.post_webhook(served.url, standin.text_event(USER, "xin chào"))
+    await wait_for(lambda: msg.GREETING in standin.texts(USER))
+    room: dict[str, list[Reply]] = {}
+    vol = ScriptedChat(tutor, "tnv", "telegram", room)
+    await vol.say("xin chào")
+    async with tutor.db.transaction() as s:
+        await roles.grant(s, "telegram", "tnv", "volunteer", Scope(commune.province_code, commune.code))
+        await s.execute(update(User).where(User.channel == "zalo").values(
+            consent_at=utcnow(), display_name="Hoa", province_code=commune.province_code, ward_code=commune.code))
+    await vol.say("/ten Chị Lan")
+    await standin.post_webhook(served.url, standin.text_event(USER, "/gapnguoi dongy vneid"))
+    await wait_for(lambda: msg.HANDOFF_SENT.format(unit=commune.label) in standin.texts(USER))
+
+    queue = (await vol.say("/hangdoi"))[-1]
+    taken = (await vol.press(queue, "Nhận giúp Hoa"))[-1]
+    await vol.press(taken, "Nhắn cho Hoa")
+    await vol.say("Chào bác Hoa, chiều nay cháu qua nhà nhé. Mã 482913 bác đừng đọc cho ai")
+    await served.channel.deliver()  # the volunteer's words leave through the OA API, to the learner
+    await wait_for(lambda: any(t.startswith("💬 Chị Lan") for t in standin.texts(USER)))
+    relayed = next(t for t in standin.texts(USER) if t.startswith("💬 Chị Lan"))
+    assert "chiều nay cháu qua nhà" in relayed and "482913" not in relayed and "người thật" in relayed
+
+    await standin.post_webhook(served.url, standin.text_event(USER, "Dạ được, bác chờ cháu"))
+    await wait_for(lambda: msg.RELAY_PASSED.format(name="Chị Lan") in standin.texts(USER))
+    before = len(vol.sent)
+    await tutor.deliver("telegram", vol._send)
+    assert [r.text for r in vol.sent[before:]] == [msg.RELAY_FROM_LEARNER.format(name="Hoa",
+                                                                                text="Dạ được, bác chờ cháu")]
 
 
 async def test_other_kinds_of_message_and_follow_events(served: Served, standin: ZaloStandIn,
