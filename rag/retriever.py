@@ -133,8 +133,8 @@ class ScopeJudge:
             return not math.isnan(margin) and margin > self.margin_in and lexical_norm >= self.lexical_in
         if math.isnan(margin):  # lexical-only mode
             return lexical_norm >= self.lexical_in
-        if margin <= self.margin_out:
-            return False
+        if margin <= 0.0 or (margin <= self.margin_out and lexical_norm < self.lexical_in):
+            return False  # closer to the off-topic examples, or barely closer to a lesson with no word match
         if margin > self.margin_in or lexical_norm >= self.lexical_in or bool(domain):
             return True
         signals["scope"] = "unsure"  # between the thresholds with no word to lean on: ask, don't refuse
