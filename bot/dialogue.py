@@ -547,7 +547,7 @@ class Dialogue:
         """Statistics for an admin's unit (or a unit below it); everyone else is told kindly it is not for them."""
         from bot.admin.charts import timeline_png
         from bot.admin.exports import percent
-        from bot.reports import children_lines, indicator_lines, rate_text
+        from bot.report_text import children_lines, indicator_lines, rate_text
 
         staff = await roles.staff_of(s, user.id)
         if staff is None or staff.role not in roles.STATS_ROLES:
@@ -584,7 +584,7 @@ class Dialogue:
 
     async def _report_note(self, s: AsyncSession, user: User, text: str) -> Reply:
         """A commune or province officer's "khó khăn, vướng mắc, đề xuất" for the report being prepared."""
-        from bot.reports import note_period
+        from bot.report_text import note_period
 
         staff = await roles.staff_of(s, user.id)
         if staff is None or not staff.active or staff.role not in ("commune_admin", "province_admin"):

@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from bot import messages as msg
 from bot.admin.exports import percent, to_xlsx
+from bot.report_text import indicator_lines, rate_text
 from bot.safety import redact
 from bot.types import Reply
 from storage import repo, roles, stats, teams
@@ -85,62 +86,6 @@ def due_period(tutor: Tutor, now: datetime, force: bool = False) -> Quarter | No
     return None
 
 
-def note_period(now: datetime, cutoff: int, report_days: int) -> Quarter:
-    """The period an officer's note belongs to: the one being reported now (in the days after it ended), else
-    the one going on."""
-    ended = Quarter.last_closed(now, cutoff)
-    return ended if now < ended.end + timedelta(days=report_days) else Quarter.of(now, cutoff)
-
-
-def rate_text(row: stats.Row) -> str:
-    """", đạt 12% của 3200 người mục tiêu" when the unit has a target, else nothing."""
-    return msg.REPORT_RATE.format(rate=percent(row.completion_rate), target=row.target) if row.target else ""
-
-
-def _goal(rate: float | None, goal: int | None) -> str:
-    if goal is None:
-        return ""
-    return (msg.IND_GOAL_MET if rate is not None and rate * 100 >= goal - 1e-9 else msg.IND_GOAL).format(goal=goal)
-
-
-def _indicator(template: str, n: int, base: int | None, rate: float | None, goal: int | None, **extra: Any) -> str:
-    return template.format(n=n, of=msg.IND_OF.format(base=base) if base else "",
-                           rate=msg.IND_RATE.format(rate=percent(rate)) if rate is not None else "",
-                           goal=_goal(rate, goal), **extra)
-
-
-def indicator_lines(row: stats.Row, year: int) -> list[str]:
-    """The plans' indicators of one unit against its population and targets, a line each."""
-    if not any((row.target, row.population_16, row.households_target,
-                *(getattr(row, g) for g in stats.GOALS))):
-        return [msg.INDICATORS_NONE.format(year=year)]
-    return [msg.INDICATORS_HEAD.format(year=year),
-            _indicator(msg.IND_COMPLETION, row.completions_to_date, row.target, row.completion_rate,
-                       row.goal_completion),
-            _indicator(msg.IND_CONFIRMED, row.platform_confirmed, row.target, row.confirmed_rate, row.goal_confirmed),
-            _indicator(msg.IND_VNEID, row.vneid_level2_16, row.population_16, row.vneid_rate, row.goal_vneid),
-            _indicator(msg.IND_HOUSEHOLDS, row.households_part, row.households_target, row.households_rate,
-                       row.goal_households, done=row.households_done)]
-
-
-def children_lines(rows: list[stats.Row], limit: int = 30) -> list[str]:
-    """Units below, the furthest behind first (completion rate, then count), at most `limit` lines."""
-    shown = [r for r in rows if r.registered or r.target or r.completions_to_date]
-    shown.sort(key=lambda r: (r.completion_rate if r.completion_rate is not None else 2.0, r.completions_to_date,
-                              r.name))
-    if not shown:
-        return []
-    lines = [msg.IND_CHILDREN]
-    for r in shown[:limit]:
-        lines.append(msg.IND_CHILD.format(
-            name=r.name[:40],
-            completion=percent(r.completion_rate) if r.completion_rate is not None else r.completions_to_date,
-            confirmed=percent(r.confirmed_rate) if r.confirmed_rate is not None else r.platform_confirmed,
-            vneid=percent(r.vneid_rate) if r.vneid_rate is not None else r.vneid_level2_16,
-            households=percent(r.households_rate) if r.households_rate is not None else r.households_part))
-    if len(shown) > limit:
-        lines.append(msg.IND_MORE.format(n=len(shown) - limit))
-    return lines
 
 
 async def _admins(tutor: Tutor) -> list[tuple[int, int, str, str]]:

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 
 from bot import messages as msg
 from bot.admin import auth, exports
-from bot.cli import cmd_stats
+from bot.cli.stats import cmd_stats
 from bot.config import ROOT, Settings
 from rag.knowledge import KnowledgeBase
 from storage import units

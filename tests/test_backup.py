@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bot.cli import cmd_backup
+from bot.cli.admin import cmd_backup
 from bot.config import Settings
 from storage.db import Database, upgrade
 from storage.models import QuizAttempt, User

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import evaluate
+from bot.cli.evaluation import evaluate
 from bot.config import ROOT, shared_dir
 from rag.knowledge import KnowledgeBase
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 
 from bot import handouts, reports, scheduler
 from bot import messages as msg
-from bot.cli import cmd_handouts
+from bot.cli.content import cmd_handouts
 from bot.config import CampaignSettings, Settings
 from bot.images import GREEN, font
 from bot.service import Tutor

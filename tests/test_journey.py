@@ -121,7 +121,7 @@ async def test_whole_journey_to_a_verified_certificate(db_url: str, tutor: Tutor
 
     from PIL import Image
 
-    from bot.cli import verify_code
+    from bot.cli.admin import verify_code
     from bot.images import CERT_SIZE
     from bot.quiz import LETTERS
     from rag.programme import Programme

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.cli import cmd_lessons_check
+from bot.cli.content import cmd_lessons_check
 from bot.config import ROOT, Settings
 from rag.lessons import Topics, check_lessons, parse_lesson
 

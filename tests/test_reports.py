@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, insert, select
 
 from bot import messages as msg
-from bot import reports
+from bot import report_text, reports
 from bot.config import ReportSettings
 from bot.service import Tutor
 from bot.types import Reply
@@ -315,7 +315,7 @@ async def test_an_officers_note_goes_with_the_quarterly_report(tutor: Tutor, tmp
     asked = await say("xa", "ghi chu bao cao")
     assert msg.REPORT_NOTE_EMPTY in asked[-1].text
     saved = await say("xa", "Thiếu điện thoại thông minh cho người cao tuổi ở thôn 1; đề xuất mượn máy của trường.")
-    period = reports.note_period(utcnow(), 15, 5)
+    period = report_text.note_period(utcnow(), 15, 5)
     assert saved[-1].text == msg.REPORT_NOTE_SAVED.format(period=msg.REPORT_NOTE_PERIOD.format(
         quarter=period.number, year=period.year))
     assert (await say("tnv", "/ghichu không được"))[-1].text == msg.STATS_FORBIDDEN  # volunteers cannot

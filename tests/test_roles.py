@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert
 
 from bot import messages as msg
-from bot.cli import admin_add
+from bot.cli.admin import admin_add
 from bot.service import Tutor
 from storage import roles, units
 from storage.models import Completion, User, utcnow

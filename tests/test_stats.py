@@ -272,7 +272,7 @@ async def test_stats_command_formats(tmp_path: Path) -> None:
     import json as jsonlib
 
     from bot import messages as msg
-    from bot.cli import cmd_stats
+    from bot.cli.stats import cmd_stats
     from bot.config import Settings
     from storage.db import upgrade
 

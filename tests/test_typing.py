@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from bot import messages as msg
-from bot.cli import cmd_stats
+from bot.cli.stats import cmd_stats
 from bot.prompts import MAX_OFFERS
 from bot.service import Tutor
 from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, classify

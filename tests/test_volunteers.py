@@ -359,7 +359,7 @@ async def test_first_admin_invited_from_the_command_line(tutor: Tutor) -> None:
     import asyncio
     import io
 
-    from bot.cli import cmd_admin_invite
+    from bot.cli.admin import cmd_admin_invite
 
     out = io.StringIO()
     code = await asyncio.to_thread(cmd_admin_invite, tutor.settings, "commune_admin", f"X{HONG_BANG.code}", out)
