@@ -241,7 +241,12 @@ class Answerer:
             buttons = tuple(Button(choice_label(u), f"/chon {u.key}") for u in choices)
             return Answer("clarify", [Reply(msg.CLARIFY_CHOICES, buttons)], retrieval, units=choices)
         if retrieval.units:
-            return self.chosen(retrieval.units[0], retrieval)
+            found = self.chosen(retrieval.units[0], retrieval)
+            if never_decline(question, self.situations) and any(t.startswith("scam") for t in found.units[0].topics):
+                # Someone who may be in a scam read as calm still gets the verdict and who to call under the text.
+                top = found.replies[0]
+                found.replies[0] = dataclasses.replace(top, text=f"{top.text}\n\n{msg.SCAM_FOOTER}")
+            return found
         hit = retrieval.hits[0]
         reply, offset = section_reply(hit.lesson, hit.section)
         return Answer("answer", [reply], retrieval, hit.lesson, hit.section, offset)

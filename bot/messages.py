@@ -106,6 +106,11 @@ SCAM_ACT_FIRST = {
     "none_yet": "⚠️ Bác cúp máy ngay, không chuyển tiền, không đọc mã. Công an, ngân hàng thật không bao giờ "
                 "bắt chuyển tiền hay đọc mã OTP qua điện thoại.",
 }
+# Under a scam lesson's answer, when the message may come from someone in it: the verdict and who to call.
+SCAM_FOOTER = (
+    "⚠️ Nếu bác đang gặp đúng chuyện này: dừng lại, không chuyển tiền, không đọc mã OTP cho ai. Đã lỡ làm thì gọi "
+    "ngay tổng đài in ở mặt sau thẻ ngân hàng để khóa tài khoản, rồi báo công an xã, phường (hoặc gọi 113)."
+)
 SCAM_REPORT = "Rồi bác báo công an xã, phường (hoặc gọi 113), và báo số lừa đảo qua 156 hoặc nhắn 5656."
 PAY_NOW_ALERT = (
     "⚠️ Bác đừng chuyển tiền. Người lạ đòi nộp phí, đặt cọc hay chuyển tiền trước để nhận quà, nhận việc, "
