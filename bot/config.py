@@ -67,6 +67,11 @@ class TelegramSettings(BaseModel):
     # Chats processed side by side (each chat stays in order).
     concurrency: int = 8
 
+    @property
+    def configured(self) -> bool:
+        """True when the bot has a token (polling or webhook)."""
+        return self.token is not None
+
 
 class ZaloSettings(BaseModel):
     """Zalo Official Account (see README, "Zalo Official Account")."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import handouts, privacy, understand, voice
 from bot import messages as msg
 from bot.answers import Answer, Answerer, is_clear, main_menu, section_reply, with_feedback
+from bot.capabilities import capability
 from bot.community import Community
 from bot.config import CampaignSettings, NudgeSettings, ReportSettings, VoiceSettings
 from bot.learning import Learning
@@ -653,7 +654,7 @@ class Dialogue:
 
     def _reads_aloud(self, channel: str) -> bool:
         """"Nghe đọc" is offered: switched on, espeak-ng installed, and a channel that takes voice notes."""
-        return self.voice.read_aloud and channel == "telegram" and voice.tts_available()
+        return self.voice.read_aloud and capability(channel).voice_out and voice.tts_available()
 
     def _voice_buttons(self) -> tuple[Button, ...]:
         return (Button(msg.BTN_VOICE_AGAIN, "/noilai"), Button(msg.BTN_VOICE_TYPE, "/gochu"))

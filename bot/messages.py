@@ -528,7 +528,7 @@ HANDOFF_CLAIM_OK = (
     "Anh/chị đã nhận giúp {name} ({hamlet}). Việc: {topic}.{contact}\n"
     "Anh/chị có thể nhắn cho {name} ngay qua trợ lý: bấm «Nhắn cho {name}». Xong việc, bấm «Đã giúp xong»."
 )
-HANDOFF_CONTACT_TELEGRAM = "\nNhắn tin cho bác ấy: tg://user?id={id}"
+HANDOFF_CONTACT = "\nNhắn tin cho bác ấy: {link}"
 HANDOFF_CLAIM_GONE = "Yêu cầu này đã có người nhận hoặc không còn nữa."
 HANDOFF_CLOSED = "Đã xong. Anh/chị nhớ ghi buổi hỗ trợ vào nhật ký nhé."
 HANDOFF_NOT_YOURS = "Yêu cầu này không phải anh/chị đang nhận."
@@ -551,7 +551,6 @@ RELAY_CLOSED = (
 RELAY_NEVER = (
     "Cháu không gửi tin được cho {name} qua kênh bác đang dùng. Anh/chị gọi điện hoặc đến nhà giúp bác nhé."
 )
-CHANNEL_NAMES = {"zalo": "Zalo", "telegram": "Telegram"}
 RELAY_TO_LEARNER_FIRST = (
     "💬 {name}, Tổ công nghệ số cộng đồng {unit}, là người thật, đang nhắn cho bác qua trợ lý:\n«{text}»\n\n"
     "Bác cứ gõ trả lời ngay tại đây, cháu sẽ chuyển cho {name}. Nhớ: người giúp thật không bao giờ hỏi "

@@ -5,18 +5,13 @@ Shared by the scheduled reminders (bot.scheduler) and the reminders volunteers s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.capabilities import capability
 from storage.models import as_utc
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-# How long after the learner's last message a channel lets us write first (None: never).
-PUSH_WINDOW: dict[str, timedelta | None] = {
-    "console": None,  # nobody is there to read it: the offer waits for the next visit
-    "telegram": timedelta(days=3650),  # allowed until the user blocks the bot
-    "zalo": timedelta(hours=48),  # Zalo OA consultation window
-}
 QUIET_HOURS = range(21, 24), range(0, 7)  # no reminders late at night or early morning (Vietnam time)
 
 
@@ -28,5 +23,5 @@ def quiet(now: datetime) -> bool:
 
 def window_open(channel: str, last_seen: datetime, now: datetime) -> bool:
     """Whether the channel lets us write first to someone whose last message was at `last_seen`."""
-    window = PUSH_WINDOW.get(channel)
+    window = capability(channel).push_window
     return window is not None and now - as_utc(last_seen) <= window

@@ -14,8 +14,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete, select
 
 from bot import privacy, reports
+from bot.capabilities import capability, pushable
 from bot.community import Community
-from bot.reach import PUSH_WINDOW, TZ
+from bot.reach import TZ
 from bot.reach import quiet as _quiet
 from bot.service import Tutor
 from storage import community, repo
@@ -34,13 +35,13 @@ async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
             return 0
         ids = [int(i) for i in (await s.execute(
             select(User.id).where(User.active.is_(True), User.channel.in_(
-                [c for c, w in PUSH_WINDOW.items() if w is not None])))).scalars()]
+                pushable())))).scalars()]
     queued = 0
     for user_id in ids:
         async with tutor.db.transaction() as s:
             stmt = select(User).where(User.id == user_id).with_for_update(skip_locked=True)
             user = (await s.execute(stmt)).scalar_one_or_none()
-            window = PUSH_WINDOW.get(user.channel) if user else None
+            window = capability(user.channel).push_window if user else None
             if user is None or window is None:
                 continue
             if now - as_utc(user.last_seen_at) > window:
@@ -71,7 +72,7 @@ async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
         return 0
     local = now.astimezone(TZ).date()
     tomorrow, yesterday = local + timedelta(days=1), local - timedelta(days=1)
-    pushable = [c for c, w in PUSH_WINDOW.items() if w is not None]
+    channels = pushable()
     async with tutor.db.transaction() as s:
         events = (await s.execute(select(ClassEvent).where(ClassEvent.active.is_(True)))).scalars().all()
         # An event whose dates cannot be worked out has none (community.occurrences logs it): the others are
@@ -95,12 +96,12 @@ async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
         async with tutor.db.transaction() as s:
             ids = [int(i) for i in (await s.execute(select(User.id).where(
                 where, User.class_news.is_(True), User.consent_at.is_not(None), User.active.is_(True),
-                User.channel.in_(pushable)))).scalars()]
+                User.channel.in_(channels)))).scalars()]
         for user_id in ids:
             async with tutor.db.transaction() as s:
                 user = (await s.execute(select(User).where(User.id == user_id)
                                         .with_for_update(skip_locked=True))).scalar_one_or_none()
-                window = PUSH_WINDOW.get(user.channel) if user else None
+                window = capability(user.channel).push_window if user else None
                 if user is None or window is None or now - as_utc(user.last_seen_at) > window:
                     continue
                 event = await s.get(ClassEvent, class_id)

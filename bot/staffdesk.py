@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import images
 from bot import messages as msg
 from bot.answers import main_menu
-from bot.reach import PUSH_WINDOW, TZ, window_open
+from bot.capabilities import capability
+from bot.reach import TZ, window_open
 from bot.safety import redact
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
@@ -390,7 +391,8 @@ class StaffDesk:
         await repo.outbox_push(s, person.channel, person.channel_user_id, Reply(
             msg.HANDOFF_CLAIMED.format(name=staff_name(staff), unit=unit), main_menu()).to_payload())
         # A Telegram learner can also be written to directly; anyone can be written to through the tutor.
-        contact = msg.HANDOFF_CONTACT_TELEGRAM.format(id=person.channel_user_id) if person.channel == "telegram" else ""
+        link = capability(person.channel).contact_link
+        contact = msg.HANDOFF_CONTACT.format(link=link.format(id=person.channel_user_id)) if link else ""
         name = person.display_name or msg.MINE_NONAME
         text = msg.HANDOFF_CLAIM_OK.format(name=name, hamlet=person.hamlet or msg.NO_HAMLET,
                                            topic=handoff.topic or msg.HANDOFF_TOPIC_UNKNOWN, contact=contact)
@@ -458,8 +460,7 @@ class StaffDesk:
         name = user.display_name or msg.MINE_NONAME
         if handoff.relay_blocked_at is not None:  # they are writing now, so the window is open again
             handoff.relay_blocked_at = None
-            window = PUSH_WINDOW.get(user.channel)
-            hours = int(window.total_seconds() // 3600) if window is not None else 0
+            hours = capability(user.channel).window_hours
             await repo.outbox_push(s, helper.channel, helper.channel_user_id, Reply(
                 msg.RELAY_REACHABLE.format(name=name, hours=hours), _relay_buttons(handoff.id, name)).to_payload(),
                 about_user_id=user.id)
@@ -509,11 +510,10 @@ class StaffDesk:
             return staff, handoff, person
         name = person.display_name or msg.MINE_NONAME
         done = (Button(msg.BTN_HANDOFF_DONE, f"/xong {handoff.id}"),)
-        window = PUSH_WINDOW.get(person.channel)
-        if window is None:
+        reach = capability(person.channel)
+        if not reach.can_push:
             return Reply(msg.RELAY_NEVER.format(name=name), done)
         handoff.relay_blocked_at = now  # told when the learner writes again (relay_of)
         last = as_utc(person.last_seen_at).astimezone(TZ)
         return Reply(msg.RELAY_CLOSED.format(name=name, last=f"{last:%H:%M} ngày {last:%d/%m}",
-                                             hours=int(window.total_seconds() // 3600),
-                                             channel=msg.CHANNEL_NAMES.get(person.channel, person.channel)), done)
+                                             hours=reach.window_hours, channel=reach.label), done)

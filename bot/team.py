@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
 from bot.admin.exports import member_name
+from bot.capabilities import capability
 from bot.learning import Learning
-from bot.reach import PUSH_WINDOW, TZ, quiet, window_open
+from bot.reach import TZ, quiet, window_open
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from storage import repo, roles, stats, teams, units
@@ -221,7 +222,7 @@ class TeamDesk:
         user = item.user
         if (user.context or {}).get("no_reminders"):
             return "off"
-        if not user.active or PUSH_WINDOW.get(user.channel) is None:
+        if not user.active or not capability(user.channel).can_push:
             return "unreachable"
         if not window_open(user.channel, user.last_seen_at, now):
             return "window"

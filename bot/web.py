@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -25,8 +25,8 @@ from bot.admin.web import admin_routes
 from bot.reports import upstream_routes
 
 if TYPE_CHECKING:
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.zalo import ZaloChannel
+    from bot.app import Services
+    from bot.channels.base import Channel
     from bot.config import Settings
     from bot.service import Tutor
 
@@ -58,9 +58,10 @@ async def readiness(tutor: Tutor) -> dict[str, Any]:
     return checks
 
 
-def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None = None,
-              zalo: ZaloChannel | None = None, lifespan: Any = None) -> Starlette:
-    """Every route this instance serves."""
+def build_app(tutor: Tutor, settings: Settings, channels: Iterable[Channel] = (),
+              lifespan: Any = None) -> Starlette:
+    """Every route this instance serves: health, readiness, metrics, the admin pages, the upstream report API and
+    the webhooks of `channels`."""
     routes: list[BaseRoute] = []
 
     async def health(_request: Request) -> Response:
@@ -81,10 +82,8 @@ def build_app(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None
     routes += [Route("/healthz", health), Route("/readyz", ready), Route("/metrics", metrics)]
     routes += admin_routes(tutor, settings)
     routes += upstream_routes(tutor, settings)
-    if telegram is not None:
-        routes += telegram.routes()
-    if zalo is not None:
-        routes += zalo.routes()
+    for channel in channels:
+        routes += channel.routes()
     return Starlette(routes=routes, lifespan=lifespan)
 
 
@@ -96,18 +95,14 @@ def create_app() -> Starlette:
     over deliveries still unprocessed after `serve.grace_seconds` (a worker died between storing and
     processing them) and sends what is queued (replies a dead worker left, reminders from the scheduler).
     """
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.zalo import ZaloChannel
+    from bot.app import build_services
     from bot.config import get_settings
-    from bot.service import Tutor
 
     settings = get_settings()
     obs.setup_logging(settings)
-    tutor = Tutor.open(settings, sync_index=False)
-    telegram = TelegramChannel(tutor, settings.telegram) if settings.telegram.token is not None else None
-    zalo = ZaloChannel(tutor, settings.zalo) if settings.zalo.configured else None
-    channels: list[tuple[str, TelegramChannel | ZaloChannel]] = [
-        (name, ch) for name, ch in (("telegram", telegram), ("zalo", zalo)) if ch is not None]
+    services = build_services(settings, scheduler=False, sync_index=False)
+    tutor = services.tutor
+    channels = list(services.channels.items())
     cfg = settings.serve
 
     async def sweep() -> None:
@@ -125,8 +120,7 @@ def create_app() -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        for _, channel in channels:
-            await channel.start(recover=False)
+        await services.start(recover=False)
         task = asyncio.create_task(sweep())
         log.info("worker ready: %s", ", ".join(n for n, _ in channels) or "no channel configured")
         try:
@@ -135,11 +129,9 @@ def create_app() -> Starlette:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            for _, channel in channels:
-                await channel.stop()
-            await tutor.close()
+            await services.aclose()
 
-    return build_app(tutor, settings, telegram, zalo, lifespan=lifespan)
+    return build_app(tutor, settings, services.channels.values(), lifespan=lifespan)
 
 
 class _Server(uvicorn.Server):
@@ -179,13 +171,16 @@ def listen(host: str, port: int) -> socket.socket | None:
         return None
 
 
-def start_web(tutor: Tutor, settings: Settings, telegram: TelegramChannel | None = None) -> WebServer | None:
-    """Serve the web app on settings.web.listen_host:listen_port when enabled and the port is free."""
+def start_web(services: Services, with_channels: bool = False) -> WebServer | None:
+    """Serve the web app on settings.web.listen_host:listen_port when enabled and the port is free (with the
+    channels' webhook routes when `with_channels`)."""
+    settings = services.settings
     if not settings.web.enabled:
         return None
     sock = listen(settings.web.listen_host, settings.web.listen_port)
     if sock is None:
         return None
-    server = WebServer(build_app(tutor, settings, telegram), sock)
+    channels = services.channels.values() if with_channels else ()
+    server = WebServer(build_app(services.tutor, settings, channels), sock)
     log.info("web pages on %s", settings.web.public_url)
     return server

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.app import build_services
 from bot.config import ROOT, Settings
 from bot.service import Tutor, load_knowledge
 from rag.knowledge import KnowledgeBase
@@ -79,6 +80,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 async def tutor(db_url: str, settings: Settings, kb: KnowledgeBase) -> AsyncIterator[Tutor]:
     db = Database(db_url)
     try:
-        yield Tutor(settings.model_copy(update={"database_url": db_url}), db, kb)
+        # The tutor as every entry point builds it (bot.app), on this test's database and the session's index.
+        yield build_services(settings.model_copy(update={"database_url": db_url}), channels=(), scheduler=False,
+                             db=db, kb=kb).tutor
     finally:
         await db.dispose()

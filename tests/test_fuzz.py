@@ -126,7 +126,7 @@ async def zalo_app(tutor: Tutor) -> AsyncIterator[tuple[httpx.AsyncClient, ZaloC
         await channel.start()
         from bot.web import build_app
 
-        transport = httpx.ASGITransport(app=build_app(tutor, tutor.settings, zalo=channel))
+        transport = httpx.ASGITransport(app=build_app(tutor, tutor.settings, [channel]))
         try:
             async with httpx.AsyncClient(transport=transport, base_url="http://zalo") as client:
                 yield client, channel, standin

@@ -75,7 +75,7 @@ async def serve(tutor: Tutor, standin: ZaloStandIn, **overrides: Any) -> AsyncIt
     channel = ZaloChannel(tutor, make_cfg(standin, **overrides))
     await channel.start()
     port = _free_port()
-    app = build_app(tutor, tutor.settings, zalo=channel)
+    app = build_app(tutor, tutor.settings, [channel])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     try:

@@ -40,6 +40,8 @@ from telegram.request import HTTPXRequest
 from bot import messages as msg
 from bot import observability as obs
 from bot import voice
+from bot.capabilities import capability
+from bot.channels.base import Job
 from bot.channels.bodies import MAX_WEBHOOK_BYTES, BodyTooLarge, read_capped
 from bot.channels.senders import Senders
 from bot.channels.splitting import split_at_boundaries
@@ -52,7 +54,7 @@ from storage.models import OutboxItem, User, utcnow
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-MAX_TEXT = 4096
+MAX_TEXT = capability(CHANNEL).text_limit
 MAX_CALLBACK = 64
 _FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's file ids are URL-safe base64
 COMMANDS = [
@@ -168,6 +170,8 @@ class RateLimiter:
 class TelegramChannel:
     """Receives updates (polling or webhook) and delivers the outbox with Telegram's limits."""
 
+    caps = capability(CHANNEL)
+
     def __init__(self, tutor: Tutor, cfg: TelegramSettings, bot: Bot | None = None) -> None:
         if cfg.token is None:
             raise ValueError("telegram.token is not set")
@@ -208,6 +212,10 @@ class TelegramChannel:
             await self.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
             await self.tutor.process_pending(CHANNEL)
             await self.deliver()
+
+    def jobs(self) -> list[Job]:
+        # Reminders queued by the scheduler are picked up by this delivery loop.
+        return [Job("telegram-deliver", self.deliver, 30)]
 
     async def stop(self) -> None:
         self._stopping.set()

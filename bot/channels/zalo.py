@@ -48,6 +48,8 @@ from starlette.routing import BaseRoute, Route
 from bot import messages as msg
 from bot import observability as obs
 from bot import voice
+from bot.capabilities import capability
+from bot.channels.base import Job
 from bot.channels.bodies import MAX_WEBHOOK_BYTES, BodyTooLarge, read_capped
 from bot.channels.senders import Senders
 from bot.channels.splitting import split_at_boundaries
@@ -61,15 +63,17 @@ from storage.models import ChannelToken, InboxItem, OutboxItem, Staff, User, as_
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
-MAX_TEXT = 2000
-MAX_BUTTONS = 5
+CAPS = capability(CHANNEL)
+MAX_TEXT = CAPS.text_limit
+MAX_BUTTONS = CAPS.max_buttons
 MAX_LABEL = 100
 MAX_PAYLOAD = 1000
 FUTURE_SKEW_MS = 5 * 60 * 1000
 # Consultation window: messages the tutor starts (reminders) within 48 h of the user's last message;
-# nothing at all after 7 days without interaction.
-PUSH_WINDOW = timedelta(hours=48)
-REPLY_WINDOW = timedelta(days=7)
+# nothing at all after 7 days without interaction (declared in bot.capabilities).
+assert CAPS.push_window is not None and CAPS.reply_window is not None
+PUSH_WINDOW: timedelta = CAPS.push_window
+REPLY_WINDOW: timedelta = CAPS.reply_window
 FILE_TYPES = {".pdf": "application/pdf", ".doc": "application/msword",
               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -355,6 +359,8 @@ class Queued:
 class ZaloChannel:
     """Receives signed webhook events and delivers the outbox through the OA API, one sender per user."""
 
+    caps = CAPS
+
     def __init__(self, tutor: Tutor, cfg: ZaloSettings, http: httpx.AsyncClient | None = None) -> None:
         if not cfg.app_id or cfg.oa_secret_key is None:
             raise ValueError("zalo.app_id and zalo.oa_secret_key must be set")
@@ -392,6 +398,11 @@ class ZaloChannel:
         if recover:
             await self.tutor.process_pending(CHANNEL)
             await self.deliver()
+
+    def jobs(self) -> list[Job]:
+        # Reminders queued by the scheduler (and replies left by a failed send) go out through this loop; the
+        # access token is renewed before it lapses.
+        return [Job("zalo-deliver", self.deliver, 30), Job("zalo-token", self.tokens.refresh_if_due, 600)]
 
     async def stop(self) -> None:
         running = [*self._tasks, *self.senders.running()]

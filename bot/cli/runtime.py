@@ -84,24 +84,20 @@ def cmd_serve(settings: Settings, workers: int | None, host: str | None, port: i
 
 
 async def _chat(settings: Settings, user: str, with_scheduler: bool, with_web: bool = False) -> None:
+    from bot.app import build_services
     from bot.channels.console import chat
-    from bot.scheduler import build_scheduler
-    from bot.service import Tutor
     from bot.web import start_web
 
-    tutor = Tutor.open(settings)
-    scheduler = build_scheduler(tutor) if with_scheduler else None
-    web = start_web(tutor, settings) if with_web else None
+    services = build_services(settings, channels=(), scheduler=with_scheduler)
+    web = None
     try:
-        if scheduler is not None:
-            scheduler.start()
-        await chat(tutor, user)
+        await services.start()
+        web = start_web(services) if with_web else None
+        await chat(services.tutor, user)
     finally:
         if web is not None:
             await web.stop()
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        await tutor.close()
+        await services.aclose()
 
 
 def cmd_chat(settings: Settings, user: str, with_scheduler: bool = False, with_web: bool = False) -> int:
@@ -114,23 +110,19 @@ async def _telegram(settings: Settings) -> None:
     """Run the Telegram channel (polling or webhook) with the scheduler, until interrupted."""
     import uvicorn
 
+    from bot.app import build_services
     from bot.channels.telegram import TelegramChannel
-    from bot.scheduler import build_scheduler
-    from bot.service import Tutor
     from bot.web import start_web
 
-    tutor = Tutor.open(settings)
-    channel = TelegramChannel(tutor, settings.telegram)
-    scheduler = build_scheduler(tutor)
-    # Reminders queued by the scheduler are picked up by this delivery loop.
-    scheduler.add_job(channel.deliver, "interval", seconds=30, id="telegram-deliver", max_instances=1,
-                      coalesce=True)
-    await channel.start()
-    scheduler.start()
+    services = build_services(settings, channels=("telegram",))
+    channel = services.channels["telegram"]
+    assert isinstance(channel, TelegramChannel)
     webhook = settings.telegram.mode == "webhook"
-    # The web app (admin pages) also carries the webhook route, so one address can serve both.
-    web = start_web(tutor, settings, channel if webhook else None)
+    web = None
     try:
+        await services.start()
+        # The web app (admin pages) also carries the webhook route, so one address can serve both.
+        web = start_web(services, with_channels=webhook)
         if webhook:
             await channel.set_webhook()
             cfg = settings.telegram
@@ -145,54 +137,36 @@ async def _telegram(settings: Settings) -> None:
     finally:
         if web is not None:
             await web.stop()
-        scheduler.shutdown(wait=False)
-        await channel.stop()
-        await tutor.close()
+        await services.aclose()
 
 
 async def _web_channels(settings: Settings) -> None:
     """Zalo on the one web app (with Telegram too when it has a token) and the scheduler, until interrupted."""
     import uvicorn
 
+    from bot.app import build_services
     from bot.channels.telegram import TelegramChannel
-    from bot.channels.zalo import ZaloChannel
-    from bot.scheduler import build_scheduler
-    from bot.service import Tutor
     from bot.web import build_app
 
-    tutor = Tutor.open(settings)
-    zalo = ZaloChannel(tutor, settings.zalo)
-    telegram = TelegramChannel(tutor, settings.telegram) if settings.telegram.token is not None else None
-    scheduler = build_scheduler(tutor)
-    # Reminders queued by the scheduler (and replies left by a failed send) go out through these loops.
-    scheduler.add_job(zalo.deliver, "interval", seconds=30, id="zalo-deliver", max_instances=1, coalesce=True)
-    scheduler.add_job(zalo.tokens.refresh_if_due, "interval", minutes=10, id="zalo-token", max_instances=1,
-                      coalesce=True)
+    services = build_services(settings)
+    telegram = services.channels.get("telegram")
     polling: asyncio.Task[None] | None = None
     try:
-        await zalo.start()
-        if telegram is not None:
-            await telegram.start()
-            scheduler.add_job(telegram.deliver, "interval", seconds=30, id="telegram-deliver", max_instances=1,
-                              coalesce=True)
+        await services.start()
+        if isinstance(telegram, TelegramChannel):
             if settings.telegram.mode == "webhook":
                 await telegram.set_webhook()
             else:
                 polling = asyncio.create_task(telegram.poll())
-        scheduler.start()
-        app = build_app(tutor, settings, telegram=telegram if polling is None else None, zalo=zalo)
+        webhooks = [c for name, c in services.channels.items() if not (name == "telegram" and polling)]
+        app = build_app(services.tutor, settings, webhooks)
         server = uvicorn.Server(uvicorn.Config(app, host=settings.web.listen_host, port=settings.web.listen_port,
                                                log_level="warning"))
         await server.serve()
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
         if polling is not None:
             polling.cancel()
-        if telegram is not None:
-            await telegram.stop()
-        await zalo.stop()
-        await tutor.close()
+        await services.aclose()
 
 
 def cmd_run(settings: Settings) -> int:
@@ -211,17 +185,15 @@ def cmd_run(settings: Settings) -> int:
 
 
 async def _scheduler_forever(settings: Settings) -> None:
-    from bot.scheduler import build_scheduler
-    from bot.service import Tutor
+    from bot.app import build_services
 
-    tutor = Tutor.open(settings)
-    scheduler = build_scheduler(tutor)
-    scheduler.start()
+    # The scheduled jobs alone: what they queue is sent by the web workers' sweeps.
+    services = build_services(settings, channels=())
     try:
+        await services.start()
         await asyncio.Event().wait()
     finally:
-        scheduler.shutdown(wait=False)
-        await tutor.close()
+        await services.aclose()
 
 
 def cmd_scheduler(settings: Settings) -> int:
