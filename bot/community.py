@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
 from bot.answers import main_menu
+from bot.commands import Call, Commands
 from bot.staffdesk import staff_name
 from bot.types import Button, Prompt, Reply
 from storage import community, roles, units, volunteers
@@ -62,6 +63,20 @@ class Community:
 
     def __init__(self, national_day: tuple[int, int] = (10, 10)) -> None:
         self.national_day = national_day  # (day, month) of "Ngày hội toàn dân học tập số" (settings.campaign)
+
+    def register(self, commands: Commands) -> None:
+        commands.add("/giadinh", lambda c: self.household(c.s, c.user, c.ctx, c.args))
+        commands.add("/lophoc", lambda c: self.classes(c.s, c.user, c.args))
+        commands.add("/molop", lambda c: self.announce(c.s, c.user, c.ctx, c.args))
+        commands.add("/molopxong", lambda c: self.finish(c.s, c.user, c.ctx, None))
+        commands.add("/molophuy", self._cancel_draft)
+        commands.add("/diemdanh", lambda c: self.attendance(c.s, c.user, c.args))
+        commands.add("/ngayhoi", lambda c: self.campaign(c.s, c.user, c.args))
+
+    @staticmethod
+    def _cancel_draft(c: Call) -> list[Reply]:
+        c.ctx.pop("class_draft", None)
+        return [Reply(msg.CLASS_CANCELLED)]
 
     def reminder(self, event: ClassEvent, day: date) -> Reply:
         """The day-before message of one occurrence: "Tôi sẽ đến" for a class; for a campaign day, what it is."""

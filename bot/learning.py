@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import images
 from bot import messages as msg
 from bot.answers import main_menu
+from bot.commands import Call, Commands
 from bot.quiz import pass_mark
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
@@ -55,7 +57,46 @@ class Learning:
             return []
         return [x for x in (self.kb.lesson(i) for i in programme.core_lessons) if x is not None]
 
+    def register(self, commands: Commands) -> None:
+        commands.add("/hoc", lambda c: [self.menu(c.arg)])
+        commands.add("/chuongtrinh", lambda c: self._one(self.programme_menu(c.s, c.user)))
+        commands.add("/nhanh", lambda c: [self.tracks_menu(c.arg)])
+        commands.add("/desau", lambda c: [Reply(msg.REVIEW_LATER)])
+        commands.add("/tatnhac", lambda c: self._reminders(c, off=True))
+        commands.add("/batnhac", lambda c: self._reminders(c, off=False))
+        commands.add("/xacnhan", lambda c: self.platform(c.s, c.user, c.args))
+        commands.add("/chungnhan", self._certificate)
+
+    @staticmethod
+    async def _one(reply: Awaitable[Reply]) -> list[Reply]:
+        return [await reply]
+
+    @staticmethod
+    def _reminders(c: Call, off: bool) -> list[Reply]:
+        c.ctx["no_reminders"] = off
+        return [Reply(msg.REMINDERS_OFF if off else msg.REMINDERS_ON)]
+
+    async def _certificate(self, c: Call) -> list[Reply]:
+        completion = await self.completion(c.s, c.user)
+        if completion is None:
+            return [Reply(msg.CERT_NONE, (Button(msg.BTN_CONTINUE, "/hoctiep"),))]
+        return [self.certificate_reply(completion, congratulate=False)]
+
     # ------------------------------------------------------------ menus
+
+    def menu(self, area: str | None) -> Reply:
+        """The lessons by area, with "học tiếp" and the programme first."""
+        areas = self.kb.topics.areas
+        if area and area in areas:
+            lessons = [x for x in self.kb.lessons if self.kb.topics.area_of(x.main_topic) == area]
+            buttons = tuple(Button(x.title, f"/bai {x.id}") for x in lessons)
+            return Reply(msg.AREA_LESSONS.format(area=areas[area]["title"]), buttons + (Button(msg.BTN_BACK, "/hoc"),))
+        present = {self.kb.topics.area_of(x.main_topic) for x in self.kb.lessons}
+        buttons = tuple(Button(str(info["title"]), f"/hoc {key}") for key, info in areas.items() if key in present)
+        path = (Button(msg.BTN_CONTINUE, "/hoctiep"), Button(msg.BTN_PROGRAMME, "/chuongtrinh"))
+        if self.kb.programme and self.kb.programme.tracks:
+            buttons += (Button(msg.BTN_TRACKS, "/nhanh"),)
+        return Reply(msg.LEARN_MENU, path + buttons)
 
     async def programme_menu(self, s: AsyncSession, user: User) -> Reply:
         passed = await self.passed(s, user)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
+from bot.answers import main_menu
+from bot.commands import Commands
 from bot.safety import MASK
 from bot.staffdesk import staff_name
 from bot.types import Button, Reply
@@ -60,6 +63,19 @@ async def _attempts(s: AsyncSession, user: User) -> list[QuizAttempt]:
 async def _household_code(s: AsyncSession, user: User) -> str | None:
     household = await s.get(Household, user.household_id) if user.household_id is not None else None
     return household.code if household else None
+
+
+def register(commands: Commands, data_dir: Path) -> None:
+    """The learner's data rights as commands: see, download, erase (after a confirmation), keep."""
+    commands.add("/dulieu", lambda c: show(c.s, c.user), aside=True)
+    commands.add("/taidulieu", lambda c: _one(export(c.s, c.user, data_dir / "exports")))
+    commands.add("/xoadulieu", lambda c: _one(erase(c.s, c.user, c.inbox_id, data_dir)) if c.args == ["xacnhan"]
+                 else [confirm_delete()])
+    commands.add("/giudulieu", lambda c: [Reply(msg.KEPT, main_menu())])
+
+
+async def _one(reply: Awaitable[Reply]) -> list[Reply]:
+    return [await reply]
 
 
 async def show(s: AsyncSession, user: User) -> list[Reply]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
 from bot import understand
+from bot.commands import Call, Commands
 from bot.types import Button, Prompt, Reply
 from storage import units
 from storage.models import Consent, User, utcnow
@@ -143,6 +144,16 @@ def _before_province() -> re.Pattern[str]:
 
 class Registration:
     """The registration conversation; its position lives in the user's context row."""
+
+    def register(self, commands: Commands) -> None:
+        commands.add("/dangky", lambda c: self.start(c.user, c.ctx, edit=not c.ctx.get("reg")))
+        commands.add("/dongy", lambda c: self.consent(c.s, c.user, c.ctx, True))
+        commands.add("/khongdongy", self._decline)
+        commands.add("/dk", lambda c: self.button(c.user, c.ctx, c.args))
+
+    async def _decline(self, c: Call) -> list[Reply]:
+        c.ctx["consent_declined"] = True
+        return await self.consent(c.s, c.user, c.ctx, False)
 
     async def start(self, user: User, ctx: dict[str, Any], edit: bool) -> list[Reply]:
         """Ask for consent, or continue (or, with `edit`, restart) the questions."""

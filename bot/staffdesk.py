@@ -22,13 +22,14 @@ from bot import images
 from bot import messages as msg
 from bot.answers import main_menu
 from bot.capabilities import capability
+from bot.commands import Commands
 from bot.reach import TZ, window_open
 from bot.safety import redact
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from rag.text import fold
 from storage import repo, roles, units, volunteers
-from storage.models import Consent, Handoff, Staff, SupportSession, User, as_utc
+from storage.models import Consent, Handoff, Staff, SupportSession, User, as_utc, utcnow
 from storage.stats import Scope
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,25 @@ class StaffDesk:
         self.bot_username = bot_username.lstrip("@")
         self.web_url = web_url.rstrip("/")
         self.pass_ratio = pass_ratio
+
+    def register(self, commands: Commands) -> None:
+        commands.add("/canbo", lambda c: self.menu(c.s, c.user))
+        commands.add("/moi", lambda c: self.invite(c.s, c.user, c.args))
+        commands.add("/thamgia", lambda c: self.join(c.s, c.user, c.user.channel, c.args))
+        commands.add("/ten", lambda c: self.set_name(c.s, c.user, c.args))
+        commands.add("/quantri", lambda c: self.web_link(c.s, c.user))
+        commands.add("/gioithieu", lambda c: self.links(c.s, c.user, c.args))
+        commands.add("/chiase", lambda c: self.referral_answer(c.s, c.user, c.ctx, c.args))
+        commands.add("/nguoicuatoi", lambda c: self.mine(c.s, c.user))
+        commands.add("/daxacnhan", lambda c: self.platform_seen(c.s, c.user, c.args))
+        commands.add("/nhatky", lambda c: self.support_log(c.s, c.user, c.ctx, c.args))
+        commands.add("/thon", lambda c: self.set_hamlet(c.s, c.user, c.ctx, c.args))
+        commands.add("/gapnguoi", lambda c: self.ask_person(c.s, c.user, c.ctx, c.args))
+        commands.add("/hangdoi", lambda c: self.queue(c.s, c.user))
+        commands.add("/nhan", lambda c: self.claim(c.s, c.user, c.args))
+        commands.add("/nhantin", lambda c: self.relay_start(c.s, c.user, c.args, utcnow()))
+        commands.add("/xong", lambda c: self.close(c.s, c.user, c.args, utcnow()))
+        commands.add("/thoinhan", lambda c: self.relay_stop(c.s, c.user))
 
     # ------------------------------------------------------------ menu and identity
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import messages as msg
 from bot.admin.exports import member_name
 from bot.capabilities import capability
+from bot.commands import Commands
 from bot.learning import Learning
 from bot.reach import TZ, quiet, window_open
 from bot.types import Button, Prompt, Reply
@@ -53,6 +54,11 @@ class TeamDesk:
         self.pass_ratio = pass_ratio
         self.idle_days = idle_days
         self.clock: Callable[[], datetime] = utcnow  # the time of day decides quiet hours; tests set it
+
+    def register(self, commands: Commands) -> None:
+        commands.add("/tocongnghe", lambda c: self.team(c.s, c.user, c.args))
+        commands.add("/phutrach", lambda c: self.coverage(c.s, c.user, c.ctx, c.args))
+        commands.add("/dondoc", lambda c: self.nudges(c.s, c.user, c.args))
 
     def _core(self) -> list[str]:
         return list(self.kb.programme.core_lessons) if self.kb.programme else [x.id for x in self.kb.lessons]

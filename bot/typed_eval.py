@@ -16,7 +16,7 @@ from typing import Any
 from bot import messages as msg
 from bot import understand
 from bot.answers import main_menu
-from bot.dialogue import WORD_COMMANDS, _command
+from bot.commands import WORD_COMMANDS, parse_command
 from bot.prompts import read
 from bot.quiz import QUIZ_PROMPT, parse_choice
 from bot.registration import CONSENT, _ask, commune_answer, consent_reply
@@ -63,7 +63,7 @@ def understood(row: dict[str, Any]) -> Any:
         reading = read(QUIZ_PROMPT, text, buttons + (Button(msg.BTN_STOP_QUIZ, "/dungkiemtra"),))
         if reading is not None and reading.kind == "command":
             return int(reading.value.split()[-1]) if reading.value.startswith("/traloi") else "other"
-        if _command(text) is not None:
+        if parse_command(text) is not None:
             return "other"  # "dừng lại", "bỏ qua": a request, never an option
         chosen = parse_choice(text, options)
         return "other" if chosen is None else chosen
@@ -78,7 +78,7 @@ def understood(row: dict[str, Any]) -> Any:
         asked = _ask(kind)
         assert asked.prompt is not None
         reading = read(asked.prompt, text, asked.buttons)
-        if reading is None or (reading.kind == "text" and _command(text) is not None):
+        if reading is None or (reading.kind == "text" and parse_command(text) is not None):
             return "other"
         if reading.value == "/dk skip":
             return "skip"
@@ -94,7 +94,7 @@ def understood(row: dict[str, Any]) -> Any:
     buttons = _RESULT_BUTTONS if kind == "result" else main_menu()
     pressed = understand.match_button(text, buttons)
     value = pressed.value if pressed is not None else (WORD_COMMANDS.get(" ".join(understand.words(text)))
-                                                       if _command(text) is None else _command(text)[0])  # type: ignore[index]
+                                                       if parse_command(text) is None else parse_command(text)[0])  # type: ignore[index]
     if kind == "result":
         return {"/hoc": "other_lesson"}.get(value or "", "retry" if (value or "").startswith(("/kiemtra", "/lamlai"))
                                             else "other")
