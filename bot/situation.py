@@ -56,6 +56,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
                    r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
                    r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach|them) (?:\w+ ){0,2}?(?:roi|xong)|"
+                   r"(?:chuyen|ck|chuyen khoan|nap|gui) (?:\d+|hai|ba|bon|may|nhieu) lan (?:\w+ ){0,2}?(?:roi|xong)|"
                    r"(?:da|vua|lo) (?:chuyen|ck|chuyen khoan|nap|chuyen tien)(?! nham| sai| lon| du \d)|"
                    r"(?:chuyen khoan|ck|tra truoc|dat coc|chuyen coc) (?:\w+ ){0,3}?(?:roi|xong)|"
                    r"(?:nap|chuyen|dong|coc|tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)\d*"),
