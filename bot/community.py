@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
@@ -20,7 +19,7 @@ from bot.commands import Call, Commands
 from bot.staffdesk import staff_name
 from bot.types import Button, Prompt, Reply
 from storage import community, roles, units, volunteers
-from storage.models import ClassAttendance, ClassEvent, Staff, User, utcnow
+from storage.models import ClassEvent, Staff, User, utcnow
 
 TZ = community.TZ
 WEEKDAYS = ("t2", "t3", "t4", "t5", "t6", "t7", "cn")
@@ -307,8 +306,7 @@ class Community:
                 recent += [(d, event) for d in community.occurrences(event, today() - timedelta(days=7), today())]
         if not recent:
             return [Reply(msg.ATTEND_NONE, (Button(msg.BTN_CLASS_NEW, "/molop"),))]
-        done = {(a.class_id, a.day) for a in (await s.execute(select(ClassAttendance).where(
-            ClassAttendance.class_id.in_([e.id for _, e in recent])))).scalars()}
+        done = await community.attended(s, [e.id for _, e in recent])
         recent.sort(key=lambda p: p[0], reverse=True)
         buttons = tuple(Button(("✅ " if (e.id, d) in done else "") + f"{day_label(d)} — {e.place}"[:60],
                                f"/diemdanh {e.id} {d}") for d, e in recent[:5])

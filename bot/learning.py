@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import images
@@ -169,7 +168,7 @@ class Learning:
         if not all(x.id in passed for x in self.core()):
             return None
         code = new_code()
-        while (await s.execute(select(Completion.id).where(Completion.code == code))).first():
+        while await repo.code_taken(s, code):
             code = new_code()
         completion = Completion(user_id=user.id, programme=programme.title, province_code=user.province_code,
                                 ward_code=user.ward_code, hamlet=user.hamlet, target_group=user.target_group,
@@ -179,8 +178,7 @@ class Learning:
         return self.certificate_reply(completion, congratulate=True)
 
     async def completion(self, s: AsyncSession, user: User) -> Completion | None:
-        stmt = select(Completion).where(Completion.user_id == user.id).order_by(Completion.id.desc()).limit(1)
-        return (await s.execute(stmt)).scalar_one_or_none()
+        return await repo.latest_completion(s, user.id)
 
     def platform_reply(self, user: User) -> Reply:
         """After the programme: how to be confirmed on binhdanhocvuso.gov.vn, and a question whether it is done."""

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import select, union
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -38,15 +37,9 @@ from bot.admin.exports import percent, to_xlsx
 from bot.report_text import indicator_lines, rate_text
 from bot.safety import redact
 from bot.types import Reply
-from storage import repo, roles, stats, teams
+from storage import repo, roles, stats, teams, upstream
 from storage.models import (
-    AuditEvent,
-    Completion,
-    JobRun,
     Staff,
-    SupportSession,
-    UpstreamReport,
-    User,
     utcnow,
 )
 from storage.stats import Quarter
@@ -91,11 +84,7 @@ def due_period(tutor: Tutor, now: datetime, force: bool = False) -> Quarter | No
 async def _admins(tutor: Tutor) -> list[tuple[int, int, str, str]]:
     """(staff id, user id, channel, channel user id) of admins who can be reached in a chat."""
     async with tutor.db.transaction() as s:
-        rows = await s.execute(select(Staff.id, User.id, User.channel, User.channel_user_id)
-                               .join(User, User.id == Staff.user_id)
-                               .where(Staff.role.in_(REPORT_ROLES), Staff.active.is_(True), User.active.is_(True))
-                               .order_by(Staff.id))
-        return [(int(a), int(b), str(c), str(d)) for a, b, c, d in rows.all()]
+        return await upstream.report_admins(s, REPORT_ROLES)
 
 
 # ---------------------------------------------------------------- weekly digest
@@ -242,12 +231,7 @@ async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dic
     ("khó khăn, vướng mắc, đề xuất", written for the report); the province officers' notes beside them."""
     until = quarter.end
     async with tutor.db.transaction() as s:
-        provinces = sorted(int(p) for p in (await s.execute(union(
-            select(User.province_code).where(User.province_code.is_not(None)),
-            select(Completion.province_code).where(Completion.province_code.is_not(None)),
-            select(SupportSession.province_code).where(SupportSession.province_code.is_not(None)),
-            select(Staff.province_code).where(Staff.province_code.is_not(None), Staff.active.is_(True)),
-        ))).scalars() if p is not None)
+        provinces = await upstream.provinces_with_data(s)
         out, province_notes = [], []
         for province in provinces:
             scope = stats.Scope(province_code=province)
@@ -289,8 +273,7 @@ async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool =
     if quarter is None:
         return False
     async with tutor.db.transaction() as s:
-        if (await s.execute(select(JobRun.id).where(JobRun.job == "upstream-push",
-                                                    JobRun.period == quarter.label))).first():
+        if await upstream.job_done(s, "upstream-push", quarter.label):
             return False
     payload = await upstream_payload(tutor, quarter, now)
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
@@ -344,13 +327,10 @@ def upstream_routes(tutor: Tutor, settings: Settings) -> list[Route]:
             return JSONResponse({"error": f"bad payload: {exc}"[:200]}, status_code=400)
         try:
             async with tutor.db.transaction() as s:
-                exists = (await s.execute(select(UpstreamReport.id).where(
-                    UpstreamReport.source == source, UpstreamReport.period == payload["period"]))).first()
-                if exists is not None:
+                stored = await upstream.store_received(s, source, payload["period"], payload,
+                                                       f"{payload['period']}: {len(payload['units'])} communes")
+                if not stored:
                     return JSONResponse({"status": "duplicate"})  # a replay or a retry: counted once
-                s.add(UpstreamReport(source=source, period=payload["period"], payload=payload))
-                s.add(AuditEvent(action="upstream_received", subject=source[:120],
-                                 detail=f"{payload['period']}: {len(payload['units'])} communes"))
         except IntegrityError:
             return JSONResponse({"status": "duplicate"})
         log.info("upstream report from %s for %s stored", source, payload["period"])

@@ -11,7 +11,6 @@ import logging
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import delete, select
 
 from bot import privacy, reports
 from bot.capabilities import capability, pushable
@@ -19,8 +18,8 @@ from bot.community import Community
 from bot.reach import TZ
 from bot.reach import quiet as _quiet
 from bot.service import Tutor
-from storage import community, repo
-from storage.models import AuditEvent, ClassEvent, InboxItem, OutboxItem, QuestionLog, Staff, User, as_utc, utcnow
+from storage import community, repo, schedule
+from storage.models import ClassEvent, Staff, User, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +32,11 @@ async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
     async with tutor.db.transaction() as s:
         if not await repo.job_claim(s, "review-reminders", period):
             return 0
-        ids = [int(i) for i in (await s.execute(
-            select(User.id).where(User.active.is_(True), User.channel.in_(
-                pushable())))).scalars()]
+        ids = await schedule.reachable_ids(s, pushable())
     queued = 0
     for user_id in ids:
         async with tutor.db.transaction() as s:
-            stmt = select(User).where(User.id == user_id).with_for_update(skip_locked=True)
-            user = (await s.execute(stmt)).scalar_one_or_none()
+            user = await schedule.lock_user(s, user_id)
             window = capability(user.channel).push_window if user else None
             if user is None or window is None:
                 continue
@@ -74,7 +70,7 @@ async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
     tomorrow, yesterday = local + timedelta(days=1), local - timedelta(days=1)
     channels = pushable()
     async with tutor.db.transaction() as s:
-        events = (await s.execute(select(ClassEvent).where(ClassEvent.active.is_(True)))).scalars().all()
+        events = await schedule.active_events(s)
         # An event whose dates cannot be worked out has none (community.occurrences logs it): the others are
         # still reminded.
         due = []
@@ -92,15 +88,11 @@ async def class_reminders(tutor: Tutor, now: datetime | None = None) -> int:
                  and community.occurrences(e, yesterday, yesterday)]
     queued = 0
     for class_id, province_code, ward_code in due:
-        where = User.ward_code == ward_code if ward_code is not None else User.province_code == province_code
         async with tutor.db.transaction() as s:
-            ids = [int(i) for i in (await s.execute(select(User.id).where(
-                where, User.class_news.is_(True), User.consent_at.is_not(None), User.active.is_(True),
-                User.channel.in_(channels)))).scalars()]
+            ids = await schedule.class_audience(s, province_code, ward_code, channels)
         for user_id in ids:
             async with tutor.db.transaction() as s:
-                user = (await s.execute(select(User).where(User.id == user_id)
-                                        .with_for_update(skip_locked=True))).scalar_one_or_none()
+                user = await schedule.lock_user(s, user_id)
                 window = capability(user.channel).push_window if user else None
                 if user is None or window is None or now - as_utc(user.last_seen_at) > window:
                     continue
@@ -129,20 +121,8 @@ async def purge_old_records(tutor: Tutor, now: datetime | None = None) -> dict[s
     """Delete records past their retention (settings.privacy); returns how many rows per table."""
     now = now or utcnow()
     cfg = tutor.settings.privacy
-    done: dict[str, int] = {}
     async with tutor.db.transaction() as s:
-        done["question_log"] = (await s.execute(delete(QuestionLog).where(
-            QuestionLog.created_at < now - timedelta(days=cfg.question_log_days)))).rowcount  # type: ignore[attr-defined]
-        inbox_cut = now - timedelta(days=cfg.inbox_days)
-        done["outbox"] = (await s.execute(delete(OutboxItem).where(
-            OutboxItem.sent_at.is_not(None), OutboxItem.sent_at < inbox_cut))).rowcount  # type: ignore[attr-defined]
-        # A delivery goes once it is processed and none of its replies is still waiting to be sent.
-        waiting = select(OutboxItem.id).where(OutboxItem.inbox_id == InboxItem.id, OutboxItem.sent_at.is_(None))
-        done["inbox"] = (await s.execute(delete(InboxItem).where(
-            InboxItem.processed_at.is_not(None), InboxItem.processed_at < inbox_cut,
-            ~waiting.exists()))).rowcount  # type: ignore[attr-defined]
-        done["audit_log"] = (await s.execute(delete(AuditEvent).where(
-            AuditEvent.created_at < now - timedelta(days=cfg.audit_days)))).rowcount  # type: ignore[attr-defined]
+        done = await schedule.purge_expired(s, now, cfg.question_log_days, cfg.inbox_days, cfg.audit_days)
     # A data export is deleted as soon as it is sent; one never sent (a failed send) goes after a day.
     done["exports"] = privacy.remove_exports(tutor.settings.data_dir / "exports", older_than=now - timedelta(days=1))
     log.info("retention purge: %s", done)

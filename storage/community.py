@@ -198,6 +198,12 @@ async def claim_reminder(s: AsyncSession, class_id: int, day: date, user_id: int
     return done.first() is not None
 
 
+async def attended(s: AsyncSession, class_ids: list[int]) -> set[tuple[int, date]]:
+    """(class, day) pairs whose attendance is already recorded."""
+    rows = await s.execute(select(ClassAttendance).where(ClassAttendance.class_id.in_(class_ids)))
+    return {(a.class_id, a.day) for a in rows.scalars()}
+
+
 async def record_attendance(s: AsyncSession, staff: Staff, event: ClassEvent, day: date,
                             people: int) -> ClassAttendance:
     """How many came: one support-log row per occurrence (corrected, not doubled, when recorded again)."""

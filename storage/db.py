@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -64,6 +64,11 @@ class Database:
         """One transaction: committed on success, rolled back on any error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    async def ping(self) -> None:
+        """One trivial query: raises when the database does not answer (readiness checks)."""
+        async with self.transaction() as s:
+            await s.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -336,6 +336,17 @@ async def lesson_results(s: AsyncSession, user_id: int) -> dict[str, LessonResul
     }
 
 
+async def latest_completion(s: AsyncSession, user_id: int) -> Completion | None:
+    """The person's most recent programme completion, if any."""
+    stmt = select(Completion).where(Completion.user_id == user_id).order_by(Completion.id.desc()).limit(1)
+    return (await s.execute(stmt)).scalar_one_or_none()
+
+
+async def code_taken(s: AsyncSession, code: str) -> bool:
+    """Whether a certificate already carries this verification code."""
+    return (await s.execute(select(Completion.id).where(Completion.code == code))).first() is not None
+
+
 async def completion_by_code(s: AsyncSession, code: str) -> Completion | None:
     """The completion a certificate's verification code belongs to (codes are case-insensitive)."""
     stmt = select(Completion).where(Completion.code == code.strip().upper())

@@ -32,6 +32,11 @@ async def staff_of(s: AsyncSession, user_id: int) -> Staff | None:
     return (await s.execute(select(Staff).where(Staff.user_id == user_id))).scalar_one_or_none()
 
 
+async def staff_by_username(s: AsyncSession, username: str) -> Staff | None:
+    """The staff account with this web login, if any."""
+    return (await s.execute(select(Staff).where(Staff.username == username))).scalar_one_or_none()
+
+
 def check_role_unit(role: str, scope: Scope) -> None:
     """Raise ValueError unless the role exists and fits the unit (a province admin needs a province, …)."""
     if role not in ROLES:

@@ -15,11 +15,10 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
-from storage import roles
+from storage import access, roles
 from storage.models import AdminSession, AuditEvent, Staff, StaffToken, as_utc, utcnow
 
 LOGIN_FAILED = "login_failed"
@@ -99,9 +98,7 @@ async def audit(s: AsyncSession, action: str, staff_id: int | None = None, subje
 
 
 async def _recent_failures(s: AsyncSession, subject: str, now: datetime) -> int:
-    stmt = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == LOGIN_FAILED, AuditEvent.subject == subject, AuditEvent.created_at >= now - RATE_WINDOW)
-    return int((await s.execute(stmt)).scalar_one())
+    return await access.count_events(s, LOGIN_FAILED, subject, now - RATE_WINDOW)
 
 
 async def _one_at_a_time(s: AsyncSession, subjects: tuple[str, ...], now: datetime) -> None:
@@ -110,10 +107,7 @@ async def _one_at_a_time(s: AsyncSession, subjects: tuple[str, ...], now: dateti
 
     PostgreSQL: a transaction-scoped advisory lock per subject, taken in a fixed order. SQLite: the
     transaction writes first (expired sessions go), which makes it wait for any other writer to commit."""
-    if s.get_bind().dialect.name == "postgresql":
-        for subject in sorted(set(subjects)):
-            await s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"login:{subject}"})
-    else:
+    if not await access.lock_subjects(s, (f"login:{subject}" for subject in subjects)):
         await purge_expired(s, now)
 
 
@@ -133,7 +127,7 @@ async def login(s: AsyncSession, username: str, password: str, address: str, max
         return Login(throttled=True)
     staff = None
     if name:
-        staff = (await s.execute(select(Staff).where(Staff.username == name))).scalar_one_or_none()
+        staff = await roles.staff_by_username(s, name)
     ok = check_password(staff.password_hash if staff else None, password)
     if not ok or staff is None or not staff.active or staff.role not in roles.STATS_ROLES:
         await audit(s, LOGIN_FAILED, staff.id if staff else None, name, ip)
@@ -155,11 +149,10 @@ async def session_of(s: AsyncSession, token: str | None,
     if not token:
         return None
     now = now or utcnow()
-    row = (await s.execute(select(AdminSession, Staff).join(Staff, Staff.id == AdminSession.staff_id)
-                           .where(AdminSession.token_hash == digest(token)))).first()
+    row = await access.session_by_hash(s, digest(token))
     if row is None:
         return None
-    session, staff = row[0], row[1]
+    session, staff = row
     if as_utc(session.expires_at) <= now or not staff.active or staff.role not in roles.STATS_ROLES:
         await s.delete(session)
         return None
@@ -178,7 +171,7 @@ async def logout(s: AsyncSession, token: str | None) -> None:
 
 async def purge_expired(s: AsyncSession, now: datetime | None = None) -> None:
     """Delete sessions past their expiry."""
-    await s.execute(delete(AdminSession).where(AdminSession.expires_at <= (now or utcnow())))
+    await access.purge_sessions(s, now or utcnow())
 
 
 # ---------------------------------------------------------------- CSRF before a session exists
@@ -216,11 +209,10 @@ async def password_token(s: AsyncSession, code: str | None) -> tuple[StaffToken,
     """The unused, unexpired password link of a code and its staff member."""
     if not code:
         return None
-    row = (await s.execute(select(StaffToken, Staff).join(Staff, Staff.id == StaffToken.staff_id)
-                           .where(StaffToken.code_hash == digest(code), StaffToken.purpose == "password"))).first()
+    row = await access.password_link(s, digest(code))
     if row is None:
         return None
-    token, staff = row[0], row[1]
+    token, staff = row
     if token.used_at is not None or as_utc(token.expires_at) <= utcnow() or not staff.active:
         return None
     return token, staff
@@ -229,10 +221,9 @@ async def password_token(s: AsyncSession, code: str | None) -> tuple[StaffToken,
 async def set_credentials(s: AsyncSession, staff: Staff, username: str, password: str, repeat: str) -> None:
     """Give a staff member a username and password (raises AuthError with a kind message)."""
     name = check_new_credentials(username, password, repeat)
-    taken = (await s.execute(select(Staff.id).where(Staff.username == name, Staff.id != staff.id))).first()
-    if taken is not None:
+    if await access.username_taken(s, name, staff.id):
         raise AuthError(msg.ADMIN_USERNAME_TAKEN)
     staff.username, staff.password_hash = name, hash_password(password)
     # A new password ends every open session of the account.
-    await s.execute(delete(AdminSession).where(AdminSession.staff_id == staff.id))
+    await access.end_sessions(s, staff.id)
     await audit(s, "password_set", staff.id, name)

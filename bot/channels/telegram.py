@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -48,8 +47,7 @@ from bot.channels.splitting import split_at_boundaries
 from bot.config import TelegramSettings
 from bot.service import Tutor
 from bot.types import Incoming, Reply
-from storage import repo
-from storage.models import OutboxItem, User, utcnow
+from storage import channels, repo
 
 log = logging.getLogger(__name__)
 
@@ -380,13 +378,7 @@ class TelegramChannel:
         """The user blocked the bot: mark the learner inactive and give up their queue."""
         async with self.tutor.db.transaction() as s:
             await self.tutor.mark_sent_in(s, outbox_id, "forbidden")
-            await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == chat)
-                            .values(active=False))
-            later = (await s.execute(select(OutboxItem.id).where(
-                OutboxItem.channel == CHANNEL, OutboxItem.channel_user_id == chat,
-                OutboxItem.sent_at.is_(None)))).scalars().all()
-            await s.execute(update(OutboxItem).where(OutboxItem.id.in_(later))
-                            .values(sent_at=utcnow(), error="forbidden"))
+            await channels.unreachable(s, CHANNEL, chat, "forbidden")
 
     async def send(self, chat: str, reply: Reply) -> None:
         """Send one reply (text parts, then picture, then file), honouring limits and retry_after."""

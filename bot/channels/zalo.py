@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -48,7 +47,7 @@ from starlette.routing import BaseRoute, Route
 from bot import messages as msg
 from bot import observability as obs
 from bot import voice
-from bot.capabilities import capability
+from bot.capabilities import capability, pushable
 from bot.channels.base import Job
 from bot.channels.bodies import MAX_WEBHOOK_BYTES, BodyTooLarge, read_capped
 from bot.channels.senders import Senders
@@ -56,9 +55,9 @@ from bot.channels.splitting import split_at_boundaries
 from bot.config import ZaloSettings
 from bot.service import Tutor
 from bot.types import Incoming, Reply
-from storage import repo
+from storage import channels, repo
 from storage.db import Database
-from storage.models import ChannelToken, InboxItem, OutboxItem, Staff, User, as_utc, utcnow
+from storage.models import ChannelToken, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -315,10 +314,7 @@ class Tokens:
         return as_utc(row.expires_at) - utcnow() > timedelta(seconds=self.cfg.refresh_margin)
 
     async def _row(self, s: AsyncSession, lock: bool = False) -> ChannelToken | None:
-        stmt = select(ChannelToken).where(ChannelToken.channel == CHANNEL)
-        if lock:
-            stmt = stmt.with_for_update()
-        return (await s.execute(stmt)).scalar_one_or_none()
+        return await channels.token(s, CHANNEL, lock)
 
     async def _request(self, refresh_token: str) -> tuple[str, str, int]:
         secret = self.cfg.secret_key.get_secret_value() if self.cfg.secret_key else ""
@@ -333,13 +329,12 @@ class Tokens:
 
 
 async def _alert_admins(s: AsyncSession) -> int:
-    """Queue the token alert to national and province admins who use Telegram; returns how many."""
-    rows = (await s.execute(
-        select(User.channel_user_id).join(Staff, Staff.user_id == User.id)
-        .where(Staff.role.in_(("national_admin", "province_admin")), Staff.active.is_(True),
-               User.channel == "telegram"))).scalars().all()
-    for chat in rows:
-        await repo.outbox_push(s, "telegram", str(chat), Reply(msg.ZALO_TOKEN_ALERT).to_payload())
+    """Queue the token alert to national and province admins on every other channel the tutor can write first
+    on (Zalo itself cannot carry it: its token is what failed); returns how many."""
+    others = [name for name in pushable() if name != CHANNEL]
+    rows = await channels.staff_chats(s, ("national_admin", "province_admin"), others)
+    for channel, chat in rows:
+        await repo.outbox_push(s, channel, chat, Reply(msg.ZALO_TOKEN_ALERT).to_payload())
     return len(rows)
 
 
@@ -438,9 +433,7 @@ class ZaloChannel:
             inbox_id = await repo.inbox_add(s, CHANNEL, event.delivery_id, event.user_id,
                                             Incoming(CHANNEL, event.user_id, event.delivery_id).to_payload())
             if inbox_id is not None:
-                await s.execute(update(InboxItem).where(InboxItem.id == inbox_id).values(processed_at=utcnow()))
-                await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == event.user_id)
-                                .values(active=False))
+                await channels.unfollowed(s, CHANNEL, event.user_id, inbox_id)
         return None
 
     async def handle_stored(self, inbox_id: int | None, user_id: str, wait: bool = True) -> None:
@@ -529,8 +522,7 @@ class ZaloChannel:
             items = await repo.outbox_sendable(s, CHANNEL, limit=100, channel_user_id=user)
             if not items:
                 return []
-            last_seen = (await s.execute(select(User.last_seen_at).where(
-                User.channel == CHANNEL, User.channel_user_id == user))).scalar_one_or_none()
+            last_seen = await channels.last_seen(s, CHANNEL, user)
             return [Queued(o.id, o.inbox_id is not None, Reply.from_payload(o.payload), last_seen) for o in items]
 
         return read
@@ -587,18 +579,13 @@ class ZaloChannel:
             log.warning("zalo: user %s cannot receive messages (error %s: %s); queue given up", user, code,
                         exc.message)
             async with self.tutor.db.transaction() as s:
-                await s.execute(update(OutboxItem).where(
-                    OutboxItem.channel == CHANNEL, OutboxItem.channel_user_id == user, OutboxItem.sent_at.is_(None))
-                    .values(sent_at=utcnow(), error="invalid_user"))
-                await s.execute(update(User).where(User.channel == CHANNEL, User.channel_user_id == user)
-                                .values(active=False))
+                await channels.unreachable(s, CHANNEL, user, "invalid_user")
             return False
         if code in BAD_REQUEST_ERRORS:
             log.error("zalo: message %s to user %s refused (error %s: %s); skipped", outbox_id, user, code,
                       exc.message)
             async with self.tutor.db.transaction() as s:
-                await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id)
-                                .values(sent_at=utcnow(), error="bad_request"))
+                await channels.skip(s, outbox_id, "bad_request")
             return True
         if code in QUOTA_ERRORS:
             log.warning("zalo: out of quota or rate (error %s: %s); sending paused %ss, messages kept", code,

@@ -78,8 +78,6 @@ async def admin_add(settings: Settings, channel: str, user: str, role: str, unit
 async def admin_add_web(settings: Settings, username: str, password: str, role: str, unit: str,
                         display_name: str | None = None) -> str:
     """Create (or update) a web-only staff account with a role over a unit; a one-line confirmation."""
-    from sqlalchemy import select
-
     from bot.admin import auth
     from storage import roles
     from storage.db import Database
@@ -92,7 +90,7 @@ async def admin_add_web(settings: Settings, username: str, password: str, role: 
     db = Database(settings.database_url)
     try:
         async with db.transaction() as s:
-            staff = (await s.execute(select(Staff).where(Staff.username == name))).scalar_one_or_none()
+            staff = await roles.staff_by_username(s, name)
             verb = "updated"
             if staff is None:
                 staff, verb = Staff(user_id=None, role=role, created_by="cli"), "created"
