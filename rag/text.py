@@ -22,6 +22,17 @@ ABBREVIATIONS: dict[str, str] = {
     "gplx": "gplx giay phep lai xe", "fb": "facebook", "face": "facebook", "zl": "zalo",
     "pass": "mat khau", "password": "mat khau", "sms": "sms tin nhan",
 }
+# Names people use instead of the thing: a bank, its app, an e-wallet, a carrier. The general words are added so
+# "quên mật khẩu iPay" finds what the lessons say about bank apps.
+_BANKS = ("vietcombank vcb vietinbank bidv agribank techcombank tcb mbbank vpbank sacombank acb tpbank hdbank ocb "
+          "shb msb seabank vib lpbank eximbank").split()
+ABBREVIATIONS.update({name: f"{name} ngan hang" for name in _BANKS})
+ABBREVIATIONS.update({
+    "ipay": "ipay ung dung ngan hang", "digibank": "digibank ung dung ngan hang",
+    "smartbanking": "smartbanking ung dung ngan hang", "ebanking": "ebanking ngan hang dien tu",
+    "momo": "momo vi dien tu", "zalopay": "zalopay vi dien tu", "viettelpay": "viettelpay vi dien tu",
+    "shopeepay": "shopeepay vi dien tu", "vinaphone": "vinaphone nha mang", "mobifone": "mobifone nha mang",
+})
 
 
 def normalize(text: str) -> str:
