@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +51,14 @@ class Senders:
     def running(self) -> list[asyncio.Future[None]]:
         """The senders running now (to cancel them on shutdown)."""
         return list(self._running.values())
+
+    async def cancel(self, others: Iterable[asyncio.Future[Any]] = ()) -> None:
+        """On shutdown: cancel the running senders and the channel's other tasks, and wait for them to end."""
+        running = [*others, *self.running()]
+        for task in running:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def _run(self, chat: str) -> None:
         me = self._running.get(chat)

@@ -217,11 +217,7 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         self._stopping.set()
-        running = [*self._tasks, *self.senders.running()]
-        for task in running:
-            task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*running, return_exceptions=True)
+        await self.senders.cancel(self._tasks)
         await self.bot.shutdown()
 
     # ------------------------------------------------------------ receiving

@@ -400,11 +400,7 @@ class ZaloChannel:
         return [Job("zalo-deliver", self.deliver, 30), Job("zalo-token", self.tokens.refresh_if_due, 600)]
 
     async def stop(self) -> None:
-        running = [*self._tasks, *self.senders.running()]
-        for task in running:
-            task.cancel()
-        with contextlib.suppress(Exception):
-            await asyncio.gather(*running, return_exceptions=True)
+        await self.senders.cancel(self._tasks)
         await self.http.aclose()
 
     # ------------------------------------------------------------ receiving
