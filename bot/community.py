@@ -19,9 +19,8 @@ from bot.commands import Call, Commands
 from bot.staffdesk import staff_name
 from bot.types import Button, Prompt, Reply
 from storage import community, roles, units, volunteers
-from storage.models import ClassEvent, Staff, User, utcnow
+from storage.models import TZ, ClassEvent, Staff, User, utcnow
 
-TZ = community.TZ
 WEEKDAYS = ("t2", "t3", "t4", "t5", "t6", "t7", "cn")
 TIMES = ("0730", "0800", "0900", "1400", "1500", "1930")
 PEOPLE_BUTTONS = (5, 10, 15, 20, 30)

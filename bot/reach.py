@@ -6,12 +6,10 @@ Shared by the scheduled reminders (bot.scheduler) and the reminders volunteers s
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.capabilities import capability
-from storage.models import as_utc
+from storage.models import TZ, as_utc
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 QUIET_HOURS = range(21, 24), range(0, 7)  # no reminders late at night or early morning (Vietnam time)
 
 

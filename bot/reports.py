@@ -24,7 +24,6 @@ import re
 import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +38,7 @@ from bot.safety import redact
 from bot.types import Reply
 from storage import repo, roles, stats, teams, upstream
 from storage.models import (
+    TZ,
     Staff,
     utcnow,
 )
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIOD = re.compile(r"\d{4}-Q[1-4]")
 MAX_BODY = 2_000_000
 SIGNATURE_HEADER, TIMESTAMP_HEADER, SOURCE_HEADER = "X-Kynangso-Signature", "X-Kynangso-Timestamp", "X-Kynangso-Source"

@@ -15,11 +15,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import privacy, reports
 from bot.capabilities import capability, pushable
 from bot.community import Community
-from bot.reach import TZ
 from bot.reach import quiet as _quiet
 from bot.service import Tutor
 from storage import community, repo, schedule
-from storage.models import ClassEvent, Staff, User, as_utc, utcnow
+from storage.models import TZ, ClassEvent, Staff, User, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

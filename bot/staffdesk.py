@@ -23,13 +23,13 @@ from bot import messages as msg
 from bot.answers import main_menu
 from bot.capabilities import capability
 from bot.commands import Commands
-from bot.reach import TZ, window_open
+from bot.reach import window_open
 from bot.safety import redact
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from rag.text import fold
 from storage import repo, roles, units, volunteers
-from storage.models import Consent, Handoff, Staff, SupportSession, User, as_utc, utcnow
+from storage.models import TZ, Consent, Handoff, Staff, SupportSession, User, as_utc, utcnow
 from storage.stats import Scope
 
 log = logging.getLogger(__name__)

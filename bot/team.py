@@ -24,11 +24,11 @@ from bot.admin.exports import member_name
 from bot.capabilities import capability
 from bot.commands import Commands
 from bot.learning import Learning
-from bot.reach import TZ, quiet, window_open
+from bot.reach import quiet, window_open
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from storage import repo, roles, stats, teams, units
-from storage.models import Staff, User, as_utc, utcnow
+from storage.models import TZ, Staff, User, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

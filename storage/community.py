@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    TZ,
     ClassAttendance,
     ClassEvent,
     ClassReminder,
@@ -27,7 +28,6 @@ from storage.models import (
 from storage.repo import _insert_ignore
 
 log = logging.getLogger(__name__)
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Typed by older people and read aloud: no 0/O, 1/I/L, U/V look-alikes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 HOUSEHOLD_CODE_LENGTH = 6

@@ -31,7 +31,10 @@ NAMING = {
 }
 
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Every date the tutor shows or counts by (a learner's day, a report's quarter, quiet hours) is Vietnam's: the
+# movement's periods are Vietnamese ones. Named once here; everything else imports it.
+TIMEZONE = "Asia/Ho_Chi_Minh"
+TZ = ZoneInfo(TIMEZONE)
 
 
 def utcnow() -> datetime:

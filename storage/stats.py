@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +16,8 @@ from vietnam_provinces import Ward
 
 from storage import units
 from storage.models import (
+    TIMEZONE,
+    TZ,
     ActivityDay,
     Completion,
     Household,
@@ -30,8 +31,6 @@ from storage.models import (
     User,
     utcnow,
 )
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Row metrics in display order (Vietnamese labels: bot.messages.STATS_LABELS).
 COLUMNS = ("registered", "active", "quizzes", "avg_score", "lessons_passed", "completions", "completions_to_date",
@@ -439,7 +438,7 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
 def _week_of(s: AsyncSession, column: Any) -> Any:
     """The Monday (Vietnam time) of the week a timestamp falls in, computed by the database."""
     if s.get_bind().dialect.name == "postgresql":
-        return func.date(func.date_trunc("week", func.timezone("Asia/Ho_Chi_Minh", column)))
+        return func.date(func.date_trunc("week", func.timezone(TIMEZONE, column)))
     # SQLite keeps UTC text: shift to Vietnam time (+7 h), go back 6 days, then forward to a Monday.
     return func.date(column, "+7 hours", "-6 days", "weekday 1")
 

@@ -25,7 +25,7 @@ from bot.config import ROOT, Settings
 from rag.knowledge import KnowledgeBase
 from storage import units
 from storage.db import Database, upgrade
-from storage.models import Completion, Staff, User
+from storage.models import TZ, Completion, Staff, User
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -96,8 +96,8 @@ def test_neutralise() -> None:
     for text in ("=1+1", "+84", "-x", "@a", "\tx", "\rx"):
         assert exports.neutralise(text) == "'" + text
     assert exports.neutralise("Thôn 1") == "Thôn 1" and exports.neutralise(-3) == -3
-    assert exports.period_label(datetime(2026, 7, 1, tzinfo=exports.VN_TZ),
-                                datetime(2026, 10, 1, tzinfo=exports.VN_TZ)) == "từ 01/07/2026 đến 30/09/2026"
+    assert exports.period_label(datetime(2026, 7, 1, tzinfo=TZ),
+                                datetime(2026, 10, 1, tzinfo=TZ)) == "từ 01/07/2026 đến 30/09/2026"
     assert date(2026, 1, 1).isoformat() == "2026-01-01"
 
 

@@ -24,6 +24,7 @@ from rag.knowledge import KnowledgeBase
 from storage import community, roles, stats, units
 from storage.db import Database
 from storage.models import (
+    TZ,
     ClassAttendance,
     ClassEvent,
     ClassReminder,
@@ -44,7 +45,7 @@ HONG_BANG = units.find_communes("hong bang")[0]
 NEIGHBOUR = next(c for c in units.find_communes("an") if c.province_code == HONG_BANG.province_code
                  and c.code != HONG_BANG.code)
 FAR = next(c for c in units.find_communes("an binh") if c.province_code != HONG_BANG.province_code)
-VN = community.TZ
+VN = TZ
 
 
 async def _register(tutor: Tutor, user: str, commune: units.Commune, channel: str = "console",

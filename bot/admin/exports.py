@@ -11,19 +11,17 @@ import io
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from bot import messages as msg
 from storage import stats, teams, units
-from storage.models import Staff
+from storage.models import TZ, Staff
 
 if TYPE_CHECKING:
     from rag.knowledge import KnowledgeBase
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PERCENT_COLUMNS = stats.RATE_COLUMNS
 
@@ -43,7 +41,7 @@ def neutralise(value: Any) -> Any:
 
 
 def _day(value: datetime) -> str:
-    return value.astimezone(VN_TZ).strftime("%d/%m/%Y")
+    return value.astimezone(TZ).strftime("%d/%m/%Y")
 
 
 def period_label(since: datetime | None, until: datetime | None) -> str:

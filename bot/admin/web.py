@@ -25,7 +25,7 @@ from bot import handouts
 from bot import messages as msg
 from bot.admin import auth, charts, exports
 from storage import roles, stats, teams
-from storage.models import AdminSession, Staff, utcnow
+from storage.models import TZ, AdminSession, Staff, utcnow
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-VN_TZ = exports.VN_TZ
+
 SESSION_COOKIE = "kns_admin"
 FORM_COOKIE = "kns_form"
 FORM_COOKIE_SECONDS = 2 * 3600
@@ -78,7 +78,7 @@ class Period:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
+    return datetime(day.year, day.month, day.day, tzinfo=TZ)
 
 
 def parse_period(params: dict[str, str], today: date) -> Period:
@@ -230,7 +230,7 @@ class AdminSite:
         return scope
 
     def _period(self, request: Request) -> Period:
-        return parse_period(dict(request.query_params), datetime.now(VN_TZ).date())
+        return parse_period(dict(request.query_params), datetime.now(TZ).date())
 
     async def _report(self, s: AsyncSession, staff: Staff, scope: stats.Scope, period: Period) -> stats.Report:
         return await stats.report_for(s, staff, scope, period.since, period.until, self.pass_ratio)
@@ -361,7 +361,7 @@ class AdminSite:
             report = await self._report(s, staff, scope, period)
             team = await teams.report_for(s, staff, scope, period.since, period.until) if fmt == "xlsx" else None
             await auth.audit(s, "export", staff.id, scope.code, f"{fmt} {period.query() or 'all'}")
-        stamp = datetime.now(VN_TZ).strftime("%Y%m%d")
+        stamp = datetime.now(TZ).strftime("%Y%m%d")
         filename = f"thong-ke-{scope.code}-{stamp}.{fmt}"
         disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
         if fmt == "csv":
@@ -451,7 +451,7 @@ class AdminSite:
         """A unit's plan for one year: population, from-16 population and households of it and each unit below,
         its population per target group, and the plan's target percentages (which apply to the units below)."""
         form = await self._form(request) if request.method == "POST" else {}
-        this_year = datetime.now(VN_TZ).year
+        this_year = datetime.now(TZ).year
         raw_year = (form.get("nam") or request.query_params.get("nam") or "").strip()
         year = int(raw_year) if raw_year.isdigit() and 2024 <= int(raw_year) <= this_year + 5 else this_year
         async with self.tutor.db.transaction() as s:

@@ -18,13 +18,11 @@ async def stats_report(settings: Settings, unit: str, since: str | None, until: 
     """The statistics report for a unit code and an optional period (dates as YYYY-MM-DD, Vietnam time); with
     `with_team`, the pair (report, the unit's Tổ công nghệ số report)."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     from rag.programme import Programme
     from storage.db import Database
+    from storage.models import TZ as tz
     from storage.stats import Scope, report
-
-    tz = ZoneInfo("Asia/Ho_Chi_Minh")
 
     def day(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value).replace(tzinfo=tz) if value else None
