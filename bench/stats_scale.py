@@ -113,7 +113,7 @@ async def generate(url: str, n_users: int, n_answers: int) -> dict[str, float]:
     return took
 
 
-async def timed(db: Database, scope: stats.Scope, since_days: int | None, rounds: int) -> list[float]:
+async def timed(db: Database, scope: units.Scope, since_days: int | None, rounds: int) -> list[float]:
     now = utcnow()
     out = []
     for _ in range(rounds):
@@ -132,8 +132,8 @@ async def run(args: argparse.Namespace) -> None:
         took = await generate(args.url, args.users, args.answers)
         print(f"generated in {sum(took.values()):.0f} s", file=sys.stderr)
     db = Database(args.url)
-    province = stats.Scope(province_code=PROVINCE)
-    commune = stats.Scope(PROVINCE, next(c.code for c in units.find_communes("hoan kiem")))
+    province = units.Scope(province_code=PROVINCE)
+    commune = units.Scope(PROVINCE, next(c.code for c in units.find_communes("hoan kiem")))
     rows = []
     try:
         async with db.transaction() as s:
@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace) -> None:
         for label, scope, days in (("province dashboard, last 30 days", province, 30),
                                    ("province quarterly report (this quarter, 92 days)", province, 92),
                                    ("province, since the start", province, None),
-                                   ("national roll-up, since the start", stats.Scope(), None),
+                                   ("national roll-up, since the start", units.Scope(), None),
                                    ("one commune, last 30 days", commune, 30)):
             times = await timed(db, scope, days, args.rounds)
             rows.append((label, statistics.median(times), max(times)))

@@ -36,7 +36,7 @@ from bot.admin.exports import percent, to_xlsx
 from bot.report_text import indicator_lines, rate_text
 from bot.safety import redact
 from bot.types import Reply
-from storage import repo, roles, stats, teams, upstream
+from storage import repo, roles, stats, teams, units, upstream
 from storage.models import (
     TZ,
     Staff,
@@ -107,7 +107,7 @@ async def weekly_digest(tutor: Tutor, now: datetime | None = None) -> int:
     return queued
 
 
-async def digest_text(s: Any, scope: stats.Scope, now: datetime, pass_ratio: float,
+async def digest_text(s: Any, scope: units.Scope, now: datetime, pass_ratio: float,
                       kb: KnowledgeBase | None = None) -> str:
     since = now - timedelta(days=7)
     week = await stats.report(s, scope, since, now, pass_ratio, declined_limit=5)
@@ -233,7 +233,7 @@ async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dic
         provinces = await upstream.provinces_with_data(s)
         out, province_notes = [], []
         for province in provinces:
-            scope = stats.Scope(province_code=province)
+            scope = units.Scope(province_code=province)
             rep = await stats.report(s, scope, quarter.start, until, tutor.dialogue.pass_ratio, declined_limit=0)
             team = {row.key: row for row in (await teams.report(s, scope, quarter.start, until)).children}
             for row in rep.children:

@@ -30,7 +30,7 @@ from rag.knowledge import KnowledgeBase
 from rag.text import fold
 from storage import repo, roles, units, volunteers
 from storage.models import TZ, Consent, Handoff, Staff, SupportSession, User, as_utc, utcnow
-from storage.stats import Scope
+from storage.units import Scope
 
 log = logging.getLogger(__name__)
 

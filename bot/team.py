@@ -27,7 +27,7 @@ from bot.learning import Learning
 from bot.reach import quiet, window_open
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
-from storage import repo, roles, stats, teams, units
+from storage import repo, roles, teams, units
 from storage.models import TZ, Staff, User, as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -73,13 +73,13 @@ class TeamDesk:
             return [Reply(msg.TEAM_ONLY_ADMINS, (Button(msg.BTN_STAFF_COVER, "/phutrach"),
                                                  Button(msg.BTN_STAFF_NUDGE, "/dondoc")))]
         try:
-            scope = stats.Scope.parse(args[0]) if args else roles.home_scope(staff)
+            scope = units.Scope.parse(args[0]) if args else roles.home_scope(staff)
         except ValueError:
             return [Reply(msg.STATS_BAD_UNIT.format(unit=args[0][:20]))]
         now = self.clock()
         try:
             rep = await teams.report_for(s, staff, scope, now - timedelta(days=CHAT_DAYS), now)
-        except stats.ScopeError:
+        except roles.ScopeError:
             return [Reply(msg.STATS_FORBIDDEN)]
         if scope.ward_code is None:
             return [Reply(self.area_text(rep))]

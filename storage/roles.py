@@ -5,12 +5,29 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import repo, stats
+from storage import repo
 from storage.models import AuditEvent, Staff, StaffHamlet
-from storage.stats import Scope
+from storage.units import Scope
 
 ROLES = ("volunteer", "commune_admin", "province_admin", "national_admin")
-STATS_ROLES = stats.STATS_ROLES
+
+
+STATS_ROLES = frozenset({"commune_admin", "province_admin", "national_admin"})
+
+
+class ScopeError(PermissionError):
+    """A staff member asked for statistics of a unit that is not theirs (nor below theirs)."""
+
+
+def may_see(staff: Staff | None, scope: Scope) -> bool:
+    """Statistics of `scope` are visible to admins of that unit or of a unit above it; never to others."""
+    if staff is None or staff.role not in STATS_ROLES or not staff.active:
+        return False
+    if staff.role == "national_admin":
+        return True
+    if staff.role == "province_admin":
+        return scope.province_code is not None and scope.province_code == staff.province_code
+    return scope.ward_code is not None and scope.ward_code == staff.ward_code
 
 
 def home_scope(staff: Staff) -> Scope:
@@ -20,11 +37,6 @@ def home_scope(staff: Staff) -> Scope:
     if staff.role == "province_admin":
         return Scope(province_code=staff.province_code)
     return Scope(province_code=staff.province_code, ward_code=staff.ward_code)
-
-
-def may_see(staff: Staff | None, scope: Scope) -> bool:
-    """Whether `staff` may see statistics of `scope` (the rule lives in storage.stats, which enforces it)."""
-    return stats.may_see(staff, scope)
 
 
 async def staff_of(s: AsyncSession, user_id: int) -> Staff | None:

@@ -31,6 +31,8 @@ from storage.models import (
     User,
     utcnow,
 )
+from storage.roles import ScopeError, may_see
+from storage.units import Scope
 
 # Row metrics in display order (Vietnamese labels: bot.messages.STATS_LABELS).
 COLUMNS = ("registered", "active", "quizzes", "avg_score", "lessons_passed", "completions", "completions_to_date",
@@ -52,50 +54,6 @@ UPSTREAM_CUMULATIVE = ("registered", "vneid_level2", "completions_to_date", "hou
                        "vneid_level2_16", "platform_confirmed")
 UPSTREAM_PERIODIC = ("active", "quizzes", "lessons_passed", "completions", "support_sessions", "people_helped",
                      "questions", "declined", "scam_alerts")
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Cả nước (both None), one tỉnh, or one xã/phường."""
-
-    province_code: int | None = None
-    ward_code: int | None = None
-
-    @classmethod
-    def parse(cls, code: str) -> Scope:
-        """"VN" for the whole country, "P31" for a province, "X11311" for a commune."""
-        code = code.strip().upper()
-        if code in ("", "VN"):
-            return cls()
-        if code[0] == "P" and code[1:].isdigit() and units.province_name(int(code[1:])):
-            return cls(province_code=int(code[1:]))
-        if code[0] == "X" and code[1:].isdigit() and (c := units.commune(int(code[1:]))) is not None:
-            return cls(province_code=c.province_code, ward_code=c.code)
-        raise ValueError(f"unknown unit code {code!r} (use VN, P<province code> or X<commune code>)")
-
-    @property
-    def code(self) -> str:
-        if self.ward_code is not None:
-            return f"X{self.ward_code}"
-        if self.province_code is not None:
-            return f"P{self.province_code}"
-        return "VN"
-
-    @property
-    def name(self) -> str:
-        if self.ward_code is not None:
-            c = units.commune(self.ward_code)
-            return c.label if c else str(self.ward_code)
-        if self.province_code is not None:
-            return units.province_name(self.province_code) or str(self.province_code)
-        return "Cả nước"
-
-    def contains(self, province_code: int | None, ward_code: int | None) -> bool:
-        if self.ward_code is not None:
-            return ward_code == self.ward_code
-        if self.province_code is not None:
-            return province_code == self.province_code
-        return province_code is not None
 
 
 @dataclass
@@ -212,24 +170,6 @@ class Report:
     disliked: list[ReviewItem] = field(default_factory=list)  # 👎 answers, most frequent first
     timeline: list[tuple[date, int]] = field(default_factory=list)  # completions per week (its Monday)
     upstream_sources: list[str] = field(default_factory=list)
-
-
-STATS_ROLES = frozenset({"commune_admin", "province_admin", "national_admin"})
-
-
-class ScopeError(PermissionError):
-    """A staff member asked for statistics of a unit that is not theirs (nor below theirs)."""
-
-
-def may_see(staff: Staff | None, scope: Scope) -> bool:
-    """Statistics of `scope` are visible to admins of that unit or of a unit above it; never to others."""
-    if staff is None or staff.role not in STATS_ROLES or not staff.active:
-        return False
-    if staff.role == "national_admin":
-        return True
-    if staff.role == "province_admin":
-        return scope.province_code is not None and scope.province_code == staff.province_code
-    return scope.ward_code is not None and scope.ward_code == staff.ward_code
 
 
 async def report_for(s: AsyncSession, staff: Staff | None, scope: Scope, since: datetime | None = None,

@@ -36,7 +36,8 @@ from storage.models import (
     VolunteerLink,
     as_utc,
 )
-from storage.stats import Scope, ScopeError, may_see
+from storage.roles import ScopeError, may_see
+from storage.units import Scope
 
 MEMBER_ROLES = ("volunteer", "commune_admin")
 NUDGE_GAP = timedelta(days=7)

@@ -167,3 +167,47 @@ def normalise_hamlet(text: str) -> str:
 def all_province_codes() -> list[int]:
     """Codes of the 34 provinces."""
     return list(_provinces())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Cả nước (both None), one tỉnh, or one xã/phường."""
+
+    province_code: int | None = None
+    ward_code: int | None = None
+
+    @classmethod
+    def parse(cls, code: str) -> Scope:
+        """"VN" for the whole country, "P31" for a province, "X11311" for a commune."""
+        code = code.strip().upper()
+        if code in ("", "VN"):
+            return cls()
+        if code[0] == "P" and code[1:].isdigit() and province_name(int(code[1:])):
+            return cls(province_code=int(code[1:]))
+        if code[0] == "X" and code[1:].isdigit() and (c := commune(int(code[1:]))) is not None:
+            return cls(province_code=c.province_code, ward_code=c.code)
+        raise ValueError(f"unknown unit code {code!r} (use VN, P<province code> or X<commune code>)")
+
+    @property
+    def code(self) -> str:
+        if self.ward_code is not None:
+            return f"X{self.ward_code}"
+        if self.province_code is not None:
+            return f"P{self.province_code}"
+        return "VN"
+
+    @property
+    def name(self) -> str:
+        if self.ward_code is not None:
+            c = commune(self.ward_code)
+            return c.label if c else str(self.ward_code)
+        if self.province_code is not None:
+            return province_name(self.province_code) or str(self.province_code)
+        return "Cả nước"
+
+    def contains(self, province_code: int | None, ward_code: int | None) -> bool:
+        if self.ward_code is not None:
+            return ward_code == self.ward_code
+        if self.province_code is not None:
+            return province_code == self.province_code
+        return province_code is not None

@@ -28,7 +28,7 @@ from storage.models import (
     as_utc,
     utcnow,
 )
-from storage.stats import Scope
+from storage.units import Scope
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 SUPPORT_TOPICS = ("vneid", "muc2", "dvc", "thanhtoan", "luadao", "xacnhan", "khac")

@@ -98,7 +98,7 @@ async def populate(tutor: Tutor) -> Data:
     return Data(a, a2, b)
 
 
-async def add_staff(tutor: Tutor, username: str, role: str, scope: stats.Scope, password: str = PASSWORD,
+async def add_staff(tutor: Tutor, username: str, role: str, scope: units.Scope, password: str = PASSWORD,
                     display_name: str | None = None) -> Staff:
     async with tutor.db.transaction() as s:
         staff = Staff(user_id=None, role=role, province_code=scope.province_code, ward_code=scope.ward_code,
@@ -124,11 +124,11 @@ async def site(tutor: Tutor) -> AsyncIterator[Site]:
     import uvicorn
 
     data = await populate(tutor)
-    await add_staff(tutor, "xa.a", "commune_admin", stats.Scope(data.a.province_code, data.a.code),
+    await add_staff(tutor, "xa.a", "commune_admin", units.Scope(data.a.province_code, data.a.code),
                     display_name='=HYPERLINK("x")')
-    await add_staff(tutor, "tinh.a", "province_admin", stats.Scope(province_code=data.a.province_code))
-    await add_staff(tutor, "tinh.b", "province_admin", stats.Scope(province_code=data.b.province_code))
-    await add_staff(tutor, "ca.nuoc", "national_admin", stats.Scope())
+    await add_staff(tutor, "tinh.a", "province_admin", units.Scope(province_code=data.a.province_code))
+    await add_staff(tutor, "tinh.b", "province_admin", units.Scope(province_code=data.b.province_code))
+    await add_staff(tutor, "ca.nuoc", "national_admin", units.Scope())
     web = tutor.settings.web.model_copy(update={"secure_cookies": False, "login_attempts": ATTEMPTS})
     settings = tutor.settings.model_copy(update={"web": web})
     port = free_port()
@@ -360,7 +360,7 @@ async def test_national_admin_drills_down_from_the_country_to_a_thon(site: Site)
 async def test_the_dashboard_shows_the_report_numbers(site: Site) -> None:
     d = site.data
     async with site.tutor.db.transaction() as s:
-        want = await stats.report(s, stats.Scope.parse(f"P{d.a.province_code}"))
+        want = await stats.report(s, units.Scope.parse(f"P{d.a.province_code}"))
     async with signed_in(site, "tinh.a") as client:
         page = (await client.get(f"/admin/unit/P{d.a.province_code}")).text
     cards = dict(re.findall(r'data-metric="(\w+)">([^<]+)<', page))
@@ -405,8 +405,8 @@ async def test_charts_are_pngs(site: Site) -> None:
 async def test_csv_and_xlsx_match_the_report_and_are_neutralised(site: Site) -> None:
     d = site.data
     async with site.tutor.db.transaction() as s:
-        want = await stats.report(s, stats.Scope.parse(f"X{d.a.code}"))
-        province = await stats.report(s, stats.Scope.parse(f"P{d.a.province_code}"))
+        want = await stats.report(s, units.Scope.parse(f"X{d.a.code}"))
+        province = await stats.report(s, units.Scope.parse(f"P{d.a.province_code}"))
     async with signed_in(site, "tinh.a") as client:
         got = await client.get(f"/admin/unit/X{d.a.code}/export.csv")
         assert got.headers["content-disposition"].startswith('attachment; filename="thong-ke-X')
@@ -523,7 +523,7 @@ async def test_dashboard_renders_in_headless_chromium_at_phone_width(site: Site,
 
     d = site.data
     async with site.tutor.db.transaction() as s:
-        want = await stats.report(s, stats.Scope.parse(f"X{d.a.code}"))
+        want = await stats.report(s, units.Scope.parse(f"X{d.a.code}"))
     async with site.client() as client:
         assert (await login(client, "xa.a")).status_code == 303
         token = client.cookies.get("kns_admin")

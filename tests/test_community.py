@@ -37,7 +37,7 @@ from storage.models import (
     User,
     utcnow,
 )
-from storage.stats import Scope
+from storage.units import Scope
 from tests.chat import ScriptedChat
 from tests.test_admin_web import Site, signed_in, site  # noqa: F401 - the web fixture, reused
 

@@ -13,7 +13,7 @@ from bot.service import Tutor
 from bot.types import Reply
 from storage import repo, roles, units
 from storage.models import Base, Household, User, utcnow
-from storage.stats import Scope
+from storage.units import Scope
 from tests.chat import ScriptedChat
 
 HONG_BANG = units.find_communes("hong bang")[0]

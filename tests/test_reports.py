@@ -28,7 +28,7 @@ from rag.knowledge import KnowledgeBase
 from storage import roles, stats, teams, units
 from storage.db import Database, upgrade
 from storage.models import Completion, JobRun, OutboxItem, SupportSession, UpstreamReport, User
-from storage.stats import Scope
+from storage.units import Scope
 
 HONG_BANG = units.find_communes("hong bang")[0]
 NOW = datetime(2026, 12, 16, 3, tzinfo=UTC)  # 10:00 in Vietnam, inside the quarterly window

@@ -13,7 +13,7 @@ from bot.cli.admin import admin_add
 from bot.service import Tutor
 from storage import roles, units
 from storage.models import Completion, User, utcnow
-from storage.stats import Scope
+from storage.units import Scope
 from tests.chat import ScriptedChat
 
 
@@ -94,8 +94,8 @@ async def test_the_statistics_module_itself_refuses_another_unit(tutor: Tutor) -
                              (commune, Scope()), (province, Scope(b.province_code)), (province, Scope()),
                              (province, Scope(b.province_code, b.code)), (volunteer, Scope(a.province_code, a.code)),
                              (None, Scope())):
-            with pytest.raises(stats.ScopeError):
+            with pytest.raises(roles.ScopeError):
                 await stats.report_for(s, staff, scope)
         commune.active = False  # a disabled account sees nothing, even of its own unit
-        with pytest.raises(stats.ScopeError):
+        with pytest.raises(roles.ScopeError):
             await stats.report_for(s, commune, Scope(a.province_code, a.code))

@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from storage import units
 from storage.db import Database
 from storage.models import (
+    TZ,
     ActivityDay,
     Completion,
     QuestionLog,
@@ -22,7 +23,8 @@ from storage.models import (
     UpstreamReport,
     User,
 )
-from storage.stats import TZ, Quarter, Report, Scope, report
+from storage.stats import Quarter, Report, report
+from storage.units import Scope
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 SINCE, UNTIL = NOW - timedelta(days=90), NOW

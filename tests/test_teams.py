@@ -36,7 +36,8 @@ from storage.models import (
     VolunteerLink,
     utcnow,
 )
-from storage.stats import Scope, ScopeError
+from storage.roles import ScopeError
+from storage.units import Scope
 from tests.chat import ScriptedChat
 from tests.test_admin_web import (  # noqa: F401 - the web fixture and its helpers, reused
     FORMULA_HAMLET,

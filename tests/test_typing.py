@@ -216,7 +216,7 @@ async def test_a_scam_at_a_prompt_gets_the_emergency_first_and_the_prompt_back(t
 
 async def test_volunteer_count_and_family_code_typed(tutor: Tutor) -> None:
     from storage import roles, units
-    from storage.stats import Scope
+    from storage.units import Scope
 
     commune = units.find_communes("Hồng Bàng Hải Phòng")[0]
     vol = ScriptedChat(tutor, user="vol")

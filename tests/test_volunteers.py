@@ -22,7 +22,7 @@ from storage.models import (
     VolunteerLink,
     utcnow,
 )
-from storage.stats import Scope
+from storage.units import Scope
 from tests.chat import ScriptedChat
 
 HONG_BANG = units.find_communes("hong bang")[0]

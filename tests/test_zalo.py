@@ -27,7 +27,7 @@ from rag.knowledge import KnowledgeBase
 from storage import repo, roles, units
 from storage.db import Database
 from storage.models import ChannelToken, InboxItem, OutboxItem, User, utcnow
-from storage.stats import Scope
+from storage.units import Scope
 from tests.chat import ScriptedChat, shown_in
 from tests.zalo_standin import ZaloStandIn
 

@@ -18,7 +18,7 @@ from bot.config import ReportSettings
 from bot.report_text import children_lines, indicator_lines, note_period, rate_text
 from bot.team import TeamDesk
 from bot.types import Button, Prompt, Reply
-from storage import roles, stats, teams
+from storage import roles, stats, teams, units
 from storage.models import User, utcnow
 
 
@@ -46,7 +46,7 @@ class AdminChat:
         if staff is None or staff.role not in roles.STATS_ROLES:
             return Reply(msg.STATS_FORBIDDEN, main_menu())
         try:
-            scope = stats.Scope.parse(unit) if unit else roles.home_scope(staff)
+            scope = units.Scope.parse(unit) if unit else roles.home_scope(staff)
         except ValueError:
             return Reply(msg.STATS_BAD_UNIT.format(unit=(unit or "")[:20]))
         now = utcnow()
@@ -54,7 +54,7 @@ class AdminChat:
             overall = await stats.report_for(s, staff, scope, None, now, self.pass_ratio, declined_limit=0)
             recent = await stats.report_for(s, staff, scope, now - timedelta(days=30), now, self.pass_ratio,
                                             declined_limit=0)
-        except stats.ScopeError:
+        except roles.ScopeError:
             return Reply(msg.STATS_FORBIDDEN)
         t, r = overall.total, recent.total
         lines = [msg.STATS_TEXT.format(unit=scope.name, registered=t.registered, vneid=t.vneid_level2,

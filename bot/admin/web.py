@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 from bot import handouts
 from bot import messages as msg
 from bot.admin import auth, charts, exports
-from storage import roles, stats, teams
+from storage import roles, stats, teams, units
 from storage.models import TZ, AdminSession, Staff, utcnow
 
 if TYPE_CHECKING:
@@ -216,13 +216,13 @@ class AdminSite:
         if not auth.same(form.get("csrf", ""), session.csrf):
             raise Refused(self._message(request, msg.ADMIN_FORM_EXPIRED, 403))
 
-    def _scope(self, request: Request, staff: Staff, csrf: str) -> stats.Scope:
+    def _scope(self, request: Request, staff: Staff, csrf: str) -> units.Scope:
         """The unit of the address, if this staff member may see it (else 404 / 403)."""
         code = str(request.path_params.get("code", ""))
         try:
             if not _UNIT_CODE.match(code):
                 raise ValueError(code)
-            scope = stats.Scope.parse(code)
+            scope = units.Scope.parse(code)
         except ValueError:
             raise Refused(self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, csrf)) from None
         if not roles.may_see(staff, scope):
@@ -232,14 +232,14 @@ class AdminSite:
     def _period(self, request: Request) -> Period:
         return parse_period(dict(request.query_params), datetime.now(TZ).date())
 
-    async def _report(self, s: AsyncSession, staff: Staff, scope: stats.Scope, period: Period) -> stats.Report:
+    async def _report(self, s: AsyncSession, staff: Staff, scope: units.Scope, period: Period) -> stats.Report:
         return await stats.report_for(s, staff, scope, period.since, period.until, self.pass_ratio)
 
-    def _trail(self, staff: Staff, scope: stats.Scope) -> list[tuple[str, str, bool]]:
+    def _trail(self, staff: Staff, scope: units.Scope) -> list[tuple[str, str, bool]]:
         """Breadcrumbs from the country down to the unit: (code, name, linkable)."""
-        chain = [stats.Scope()]
+        chain = [units.Scope()]
         if scope.province_code is not None:
-            chain.append(stats.Scope(province_code=scope.province_code))
+            chain.append(units.Scope(province_code=scope.province_code))
         if scope.ward_code is not None:
             chain.append(scope)
         return [(u.code, u.name, roles.may_see(staff, u)) for u in chain]
@@ -318,7 +318,7 @@ class AdminSite:
             session, staff = await self._signed_in(s, request)
             scope = self._scope(request, staff, session.csrf)
             report = await self._report(s, staff, scope, period)
-        children = [(c, c.child_code if c.child_code and roles.may_see(staff, stats.Scope.parse(c.child_code))
+        children = [(c, c.child_code if c.child_code and roles.may_see(staff, units.Scope.parse(c.child_code))
                      else None) for c in report.children]
         lessons = [(exports.lesson_title(self.tutor.kb, ls.lesson_id), ls) for ls in report.by_lesson]
         groups = [(exports.group_name(b.key), b) for b in report.by_group]
@@ -421,7 +421,7 @@ class AdminSite:
                 notice = msg.ADMIN_COVERAGE_SAVED
             rep = await teams.report_for(s, staff, scope, period.since, period.until)
         names = {m.staff_id: exports.member_name(m) for m in rep.members}
-        children = [(c, c.child_code if c.child_code and roles.may_see(staff, stats.Scope.parse(c.child_code))
+        children = [(c, c.child_code if c.child_code and roles.may_see(staff, units.Scope.parse(c.child_code))
                      else None) for c in rep.children]
         topics = [(key, label, *rep.by_topic.get(key, (0, 0))) for key, label in msg.SUPPORT_TOPICS.items()]
         return self._render(request, "team.html", staff=staff, csrf=session.csrf, scope=scope, team=rep,

@@ -56,7 +56,7 @@ async def admin_add(settings: Settings, channel: str, user: str, role: str, unit
     from bot.admin import auth
     from storage import roles
     from storage.db import Database
-    from storage.stats import Scope
+    from storage.units import Scope
 
     scope = Scope.parse(unit)
     db = Database(settings.database_url)
@@ -82,7 +82,7 @@ async def admin_add_web(settings: Settings, username: str, password: str, role: 
     from storage import roles
     from storage.db import Database
     from storage.models import Staff
-    from storage.stats import Scope
+    from storage.units import Scope
 
     scope = Scope.parse(unit)
     roles.check_role_unit(role, scope)
@@ -132,7 +132,7 @@ async def admin_invite(settings: Settings, role: str, unit: str) -> str:
     """A one-time invitation code for a role over a unit (the first admins of a new instance)."""
     from storage import volunteers
     from storage.db import Database
-    from storage.stats import Scope
+    from storage.units import Scope
 
     scope = Scope.parse(unit)
     db = Database(settings.database_url)

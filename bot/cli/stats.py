@@ -22,7 +22,8 @@ async def stats_report(settings: Settings, unit: str, since: str | None, until: 
     from rag.programme import Programme
     from storage.db import Database
     from storage.models import TZ as tz
-    from storage.stats import Scope, report
+    from storage.stats import report
+    from storage.units import Scope
 
     def day(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value).replace(tzinfo=tz) if value else None
