@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
 from bot import privacy, understand, voice
-from bot.admin.chat import AdminChat
 from bot.answers import Answerer, is_clear, main_menu
 from bot.commands import Call, Commands, parse_command
 from bot.community import Community
 from bot.config import CampaignSettings, NudgeSettings, ReportSettings, VoiceSettings
 from bot.learning import Learning
+from bot.officers import OfficerDesk
 from bot.prompts import MAX_OFFERS, Pending, read
 from bot.quiz import PASS_RATIO
 from bot.quizdesk import QuizDesk
@@ -70,7 +70,7 @@ class Dialogue:
         self.reader = Reader(kb, answerer, self.learning, self.voice, lambda: self.staff.bot_username)
         self.community = Community((campaign or CampaignSettings()).national)
         self.team = TeamDesk(kb, self.learning, self.pass_ratio, (nudges or NudgeSettings()).idle_days)
-        self.admin = AdminChat(data_dir, self.pass_ratio, reports or ReportSettings())
+        self.admin = OfficerDesk(data_dir, self.pass_ratio, reports or ReportSettings())
         # Filled once here, then only read: every chat shares it.
         self.commands = Commands()
         self._register(self.commands)

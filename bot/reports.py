@@ -32,8 +32,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import messages as msg
-from bot.admin.exports import percent, to_xlsx
-from bot.report_text import indicator_lines, rate_text
+from bot.admin.exports import to_xlsx
+from bot.report_text import indicator_lines, percent, rate_text
 from bot.safety import redact
 from bot.types import Reply
 from storage import repo, roles, stats, teams, units, upstream

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
-from bot.admin.exports import member_name
 from bot.capabilities import capability
 from bot.commands import Commands
 from bot.learning import Learning
 from bot.reach import quiet, window_open
+from bot.report_text import member_name
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from storage import repo, roles, teams, units

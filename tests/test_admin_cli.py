@@ -19,6 +19,7 @@ import openpyxl
 from sqlalchemy import insert, select
 
 from bot import messages as msg
+from bot import report_text
 from bot.admin import auth, exports
 from bot.cli.stats import cmd_stats
 from bot.config import ROOT, Settings
@@ -96,7 +97,7 @@ def test_neutralise() -> None:
     for text in ("=1+1", "+84", "-x", "@a", "\tx", "\rx"):
         assert exports.neutralise(text) == "'" + text
     assert exports.neutralise("Thôn 1") == "Thôn 1" and exports.neutralise(-3) == -3
-    assert exports.period_label(datetime(2026, 7, 1, tzinfo=TZ),
+    assert report_text.period_label(datetime(2026, 7, 1, tzinfo=TZ),
                                 datetime(2026, 10, 1, tzinfo=TZ)) == "từ 01/07/2026 đến 30/09/2026"
     assert date(2026, 1, 1).isoformat() == "2026-01-01"
 

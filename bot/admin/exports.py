@@ -9,15 +9,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from bot import messages as msg
-from storage import stats, teams, units
-from storage.models import TZ, Staff
+from bot.report_text import age_name, group_name, member_name, period_label, title
+from storage import stats, teams
 
 if TYPE_CHECKING:
     from rag.knowledge import KnowledgeBase
@@ -26,58 +25,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PERCENT_COLUMNS = stats.RATE_COLUMNS
 
 
-def percent(value: float | None) -> str:
-    """A rate as people read it ("12%"); small rates keep a decimal ("0,5%") so a start does not read as 0%."""
-    if value is None:
-        return "–"
-    return f"{value * 100:.1f}%".replace(".", ",") if 0 < value < 0.1 else f"{value * 100:.0f}%"
-
-
 def neutralise(value: Any) -> Any:
     """A text value that cannot start a spreadsheet formula; other values unchanged."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
-
-
-def _day(value: datetime) -> str:
-    return value.astimezone(TZ).strftime("%d/%m/%Y")
-
-
-def period_label(since: datetime | None, until: datetime | None) -> str:
-    """The period in words: "từ 01/07/2026 đến 30/09/2026" (`until` is exclusive, the last day is shown)."""
-    last = until - timedelta(microseconds=1) if until is not None else None
-    if since is not None and last is not None:
-        return msg.STATS_PERIOD_RANGE.format(since=_day(since), until=_day(last))
-    if since is not None:
-        return msg.STATS_PERIOD_SINCE.format(since=_day(since))
-    if last is not None:
-        return msg.STATS_PERIOD_UNTIL.format(until=_day(last))
-    return msg.STATS_PERIOD_ALL
-
-
-def title(report: stats.Report) -> str:
-    """"Thống kê Phường Hồng Bàng, Thành phố Hải Phòng, từ đầu đến nay"."""
-    return msg.STATS_PERIOD.format(unit=report.scope.name, period=period_label(report.since, report.until))
-
-
-def group_name(key: str) -> str:
-    """A target group in words ("Người dân"); unknown when the learner skipped the question."""
-    return msg.GROUPS.get(key, key) if key else msg.STATS_UNKNOWN
-
-
-def age_name(key: str) -> str:
-    """An age band in words ("60–69")."""
-    return msg.AGE_BANDS.get(key, key) if key else msg.STATS_UNKNOWN
-
-
-def member_name(member: teams.Member | Staff) -> str:
-    """How a team member is shown: their chosen name, else by role and commune ("Cán bộ Phường Hồng Bàng")."""
-    if member.display_name:
-        return member.display_name
-    commune = units.commune(member.ward_code) if member.ward_code is not None else None
-    default = msg.MEMBER_DEFAULT_NAMES.get(member.role, msg.STAFF_DEFAULT_NAME)
-    return default.format(unit=commune.name if commune else "")
 
 
 def _value(row: stats.Row, column: str) -> Any:

@@ -21,9 +21,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.templating import Jinja2Templates
 
-from bot import handouts
+from bot import charts, handouts, report_text
 from bot import messages as msg
-from bot.admin import auth, charts, exports
+from bot.admin import auth, exports
 from storage import roles, stats, teams, units
 from storage.models import TZ, AdminSession, Staff, utcnow
 
@@ -115,7 +115,7 @@ def _num(value: Any) -> str:
 def _cell(value: Any, column: str) -> str:
     if column in stats.GOAL_COLUMNS:
         return "–" if value is None else f"{value}%"
-    return exports.percent(value) if column in exports.PERCENT_COLUMNS else _num(value)
+    return report_text.percent(value) if column in exports.PERCENT_COLUMNS else _num(value)
 
 
 class AdminSite:
@@ -128,7 +128,7 @@ class AdminSite:
         self.signer = auth.FormSigner(key)
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         env = self.templates.env
-        env.filters.update(num=_num, pct=exports.percent, cell=_cell)
+        env.filters.update(num=_num, pct=report_text.percent, cell=_cell)
         env.globals.update(labels=msg.STATS_LABELS, presets=msg.ADMIN_PRESETS)
         programme = tutor.kb.programme
         self.pass_ratio = programme.min_score if programme else 0.8
@@ -321,8 +321,8 @@ class AdminSite:
         children = [(c, c.child_code if c.child_code and roles.may_see(staff, units.Scope.parse(c.child_code))
                      else None) for c in report.children]
         lessons = [(exports.lesson_title(self.tutor.kb, ls.lesson_id), ls) for ls in report.by_lesson]
-        groups = [(exports.group_name(b.key), b) for b in report.by_group]
-        ages = [(exports.age_name(b.key), b) for b in report.by_age]
+        groups = [(report_text.group_name(b.key), b) for b in report.by_group]
+        ages = [(report_text.age_name(b.key), b) for b in report.by_age]
         return self._render(request, "unit.html", staff=staff, csrf=session.csrf, report=report, scope=scope,
                             children=children, lessons=lessons, groups=groups, ages=ages, columns=stats.COLUMNS,
                             indicators=[(*i, exports.indicator_status(i[3], i[4]))
@@ -330,7 +330,7 @@ class AdminSite:
                             plan_year=stats.plan_year(report.until),
                             period=period,
                             query=period.query(), trail=self._trail(staff, scope), charts=CHARTS,
-                            period_label=exports.period_label(report.since, report.until),
+                            period_label=report_text.period_label(report.since, report.until),
                             home=roles.home_scope(staff).code, bad_date=period.error)
 
     async def chart(self, request: Request) -> Response:
@@ -391,7 +391,7 @@ class AdminSite:
                          for t, items in queue.items()), key=lambda g: (-g[1], g[0]))
         return self._render(request, "questions.html", staff=staff, csrf=session.csrf, scope=scope, report=report,
                             topics=topics, declined=report.declined_questions, review=review, period=period,
-                            query=period.query(), period_label=exports.period_label(report.since, report.until))
+                            query=period.query(), period_label=report_text.period_label(report.since, report.until))
 
     async def team(self, request: Request) -> Response:
         """The Tổ công nghệ số of a commune (members, thôn covered, help by topic and member, reminders), with a
@@ -420,7 +420,7 @@ class AdminSite:
                     await auth.audit(s, "team_coverage_set", staff.id, scope.code, ", ".join(changed)[:400])
                 notice = msg.ADMIN_COVERAGE_SAVED
             rep = await teams.report_for(s, staff, scope, period.since, period.until)
-        names = {m.staff_id: exports.member_name(m) for m in rep.members}
+        names = {m.staff_id: report_text.member_name(m) for m in rep.members}
         children = [(c, c.child_code if c.child_code and roles.may_see(staff, units.Scope.parse(c.child_code))
                      else None) for c in rep.children]
         topics = [(key, label, *rep.by_topic.get(key, (0, 0))) for key, label in msg.SUPPORT_TOPICS.items()]
@@ -428,7 +428,7 @@ class AdminSite:
                             names=names, children=children, topics=topics, topic_labels=msg.SUPPORT_TOPICS,
                             roles_vi=msg.TEAM_ROLE_NAMES, tl=msg.TEAM_LABELS, period=period, query=period.query(),
                             trail=self._trail(staff, scope), notice=notice, bad_date=period.error,
-                            period_label=exports.period_label(rep.since, rep.until))
+                            period_label=report_text.period_label(rep.since, rep.until))
 
     async def handouts(self, request: Request) -> Response:
         async with self.tutor.db.transaction() as s:

@@ -59,7 +59,7 @@ def stats_table(rep: Any) -> str:
     """A report as two narrow text tables (learning, then plans and support): a line per child unit, then the
     total, with Vietnamese headings short enough for a terminal (the legend below spells them out)."""
     from bot import messages as msg
-    from bot.admin.exports import percent
+    from bot.report_text import percent
     from storage.stats import GOAL_COLUMNS, RATE_COLUMNS
 
     def show(value: Any, column: str) -> str:

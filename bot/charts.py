@@ -20,7 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402 - the backend is chosen first
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from bot import messages as msg  # noqa: E402
-from bot.admin.exports import group_name  # noqa: E402
+from bot.report_text import group_name  # noqa: E402
 from storage import stats  # noqa: E402
 
 GREEN, BLUE, GREY = "#166e3c", "#2b6cb0", "#555555"

@@ -10,19 +10,18 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
-from bot.admin.charts import timeline_png
-from bot.admin.exports import percent
 from bot.answers import main_menu
+from bot.charts import timeline_png
 from bot.commands import Call, Commands
 from bot.config import ReportSettings
-from bot.report_text import children_lines, indicator_lines, note_period, rate_text
+from bot.report_text import children_lines, indicator_lines, note_period, percent, rate_text
 from bot.team import TeamDesk
 from bot.types import Button, Prompt, Reply
 from storage import roles, stats, teams, units
 from storage.models import User, utcnow
 
 
-class AdminChat:
+class OfficerDesk:
     """Shared by every chat: the pass rule, the report settings and where charts are drawn."""
 
     def __init__(self, data_dir: Path, pass_ratio: float, reports: ReportSettings) -> None:
