@@ -17,7 +17,7 @@ from bot.config import ReportSettings
 from bot.report_text import children_lines, indicator_lines, note_period, percent, rate_text
 from bot.team import TeamDesk
 from bot.types import Button, Prompt, Reply
-from storage import roles, stats, teams, units
+from storage import periods, plans, roles, stats, teams, units
 from storage.models import User, utcnow
 
 
@@ -63,7 +63,7 @@ class OfficerDesk:
                                        confirmed=t.platform_confirmed)]
         team = await teams.report(s, scope, now - timedelta(days=30), now)
         lines.append(TeamDesk.stats_line(team))
-        lines += ["", *indicator_lines(t, stats.plan_year(now))]
+        lines += ["", *indicator_lines(t, plans.plan_year(now))]
         below = children_lines([c for c in overall.children if c.key != stats.WHOLE_COMMUNE])
         if below:
             lines += ["", *below]
@@ -83,8 +83,8 @@ class OfficerDesk:
         period = note_period(utcnow(), self.reports.period_cutoff_day, self.reports.report_days)
         label = msg.REPORT_NOTE_PERIOD.format(quarter=period.number, year=period.year)
         if not text.strip():
-            current = await stats.report_note(s, unit, period.label)
+            current = await periods.report_note(s, unit, period.label)
             return Reply(msg.REPORT_NOTE_ASK.format(period=label, current=current or msg.REPORT_NOTE_EMPTY),
                          prompt=Prompt("report.note", "note", msg.REPORT_NOTE_AGAIN))
-        await stats.save_report_note(s, unit, period.label, text.strip()[:2000], staff.id)
+        await periods.save_report_note(s, unit, period.label, text.strip()[:2000], staff.id)
         return Reply(msg.REPORT_NOTE_SAVED.format(period=label))

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import messages as msg
-from storage import stats, teams, units
+from storage import plans, stats, teams, units
 from storage.models import TZ, Staff
-from storage.stats import Quarter
+from storage.periods import Quarter
 
 
 def percent(value: float | None) -> str:
@@ -90,7 +90,7 @@ def _indicator(template: str, n: int, base: int | None, rate: float | None, goal
 def indicator_lines(row: stats.Row, year: int) -> list[str]:
     """The plans' indicators of one unit against its population and targets, a line each."""
     if not any((row.target, row.population_16, row.households_target,
-                *(getattr(row, g) for g in stats.GOALS))):
+                *(getattr(row, g) for g in plans.GOALS))):
         return [msg.INDICATORS_NONE.format(year=year)]
     return [msg.INDICATORS_HEAD.format(year=year),
             _indicator(msg.IND_COMPLETION, row.completions_to_date, row.target, row.completion_rate,

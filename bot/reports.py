@@ -2,7 +2,7 @@
 
 - Weekly digest: Monday morning (Vietnam time), a short message to every commune and province admin
   who has a chat account, about the last 7 days of their unit.
-- Quarterly report: in the days after a report period ends (stats.Quarter: by default from the 15th of
+- Quarterly report: in the days after a report period ends (periods.Quarter: by default from the 15th of
   the month before a quarter to the 14th of its last month, so it is made from the 15th, before the plans'
   20th), an XLSX file and a short message to the same admins, covering the whole period.
 - Upstream push: when `reports.upstream_url` is set, this instance's quarterly report per commune (totals as
@@ -36,13 +36,13 @@ from bot.admin.exports import to_xlsx
 from bot.report_text import indicator_lines, percent, rate_text
 from bot.safety import redact
 from bot.types import Reply
-from storage import repo, roles, stats, teams, units, upstream
+from storage import periods, plans, repo, roles, stats, teams, units, upstream
 from storage.models import (
     TZ,
     Staff,
     utcnow,
 )
-from storage.stats import Quarter
+from storage.periods import Quarter
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -69,7 +69,7 @@ def due_period(tutor: Tutor, now: datetime, force: bool = False) -> Quarter | No
     """The report period to report on now: the one that ended last, while its report is due (the first
     `reports.report_days` days after it ended, by the plans' 20th); None outside that time unless forced.
 
-    Periods tile time (stats.Quarter), and each is reported whole after it ended: no activity falls between
+    Periods tile time (periods.Quarter), and each is reported whole after it ended: no activity falls between
     two reports or into both."""
     cfg = tutor.settings.reports
     period = Quarter.last_closed(now, cfg.period_cutoff_day)
@@ -179,24 +179,24 @@ async def _period_report(tutor: Tutor, job: str, label: str, title: str, start: 
             path = folder / f"bao-cao-{label}-{scope.code}.xlsx"
             path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb, team))
             t = rep.total
-            note = await stats.report_note(s, scope.code, note_label or label)
+            note = await periods.report_note(s, scope.code, note_label or label)
             text = msg.QUARTERLY_TEXT.format(
                 title=title, unit=scope.name,
                 start=start.astimezone(TZ).strftime("%d/%m/%Y"), end=last_day.strftime("%d/%m/%Y"),
                 registered=t.registered, completions=t.completions, to_date=t.completions_to_date, rate=rate_text(t),
                 sessions=t.support_sessions, people=t.people_helped,
-                indicators="\n".join(indicator_lines(t, stats.plan_year(end))))
+                indicators="\n".join(indicator_lines(t, plans.plan_year(end))))
             if note:
                 text += "\n" + msg.REPORT_NOTE_IN_REPORT.format(note=note)
             if note_label is None:  # a quarter: what the communes of instances below pushed for it
-                text += "".join("\n" + line for line in pushed_lines(await stats.pushed(s, scope, label)))
+                text += "".join("\n" + line for line in pushed_lines(await periods.pushed(s, scope, label)))
             await repo.outbox_push(s, channel, chat, Reply(text, file_path=str(path)).to_payload())
             queued += 1
     log.info("%s %s: %d queued", job, label, queued)
     return queued
 
 
-def pushed_lines(rows: list[stats.Pushed], limit: int = 30) -> list[str]:
+def pushed_lines(rows: list[periods.Pushed], limit: int = 30) -> list[str]:
     """What instances below pushed for a quarter beside their counts: each commune's team and note, each
     province's note (the counts themselves are in the totals)."""
     if not rows:
@@ -242,14 +242,14 @@ async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dic
                 counts = {m: int(getattr(row, m)) for m in stats.UPSTREAM_CUMULATIVE + stats.UPSTREAM_PERIODIC}
                 figures = {field: int(getattr(team[row.key], attr)) for field, attr in UPSTREAM_TEAM.items()} \
                     if row.key in team else {}
-                note = await stats.report_note(s, f"X{row.key}", quarter.label)
+                note = await periods.report_note(s, f"X{row.key}", quarter.label)
                 if any(counts.values()) or any(figures.values()) or note:
                     unit: dict[str, Any] = {"province_code": province, "ward_code": int(row.key), **counts,
                                             "team": figures or dict.fromkeys(UPSTREAM_TEAM, 0)}
                     if note:
                         unit["note"] = note
                     out.append(unit)
-            note = await stats.report_note(s, scope.code, quarter.label)
+            note = await periods.report_note(s, scope.code, quarter.label)
             if note:
                 province_notes.append({"province_code": province, "note": note})
     # The period it covers, first and last day inclusive (Vietnam dates), beside its label.

@@ -25,7 +25,7 @@ from bot.service import Tutor
 from bot.types import Reply
 from bot.web import build_app
 from rag.knowledge import KnowledgeBase
-from storage import roles, stats, teams, units
+from storage import periods, roles, stats, teams, units
 from storage.db import Database, upgrade
 from storage.models import Completion, JobRun, OutboxItem, SupportSession, UpstreamReport, User
 from storage.units import Scope
@@ -149,9 +149,9 @@ async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tut
         vol = await roles.grant(s, "console", "tnv", "volunteer", Scope(HONG_BANG.province_code, HONG_BANG.code))
         vol.created_at = NOW - timedelta(days=60)
         await teams.set_coverage(s, vol, ["thôn 1"])
-        await stats.save_report_note(s, f"X{HONG_BANG.code}", "2026-Q4",
+        await periods.save_report_note(s, f"X{HONG_BANG.code}", "2026-Q4",
                                      "Thiếu điện thoại thông minh; đề xuất mượn máy của trường.", None)
-        await stats.save_report_note(s, f"P{HONG_BANG.province_code}", "2026-Q4", "Đề xuất tập huấn thêm.", None)
+        await periods.save_report_note(s, f"P{HONG_BANG.province_code}", "2026-Q4", "Đề xuất tập huấn thêm.", None)
     tutor.settings = tutor.settings.model_copy(update={"reports": ReportSettings(
         upstream_url=url, upstream_key=SecretStr(KEY), source="tinh-hai-phong")})
 
@@ -161,7 +161,7 @@ async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tut
     assert await reports.push_upstream(tutor, NOW + timedelta(hours=1)) is False
     async with home.db.transaction() as s:
         stored = (await s.execute(select(UpstreamReport))).scalars().all()
-        q4 = stats.Quarter.parse("2026-Q4")
+        q4 = periods.Quarter.parse("2026-Q4")
         assert q4 is not None  # 15/09/2026 to 14/12/2026: the parent reads by the same periods
         rolled = await stats.report(s, Scope(province_code=HONG_BANG.province_code), q4.start, NOW)
     assert [(r.source, r.period, r.payload.get("period_from"), r.payload.get("period_to")) for r in stored] == [
@@ -239,7 +239,7 @@ async def test_failed_push_is_tried_again(tutor: Tutor) -> None:
 
 
 def test_report_periods_tile_time_with_the_decree_cutoff_and_with_calendar_quarters() -> None:
-    from storage.stats import Quarter
+    from storage.periods import Quarter
 
     q1 = Quarter.parse("2027-Q1")
     assert q1 is not None
@@ -262,7 +262,7 @@ def test_report_periods_tile_time_with_the_decree_cutoff_and_with_calendar_quart
 async def test_a_year_of_activity_is_in_exactly_one_quarterly_report_and_push(tutor: Tutor, cutoff: int) -> None:
     import random
 
-    from storage.stats import Quarter
+    from storage.periods import Quarter
 
     vn = ZoneInfo("Asia/Ho_Chi_Minh")
     tutor.settings = tutor.settings.model_copy(update={"reports": tutor.settings.reports.model_copy(
@@ -320,8 +320,8 @@ async def test_an_officers_note_goes_with_the_quarterly_report(tutor: Tutor, tmp
         quarter=period.number, year=period.year))
     assert (await say("tnv", "/ghichu không được"))[-1].text == msg.STATS_FORBIDDEN  # volunteers cannot
     async with tutor.db.transaction() as s:
-        assert "mượn máy" in (await stats.report_note(s, f"X{HONG_BANG.code}", period.label) or "")
-        await stats.save_report_note(s, f"X{HONG_BANG.code}", "2026-Q4", "Đề xuất thêm lớp buổi tối.", None)
+        assert "mượn máy" in (await periods.report_note(s, f"X{HONG_BANG.code}", period.label) or "")
+        await periods.save_report_note(s, f"X{HONG_BANG.code}", "2026-Q4", "Đề xuất thêm lớp buổi tối.", None)
     assert await reports.quarterly_report(tutor, NOW) == 2
     sent = {user: [r for r in replies if r.text.startswith("📑")] for user, replies in (await _outbox(tutor)).items()}
     assert msg.REPORT_NOTE_IN_REPORT.format(note="Đề xuất thêm lớp buổi tối.") in sent["xa"][0].text

@@ -23,7 +23,8 @@ from storage.models import (
     UpstreamReport,
     User,
 )
-from storage.stats import Quarter, Report, report
+from storage.periods import Quarter
+from storage.stats import Report, report
 from storage.units import Scope
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
@@ -308,7 +309,8 @@ async def test_stats_command_formats(tmp_path: Path) -> None:
 async def test_plans_by_year_goals_from_above_and_rows_that_add_up(db_url: str) -> None:
     """A year without its own plan uses the latest earlier one; a province's target percentages apply to its
     communes; thôn rows and the whole-commune question row add up to the total."""
-    from storage.stats import WHOLE_COMMUNE, save_plans
+    from storage.plans import save_plans
+    from storage.stats import WHOLE_COMMUNE
 
     data = population(seed=5, n_users=400)
     ward = next(u for u in data["users"] if u["ward_code"])

@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 from bot import charts, handouts, report_text
 from bot import messages as msg
 from bot.admin import auth, exports
-from storage import roles, stats, teams, units
+from storage import plans, roles, stats, teams, units
 from storage.models import TZ, AdminSession, Staff, utcnow
 
 if TYPE_CHECKING:
@@ -327,7 +327,7 @@ class AdminSite:
                             children=children, lessons=lessons, groups=groups, ages=ages, columns=stats.COLUMNS,
                             indicators=[(*i, exports.indicator_status(i[3], i[4]))
                                         for i in exports.indicators(report.total)],
-                            plan_year=stats.plan_year(report.until),
+                            plan_year=plans.plan_year(report.until),
                             period=period,
                             query=period.query(), trail=self._trail(staff, scope), charts=CHARTS,
                             period_label=report_text.period_label(report.since, report.until),
@@ -460,20 +460,20 @@ class AdminSite:
             if request.method == "POST":
                 self._check_csrf(request, session, form)
             report = await stats.report_for(s, staff, scope, None, None, self.pass_ratio)
-            units = [(scope.code, scope.name)] + [(c.child_code, c.name) for c in report.children if c.child_code]
-            plans = await stats.plans_of(s, [code for code, _ in units], year)
-            current = {code: plan_fields(plan) for code, plan in plans.items()}
+            shown = [(scope.code, scope.name)] + [(c.child_code, c.name) for c in report.children if c.child_code]
+            stored = await plans.plans_of(s, [code for code, _ in shown], year)
+            current = {code: plan_fields(plan) for code, plan in stored.items()}
             error, saved = "", False
             if request.method == "POST":
-                values, error = read_plan_form(form, units, scope.code)
+                values, error = read_plan_form(form, shown, scope.code)
                 if not error:
-                    changed = await stats.save_plans(s, values, year)
+                    changed = await plans.save_plans(s, values, year)
                     current = {code: v for code, v in values.items() if any(x is not None for x in v.values())}
                     saved = True
                     if changed:
                         await auth.audit(s, "targets_set", staff.id, scope.code, f"{year}: " + ", ".join(changed)[:400])
         return self._render(request, "targets.html", 400 if error else 200, staff=staff, csrf=session.csrf,
-                            scope=scope, units=units, current=current, error=error, year=year,
+                            scope=scope, units=shown, current=current, error=error, year=year,
                             years=list(range(this_year - 1, this_year + 2)), groups=msg.GROUPS, goals=GOAL_FIELDS,
                             notice=msg.ADMIN_TARGETS_SAVED.format(year=year) if saved else "",
                             typed=form if error else {})
