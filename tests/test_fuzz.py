@@ -23,7 +23,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel
-from bot.channels.zalo import ZaloChannel, signature
+from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_api import signature
 from bot.config import TelegramSettings, ZaloSettings
 from bot.service import Tutor
 from bot.types import Incoming, Reply

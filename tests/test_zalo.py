@@ -18,7 +18,8 @@ from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
 from bot import messages as msg
-from bot.channels.zalo import Tokens, ZaloChannel, parse_event, signature, split_text, text_messages
+from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo_api import Tokens, parse_event, signature, split_text, text_messages
 from bot.config import ZaloSettings
 from bot.service import Tutor
 from bot.types import Button, Reply

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.channels.zalo import signature
+from bot.channels.zalo_api import signature
 
 JSONDict = dict[str, Any]
 
