@@ -19,6 +19,7 @@ from bot.answers import Answerer, is_clear, main_menu
 from bot.commands import Call, Commands, parse_command
 from bot.community import Community
 from bot.config import CampaignSettings, NudgeSettings, ReportSettings, VoiceSettings
+from bot.handoffs import HandoffDesk, Relay
 from bot.learning import Learning
 from bot.officers import OfficerDesk
 from bot.prompts import MAX_OFFERS, Pending, read
@@ -26,7 +27,7 @@ from bot.quiz import PASS_RATIO
 from bot.quizdesk import QuizDesk
 from bot.reading import MAX_INPUT, Reader
 from bot.registration import Registration, consent_reply
-from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, Relay, StaffDesk
+from bot.staffdesk import INVITE_PREFIX, REFERRAL_PREFIX, StaffDesk
 from bot.team import TeamDesk
 from bot.types import Button, Incoming, Prompt, Reply
 from rag.knowledge import KnowledgeBase
@@ -67,6 +68,7 @@ class Dialogue:
         self.learning = Learning(kb, data_dir, self.pass_ratio)
         self.quiz = QuizDesk(kb, self.learning, self.pass_ratio)
         self.staff = StaffDesk(kb, data_dir, bot_username, web_url, self.pass_ratio)
+        self.handoffs = HandoffDesk(kb)
         self.reader = Reader(kb, answerer, self.learning, self.voice, lambda: self.staff.bot_username)
         self.community = Community((campaign or CampaignSettings()).national)
         self.team = TeamDesk(kb, self.learning, self.pass_ratio, (nudges or NudgeSettings()).idle_days)
@@ -75,7 +77,7 @@ class Dialogue:
         self.commands = Commands()
         self._register(self.commands)
         for feature in (self.registration, self.learning, self.quiz, self.reader, self.community, self.staff,
-                        self.team, self.admin):
+                        self.handoffs, self.team, self.admin):
             feature.register(self.commands)
         privacy.register(self.commands, data_dir)
 
@@ -88,7 +90,7 @@ class Dialogue:
             await repo.mark_active_day(s, user.id, now)  # the first message of a day: dated activity
         user.last_seen_at = now
         user.active = True
-        turn = Turn(incoming, inbox_id, Pending.load(ctx), relay=await self.staff.relay_of(s, user, now))
+        turn = Turn(incoming, inbox_id, Pending.load(ctx), relay=await self.handoffs.relay_of(s, user, now))
         replies: list[Reply] = []
         if not ctx.get("greeted"):
             ctx["greeted"] = True
@@ -214,8 +216,8 @@ class Dialogue:
         Someone in a scam also gets the steps at once, whoever they are talking to."""
         assert turn.relay is not None
         if understand.match_button(text, (Button(msg.BTN_RELAY_BACK, "/thoinhan"),)) is not None:
-            return await self.staff.relay_stop(s, user)  # the button of the last message, typed
-        replies = await self.staff.relay_in(s, user, turn.relay, text, turn.inbox_id, utcnow())
+            return await self.handoffs.relay_stop(s, user)  # the button of the last message, typed
+        replies = await self.handoffs.relay_in(s, user, turn.relay, text, turn.inbox_id, utcnow())
         if self.answerer.situation(text).alarming:
             replies = await self.reader.question(s, user, ctx, turn.incoming.channel, text, turn=turn) + replies
         return replies
@@ -225,7 +227,7 @@ class Dialogue:
         """Typed text for a prompt that takes text; None when the text is not an answer to it."""
         name = prompt.name
         if name == "handoff.relay":  # words to pass on, as they are: "ok", "cảm ơn bác" and questions included
-            return await self.staff.relay_out(s, user, prompt, text, turn.inbox_id, utcnow())
+            return await self.handoffs.relay_out(s, user, prompt, text, turn.inbox_id, utcnow())
         if parse_command(text) is not None:
             return None  # "học bài", "xem tiến độ": a request, never a name, a place or a code
         if name.startswith("reg."):
