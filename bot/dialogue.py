@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import messages as msg
 from bot import privacy, understand, voice
 from bot.answers import Answerer, is_clear, main_menu
+from bot.campaigns import Campaigns
 from bot.commands import Call, Commands, parse_command
 from bot.community import Community
 from bot.config import CampaignSettings, NudgeSettings, ReportSettings, VoiceSettings
@@ -71,13 +72,14 @@ class Dialogue:
         self.handoffs = HandoffDesk(kb)
         self.reader = Reader(kb, answerer, self.learning, self.voice, lambda: self.staff.bot_username)
         self.community = Community((campaign or CampaignSettings()).national)
+        self.campaigns = Campaigns(self.community)
         self.team = TeamDesk(kb, self.learning, self.pass_ratio, (nudges or NudgeSettings()).idle_days)
         self.admin = OfficerDesk(data_dir, self.pass_ratio, reports or ReportSettings())
         # Filled once here, then only read: every chat shares it.
         self.commands = Commands()
         self._register(self.commands)
-        for feature in (self.registration, self.learning, self.quiz, self.reader, self.community, self.staff,
-                        self.handoffs, self.team, self.admin):
+        for feature in (self.registration, self.learning, self.quiz, self.reader, self.community, self.campaigns,
+                        self.staff, self.handoffs, self.team, self.admin):
             feature.register(self.commands)
         privacy.register(self.commands, data_dir)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import messages as msg
-from bot.community import CAMPAIGN_PROMPT
+from bot.campaigns import CAMPAIGN_PROMPT
 from bot.prompts import read
 from bot.quiz import parse_choice
 from bot.registration import _ask, commune_answer, consent_reply
