@@ -221,7 +221,7 @@ ANSWER_WORDS = {"đúng": True, "không": False, "trở lại": False}
 def readback(results: list[ClipResult]) -> list[tuple[ClipResult, bool | None, bool | None]]:
     """The diadiem answer words as the read-back step takes what the whole path heard: (clip, meant, understood);
     understood is None when it would be taken as a new question, or when nothing was heard."""
-    from bot.understand import heard_right
+    from bot.values import heard_right
 
     out = []
     for r in results:

@@ -14,7 +14,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
-from bot import privacy, understand, voice
+from bot import privacy, understand, values, voice
 from bot.answers import Answerer, is_clear, main_menu
 from bot.campaigns import Campaigns
 from bot.commands import Call, Commands, parse_command
@@ -326,7 +326,7 @@ class Dialogue:
         if turn.pending is not None and accepts in ("yes_no", "heard"):
             # "đúng rồi", "không phải" said to a yes/no question; at the read-back also "nói lại", "trở lại" and
             # the engine's near misses of them. Anything else at the read-back is a new question (below).
-            said = understand.heard_right(text) if accepts == "heard" else understand.yes_no(text)
+            said = values.heard_right(text) if accepts == "heard" else understand.yes_no(text)
             value = None if said is None else (turn.pending.prompt.yes if said else turn.pending.prompt.no)
             if value and not value.startswith(("/dongy", "/khongdongy")):  # consent is given in writing only
                 cmd = parse_command(value)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from bot import situation, understand
+from bot import names, situation, understand, values
 from bot.types import Button, Prompt, Reply
 from storage.models import utcnow
 
@@ -59,7 +59,7 @@ class Reading:
 
 def _age_band(text: str) -> str | None:
     ws = understand.words(text, reply=True)
-    n = understand.number(text)
+    n = values.number(text)
     if understand.asks(text):
         return None
     numbers = [int(w) for w in ws if w.isdigit()]
@@ -83,7 +83,7 @@ def _age_band(text: str) -> str | None:
 
 
 def _has(ws: list[str], phrase: str) -> bool:
-    return understand._has_phrase(ws, phrase)
+    return understand.has_phrase(ws, phrase)
 
 
 def _skips(text: str) -> bool:
@@ -108,7 +108,7 @@ def _option(prompt: Prompt, text: str) -> str | None:
     if prompt.name == "reg.age":
         return _age_band(text)
     if prompt.name == "reg.vneid":
-        if any(understand._has_phrase(ws, p) for p in _DONT_KNOW):
+        if any(understand.has_phrase(ws, p) for p in _DONT_KNOW):
             return "khong-ro"
         if _skips(text):
             return None
@@ -117,7 +117,7 @@ def _option(prompt: Prompt, text: str) -> str | None:
             return "chua"  # level 1 only
         if re.search(r"\b(?:co|la|len|duoc) (?:\w+ ){0,5}muc (?:2|hai)\b", joined):
             return "co"
-        if any(understand._has_phrase(ws, p) for p in ("ai biet", "khong ranh", "muc may", "khong ro")):
+        if any(understand.has_phrase(ws, p) for p in ("ai biet", "khong ranh", "muc may", "khong ro")):
             return "khong-ro"
         said = understand.yes_no(text)
         if said is None and any(w in ("roi", "co") for w in ws) and not understand.negated(ws):
@@ -145,7 +145,7 @@ def _campaign_day(prompt: Prompt, text: str) -> Reading | None:
     ws = understand.words(text, reply=True)
     if understand.asks(text) or len(ws) > 20:
         return None
-    day, point = understand.day_month(text), understand.month_point(text)
+    day, point = values.day_month(text), values.month_point(text)
     cancel = "bo " if any(_has(ws, p) for p in ("bo", "huy", "thoi hen", "khong hen nua", "xoa")) else ""
     if day is not None and point is None:
         return Reading("command", prompt.value.format(f"{cancel}nam {day[0]}-{day[1]}"))
@@ -169,7 +169,7 @@ def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | No
         return None
     accepts = prompt.accepts
     if accepts == "number":
-        n = understand.number(text)
+        n = values.number(text)
         ws = understand.words(text)
         if n is not None and prompt.low <= n <= prompt.high and len(ws) <= 25 and not understand.asks(text):
             return Reading("command", prompt.value.format(n))
@@ -186,7 +186,7 @@ def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | No
     if pressed is not None:
         return Reading("command", pressed.value)
     if accepts == "heard":
-        said = understand.heard_right(text)  # a voice read-back: "đúng rồi", "nói lại", "trở lại"
+        said = values.heard_right(text)  # a voice read-back: "đúng rồi", "nói lại", "trở lại"
         if said is not None and (prompt.yes if said else prompt.no):
             return Reading("command", prompt.yes if said else prompt.no)
         return None
@@ -205,7 +205,7 @@ def read(prompt: Prompt, text: str, buttons: tuple[Button, ...]) -> Reading | No
     if accepts == "note":
         return Reading("text", text)  # an officer's free text for a report: the handler keeps it
     if accepts in ("name", "place", "commune", "code", "quiz"):
-        if accepts != "quiz" and prompt.no and not understand.starts_with_place_word(text) and (
+        if accepts != "quiz" and prompt.no and not names.starts_with_place_word(text) and (
                 _skips(text) or (understand.yes_no(text) is False and len(ws) <= 2)):
             return Reading("command", prompt.no)  # "không muốn nói", "thôi", "bỏ qua": skip the step
         return Reading("text", text)  # the prompt's own handler decides (and may refuse)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
-from bot import understand
+from bot import names, understand
 from bot.commands import Call, Commands
 from bot.types import Button, Prompt, Reply
 from storage import units
@@ -96,7 +96,7 @@ def commune_answer(text: str) -> list[units.Commune] | None:
     not a place at all: a question, small talk, "mệ nỏ biết tên mới"."""
     if understand.asks(text) or understand.small_talk(text):
         return None
-    if any(understand._has_phrase(understand.words(text, reply=True), p)
+    if any(understand.has_phrase(understand.words(text, reply=True), p)
            for p in ("khong biet", "khong nho", "quen", "khong ro")):
         return None
     found = lookup_commune(text)
@@ -210,13 +210,13 @@ class Registration:
         if user.consent_at is None or step not in ("name", "commune", "hamlet"):
             return None
         if step == "name":
-            name = understand.name_answer(text)
+            name = names.name_answer(text)
             if name is None:
                 return None
             user.display_name = name.value
             return self._next(user, ctx, step)
         if step == "hamlet":
-            place = understand.hamlet_place(text)
+            place = names.hamlet_place(text)
             if place is None:
                 return None
             user.hamlet = units.normalise_hamlet(place)[:120] or None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import messages as msg
-from bot import understand
+from bot import names, understand
 from bot.answers import main_menu
 from bot.commands import WORD_COMMANDS, parse_command
 from bot.prompts import read
@@ -83,10 +83,10 @@ def understood(row: dict[str, Any]) -> Any:
         if reading.value == "/dk skip":
             return "skip"
         if kind == "name":
-            name = understand.name_answer(text)
+            name = names.name_answer(text)
             return "other" if name is None else {"name": name.value}
         if kind == "hamlet":
-            return "answer" if understand.hamlet_answer(text) else "other"
+            return "answer" if names.hamlet_answer(text) else "other"
         found = commune_answer(text)
         if not found:
             return "other"

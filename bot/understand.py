@@ -9,10 +9,8 @@ as "phải".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 
 from bot.types import Button
 from rag.text import ABBREVIATIONS, fold, normalize, syllables
@@ -27,10 +25,10 @@ _YES_PHRASES = ("dong y", "ok", "oke", "okie", "okay", "vang", "u", "uh", "um", 
                 "luu", "vg", "xac nhan", "ua", "o", "ung", "dung vay", "dung the", "chinh no", "duoc do",
                 "phai do", "dung do", "okela", "oce", "yep")
 # Words that carry nothing in a short reply ("dạ, cháu cứ lưu đi ạ").
-_FILLERS = frozenset("a ah a ha nhe nha nhen nhi the thi la di oi chau bac toi minh em con ong ba co chu anh chi "
+FILLERS = frozenset("a ah a ha nhe nha nhen nhi the thi la di oi chau bac toi minh em con ong ba co chu anh chi "
                      "cu luon voi cho vay day ay nay nao ma lai roi".split())
 # Question and request words: a message with these is a question, not a name or a place.
-_ASKING = frozenset("sao gi nao cach giup hoi muon can bi quen chuyen gui nhap bam xem hoc vay ai khong".split())
+ASKING = frozenset("sao gi nao cach giup hoi muon can bi quen chuyen gui nhap bam xem hoc vay ai khong".split())
 _ASKING_PHRASES = ("the nao", "lam sao", "bao nhieu", "huong dan", "dang nhap", "dang ky", "tai sao", "o dau",
                    "bao gio", "cai dat", "tai ve", "lam gi", "de lam", "la gi")
 # Things the tutor teaches about: a "name" or "place" containing them is a question typed at the wrong time.
@@ -107,7 +105,7 @@ def words(text: str, reply: bool = False) -> list[str]:
 _HONG_NEXT = frozenset("phai dong biet co nho noi can muon duoc dau chiu ro lam hoc thi xem di dang that".split())
 
 
-def _has_phrase(ws: list[str], phrase: str) -> bool:
+def has_phrase(ws: list[str], phrase: str) -> bool:
     parts = phrase.split()
     n = len(parts)
     return any(ws[i:i + n] == parts for i in range(len(ws) - n + 1))
@@ -115,11 +113,11 @@ def _has_phrase(ws: list[str], phrase: str) -> bool:
 
 def negated(ws: list[str]) -> bool:
     """Whether the words say no ("không", "chưa", "sai rồi", "đâu có", "thôi"), but not "không sao"."""
-    if _has_phrase(ws, "khong sao") or _has_phrase(ws, "sao khong"):
+    if has_phrase(ws, "khong sao") or has_phrase(ws, "sao khong"):
         return False
     if ws[:1] == ["thoi"] or ws == ["thoi"] or ws[-1:] == ["dau"]:
         return True  # "thôi", "thôi khỏi" (but "nội trợ thôi" is "only"); "hổng nói đâu"
-    return any(_has_phrase(ws, p) for p in _NEGATION_PHRASES)
+    return any(has_phrase(ws, p) for p in _NEGATION_PHRASES)
 
 
 _INTERROGATIVES = ("sao", "gi", "nao", "bao nhieu", "the nao", "lam sao", "bao gio", "tai sao", "vi sao",
@@ -135,7 +133,7 @@ def asks(text: str) -> bool:
     # "chưa … bao giờ" is "never", "chưa có gì" is "nothing": statements, not questions.
     joined = re.sub(r"\b(chua|khong|chang)\b(.*?)\b(?:bao gio|gi)\b", r"\1\2", joined)
     joined = re.sub(r"\b(?:gi|nao|dau|sao|ai) (?:do|day|ca|cung)\b|\bai biet\b", " ", joined)  # indefinites
-    if any(_has_phrase(joined.split(), p) for p in _INTERROGATIVES):
+    if any(has_phrase(joined.split(), p) for p in _INTERROGATIVES):
         return True
     # "ở đâu" at the end is a question, "ở đầu ngõ" is not; the centre's "răng" (sao), but not "Cái Răng".
     if re.search(r"\bo dau\b(?! (?:ngo|duong|lang|xom|thon|pho|hem|kiet|cau|nha|tien|ban|day|kia))|"
@@ -176,19 +174,19 @@ def settle(text: str) -> str:
 
 _SMALL_TALK = ("chao", "xin chao", "hello", "hi", "alo", "cam on", "troi oi", "troi", "nong qua", "lanh qua", "met qua",
                "hom nay")
-_OCCUPATIONS = ("nong dan", "cong nhan", "giao vien", "huu tri", "noi tro", "buon ban", "sinh vien", "hoc sinh",
+OCCUPATIONS = ("nong dan", "cong nhan", "giao vien", "huu tri", "noi tro", "buon ban", "sinh vien", "hoc sinh",
                 "can bo", "cong chuc", "ve huu", "lam ruong")
 
 
 def small_talk(text: str) -> bool:
     """A greeting, thanks or a remark ("chào cháu", "trời nóng quá"): never a name or a place."""
     ws = words(text, reply=True)
-    return any(_has_phrase(ws, p) for p in _SMALL_TALK)
+    return any(has_phrase(ws, p) for p in _SMALL_TALK)
 
 
-_POLITE_HEAD = re.compile(r"^(?:(?:da|vang|u|thi|ok|oke|chau oi|con oi|hinh nhu|chac la|chac|om|um|oi|"
+POLITE_HEAD = re.compile(r"^(?:(?:da|vang|u|thi|ok|oke|chau oi|con oi|hinh nhu|chac la|chac|om|um|oi|"
                           r"the thi|vay thi|cai nay thi|toi nghi la|chac chan la)\s+)+")
-_POLITE_TAIL = re.compile(r"(?:\s+(?:a|ah|nhe|nha|nhen|nghe|con|chau|oi|di|ha|vay|do|day|duoc roi|dc roi|roi|"
+POLITE_TAIL = re.compile(r"(?:\s+(?:a|ah|nhe|nha|nhen|nghe|con|chau|oi|di|ha|vay|do|day|duoc roi|dc roi|roi|"
                           r"nua|voi|giup|luon|the|thoi|hi|nhi|cho|te|ni|chac luon|chac|do hi|cung duoc|la duoc|"
                           r"la duoc roi|cho than mat))+$")
 _SUBJECT = re.compile(r"^(?:(?:cho|de)\s+(?:(?:toi|tui|tao|minh|ba|ong|bac|em|con|chau|t|me|bo)\s+)?|"
@@ -205,11 +203,11 @@ def core(text: str) -> str:
         return clean
     start, end = 0, len(folded)
     for _ in range(2):
-        if m := _POLITE_HEAD.match(folded, start):
+        if m := POLITE_HEAD.match(folded, start):
             start = m.end()
         if m := _SUBJECT.match(folded[start:]):
             start += m.end()
-    if m := _POLITE_TAIL.search(folded[start:]):
+    if m := POLITE_TAIL.search(folded[start:]):
         end = start + m.start()
     out = clean[start:end].strip()
     return out or clean
@@ -218,7 +216,7 @@ def core(text: str) -> str:
 def topical(text: str) -> bool:
     """Whether the text names something the tutor teaches (VNeID, OTP, a bank, money transfers, QR…)."""
     ws = words(text)
-    return any(_has_phrase(ws, t) for t in _TOPICAL)
+    return any(has_phrase(ws, t) for t in _TOPICAL)
 
 
 def is_question(text: str) -> bool:
@@ -227,9 +225,9 @@ def is_question(text: str) -> bool:
         return True
     ws = words(text)
     joined = " ".join(ws)
-    if len(ws) >= 3 and (any(w in _ASKING for w in ws) or any(_has_phrase(ws, p) for p in _ASKING_PHRASES)):
+    if len(ws) >= 3 and (any(w in ASKING for w in ws) or any(has_phrase(ws, p) for p in _ASKING_PHRASES)):
         return True
-    if any(_has_phrase(ws, t) for t in _TOPICAL):
+    if any(has_phrase(ws, t) for t in _TOPICAL):
         return True
     return bool(re.search(r"\b(?:co|da) \w+(?: \w+)? (?:chua|khong)$", joined)) or len(ws) > 12
 
@@ -244,14 +242,14 @@ def yes_no(text: str) -> bool | None:
         return None
     if len(ws) > 8:
         return _decisive(ws)
-    if ws[0] == "thoi" and len(ws) > 1 and any(_has_phrase(ws[1:], p) for p in ("ok", "duoc", "dong y", "u", "vang")):
+    if ws[0] == "thoi" and len(ws) > 1 and any(has_phrase(ws[1:], p) for p in ("ok", "duoc", "dong y", "u", "vang")):
         ws = ws[1:]  # "thôi oke": "well, OK"
     no = negated(ws)
-    if no and (_has_phrase(ws, "khong biet") or _has_phrase(ws, "khong hieu") or _has_phrase(ws, "khong ro")):
+    if no and (has_phrase(ws, "khong biet") or has_phrase(ws, "khong hieu") or has_phrase(ws, "khong ro")):
         return None  # "không biết" is not a no
-    rest = [w for w in ws if w not in _FILLERS and w not in NEGATIONS]
+    rest = [w for w in ws if w not in FILLERS and w not in NEGATIONS]
     for phrase in sorted(_YES_PHRASES, key=len, reverse=True):
-        if _has_phrase(rest, phrase):
+        if has_phrase(rest, phrase):
             rest = " ".join(rest).replace(phrase, " ", 1).split()
     rest = [w for w in rest if w not in ("cam", "on", "biet", "hieu", "phien", "can", "muon", "luu", "y", "ghi",
                                          "nhan", "thong", "tin", "dang", "ky", "ki")]
@@ -259,7 +257,7 @@ def yes_no(text: str) -> bool | None:
         return _decisive(ws)  # "có, nhưng làm sao cài VNeID" is more than an answer; "đúng rồi tôi ở đó" is one
     if no:
         return False
-    if any(_has_phrase(ws, p) for p in _YES_PHRASES):
+    if any(has_phrase(ws, p) for p in _YES_PHRASES):
         return True
     return None
 
@@ -278,205 +276,11 @@ def _decisive(ws: list[str]) -> bool | None:
     """Yes or no from the deciding phrases of a longer reply; None when it has none, or both."""
     if len(ws) > 30:
         return None
-    no = any(_has_phrase(ws, p) for p in _DECISIVE_NO)
-    yes = any(_has_phrase(ws, p) for p in _DECISIVE_YES if not (p == "dong y" and no))
+    no = any(has_phrase(ws, p) for p in _DECISIVE_NO)
+    yes = any(has_phrase(ws, p) for p in _DECISIVE_YES if not (p == "dong y" and no))
     if no:
         return False
     return True if yes else None
-
-
-# ---------------------------------------------------------------- the voice read-back
-
-# "Cháu nghe bác hỏi «…». Có phải vậy không ạ?" is answered in a word or two, said aloud, and a speech engine
-# gets short words wrong in three ways: the tone ("dùng", "vàng" for "đúng", "vâng": gone once folded), one
-# letter ("khôn" for "không", "dún" for "đúng": one edit from a keyword of four letters or more), and the verb
-# before "lại" ("chạy lại", "để lại", "trả lại" for "trở lại", measured in issue 24). A verb + "lại" ("again"),
-# whichever verb, asks to say it again. Negations are read first: "không phải" is never "phải".
-_HEARD_YES = frozenset({"dung", "phai", "u", "uh", "um", "vang", "da", "o", "ok", "duoc", "chuan", "yes"})
-_HEARD_YES_PHRASES = ("dong y", "chinh xac", "chinh no", "tat nhien")
-_HEARD_NO = frozenset({"khong", "sai", "chua", "nham", "lon", "trat"})
-# Keywords long enough for a one-letter near miss to still be them (shorter ones are too close to other words).
-_HEARD_NEAR = (("dung", True), ("phai", True), ("vang", True), ("duoc", True), ("khong", False))
-# Words that say nothing in a short reply: pronouns and particles ("dạ đúng rồi cháu ạ", "đúng đó bác").
-_HEARD_FILLERS = frozenset("a ah nhe nha nhen nhi the thi la di oi chau bac toi minh em con ong ba co chu anh chi "
-                           "cu luon voi vay day ay do nay roi ma".split())
-HEARD_MAX_WORDS = 3  # words of a reply after its fillers; anything longer is a new question, not an answer
-
-
-def heard_right(text: str) -> bool | None:
-    """The reply to a voice read-back: True (heard right, answer it), False (say it again), None (neither: a new
-    question or something else, handled as if no read-back were waiting).
-
-    "đúng rồi", "phải", "ừ", "vâng", "dạ" → True; "không", "không phải", "sai rồi", "nói lại", "trở lại",
-    "làm lại", "chạy lại" → False; "tôi không nhận được mã otp", "không biết", "đúng không?" → None.
-    """
-    if asks(text):
-        return None
-    ws = words(settle(text), reply=True)
-    if not ws or len(ws) > 12:
-        return None
-    joined = " ".join(ws)
-    for phrase in _HEARD_YES_PHRASES:
-        joined = re.sub(rf"\b{phrase}\b", "dung", joined)
-    said = [w for w in joined.split() if w not in _HEARD_FILLERS]
-    if not said or len(said) > HEARD_MAX_WORDS:
-        return None
-    if any(_has_phrase(said, p) for p in ("khong biet", "khong hieu", "khong ro", "khong sao", "khong nho")):
-        return None  # "không biết" is not an answer to "is this what you asked?"
-    if said[-1] == "lai":
-        return False  # "nói lại", "làm lại", "trở lại" and the engine's "chạy lại", "trả lại"
-    meant = [_heard_word(w) for w in said]
-    if False in meant or negated(said):
-        return False
-    if all(m is True for m in meant):
-        return True
-    return None
-
-
-def _heard_word(word: str) -> bool | None:
-    """One folded word of a read-back reply: a yes word, a no word, or one letter away from exactly one of them."""
-    if word in _HEARD_YES:
-        return True
-    if word in _HEARD_NO:
-        return False
-    if len(word) < 3:
-        return None
-    near = {meaning for key, meaning in _HEARD_NEAR if Levenshtein.distance(word, key) <= 1}
-    return near.pop() if len(near) == 1 else None
-
-
-# ---------------------------------------------------------------- numbers
-
-_DIGITS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9}
-_UNITS_AFTER_TENS = {"mot": 1, "mots": 1, "lam": 5, "nham": 5, "tu": 4}  # "hai mươi mốt", "mười lăm", "ba mươi tư"
-_AMBIGUOUS_DIGITS = frozenset({"nam", "tu", "ba", "bay", "sau", "mot", "tam", "chin", "bon", "hai"})
-_NUMBER_NEXT = frozenset({"muoi", "tram", "chuc", "nghin", "ngan", "tuoi", "nguoi", "ruoi", "trieu", "may", "lan",
-                          "dua", "bac", "chi", "anh", "em", "chu", "co", "vi", "cu", "ong", "ba", "roi", "a",
-                          "thoi", "nhe", "nha", "do", "day", "hay", "hoac", "den", "toi"})
-_NUMBER_FILLERS = frozenset({"nguoi", "tuoi", "khoang", "chung", "hon", "linh", "le", "ca", "thay", "tat", "ng"})
-
-
-def number(text: str) -> int | None:
-    """A whole number typed in digits or words: "4", "bốn", "mười hai", "hai mươi lăm", "2 chục", "sáu tám"."""
-    ws = words(core(text), reply=True)
-    joined = re.sub(r"\b(?:sinh )?nam (?=mot nghin|hai nghin|\d{4})", "", " ".join(ws))  # "sinh năm một nghìn…"
-    ws = joined.split()
-    digits = [w for w in ws if w.isdigit()]
-    if digits:
-        if len(digits) > 1:
-            return None
-        i = ws.index(digits[0])
-        after = ws[i + 1] if i + 1 < len(ws) else ""
-        return int(digits[0]) * {"chuc": 10, "tram": 100}.get(after, 1)
-    total, current, last, seen = 0, None, "", False
-    for i, w in enumerate(ws):
-        nxt = ws[i + 1] if i + 1 < len(ws) else ""
-        if not seen and w in _AMBIGUOUS_DIGITS and nxt and nxt not in _DIGITS and nxt not in _NUMBER_NEXT:
-            continue  # "năm nay", "bây giờ", "bà", "sau đó", "từ": words, not numbers
-        if w in ("nghin", "ngan") and seen:
-            total = (total + (current or 0)) * 1000
-            current, last = None, "tram"
-        elif w == "may" and last in ("digit", "muoi") and current is not None:
-            current = (current if last == "muoi" else current * 10) + 5  # "ba mươi mấy", "ba mấy": about 35
-            last = "digit"
-        elif last == "muoi" and w in _UNITS_AFTER_TENS:
-            current = (current or 0) + _UNITS_AFTER_TENS[w]
-            last = "digit"
-        elif w in _DIGITS and not (w == "tu" and last != "muoi" and seen):
-            d = _DIGITS[w]
-            if current is None:
-                current = d
-            elif last == "muoi":
-                current += d  # "hai mươi lăm"
-            elif last == "digit" and current < 10:
-                current = current * 10 + d  # "sáu tám": 68
-            else:
-                break
-            last, seen = "digit", True
-        elif w in ("muoi", "chuc"):
-            if current is not None and current >= 10 and last == "digit":
-                current %= 10  # "bà bảy mươi": the first word was "bà", not three
-            current = (current if current is not None else 1) * 10
-            last, seen = "muoi", True
-        elif w == "tram":
-            total += (current if current is not None else 1) * 100
-            current, last, seen = None, "tram", True
-        elif w == "ruoi" and seen:
-            total += 50 if last == "tram" else 0
-            current = (current or 0) + (5 if last == "muoi" else 0)
-        elif seen and w not in _FILLERS and w not in _NUMBER_FILLERS:
-            break
-    if not seen:
-        return None
-    return total + (current or 0)
-
-
-# ---------------------------------------------------------------- days of the calendar
-
-_DAY_SLASH = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(?:\d{4}|\d{2}))?(?![\d/.-])")
-_DAY_WORDS = ("ngay", "mung", "mong", "hom")
-# Weekdays as people say them: "thứ Sáu", "thứ 6", "t6", "chủ nhật", "CN".
-_WEEKDAY_WORDS = {"hai": 0, "2": 0, "ba": 1, "3": 1, "tu": 2, "bon": 2, "4": 2, "nam": 3, "5": 3, "sau": 4, "6": 4,
-                  "bay": 5, "7": 5}
-_NTH_WORDS = {"1": 1, "mot": 1, "nhat": 1, "dau": 1, "dau tien": 1, "2": 2, "hai": 2, "3": 3, "ba": 3, "4": 4,
-              "tu": 4, "bon": 4, "cuoi": 5, "cuoi cung": 5, "chot": 5}
-
-
-def day_month(text: str) -> tuple[int, int] | None:
-    """A day of the year typed as "1/11", "01-11", "ngày 1 tháng 11", "mùng một tháng mười một": (day, month).
-
-    The numbers are read as typed; whether the day exists is for the caller to say ("31/2")."""
-    folded = fold(normalize(text))
-    found = _DAY_SLASH.findall(folded)
-    if len(found) == 1:
-        day, month = int(found[0][0]), int(found[0][1])
-        return (day, month) if 1 <= day <= 31 and 1 <= month <= 12 else None
-    ws = words(text)
-    if "thang" not in ws or found:
-        return None
-    at = ws.index("thang")
-    head = ws[:at]
-    while head and head[0] not in _DAY_WORDS and not head[0].isdigit() and head[0] not in _DIGITS:
-        head = head[1:]  # "hẹn ngày 1 tháng 11", "chọn mùng 1 tháng 11"
-    head = [w for w in head if w not in _DAY_WORDS]
-    tail: list[str] = []
-    for w in ws[at + 1:]:
-        if not (w.isdigit() or w in _DIGITS or w in ("muoi", "mot", "lam", "tu")):
-            break
-        tail.append(w)
-    if not head or not tail or len(head) > 3:
-        return None
-    said_day, said_month = number(" ".join(head)), number(" ".join(tail))
-    if said_day is None or said_month is None or not (1 <= said_day <= 31 and 1 <= said_month <= 12):
-        return None
-    return said_day, said_month
-
-
-def month_point(text: str) -> tuple[int, int] | None:
-    """A monthly day typed as "thứ Sáu tuần thứ 4", "thu 6 tuan 4", "T6 tuần cuối", "tuần thứ tư, thứ Sáu",
-    "chủ nhật tuần đầu": (nth week 1-4, or 5 for the last; weekday, 0 = Monday)."""
-    ws = [x for w in words(text) for x in (["thu", w[1:]] if re.fullmatch(r"t[2-7]", w) else [w])]  # "t6"
-    if "tuan" not in ws:
-        return None
-    at = ws.index("tuan")
-    after = ws[at + 1:]
-    if after[:1] == ["thu"]:
-        after = after[1:]  # "tuần thứ 4"
-    if not after:
-        return None
-    nth = _NTH_WORDS.get(" ".join(after[:2]), _NTH_WORDS.get(after[0]))
-    weekday: int | None = None
-    around = ws[:at] + ["|"] + after[1:]  # the weekday is said before the week, or after it
-    for i, w in enumerate(around[:-1]):
-        if w == "thu" and around[i + 1] in _WEEKDAY_WORDS:
-            weekday = _WEEKDAY_WORDS[around[i + 1]]
-        elif (w, around[i + 1]) == ("chu", "nhat"):
-            weekday = 6
-    if "cn" in around:
-        weekday = 6
-    if nth is None or weekday is None:
-        return None
-    return nth, weekday
 
 
 # ---------------------------------------------------------------- buttons
@@ -526,118 +330,6 @@ def match_button(text: str, buttons: tuple[Button, ...] | list[Button]) -> Butto
     return None
 
 
-# ---------------------------------------------------------------- free text: names and places
-
-# "tôi tên là Tư", "cứ gọi bà là bà Hoa", "kêu tui là Tám", "gọi t là chú Hùng": the name comes after these.
-_NAME_LEADS = re.compile(
-    r"^.*?\b(?:(?:goi|keu|kiu|ten)\s+(?:(?:toi|tui|tao|minh|ba|ong|bac|em|con|chau|t|co|chu|me|bo)\s+)?la|"
-    r"(?:toi|tui|tao|minh|em|con|chau)\s+ten\s+la|ten\s+(?:toi|tui|minh|em)\s+la|"
-    r"ten\s+(?:day du|that|khai sinh|trong can cuoc)\s+(?:cua\s+(?:toi|tui|minh)\s+)?la|"
-    r"(?:toi|tui|minh|em|con|chau)\s+ho|"
-    r"(?:toi|tui|tao|minh|em|con|chau)\s+(?:ten|la)|(?:ba|ong|bac)\s+la|ten\s+la|ten|"
-    r"(?:chau |con )?cu (?:goi|keu|kiu)(?: (?:toi|tui|minh|tao))?(?!.*\bla\b))\s+")
-_HAMLET_WORDS = ("thon", "xom", "to", "ap", "khu", "ban", "buon", "khom", "khoi", "doi", "lang", "tdp", "kp", "pho",
-                 "so", "cum", "xu", "phum", "soc", "tieu khu", "khu pho", "to dan pho")
-
-
-@dataclass(frozen=True)
-class Name:
-    value: str
-
-
-_HESITATION = frozenset("om um a o u da vang uhm hmm thi".split())
-
-
-def _clauses(text: str) -> list[str]:
-    """The parts of a reply between commas and full stops, in order."""
-    return [c.strip() for c in re.split(r"[,;.!…()]+|\s+[-–]\s+", normalize(text)) if c.strip()]
-
-
-def name_answer(text: str) -> Name | None:
-    """The name in a reply to "Cháu nên gọi bác là gì?" ("toi ten la Tu" -> "Tu"), or None if it is not one.
-
-    In a longer reply the name is taken from the part that names it ("Dạ tên tôi là Xuân, năm nay bảy mươi")."""
-    whole = settle(text)
-    whole = re.sub(r"(?i)\b(tên|ten)\s*:\s*", r"\1 là ", whole)  # "Tên: Lan"
-    if not whole or asks(whole) or small_talk(whole) or re.search(r"[@/:#]", whole):
-        return None
-    parts = [c for c in _clauses(whole) if not all(w in _HESITATION for w in words(c))]
-    led = [c for c in parts if _NAME_LEADS.match(fold(c))]
-    for clause in (led[:1] or parts[:1]) if len(parts) > 1 else (parts or [whole]):
-        found = _name_in(clause)
-        if found is not None:
-            return found
-    return None
-
-
-# "cô Hạnh ở xóm 3", "bác Tư thôn Đông": where the person lives, after the name.
-_PLACE_TAIL = re.compile(r"\s+(?:o|tai|thuoc|nha o)\s+(?:" + "|".join(
-    ("thon", "xom", "to", "ap", "khu", "ban", "lang", "xa", "phuong", "so", "khom", "khoi", "doi", "tdp", "kp",
-     "pho", "duong", "huyen", "tinh", "thi tran")) + r")\b.*$")
-
-
-def _name_in(clause: str) -> Name | None:
-    if tail := _PLACE_TAIL.search(fold(clause)):
-        clause = clause[:tail.start()] if len(fold(clause)) == len(clause) else clause
-    if re.search(r"\d", clause):
-        return None
-    folded = fold(clause)
-    if len(folded) != len(clause):
-        return None
-    folded = re.sub(r"([b-df-hj-np-tv-z])\1\b", r"\1 ", folded)  # "tênn là": a slip, same length
-    m = _NAME_LEADS.match(folded)
-    start = m.end() if m and m.end() < len(folded) else 0
-    if start == 0 and (h := _POLITE_HEAD.match(folded)):
-        start = h.end()
-    end = len(folded)
-    if t := _POLITE_TAIL.search(folded[start:]):
-        end = start + t.start()
-    value = clause[start:end].strip(" .-–")
-    ws = words(value)
-    # "Sài Gòn" in "anh Ba Sài Gòn" is no "sai": only a name that starts with a no is refused.
-    if not ws or len(ws) > 5 or negated(ws[:1]) or (negated(ws) and len(ws) <= 2) or (
-            len(ws) == 1 and yes_no(value) is not None):
-        return None
-    if any(_has_phrase(ws, p) for p in _OCCUPATIONS) or ws == ["bo", "qua"] or is_question(value):
-        return None
-    if value == value.lower() or value == value.upper():
-        value = " ".join(w[:1].upper() + w[1:].lower() for w in value.split())
-    return Name(value[:80])
-
-
-def hamlet_place(text: str) -> str | None:
-    """The thôn or tổ dân phố named in a reply ("Dạ, nhà tôi ở tổ dân phố số 9, gần nhà văn hóa" -> "tổ dân phố
-    số 9"), or None when the reply is a question, a request or small talk."""
-    whole = settle(text)
-    if not whole or asks(whole) or small_talk(whole):
-        return None
-    parts = _clauses(whole)
-    for clause in parts:
-        place = core(clause)
-        ws = words(place)
-        if ws and len(ws) <= 7 and any(_has_phrase(ws[:len(h.split())], h) for h in _HAMLET_WORDS) \
-                and not is_question(place):
-            return place
-    place = core(whole)
-    ws = words(place)
-    chatty = {"con", "chau", "qua", "oi", "nhe", "nha", "a", "roi", "toi", "ba", "ong", "em"}
-    if len(parts) == 1 and len(ws) <= 3 and not is_question(place) and yes_no(place) is None \
-            and not any(w in _ASKING or w in chatty for w in ws):
-        return place
-    return None
-
-
-def hamlet_answer(text: str) -> bool:
-    """Whether a reply to "thôn, tổ dân phố nào?" names a place."""
-    return hamlet_place(text) is not None
-
-
-def starts_with_place_word(text: str) -> bool:
-    """"Thôn …", "xóm …", "tổ …": the reply names a place whatever follows ("xóm Chùa")."""
-    ws = words(core(text))
-    return any(_has_phrase(ws[:len(h.split())], h) for h in _HAMLET_WORDS)
-
-
 _SENTENCE = re.compile(r"(?<=[?？])\s*|(?<=[.!;])\s+|\n+")
 
 
@@ -680,7 +372,7 @@ def intent(text: str) -> str | None:
     """
     settled = settle(text)
     ws = words(settled, reply=True)
-    if not ws or len(ws) > 20 or any(_has_phrase(ws, t) for t in _TOPICAL if t not in ("bai hoc", "hoc bai",
+    if not ws or len(ws) > 20 or any(has_phrase(ws, t) for t in _TOPICAL if t not in ("bai hoc", "hoc bai",
                                                                                        "kiem tra")):
         return None
     joined = " ".join(ws)

@@ -6,23 +6,14 @@ import pytest
 
 from bot import messages as msg
 from bot.campaigns import CAMPAIGN_PROMPT
+from bot.names import Name, hamlet_place, name_answer
 from bot.prompts import read
 from bot.quiz import parse_choice
 from bot.registration import _ask, commune_answer, consent_reply
 from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, classify
 from bot.types import Button
-from bot.understand import (
-    Name,
-    day_month,
-    hamlet_place,
-    match_button,
-    month_point,
-    name_answer,
-    number,
-    settle,
-    words,
-    yes_no,
-)
+from bot.understand import match_button, settle, words, yes_no
+from bot.values import day_month, month_point, number
 
 
 @pytest.mark.parametrize(("typed", "meant"), [

@@ -23,7 +23,7 @@ from bot import voice
 from bot.quiz import parse_spoken_choice
 from bot.service import Tutor
 from bot.types import Incoming, Reply
-from bot.understand import heard_right
+from bot.values import heard_right
 from rag.knowledge import KnowledgeBase
 from storage.models import InboxItem, QuestionLog
 from tests.chat import ScriptedChat

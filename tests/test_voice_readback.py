@@ -9,7 +9,7 @@ from bot import messages as msg
 from bot.dialogue import VOICE_CHECK
 from bot.prompts import read
 from bot.types import Button
-from bot.understand import heard_right
+from bot.values import heard_right
 
 BUTTONS = (Button(msg.BTN_VOICE_YES, "/nghedung"), Button(msg.BTN_VOICE_AGAIN, "/noilai"),
            Button(msg.BTN_VOICE_TYPE, "/gochu"))
