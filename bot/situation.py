@@ -15,6 +15,42 @@ from pathlib import Path
 
 from bot import understand
 from bot.safety import is_ongoing_scam
+from bot.scam_signs import (
+    AMOUNT,
+    ASKED_TO,
+    CALLED,
+    DETAILS_GIVEN,
+    FEE,
+    GENERAL_FORM,
+    HEARD_OF,
+    HYPOTHETICAL,
+    IN_CALL,
+    LOSS,
+    MESSAGE_SOURCE,
+    MONEY_ACCENTED,
+    MONEY_OR_SECRET,
+    PAY_ASK,
+    PAY_WHO,
+    RECEIVED,
+    RECEIVED_PRESSED,
+    REGRET,
+    RELATIVE_EMERGENCY,
+    SCAM_CONTEXT,
+    SECRET_ACTS,
+    STRANGER,
+    STRONG_CONTEXT,
+    THREAT,
+    URGENT,
+    VICTIM_NOW,
+    WRONG_TRANSFER,
+    act_in,
+    act_of,
+    general_question,
+    law_demand,
+    own_slip,
+    secret_given,
+    words,
+)
 from rag.kinds import question_kind
 from rag.text import fold, normalize
 
@@ -22,108 +58,6 @@ SCAM_NOW = "scam_now"
 PAY_NOW = "pay_now"
 MISTAKE = "honest_mistake"
 CALM = "calm"
-
-# What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
-_PAST = r"(?:da|vua|lo|moi|trot|nhat thoi)"
-_ACTS: tuple[tuple[str, str], ...] = (
-    # "cài sinh trắc học trên app": setting something up in an app is not installing one.
-    ("remote_app", r"(?:cai|tai|cai dat|tai ve|bam cai)(?: (?!tren\b|trong\b)\w+){0,4} (?:app|ung dung|phan mem|file|"
-                   r"apk|teamviewer|"
-                   r"ultraviewer|anydesk)|(?:cap|bat|cho)(?: \w+){0,3} quyen|chia se man hinh|dieu khien (?:\w+ ){0,2}"
-                   r"tu xa|(?:may|dien thoai|dt) (?:tu (?:bat|tat|chay|bam|chuyen|mo)|dung im|bi dieu khien)|"
-                   r"man hinh tu|"
-                   r"(?:cai|tai) (?:\w+ ){0,2}(?:app|ung dung|phan mem|file|apk|ve may) (?:\w+ ){0,3}(?:roi|xong)"),
-    ("otp_read", r"(?:doc|dua|gui|nhap|cho|bao|chup|nhan|noi|khai|cung cap|tiet lo)(?: \w+){0,4} (?:otp|ma (?:xac thuc|"
-                 r"xac nhan|so|kich hoat|giao dich|bao mat)|ma (?:\d+ )?so|ma vua (?:nhan|gui|ve)|ma ngan hang gui|"
-                 r"ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma (?:\d+ so )?(?:cho|qua|gui)|"
-                 r"(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|ma xac nhan)|"
-                 r"(?:doc|dua|gui|noi|nhap) (?:cai |luon )?ma(?: \w+){0,2} (?:roi|xong|luon)"),
-    ("password_typed", r"(?:doc|dua|gui|nhap|cho|bao|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} "
-                       r"(?:mat khau|ma pin|passcode|pin|pass|user|ten dang nhap)|dang nhap (?:\w+ ){0,4}"
-                       r"(?:vao|tren|trong) (?:link|trang|web|duong link|ung dung la|app la)|"
-                       r"(?:vao|bam) (?:\w+ ){0,4}(?:link|trang|web) (?:\w+ ){0,3}dang nhap"),
-    ("card_photos", r"(?:chup|gui|dua|cho|kem|nop)(?: \w+){0,5} (?:anh|hinh)(?: \w+){0,6} (?:can cuoc|cccd|cmnd|the|"
-                    r"chan dung|mat)|(?:chup|gui) (?:\w+ ){0,2}(?:can cuoc|cccd|cmnd|the ngan hang|the atm)|"
-                    r"quay (?:video |clip )?(?:khuon )?mat|(?:xac thuc|quet) (?:khuon )?mat (?:cho|theo)|"
-                    r"quet (?:khuon )?mat (?:\w+ ){0,2}(?:tren|vao|theo) (?:web|link|trang|app|ung dung)|"
-                    r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
-                    r"thong tin the|thong tin ngan hang)"),
-    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem)|nap|nop|dong|tra truoc|dat coc|chuyen coc|"
-                   r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
-                   r"(?:tien|trieu|tr|cu|nghin|ngan(?! hang)|ty|k|dong|coc|vao|cho (?:ho|"
-                   r"nguoi|no|doi tuong|ben|fb|facebook|"
-                   r"zalo|nick|shipper))|"
-                   r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
-                   r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
-                   r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach|them) (?:\w+ ){0,2}?(?:roi|xong)|"
-                   r"(?:chuyen|ck|chuyen khoan|nap|gui) (?:\d+|hai|ba|bon|may|nhieu) lan (?:\w+ ){0,2}?(?:roi|xong)|"
-                   r"(?:da|vua|lo) (?:chuyen|ck|chuyen khoan|nap|chuyen tien)(?! nham| sai| lon| du \d)|"
-                   r"(?:chuyen khoan|ck|tra truoc|dat coc|chuyen coc) (?:\w+ ){0,3}?(?:roi|xong)|"
-                   r"(?:nap|chuyen|dong|coc|tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)\d*"),
-    ("link_clicked", r"(?:bam|nhan|an|vao|mo|click|truy cap)(?: \w+){0,3} (?:link|duong link|duong dan|trang web|"
-                     r"trang|web)|(?:dien|nhap|khai)(?: \w+){0,3} (?:thong tin|tai khoan|so dien thoai) (?:vao|tren)|"
-                     r"(?:dien|nhap|khai) (?:\w+ ){0,2}(?:thong tin|so can cuoc|so tai khoan)"),
-)
-_ACT_RES = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in _ACTS)
-_PAST_RE = re.compile(rf"\b{_PAST}\b")
-# Right after an act: it did not happen ("chuyển … không được", "quét chip mãi không được", "bị lỗi").
-_FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|"
-                     r"bi loi)\b")
-_DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|xong|het roi|mat roi|xong roi)\b")
-
-# A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
-_PAY_ASK = re.compile(
-    r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|"
-    r"phi (?:van chuyen|ship|giai ngan|mo khoa|bao hiem|ho so|xac minh|"
-    r"nhan thuong|thue|kich hoat|dich vu)|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh)|nop truoc|chuyen truoc|"
-    r"dong truoc|nap (?:them|tien)|(?<!dung )(?<!khong )chuyen (?:them|tien)|gop (?:\w+ )?(?:tien|"
-    r"von)|thanh toan|dong tien|nop tien|tai khoan tam giu|"
-    r"tai khoan an toan|don hang|nhiem vu|(?:nop|chuyen|dong|nap|gui|tra|ck)(?: \w+){0,3}? ?\d+ ?(?:trieu|tr|nghin|"
-    r"ngan|k|ty|do|cu))\b")
-# Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
-_FEE = re.compile(
-    r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh|phat)|"
-    r"nop truoc|chuyen truoc|dong truoc|(?:chuyen khoan|ck|chuyen tien|dong tien|nop tien) truoc|"
-    r"tai khoan tam giu|tai khoan an toan|nap (?:them|tien) (?:de|moi)|"
-    r"tien (?:boi thuong|ho so|giai ngan)|phat nguoi|khoan phat|(?:nop|dong) phat|giai ngan|tai khoan ca nhan|"
-    r"truoc moi (?:nhan|duoc|rut)|(?:nop|dong|chuyen|doi) (?:\w+ ){0,2}(?:thue|phi|phat)|"
-    r"(?:doi|xin|muon|can|vay) (?!chuyen|rut|gui|nap|ck)(?:\w+ ){0,2}\d+ ?(?:trieu|ty|tr|nghin)|"
-    r"(?:doi|vay) (?:\w+ ){0,2}tien|muon tien)\b")
-# "lạ" (strange) and "là" (is) fold alike: "app là được" is no strange app.
-_NOT_IS = r"(?! (?:duoc|xong|co|gi|sao|the|nhu|cua|mot|vi|do|toi|minh|chinh|dung|that|gia|an toan|nen))"
-_STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai do|nguoi ta|nick|"
-                       r"tai khoan la" + _NOT_IS + r"|mot nguoi|tren mang|qua mang|"
-                       r"ho (?:bao|goi|nhan|"
-                       r"doi|bat|giuc)|"
-                       r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|tin nhan|"
-                       r"(?<!qua )(?<!tren )(?<!bang )(?<!trong )(?<!ung dung )app(?! ung dung ngan hang|"
-                       r" ngan hang)|shipper|"
-                       r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
-                       r"tai khoan ca nhan)\b")
-_PAY_WHO = re.compile(
-    r"\b(?:bao|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can|de nghi|giuc|moi|"
-    r"huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
-    r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
-
-
-# Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
-_WRONG_TRANSFER = re.compile(
-    r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
-    r"chon nham|chon sai|"
-    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)|"
-    r"(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
-    r"lon|thieu|thua)(?: \w+){0,2} (?:so|stk|"
-    r"tai khoan|so tien|"
-    r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)")
-_RECEIVED = re.compile(
-    r"\b(?:nhan|duoc|co)(?: \w+){0,3} (?:tien|khoan tien|\d+ (?:trieu|nghin|k))(?: \w+){0,5} (?:chuyen nham|nham|"
-    r"la|khong ro)|(?:ai do|nguoi la|so la|ai)(?: \w+){0,3} chuyen nham|tien (?:la|tu dung) (?:vao|ve)|"
-    r"tu dung (?:co|nhan|duoc)(?: \w+){0,3} tien|bi chuyen nham")
-# "…and now someone calls pressing to send it back to another account": the known trap, a scam in progress.
-_RECEIVED_PRESSED = re.compile(
-    r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|dung dung)(?: \w+){0,6} (?:chuyen lai|tra lai|hoan lai|"
-    r"chuyen tra|gui lai)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|so tai khoan khac|khac|vao so)")
-
 
 @dataclass(frozen=True)
 class Situation:
@@ -135,388 +69,66 @@ class Situation:
         return self.kind in (SCAM_NOW, PAY_NOW)
 
 
-def _words(text: str) -> str:
-    return " ".join(understand.words(text))
-
-
-_DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:da |lo |cung )?(?:gui|lam|doc|nhap|"
-                         r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua|go|quet) (?:\w+ ){0,2}?(?:roi|xong|luon)\b")
-# Just before an act, words that say it is not done (yet): asked to, told to, about to, should I, how to.
-_NOT_DONE = re.compile(
-    r"\b(?:bao|bat|yeu cau|doi|huong dan|de nghi|nho|dinh|sap|muon|co nen|khong nen|phai|can|chua|khong|dung|neu|"
-    r"lo ma|"
-    r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan)(?: \w+){0,2} ?$")
-
-
-# A secret asked for by someone (then given, if the person says so later).
-_ASKED_FOR = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in (
-    ("card_photos", r"(?:xin|doi|bat|yeu cau|can|muon|hoi)(?: \w+){0,3} (?:anh|"
-                    r"hinh)(?: \w+){0,3} (?:can cuoc|cccd|cmnd|"
-                    r"chan dung|the|mat)"),
-    ("otp_read", r"(?:xin|doi|hoi|bat|yeu cau)(?: \w+){0,3} (?:otp|ma (?:xac thuc|xac nhan|so|vua|ngan hang))"),
-    ("password_typed", r"(?:xin|doi|hoi|bat|yeu cau)(?: \w+){0,3} (?:mat khau|ma pin|passcode|pin)"),
-))
-
-
-def act_of(t: str, asking: bool = False) -> str | None:
-    """What the person already did, on folded words, or None when nothing is done yet.
-
-    Vietnamese often leaves the past unmarked ("tôi nạp thêm 90 triệu"): an act counts as done when a past
-    marker is near it ("đã", "vừa", "lỡ", "rồi"), or, in a message that is not a question, when nothing just
-    before it says it was only asked for or planned ("họ bảo tôi chuyển", "có nên chuyển")."""
-    for name, pattern in _ACT_RES:
-        for m in pattern.finditer(t):
-            before = t[max(0, m.start() - 40):m.start()]
-            after = t[m.end():m.end() + 50]
-            if _FAILED.match(after):
-                continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
-            if _PAST_RE.match(m.group(0)):
-                return name  # "đã chuyển", "vừa chuyển khoản": the marker is part of the act
-            if _PAST_RE.search(before[-25:]) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
-                    r"\b(?:mat|tru|bay mau)\b", m.group(0)):
-                return name
-            if not asking and not _NOT_DONE.search(before):
-                return name
-            if _DONE_LATER.search(t, m.end()):
-                return name  # "họ bắt quay mặt gửi qua Zalo…, tôi gửi rồi"
-    for name, asked in _ASKED_FOR:
-        found = asked.search(t)
-        if found and _DONE_LATER.search(t, found.end()):
-            return name  # "anh ấy xin ảnh CCCD 2 mặt…, em gửi rồi"
-    if re.search(r"\b(?:tien|trieu|tr|ty|nghin)\b", t) and re.search(
-            r"\b(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b", t) \
-            and not re.search(r"\b(?:anh|hinh|ma|otp|mat khau|can cuoc|cccd|the)\b(?: \w+){0,2} "
-                              r"(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho \w+)? (?:xong|roi)", t):
-        return "money_sent"  # "cháu mượn 15 triệu…, tôi gửi xong": the money is what was sent
-    if "link" in t and re.search(r"\b(?:bam|an|click|nhan|mo)\b(?: \w+){0,3} (?:roi|xong|luon)\b", t):
-        return "link_clicked"  # "cái link … bà bấm và nhập rồi"
-    if re.search(r"\b(?:link|app|ung dung|phan mem|file)\b", t) and re.search(
-            r"\b(?:cai|tai)\b(?: \w+){0,2} (?:roi|xong)\b", t):
-        return "remote_app"  # "họ gửi link bắt tải, em tải và đăng nhập rồi"
-    return None
-
-
-def _act_in(text: str, t: str, asking: bool) -> str | None:
-    """What was done, read sentence by sentence: a story that ends in a question ("…tôi đọc sáu số cho họ. Giờ
-    làm gì ạ?") still tells what was done; only the question sentence itself is read as asking."""
-    found = act_of(t, asking)
-    if found is not None or not asking:
-        return found
-    for sentence in re.split(r"[.!?;\n]+", text):
-        if sentence.strip() and not understand.asks(sentence):
-            st = _words(sentence)
-            found = act_of(st, bool(_GENERAL_FORM.search(st)))
-            if found is not None:
-                return found
-    return None
-
-
-# Who a code or password went to: a secret typed at one's own ATM or app is no scam.
-_RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
-                        r"(?:bao|bat|doi|xin|hoi|nho) (?:\w+ ){0,2}(?:doc|gui|dua|nhap|chup)|cho (?:mot|"
-                        r"1) (?:nguoi|ong|ba|anh|chi|co|chu)|"
-                        r"cho (?:ho|nguoi|ben|ong|ba|doi tuong|no|anh|chi|em|ai|cong an|"
-                        r"nhan vien|can bo|chau|ban|tong dai|"
-                        r"con|fanpage|shipper)|"
-                        r"vao (?:link|trang|web|duong link)|qua (?:dien thoai|zalo|tin nhan|messenger)|nguoi goi|"
-                        r"nguoi ta|ho (?:goi|bao|xin|hoi)|doi tuong)\b")
-
-
-def _secret_given(t: str, act: str | None, context: bool) -> bool:
-    """A code, password, card detail or remote control handed to someone else (not typed wrong at one's ATM)."""
-    if act not in _SECRET_ACTS:
-        return False
-    if re.search(r"\b(?:nhap|go|bam|danh) (?:sai|nham|lon)\b|\bquen\b", t) and not context:
-        return False
-    if act == "remote_app" and not (context or _RECIPIENT.search(t) or _LOSS.search(t) or _MESSAGE_SOURCE.search(t)
-                                    or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|"
-                                                 r"quyen|la|gia)\b", t)):
-        return False  # reinstalling one's own bank app or VNeID is no scam
-    return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or _LOSS.search(t))
-
-
-_WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|thanh toan|tra|dong|quet)"
-                             f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
-_RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
-                       f"\\b(?:tu nhien|bong dung|tu dung) (?:\\w+ ){{0,3}}nhan (?:\\w+ ){{0,4}}(?:chuyen khoan|tien|"
-                       f"khoan)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
-                       f"khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
-                       f"so|tai khoan) (?:la|khong quen)|"
-                       f"\\b(?:nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+))\\b")
-_RECEIVED_PRESSED = re.compile(
-    r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|nhac)(?: \w+){0,8} (?:chuyen lai|tra lai|hoan lai|"
-    r"chuyen tra|gui lai|doi lai|tra|chuyen)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|tk khac|khac|so tai khoan "
-    r"(?:\w+ )?khac|qua link|quet ma)\b")
-# Someone posing as someone, a stranger, a threat: what turns a payment or a click into a scam.
-_SCAM_CONTEXT = re.compile(
-    r"\b(?:xung|tu xung|gia danh|mao danh|gia (?:lam|vo)|cong an gia|lua|lua dao|nguoi la" + _NOT_IS + r"|"
-    r"so la" + _NOT_IS + r"|link la" + _NOT_IS + r"|app la" + _NOT_IS + r"|"
-    r"ung dung la" + _NOT_IS + r"|doa|de doa|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|"
-    r"hoa hong|trung thuong|"
-    r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|san|lai cao|nang cap sim|esim|"
-    r"ctv|cong tac vien|don ao|chot don|tha tim|giay trieu tap|trieu tap|bam phim|tong dai tu dong|buu pham|"
-    r"dan chong|dan de|dan len|nhan qua|hai quan|"
-    r"deepfake|gia giong|gia mat|hack|chiem|bi chan|cap nhat|dinh danh|mai moi|hen ho|"
-    r"(?:bi|se|sap|doa|neu khong|khong thi) (?:\w+ )?khoa tai khoan|"
-    r"zalo la" + _NOT_IS + r"|facebook la" + _NOT_IS + r"|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|"
-                                                       r"benh vien|cap cuu|tai nan|nam vien|vao vien|"
-    r"(?:goi|call) video (?:\w+ ){0,8}(?:muon|vay|nho chuyen|can gap|chuyen gap|can tien|xin tien)|"
-    r"(?:video cal+|goi video|facetime)(?: \w+){0,6} (?:dung mat|giong het|thay mat|mo mo|chap chon)|"
-    r"quen (?:\w+ ){0,2}(?:tren mang|qua mang|tren facebook|qua facebook|qua zalo|tren zalo|qua app)|"
-    r"(?:dai uy|thieu ta|trung ta|si quan|quan nhan|bac si) (?:\w+ ){0,2}(?:my|anh|phap|nuoc ngoai|lien hop quoc)|"
-    r"chia (?:loi|lai)|"
-    r"chan thuong|nhap vien|"
-    r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
-    r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
-    r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
-    r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|(?<!hop dong )het han|hack|"
-    r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage|tong dai|nhan vien)(?: \w+)? gia\b|"
-    r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)"
-    r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan(?! tho)))\b")
-# After paying or acting, what shows it was a trap: no way to withdraw, blocked, no signal.
-_DENIED = (r"(?:sep|giam doc|con|chau|anh|chi|no|nguoi do|ban|ong ay|ba ay|co ay|chu ay|thang be|con be) "
-           r"(?:\w+ )?(?:bao |noi |lai )?(?:khong biet gi|khong he (?:biet|goi|nhan|nho|vay|muon))|"
-           r"moi biet (?:la |minh )?(?:gia|bi lua|lua dao|mao danh)|hoa ra (?:\w+ ){0,3}(?:gia|lua dao|mao danh)|"
-           r"(?:bao|noi)(?: la)? (?:khong he|chua he|khong co (?:nhan|goi|vay|muon)|khong biet gi|"
-           r"khong phai (?:no|con|chau|em|minh|toi|anh|chi|nguoi do)\b|dau co (?:nhan|goi|vay|muon))|"
-           r"khong phai (?:no|con|chau|em|minh|nguoi do) (?:nhan|goi|muon|vay)|(?:nick|zalo|facebook|tai khoan) "
-           r"(?:\w+ ){0,2}bi (?:hack|chiem|mao danh)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|"
-           r"giuc) (?:\w+ )?them")
-_LOSS = re.compile(
-    r"\b(?:" + _DENIED + r"|khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|bi chan|"
-                         r"chan (?:lien lac|zalo|"
-    r"facebook|so)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|giuc) (?:\w+ )?them|tien (?:van )?(?:khong|"
-    r"chua) ve (?:tai khoan|tk|stk)|khong (?:ai|thay ai) (?:tra|hoan|tra lai)|chan (?:lien lac|zalo|"
-    r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
-    r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
-    r"bi dang xuat|bi chiem|mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
-    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
-    r"goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
-    r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|"
-    r"chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
-    r"vai vun|ten (?:nguoi nhan )?la hoac|khong nhan duoc tien)\b")
-# A call still going on: "đang giữ máy", "không được cúp máy".
-_IN_CALL = re.compile(
-    r"\b(?:(?:dang|van|con) (?:giu may|cho may|nghe may|noi chuyen|goi|goi video|huong dan|o dau day)|"
-    r"(?:dang co|co) (?:nguoi|ai|so la|so) (?:\w+ )?dang goi|dang co (?:nguoi|ai|so la) goi|giu may|"
-    r"phong zoom|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|"
-    r"bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
-    r"(?:dang )?ngoi o (?:phong giao dich|ngan hang)|dang o phong giao dich|"
-    r"khong (?:duoc|cho) cup may|chua cup may|(?:dang|van|con) hoi (?:ten|thong tin|so|nam sinh|dia chi)|"
-    r"(?:dang|ngoi|van) o (?:ngan hang|khach san)|bat (?:\w+ )?(?:ra|"
-    r"thue) khach san)\b")
-# A general or hypothetical question: how to recognise, what if, what to tell a parent.
-# "What if" and advice for others: general whatever the pronouns ("nếu Facebook của mình bị hack thì…").
-_HYPOTHETICAL = re.compile(r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
-                           r"(?:muon|can|de|phai) dan (?:\w+ ){0,2}(?:me|bo|ba|ong|con|chau|vo|chong|em)|"
-                           r"(?:nguoi gia|nguoi lon tuoi|nguoi cao tuoi|nhieu nguoi|moi nguoi) (?:hay|thuong|de|"
-                           r"rat de|cu) "
-                           r"(?:bi|mac)|"
-                           r"nghe noi|hoi de biet|hoi truoc|hoi cho biet|bao dai|tren bao|chua ai goi|chua bi ai|"
-                           r"(?:dang|nghe|co tin) don(?! hang)|tin don(?! hang)|loi don|don (?:rang|la)|"
-                           r"(?<!so )(?:that|chinh thuc) thi|"
-                           r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
-_GENERAL_FORM = re.compile(
-    r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|"
-    r"(?:can|phai|muon|lam sao) dan (?:me|bo|ba|ong)|dan (?:me|bo|ba|ong)(?: \w+){0,4} the nao|la gi|"
-    r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
-    r"lam sao de (?:khong|tranh)|co phai)\b|"
-    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:(?!nen\b)\w+ ){1,15}khong$")
-# A story told as it happens: "bà đang ở quầy", "mấy hôm nay họ gọi", "từ sáng".
-_ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|tu sang|tu chieu|tu hom qua|"
-                            r"sang nay|chieu nay|toi qua|hom qua)\b")
-# Heard of, read about, or "what if": someone else's story or none at all.
-_HEARD_OF = re.compile(r"\b(?:chua (?:ai|bi ai|co ai) (?:goi|nhan|lua)|chua bi|doc bao|bao dai|bao noi|loa phuong|"
-                       r"(?:dang|nghe|co tin) don(?! hang)|tin don(?! hang)|loi don|don (?:rang|la)|"
-                       r"nghe noi|xem ti vi|tren ti vi|hang xom|nguoi quen (?:bi|vua)|neu (?:toi|minh|ba|ong|co ai|lo)|"
-                       r"gia su|phong khi|co bao gio)\b")
-_HOW_WHERE = re.compile(r"\b(?:o dau|trang nao|cach nao|bang cach nao|nhu the nao|tra cuu|o trang|(?<!thuong )so nao|"
-                        r"goi dau|truong hop nao|nhung truong hop|dieu kien (?:gi|nao|the nao|ra sao)|"
-                        r"(?:can|nhung) dieu kien|hinh thuc nao|den dau|bao o dau|bao cho ai)\b")
-# The asker's own plan ("tôi muốn chuyển 20 triệu thì làm sao", "muốn sang tên sổ đỏ"): nobody is asking for money.
-# Folded words collide ("căn cước" and "cần", "định danh" and "định"): only "muốn", and "định" not before "danh".
-_SELF_WISH = re.compile(
-    r"^(?:(?:da|cho (?:toi|minh|em|chau) hoi|cho hoi|xin hoi|chau oi|ad oi) )?"
-    r"(?:(?:toi|minh|em|ba|ong|chau|con|co|chu|bac|nha toi) )?(?:muon|dinh(?! danh)) (?!tien|vay|muon|\d)"
-    r"(?!(?:\w+ ){0,2}(?:bao|bat|doi|yeu cau|giuc))")
-_VICTIM_NOW = re.compile(
-    r"\b(?:toi|ba|ong|me|bo|minh|em|chau|con|nha toi|vo|chong|anh|chi) (?:vua|bi|lo|(?:dang|da|moi) "
-    r"(?:bi|chuyen|doc|gui|cai|bam|nhan|nghe|noi|goi|o ngan hang|mat|nop|dong|nap|quet|chup))\b|"
-    r"\b(?:bay gio|ngay bay gio|(?<!cap )(?<!tra )cuu|luc nay)\b")
-# A stranger telling the person to do something other than pay: type a syntax, install, go to the bank.
-_ASKED_TO = re.compile(
-    r"\b(?:bao|bat|yeu cau|huong dan|doi|giuc|noi|ep|du|hen)(?: \w+){0,4} (?:soan|cai|tai|bam|doc|gui|chup|"
-    r"quay|nhap|dien|tich hop|cap nhat|xac minh|dong bo|kich hoat|nang cap|khai bao|"
-    r"cung cap|ra ngan hang|rut|mo app|dang nhap|quet|ket ban|vao nhom|goi cho|lien he|cai lai|tat may|"
-    r"ky (?:lai )?(?:hop dong|giay|xac nhan))\b")
-# Where a link came from: a message, a chat, a leaflet (not a site the person looked up).
-_MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|nhom|to roi|ma qr|nhan tin|ho gui|"
-                             r"nguoi ta gui|gui link|gui qua)\b")
-# One's own slip with no one else involved: a wrong PIN, a failed face check, an ATM fault, "no one called".
-_SELF_SLIP = re.compile(
-    r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
-    r"nuot the|(?:atm|may rut tien)(?: \w+){0,2} (?:khong|chua|chang) nha|"
-    r"(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
-    r"(?:lam|cap nhat) sinh trac|chua (?:xac thuc|lam) sinh trac|xac thuc (?:khuon mat|thiet bi)|"
-    r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
-    r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"
-    r"bao loi)\b")
-# Too many tries: the app or bank locks the person out for a while (no scammer).
-_LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")
-# A sum of money named: a demand being weighed is concrete, not a general question.
-_AMOUNT = re.compile(r"\b\d+ ?(?:trieu|tr|nghin|ngan|k|ty|cu)\b")
-# What shows a scammer even beside an honest-looking slip.
-_STRONG_CONTEXT = re.compile(
-    r"\b(?:" + _DENIED + r"|xung|tu xung|gia danh|mao danh|(?<!so )(?<!ngai )(?<!lo )lua dao|bi lua|"
-                         r"lua (?:toi|ba|ong|me|bo|minh|nguoi|"
-                         r"tien)|doa|link la" + _NOT_IS + r"|"
-    r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien|trang|app|ung dung|web|cong ty|ben) (?:\w+ ){0,3}"
-    r"bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|nhiem vu|giai ngan|phong toa|dong bang|hoa hong|rut (?:von|loi|lai)|"
-    r"app la" + _NOT_IS + r"|hack|tam giu|truy na|cong an gia|"
-    r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi|noi))\b")
-_MONEY_OR_SECRET = re.compile(
-    r"\b(?:tien|trieu|chuyen tien|chuyen khoan|nap tien|coc|vay|otp|ma (?:otp|xac thuc|xac nhan|pin)|mat khau|"
-    r"pin|link|app|ung dung|tai khoan|ngan hang|the atm|the ngan hang|can cuoc|cccd|sim|qr|vneid|zalo|facebook|"
-    r"lua dao|bi lua|xung|gia danh|mao danh|cong an|vien kiem sat|toa an|dien luc|shipper|trung thuong)\b")
-# The same with the words that are only unambiguous with their accents ("thẻ", not "thế"; "mã", not "mà").
-_MONEY_ACCENTED = re.compile(r"(?<!\w)(?:thẻ|mã|giả|quà|lừa|phí|cọc|nạp|chuyển|đầu tư|lãi|nhiệm vụ|hoàn tiền|"
-                             r"trúng|giải ngân)(?!\w)")
-# Law enforcement named in a demand for money: never real (police, procuracy and courts never ask by phone).
-_LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
-# The person's own report to them ("nên báo công an", "ra công an trình báo"); "nó bảo công an gọi" is not one.
-_OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|hay la) bao|\btrinh bao|\bto giac|"
-                         r"\b(?:den|len|ra|nho|hoi|toi|vao)) $")
-
-
-# A threat made by whoever calls: fines, arrest, the power or the account cut off.
-_THREAT = re.compile(r"\b(?:doa|de doa|bi phat|phat nang|bi bat|bat giam|truy na|khoi to|cat dien|ngung cap|"
-                     r"khoa (?:tai khoan|sim|so|thue bao)|phong toa|bi kien|cuong che)\b")
-_CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan)\b")
-
-
-def law_demand(t: str) -> bool:
-    """Police, procuracy or a court named as the ones asking, not as where the person will report."""
-    return any(not _OWN_REPORT.search(t[max(0, m.start() - 12):m.start()]) for m in _LAW.finditer(t))
-_URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
-_SECRET_ACTS = ("remote_app", "otp_read", "password_typed", "card_photos")
-# Filling in personal or bank details after a link is giving them away, like a card photo.
-_DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin|so can cuoc|so tai khoan|mat khau|"
-                            r"ten dang nhap)\b")
-
-
-# Someone else says a relative is in hospital or hurt: how the "relative in emergency" scam opens.
-_RELATIVE_EMERGENCY = re.compile(
-    r"\b(?:bao|goi|nhan|noi|bao tin|goi bao|nhan tin)(?: \w+){0,4} (?:con|chau|chong|vo|bo|me|em|anh|chi|e)"
-    r"(?: \w+){0,3} (?:hon me|cap cuu|bi tai nan|tai nan|nhap vien|nguy kich|phau thuat|bi thuong|dot quy|"
-    r"ngat xiu|te|nga|dang o benh vien|vao vien|mo gap|can mo|bi danh|bi dam|gay (?:chan|tay)|bi dien giat|"
-    r"duoi nuoc)\b")
-
-
-# "Lỡ đọc mã", "lỡ bấm": an act regretted, done for someone else.
-_REGRET = re.compile(r"\blo (?:tay )?(?:doc|gui|bam|nhan|cai|dua|nhap|chup|chuyen|an|cho)\b")
-# "Nếu …", "giả sử …" opening the message: what follows is imagined.
-_IF_FIRST = re.compile(r"(?:\w+ ){0,3}?(?:neu|gia su|phong khi|lo ma|truong hop)\b")
-
-
-def own_slip(t: str) -> bool:
-    """One's own slip with no one else in it: a wrong PIN, a failing face check, locked out after many tries."""
-    strong = {m.group(0) for m in _STRONG_CONTEXT.finditer(t)}
-    if _LOCKOUT.search(t):
-        strong.discard("bi chan")  # "lấy mật khẩu qua OTP quá 3 lần, bị chặn": locked out, not blocked by a scammer
-    return bool(_SELF_SLIP.search(t) or _LOCKOUT.search(t)) and not strong and not _MESSAGE_SOURCE.search(t) \
-        and "link" not in t
-
-
-# "Hướng dẫn thanh toán lệ phí", "cách chặn tài khoản Zalo": a request for steps, opening the message.
-_HOW_TO_OPEN = re.compile(r"^(?:(?:cho (?:toi|minh|em|chau) hoi|xin hoi|chau oi|cho hoi) )?(?:huong dan|cach|cac buoc|"
-                          r"lam sao de|lam the nao de|muon biet cach)\b")
-
-
-def general_question(t: str) -> bool:
-    """A question about scams in general or "what if", not a story happening to the writer."""
-    if _HOW_TO_OPEN.match(t) and not (_VICTIM_NOW.search(t) or _LOSS.search(t) or _IN_CALL.search(t)
-                                      or _STRONG_CONTEXT.search(t) or _AMOUNT.search(t) or _PAST_RE.search(t)):
-        return True
-    if _STRONG_CONTEXT.search(t) and not _HEARD_OF.search(t) and not _IF_FIRST.match(t) and (
-            _VICTIM_NOW.search(t) or _DONE_AFTER.search(t) or _PAST_RE.search(t) or _IN_CALL.search(t)
-            or _ONGOING_STORY.search(t)):
-        return False  # someone posing, and it is happening or has happened: a story, whatever question ends it
-    if _HOW_WHERE.search(t) and not _VICTIM_NOW.search(t) and not _LOSS.search(t) and not _IN_CALL.search(t) \
-            and not (_DONE_AFTER.search(t) and act_of(t) is not None):
-        return True  # "tra phạt nguội ở trang nào", "cài ứng dụng ngân hàng ở đâu cho đúng"
-    if _SELF_WISH.search(t) and not (_VICTIM_NOW.search(t) or _LOSS.search(t) or _STRANGER.search(t)
-                                      or _IN_CALL.search(t) or _SCAM_CONTEXT.search(t)):
-        return True  # the asker's own plan, told to no one who asks for money
-    if _LOSS.search(t) and not _HYPOTHETICAL.search(t):
-        return False  # something is being lost now ("mất sóng từ sáng… có phải bị chiếm?")
-    if _HYPOTHETICAL.search(t) and not _IN_CALL.search(t) and not re.search(
-            r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau) (?:vua|da) (?!bi (?:ai|nguoi))|\b(?:bay gio|luc nay|cuu)\b", t):
-        return True
-    # A call going on ("họ gọi lại liên tục") is no general question, unless it is a story heard or read.
-    return bool(_GENERAL_FORM.search(t)) and not _VICTIM_NOW.search(t) and not (
-        _IN_CALL.search(t) and not _HEARD_OF.search(t))
-
-
 def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
-    t = _words(text)
-    asking = understand.asks(text) or bool(_GENERAL_FORM.search(t))
-    act = _act_in(text, t, asking)
-    context = bool(_SCAM_CONTEXT.search(t))
-    in_call = bool(_IN_CALL.search(t))
-    if _HYPOTHETICAL.search(t) and general_question(t) and not _RECEIVED_PRESSED.search(t):
+    t = words(text)
+    asking = understand.asks(text) or bool(GENERAL_FORM.search(t))
+    act = act_in(text, t, asking)
+    context = bool(SCAM_CONTEXT.search(t))
+    in_call = bool(IN_CALL.search(t))
+    if HYPOTHETICAL.search(t) and general_question(t) and not RECEIVED_PRESSED.search(t):
         return Situation(CALM)
     slip = own_slip(t)
-    if slip and not (_RECEIVED.search(t) or _WRONG_TRANSFER.search(t)):
+    if slip and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)):
         return Situation(CALM)  # a wrong PIN, a face check that fails, an ATM that kept the money: no scammer
-    if _RECEIVED.search(t) or _WRONG_TRANSFER.search(t):
+    if RECEIVED.search(t) or WRONG_TRANSFER.search(t):
         # "sang số lạ" alone is no scammer in a wrong transfer; a stranger's news of a relative in hospital is.
-        context = bool(_STRONG_CONTEXT.search(t) or _RELATIVE_EMERGENCY.search(t))
+        context = bool(STRONG_CONTEXT.search(t) or RELATIVE_EMERGENCY.search(t))
         pressed = context and re.search(r"\b(?:goi|nhan tin|bao|nho|doi|giuc|yeu cau)\b", t) and re.search(
             r"\b(?:chuyen tra|tra lai|chuyen lai|hoan lai|gui lai)\b", t)
-        if _RECEIVED_PRESSED.search(t) or _secret_given(t, act, context) or pressed:
-            return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
+        if RECEIVED_PRESSED.search(t) or secret_given(t, act, context) or pressed:
+            return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
         # A question at the end ("giờ báo ai?") does not undo a transfer told before it.
         if not (context and (act is not None or in_call or act_of(t) is not None)):
-            return Situation(MISTAKE, "received" if _RECEIVED.search(t) else "wrong_transfer")
+            return Situation(MISTAKE, "received" if RECEIVED.search(t) else "wrong_transfer")
     if in_call and (context or is_ongoing_scam(text) or re.search(
             r"\b(?:tien|chuyen|ck|trieu|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
-        return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
+        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
     if law_demand(t) and re.search(r"\b(?:chuyen|nop|gui|rut|tam giu|xac minh|bat|doa)\b", t) \
             and not general_question(t):
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
-    concrete = bool(_AMOUNT.search(t)) and (context or bool(_STRANGER.search(t))) and not _HYPOTHETICAL.search(t)
-    if (_FEE.search(t) or (_PAY_ASK.search(t) and (context or _STRANGER.search(t)))) and _PAY_WHO.search(t) \
+    concrete = bool(AMOUNT.search(t)) and (context or bool(STRANGER.search(t))) and not HYPOTHETICAL.search(t)
+    if (FEE.search(t) or (PAY_ASK.search(t) and (context or STRANGER.search(t)))) and PAY_WHO.search(t) \
             and act is None and (concrete or not general_question(t)):
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
-    if context and _THREAT.search(t) and _CALLED.search(t) and not general_question(t):
-        return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")  # "cán bộ thuế gọi dọa mẹ bị phạt"
-    if general_question(t) and not (act is not None and _VICTIM_NOW.search(t)):
+    if context and THREAT.search(t) and CALLED.search(t) and not general_question(t):
+        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")  # "cán bộ thuế gọi dọa mẹ bị phạt"
+    if general_question(t) and not (act is not None and VICTIM_NOW.search(t)):
         return Situation(CALM)
     ongoing = is_ongoing_scam(text)
-    if _secret_given(t, act, context):
+    if secret_given(t, act, context):
         return Situation(SCAM_NOW, act)  # a code, password, card photo or remote control given away
-    if act == "link_clicked" and (_DETAILS_GIVEN.search(t) or context):
+    if act == "link_clicked" and (DETAILS_GIVEN.search(t) or context):
         return Situation(SCAM_NOW, act)
-    other_party = bool(_STRANGER.search(t) or _MESSAGE_SOURCE.search(t) or _URGENT.search(t) or in_call
+    other_party = bool(STRANGER.search(t) or MESSAGE_SOURCE.search(t) or URGENT.search(t) or in_call
                        or re.search(r"\b(?:goi video|video cal+|goi dien|goi zalo|goi messenger)\b", t)
-                       or _REGRET.search(t) or act == "link_clicked")
-    if act is not None and (context or _LOSS.search(t) or (ongoing and other_party)):
+                       or REGRET.search(t) or act == "link_clicked")
+    if act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
         return Situation(SCAM_NOW, act)
-    if act is None and _LOSS.search(t) and context:
+    if act is None and LOSS.search(t) and context:
         return Situation(SCAM_NOW, "money_sent")
     if act is None and re.search(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|"
                                  r"bi chiem|bi hack)\b", t):
         return Situation(SCAM_NOW, "none_yet")  # the SIM or an account taken over now
-    if act == "link_clicked" and _MESSAGE_SOURCE.search(t):
+    if act == "link_clicked" and MESSAGE_SOURCE.search(t):
         return Situation(SCAM_NOW, act)
-    if _RELATIVE_EMERGENCY.search(t) and not (general_question(t) or _HYPOTHETICAL.search(t) or _HEARD_OF.search(t)):
-        return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
-    if _URGENT.search(t) and (context or _STRANGER.search(t) or _LOSS.search(t)):
-        return Situation(SCAM_NOW, act if act in _SECRET_ACTS else "none_yet")
-    if context and _ASKED_TO.search(t) and not asking:
+    if RELATIVE_EMERGENCY.search(t) and not (general_question(t) or HYPOTHETICAL.search(t) or HEARD_OF.search(t)):
+        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
+    if URGENT.search(t) and (context or STRANGER.search(t) or LOSS.search(t)):
+        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
+    if context and ASKED_TO.search(t) and not asking:
         return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet
-    if ongoing and (other_party or _LOSS.search(t)):
+    if ongoing and (other_party or LOSS.search(t)):
         return Situation(SCAM_NOW, act or "none_yet")
     return Situation(CALM)
 
@@ -579,24 +191,24 @@ _CALM_KINDS = frozenset({"troubleshoot", "rule", "definition", "where_who"})
 
 def _traces(t: str) -> bool:
     """Some trace of a scam for the model to weigh: another party, something done, a loss, a call, a demand."""
-    return bool(_STRANGER.search(t) or _SCAM_CONTEXT.search(t) or _LOSS.search(t) or _IN_CALL.search(t)
-                or _MESSAGE_SOURCE.search(t) or _URGENT.search(t) or act_of(t) is not None
-                or _FEE.search(t) or _RELATIVE_EMERGENCY.search(t) or _ASKED_TO.search(t))
+    return bool(STRANGER.search(t) or SCAM_CONTEXT.search(t) or LOSS.search(t) or IN_CALL.search(t)
+                or MESSAGE_SOURCE.search(t) or URGENT.search(t) or act_of(t) is not None
+                or FEE.search(t) or RELATIVE_EMERGENCY.search(t) or ASKED_TO.search(t))
 
 
 def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
-    t = _words(text)
-    if found.kind != CALM or model is None or general_question(t) or not _MONEY_OR_SECRET.search(t) or own_slip(t):
+    t = words(text)
+    if found.kind != CALM or model is None or general_question(t) or not MONEY_OR_SECRET.search(t) or own_slip(t):
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
-    if question_kind(text) in _CALM_KINDS and not _STRONG_CONTEXT.search(t):
+    if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
     if not _traces(t):
         return found  # nobody else and nothing done: "bố tôi mất, lương hưu… được nhận bao nhiêu?"
     kind, p = model.predict(text)
     if kind in (SCAM_NOW, PAY_NOW) and p >= model.ESCALATE_AT:
-        t = _words(text)
+        t = words(text)
         return Situation(kind, (act_of(t) or "none_yet") if kind == SCAM_NOW else None)
     return found
 
@@ -604,9 +216,9 @@ def route(text: str, model: SituationModel | None) -> Situation:
 def scam_signals(text: str) -> bool:
     """Whether a message speaks of a scam at all (someone posing, an act, a loss, a call going on): such a message
     is never declined as off-topic, however it is told."""
-    t = _words(text)
-    return bool(_LOSS.search(t) or _IN_CALL.search(t) or _URGENT.search(t) or _STRONG_CONTEXT.search(t)
-                or act_of(t) is not None and (_STRANGER.search(t) or _MESSAGE_SOURCE.search(t)))
+    t = words(text)
+    return bool(LOSS.search(t) or IN_CALL.search(t) or URGENT.search(t) or STRONG_CONTEXT.search(t)
+                or act_of(t) is not None and (STRANGER.search(t) or MESSAGE_SOURCE.search(t)))
 
 
 def never_decline(text: str, model: SituationModel | None) -> bool:
@@ -614,5 +226,5 @@ def never_decline(text: str, model: SituationModel | None) -> bool:
     signals, or when the model gives it one chance in four of being a scam or a demand for money."""
     if scam_signals(text):
         return True
-    lexical = _MONEY_OR_SECRET.search(_words(text)) or _MONEY_ACCENTED.search(normalize(text).lower())
+    lexical = MONEY_OR_SECRET.search(words(text)) or MONEY_ACCENTED.search(normalize(text).lower())
     return model is not None and bool(lexical) and model.alarm_probability(text) >= 0.25
