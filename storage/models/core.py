@@ -1,55 +1,24 @@
-"""SQLAlchemy tables. Portable types only, so SQLite and PostgreSQL share one schema."""
+"""Learners, deliveries, quizzes, completions, staff and their sign-in, support, questions."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-# Every date the tutor shows or counts by (a learner's day, a report's quarter, quiet hours) is Vietnam's: the
-# movement's periods are Vietnamese ones. Named once here; everything else imports it.
-TIMEZONE = "Asia/Ho_Chi_Minh"
-TZ = ZoneInfo(TIMEZONE)
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now, the only clock the storage layer uses."""
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns; they are UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+from storage.models.base import Base, utcnow
 
 
 class User(Base):
@@ -325,76 +294,6 @@ class Handoff(Base):
     relay_blocked_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-def local_year() -> int:
-    """This year in Vietnam time (plans and targets are set per calendar year)."""
-    return datetime.now(TZ).year
-
-
-class UnitTarget(Base):
-    """A unit's plan for one year: its population and the plan's target percentages.
-
-    `population` is the adult population the completion rate is measured against ("X10105" -> 3200 adults);
-    the other numbers are optional. A year without its own row uses the latest earlier year's (else the
-    earliest), so a population entered once keeps working until a new one is entered. Percentages with no row
-    of their own come from the nearest unit above that has them (a province's plan applies to its communes).
-    """
-
-    __tablename__ = "unit_plans"
-
-    unit: Mapped[str] = mapped_column(String(160), primary_key=True)  # "X11311", "P31" or "X11311:Thôn 3"
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, default=local_year)
-    population: Mapped[int | None] = mapped_column(Integer, default=None)  # adults (the completion target base)
-    population_16: Mapped[int | None] = mapped_column(Integer, default=None)  # citizens aged 16 and over
-    households: Mapped[int | None] = mapped_column(Integer, default=None)
-    # Population per target group where the unit has it: {"nguoi-dan": 2500, "hoc-sinh-sinh-vien": 400}.
-    groups: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-    # The plan's target percentages (0-100): completion, level-2 VNeID among 16+, confirmed on the national
-    # platform, households taking part.
-    goal_completion: Mapped[int | None] = mapped_column(Integer, default=None)
-    goal_vneid: Mapped[int | None] = mapped_column(Integer, default=None)
-    goal_confirmed: Mapped[int | None] = mapped_column(Integer, default=None)
-    goal_households: Mapped[int | None] = mapped_column(Integer, default=None)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ActivityDay(Base):
-    """A day on which a learner wrote to the tutor (one row per learner and day, Vietnam time).
-
-    Active learners of any past period are counted from these dated rows, not from `last_seen_at`."""
-
-    __tablename__ = "activity_days"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
-
-
-class ReportNote(Base):
-    """What a commune officer adds to a period's report: difficulties, problems and proposals."""
-
-    __tablename__ = "report_notes"
-    __table_args__ = (UniqueConstraint("unit", "period"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    unit: Mapped[str] = mapped_column(String(40))  # "X11311", "P31"
-    period: Mapped[str] = mapped_column(String(20))  # "2026-Q4" or "2026"
-    text: Mapped[str] = mapped_column(Text)
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), default=None)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class UpstreamReport(Base):
-    """Aggregates pushed by a child instance (counts per commune only), one row per source and period."""
-
-    __tablename__ = "upstream_reports"
-    __table_args__ = (UniqueConstraint("source", "period"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    source: Mapped[str] = mapped_column(String(80))
-    period: Mapped[str] = mapped_column(String(20))
-    payload: Mapped[dict[str, Any]] = mapped_column()
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class AdminSession(Base):
     """A web admin login; the cookie holds the token, the table only its hash."""
 
@@ -471,120 +370,3 @@ class ChannelToken(Base):
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     # When admins were told about the current failure (once per failure, cleared by a success).
     alerted_at: Mapped[datetime | None] = mapped_column(default=None)
-
-
-class Household(Base):
-    """A family ("Gia đình số") joined with a short code; its unit is where it was made, so it counts once.
-
-    The row holds no person: members point at it from users.household_id and leave with their data.
-    """
-
-    __tablename__ = "households"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    code: Mapped[str] = mapped_column(String(12), unique=True)
-    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    hamlet: Mapped[str | None] = mapped_column(String(120), default=None)
-    made_by: Mapped[str] = mapped_column(String(12), default="learner")  # "learner" | "volunteer"
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ClassEvent(Base):
-    """A class or event of a commune (or one of a province's campaign days: yearly or monthly), once or by a rule.
-
-    repeat: "once" (on starts_at), "weekly" (starts_at's weekday), "monthly" (the nth `weekday` of each
-    month; nth 5 means the last), "yearly" (starts_at's day and month). The time of day is starts_at's.
-    """
-
-    __tablename__ = "class_events"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12), default="class")  # "class" | "campaign"
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
-    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    hamlet: Mapped[str | None] = mapped_column(String(120), default=None)
-    place: Mapped[str] = mapped_column(String(200), default="")
-    topic: Mapped[str] = mapped_column(String(20))  # a support topic (volunteers.SUPPORT_TOPICS)
-    lesson_id: Mapped[str | None] = mapped_column(String(80), default=None)
-    organiser: Mapped[str] = mapped_column(String(80), default="")
-    starts_at: Mapped[datetime] = mapped_column()
-    repeat: Mapped[str] = mapped_column(String(12), default="once")
-    weekday: Mapped[int | None] = mapped_column(Integer, default=None)  # 0 = Monday
-    nth: Mapped[int | None] = mapped_column(Integer, default=None)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ClassReminder(Base):
-    """One reminder sent for one occurrence to one learner: the unique row makes it once."""
-
-    __tablename__ = "class_reminders"
-    __table_args__ = (UniqueConstraint("class_id", "day", "user_id"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(Date)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ClassReply(Base):
-    """A learner's "Tôi sẽ đến" for one occurrence."""
-
-    __tablename__ = "class_replies"
-    __table_args__ = (UniqueConstraint("class_id", "day", "user_id"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(Date)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ClassAttendance(Base):
-    """How many came to one occurrence, as recorded by the organiser; its support-log row is the evidence."""
-
-    __tablename__ = "class_attendance"
-    __table_args__ = (UniqueConstraint("class_id", "day"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(Date)
-    people: Mapped[int] = mapped_column(Integer)
-    support_session_id: Mapped[int | None] = mapped_column(ForeignKey("support_sessions.id", ondelete="SET NULL"),
-                                                           default=None)
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class StaffHamlet(Base):
-    """A thôn / tổ dân phố that a member of the commune's Tổ công nghệ số cộng đồng covers (one row a pair).
-
-    The name is normalised (units.normalise_hamlet); the commune is the member's own.
-    """
-
-    __tablename__ = "staff_hamlets"
-    __table_args__ = (UniqueConstraint("staff_id", "hamlet"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    hamlet: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Nudge(Base):
-    """One kind reminder to keep learning ("đôn đốc") that a volunteer or commune officer sent a learner.
-
-    At most one per learner in any 7 days (storage.teams). When the learner erases their data the row stays
-    as an anonymous count for the commune, like a support session.
-    """
-
-    __tablename__ = "nudges"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
-    province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
