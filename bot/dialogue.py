@@ -42,6 +42,15 @@ _CODE = re.compile(r"(?:ma\s*:?\s*)?([a-z0-9]{6})")
 VOICE_CHECK = Prompt("voice", "heard", msg.VOICE_AGAIN, yes="/nghedung", no="/noilai")
 
 
+def _pressed(text: str, ctx: dict[str, Any]) -> str:
+    """A bare number or a button's own words press a button of the last message: its value; else the text."""
+    shown = tuple(Button(str(lbl), str(val)) for lbl, val in ctx.get("buttons") or [])
+    if re.fullmatch(r"\d{1,2}", text) and 1 <= int(text) <= len(shown):
+        return shown[int(text) - 1].value
+    pressed = understand.match_button(text, shown)
+    return pressed.value if pressed is not None else text
+
+
 @dataclass
 class Turn:
     """What belongs to one message only: kept here, never on the dialogue (it serves many chats at once)."""
@@ -174,12 +183,7 @@ class Dialogue:
         if typed and turn.relay is not None:
             return await self._relayed(s, user, ctx, turn, text)
         if typed:
-            # A bare number or a button's own words press a button of the last message.
-            shown = tuple(Button(str(lbl), str(val)) for lbl, val in ctx.get("buttons") or [])
-            if re.fullmatch(r"\d{1,2}", text) and 1 <= int(text) <= len(shown):
-                text = shown[int(text) - 1].value
-            elif (pressed := understand.match_button(text, shown)) is not None:
-                text = pressed.value
+            text = _pressed(text, ctx)
         cmd = parse_command(text)
         if cmd is None and typed and turn.pending is None and not re.search(r"\d", text) \
                 and understand.yes_no(text) is True and len(understand.words(text)) <= 4:
@@ -192,6 +196,17 @@ class Dialogue:
             if cmd[0] == "/nhaclai" and turn.pending is not None:
                 ctx["pending"] = turn.pending.dump()  # shown again with the last messages: still waiting
             return await self._run(s, user, ctx, cmd[0], cmd[1], turn.inbox_id)
+        handled = await self._code_or_quiz(s, user, ctx, text)
+        if handled is not None:
+            return handled
+        turn.aside = True
+        if not re.search(r"[^\W\d_]", text):
+            # Only numbers or signs and no button to match: show what can be done instead of "I don't know".
+            return [Reply(msg.HELP, main_menu())]
+        return await self.reader.question(s, user, ctx, incoming.channel, text, turn=turn)
+
+    async def _code_or_quiz(self, s: AsyncSession, user: User, ctx: dict[str, Any], text: str) -> list[Reply] | None:
+        """A volunteer's or a family's code typed by hand, or an answer to the quiz under way; None for neither."""
         code = _CODE.fullmatch(fold(text).strip())
         if code and re.search(r"\d", code.group(1)) and re.search(r"[a-z]", code.group(1)):
             # A volunteer's code typed by hand (Zalo, or a printed card): same as opening the link.
@@ -203,15 +218,7 @@ class Dialogue:
             if joined is not None:
                 return joined
         attempt = await repo.active_attempt(s, user.id)
-        if attempt is not None:
-            handled = await self.quiz.typed(s, user, ctx, attempt, text)
-            if handled is not None:
-                return handled
-        turn.aside = True
-        if not re.search(r"[^\W\d_]", text):
-            # Only numbers or signs and no button to match: show what can be done instead of "I don't know".
-            return [Reply(msg.HELP, main_menu())]
-        return await self.reader.question(s, user, ctx, incoming.channel, text, turn=turn)
+        return await self.quiz.typed(s, user, ctx, attempt, text) if attempt is not None else None
 
     async def _relayed(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn, text: str) -> list[Reply]:
         """A learner's typed words while a volunteer is writing to them through the tutor: passed on to the volunteer.

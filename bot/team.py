@@ -27,6 +27,7 @@ from bot.reach import quiet, window_open
 from bot.report_text import member_name
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
+from storage import nudges as nudging
 from storage import repo, roles, teams, units
 from storage.models import TZ, Staff, User, as_utc, utcnow
 
@@ -150,7 +151,7 @@ class TeamDesk:
 
     async def coverage(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
         staff = await roles.staff_of(s, user.id)
-        if not teams.may_nudge(staff):
+        if not nudging.may_nudge(staff):
             return [Reply(msg.COVER_ONLY_TEAM)]
         assert staff is not None and staff.ward_code is not None
         if not args and staff.role == "commune_admin":
@@ -203,7 +204,7 @@ class TeamDesk:
         staff = await roles.staff_of(s, user.id)
         wanted = (ctx.get("cover") or {}).get("staff")
         names = teams.parse_hamlets(text)
-        if not teams.may_nudge(staff) or not isinstance(wanted, int) or not names:
+        if not nudging.may_nudge(staff) or not isinstance(wanted, int) or not names:
             return None
         assert staff is not None
         target = await self._member(s, staff, wanted)
@@ -223,7 +224,7 @@ class TeamDesk:
 
     # ------------------------------------------------------------ đôn đốc
 
-    def _status(self, item: teams.Stalled, now: datetime) -> str:
+    def _status(self, item: nudging.Stalled, now: datetime) -> str:
         """Whether a reminder can go now: "ok", or why not ("off", "unreachable", "window", "recent")."""
         user = item.user
         if (user.context or {}).get("no_reminders"):
@@ -232,17 +233,17 @@ class TeamDesk:
             return "unreachable"
         if not window_open(user.channel, user.last_seen_at, now):
             return "window"
-        if item.last_nudge is not None and now - item.last_nudge < teams.NUDGE_GAP:
+        if item.last_nudge is not None and now - item.last_nudge < nudging.NUDGE_GAP:
             return "recent"
         return "ok"
 
     async def nudges(self, s: AsyncSession, user: User, args: list[str]) -> list[Reply]:
         staff = await roles.staff_of(s, user.id)
-        if not teams.may_nudge(staff):
+        if not nudging.may_nudge(staff):
             return [Reply(msg.NUDGE_ONLY_TEAM)]
         assert staff is not None
         now = self.clock()
-        listed = await teams.stalled(s, staff, self.idle_days, self._core(), self.pass_ratio, now)
+        listed = await nudging.stalled(s, staff, self.idle_days, self._core(), self.pass_ratio, now)
         if not args or not (args[0] == "tatca" or args[0].isdigit()):
             return [self._listing(staff, listed, now)]
         if quiet(now):
@@ -256,7 +257,7 @@ class TeamDesk:
             return [self._one(item, outcome)]
         return [self._summary([o for _, o in outcomes])]
 
-    def _listing(self, staff: Staff, listed: list[teams.Stalled], now: datetime) -> Reply:
+    def _listing(self, staff: Staff, listed: list[nudging.Stalled], now: datetime) -> Reply:
         days = self.idle_days
         unit = roles.home_scope(staff).name
         if not listed:
@@ -288,14 +289,14 @@ class TeamDesk:
             buttons.append(Button(msg.BTN_NUDGE_ALL.format(n=len(sendable)), "/dondoc tatca"))
         return Reply("\n".join(lines), tuple(buttons))
 
-    async def _send(self, s: AsyncSession, staff: Staff, item: teams.Stalled, now: datetime) -> str:
+    async def _send(self, s: AsyncSession, staff: Staff, item: nudging.Stalled, now: datetime) -> str:
         """Queue one reminder when it may go; returns "sent" or why not."""
         status = self._status(item, now)
         if status != "ok":
             return status
         user = item.user
-        if not await teams.claim_nudge(s, staff, user, now):
-            item.last_nudge = await teams.last_nudge(s, user.id)
+        if not await nudging.claim_nudge(s, staff, user, now):
+            item.last_nudge = await nudging.last_nudge(s, user.id)
             return "recent"
         reminder = await self.reminder(s, staff, user)
         await repo.outbox_push(s, user.channel, user.channel_user_id, reminder.to_payload())
@@ -319,13 +320,13 @@ class TeamDesk:
                 else msg.NUDGE_TEXT_ANY.format(name=name, sender=sender, progress=progress))
         return Reply(text, (Button(msg.BTN_CONTINUE, "/hoctiep"), Button(msg.BTN_NUDGE_STOP, "/tatnhac")))
 
-    def _one(self, item: teams.Stalled, outcome: str) -> Reply:
+    def _one(self, item: nudging.Stalled, outcome: str) -> Reply:
         name = item.user.display_name or msg.MINE_NONAME
         if outcome == "sent":
             return Reply(msg.NUDGE_SENT.format(name=name), (Button(msg.BTN_STAFF_NUDGE, "/dondoc"),))
         if outcome == "recent":
             last = item.last_nudge or self.clock()
-            return Reply(msg.NUDGE_TOO_SOON.format(name=name, date=_day(last), next=_day(last + teams.NUDGE_GAP)))
+            return Reply(msg.NUDGE_TOO_SOON.format(name=name, date=_day(last), next=_day(last + nudging.NUDGE_GAP)))
         text = {"window": msg.NUDGE_WINDOW, "off": msg.NUDGE_OFF}.get(outcome, msg.NUDGE_UNREACHABLE)
         return Reply(text.format(name=name))
 

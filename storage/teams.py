@@ -1,15 +1,11 @@
 """The commune's Tổ công nghệ số cộng đồng: who is on it, which thôn each member covers, what they did in a
-period; the thôn and communes nobody covers; and "đôn đốc", one kind reminder to a learner who started and
-stalled.
+period; the thôn and communes nobody covers. "Đôn đốc", one kind reminder to a learner who started and
+stalled, is in storage/nudges.py.
 
 Members are the active volunteers and commune admins of a commune (the plans put commune officers at the head
 of the team). A thôn is "known" when a registered learner gave it or the commune set a target for it
 (UnitTarget "X<commune>:<thôn>"), and "covered" when a member covers it; names match by their folded
 spelling, so "thon 3" and "Thôn 3" are one thôn.
-
-Reminders: at most one per learner in any NUDGE_GAP, whoever sends it. The claim locks the learner (the same
-lock their own messages take), reads the last reminder and records the new one in the caller's transaction,
-with the message queued in the outbox beside it, so two volunteers pressing at once send one.
 """
 
 from __future__ import annotations
@@ -17,30 +13,28 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import repo, units
+from storage import units
 from storage.models import (
     Completion,
     Nudge,
-    QuizAttempt,
     Staff,
     StaffHamlet,
     SupportSession,
     UnitTarget,
     User,
     VolunteerLink,
-    as_utc,
 )
+from storage.query import between
 from storage.roles import ScopeError, may_see
 from storage.units import Scope
 
 MEMBER_ROLES = ("volunteer", "commune_admin")
-NUDGE_GAP = timedelta(days=7)
 MAX_HAMLETS = 30  # thôn one member covers
 _SPLIT = re.compile(r"\s*(?:[,;/\n]|\bvà\b|\bva\b)\s*", re.I)
 
@@ -179,16 +173,11 @@ def _where(scope: Scope, model: Any) -> list[Any]:
     return [model.ward_code.is_not(None)]
 
 
-def _between(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
-    return [c for c in (column >= since if since is not None else None,
-                        column < until if until is not None else None) if c is not None]
-
-
 async def _known(s: AsyncSession, scope: Scope, until: datetime | None) -> dict[int, dict[str, tuple[str, int]]]:
     """Per commune: thôn key -> (name as most learners wrote it, registered learners)."""
     rows = await s.execute(select(User.ward_code, User.hamlet, func.count()).where(
         User.consent_at.is_not(None), User.hamlet.is_not(None), User.hamlet != "", *_where(scope, User),
-        *_between(User.consent_at, None, until)).group_by(User.ward_code, User.hamlet))
+        *between(User.consent_at, None, until)).group_by(User.ward_code, User.hamlet))
     spellings: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for ward, hamlet, n in rows.all():
         key = units.hamlet_key(str(hamlet))
@@ -221,6 +210,16 @@ async def report_for(s: AsyncSession, staff: Staff | None, scope: Scope, since: 
     return await report(s, scope, since, until)
 
 
+class _Rows(dict[int, "UnitRow"]):
+    """A row per commune, made when first needed."""
+
+    def row(self, ward: int) -> UnitRow:
+        if ward not in self:
+            c = units.commune(ward)
+            self[ward] = UnitRow(str(ward), c.name if c else str(ward), f"X{ward}", communes=1)
+        return self[ward]
+
+
 async def report(s: AsyncSession, scope: Scope, since: datetime | None = None,
                  until: datetime | None = None) -> TeamReport:
     """The team of a commune, or of every commune in a province or the country, over [since, until).
@@ -229,9 +228,41 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None,
     are known from learners registered by `until` and from targets; help, completions and reminders are
     counted in the period.
     """
+    by_ward, covered_by = await _members(s, scope, until)
+    known = await _known(s, scope, until)
+    rows = _Rows()
+    for ward, team in by_ward.items():
+        r = rows.row(ward)
+        r.members = len(team)
+        r.volunteers = sum(st.role == "volunteer" for st in team)
+        r.communes_with_volunteers = int(r.volunteers > 0)
+    for ward in set(known) | {w for w, team in by_ward.items() if any(covered_by.get(st.id) for st in team)}:
+        keys = set(known.get(ward, {}))
+        covered = {units.hamlet_key(h) for st in by_ward.get(ward, []) for h in covered_by.get(st.id, [])}
+        r = rows.row(ward)
+        r.hamlets_known, r.hamlets_covered, r.hamlets_uncovered = len(keys), len(keys & covered), len(keys - covered)
+    by_topic, per_staff = await _support(s, scope, since, until, rows)
+    nudges_of = await _nudges(s, scope, since, until, rows)
+    rep = TeamReport(scope, since, until, UnitRow(scope.code, scope.name, scope.code),
+                     by_topic={t: (v[0], v[1]) for t, v in sorted(by_topic.items())})
+    if scope.ward_code is not None:
+        rep.total = rows.row(scope.ward_code)
+        rep.total.key, rep.total.name = scope.code, scope.name
+        if rep.total.volunteers == 0:
+            rep.no_volunteer = [_commune_entry(scope.ward_code)]
+        await _commune_details(s, rep, by_ward.get(scope.ward_code, []), covered_by, known.get(scope.ward_code, {}),
+                               per_staff, nudges_of, since, until)
+        return rep
+    _roll_up(rep, scope, rows)
+    return rep
+
+
+async def _members(s: AsyncSession, scope: Scope,
+                   until: datetime | None) -> tuple[dict[int, list[Staff]], dict[int, list[str]]]:
+    """Active members per commune (joined by `until`), and the thôn each covers."""
     staff = (await s.execute(select(Staff).where(
         Staff.active.is_(True), Staff.role.in_(MEMBER_ROLES), *_where(scope, Staff),
-        *_between(Staff.created_at, None, until)))).scalars().all()
+        *between(Staff.created_at, None, until)))).scalars().all()
     by_ward: dict[int, list[Staff]] = defaultdict(list)
     for st in staff:
         if st.ward_code is not None:
@@ -242,41 +273,23 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None,
     covered_by: dict[int, list[str]] = defaultdict(list)
     for staff_id, hamlet in covers.all():
         covered_by[int(staff_id)].append(str(hamlet))
-    known = await _known(s, scope, until)
+    return by_ward, covered_by
+
+
+async def _support(s: AsyncSession, scope: Scope, since: datetime | None, until: datetime | None,
+                   rows: _Rows) -> tuple[dict[str, list[int]], dict[int, dict[str, list[int]]]]:
+    """Support sessions and people helped per commune, per topic and per member."""
     support = await s.execute(select(
         SupportSession.ward_code, SupportSession.staff_id, SupportSession.topic, func.count(),
         func.sum(SupportSession.people)).where(*_where(scope, SupportSession),
-                                               *_between(SupportSession.created_at, since, until))
+                                               *between(SupportSession.created_at, since, until))
         .group_by(SupportSession.ward_code, SupportSession.staff_id, SupportSession.topic))
-    nudged = await s.execute(select(Nudge.ward_code, Nudge.staff_id, func.count()).where(
-        *_where(scope, Nudge), *_between(Nudge.sent_at, since, until)).group_by(Nudge.ward_code, Nudge.staff_id))
-
-    rows: dict[int, UnitRow] = {}
-
-    def row(ward: int) -> UnitRow:
-        if ward not in rows:
-            c = units.commune(ward)
-            rows[ward] = UnitRow(str(ward), c.name if c else str(ward), f"X{ward}", communes=1)
-        return rows[ward]
-
-    for ward, team in by_ward.items():
-        r = row(ward)
-        r.members = len(team)
-        r.volunteers = sum(st.role == "volunteer" for st in team)
-        r.communes_with_volunteers = int(r.volunteers > 0)
-    for ward in set(known) | {w for w, team in by_ward.items() if any(covered_by.get(st.id) for st in team)}:
-        keys = set(known.get(ward, {}))
-        covered = {units.hamlet_key(h) for st in by_ward.get(ward, []) for h in covered_by.get(st.id, [])}
-        r = row(ward)
-        r.hamlets_known = len(keys)
-        r.hamlets_covered = len(keys & covered)
-        r.hamlets_uncovered = len(keys - covered)
     by_topic: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_staff: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for in_ward, sender, topic, n, people in support.all():
         if in_ward is None:
             continue
-        r = row(int(in_ward))
+        r = rows.row(int(in_ward))
         r.sessions += int(n)
         r.people += int(people or 0)
         by_topic[str(topic)][0] += int(n)
@@ -284,27 +297,29 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None,
         if sender is not None:
             per_staff[int(sender)][str(topic)][0] += int(n)
             per_staff[int(sender)][str(topic)][1] += int(people or 0)
+    return by_topic, per_staff
+
+
+async def _nudges(s: AsyncSession, scope: Scope, since: datetime | None, until: datetime | None,
+                  rows: _Rows) -> dict[int, int]:
+    """Reminders to learn (đôn đốc) per commune; returns them per member."""
+    nudged = await s.execute(select(Nudge.ward_code, Nudge.staff_id, func.count()).where(
+        *_where(scope, Nudge), *between(Nudge.sent_at, since, until)).group_by(Nudge.ward_code, Nudge.staff_id))
     nudges_of: dict[int, int] = defaultdict(int)
     for in_ward, sender, n in nudged.all():
         if in_ward is not None:
-            row(int(in_ward)).nudges += int(n)
+            rows.row(int(in_ward)).nudges += int(n)
         if sender is not None:
             nudges_of[int(sender)] += int(n)
+    return nudges_of
 
-    rep = TeamReport(scope, since, until, UnitRow(scope.code, scope.name, scope.code),
-                     by_topic={t: (v[0], v[1]) for t, v in sorted(by_topic.items())})
-    if scope.ward_code is not None:
-        rep.total = row(scope.ward_code)
-        rep.total.key, rep.total.name = scope.code, scope.name
-        if rep.total.volunteers == 0:
-            rep.no_volunteer = [_commune_entry(scope.ward_code)]
-        await _commune_details(s, rep, by_ward.get(scope.ward_code, []), covered_by, known.get(scope.ward_code, {}),
-                               per_staff, nudges_of, since, until)
-        return rep
+
+def _roll_up(rep: TeamReport, scope: Scope, rows: _Rows) -> None:
+    """A province's or the country's report: every commune (or province) listed, then the total."""
     wards = ([c.code for c in units.communes_of(scope.province_code)] if scope.province_code is not None
              else [c.code for p in sorted(units.all_province_codes()) for c in units.communes_of(p)])
     for ward in wards:
-        row(ward)
+        rows.row(ward)
     rep.no_volunteer = [_commune_entry(w) for w in wards if rows[w].volunteers == 0]
     if scope.province_code is not None:
         rep.children = [rows[w] for w in wards]
@@ -319,7 +334,6 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None,
         rep.children = list(provinces.values())
     for child in rep.children:
         rep.total.add(child)
-    return rep
 
 
 def _commune_entry(ward: int) -> tuple[int, str, str]:
@@ -336,12 +350,12 @@ async def _commune_details(s: AsyncSession, rep: TeamReport, team: list[Staff], 
     if ids:
         linked = {int(k): int(n) for k, n in (await s.execute(
             select(VolunteerLink.staff_id, func.count()).where(
-                VolunteerLink.staff_id.in_(ids), *_between(VolunteerLink.created_at, None, until))
+                VolunteerLink.staff_id.in_(ids), *between(VolunteerLink.created_at, None, until))
             .group_by(VolunteerLink.staff_id))).all()}
         completed = {int(k): int(n) for k, n in (await s.execute(
             select(VolunteerLink.staff_id, func.count(func.distinct(Completion.user_id)))
             .join(Completion, Completion.user_id == VolunteerLink.user_id).where(
-                VolunteerLink.staff_id.in_(ids), *_between(Completion.completed_at, since, until))
+                VolunteerLink.staff_id.in_(ids), *between(Completion.completed_at, since, until))
             .group_by(VolunteerLink.staff_id))).all()}
     ordered = sorted(team, key=lambda st: (st.role != "volunteer", (st.display_name or "").lower(), st.id))
     for st in ordered:
@@ -360,72 +374,3 @@ async def _commune_details(s: AsyncSession, rep: TeamReport, team: list[Staff], 
 
 
 # ---------------------------------------------------------------- đôn đốc
-
-
-@dataclass
-class Stalled:
-    """A learner who started but has not been back for a while: what the sender may see, and the last reminder."""
-
-    user: User
-    passed: int  # core lessons passed
-    last_nudge: datetime | None
-
-
-def may_nudge(staff: Staff | None) -> bool:
-    """Volunteers and commune admins (with a commune) send reminders; nobody else."""
-    return staff is not None and staff.active and staff.role in MEMBER_ROLES and staff.ward_code is not None
-
-
-async def stalled(s: AsyncSession, staff: Staff, idle_days: int, core: list[str], pass_ratio: float,
-                  now: datetime) -> list[Stalled]:
-    """Learners of a volunteer (those who agreed to be followed) or of a commune admin (the commune's registered
-    learners, and any who agreed to be followed by them) who started — took at least one quiz; reading is not
-    recorded per learner, and a question answered is not a start — have not completed the programme, and have
-    not written for `idle_days`; most recently seen first. Staff are left out.
-    """
-    if not may_nudge(staff):
-        return []
-    linked = select(VolunteerLink.user_id).where(VolunteerLink.staff_id == staff.id)
-    who: Any = User.id.in_(linked)
-    if staff.role == "commune_admin":
-        who = or_(who, and_(User.consent_at.is_not(None), User.ward_code == staff.ward_code))
-    staff_users = select(Staff.user_id).where(Staff.user_id.is_not(None))
-    done = select(Completion.user_id).where(Completion.user_id.is_not(None))
-    started = select(QuizAttempt.user_id)
-    users = (await s.execute(select(User).where(
-        who, User.last_seen_at < now - timedelta(days=idle_days), User.id.in_(started), User.id.not_in(staff_users),
-        User.id.not_in(done)).order_by(User.last_seen_at.desc(), User.id))).scalars().all()
-    if not users:
-        return []
-    ids = [u.id for u in users]
-    passed = {int(u): int(n) for u, n in (await s.execute(
-        select(QuizAttempt.user_id, func.count(func.distinct(QuizAttempt.lesson_id))).where(
-            QuizAttempt.user_id.in_(ids), QuizAttempt.kind == "lesson", QuizAttempt.status == "finished",
-            QuizAttempt.score >= pass_ratio - 1e-9, QuizAttempt.lesson_id.in_(core))
-        .group_by(QuizAttempt.user_id))).all()} if core else {}
-    last = {int(u): as_utc(t) for u, t in (await s.execute(
-        select(Nudge.user_id, func.max(Nudge.sent_at)).where(Nudge.user_id.in_(ids))
-        .group_by(Nudge.user_id))).all() if u is not None and t is not None}
-    return [Stalled(u, passed.get(u.id, 0), last.get(u.id)) for u in users]
-
-
-async def last_nudge(s: AsyncSession, user_id: int) -> datetime | None:
-    """When the learner was last sent a reminder, by anyone."""
-    t = (await s.execute(select(func.max(Nudge.sent_at)).where(Nudge.user_id == user_id))).scalar_one_or_none()
-    return as_utc(t) if t is not None else None
-
-
-async def claim_nudge(s: AsyncSession, staff: Staff, user: User, now: datetime) -> bool:
-    """Record a reminder from `staff` to `user` unless one was sent in the last NUDGE_GAP; False then.
-
-    The learner is locked first, so a second claim made at the same moment waits and then sees this one.
-    """
-    await repo.lock_user(s, user.channel, user.channel_user_id)
-    last = await last_nudge(s, user.id)
-    if last is not None and now - last < NUDGE_GAP:
-        return False
-    s.add(Nudge(user_id=user.id, staff_id=staff.id, province_code=staff.province_code, ward_code=staff.ward_code,
-                sent_at=now))
-    await s.flush()
-    return True
-

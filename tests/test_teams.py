@@ -21,7 +21,7 @@ from bot import messages as msg
 from bot.reach import TZ
 from bot.service import Tutor
 from bot.types import Reply
-from storage import repo, roles, teams, units
+from storage import nudges, repo, roles, teams, units
 from storage.models import (
     AuditEvent,
     Completion,
@@ -401,7 +401,7 @@ async def test_two_senders_at_once_send_one_reminder(tutor: Tutor) -> None:
         async with tutor.db.transaction() as s:
             staff, user = await s.get(Staff, staff_id), await s.get(User, learner)
             assert staff is not None and user is not None
-            won = await teams.claim_nudge(s, staff, user, utcnow())
+            won = await nudges.claim_nudge(s, staff, user, utcnow())
             await asyncio.sleep(0.2)  # hold the transaction open while the other one tries
             return won
 
