@@ -128,58 +128,72 @@ def redact(text: str) -> Redaction:
     folded = _ascii_digits(fold(text))
     if len(folded) != len(text):  # unusual characters changed the length: match on the original
         folded = _ascii_digits(text.lower())
-    spans: list[tuple[int, int]] = []
-    kinds: list[str] = []
+    found = [*_code_spans(text, folded), *_password_spans(text, folded), *_number_spans(folded)]
+    spans = [span for span, _ in found]
+    kinds = [kind for _, kind in found]
+    if not spans:
+        return Redaction(text, ())
+    return Redaction(_replace_spans(text, spans), tuple(dict.fromkeys(kinds)))
 
-    def add(span: tuple[int, int], kind: str) -> None:
-        spans.append(span)
-        kinds.append(kind)
 
+Found = list[tuple[tuple[int, int], str]]
+
+
+def _code_spans(text: str, folded: str) -> Found:
+    """One-time codes (before or after their name, read out, alone, in words) and card security codes."""
+    out: Found = []
     for m in _OTP.finditer(folded):
         if _is_code_word(text, m.start(1)):
-            add(m.span(2), "otp")
-    for m in _OTP_FIRST.finditer(folded):
-        add(m.span(1), "otp")
-    for m in _READ_OUT.finditer(folded):
-        add(m.span(1), "otp")
+            out.append((m.span(2), "otp"))
+    out += [(m.span(1), "otp") for m in _OTP_FIRST.finditer(folded)]
+    out += [(m.span(1), "otp") for m in _READ_OUT.finditer(folded)]
     if bare := _BARE_CODE.match(folded):
-        add(bare.span(1), "otp")
-    for m in _CVV.finditer(folded):
-        add(m.span(1), "card")
+        out.append((bare.span(1), "otp"))
+    out += [(m.span(1), "card") for m in _CVV.finditer(folded)]
+    for m in _WORD_DIGITS.finditer(folded):
+        if len(m.group(1).split()) >= 6 or _WORD_DIGITS_CONTEXT.search(folded[max(0, m.start() - 25):m.start()]):
+            out.append((m.span(1), "otp"))
+    return out
+
+
+def _password_spans(text: str, folded: str) -> Found:
+    """Passwords and PINs after their name ("mật khẩu là …"), or typed alone where one is plainly meant."""
+    out: Found = []
     for m in _PASSWORD.finditer(folded):
         value = m.group(2).rstrip(".,;!?…)\"'")
         said = re.search(r"\bla\b\s*:?\s*$", m.group(1))
         if said and text[m.start(1) + said.start():m.start(1) + said.start() + 2].lower() not in ("là", "la"):
             continue  # "lạ" (strange), not "là" (is): "nhập mật khẩu vào link lạ rồi"
         if value and not _NOT_A_PASSWORD.match(value):
-            add((m.start(2), m.start(2) + len(value)), "password")
+            out.append(((m.start(2), m.start(2) + len(value)), "password"))
     for m in _PASSWORD_BARE.finditer(folded):
         value = m.group(1).rstrip(".,;!?…)\"'")
         if len(re.sub(r"\D", "", value)) > 2 or re.search(r"[^\w\s]", value):
-            add((m.start(1), m.start(1) + len(value)), "password")
-    for m in _WORD_DIGITS.finditer(folded):
-        if len(m.group(1).split()) >= 6 or _WORD_DIGITS_CONTEXT.search(folded[max(0, m.start() - 25):m.start()]):
-            add(m.span(1), "otp")
+            out.append(((m.start(1), m.start(1) + len(value)), "password"))
+    return out
+
+
+def _number_spans(folded: str) -> Found:
+    """Card numbers, ID numbers (căn cước, chứng minh) and account numbers, told apart from sums of money."""
+    out: Found = []
     for m in _CARD_RUN.finditer(folded):
         digits = re.sub(r"\D", "", m.group(1))
         before = folded[max(0, m.start() - 40):m.start()]
         grouped = re.fullmatch(r"\d{4}([ ./-])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?", m.group(1)) is not None
         if _luhn_ok(digits) or digits.startswith("9704") or grouped or _CARD_CONTEXT.search(before):
-            add(m.span(1), "card")
+            out.append((m.span(1), "card"))
     for m in _DIGIT_RUN.finditer(folded):
         digits = re.sub(r"\D", "", m.group(1))
         before = folded[max(0, m.start() - 60):m.start()]
         after = folded[m.end():m.end() + 16]
         if len(digits) == 12 and digits.startswith("0") or len(digits) in (9, 12) and _ID_CONTEXT.search(before):
-            add(m.span(1), "id_number")
+            out.append((m.span(1), "id_number"))
         elif 8 <= len(digits) <= 19 and not _MONEY_AFTER.match(after) and (
                 _ACCOUNT_CONTEXT.search(before)
                 or _TRANSFER_CONTEXT.search(before[-30:]) and not (_MONEY.match(m.group(1).strip())
                                                                    and "." in m.group(1))):
-            add(m.span(1), "account")
-    if not spans:
-        return Redaction(text, ())
-    return Redaction(_replace_spans(text, spans), tuple(dict.fromkeys(kinds)))
+            out.append((m.span(1), "account"))
+    return out
 
 
 # ---------------------------------------------------------------- ongoing scam
