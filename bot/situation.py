@@ -82,15 +82,10 @@ def classify(text: str) -> Situation:
     if slip and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)):
         return Situation(CALM)  # a wrong PIN, a face check that fails, an ATM that kept the money: no scammer
     if RECEIVED.search(t) or WRONG_TRANSFER.search(t):
-        # "sang số lạ" alone is no scammer in a wrong transfer; a stranger's news of a relative in hospital is.
-        context = bool(STRONG_CONTEXT.search(t) or RELATIVE_EMERGENCY.search(t))
-        pressed = context and re.search(r"\b(?:goi|nhan tin|bao|nho|doi|giuc|yeu cau)\b", t) and re.search(
-            r"\b(?:chuyen tra|tra lai|chuyen lai|hoan lai|gui lai)\b", t)
-        if RECEIVED_PRESSED.search(t) or secret_given(t, act, context) or pressed:
-            return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
-        # A question at the end ("giờ báo ai?") does not undo a transfer told before it.
-        if not (context and (act is not None or in_call or act_of(t) is not None)):
-            return Situation(MISTAKE, "received" if RECEIVED.search(t) else "wrong_transfer")
+        found = _money_astray(t, act, in_call)
+        if found is not None:
+            return found
+        context = True  # the story around the money shows a scam (a stranger's pressure, a relative "in hospital")
     if in_call and (context or is_ongoing_scam(text) or re.search(
             r"\b(?:tien|chuyen|ck|trieu|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
         return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
@@ -131,6 +126,21 @@ def classify(text: str) -> Situation:
     if ongoing and (other_party or LOSS.search(t)):
         return Situation(SCAM_NOW, act or "none_yet")
     return Situation(CALM)
+
+
+def _money_astray(t: str, act: str | None, in_call: bool) -> Situation | None:
+    """Money received by mistake or sent to a wrong account: an honest mistake, unless someone presses for it back
+    or the story shows a scam (then None when it is for the rules after this one to say which)."""
+    # "sang số lạ" alone is no scammer in a wrong transfer; a stranger's news of a relative in hospital is.
+    context = bool(STRONG_CONTEXT.search(t) or RELATIVE_EMERGENCY.search(t))
+    pressed = context and re.search(r"\b(?:goi|nhan tin|bao|nho|doi|giuc|yeu cau)\b", t) and re.search(
+        r"\b(?:chuyen tra|tra lai|chuyen lai|hoan lai|gui lai)\b", t)
+    if RECEIVED_PRESSED.search(t) or secret_given(t, act, context) or pressed:
+        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
+    # A question at the end ("giờ báo ai?") does not undo a transfer told before it.
+    if not (context and (act is not None or in_call or act_of(t) is not None)):
+        return Situation(MISTAKE, "received" if RECEIVED.search(t) else "wrong_transfer")
+    return None
 
 
 def fold_words(text: str) -> str:
