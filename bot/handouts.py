@@ -85,64 +85,79 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, f: ImageFont.FreeTypeFont, width
     return out + ([line] if line else [])
 
 
-def render(path: Path, lesson: Lesson, bot_username: str = "") -> Handout:
-    """Draw the handout of one lesson at `path` (PNG, A4 portrait at 150 dpi)."""
-    w, h = A4_150DPI
-    img = Image.new("RGB", A4_150DPI, "white")
-    d = ImageDraw.Draw(img)
-    out = Handout(path)
-    text_w = w - 2 * MARGIN
+class _Page:
+    """The drawing of one handout: wraps text to a width, keeps the words drawn (for the PNG's text chunks)."""
 
-    def put(text: str, y: int, size: int, bold: bool = False, fill: tuple[int, int, int] = DARK,
-            x: int = MARGIN, width: int = text_w) -> tuple[int, list[str]]:
+    def __init__(self, out: Handout) -> None:
+        self.img = Image.new("RGB", A4_150DPI, "white")
+        self.d = ImageDraw.Draw(self.img)
+        self.out = out
+        self.w, self.h = A4_150DPI
+
+    def put(self, text: str, y: int, size: int, bold: bool = False, fill: tuple[int, int, int] = DARK,
+            x: int = MARGIN, width: int | None = None) -> tuple[int, list[str]]:
         f = font(size, bold)
-        drawn = _wrap(d, text, f, width)
+        drawn = _wrap(self.d, text, f, width if width is not None else self.w - 2 * MARGIN)
         for line in drawn:
-            d.text((x, y), line, font=f, fill=fill)
-            out.lines.append(line)
+            self.d.text((x, y), line, font=f, fill=fill)
+            self.out.lines.append(line)
             y += int(size * 1.35)
         return y, drawn
 
-    d.rectangle([0, 0, w, 110], fill=GREEN)
-    d.text((MARGIN, 32), msg.HANDOUT_BAND, font=font(34, bold=True), fill="white")
+    def steps(self, steps: list[str], y: int, bottom: int) -> None:
+        """Numbered steps in green circles, as many as fit above `bottom`."""
+        text_w = self.w - 2 * MARGIN
+        for i, step in enumerate(steps, 1):
+            needed = len(_wrap(self.d, step, font(32), text_w - 70)) * int(32 * 1.35)
+            if y + 14 + needed > bottom:
+                break
+            self.d.ellipse([MARGIN, y + 14, MARGIN + 48, y + 62], fill=GREEN)
+            number = str(i)
+            self.d.text((MARGIN + 24 - self.d.textlength(number, font=font(28, True)) / 2, y + 22), number,
+                        font=font(28, True), fill="white")
+            y, _ = self.put(step, y + 18, 32, x=MARGIN + 70, width=text_w - 70)
+            y += 14
+
+    def foot(self, lesson: Lesson, link: str, qr_side: int) -> None:
+        """The QR code of the tutor (or how to find it) and the lesson's source line."""
+        w, h = self.w, self.h
+        text_w = w - 2 * MARGIN
+        qr_top = h - 140 - qr_side
+        if link:
+            import segno
+
+            buf = io.BytesIO()
+            segno.make(link, error="m").save(buf, kind="png", scale=10, border=2)
+            qr = Image.open(buf).convert("RGB").resize((qr_side, qr_side), Image.Resampling.NEAREST)
+            self.img.paste(qr, (w - MARGIN - qr_side, qr_top))
+            self.put(msg.HANDOUT_QR, qr_top + 40, 32, bold=True, width=text_w - qr_side - 40)
+            self.put(link, qr_top + 140, 28, fill=(70, 70, 70), width=text_w - qr_side - 40)
+        else:
+            self.put(msg.HANDOUT_NO_QR, qr_top + 40, 32, bold=True)
+        source = lesson.sources[0] if lesson.sources else None
+        line = (msg.HANDOUT_SOURCE.format(title=source.title, date=source.checked.strftime("%d/%m/%Y"))
+                if source else msg.HANDOUT_SOURCE_NONE)
+        self.d.line([MARGIN, h - 120, w - MARGIN, h - 120], fill=(200, 200, 200), width=2)
+        self.put(line, h - 105, 22, fill=(90, 90, 90))
+
+
+def render(path: Path, lesson: Lesson, bot_username: str = "") -> Handout:
+    """Draw the handout of one lesson at `path` (PNG, A4 portrait at 150 dpi)."""
+    out = Handout(path)
+    page = _Page(out)
+    w, h = A4_150DPI
+    page.d.rectangle([0, 0, w, 110], fill=GREEN)
+    page.d.text((MARGIN, 32), msg.HANDOUT_BAND, font=font(34, bold=True), fill="white")
     out.lines.append(msg.HANDOUT_BAND)
     top = 160
-    y, out.title_lines = put(lesson.title, top, 54, bold=True, fill=GREEN)
+    y, out.title_lines = page.put(lesson.title, top, 54, bold=True, fill=GREEN)
     out.title_box = (MARGIN, top, w - MARGIN, y)
-    y, _ = put(plain(lesson.summary), y + 20, 30, fill=(70, 70, 70))
+    y, _ = page.put(plain(lesson.summary), y + 20, 30, fill=(70, 70, 70))
     heading, steps = key_steps(lesson)
-    y, _ = put(heading or msg.HANDOUT_STEPS, y + 40, 36, bold=True)
+    y, _ = page.put(heading or msg.HANDOUT_STEPS, y + 40, 36, bold=True)
     qr_side = 300
-    bottom = h - 140 - qr_side - 40  # the steps stop above the QR code and the source line
-    for i, step in enumerate(steps, 1):
-        f = font(32)
-        needed = len(_wrap(d, step, f, text_w - 70)) * int(32 * 1.35)
-        if y + 14 + needed > bottom:
-            break
-        d.ellipse([MARGIN, y + 14, MARGIN + 48, y + 62], fill=GREEN)
-        number = str(i)
-        d.text((MARGIN + 24 - d.textlength(number, font=font(28, True)) / 2, y + 22), number,
-               font=font(28, True), fill="white")
-        y, _ = put(step, y + 18, 32, x=MARGIN + 70, width=text_w - 70)
-        y += 14
-    link = bot_link(bot_username)
-    qr_top = h - 140 - qr_side
-    if link:
-        import segno
-
-        buf = io.BytesIO()
-        segno.make(link, error="m").save(buf, kind="png", scale=10, border=2)
-        qr = Image.open(buf).convert("RGB").resize((qr_side, qr_side), Image.Resampling.NEAREST)
-        img.paste(qr, (w - MARGIN - qr_side, qr_top))
-        put(msg.HANDOUT_QR, qr_top + 40, 32, bold=True, width=text_w - qr_side - 40)
-        put(link, qr_top + 140, 28, fill=(70, 70, 70), width=text_w - qr_side - 40)
-    else:
-        put(msg.HANDOUT_NO_QR, qr_top + 40, 32, bold=True)
-    source = lesson.sources[0] if lesson.sources else None
-    line = (msg.HANDOUT_SOURCE.format(title=source.title, date=source.checked.strftime("%d/%m/%Y"))
-            if source else msg.HANDOUT_SOURCE_NONE)
-    d.line([MARGIN, h - 120, w - MARGIN, h - 120], fill=(200, 200, 200), width=2)
-    put(line, h - 105, 22, fill=(90, 90, 90))
+    page.steps(steps, y, bottom=h - 140 - qr_side - 40)  # the steps stop above the QR code and the source line
+    page.foot(lesson, bot_link(bot_username), qr_side)
     # The words on the page travel inside the file too (PNG text chunks), for anyone checking a print run.
     info = PngImagePlugin.PngInfo()
     info.add_text("Title", lesson.title)
@@ -150,7 +165,7 @@ def render(path: Path, lesson: Lesson, bot_username: str = "") -> Handout:
     info.add_text("Lines", json.dumps(out.lines, ensure_ascii=False))
     path.parent.mkdir(parents=True, exist_ok=True)
     # Mostly white: the fastest compression is nearly as small and several times quicker.
-    img.save(path, "PNG", dpi=(150, 150), pnginfo=info, compress_level=1)
+    page.img.save(path, "PNG", dpi=(150, 150), pnginfo=info, compress_level=1)
     return out
 
 
