@@ -161,6 +161,27 @@ def _as_date(value: Any, where: str) -> dt.date:
         raise LessonError(f"{where}: ngày '{value}' không đúng dạng YYYY-MM-DD") from exc
 
 
+def _source(src: Any, where: str) -> Source:
+    if not isinstance(src, dict):
+        raise LessonError(f"{where}: cần title, url, checked")
+    return Source(str(_need(src, "title", where, str)), str(_need(src, "url", where, str)),
+                  _as_date(_need(src, "checked", where, (str, dt.date)), f"{where}.checked"))
+
+
+def _quiz_question(q: Any, where: str) -> QuizQuestion:
+    if not isinstance(q, dict):
+        raise LessonError(f"{where}: cần question, options, answer, explain")
+    options = _need(q, "options", where, list)
+    answer = _need(q, "answer", where, int)
+    for k, option in enumerate(options, start=1):
+        if not isinstance(option, str):  # "Gọi: 113" unquoted is read as a mapping, not words
+            raise LessonError(f"{where}.options[{k}]: phải là một dòng chữ (đặt trong ngoặc kép nếu có dấu ':')")
+    if not 1 <= answer <= len(options):
+        raise LessonError(f"{where}.answer: {answer} nằm ngoài 1..{len(options)}")
+    return QuizQuestion(str(_need(q, "question", where, str)).strip(), tuple(str(o).strip() for o in options),
+                        answer - 1, str(_need(q, "explain", where, str)).strip())
+
+
 def parse_lesson(path: Path) -> Lesson:
     """Parse one lesson file; raise LessonError naming the file and field on any problem."""
     name = path.name
@@ -180,29 +201,9 @@ def parse_lesson(path: Path) -> Lesson:
     if path.stem != lesson_id:
         raise LessonError(f"{name}: id '{lesson_id}' phải trùng tên tệp")
 
-    sources = []
-    for i, src in enumerate(_need(meta, "sources", name, list), start=1):
-        where = f"{name}: sources[{i}]"
-        if not isinstance(src, dict):
-            raise LessonError(f"{where}: cần title, url, checked")
-        sources.append(Source(str(_need(src, "title", where, str)), str(_need(src, "url", where, str)),
-                              _as_date(_need(src, "checked", where, (str, dt.date)), f"{where}.checked")))
-
-    quiz = []
-    for i, q in enumerate(meta.get("quiz") or [], start=1):
-        where = f"{name}: quiz[{i}]"
-        if not isinstance(q, dict):
-            raise LessonError(f"{where}: cần question, options, answer, explain")
-        options = _need(q, "options", where, list)
-        answer = _need(q, "answer", where, int)
-        for k, option in enumerate(options, start=1):
-            if not isinstance(option, str):  # "Gọi: 113" unquoted is read as a mapping, not words
-                raise LessonError(f"{where}.options[{k}]: phải là một dòng chữ (đặt trong ngoặc kép nếu có dấu ':')")
-        if not 1 <= answer <= len(options):
-            raise LessonError(f"{where}.answer: {answer} nằm ngoài 1..{len(options)}")
-        quiz.append(QuizQuestion(str(_need(q, "question", where, str)).strip(),
-                                 tuple(str(o).strip() for o in options), answer - 1,
-                                 str(_need(q, "explain", where, str)).strip()))
+    sources = [_source(src, f"{name}: sources[{i}]")
+               for i, src in enumerate(_need(meta, "sources", name, list), start=1)]
+    quiz = [_quiz_question(q, f"{name}: quiz[{i}]") for i, q in enumerate(meta.get("quiz") or [], start=1)]
 
     def str_list(key: str, required: bool = True) -> tuple[str, ...]:
         value = _need(meta, key, name, list) if required else (meta.get(key) or [])

@@ -6,9 +6,26 @@ import argparse
 import statistics
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.config import Settings
+
+
+def _write_coverage(out: TextIO, lessons: list[Any], by_topic: dict[str, int], by_skill: dict[str, int]) -> None:
+    """Lessons per topic and per framework code, and each lesson's sentence length, words and quiz size."""
+    from rag.lessons import sentence_lengths
+
+    out.write(f"\n{len(lessons)} bài học.\nSố bài theo chủ đề:\n")
+    for topic, n in by_topic.items():
+        out.write(f"  {topic:24} {n}{'  <- chưa có bài' if n == 0 else ''}\n")
+    out.write("Số bài theo mã kỹ năng:\n")
+    for code, n in by_skill.items():
+        out.write(f"  {code:8} {n}\n")
+    out.write("Độ dài câu trung bình (chữ) và số chữ mỗi bài:\n")
+    for lesson in lessons:
+        lengths = sentence_lengths(lesson)
+        avg = statistics.mean(lengths) if lengths else 0.0
+        out.write(f"  {lesson.id:40} {avg:5.1f}  {lesson.word_count:4d} chữ  {len(lesson.quiz)} câu hỏi\n")
 
 
 def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
@@ -28,17 +45,7 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
     for warn in report.warnings:
         out.write(f"NHẮC {warn}\n")
     by_topic, by_skill = coverage(report.lessons, topics)
-    out.write(f"\n{len(report.lessons)} bài học.\nSố bài theo chủ đề:\n")
-    for topic, n in by_topic.items():
-        out.write(f"  {topic:24} {n}{'  <- chưa có bài' if n == 0 else ''}\n")
-    out.write("Số bài theo mã kỹ năng:\n")
-    for code, n in by_skill.items():
-        out.write(f"  {code:8} {n}\n")
-    out.write("Độ dài câu trung bình (chữ) và số chữ mỗi bài:\n")
-    for lesson in report.lessons:
-        lengths = sentence_lengths(lesson)
-        avg = statistics.mean(lengths) if lengths else 0.0
-        out.write(f"  {lesson.id:40} {avg:5.1f}  {lesson.word_count:4d} chữ  {len(lesson.quiz)} câu hỏi\n")
+    _write_coverage(out, report.lessons, by_topic, by_skill)
     # Every topic of the map must be taught somewhere, and the programme must name real lessons.
     errors = list(report.errors)
     programme_file = settings.knowledge_dir / "programme.yaml"
