@@ -37,6 +37,14 @@ def _style() -> Iterator[None]:
         yield
 
 
+def _counts_axis(ax: Any, axis: str, grid: bool = True) -> None:
+    """Whole numbers on the counting axis, a light grid along it, no top or right frame."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(MaxNLocator(integer=True))
+    if grid:
+        ax.grid(axis=axis, alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
 def _png(fig: Figure) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI, facecolor="white")
@@ -73,9 +81,7 @@ def timeline_png(report: stats.Report) -> bytes:
         ax.set_xticks(xs[::step], [d.strftime("%d/%m/%y") for d, _ in weeks][::step], rotation=30, ha="right")
         ax.set_xlabel(msg.CHART_WEEK)
         ax.set_title(msg.CHART_TIMELINE)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(axis="y", alpha=0.3)
-        ax.spines[["top", "right"]].set_visible(False)
+        _counts_axis(ax, "y")
         return _png(fig)
 
 
@@ -94,10 +100,8 @@ def groups_png(report: stats.Report) -> bytes:
                 label=msg.CHART_COMPLETED)
         ax.set_yticks(ys, [_short(group_name(b.key)) for b in rows])
         ax.set_title(msg.CHART_GROUPS)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False)
-        ax.grid(axis="x", alpha=0.3)
-        ax.spines[["top", "right"]].set_visible(False)
+        _counts_axis(ax, "x")
         return _png(fig)
 
 
@@ -115,6 +119,5 @@ def topics_png(report: stats.Report, topic_names: Mapping[str, str], limit: int 
         for y, (n, _) in zip(ys, counts, strict=True):
             ax.text(n, y, f" {n}", va="center")
         ax.set_title(msg.CHART_TOPICS)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.spines[["top", "right"]].set_visible(False)
+        _counts_axis(ax, "x", grid=False)
         return _png(fig)

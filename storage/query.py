@@ -27,12 +27,14 @@ def child_column(scope: Scope, model: Any) -> Any:
     return model.province_code
 
 
-def in_scope(scope: Scope, model: Any) -> list[Any]:
+def in_scope(scope: Scope, model: Any, nationwide: Any = None) -> list[Any]:
+    """Rows of `model` inside the unit; for the whole country, those with a province (or `nationwide`: a commune,
+    where rows without one belong to nobody's count)."""
     if scope.ward_code is not None:
         return [model.ward_code == scope.ward_code]
     if scope.province_code is not None:
         return [model.province_code == scope.province_code]
-    return [model.province_code.is_not(None)]
+    return [(model.province_code if nationwide is None else nationwide).is_not(None)]
 
 
 def between(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:

@@ -30,7 +30,7 @@ from storage.models import (
     User,
     VolunteerLink,
 )
-from storage.query import between
+from storage.query import between, in_scope
 from storage.roles import ScopeError, may_see
 from storage.units import Scope
 
@@ -166,11 +166,8 @@ class TeamReport:
 
 
 def _where(scope: Scope, model: Any) -> list[Any]:
-    if scope.ward_code is not None:
-        return [model.ward_code == scope.ward_code]
-    if scope.province_code is not None:
-        return [model.province_code == scope.province_code]
-    return [model.ward_code.is_not(None)]
+    """A team's rows belong to a commune: nationwide, those with one."""
+    return in_scope(scope, model, nationwide=model.ward_code)
 
 
 async def _known(s: AsyncSession, scope: Scope, until: datetime | None) -> dict[int, dict[str, tuple[str, int]]]:

@@ -174,6 +174,15 @@ class AdminSite:
     async def _report(self, s: AsyncSession, staff: Staff, scope: units.Scope, period: Period) -> stats.Report:
         return await stats.report_for(s, staff, scope, period.since, period.until, self.pass_ratio)
 
+    async def _unit_report(self, request: Request) -> tuple[AdminSession, Staff, units.Scope, Period, stats.Report]:
+        """The signed-in person, the unit asked for (checked), the period and the unit's report."""
+        period = self._period(request)
+        async with self.tutor.db.transaction() as s:
+            session, staff = await self._signed_in(s, request)
+            scope = self._scope(request, staff, session.csrf)
+            report = await self._report(s, staff, scope, period)
+        return session, staff, scope, period, report
+
     def _trail(self, staff: Staff, scope: units.Scope) -> list[tuple[str, str, bool]]:
         """Breadcrumbs from the country down to the unit: (code, name, linkable)."""
         chain = [units.Scope()]
@@ -252,11 +261,7 @@ class AdminSite:
     # ------------------------------------------------------------ statistics
 
     async def unit(self, request: Request) -> Response:
-        period = self._period(request)
-        async with self.tutor.db.transaction() as s:
-            session, staff = await self._signed_in(s, request)
-            scope = self._scope(request, staff, session.csrf)
-            report = await self._report(s, staff, scope, period)
+        session, staff, scope, period, report = await self._unit_report(request)
         children = [(c, c.child_code if c.child_code and roles.may_see(staff, units.Scope.parse(c.child_code))
                      else None) for c in report.children]
         lessons = [(exports.lesson_title(self.tutor.kb, ls.lesson_id), ls) for ls in report.by_lesson]
@@ -312,11 +317,7 @@ class AdminSite:
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     async def questions(self, request: Request) -> Response:
-        period = self._period(request)
-        async with self.tutor.db.transaction() as s:
-            session, staff = await self._signed_in(s, request)
-            scope = self._scope(request, staff, session.csrf)
-            report = await self._report(s, staff, scope, period)
+        session, staff, scope, period, report = await self._unit_report(request)
         names = exports.topic_names(self.tutor.kb)
         feedback = report.feedback_by_topic
         topics = sorted(((names.get(t, t), n, *feedback.get(t, (0, 0))) for t, n in report.questions_by_topic.items()),
