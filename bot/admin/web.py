@@ -279,13 +279,9 @@ class AdminSite:
 
     async def chart(self, request: Request) -> Response:
         name = str(request.path_params["name"])
-        period = self._period(request)
-        async with self.tutor.db.transaction() as s:
-            session, staff = await self._signed_in(s, request)
-            scope = self._scope(request, staff, session.csrf)
-            if name not in CHARTS:
-                return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
-            report = await self._report(s, staff, scope, period)
+        session, staff, _scope, _period, report = await self._unit_report(request)
+        if name not in CHARTS:
+            return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
         if name == "timeline":
             png = await asyncio.to_thread(charts.timeline_png, report)
         elif name == "groups":
