@@ -24,7 +24,6 @@ from bot.handoffs import HandoffDesk, Relay
 from bot.learning import Learning
 from bot.officers import OfficerDesk
 from bot.prompts import MAX_OFFERS, Pending, read
-from bot.quiz import PASS_RATIO
 from bot.quizdesk import QuizDesk
 from bot.reading import MAX_INPUT, Reader
 from bot.registration import Registration, consent_reply
@@ -73,7 +72,7 @@ class Dialogue:
         self.voice = voice or VoiceSettings()
         self.answerer = answerer
         # The programme's pass rule (knowledge/programme.yaml) also decides when one quiz is passed.
-        self.pass_ratio = kb.programme.min_score if kb.programme else PASS_RATIO
+        self.pass_ratio = kb.pass_ratio
         self.registration = Registration()
         self.learning = Learning(kb, data_dir, self.pass_ratio)
         self.quiz = QuizDesk(kb, self.learning, self.pass_ratio)

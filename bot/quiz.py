@@ -14,11 +14,11 @@ from bot import messages as msg
 from bot import understand
 from bot.types import Button, Prompt, Reply
 from rag.lessons import QuizQuestion
+from rag.programme import DEFAULT_PASS_RATIO
 from rag.text import fold, normalize, syllables
 
 LETTERS = "ABCDEFGH"
 QUIZ_PROMPT = Prompt("quiz", "quiz", msg.QUIZ_AGAIN)
-PASS_RATIO = 0.8
 _LETTER = re.compile(r"^(?:cau|dap an|chon|phuong an|y)?\s*([a-h])\s*[.)]?$")
 _NUMBER = re.compile(r"^(?:cau|dap an|chon|phuong an|so)?\s*([1-8])\s*[.)]?$")
 _ORDINAL = re.compile(r"^(?:cai|cau|y|phuong an|dap an|chon)?\s*(?:cai\s+)?thu\s+(\w+)$")
@@ -228,7 +228,7 @@ def in_order(q: QuizQuestion, order: list[int] | None) -> QuizQuestion:
     return replace(q, options=tuple(q.options[i] for i in order), answer=order.index(q.answer))
 
 
-def pass_mark(n_questions: int, ratio: float = PASS_RATIO) -> int:
+def pass_mark(n_questions: int, ratio: float = DEFAULT_PASS_RATIO) -> int:
     """Correct answers needed to pass."""
     return math.ceil(n_questions * ratio - 1e-9)
 

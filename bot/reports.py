@@ -100,7 +100,7 @@ async def weekly_digest(tutor: Tutor, now: datetime | None = None) -> int:
             staff = await s.get(Staff, staff_id)
             if staff is None or not await repo.job_claim(s, "weekly-digest", f"{period}:{staff_id}"):
                 continue
-            text = await digest_text(s, roles.home_scope(staff), now, tutor.dialogue.pass_ratio, tutor.kb)
+            text = await digest_text(s, roles.home_scope(staff), now, tutor.kb.pass_ratio, tutor.kb)
             await repo.outbox_push(s, channel, chat, Reply(text).to_payload())
             queued += 1
     log.info("weekly digest %s: %d queued", period, queued)
@@ -173,7 +173,7 @@ async def _period_report(tutor: Tutor, job: str, label: str, title: str, start: 
             if staff is None or not await repo.job_claim(s, job, f"{label}:{staff_id}"):
                 continue
             scope = roles.home_scope(staff)
-            rep = await stats.report(s, scope, start, end, tutor.dialogue.pass_ratio)
+            rep = await stats.report(s, scope, start, end, tutor.kb.pass_ratio)
             team = await teams.report(s, scope, start, end)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"bao-cao-{label}-{scope.code}.xlsx"
@@ -234,7 +234,7 @@ async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dic
         out, province_notes = [], []
         for province in provinces:
             scope = units.Scope(province_code=province)
-            rep = await stats.report(s, scope, quarter.start, until, tutor.dialogue.pass_ratio, declined_limit=0)
+            rep = await stats.report(s, scope, quarter.start, until, tutor.kb.pass_ratio, declined_limit=0)
             team = {row.key: row for row in (await teams.report(s, scope, quarter.start, until)).children}
             for row in rep.children:
                 if not row.key:

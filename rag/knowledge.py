@@ -12,7 +12,7 @@ from langchain_core.embeddings import Embeddings
 from rag.accents import AccentRestorer
 from rag.index import LexicalIndex, SyncStats, VectorIndex, build_chunks
 from rag.lessons import Lesson, Topics, load_lessons
-from rag.programme import Programme
+from rag.programme import DEFAULT_PASS_RATIO, Programme
 from rag.questions import QuestionEntry, load_questions
 from rag.retriever import Retriever
 from rag.text import has_diacritics
@@ -28,6 +28,11 @@ class KnowledgeBase:
     sync: SyncStats | None
     load_seconds: float
     programme: Programme | None = None
+
+    @property
+    def pass_ratio(self) -> float:
+        """The programme's pass rule for one quiz (rag.programme.pass_ratio)."""
+        return self.programme.min_score if self.programme else DEFAULT_PASS_RATIO
     situations_file: Path | None = None  # real-case messages labelled by situation (the routing model's tune split)
     entries: list[QuestionEntry] = field(default_factory=list)  # the question layer (knowledge/questions)
 

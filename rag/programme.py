@@ -19,6 +19,17 @@ class Track:
     lessons: tuple[str, ...]
 
 
+# The share of a quiz's questions a learner must get right to pass a lesson when no programme file says otherwise.
+DEFAULT_PASS_RATIO = 0.8
+
+
+def pass_ratio(knowledge_dir: Path) -> float:
+    """The pass rule of the programme in `knowledge_dir` (knowledge/programme.yaml), else the default: the one place
+    every part of the tutor — quizzes, statistics, reports, the web pages — reads it from."""
+    path = knowledge_dir / "programme.yaml"
+    return Programme.load(path).min_score if path.exists() else DEFAULT_PASS_RATIO
+
+
 @dataclass(frozen=True)
 class Programme:
     title: str
@@ -35,7 +46,7 @@ class Programme:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls(
             title=str(data.get("title", "")),
-            min_score=float((data.get("pass_rule") or {}).get("min_score", 0.8)),
+            min_score=float((data.get("pass_rule") or {}).get("min_score", DEFAULT_PASS_RATIO)),
             core=tuple((str(c["lesson"]), str(c["skill"])) for c in data.get("core") or []),
             tracks=tuple(Track(str(k), str(v.get("title", k)), tuple(str(x) for x in v.get("lessons") or []))
                          for k, v in (data.get("tracks") or {}).items()),

@@ -69,8 +69,7 @@ class AdminSite:
         env = self.templates.env
         env.filters.update(num=num, pct=report_text.percent, cell=cell)
         env.globals.update(labels=msg.STATS_LABELS, presets=msg.ADMIN_PRESETS)
-        programme = tutor.kb.programme
-        self.pass_ratio = programme.min_score if programme else 0.8
+        self.pass_ratio = tutor.kb.pass_ratio
         secure = settings.web.secure_cookies
         # __Host- cookies are only sent back over https, to this host, for the whole site.
         self.session_cookie = f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE

@@ -19,7 +19,7 @@ async def stats_report(settings: Settings, unit: str, since: str | None, until: 
     `with_team`, the pair (report, the unit's Tổ công nghệ số report)."""
     from datetime import datetime
 
-    from rag.programme import Programme
+    from rag.programme import pass_ratio
     from storage.db import Database
     from storage.models import TZ as tz
     from storage.stats import report
@@ -28,8 +28,7 @@ async def stats_report(settings: Settings, unit: str, since: str | None, until: 
     def day(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value).replace(tzinfo=tz) if value else None
 
-    programme_file = settings.knowledge_dir / "programme.yaml"
-    ratio = Programme.load(programme_file).min_score if programme_file.exists() else 0.8
+    ratio = pass_ratio(settings.knowledge_dir)
     db = Database(settings.database_url)
     try:
         async with db.transaction() as s:
