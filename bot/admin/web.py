@@ -68,7 +68,7 @@ class AdminSite:
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         env = self.templates.env
         env.filters.update(num=num, pct=report_text.percent, cell=cell)
-        env.globals.update(labels=msg.STATS_LABELS, presets=msg.ADMIN_PRESETS)
+        env.globals.update(labels=msg.STATS_LABELS, presets=msg.ADMIN_PRESETS, bad_date_text=msg.ADMIN_BAD_DATE)
         self.pass_ratio = tutor.kb.pass_ratio
         secure = settings.web.secure_cookies
         # __Host- cookies are only sent back over https, to this host, for the whole site.
