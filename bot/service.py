@@ -18,6 +18,7 @@ from bot import voice
 from bot.answers import Answerer
 from bot.config import Settings
 from bot.dialogue import Dialogue
+from bot.errors import BotError
 from bot.messages import APOLOGY
 from bot.safety import Redaction, redact
 from bot.types import Incoming, Reply
@@ -197,6 +198,9 @@ class Tutor:
                     continue
                 obs.PROCESSING.labels(channel).observe(time.perf_counter() - started)
                 return True
+            except BotError as exc:  # a problem the person can understand: said kindly, not retried
+                log.info("inbox item %s answered with a %s", inbox_id, type(exc).__name__)
+                return await self._answer_with(inbox_id, Reply(exc.user_text))
             except Exception as exc:  # noqa: BLE001 - logged with context, retried, then apologised for
                 attempts += 1
                 log.exception("processing inbox item %s failed", inbox_id)
@@ -207,11 +211,15 @@ class Tutor:
                         return False
                     item.attempts += 1
                     item.error = type(exc).__name__[:200]
+        return await self._answer_with(inbox_id, Reply(APOLOGY))
+
+    async def _answer_with(self, inbox_id: int, reply: Reply) -> bool:
+        """Close a delivery with one reply (an apology, or a BotError's kind sentence)."""
         async with self.db.transaction() as s:
             item = await repo.inbox_claim(s, inbox_id)
             if item is None:
                 return False
-            await repo.outbox_add(s, item, [Reply(APOLOGY).to_payload()])
+            await repo.outbox_add(s, item, [reply.to_payload()])
             item.processed_at = utcnow()
         return True
 

@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from bot import messages as msg
 from bot.answers import Answerer
 from bot.app import build_services, configured_channels
 from bot.capabilities import CHANNELS, capability, pushable
 from bot.channels.telegram import COMMANDS as TELEGRAM_MENU
-from bot.commands import WORD_COMMANDS, Commands, parse_command
+from bot.commands import WORD_COMMANDS, Call, Commands, parse_command
 from bot.config import Settings, TelegramSettings
 from bot.dialogue import Dialogue
+from bot.errors import BotError
+from bot.service import Tutor
+from bot.types import Incoming, Reply
 from rag.knowledge import KnowledgeBase
 
 
@@ -75,3 +79,24 @@ async def test_build_services_builds_what_is_configured(settings: Settings, kb: 
         assert services.scheduler is None and services.routes()
     finally:
         await services.aclose()
+
+
+async def test_a_bot_error_is_said_kindly_once_not_retried(tutor: Tutor) -> None:
+    """A feature that raises BotError: the person gets its sentence (not the apology), and the delivery is done."""
+    calls: list[str] = []
+
+    def refuse(call: Call) -> list[Reply]:
+        calls.append(call.user.channel_user_id)
+        raise BotError("Mã này đã hết hạn, bác xin mã mới nhé.")
+
+    tutor.dialogue.commands.add("/thuloi", refuse)
+    sent: list[Reply] = []
+
+    async def send(_user: str, reply: Reply) -> None:
+        sent.append(reply)
+
+    await tutor.handle(Incoming("console", "u-err", "d1", text="/thuloi"), send)
+    assert calls == ["u-err"]  # not retried
+    assert [r.text for r in sent][-1] == "Mã này đã hết hạn, bác xin mã mới nhé."
+    assert all(r.text != msg.APOLOGY for r in sent)
+    assert await tutor.process_pending("console") == 0

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
+from bot.errors import BotError
 from storage import access, roles
 from storage.models import AdminSession, AuditEvent, Staff, StaffToken, as_utc, utcnow
 
@@ -29,8 +30,8 @@ MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 
 
-class AuthError(ValueError):
-    """A problem the person at the keyboard can fix; the message is kind Vietnamese."""
+class AuthError(BotError, ValueError):
+    """A sign-in or password problem the person at the keyboard can fix."""
 
 
 @lru_cache(maxsize=1)

@@ -250,7 +250,7 @@ class AdminSite:
                 await auth.set_credentials(s, staff, form.get("username", ""), form.get("password", ""),
                                            form.get("repeat", ""))
             except auth.AuthError as exc:
-                return self._render(request, "setup.html", 400, csrf=token, code=code, error=str(exc),
+                return self._render(request, "setup.html", 400, csrf=token, code=code, error=exc.user_text,
                                     username=form.get("username", "")[:40], staff_role=staff.role)
             link.used_at = utcnow()
             username = staff.username or ""
