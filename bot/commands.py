@@ -12,11 +12,11 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import understand
+from bot.conversation import Conversation
 from bot.types import Reply
 from rag.text import fold
 from storage.models import User
@@ -28,7 +28,7 @@ class Call:
 
     s: AsyncSession
     user: User
-    ctx: dict[str, Any]
+    ctx: Conversation
     args: list[str]
     inbox_id: int | None = None
 

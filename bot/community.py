@@ -9,13 +9,13 @@ only the place and the thôn are typed (their draft waits in the user's context)
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
 from bot.answers import main_menu
 from bot.commands import Call, Commands
+from bot.conversation import Conversation
 from bot.staffdesk import staff_name
 from bot.types import Button, Prompt, Reply
 from storage import community, roles, units, volunteers
@@ -103,7 +103,7 @@ class Community:
 
     # ------------------------------------------------------------ households
 
-    async def household(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def household(self, s: AsyncSession, user: User, ctx: Conversation, args: list[str]) -> list[Reply]:
         staff = await roles.staff_of(s, user.id)
         if args[:1] == ["moi"] and staff is not None and staff.active and staff.ward_code is not None:
             made = await community.create_household(s, staff.province_code, staff.ward_code,
@@ -197,7 +197,7 @@ class Community:
             return None
         return staff
 
-    async def announce(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def announce(self, s: AsyncSession, user: User, ctx: Conversation, args: list[str]) -> list[Reply]:
         """/molop <topic> <once|weekly|monthly> [<day>|<weekday>|<nth> <weekday>] <HHMM>, then place and thôn."""
         staff = await self._class_staff(s, user)
         if staff is None:
@@ -244,7 +244,7 @@ class Community:
                               "since": utcnow().isoformat()}
         return [Reply(msg.CLASS_ASK_PLACE, (Button(msg.BTN_CLASS_CANCEL, "/molophuy"),), prompt=CLASS_PLACE)]
 
-    async def draft_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], text: str) -> list[Reply] | None:
+    async def draft_text(self, s: AsyncSession, user: User, ctx: Conversation, text: str) -> list[Reply] | None:
         """The typed place, then thôn, of a class being announced; None when no draft waits for text."""
         draft = ctx.get("class_draft")
         if not draft:
@@ -261,7 +261,7 @@ class Community:
                                                  Button(msg.BTN_CLASS_CANCEL, "/molophuy")), prompt=CLASS_HAMLET)]
         return await self.finish(s, user, ctx, units.normalise_hamlet(text)[:120] or None)
 
-    async def finish(self, s: AsyncSession, user: User, ctx: dict[str, Any], hamlet: str | None) -> list[Reply]:
+    async def finish(self, s: AsyncSession, user: User, ctx: Conversation, hamlet: str | None) -> list[Reply]:
         draft = ctx.pop("class_draft", None)
         staff = await self._class_staff(s, user)
         if not draft or staff is None or not draft.get("place"):

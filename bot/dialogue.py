@@ -8,18 +8,18 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import conversation, privacy, understand, values, voice
 from bot import messages as msg
-from bot import privacy, understand, values, voice
 from bot.answers import Answerer, is_clear, main_menu
 from bot.campaigns import Campaigns
 from bot.commands import Call, Commands, parse_command
 from bot.community import Community
 from bot.config import CampaignSettings, NudgeSettings, ReportSettings, VoiceSettings
+from bot.conversation import Conversation
 from bot.handoffs import HandoffDesk, Relay
 from bot.learning import Learning
 from bot.officers import OfficerDesk
@@ -41,7 +41,7 @@ _CODE = re.compile(r"(?:ma\s*:?\s*)?([a-z0-9]{6})")
 VOICE_CHECK = Prompt("voice", "heard", msg.VOICE_AGAIN, yes="/nghedung", no="/noilai")
 
 
-def _pressed(text: str, ctx: dict[str, Any]) -> str:
+def _pressed(text: str, ctx: Conversation) -> str:
     """A bare number or a button's own words press a button of the last message: its value; else the text."""
     shown = tuple(Button(str(lbl), str(val)) for lbl, val in ctx.get("buttons") or [])
     if re.fullmatch(r"\d{1,2}", text) and 1 <= int(text) <= len(shown):
@@ -94,7 +94,7 @@ class Dialogue:
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
         user = await repo.get_or_create_user(s, incoming.channel, incoming.user_id)
-        ctx: dict[str, Any] = dict(user.context or {})
+        ctx = conversation.load(user.context)
         now = utcnow()
         if not ctx.get("greeted") or repo.local_day(user.last_seen_at) != repo.local_day(now):
             await repo.mark_active_day(s, user.id, now)  # the first message of a day: dated activity
@@ -127,10 +127,10 @@ class Dialogue:
             last = [r.to_payload() for r in replies if r.text != msg.GREETING] or [replies[-1].to_payload()]
             ctx["last_replies"] = last
             ctx["buttons"] = last[-1]["buttons"]
-        user.context = ctx
+        user.context = conversation.dump(ctx)
         return replies
 
-    async def _keep_prompt(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn,
+    async def _keep_prompt(self, s: AsyncSession, user: User, ctx: Conversation, turn: Turn,
                            replies: list[Reply]) -> list[Reply]:
         """Remember what the last reply asks; after a message that was not an answer, offer the old prompt again."""
         asked = next((r for r in reversed(replies) if r.prompt is not None), None)
@@ -156,7 +156,7 @@ class Dialogue:
             return [Reply(msg.QUIZ_AGAIN)] + await self.quiz.current_question(s, attempt)
         return [pending.again(msg.PROMPT_AGAIN)]
 
-    async def _dispatch(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn,
+    async def _dispatch(self, s: AsyncSession, user: User, ctx: Conversation, turn: Turn,
                         text: str) -> list[Reply]:
         incoming = turn.incoming
         if incoming.start_payload:
@@ -204,7 +204,7 @@ class Dialogue:
             return [Reply(msg.HELP, main_menu())]
         return await self.reader.question(s, user, ctx, incoming.channel, text, turn=turn)
 
-    async def _code_or_quiz(self, s: AsyncSession, user: User, ctx: dict[str, Any], text: str) -> list[Reply] | None:
+    async def _code_or_quiz(self, s: AsyncSession, user: User, ctx: Conversation, text: str) -> list[Reply] | None:
         """A volunteer's or a family's code typed by hand, or an answer to the quiz under way; None for neither."""
         code = _CODE.fullmatch(fold(text).strip())
         if code and re.search(r"\d", code.group(1)) and re.search(r"[a-z]", code.group(1)):
@@ -219,7 +219,7 @@ class Dialogue:
         attempt = await repo.active_attempt(s, user.id)
         return await self.quiz.typed(s, user, ctx, attempt, text) if attempt is not None else None
 
-    async def _relayed(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn, text: str) -> list[Reply]:
+    async def _relayed(self, s: AsyncSession, user: User, ctx: Conversation, turn: Turn, text: str) -> list[Reply]:
         """A learner's typed words while a volunteer is writing to them through the tutor: passed on to the volunteer.
         Someone in a scam also gets the steps at once, whoever they are talking to."""
         assert turn.relay is not None
@@ -230,7 +230,7 @@ class Dialogue:
             replies = await self.reader.question(s, user, ctx, turn.incoming.channel, text, turn=turn) + replies
         return replies
 
-    async def _prompt_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn, prompt: Prompt,
+    async def _prompt_text(self, s: AsyncSession, user: User, ctx: Conversation, turn: Turn, prompt: Prompt,
                            text: str) -> list[Reply] | None:
         """Typed text for a prompt that takes text; None when the text is not an answer to it."""
         name = prompt.name
@@ -284,13 +284,13 @@ class Dialogue:
             replies.append(consent_reply())
         return replies
 
-    async def _run(self, s: AsyncSession, user: User, ctx: dict[str, Any], name: str, args: list[str],
+    async def _run(self, s: AsyncSession, user: User, ctx: Conversation, name: str, args: list[str],
                    inbox_id: int | None = None) -> list[Reply]:
         """A command by name, from whichever feature registered it; help for an unknown one."""
         replies = await self.commands.run(name, Call(s, user, ctx, args, inbox_id))
         return replies if replies is not None else [Reply(msg.HELP, main_menu())]
 
-    async def _open_referral(self, s: AsyncSession, user: User, ctx: dict[str, Any], code: str) -> list[Reply] | None:
+    async def _open_referral(self, s: AsyncSession, user: User, ctx: Conversation, code: str) -> list[Reply] | None:
         opened = await self.staff.open_link(s, user, ctx, code)
         if opened is None:
             return None
@@ -299,7 +299,7 @@ class Dialogue:
             replies += await self.quiz.start(s, user, lesson_id)
         return replies
 
-    async def _deep_link(self, s: AsyncSession, user: User, ctx: dict[str, Any], payload: str) -> list[Reply]:
+    async def _deep_link(self, s: AsyncSession, user: User, ctx: Conversation, payload: str) -> list[Reply]:
         if payload.startswith(REFERRAL_PREFIX):
             opened = await self._open_referral(s, user, ctx, payload.removeprefix(REFERRAL_PREFIX))
             return opened if opened is not None else [Reply(msg.HELP, main_menu())]
@@ -312,7 +312,7 @@ class Dialogue:
 
     # ------------------------------------------------------------ voice notes
 
-    async def _voice(self, s: AsyncSession, user: User, ctx: dict[str, Any], turn: Turn,
+    async def _voice(self, s: AsyncSession, user: User, ctx: Conversation, turn: Turn,
                      text: str) -> list[Reply]:
         """A transcribed voice note: a quiz answer, a plain command, or a question read back before answering."""
         incoming = turn.incoming

@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import conversation
 from bot import messages as msg
 from bot.answers import main_menu
 from bot.capabilities import capability
 from bot.commands import Commands
+from bot.conversation import Conversation
 from bot.reach import window_open
 from bot.safety import redact
 from bot.staffdesk import RELAY_MAX, staff_name, unit_name
@@ -63,14 +64,14 @@ class HandoffDesk:
 
     # ------------------------------------------------------------ hand-off to a person
 
-    async def ask_person(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def ask_person(self, s: AsyncSession, user: User, ctx: Conversation, args: list[str]) -> list[Reply]:
         """A learner wants a person: confirm what will be shared, then queue it for their commune."""
         if user.consent_at is None or user.ward_code is None:
             return [Reply(msg.HANDOFF_NEED_PLACE, (Button(msg.BTN_REGISTER, "/dangky"),))]
         if args[:1] != ["dongy"]:
             return [Reply(msg.HANDOFF_ASK, (Button(msg.BTN_HANDOFF_YES, "/gapnguoi dongy"),
                                             Button(msg.BTN_HANDOFF_NO, "/ok")))]
-        lesson = self.kb.lesson((ctx.get("lesson") or {}).get("id", ""))
+        lesson = self.kb.lesson(conversation.reading(ctx))
         topic = lesson.title if lesson else None
         if len(args) > 1 and args[1] in msg.SUPPORT_TOPICS:
             topic = msg.SUPPORT_TOPICS[args[1]]

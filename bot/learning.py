@@ -15,6 +15,7 @@ from bot import images
 from bot import messages as msg
 from bot.answers import main_menu
 from bot.commands import Call, Commands
+from bot.conversation import Conversation
 from bot.quiz import pass_mark
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
@@ -135,7 +136,7 @@ class Learning:
         rng = random.Random(secrets.randbits(32))
         return rng.sample(pool, min(size, len(pool)))
 
-    async def review_due(self, s: AsyncSession, user: User, ctx: dict[str, Any],
+    async def review_due(self, s: AsyncSession, user: User, ctx: Conversation,
                          now: datetime | None = None) -> Reply | None:
         """Offer a short re-quiz 7 days after a lesson was passed: at most once a day, never if turned off."""
         if ctx.get("no_reminders"):

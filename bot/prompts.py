@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot import names, situation, understand, values
+from bot.conversation import Conversation
 from bot.types import Button, Prompt, Reply
 from storage.models import utcnow
 
@@ -228,7 +229,7 @@ class Pending:
         return cls(reply.prompt, reply.text, reply.buttons)
 
     @classmethod
-    def load(cls, ctx: dict[str, Any]) -> Pending | None:
+    def load(cls, ctx: Conversation) -> Pending | None:
         """The pending prompt of a user's context, or None (none, unreadable, or left for over a day)."""
         raw = ctx.get("pending")
         if not isinstance(raw, dict):

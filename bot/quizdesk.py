@@ -4,13 +4,14 @@ retakes and the learner's progress. Every bit of state is in the attempt row and
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import conversation
 from bot import messages as msg
 from bot.answers import main_menu
 from bot.commands import Call, Commands, parse_command
+from bot.conversation import Conversation
 from bot.learning import Learning
 from bot.quiz import (
     LETTERS,
@@ -50,7 +51,7 @@ class QuizDesk:
         commands.add("/ontap", lambda c: self.start_review(c.s, c.user, c.ctx, c.arg))
 
     async def _quiz_command(self, c: Call) -> list[Reply]:
-        lesson_id = c.arg or (c.ctx.get("lesson") or {}).get("id")
+        lesson_id = c.arg or conversation.reading(c.ctx)
         if not lesson_id:
             return [self.learning.menu(None)]
         return await self.start(c.s, c.user, lesson_id)
@@ -85,7 +86,7 @@ class QuizDesk:
         assert questions is not None
         return [intro, question_reply(questions[0], 0, len(questions), attempt.id)]
 
-    async def start_review(self, s: AsyncSession, user: User, ctx: dict[str, Any],
+    async def start_review(self, s: AsyncSession, user: User, ctx: Conversation,
                             lesson_id: str | None) -> list[Reply]:
         items = await self.learning.review_items(s, user, lesson_id)
         if not items:
@@ -131,7 +132,7 @@ class QuizDesk:
         index = await repo.answered_count(s, attempt.id)
         return [question_reply(questions[index], index, len(questions), attempt.id)]
 
-    async def _button_answer(self, s: AsyncSession, user: User, ctx: dict[str, Any], attempt_id: int,
+    async def _button_answer(self, s: AsyncSession, user: User, ctx: Conversation, attempt_id: int,
                              index: int, chosen: int) -> list[Reply]:
         attempt = await repo.active_attempt(s, user.id)
         if attempt is None or attempt.id != attempt_id:
@@ -141,7 +142,7 @@ class QuizDesk:
             return [Reply(msg.QUIZ_STALE)] + await self.current_question(s, attempt)
         return await self.grade(s, user, attempt, answered, chosen)
 
-    async def typed(self, s: AsyncSession, user: User, ctx: dict[str, Any], attempt: QuizAttempt,
+    async def typed(self, s: AsyncSession, user: User, ctx: Conversation, attempt: QuizAttempt,
                          text: str) -> list[Reply] | None:
         questions = self.questions(attempt)
         if questions is None:
@@ -193,11 +194,11 @@ class QuizDesk:
             replies.append(Reply(text, buttons))
         return replies
 
-    async def _retake(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> list[Reply]:
+    async def _retake(self, s: AsyncSession, user: User, ctx: Conversation) -> list[Reply]:
         """"Làm lại", "thi lại": the quiz of the lesson last tried, else of the lesson being read."""
         results = await repo.lesson_results(s, user.id)
         last = max(results, key=lambda k: results[k].last_at or utcnow(), default=None) if results else None
-        lesson_id = last or (ctx.get("lesson") or {}).get("id")
+        lesson_id = last or conversation.reading(ctx)
         if not lesson_id or self.kb.lesson(str(lesson_id)) is None:
             return [self.learning.menu(None)]
         return await self.start(s, user, str(lesson_id))

@@ -8,16 +8,17 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import handouts, understand, voice
+from bot import conversation, handouts, understand, voice
 from bot import messages as msg
 from bot.answers import Answer, Answerer, main_menu, section_reply, with_feedback
 from bot.capabilities import capability
 from bot.commands import Call, Commands
 from bot.config import VoiceSettings
+from bot.conversation import AnsweredRef, Conversation
 from bot.learning import Learning
 from bot.types import Button, Reply
 from rag.knowledge import KnowledgeBase
@@ -89,17 +90,17 @@ class Reader:
         return [await self.read_aloud(c.ctx)]
 
     def _share(self, c: Call) -> list[Reply]:
-        lesson = self.kb.lesson(c.arg or (c.ctx.get("lesson") or {}).get("id", ""))
+        lesson = self.kb.lesson(c.arg or conversation.reading(c.ctx))
         if lesson is None:
             return [Reply(msg.NOTHING_TO_CONTINUE, main_menu())]
         return [Reply(msg.SHARE_INTRO), Reply(handouts.share_text(lesson, self.bot_username()))]
 
-    async def learn_next(self, s: AsyncSession, user: User, ctx: dict[str, Any]) -> list[Reply]:
+    async def learn_next(self, s: AsyncSession, user: User, ctx: Conversation) -> list[Reply]:
         """Resume: the rest of the lesson being read, else the next core lesson not yet passed."""
-        state = ctx.get("lesson") or {}
-        current = self.kb.lesson(state.get("id", ""))
+        state = ctx.get("lesson")
+        current = self.kb.lesson(state["id"]) if state else None
         passed = await self.learning.passed(s, user)
-        if current is not None and current.id not in passed:
+        if state and current is not None and current.id not in passed:
             index, offset = int(state.get("section", 0)), int(state.get("offset", 0))
             if index < len(current.sections) - 1 or offset < len(current.sections[index].body):
                 return self.continue_reading(ctx)
@@ -108,7 +109,7 @@ class Reader:
             return [Reply(msg.CONTINUE_NONE, (Button(msg.BTN_REVIEW, "/ontap"), Button(msg.BTN_LEARN, "/hoc")))]
         return self.show_lesson(ctx, nxt.id)
 
-    def show_lesson(self, ctx: dict[str, Any], lesson_id: str) -> list[Reply]:
+    def show_lesson(self, ctx: Conversation, lesson_id: str) -> list[Reply]:
         lesson = self.kb.lesson(lesson_id)
         if lesson is None:
             return [Reply(msg.UNKNOWN_LESSON, main_menu())]
@@ -116,10 +117,10 @@ class Reader:
         ctx["lesson"] = {"id": lesson.id, "section": 0, "offset": offset}
         return [reply]
 
-    def continue_reading(self, ctx: dict[str, Any]) -> list[Reply]:
-        state = ctx.get("lesson") or {}
-        lesson = self.kb.lesson(state.get("id", ""))
-        if lesson is None:
+    def continue_reading(self, ctx: Conversation) -> list[Reply]:
+        state = ctx.get("lesson")
+        lesson = self.kb.lesson(state["id"]) if state else None
+        if state is None or lesson is None:
             return [Reply(msg.NOTHING_TO_CONTINUE, main_menu())]
         index, offset = int(state.get("section", 0)), int(state.get("offset", 0))
         if index < len(lesson.sections) and offset >= len(lesson.sections[index].body):
@@ -138,7 +139,7 @@ class Reader:
     def voice_buttons(self) -> tuple[Button, ...]:
         return (Button(msg.BTN_VOICE_AGAIN, "/noilai"), Button(msg.BTN_VOICE_TYPE, "/gochu"))
 
-    async def read_aloud(self, ctx: dict[str, Any]) -> Reply:
+    async def read_aloud(self, ctx: Conversation) -> Reply:
         """The last answer read by the offline voice, as a voice note (only offered when it is switched on)."""
         last = [p for p in ctx.get("last_replies") or [] if p.get("sources")]
         if not last:
@@ -155,7 +156,7 @@ class Reader:
         out.write_bytes(data)
         return Reply(msg.LISTEN_CAPTION, voice_path=str(out))
 
-    async def question(self, s: AsyncSession, user: User, ctx: dict[str, Any], channel: str,
+    async def question(self, s: AsyncSession, user: User, ctx: Conversation, channel: str,
                         text: str, answer: Answer | None = None, spoken: bool = False,
                         turn: Asked | None = None) -> list[Reply]:
         if _WHO.search(" ".join(re.findall(r"[0-9a-z]+", fold(text)))):
@@ -189,7 +190,8 @@ class Reader:
             # 👍 / 👎 on the answer; the question's id (not its text) is remembered so a press can be recorded
             # once, with the other lessons found, offered if the answer missed.
             others = [h.lesson.id for h in answer.hits if h.lesson.id != answer.lesson.id][:3]
-            ctx["answered"] = ([{"q": question_id, "others": others}] + list(ctx.get("answered") or []))[:5]
+            recent: AnsweredRef = {"q": question_id, "others": others}
+            ctx["answered"] = [recent, *ctx.get("answered", [])][:5]
             replies = [with_feedback(r, question_id) if r.sources else r for r in replies]
             if spoken and self.reads_aloud(channel):
                 # Asked aloud, so perhaps easier to listen to: Telegram only (Zalo OA cannot send voice notes).
@@ -205,7 +207,7 @@ class Reader:
         log.info("user=%s kind=%s lesson=%s", user.id, answer.kind, answer.lesson.id if answer.lesson else None)
         return replies
 
-    def chosen(self, ctx: dict[str, Any], key: str) -> list[Reply]:
+    def chosen(self, ctx: Conversation, key: str) -> list[Reply]:
         """One of the choices offered when a question was unclear: its answer, and its section read on after."""
         unit = self.answerer.unit(key)
         if unit is None:
@@ -214,7 +216,7 @@ class Reader:
         ctx["lesson"] = {"id": unit.lesson.id, "section": unit.section.index, "offset": answer.offset}
         return answer.replies
 
-    async def feedback(self, s: AsyncSession, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def feedback(self, s: AsyncSession, ctx: Conversation, args: list[str]) -> list[Reply]:
         """👍 or 👎 on one of the learner's recent answers: stored on the question, never with who pressed."""
         if len(args) != 2 or not args[0].isdigit() or args[1] not in ("tot", "chuadung"):
             return [Reply(msg.HELP, main_menu())]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
 from bot import names, understand
 from bot.commands import Call, Commands
+from bot.conversation import Conversation
 from bot.types import Button, Prompt, Reply
 from storage import units
 from storage.models import Consent, User, utcnow
@@ -55,7 +55,7 @@ def _ask(step: str) -> Reply:
     return Reply(msg.ASK_VNEID, _choices(msg.VNEID_CHOICES, "vneid"), prompt=prompt)
 
 
-def _first_open(ctx: dict[str, Any]) -> str | None:
+def _first_open(ctx: Conversation) -> str | None:
     """The first question neither answered nor skipped: where "tiếp tục đăng ký" resumes."""
     seen = set(ctx.get("reg_seen") or [])
     return next((step for step in STEPS if step not in seen), None)
@@ -155,7 +155,7 @@ class Registration:
         c.ctx["consent_declined"] = True
         return await self.consent(c.s, c.user, c.ctx, False)
 
-    async def start(self, user: User, ctx: dict[str, Any], edit: bool) -> list[Reply]:
+    async def start(self, user: User, ctx: Conversation, edit: bool) -> list[Reply]:
         """Ask for consent, or continue (or, with `edit`, restart) the questions."""
         if user.consent_at is None:
             ctx["reg"] = "consent"
@@ -167,7 +167,7 @@ class Registration:
         ctx["reg"] = step
         return [_ask(step)]
 
-    async def consent(self, s: AsyncSession, user: User, ctx: dict[str, Any], agreed: bool) -> list[Reply]:
+    async def consent(self, s: AsyncSession, user: User, ctx: Conversation, agreed: bool) -> list[Reply]:
         """Record an explicit yes (with the exact text shown) or a no."""
         if not agreed:
             ctx.pop("reg", None)
@@ -180,7 +180,7 @@ class Registration:
         ctx["reg"] = step
         return [Reply(msg.CONSENT_THANKS), _ask(step)]
 
-    async def button(self, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def button(self, user: User, ctx: Conversation, args: list[str]) -> list[Reply]:
         """A registration button: "/dk skip", "/dk group nguoi-dan", "/dk commune 11311", "/dk no"."""
         step = ctx.get("reg")
         if user.consent_at is None or step not in STEPS:
@@ -204,7 +204,7 @@ class Registration:
             return [_ask("commune")]
         return [_ask(step)]
 
-    async def text(self, user: User, ctx: dict[str, Any], step: str, text: str) -> list[Reply] | None:
+    async def text(self, user: User, ctx: Conversation, step: str, text: str) -> list[Reply] | None:
         """Typed text at the name, commune or thôn question; None when it is not an answer (a question, a
         request): then it is handled as what it is and the question is asked again, never filled with it."""
         if user.consent_at is None or step not in ("name", "commune", "hamlet"):
@@ -236,7 +236,7 @@ class Registration:
         return [Reply(msg.COMMUNE_PICK, tuple(Button(c.label, f"/dk commune {c.code}") for c in found) + (SKIP,),
                       prompt=_PROMPTS["commune"])]
 
-    def _next(self, user: User, ctx: dict[str, Any], done: str) -> list[Reply]:
+    def _next(self, user: User, ctx: Conversation, done: str) -> list[Reply]:
         ctx["reg_seen"] = sorted(set(ctx.get("reg_seen") or []) | {done}, key=STEPS.index)
         later = [step for step in STEPS[STEPS.index(done) + 1:] if step not in ctx["reg_seen"]]
         if later:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot import privacy, reports
+from bot import conversation, privacy, reports
 from bot.capabilities import capability, pushable
 from bot.community import Community
 from bot.reach import quiet as _quiet
@@ -43,11 +43,11 @@ async def review_reminders(tutor: Tutor, now: datetime | None = None) -> int:
                 continue  # outside the channel's window: kept for the next visit
             if await repo.active_attempt(s, user.id) is not None:
                 continue
-            ctx = dict(user.context or {})
+            ctx = conversation.load(user.context)
             offer = await tutor.dialogue.learning.review_due(s, user, ctx, now)
             if offer is None:
                 continue
-            user.context = ctx
+            user.context = conversation.dump(ctx)
             await repo.outbox_push(s, user.channel, user.channel_user_id, offer.to_payload())
             queued += 1
     log.info("review reminders for %s: %d queued", period, queued)

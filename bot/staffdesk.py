@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +14,7 @@ from bot import images
 from bot import messages as msg
 from bot.answers import main_menu
 from bot.commands import Commands
+from bot.conversation import Conversation
 from bot.types import Button, Prompt, Reply
 from rag.knowledge import KnowledgeBase
 from rag.text import fold
@@ -203,7 +203,7 @@ class StaffDesk:
                               msg.QR_CARD_ZALO.format(code=link.code))
         return [Reply(msg.LINK_DONE.format(what=what, url=url, code=link.code), image_path=str(card))]
 
-    async def open_link(self, s: AsyncSession, user: User, ctx: dict[str, Any], code: str) -> tuple[
+    async def open_link(self, s: AsyncSession, user: User, ctx: Conversation, code: str) -> tuple[
             list[Reply], str | None] | None:
         """A learner opened a volunteer's link (or typed its code): the greeting and the lesson to quiz, if any.
 
@@ -221,13 +221,13 @@ class StaffDesk:
             return replies, None
         return replies, link.lesson_id
 
-    def referral_question(self, ctx: dict[str, Any]) -> Reply:
+    def referral_question(self, ctx: Conversation) -> Reply:
         name = (ctx.get("referral") or {}).get("name", "")
         return Reply(msg.REFERRAL_ASK.format(name=name),
                      (Button(msg.BTN_REF_YES, "/chiase co"), Button(msg.BTN_REF_NO, "/chiase khong")),
                      prompt=Prompt("referral", "yes_no", msg.REFERRAL_AGAIN, yes="/chiase co", no="/chiase khong"))
 
-    async def referral_answer(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def referral_answer(self, s: AsyncSession, user: User, ctx: Conversation, args: list[str]) -> list[Reply]:
         pending = ctx.pop("referral", None)
         if not pending:
             return [Reply(msg.ACK, main_menu())]
@@ -269,7 +269,7 @@ class StaffDesk:
 
     # ------------------------------------------------------------ support log
 
-    async def support_log(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def support_log(self, s: AsyncSession, user: User, ctx: Conversation, args: list[str]) -> list[Reply]:
         """Two taps: what was helped with, then how many people; the thôn is remembered."""
         staff = await roles.staff_of(s, user.id)
         if staff is None or staff.ward_code is None:
@@ -293,7 +293,7 @@ class StaffDesk:
         return [Reply(msg.LOG_DONE.format(topic=label, people=row.people, hamlet=hamlet or msg.LOG_NO_HAMLET),
                       (Button(msg.BTN_LOG_HAMLET, "/thon"), Button(msg.BTN_LOG_AGAIN, "/nhatky")))]
 
-    async def set_hamlet(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def set_hamlet(self, s: AsyncSession, user: User, ctx: Conversation, args: list[str]) -> list[Reply]:
         staff = await roles.staff_of(s, user.id)
         if staff is None or staff.ward_code is None:
             return [Reply(msg.NOT_STAFF, main_menu())]

@@ -15,13 +15,13 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import messages as msg
 from bot.capabilities import capability
 from bot.commands import Commands
+from bot.conversation import Conversation
 from bot.learning import Learning
 from bot.reach import quiet, window_open
 from bot.report_text import member_name
@@ -149,7 +149,7 @@ class TeamDesk:
     def _who(staff: Staff, target: Staff) -> str:
         return msg.COVER_YOU if target.id == staff.id else member_name(target)
 
-    async def coverage(self, s: AsyncSession, user: User, ctx: dict[str, Any], args: list[str]) -> list[Reply]:
+    async def coverage(self, s: AsyncSession, user: User, ctx: Conversation, args: list[str]) -> list[Reply]:
         staff = await roles.staff_of(s, user.id)
         if not nudging.may_nudge(staff):
             return [Reply(msg.COVER_ONLY_TEAM)]
@@ -179,7 +179,7 @@ class TeamDesk:
             return await self._save(s, ctx, staff, target, teams.parse_hamlets(" ".join(rest)))
         return [await self._show(s, ctx, staff, target)]
 
-    async def _show(self, s: AsyncSession, ctx: dict[str, Any], staff: Staff, target: Staff) -> Reply:
+    async def _show(self, s: AsyncSession, ctx: Conversation, staff: Staff, target: Staff) -> Reply:
         assert target.ward_code is not None
         names = await teams.coverage(s, target.id)
         who = self._who(staff, target)
@@ -199,7 +199,7 @@ class TeamDesk:
         return Reply(text, tuple(buttons), prompt=Prompt("team.hamlets", "place", msg.COVER_AGAIN,
                                                          no=f"/phutrach {target.id} xong"))
 
-    async def coverage_text(self, s: AsyncSession, user: User, ctx: dict[str, Any], text: str) -> list[Reply] | None:
+    async def coverage_text(self, s: AsyncSession, user: User, ctx: Conversation, text: str) -> list[Reply] | None:
         """Thôn names typed after /phutrach asked for them; None when the text is something else."""
         staff = await roles.staff_of(s, user.id)
         wanted = (ctx.get("cover") or {}).get("staff")
@@ -212,7 +212,7 @@ class TeamDesk:
             return [Reply(msg.COVER_NOT_MEMBER)]
         return await self._save(s, ctx, staff, target, names)
 
-    async def _save(self, s: AsyncSession, ctx: dict[str, Any], staff: Staff, target: Staff,
+    async def _save(self, s: AsyncSession, ctx: Conversation, staff: Staff, target: Staff,
                     names: list[str]) -> list[Reply]:
         ctx.pop("cover", None)
         stored = await teams.set_coverage(s, target, names)
