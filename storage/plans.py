@@ -4,16 +4,13 @@ percentages; the statistics compare progress with them."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import TZ, UnitTarget, utcnow
 from storage.units import Scope
-
-if TYPE_CHECKING:
-    from storage.stats import Row
 
 GOALS = ("goal_completion", "goal_confirmed", "goal_vneid", "goal_households")
 
@@ -76,13 +73,3 @@ async def save_plans(s: AsyncSession, values: dict[str, dict[str, Any]], year: i
                 setattr(row, k, v)
             row.updated_at = utcnow()
     return changed
-
-
-def apply(row: Row, plan: UnitTarget | None) -> None:
-    if plan is None:
-        return
-    row.target = plan.population or None
-    row.population_16 = plan.population_16 or None
-    row.households_target = plan.households or None
-    for goal in GOALS:
-        setattr(row, goal, getattr(plan, goal))

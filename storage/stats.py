@@ -201,7 +201,7 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     target_keys = [r.child_code or f"{scope.code}:{r.key}" for r in children]
     found_plans = await plans.effective(s, [*above, scope.code, *target_keys], year)
     for r, target_key in zip(children, target_keys, strict=True):
-        plans.apply(r, found_plans.get(target_key))
+        _apply_plan(r, found_plans.get(target_key))
     total = _total(scope, children)
     for metric, values in counted:
         if metric.commune_level and scope.ward_code is not None and values:
@@ -246,7 +246,7 @@ def _total(scope: Scope, children: list[Row]) -> Row:
 def _plan_total(scope: Scope, total: Row, children: list[Row], found: dict[str, UnitTarget],
                 above: list[str]) -> None:
     """The unit's plan: its own, else the sums of the units below; target percentages from the nearest plan."""
-    plans.apply(total, found.get(scope.code))
+    _apply_plan(total, found.get(scope.code))
     for field_name in ("target", "population_16", "households_target"):  # else the sum of the units below
         if getattr(total, field_name) is None:
             values = [getattr(r, field_name) for r in children if getattr(r, field_name)]
@@ -361,3 +361,13 @@ async def _add_upstream(s: AsyncSession, scope: Scope, since: datetime | None, u
                     setattr(row, m, getattr(row, m) + int(unit.get(m, 0)))
                 used.add(rep.source)
     return sorted(used)
+
+
+def _apply_plan(row: Row, plan: UnitTarget | None) -> None:
+    if plan is None:
+        return
+    row.target = plan.population or None
+    row.population_16 = plan.population_16 or None
+    row.households_target = plan.households or None
+    for goal in plans.GOALS:
+        setattr(row, goal, getattr(plan, goal))
