@@ -98,8 +98,6 @@ class Dialogue:
         now = utcnow()
         if not ctx.get("greeted") or repo.local_day(user.last_seen_at) != repo.local_day(now):
             await repo.mark_active_day(s, user.id, now)  # the first message of a day: dated activity
-        user.last_seen_at = now
-        user.active = True
         turn = Turn(incoming, inbox_id, Pending.load(ctx), relay=await self.handoffs.relay_of(s, user, now))
         replies: list[Reply] = []
         if not ctx.get("greeted"):
@@ -127,7 +125,8 @@ class Dialogue:
             last = [r.to_payload() for r in replies if r.text != msg.GREETING] or [replies[-1].to_payload()]
             ctx["last_replies"] = last
             ctx["buttons"] = last[-1]["buttons"]
-        user.context = conversation.dump(ctx)
+        # Written once, with the conversation, at the end: one UPDATE of the learner's row per message.
+        user.last_seen_at, user.active, user.context = now, True, conversation.dump(ctx)
         return replies
 
     async def _keep_prompt(self, s: AsyncSession, user: User, ctx: Conversation, turn: Turn,
