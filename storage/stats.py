@@ -88,37 +88,37 @@ class Row:
     @property
     def completion_rate(self) -> float | None:
         """Programme completions to date over the unit's target population."""
-        if not self.target:
-            return None
-        return self.completions_to_date / self.target
+        return _rate(self.completions_to_date, self.target)
 
     @property
     def confirmed_rate(self) -> float | None:
         """Confirmed on the national platform over the adult population."""
-        return self.platform_confirmed / self.target if self.target else None
+        return _rate(self.platform_confirmed, self.target)
 
     @property
     def vneid_rate(self) -> float | None:
         """Learners from 16 with a level-2 VNeID over the population from 16."""
-        return self.vneid_level2_16 / self.population_16 if self.population_16 else None
+        return _rate(self.vneid_level2_16, self.population_16)
 
     @property
     def households_rate(self) -> float | None:
         """Households taking part over the number of households."""
-        return self.households_part / self.households_target if self.households_target else None
+        return _rate(self.households_part, self.households_target)
 
     @property
     def households_done_rate(self) -> float | None:
-        return self.households_done / self.households_target if self.households_target else None
+        return _rate(self.households_done, self.households_target)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out["completion_rate"] = self.completion_rate
-        out["confirmed_rate"] = self.confirmed_rate
-        out["vneid_rate"] = self.vneid_rate
-        out["households_rate"] = self.households_rate
-        out["households_done_rate"] = self.households_done_rate
+        for name in ("completion_rate", "confirmed_rate", "vneid_rate", "households_rate", "households_done_rate"):
+            out[name] = getattr(self, name)
         return out
+
+
+def _rate(n: int, base: int | None) -> float | None:
+    """A share of a population; None where the unit has none set."""
+    return n / base if base else None
 
 
 @dataclass
