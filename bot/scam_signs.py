@@ -282,7 +282,9 @@ IN_CALL = re.compile(
     r"thue) khach san)\b")
 # A general or hypothetical question: how to recognise, what if, what to tell a parent.
 # "What if" and advice for others: general whatever the pronouns ("nếu Facebook của mình bị hack thì…").
-HYPOTHETICAL = re.compile(r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
+# "khi bị chặn Zalo sẽ thế nào": what happens when, not something happening now.
+HYPOTHETICAL = re.compile(r"^khi (?!.*\b(?:da|vua|lo|roi|toi|ba|ong|me|bo|minh)\b)(?:\w+ ){1,8}(?:thi )?se\b|"
+                           r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
                            r"(?:muon|can|de|phai) dan (?:\w+ ){0,2}(?:me|bo|ba|ong|con|chau|vo|chong|em)|"
                            r"(?:nguoi gia|nguoi lon tuoi|nguoi cao tuoi|nhieu nguoi|moi nguoi) (?:hay|thuong|de|"
                            r"rat de|cu) "

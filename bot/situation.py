@@ -81,7 +81,7 @@ def classify(text: str) -> Situation:
     slip = own_slip(t)
     if slip and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)):
         return Situation(CALM)  # a wrong PIN, a face check that fails, an ATM that kept the money: no scammer
-    if RECEIVED.search(t) or WRONG_TRANSFER.search(t):
+    if (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) and not _NOT_MONEY.search(t):
         found = _money_astray(t, act, in_call)
         if found is not None:
             return found
@@ -128,6 +128,16 @@ def classify(text: str) -> Situation:
     return Situation(CALM)
 
 
+# Something other than money sent "by mistake": a code ("hệ thống gửi nhầm mã OTP, gửi giúp mình") or goods.
+# ("nhầm mã" folds like "nhầm mà": "chuyển nhầm mà người nhận không trả" is money.)
+_NOT_MONEY = re.compile(r"\b(?:gui|chuyen|nhan) nham (?:\w+ )?(?:otp|hang|don hang|goi hang)\b|"
+                        r"\bnham (?:ma (?!nguoi|ho\b|khong|chua|toi|minh|ben|lai|cung|van|sao)|otp)")
+
+
+_TOLD_WRONG = re.compile(r"\b(?:ho|nguoi ta|ben kia|nhan vien|trang|app|ung dung|web|cong ty|ben) (?:\w+ ){0,3}"
+                         r"bao (?:\w+ ){0,4}(?:nham|sai)\b")
+
+
 def _money_astray(t: str, act: str | None, in_call: bool) -> Situation | None:
     """Money received by mistake or sent to a wrong account: an honest mistake, unless someone presses for it back
     or the story shows a scam (then None when it is for the rules after this one to say which)."""
@@ -137,8 +147,9 @@ def _money_astray(t: str, act: str | None, in_call: bool) -> Situation | None:
         r"\b(?:chuyen tra|tra lai|chuyen lai|hoan lai|gui lai)\b", t)
     if RECEIVED_PRESSED.search(t) or secret_given(t, act, context) or pressed:
         return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
-    # A question at the end ("giờ báo ai?") does not undo a transfer told before it.
-    if not (context and (act is not None or in_call or act_of(t) is not None)):
+    # Someone else saying the person typed it wrong ("app vay báo nhập sai tài khoản") is a scammer's line, told or
+    # asked about; and a question at the end ("giờ báo ai?") does not undo a transfer told before it.
+    if not (context and (act is not None or in_call or act_of(t) is not None or _TOLD_WRONG.search(t))):
         return Situation(MISTAKE, "received" if RECEIVED.search(t) else "wrong_transfer")
     return None
 
