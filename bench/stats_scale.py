@@ -2,10 +2,12 @@
 
 Generates (inside PostgreSQL, with generate_series) a province of N learners spread over its communes,
 5 quiz answers per attempt, programme completions, support sessions and a question log, then times
-stats.report() the way the admin views call it.
+stats.report() the way the admin views call it — counted from the raw rows (the old way, `from_raw=True`) and
+read from the maintained cells (storage/cells.py) — side by side in one run. Also times building every cell
+from the raw rows (once, after the upgrade) and a refresh after a burst of new quizzes.
 
 Usage: .venv/bin/python bench/stats_scale.py [--users 1000000] [--answers 10000000]
-       [--url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_stats] [--keep]
+       [--url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_stats] [--keep] [--rounds 3]
 The database is dropped and created again unless --keep is given with data already there.
 Prints a Markdown table for README.md.
 """
@@ -17,7 +19,7 @@ import asyncio
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -26,12 +28,13 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from storage import stats, units  # noqa: E402
+from storage import cells, stats, units  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
-from storage.models import utcnow  # noqa: E402
+from storage.models import TZ, QuizAttempt, utcnow  # noqa: E402
 
 PROVINCE = 1  # Thành phố Hà Nội: 126 xã/phường
 LESSONS = [f"bai-{i:02d}" for i in range(14)]
+PASS_RATIO = 0.8  # stats.report()'s default
 
 
 async def admin_conn(url: str) -> asyncpg.Connection:
@@ -113,16 +116,42 @@ async def generate(url: str, n_users: int, n_answers: int) -> dict[str, float]:
     return took
 
 
-async def timed(db: Database, scope: units.Scope, since_days: int | None, rounds: int) -> list[float]:
-    now = utcnow()
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=TZ)
+
+
+def periods() -> dict[str, tuple[datetime | None, datetime | None]]:
+    """The dashboard's presets: the last 30 days and this quarter (from a midnight, open-ended), from the start."""
+    today = datetime.now(TZ).date()
+    quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return {"30d": (_midnight(today - timedelta(days=29)), None), "quarter": (_midnight(quarter), None),
+            "all": (None, None)}
+
+
+async def timed(db: Database, scope: units.Scope, period: tuple[datetime | None, datetime | None], rounds: int,
+                from_raw: bool) -> list[float]:
     out = []
     for _ in range(rounds):
         t0 = time.perf_counter()
         async with db.transaction() as s:
-            rep = await stats.report(s, scope, now - timedelta(days=since_days) if since_days else None, now)
+            rep = await stats.report(s, scope, *period, from_raw=from_raw)
         out.append(time.perf_counter() - t0)
     assert rep.total.registered > 0
     return out
+
+
+async def burst(db: Database, n: int) -> float:
+    """n lesson quizzes finished now by learners all over the province (as many flushes as a busy minute marks),
+    then the seconds one refresh takes to count their cells again."""
+    async with db.transaction() as s:
+        ids = (await s.execute(text(f"SELECT id FROM users ORDER BY random() LIMIT {n}"))).scalars().all()
+        for uid in ids:
+            s.add(QuizAttempt(user_id=uid, lesson_id=LESSONS[uid % len(LESSONS)], status="finished", kind="lesson",
+                              n_questions=5, n_correct=4, score=0.8, started_at=utcnow(), finished_at=utcnow()))
+    t0 = time.perf_counter()
+    async with db.transaction() as s:
+        await cells.refresh(s, PASS_RATIO)
+    return time.perf_counter() - t0
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -139,21 +168,31 @@ async def run(args: argparse.Namespace) -> None:
         async with db.transaction() as s:
             counts = {t: (await s.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
                       for t in ("users", "quiz_attempts", "quiz_answers", "completions")}
-        for label, scope, days in (("province dashboard, last 30 days", province, 30),
-                                   ("province quarterly report (this quarter, 92 days)", province, 92),
-                                   ("province, since the start", province, None),
-                                   ("national roll-up, since the start", units.Scope(), None),
-                                   ("one commune, last 30 days", commune, 30)):
-            times = await timed(db, scope, days, args.rounds)
-            rows.append((label, statistics.median(times), max(times)))
+        t0 = time.perf_counter()
+        async with db.transaction() as s:
+            await cells.rebuild(s, PASS_RATIO)
+        built = time.perf_counter() - t0
+        refreshed = [await burst(db, args.burst) for _ in range(args.rounds)]
+        p = periods()
+        for label, scope, period in (("province dashboard, last 30 days", province, p["30d"]),
+                                     ("province quarterly report (this quarter)", province, p["quarter"]),
+                                     ("province, since the start", province, p["all"]),
+                                     ("national roll-up, since the start", units.Scope(), p["all"]),
+                                     ("one commune, last 30 days", commune, p["30d"])):
+            old = await timed(db, scope, period, args.rounds, from_raw=True)
+            new = await timed(db, scope, period, args.rounds, from_raw=False)
+            rows.append((label, statistics.median(old), statistics.median(new), max(new)))
     finally:
         await db.dispose()
     print(f"\nData: {counts['users']:,} learners, {counts['quiz_attempts']:,} quizzes, "
           f"{counts['quiz_answers']:,} quiz answers, {counts['completions']:,} completions (PostgreSQL 15, 2 cores)\n")
-    print("| stats.report() | median | worst |")
-    print("|---|---|---|")
-    for label, med, worst in rows:
-        print(f"| {label} | {med:.2f} s | {worst:.2f} s |")
+    print("| stats.report() | raw rows (old), median | cells (new), median | cells, worst |")
+    print("|---|---|---|---|")
+    for label, old_s, new_s, worst in rows:
+        print(f"| {label} | {old_s:.2f} s | {new_s * 1000:.0f} ms | {worst * 1000:.0f} ms |")
+    print(f"\nBuilding every cell from the raw rows: {built:.1f} s. A refresh after {args.burst} quizzes finished "
+          f"across the province: median {statistics.median(refreshed) * 1000:.0f} ms, "
+          f"worst {max(refreshed) * 1000:.0f} ms.")
 
 
 def main() -> None:
@@ -163,6 +202,7 @@ def main() -> None:
     ap.add_argument("--url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/bench_stats")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="reuse the data already generated")
+    ap.add_argument("--burst", type=int, default=300, help="quizzes finished before each timed refresh")
     asyncio.run(run(ap.parse_args()))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage import cells as _cells  # noqa: F401  (registers the flush hook that marks changed statistics)
 from storage import migrations as _migrations_pkg
 
 

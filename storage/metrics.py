@@ -34,6 +34,11 @@ class Ask:
                     *q.between(User.consent_at, None, self.until))
 
     @property
+    def learners(self) -> Any:
+        """Registered learners of the unit, whose quizzes count (by the day they finished them)."""
+        return and_(User.consent_at.is_not(None), *q.in_scope(self.scope, User))
+
+    @property
     def attempts(self) -> Any:
         """Lesson quizzes finished in the period."""
         return and_(QuizAttempt.status == "finished", QuizAttempt.kind == "lesson",
@@ -71,14 +76,14 @@ def _active(a: Ask) -> Any:
 def _quizzes(a: Ask) -> Any:
     uc = q.child_column(a.scope, User)
     return (select(uc, func.count(), func.avg(QuizAttempt.score)).join(User, User.id == QuizAttempt.user_id)
-            .where(a.registered, a.attempts).group_by(uc))
+            .where(a.learners, a.attempts).group_by(uc))
 
 
 def _passed(a: Ask) -> Any:
     uc = q.child_column(a.scope, User)
     pairs = (select(uc.label("unit"), QuizAttempt.user_id, QuizAttempt.lesson_id)
              .join(User, User.id == QuizAttempt.user_id)
-             .where(a.registered, a.attempts, QuizAttempt.score >= a.pass_ratio - 1e-9)
+             .where(a.learners, a.attempts, QuizAttempt.score >= a.pass_ratio - 1e-9)
              .group_by(uc, QuizAttempt.user_id, QuizAttempt.lesson_id).subquery())
     return select(pairs.c.unit, func.count()).group_by(pairs.c.unit)
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import cells
 from storage.models import (
     TZ,
     ActivityDay,
@@ -370,9 +371,12 @@ async def log_question(
 
 async def rate_answer(s: AsyncSession, question_id: int, feedback: str) -> bool:
     """Record what the asker thought of an answer ("up" or "down"), once; False if already rated or gone."""
-    done = await s.execute(update(QuestionLog).where(QuestionLog.id == question_id, QuestionLog.feedback.is_(None))
-                           .values(feedback=feedback))
-    return bool(getattr(done, "rowcount", 0) == 1)
+    done = (await s.execute(update(QuestionLog).where(QuestionLog.id == question_id, QuestionLog.feedback.is_(None))
+                            .values(feedback=feedback)
+                            .returning(QuestionLog.province_code, QuestionLog.ward_code, QuestionLog.created_at)
+                            )).all()
+    await cells.mark(s, cells.question_cells(list(done)))
+    return len(done) == 1
 
 
 # ---------------------------------------------------------------- held messages (channels with a send window)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import cells
 from storage.models import AuditEvent, ClassEvent, InboxItem, OutboxItem, QuestionLog, User
 
 
@@ -41,8 +42,11 @@ async def purge_expired(s: AsyncSession, now: datetime, question_log_days: int, 
                         audit_days: int) -> dict[str, int]:
     """Delete records past their retention; how many rows per table."""
     done: dict[str, int] = {}
-    done["question_log"] = (await s.execute(delete(QuestionLog).where(
-        QuestionLog.created_at < now - timedelta(days=question_log_days)))).rowcount  # type: ignore[attr-defined]
+    gone = (await s.execute(delete(QuestionLog).where(QuestionLog.created_at < now - timedelta(
+        days=question_log_days)).returning(QuestionLog.province_code, QuestionLog.ward_code,
+                                           QuestionLog.created_at))).all()
+    await cells.mark(s, cells.question_cells(list(gone)))
+    done["question_log"] = len(gone)
     inbox_cut = now - timedelta(days=inbox_days)
     done["outbox"] = (await s.execute(delete(OutboxItem).where(
         OutboxItem.sent_at.is_not(None), OutboxItem.sent_at < inbox_cut))).rowcount  # type: ignore[attr-defined]

@@ -8,14 +8,13 @@ run for a unit and its children, then the unit's plan (storage/plans.py) and pus
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import periods, plans
+from storage import cellread, cells, periods, plans
 from storage import query as q
 from storage.metrics import METRIC_QUERIES, Ask
 from storage.metrics import WHOLE_COMMUNE as WHOLE_COMMUNE
@@ -28,7 +27,13 @@ from storage.models import (
     UnitTarget,
     UpstreamReport,
     User,
+    utcnow,
 )
+from storage.reportrows import Breakdown as Breakdown
+from storage.reportrows import LessonStat as LessonStat
+from storage.reportrows import Report as Report
+from storage.reportrows import ReviewItem as ReviewItem
+from storage.reportrows import Row as Row
 from storage.roles import ScopeError, may_see
 from storage.units import Scope
 
@@ -54,122 +59,6 @@ UPSTREAM_PERIODIC = ("active", "quizzes", "lessons_passed", "completions", "supp
                      "questions", "declined", "scam_alerts")
 
 
-@dataclass
-class Row:
-    key: str
-    name: str
-    registered: int = 0
-    active: int = 0
-    quizzes: int = 0
-    avg_score: float | None = None
-    lessons_passed: int = 0
-    completions: int = 0  # in the period
-    completions_to_date: int = 0  # since the start, up to the end of the period (for the completion rate)
-    # "Gia đình số": households (counted in the unit where they were made) with a member who completed, to date.
-    households_done: int = 0
-    households_part: int = 0  # households with at least one registered member, to date
-    vneid_level2: int = 0
-    vneid_level2_16: int = 0  # of them, learners not known to be under 16 (the plans' "from 16")
-    platform_confirmed: int = 0  # confirmed on binhdanhocvuso.gov.vn (self-reported or seen by a volunteer)
-    support_sessions: int = 0
-    people_helped: int = 0
-    questions: int = 0
-    declined: int = 0
-    scam_alerts: int = 0  # messages describing a scam in progress (counted, never kept)
-    target: int | None = None  # adult population (the plan of the period's year)
-    population_16: int | None = None
-    households_target: int | None = None  # households in the unit
-    goal_completion: int | None = None  # the plan's target percentages
-    goal_confirmed: int | None = None
-    goal_vneid: int | None = None
-    goal_households: int | None = None
-    child_code: str | None = None  # the unit code to drill into; None for thôn rows
-
-    @property
-    def completion_rate(self) -> float | None:
-        """Programme completions to date over the unit's target population."""
-        return _rate(self.completions_to_date, self.target)
-
-    @property
-    def confirmed_rate(self) -> float | None:
-        """Confirmed on the national platform over the adult population."""
-        return _rate(self.platform_confirmed, self.target)
-
-    @property
-    def vneid_rate(self) -> float | None:
-        """Learners from 16 with a level-2 VNeID over the population from 16."""
-        return _rate(self.vneid_level2_16, self.population_16)
-
-    @property
-    def households_rate(self) -> float | None:
-        """Households taking part over the number of households."""
-        return _rate(self.households_part, self.households_target)
-
-    @property
-    def households_done_rate(self) -> float | None:
-        return _rate(self.households_done, self.households_target)
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        for name in ("completion_rate", "confirmed_rate", "vneid_rate", "households_rate", "households_done_rate"):
-            out[name] = getattr(self, name)
-        return out
-
-
-def _rate(n: int, base: int | None) -> float | None:
-    """A share of a population; None where the unit has none set."""
-    return n / base if base else None
-
-
-@dataclass
-class Breakdown:
-    key: str
-    name: str
-    registered: int = 0
-    completions: int = 0
-    target: int | None = None  # the group's population, where the unit's plan has it
-
-    @property
-    def completion_rate(self) -> float | None:
-        return self.completions / self.target if self.target else None
-
-
-@dataclass
-class LessonStat:
-    lesson_id: str
-    quizzes: int = 0
-    avg_score: float | None = None
-    passed: int = 0
-
-
-@dataclass
-class ReviewItem:
-    """A question to look at again: answered but marked 👎 (or declined), counted, never with who asked."""
-
-    topic: str  # "" for declined questions, which have no topic
-    lesson_id: str
-    text: str
-    n: int
-
-
-@dataclass
-class Report:
-    scope: Scope
-    since: datetime | None
-    until: datetime | None
-    total: Row
-    children: list[Row] = field(default_factory=list)
-    by_group: list[Breakdown] = field(default_factory=list)
-    by_age: list[Breakdown] = field(default_factory=list)
-    by_lesson: list[LessonStat] = field(default_factory=list)
-    questions_by_topic: dict[str, int] = field(default_factory=dict)
-    declined_questions: list[tuple[str, int]] = field(default_factory=list)
-    feedback_by_topic: dict[str, tuple[int, int]] = field(default_factory=dict)  # topic -> (👍, 👎)
-    disliked: list[ReviewItem] = field(default_factory=list)  # 👎 answers, most frequent first
-    timeline: list[tuple[date, int]] = field(default_factory=list)  # completions per week (its Monday)
-    upstream_sources: list[str] = field(default_factory=list)
-
-
 async def report_for(s: AsyncSession, staff: Staff | None, scope: Scope, since: datetime | None = None,
                      until: datetime | None = None, pass_ratio: float = 0.8, declined_limit: int = 50) -> Report:
     """report() for a person: the unit is checked here, so no view can forget it. Raises ScopeError."""
@@ -179,13 +68,20 @@ async def report_for(s: AsyncSession, staff: Staff | None, scope: Scope, since: 
 
 
 async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, until: datetime | None = None,
-                 pass_ratio: float = 0.8, declined_limit: int = 50) -> Report:
+                 pass_ratio: float = 0.8, declined_limit: int = 50, from_raw: bool = False) -> Report:
     """Counts for a unit and each of its child units over a period.
 
     "registered", "vneid_level2" and "completions_to_date" are as of `until`; the rest happen in the period.
+    A period of whole Vietnam days (or one that ends now or later) is read from the maintained cells; any other
+    period, or `from_raw`, is counted from the raw rows (the same numbers, slower).
     """
     ask = Ask(scope, since, until, pass_ratio)
-    counted = [(m, await q.grouped(s, m.query(ask))) for m in METRIC_QUERIES]
+    days = None if from_raw else cells.period_days(since, until, utcnow())
+    if days is not None:  # whole days: the maintained cells, brought up to date first
+        await cells.refresh(s, pass_ratio)
+        counted = await cellread.counted(s, ask, days)
+    else:
+        counted = [(m, await q.grouped(s, m.query(ask))) for m in METRIC_QUERIES]
     rows = _rows(scope, [values for m, values in counted if not (m.commune_level and scope.ward_code is not None)])
     for metric, values in counted:
         if metric.commune_level and scope.ward_code is not None:
@@ -211,7 +107,11 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
             _put(children[-1], metric.fields, values[WHOLE_COMMUNE])
     _plan_total(scope, total, children, found_plans, above)
     rep = Report(scope, since, until, total, children, upstream_sources=sources)
-    await _details(s, rep, ask, found_plans.get(scope.code), declined_limit)
+    if days is not None:
+        await cellread.details(s, rep, days, declined_limit)
+    else:
+        await _details(s, rep, ask, declined_limit)
+    _group_targets(rep, found_plans.get(scope.code))
     return rep
 
 
@@ -260,20 +160,25 @@ def _plan_total(scope: Scope, total: Row, children: list[Row], found: dict[str, 
                 setattr(r, goal, getattr(total, goal))
 
 
-async def _details(s: AsyncSession, rep: Report, ask: Ask, own: UnitTarget | None, declined_limit: int) -> None:
-    """The report's tables beside the units: by group, age band and lesson, questions, feedback, the timeline."""
-    scope, since, until = ask.scope, ask.since, ask.until
-    rep.by_group = await _breakdown(s, scope, User.target_group, Completion.target_group, ask.registered,
-                                    since, until)
+def _group_targets(rep: Report, own: UnitTarget | None) -> None:
+    """Each target group's population, where the unit's plan has it."""
     group_targets = (own.groups if own is not None and own.groups else {}) or {}
     for b in rep.by_group:
         value = group_targets.get(b.key)
         b.target = int(value) if isinstance(value, int) and value > 0 else None
+
+
+async def _details(s: AsyncSession, rep: Report, ask: Ask, declined_limit: int) -> None:
+    """The report's tables beside the units, from the raw rows: by group, age band and lesson, questions,
+    feedback, the timeline."""
+    scope, since, until = ask.scope, ask.since, ask.until
+    rep.by_group = await _breakdown(s, scope, User.target_group, Completion.target_group, ask.registered,
+                                    since, until)
     rep.by_age = await _breakdown(s, scope, User.age_band, Completion.age_band, ask.registered, since, until)
     lessons = await s.execute(
         select(QuizAttempt.lesson_id, func.count(), func.avg(QuizAttempt.score),
                func.count(distinct(QuizAttempt.user_id)).filter(QuizAttempt.score >= ask.pass_ratio - 1e-9))
-        .join(User, User.id == QuizAttempt.user_id).where(ask.registered, ask.attempts)
+        .join(User, User.id == QuizAttempt.user_id).where(ask.learners, ask.attempts)
         .group_by(QuizAttempt.lesson_id).order_by(QuizAttempt.lesson_id))
     rep.by_lesson = [LessonStat(str(lid), int(n), float(avg) if avg is not None else None, int(p or 0))
                      for lid, n, avg, p in lessons.all()]
@@ -302,7 +207,8 @@ async def _question_details(s: AsyncSession, rep: Report, in_log: Any, declined_
         select(QuestionLog.topic, QuestionLog.lesson_id, QuestionLog.text, func.count())
         .where(in_log, QuestionLog.feedback == "down")
         .group_by(QuestionLog.topic, QuestionLog.lesson_id, QuestionLog.text)
-        .order_by(func.count().desc(), QuestionLog.text).limit(declined_limit))
+        .order_by(func.count().desc(), QuestionLog.text, func.coalesce(QuestionLog.topic, ""),
+                  func.coalesce(QuestionLog.lesson_id, "")).limit(declined_limit))
     rep.disliked = [ReviewItem(q.key(t), q.key(lid), str(text), int(n)) for t, lid, text, n in disliked.all()]
 
 

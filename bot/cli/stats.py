@@ -126,7 +126,6 @@ def cmd_stats(settings: Settings, unit: str, since: str | None, until: str | Non
     return 0
 
 
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st = sub.add_parser("stats", help="completion statistics for a unit (VN, P<tỉnh>, X<xã/phường>)")
     st.add_argument("--unit", default="VN")
@@ -136,3 +135,42 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     st.add_argument("--output", type=Path, default=None, help="write to this file (xlsx: or to a binary stdout)")
     st.set_defaults(handler=lambda settings, args: cmd_stats(settings, args.unit, args.since, args.until,
                                                              args.format, sys.stdout, args.output))
+    ce = sub.add_parser("cells", help="the maintained statistics: rebuild them from the raw rows, or check a unit")
+    ce.add_argument("action", choices=["rebuild", "check"])
+    ce.add_argument("--unit", default="VN")
+    ce.set_defaults(handler=lambda settings, args: asyncio.run(cells_command(settings, args.action, args.unit)))
+
+
+async def cells_command(settings: Settings, action: str, unit: str) -> int:
+    """`kynangso cells rebuild`: count every maintained cell again from the raw rows; `check`: compare a unit's
+    report from the cells with the raw count for the last 30 days, this year and since the start."""
+    from datetime import UTC, datetime, timedelta
+
+    from rag.programme import pass_ratio
+    from storage import cells
+    from storage.db import Database
+    from storage.models import TZ as tz
+    from storage.stats import report
+    from storage.units import Scope
+
+    ratio = pass_ratio(settings.knowledge_dir)
+    db = Database(settings.database_url)
+    try:
+        if action == "rebuild":
+            async with db.transaction() as s:
+                await cells.rebuild(s, ratio)
+            print("cells rebuilt")
+            return 0
+        today = datetime.now(tz).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+        bad = 0
+        year = datetime.now(tz).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+        for since in (today - timedelta(days=29), year, None):
+            async with db.transaction() as s:
+                kept = (await report(s, Scope.parse(unit), since, None, ratio)).total.as_dict()
+                counted = (await report(s, Scope.parse(unit), since, None, ratio, from_raw=True)).total.as_dict()
+            differ = {k: (kept[k], v) for k, v in counted.items() if kept[k] != v and not isinstance(v, float)}
+            bad += bool(differ)
+            print(f"{since.astimezone(tz).date() if since else 'start'}: {differ or 'equal'}")
+        return 1 if bad else 0
+    finally:
+        await db.dispose()

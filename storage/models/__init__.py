@@ -1,7 +1,7 @@
 """SQLAlchemy tables. Portable types only, so SQLite and PostgreSQL share one schema.
 
-One import for all of them: `from storage.models import User, …` (the tables live in base, core, reports and
-community)."""
+One import for all of them: `from storage.models import User, …` (the tables live in base, core, reports,
+community and cells)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ from storage.models.base import TZ as TZ
 from storage.models.base import Base as Base
 from storage.models.base import as_utc as as_utc
 from storage.models.base import utcnow as utcnow
+from storage.models.cells import COMMUNE_LEVEL as COMMUNE_LEVEL
+from storage.models.cells import QUESTIONS_THON as QUESTIONS_THON
+from storage.models.cells import THON_LEVEL as THON_LEVEL
+from storage.models.cells import StatCell as StatCell
+from storage.models.cells import StatGroup as StatGroup
+from storage.models.cells import StatLesson as StatLesson
+from storage.models.cells import StatMark as StatMark
+from storage.models.cells import StatRepass as StatRepass
+from storage.models.cells import StatState as StatState
+from storage.models.cells import StatText as StatText
+from storage.models.cells import StatTopic as StatTopic
 from storage.models.community import ClassAttendance as ClassAttendance
 from storage.models.community import ClassEvent as ClassEvent
 from storage.models.community import ClassReminder as ClassReminder

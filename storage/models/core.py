@@ -37,7 +37,7 @@ class User(Base):
     # Conversation context (last answer shown, last reply for "nhắc lại"); never personal data.
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Personal fields: written only after consent (consent_at), deleted on request.
-    consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    consent_at: Mapped[datetime | None] = mapped_column(default=None, index=True)  # cells by consent day
     consent_version: Mapped[str | None] = mapped_column(String(16), default=None)
     display_name: Mapped[str | None] = mapped_column(String(80), default=None)
     province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
@@ -54,7 +54,7 @@ class User(Base):
     household_joined_at: Mapped[datetime | None] = mapped_column(default=None)
     # Confirmed on the national platform (binhdanhocvuso.gov.vn with VNeID): when, and who said so
     # ("self": the learner; "volunteer": a volunteer who saw it, `platform_confirmed_staff_id`).
-    platform_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    platform_confirmed_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     platform_confirmed_by: Mapped[str | None] = mapped_column(String(12), default=None)
     platform_confirmed_staff_id: Mapped[int | None] = mapped_column(Integer, default=None)  # no FK: a cycle
 

@@ -1,0 +1,172 @@
+"""Reading a report from the maintained cells: the same numbers storage/metrics.py counts from the raw rows, from
+one row per commune (or thôn) and day. Used by storage/stats.py when the period is made of whole days."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import query as q
+from storage.metrics import METRIC_QUERIES, WHOLE_COMMUNE, Ask, Metric
+from storage.models import (
+    COMMUNE_LEVEL,
+    QUESTIONS_THON,
+    THON_LEVEL,
+    StatCell,
+    StatGroup,
+    StatLesson,
+    StatRepass,
+    StatText,
+    StatTopic,
+)
+from storage.reportrows import Breakdown, LessonStat, Report, ReviewItem
+from storage.units import Scope
+
+Days = tuple[date | None, date | None]  # [first, end) in Vietnam days; None: unbounded
+PERIODIC = ("quizzes", "score_sum", "passes_first", "completions", "support_sessions", "people_helped", "questions",
+            "declined", "scam_alerts")
+AS_OF = ("registered", "vneid_level2", "vneid_level2_16", "platform_confirmed", "households_done",
+         "households_part")
+
+
+def _key_column(scope: Scope, model: Any) -> Any:
+    if scope.ward_code is not None:
+        return model.hamlet
+    return model.ward_code if scope.province_code is not None else model.province_code
+
+
+def _in_scope(scope: Scope, model: Any) -> list[Any]:
+    if scope.ward_code is not None:
+        return [model.ward_code == scope.ward_code]
+    return [model.province_code == scope.province_code] if scope.province_code is not None else []
+
+
+def _key(scope: Scope, value: Any) -> Any:
+    """A cell's unit as the raw queries name it (0 and "" stand for unknown)."""
+    return None if value in (0, "") else value
+
+
+def _days(model: Any, days: Days, periodic: bool = True) -> list[Any]:
+    first, end = days
+    out = [model.day < end] if end is not None else []
+    if periodic and first is not None:
+        out.append(model.day >= first)
+    return out
+
+
+def _in_period(model: Any, column: Any, days: Days) -> Any:
+    first = days[0]
+    return func.sum(column if first is None else case((model.day >= first, column), else_=0))
+
+
+async def counted(s: AsyncSession, ask: Ask, days: Days) -> list[tuple[Metric, dict[Any, tuple[Any, ...]]]]:
+    """Every metric's values per child unit, in the shape the raw metric queries give them."""
+    scope = ask.scope
+    level = THON_LEVEL if scope.ward_code is not None else COMMUNE_LEVEL
+    unit = _key_column(scope, StatCell)
+    rows = await s.execute(
+        select(unit, *[_in_period(StatCell, getattr(StatCell, c), days) for c in PERIODIC],
+               *[func.sum(getattr(StatCell, c)) for c in AS_OF], func.sum(StatCell.completions))
+        .where(StatCell.level == level, *_in_scope(scope, StatCell), *_days(StatCell, days, periodic=False))
+        .group_by(unit))
+    values: dict[Any, dict[str, Any]] = {}
+    for row in rows.all():
+        named = dict(zip((*PERIODIC, *AS_OF, "completions_to_date"), (int(v or 0) if not isinstance(v, float)
+                                                                     else v for v in row[1:]), strict=True))
+        values[row[0]] = named
+    repassed = await _repassed(s, scope, days, _key_column(scope, StatRepass))
+    out = []
+    for metric in METRIC_QUERIES:
+        if metric.fields == ("active",):
+            out.append((metric, await q.grouped(s, metric.query(ask))))
+            continue
+        found: dict[Any, tuple[Any, ...]] = {}
+        for k, named in values.items():
+            if (k == QUESTIONS_THON) != (metric.commune_level and scope.ward_code is not None):
+                continue
+            named = {**named, "lessons_passed": named["passes_first"] + repassed.get(k, 0)}
+            vals = tuple(_field(named, f) for f in metric.fields)
+            if any(v for v in vals):
+                found[WHOLE_COMMUNE if k == QUESTIONS_THON else _key(scope, k)] = vals
+        out.append((metric, found))
+    return out
+
+
+def _field(named: dict[str, Any], name: str) -> Any:
+    if name == "avg_score":
+        return named["score_sum"] / named["quizzes"] if named["quizzes"] else None
+    if name == "completions_to_date":
+        return named["completions_to_date"]
+    return named[name]
+
+
+async def _repassed(s: AsyncSession, scope: Scope, days: Days, unit: Any, by_lesson: bool = False) -> dict[Any, int]:
+    """Pairs whose first pass in the period is not their first ever (their pass before it was before the period)."""
+    first = days[0]
+    if first is None:
+        return {}
+    group = StatRepass.lesson_id if by_lesson else unit
+    rows = await s.execute(select(group, func.sum(StatRepass.n))
+                           .where(*_in_scope(scope, StatRepass), *_days(StatRepass, days), StatRepass.prev_day < first)
+                           .group_by(group))
+    return {k: int(n or 0) for k, n in rows.all()}
+
+
+async def details(s: AsyncSession, rep: Report, days: Days, declined_limit: int) -> None:
+    """The report's tables beside the units, from the cells: groups, ages, lessons, questions, the timeline."""
+    scope = rep.scope
+    rep.by_group = await _breakdown(s, scope, "group", days)
+    rep.by_age = await _breakdown(s, scope, "age", days)
+    lessons = await s.execute(
+        select(StatLesson.lesson_id, func.sum(StatLesson.quizzes), func.sum(StatLesson.score_sum),
+               func.sum(StatLesson.passes_first))
+        .where(*_in_scope(scope, StatLesson), *_days(StatLesson, days)).group_by(StatLesson.lesson_id)
+        .order_by(StatLesson.lesson_id))
+    again = await _repassed(s, scope, days, None, by_lesson=True)
+    rep.by_lesson = [LessonStat(str(lid), int(n), float(total) / int(n) if n else None,
+                                int(p or 0) + again.get(lid, 0))
+                     for lid, n, total, p in lessons.all() if n]
+    await _questions(s, rep, days, declined_limit)
+    level = THON_LEVEL if scope.ward_code is not None else COMMUNE_LEVEL
+    daily = await s.execute(select(StatCell.day, func.sum(StatCell.completions))
+                            .where(StatCell.level == level, *_in_scope(scope, StatCell), *_days(StatCell, days))
+                            .group_by(StatCell.day))
+    weeks: dict[date, int] = defaultdict(int)
+    for d, n in daily.all():
+        day = q.as_date(d)
+        if n:
+            weeks[day - timedelta(days=day.weekday())] += int(n)
+    rep.timeline = sorted(weeks.items())
+
+
+async def _breakdown(s: AsyncSession, scope: Scope, dim: str, days: Days) -> list[Breakdown]:
+    rows = await s.execute(
+        select(StatGroup.value, func.sum(StatGroup.registered), _in_period(StatGroup, StatGroup.completions, days))
+        .where(StatGroup.dim == dim, *_in_scope(scope, StatGroup), *_days(StatGroup, days, periodic=False))
+        .group_by(StatGroup.value).order_by(StatGroup.value))
+    return [Breakdown(str(v), str(v), int(reg or 0), int(done or 0)) for v, reg, done in rows.all() if reg or done]
+
+
+async def _questions(s: AsyncSession, rep: Report, days: Days, limit: int) -> None:
+    scope = rep.scope
+    topics = await s.execute(
+        select(StatTopic.topic, func.sum(StatTopic.questions), func.sum(StatTopic.up), func.sum(StatTopic.down))
+        .where(*_in_scope(scope, StatTopic), *_days(StatTopic, days)).group_by(StatTopic.topic))
+    found = [(str(t), int(n or 0), int(up or 0), int(down or 0)) for t, n, up, down in topics.all()]
+    rep.questions_by_topic = dict(sorted(((t, n) for t, n, _u, _d in found if t and n), key=lambda x: (-x[1], x[0])))
+    rep.feedback_by_topic = {t: (up, down) for t, _n, up, down in found if up or down}
+    for kind in ("declined", "down"):
+        n = func.sum(StatText.n)
+        stmt = (select(StatText.topic, StatText.lesson_id, StatText.text, n)
+                .where(StatText.kind == kind, *_in_scope(scope, StatText), *_days(StatText, days))
+                .group_by(StatText.topic, StatText.lesson_id, StatText.text)
+                .order_by(n.desc(), StatText.text, StatText.topic, StatText.lesson_id).limit(limit))
+        rows = (await s.execute(stmt)).all() if limit else []
+        if kind == "declined":
+            rep.declined_questions = [(str(text), int(c)) for _t, _l, text, c in rows]
+        else:
+            rep.disliked = [ReviewItem(str(t), str(lid), str(text), int(c)) for t, lid, text, c in rows]
