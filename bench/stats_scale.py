@@ -161,6 +161,9 @@ async def run(args: argparse.Namespace) -> None:
         took = await generate(args.url, args.users, args.answers)
         print(f"generated in {sum(took.values()):.0f} s", file=sys.stderr)
     db = Database(args.url)
+    async with db.transaction() as s:  # rows were generated with their ids: move the sequences past them
+        for table in ("users", "quiz_attempts"):
+            await s.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
     province = units.Scope(province_code=PROVINCE)
     commune = units.Scope(PROVINCE, next(c.code for c in units.find_communes("hoan kiem")))
     rows = []

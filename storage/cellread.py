@@ -7,12 +7,13 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import query as q
 from storage.metrics import METRIC_QUERIES, WHOLE_COMMUNE, Ask, Metric
 from storage.models import (
+    ALL_DAYS,
     COMMUNE_LEVEL,
     QUESTIONS_THON,
     THON_LEVEL,
@@ -40,8 +41,8 @@ def _key_column(scope: Scope, model: Any) -> Any:
 
 
 def _in_scope(scope: Scope, model: Any) -> list[Any]:
-    if scope.ward_code is not None:
-        return [model.ward_code == scope.ward_code]
+    if scope.ward_code is not None:  # a commune code belongs to one province: both, for the indexes
+        return [model.province_code == scope.province_code, model.ward_code == scope.ward_code]
     return [model.province_code == scope.province_code] if scope.province_code is not None else []
 
 
@@ -50,17 +51,34 @@ def _key(scope: Scope, value: Any) -> Any:
     return None if value in (0, "") else value
 
 
-def _days(model: Any, days: Days, periodic: bool = True) -> list[Any]:
+def _rows(model: Any, days: Days) -> list[Any]:
+    """The rows a period's sums read: the running total and the days from the period's first (or its end) on."""
     first, end = days
-    out = [model.day < end] if end is not None else []
-    if periodic and first is not None:
-        out.append(model.day >= first)
-    return out
+    lower = first if first is not None else end
+    return [model.day == ALL_DAYS] if lower is None else [or_(model.day == ALL_DAYS, model.day >= lower)]
+
+
+def _as_of(model: Any, column: Any, days: Days) -> Any:
+    """A column's sum up to the period's end: the running total less the days from the end on."""
+    end = days[1]
+    if end is None:
+        return func.sum(case((model.day == ALL_DAYS, column), else_=0))
+    return func.sum(case((model.day == ALL_DAYS, column), (model.day >= end, -column), else_=0))
 
 
 def _in_period(model: Any, column: Any, days: Days) -> Any:
-    first = days[0]
-    return func.sum(column if first is None else case((model.day >= first, column), else_=0))
+    """A column's sum over the period's days."""
+    first, end = days
+    if first is None:
+        return _as_of(model, column, days)
+    inside = [model.day >= first, model.day < (end if end is not None else ALL_DAYS)]
+    return func.sum(case((and_(*inside), column), else_=0))
+
+
+def _days(model: Any, days: Days) -> list[Any]:
+    """Only the period's own days (for sums by day)."""
+    first, end = days
+    return [model.day < (end if end is not None else ALL_DAYS), *([model.day >= first] if first else [])]
 
 
 async def counted(s: AsyncSession, ask: Ask, days: Days) -> list[tuple[Metric, dict[Any, tuple[Any, ...]]]]:
@@ -70,8 +88,9 @@ async def counted(s: AsyncSession, ask: Ask, days: Days) -> list[tuple[Metric, d
     unit = _key_column(scope, StatCell)
     rows = await s.execute(
         select(unit, *[_in_period(StatCell, getattr(StatCell, c), days) for c in PERIODIC],
-               *[func.sum(getattr(StatCell, c)) for c in AS_OF], func.sum(StatCell.completions))
-        .where(StatCell.level == level, *_in_scope(scope, StatCell), *_days(StatCell, days, periodic=False))
+               *[_as_of(StatCell, getattr(StatCell, c), days) for c in AS_OF],
+               _as_of(StatCell, StatCell.completions, days))
+        .where(StatCell.level == level, *_in_scope(scope, StatCell), *_rows(StatCell, days))
         .group_by(unit))
     values: dict[Any, dict[str, Any]] = {}
     for row in rows.all():
@@ -122,9 +141,9 @@ async def details(s: AsyncSession, rep: Report, days: Days, declined_limit: int)
     rep.by_group = await _breakdown(s, scope, "group", days)
     rep.by_age = await _breakdown(s, scope, "age", days)
     lessons = await s.execute(
-        select(StatLesson.lesson_id, func.sum(StatLesson.quizzes), func.sum(StatLesson.score_sum),
-               func.sum(StatLesson.passes_first))
-        .where(*_in_scope(scope, StatLesson), *_days(StatLesson, days)).group_by(StatLesson.lesson_id)
+        select(StatLesson.lesson_id, *[_in_period(StatLesson, c, days) for c in (
+            StatLesson.quizzes, StatLesson.score_sum, StatLesson.passes_first)])
+        .where(*_in_scope(scope, StatLesson), *_rows(StatLesson, days)).group_by(StatLesson.lesson_id)
         .order_by(StatLesson.lesson_id))
     again = await _repassed(s, scope, days, None, by_lesson=True)
     rep.by_lesson = [LessonStat(str(lid), int(n), float(total) / int(n) if n else None,
@@ -145,8 +164,9 @@ async def details(s: AsyncSession, rep: Report, days: Days, declined_limit: int)
 
 async def _breakdown(s: AsyncSession, scope: Scope, dim: str, days: Days) -> list[Breakdown]:
     rows = await s.execute(
-        select(StatGroup.value, func.sum(StatGroup.registered), _in_period(StatGroup, StatGroup.completions, days))
-        .where(StatGroup.dim == dim, *_in_scope(scope, StatGroup), *_days(StatGroup, days, periodic=False))
+        select(StatGroup.value, _as_of(StatGroup, StatGroup.registered, days),
+               _in_period(StatGroup, StatGroup.completions, days))
+        .where(StatGroup.dim == dim, *_in_scope(scope, StatGroup), *_rows(StatGroup, days))
         .group_by(StatGroup.value).order_by(StatGroup.value))
     return [Breakdown(str(v), str(v), int(reg or 0), int(done or 0)) for v, reg, done in rows.all() if reg or done]
 
@@ -154,16 +174,17 @@ async def _breakdown(s: AsyncSession, scope: Scope, dim: str, days: Days) -> lis
 async def _questions(s: AsyncSession, rep: Report, days: Days, limit: int) -> None:
     scope = rep.scope
     topics = await s.execute(
-        select(StatTopic.topic, func.sum(StatTopic.questions), func.sum(StatTopic.up), func.sum(StatTopic.down))
-        .where(*_in_scope(scope, StatTopic), *_days(StatTopic, days)).group_by(StatTopic.topic))
+        select(StatTopic.topic, *[_in_period(StatTopic, c, days) for c in (
+            StatTopic.questions, StatTopic.up, StatTopic.down)])
+        .where(*_in_scope(scope, StatTopic), *_rows(StatTopic, days)).group_by(StatTopic.topic))
     found = [(str(t), int(n or 0), int(up or 0), int(down or 0)) for t, n, up, down in topics.all()]
     rep.questions_by_topic = dict(sorted(((t, n) for t, n, _u, _d in found if t and n), key=lambda x: (-x[1], x[0])))
     rep.feedback_by_topic = {t: (up, down) for t, _n, up, down in found if up or down}
     for kind in ("declined", "down"):
-        n = func.sum(StatText.n)
+        n = _in_period(StatText, StatText.n, days)
         stmt = (select(StatText.topic, StatText.lesson_id, StatText.text, n)
-                .where(StatText.kind == kind, *_in_scope(scope, StatText), *_days(StatText, days))
-                .group_by(StatText.topic, StatText.lesson_id, StatText.text)
+                .where(StatText.kind == kind, *_in_scope(scope, StatText), *_rows(StatText, days))
+                .group_by(StatText.topic, StatText.lesson_id, StatText.text).having(n > 0)
                 .order_by(n.desc(), StatText.text, StatText.topic, StatText.lesson_id).limit(limit))
         rows = (await s.execute(stmt)).all() if limit else []
         if kind == "declined":

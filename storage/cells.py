@@ -14,12 +14,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import delete, event, false, func, insert, inspect, literal_column, or_, select, text, tuple_
+from sqlalchemy import (
+    Date,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    inspect,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from storage import cellsql
 from storage.models import (
+    ALL_DAYS,
     COMMUNE_LEVEL,
     QUESTIONS_THON,
     THON_LEVEL,
@@ -188,6 +203,7 @@ class Dirty:
 
     whole: set[Leaf] = field(default_factory=set)
     days: set[tuple[Leaf, date]] = field(default_factory=set)
+    _ward_days: set[tuple[int, int, date]] | None = None
 
     @property
     def wards(self) -> set[tuple[int, int]]:
@@ -198,13 +214,21 @@ class Dirty:
         return {(p, w) for p, w, _ in self.whole}
 
     def ward_days(self) -> set[tuple[int, int, date]]:
-        return {(p, w, d) for (p, w, _), d in self.days if (p, w) not in self.whole_wards}
+        """The commune days to compute again, with the communes' running totals."""
+        days = {(p, w, d) for (p, w, _), d in self.days if (p, w) not in self.whole_wards}
+        return days | {(p, w, ALL_DAYS) for p, w, _d in days}
+
+    @property
+    def leaves(self) -> set[Leaf]:
+        return self.whole | {leaf for leaf, _ in self.days}
 
     def wants(self, leaf: Leaf, day: date) -> bool:
         return leaf in self.whole or (leaf, day) in self.days
 
     def wants_ward(self, province: int, ward: int, day: date) -> bool:
-        return (province, ward) in self.whole_wards or (province, ward, day) in self.ward_days()
+        if self._ward_days is None:
+            self._ward_days = self.ward_days()
+        return (province, ward) in self.whole_wards or (province, ward, day) in self._ward_days
 
 
 async def _lock(s: AsyncSession) -> None:
@@ -245,6 +269,7 @@ async def rebuild(s: AsyncSession, pass_ratio: float) -> None:
     computed = await cellsql.compute(s, None, pass_ratio)
     everything = Dirty(whole={leaf for leaf, _day in computed.cells})
     await _insert(s, computed, everything)
+    await _totals(s, None)
     await _roll_up(s, None)
     state = await s.get(StatState, 1)
     if state is None:
@@ -277,7 +302,41 @@ async def _replace(s: AsyncSession, dirty: Dirty, pass_ratio: float) -> None:
             await s.execute(delete(ward_model).where(ward_model.province_code == p, ward_model.ward_code == w,
                                                      ward_model.day.in_(ds)))
     await _insert(s, computed, dirty)
+    await _totals(s, dirty)
     await _roll_up(s, dirty)
+
+
+# The key columns of each table's running total (beside province, commune and day) and the columns it sums.
+_TOTALS: tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], ...] = (
+    (StatLesson, ("lesson_id",), ("quizzes", "score_sum", "passes_first")),
+    (StatGroup, ("dim", "value"), ("registered", "completions")),
+    (StatTopic, ("topic",), ("questions", "up", "down")),
+    (StatText, ("kind", "topic", "lesson_id", "text"), ("n",)),
+)
+
+
+async def _totals(s: AsyncSession, dirty: Dirty | None) -> None:
+    """Each thôn's and each commune table's row on ALL_DAYS: the sum of its days (of the dirty ones, or all)."""
+    leaves = None if dirty is None else list(dirty.leaves)
+    wards = None if dirty is None else list(dirty.wards)
+    for i in range(0, len(leaves) if leaves is not None else 1, 200):
+        pick = [] if leaves is None else [
+            tuple_(StatCell.province_code, StatCell.ward_code, StatCell.hamlet).in_(leaves[i:i + 200])]
+        await s.execute(delete(StatCell).where(StatCell.level == THON_LEVEL, StatCell.day == ALL_DAYS, *pick))
+        keys = [StatCell.province_code, StatCell.ward_code, StatCell.hamlet]
+        await s.execute(insert(StatCell).from_select(
+            ["level", "province_code", "ward_code", "hamlet", "day", *cellsql.CELL_COLUMNS],
+            select(literal_column(str(THON_LEVEL)), *keys, literal(ALL_DAYS, Date),
+                   *[func.sum(getattr(StatCell, c)) for c in cellsql.CELL_COLUMNS])
+            .where(StatCell.level == THON_LEVEL, StatCell.day < ALL_DAYS, *pick).group_by(*keys)))
+    for model, key_names, sums in _TOTALS:
+        pick = [] if wards is None else [tuple_(model.province_code, model.ward_code).in_(wards)]
+        await s.execute(delete(model).where(model.day == ALL_DAYS, *pick))
+        keys = [model.province_code, model.ward_code, *[getattr(model, k) for k in key_names]]
+        await s.execute(insert(model).from_select(
+            ["province_code", "ward_code", *key_names, "day", *sums],
+            select(*keys, literal(ALL_DAYS, Date), *[func.sum(getattr(model, c)) for c in sums])
+            .where(model.day < ALL_DAYS, *pick).group_by(*keys)))
 
 
 def _is_leaf(model: Any, leaf: Leaf) -> list[Any]:

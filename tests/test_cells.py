@@ -177,7 +177,8 @@ async def test_cells_follow_every_change(db_url: str) -> None:
             s.add(SupportSession(topic="vneid", people=4, province_code=other["province_code"],
                                  ward_code=other["ward_code"], hamlet="Thôn 2", created_at=now))
         async with db.transaction() as s:
-            home = Household(id=100_000, code="MOI", province_code=joiner["province_code"], ward_code=joiner["ward_code"],
+            home = Household(id=100_000, code="MOI", province_code=joiner["province_code"],
+                             ward_code=joiner["ward_code"],
                              hamlet=joiner["hamlet"], created_at=now - timedelta(days=3))
             s.add(home)
             await s.flush()

@@ -11,6 +11,7 @@ from storage.models.base import TZ as TZ
 from storage.models.base import Base as Base
 from storage.models.base import as_utc as as_utc
 from storage.models.base import utcnow as utcnow
+from storage.models.cells import ALL_DAYS as ALL_DAYS
 from storage.models.cells import COMMUNE_LEVEL as COMMUNE_LEVEL
 from storage.models.cells import QUESTIONS_THON as QUESTIONS_THON
 from storage.models.cells import THON_LEVEL as THON_LEVEL

@@ -3,7 +3,8 @@
 A cell's unit is a thôn (`level` 0: province, commune, thôn) or a whole commune (`level` 1, the sum of its thôn
 cells, so a province or the country reads one row per commune and day). Unknown parts are stored as 0 or "" (a
 key column cannot be NULL); questions, kept per commune only, sit in the thôn "*". A `StatMark` says which
-cells changed; refreshing recomputes just those from the raw rows.
+cells changed; refreshing recomputes just those from the raw rows. Each unit also has a row on `ALL_DAYS`, the sum
+of its days, so a figure "to date" is that row less the days after the period (no scan of every day).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
 
+ALL_DAYS = date(9999, 12, 31)  # the day of a unit's running total: the sum of all its other days
 THON_LEVEL = 0
 COMMUNE_LEVEL = 1
 QUESTIONS_THON = "*"  # the thôn key of a commune's questions (they are not kept per thôn)
@@ -48,6 +50,8 @@ class StatCell(Base):
     running sum gives them at the end of any period."""
 
     __tablename__ = "stat_cells"
+    __table_args__ = (Index("ix_stat_cells_level_province_day", "level", "province_code", "day"),
+                      Index("ix_stat_cells_level_day", "level", "day"))
 
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     province_code: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -92,6 +96,8 @@ class StatLesson(Base):
     """Lesson quizzes of a commune's learners on a day, their summed score and first passes."""
 
     __tablename__ = "stat_lessons"
+    __table_args__ = (Index("ix_stat_lessons_province_day", "province_code", "day"),
+                      Index("ix_stat_lessons_day", "day"))
 
     province_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     ward_code: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -106,6 +112,8 @@ class StatGroup(Base):
     """Registrations (by consent day) and completions of a commune on a day, by target group or age band."""
 
     __tablename__ = "stat_groups"
+    __table_args__ = (Index("ix_stat_groups_province_day", "province_code", "day"),
+                      Index("ix_stat_groups_day", "day"))
 
     province_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     ward_code: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -120,6 +128,8 @@ class StatTopic(Base):
     """Questions of a commune on a day by topic ("" for none), with the 👍 and 👎 they got."""
 
     __tablename__ = "stat_topics"
+    __table_args__ = (Index("ix_stat_topics_province_day", "province_code", "day"),
+                      Index("ix_stat_topics_day", "day"))
 
     province_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     ward_code: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -135,7 +145,8 @@ class StatText(Base):
     lesson) was asked in a commune on a day — the words as logged (already masked)."""
 
     __tablename__ = "stat_texts"
-    __table_args__ = (Index("ix_stat_texts_unit_day", "province_code", "ward_code", "day"),)
+    __table_args__ = (Index("ix_stat_texts_unit_day", "province_code", "ward_code", "day"),
+                      Index("ix_stat_texts_province_day", "province_code", "day"), Index("ix_stat_texts_day", "day"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     province_code: Mapped[int] = mapped_column(Integer)
