@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import query as q
@@ -55,7 +55,7 @@ def _rows(model: Any, days: Days) -> list[Any]:
     """The rows a period's sums read: the running total and the days from the period's first (or its end) on."""
     first, end = days
     lower = first if first is not None else end
-    return [model.day == ALL_DAYS] if lower is None else [or_(model.day == ALL_DAYS, model.day >= lower)]
+    return [model.day == ALL_DAYS] if lower is None else [model.day >= lower]  # ALL_DAYS is the last day
 
 
 def _as_of(model: Any, column: Any, days: Days) -> Any:

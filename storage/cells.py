@@ -18,17 +18,18 @@ from sqlalchemy import (
     Date,
     delete,
     event,
-    false,
     func,
     insert,
     inspect,
     literal,
     literal_column,
-    or_,
     select,
     text,
     tuple_,
+    update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -214,9 +215,8 @@ class Dirty:
         return {(p, w) for p, w, _ in self.whole}
 
     def ward_days(self) -> set[tuple[int, int, date]]:
-        """The commune days to compute again, with the communes' running totals."""
-        days = {(p, w, d) for (p, w, _), d in self.days if (p, w) not in self.whole_wards}
-        return days | {(p, w, ALL_DAYS) for p, w, _d in days}
+        """The commune days to compute again (outside the communes computed whole)."""
+        return {(p, w, d) for (p, w, _), d in self.days if (p, w) not in self.whole_wards}
 
     @property
     def leaves(self) -> set[Leaf]:
@@ -269,8 +269,8 @@ async def rebuild(s: AsyncSession, pass_ratio: float) -> None:
     computed = await cellsql.compute(s, None, pass_ratio)
     everything = Dirty(whole={leaf for leaf, _day in computed.cells})
     await _insert(s, computed, everything)
-    await _totals(s, None)
-    await _roll_up(s, None)
+    await _totals(s)
+    await _roll_up(s)
     state = await s.get(StatState, 1)
     if state is None:
         s.add(StatState(id=1, pass_ratio=pass_ratio))
@@ -280,30 +280,86 @@ async def rebuild(s: AsyncSession, pass_ratio: float) -> None:
 
 
 async def _replace(s: AsyncSession, dirty: Dirty, pass_ratio: float) -> None:
+    """Compute the dirty cells again; each running total moves by what its days gained or lost."""
     days = sorted({d for _leaf, d in dirty.days})
     span = None if dirty.whole or not days else (days[0], days[-1])
     computed = await cellsql.compute(s, sorted(dirty.wards), pass_ratio, span)
-    by_leaf: dict[Leaf, list[date]] = defaultdict(list)
-    for leaf, d in dirty.days:
-        by_leaf[leaf].append(d)
-    for thon_model in (StatCell, StatRepass):
-        level = [StatCell.level == THON_LEVEL] if thon_model is StatCell else []
-        for leaf in dirty.whole:
-            await s.execute(delete(thon_model).where(*level, *_is_leaf(thon_model, leaf)))
-        for leaf, ds in by_leaf.items():
-            await s.execute(delete(thon_model).where(*level, *_is_leaf(thon_model, leaf), thon_model.day.in_(ds)))
-    ward_days: dict[tuple[int, int], list[date]] = defaultdict(list)
-    for p, w, d in dirty.ward_days():
-        ward_days[(p, w)].append(d)
-    for ward_model in (StatLesson, StatGroup, StatTopic, StatText):
-        for p, w in dirty.whole_wards:
-            await s.execute(delete(ward_model).where(ward_model.province_code == p, ward_model.ward_code == w))
-        for (p, w), ds in ward_days.items():
-            await s.execute(delete(ward_model).where(ward_model.province_code == p, ward_model.ward_code == w,
-                                                     ward_model.day.in_(ds)))
-    await _insert(s, computed, dirty)
-    await _totals(s, dirty)
-    await _roll_up(s, dirty)
+    old: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for model in (StatCell, StatRepass):
+        level = [StatCell.level == THON_LEVEL] if model is StatCell else []
+        picks = [[tuple_(model.province_code, model.ward_code, model.hamlet).in_(chunk), model.day < ALL_DAYS]
+                 for chunk in _chunks(sorted(dirty.whole))]
+        cells = sorted((p, w, h, d) for (p, w, h), d in dirty.days)
+        picks += [[tuple_(model.province_code, model.ward_code, model.hamlet, model.day).in_(chunk)]
+                  for chunk in _chunks(cells)]
+        for pick in picks:
+            old[model] += await _delete(s, model, [*level, *pick])
+    for model, _keys, _sums in _TOTALS:
+        picks = [[tuple_(model.province_code, model.ward_code).in_(chunk), model.day < ALL_DAYS]
+                 for chunk in _chunks(sorted(dirty.whole_wards))]
+        picks += [[tuple_(model.province_code, model.ward_code, model.day).in_(chunk)]
+                  for chunk in _chunks(sorted(dirty.ward_days()))]
+        for pick in picks:
+            old[model] += await _delete(s, model, pick)
+    new = await _insert(s, computed, dirty)
+    await _shift_totals(s, old, new)
+
+
+def _chunks(items: list[Any], size: int = 200) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+async def _delete(s: AsyncSession, model: Any, where: list[Any]) -> list[dict[str, Any]]:
+    """Delete rows and return them (what their running totals lose)."""
+    gone = await s.execute(delete(model).where(*where).returning(*model.__table__.columns))
+    return [dict(r._mapping) for r in gone.all()]
+
+
+async def _shift_totals(s: AsyncSession, old: dict[Any, list[dict[str, Any]]],
+                        new: dict[Any, list[dict[str, Any]]]) -> None:
+    """Move the running totals, and each commune's own cells, by what the new rows hold less the deleted ones."""
+    for model, keys, sums in _SHIFTED:
+        delta: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for rows, sign in ((new.get(model, []), 1), (old.get(model, []), -1)):
+            for r in rows:
+                if model is StatCell and r["level"] != THON_LEVEL:
+                    continue
+                for target in _targets(model, keys, r):
+                    acc = delta.setdefault(target, dict.fromkeys(sums, 0))
+                    for c in sums:
+                        acc[c] += sign * (r.get(c) or 0)
+        names = (*keys, "day") if model is not StatCell else ("level", "province_code", "ward_code", "hamlet", "day")
+        values = [{**dict(zip(names, k, strict=True)), **v} for k, v in delta.items() if any(v.values())]
+        if model is StatText:
+            await _shift_texts(s, values)
+        elif values:
+            upsert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+            stmt = upsert(model)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[c.name for c in model.__table__.primary_key.columns],
+                set_={c: getattr(model.__table__.c, c) + getattr(stmt.excluded, c) for c in sums})
+            for chunk in _chunks(values, 2000):
+                await s.execute(stmt, chunk)
+
+
+def _targets(model: Any, keys: tuple[str, ...], r: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows a changed row adds into: its unit's running total; for a thôn cell, also its commune's cell of
+    the same day and the commune's running total."""
+    if model is not StatCell:
+        return [(*(r[k] for k in keys), ALL_DAYS)]
+    thon = (THON_LEVEL, r["province_code"], r["ward_code"], r["hamlet"])
+    commune = (COMMUNE_LEVEL, r["province_code"], r["ward_code"], "")
+    return [(*thon, ALL_DAYS), (*commune, r["day"]), (*commune, ALL_DAYS)]
+
+
+async def _shift_texts(s: AsyncSession, values: list[dict[str, Any]]) -> None:
+    """Words have no key of their own: each changed running total is updated, or added when new."""
+    for v in values:
+        match = [StatText.day == ALL_DAYS, *[getattr(StatText, k) == v[k] for k in (
+            "province_code", "ward_code", "kind", "topic", "lesson_id", "text")]]
+        done = await s.execute(update(StatText).where(*match).values(n=StatText.n + v["n"]))
+        if not getattr(done, "rowcount", 0):
+            await s.execute(insert(StatText).values(**v))
 
 
 # The key columns of each table's running total (beside province, commune and day) and the columns it sums.
@@ -313,37 +369,36 @@ _TOTALS: tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], ...] = (
     (StatTopic, ("topic",), ("questions", "up", "down")),
     (StatText, ("kind", "topic", "lesson_id", "text"), ("n",)),
 )
+_SHIFTED: tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], ...] = (
+    (StatCell, ("level", "province_code", "ward_code", "hamlet"), cellsql.CELL_COLUMNS),
+    *[(model, ("province_code", "ward_code", *keys), sums) for model, keys, sums in _TOTALS])
 
 
-async def _totals(s: AsyncSession, dirty: Dirty | None) -> None:
-    """Each thôn's and each commune table's row on ALL_DAYS: the sum of its days (of the dirty ones, or all)."""
-    leaves = None if dirty is None else list(dirty.leaves)
-    wards = None if dirty is None else list(dirty.wards)
-    for i in range(0, len(leaves) if leaves is not None else 1, 200):
-        pick = [] if leaves is None else [
-            tuple_(StatCell.province_code, StatCell.ward_code, StatCell.hamlet).in_(leaves[i:i + 200])]
-        await s.execute(delete(StatCell).where(StatCell.level == THON_LEVEL, StatCell.day == ALL_DAYS, *pick))
-        keys = [StatCell.province_code, StatCell.ward_code, StatCell.hamlet]
-        await s.execute(insert(StatCell).from_select(
-            ["level", "province_code", "ward_code", "hamlet", "day", *cellsql.CELL_COLUMNS],
-            select(literal_column(str(THON_LEVEL)), *keys, literal(ALL_DAYS, Date),
-                   *[func.sum(getattr(StatCell, c)) for c in cellsql.CELL_COLUMNS])
-            .where(StatCell.level == THON_LEVEL, StatCell.day < ALL_DAYS, *pick).group_by(*keys)))
-    for model, key_names, sums in _TOTALS:
-        pick = [] if wards is None else [tuple_(model.province_code, model.ward_code).in_(wards)]
-        await s.execute(delete(model).where(model.day == ALL_DAYS, *pick))
-        keys = [model.province_code, model.ward_code, *[getattr(model, k) for k in key_names]]
-        await s.execute(insert(model).from_select(
-            ["province_code", "ward_code", *key_names, "day", *sums],
-            select(*keys, literal(ALL_DAYS, Date), *[func.sum(getattr(model, c)) for c in sums])
-            .where(model.day < ALL_DAYS, *pick).group_by(*keys)))
+async def _totals(s: AsyncSession) -> None:
+    """Every thôn's and every commune table's row on ALL_DAYS: the sum of its days (after a rebuild)."""
+    keys = [StatCell.province_code, StatCell.ward_code, StatCell.hamlet]
+    await s.execute(insert(StatCell).from_select(
+        ["level", "province_code", "ward_code", "hamlet", "day", *cellsql.CELL_COLUMNS],
+        select(literal_column(str(THON_LEVEL)), *keys, literal(ALL_DAYS, Date),
+               *[func.sum(getattr(StatCell, c)) for c in cellsql.CELL_COLUMNS])
+        .where(StatCell.level == THON_LEVEL, StatCell.day < ALL_DAYS).group_by(*keys)))
+    for model, _keys, _sums in _TOTALS:
+        await _sum_days(s, model, [])
 
 
-def _is_leaf(model: Any, leaf: Leaf) -> list[Any]:
-    return [model.province_code == leaf[0], model.ward_code == leaf[1], model.hamlet == leaf[2]]
+async def _sum_days(s: AsyncSession, model: Any, pick: list[Any]) -> None:
+    """A commune table's running totals counted again from its days."""
+    key_names, sums = next((k, v) for m, k, v in _TOTALS if m is model)
+    await s.execute(delete(model).where(model.day == ALL_DAYS, *pick))
+    keys = [model.province_code, model.ward_code, *[getattr(model, k) for k in key_names]]
+    await s.execute(insert(model).from_select(
+        ["province_code", "ward_code", *key_names, "day", *sums],
+        select(*keys, literal(ALL_DAYS, Date), *[func.sum(getattr(model, c)) for c in sums])
+        .where(model.day < ALL_DAYS, *pick).group_by(*keys)))
 
 
-async def _insert(s: AsyncSession, computed: cellsql.Computed, dirty: Dirty) -> None:
+async def _insert(s: AsyncSession, computed: cellsql.Computed, dirty: Dirty) -> dict[Any, list[dict[str, Any]]]:
+    """Insert the computed rows of the dirty cells; returns them by table."""
     rows: list[tuple[Any, list[dict[str, Any]]]] = [
         (StatCell, [{"level": THON_LEVEL, "province_code": p, "ward_code": w, "hamlet": h, "day": d, **values}
                     for ((p, w, h), d), values in computed.cells.items() if dirty.wants((p, w, h), d)]),
@@ -359,25 +414,15 @@ async def _insert(s: AsyncSession, computed: cellsql.Computed, dirty: Dirty) -> 
     for model, values in rows:
         for i in range(0, len(values), 2000):
             await s.execute(insert(model), values[i:i + 2000])
+    return dict(rows)
 
 
-async def _roll_up(s: AsyncSession, dirty: Dirty | None) -> None:
-    """A commune's cells: the sums of its thôn cells (all of them, or those of the dirty communes and days)."""
+async def _roll_up(s: AsyncSession) -> None:
+    """Every commune's cells: the sums of its thôn cells (after a rebuild; a refresh moves them by deltas)."""
     sums = [func.sum(getattr(StatCell, c)).label(c) for c in cellsql.CELL_COLUMNS]
-    pick: list[Any] = []
-    if dirty is not None:
-        whole = dirty.whole_wards
-        some = dirty.ward_days()
-        parts: list[Any] = [false()]
-        if whole:
-            parts.append(tuple_(StatCell.province_code, StatCell.ward_code).in_(list(whole)))
-        if some:
-            parts.append(tuple_(StatCell.province_code, StatCell.ward_code, StatCell.day).in_(list(some)))
-        pick = [or_(*parts)]
-        await s.execute(delete(StatCell).where(StatCell.level == COMMUNE_LEVEL, *pick))
     source = (select(literal_column(str(COMMUNE_LEVEL)), StatCell.province_code, StatCell.ward_code,
                      literal_column("''"), StatCell.day, *sums)
-              .where(StatCell.level == THON_LEVEL, *pick)
+              .where(StatCell.level == THON_LEVEL)
               .group_by(StatCell.province_code, StatCell.ward_code, StatCell.day))
     columns = ["level", "province_code", "ward_code", "hamlet", "day", *cellsql.CELL_COLUMNS]
     await s.execute(insert(StatCell).from_select(columns, source))

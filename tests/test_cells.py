@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from storage import cells, personal, repo, schedule
+from storage.cellsql import CELL_COLUMNS
 from storage.db import Database
 from storage.models import (
     TZ,
@@ -120,14 +121,21 @@ async def _compare(db: Database, scopes: list[Scope], periods: list[tuple[dateti
             _same(kept, counted)
 
 
+VALUES = {"stat_cells": CELL_COLUMNS, "stat_repasses": ("n",),
+          "stat_lessons": ("quizzes", "score_sum", "passes_first"), "stat_groups": ("registered", "completions"),
+          "stat_topics": ("questions", "up", "down"), "stat_texts": ("n",)}
+
+
 async def _dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every cell with something in it (a running total can be left at zero), in a comparable form."""
     out = {}
     async with db.transaction() as s:
         for model in (StatCell, StatRepass, StatLesson, StatGroup, StatTopic, StatText):
             cols = [c for c in model.__table__.columns if c.name != "id"]
-            rows = (await s.execute(select(*cols))).all()
-            out[model.__tablename__] = sorted(tuple(round(v, 6) if isinstance(v, float) else str(v) for v in r)
-                                              for r in rows)
+            rows = (await s.execute(select(*cols))).mappings().all()
+            out[model.__tablename__] = sorted(
+                tuple(round(v, 6) if isinstance(v, float) else str(v) for v in r.values())
+                for r in rows if any(r[c] for c in VALUES[model.__tablename__]))
     return out
 
 
