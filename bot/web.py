@@ -80,7 +80,7 @@ def build_app(tutor: Tutor, settings: Settings, channels: Iterable[Channel] = ()
 
     routes += [Route("/healthz", health), Route("/readyz", ready), Route("/metrics", metrics)]
     routes += admin_routes(tutor, settings)
-    routes += upstream_routes(tutor, settings)
+    routes += upstream_routes(tutor.db, settings.reports)
     for channel in channels:
         routes += channel.routes()
     return Starlette(routes=routes, lifespan=lifespan)
