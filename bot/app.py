@@ -2,9 +2,10 @@
 
 `build_services(settings)` makes the database, the knowledge base, the dialogue and the inbox/outbox pipeline
 (`bot.service.Tutor`), the configured channels (listed in `bot.capabilities`) and the scheduler with every job,
-theirs included. Every entry point uses it — the console, polling, `kynangso run` with the web channels,
-each `kynangso serve` worker, `kynangso scheduler` and the tests — then calls `start()` and, at the end,
-`aclose()`.
+theirs included. Every entry point uses it — the console, polling, `kynangso run` with the web channels, each
+`kynangso serve` worker, `kynangso scheduler` and the tests — then calls `start()` and, at the end, `aclose()`.
+
+The scheduled jobs and the reports are handed only what they use (`job_deps`, `report_deps`), never the `Tutor`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from bot.channels.base import Channel
+    from bot.reports import ReportDeps
+    from bot.scheduler import JobDeps
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,21 @@ def build_channel(name: str, tutor: Tutor, settings: Settings) -> Channel:
     factory: Any = getattr(importlib.import_module(module), cls)
     channel: Channel = factory(tutor, getattr(settings, name))
     return channel
+
+
+def report_deps(tutor: Tutor) -> ReportDeps:
+    """What the period reports and the upstream push use, from the tutor's parts."""
+    from bot.reports import ReportDeps
+
+    return ReportDeps(tutor.db, tutor.settings.reports, tutor.settings.data_dir, tutor.kb)
+
+
+def job_deps(tutor: Tutor) -> JobDeps:
+    """What the scheduled jobs use, from the tutor's parts."""
+    from bot.scheduler import JobDeps
+
+    return JobDeps(tutor.db, tutor.dialogue.learning, tutor.dialogue.community, tutor.settings.privacy,
+                   tutor.settings.data_dir, report_deps(tutor))
 
 
 @dataclass
@@ -105,6 +123,6 @@ def build_services(settings: Settings, *, channels: Iterable[str] | None = None,
     if scheduler:
         from bot.scheduler import build_scheduler
 
-        jobs = build_scheduler(tutor)
+        jobs = build_scheduler(job_deps(tutor))
     log.info("services: channels %s, scheduler %s", ", ".join(built) or "none", "on" if jobs else "off")
     return Services(settings, tutor, built, jobs)

@@ -51,10 +51,20 @@ def _png(fig: Figure) -> bytes:
     return out.getvalue()
 
 
+def _figure(height: float) -> tuple[Figure, Any]:
+    """A phone-wide figure of `height` inches with its one set of axes (drawn inside `_style()`)."""
+    fig = Figure(figsize=(WIDTH, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _rows(n: int) -> list[int]:
+    """Where the bars of a horizontal bar chart go: the first row at the top."""
+    return list(range(n))[::-1]
+
+
 def _empty(title: str) -> bytes:
     with _style():
-        fig = Figure(figsize=(WIDTH, 3.0), layout="constrained")
-        ax = fig.add_subplot()
+        fig, ax = _figure(3.0)
         ax.set_title(title)
         ax.text(0.5, 0.5, msg.CHART_EMPTY, ha="center", va="center", fontsize=14, color=GREY,
                 transform=ax.transAxes)
@@ -72,8 +82,7 @@ def timeline_png(report: stats.Report) -> bytes:
     if not weeks or not any(n for _, n in weeks):
         return _empty(msg.CHART_TIMELINE)
     with _style():
-        fig = Figure(figsize=(WIDTH, 4.0), layout="constrained")
-        ax = fig.add_subplot()
+        fig, ax = _figure(4.0)
         xs = list(range(len(weeks)))
         counts = [n for _, n in weeks]
         ax.bar(xs, counts, color=GREEN, width=0.8)
@@ -91,9 +100,8 @@ def groups_png(report: stats.Report) -> bytes:
     if not rows:
         return _empty(msg.CHART_GROUPS)
     with _style():
-        fig = Figure(figsize=(WIDTH, 1.4 + 0.9 * len(rows)), layout="constrained")
-        ax = fig.add_subplot()
-        ys = list(range(len(rows)))[::-1]
+        fig, ax = _figure(1.4 + 0.9 * len(rows))
+        ys = _rows(len(rows))
         ax.barh([y + 0.2 for y in ys], [b.registered for b in rows], height=0.4, color=BLUE,
                 label=msg.CHART_REGISTERED)
         ax.barh([y - 0.2 for y in ys], [b.completions for b in rows], height=0.4, color=GREEN,
@@ -111,9 +119,8 @@ def topics_png(report: stats.Report, topic_names: Mapping[str, str], limit: int 
     if not counts:
         return _empty(msg.CHART_TOPICS)
     with _style():
-        fig = Figure(figsize=(WIDTH, 1.2 + 0.55 * len(counts)), layout="constrained")
-        ax = fig.add_subplot()
-        ys = list(range(len(counts)))[::-1]
+        fig, ax = _figure(1.2 + 0.55 * len(counts))
+        ys = _rows(len(counts))
         ax.barh(ys, [n for n, _ in counts], color=BLUE, height=0.7)
         ax.set_yticks(ys, [_short(topic_names.get(t, t)) for _, t in counts])
         for y, (n, _) in zip(ys, counts, strict=True):

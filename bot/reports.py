@@ -22,7 +22,9 @@ import json
 import logging
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -45,9 +47,9 @@ from storage.models import (
 from storage.periods import Quarter
 
 if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.service import Tutor
+    from bot.config import ReportSettings
     from rag.knowledge import KnowledgeBase
+    from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +64,25 @@ UPSTREAM_TEAM = {"members": "members", "volunteers": "volunteers", "hamlets_know
 MAX_NOTE = 2000  # characters of one officer's note, as the chat keeps it
 
 
+@dataclass(frozen=True)
+class ReportDeps:
+    """What the period reports and the upstream push use (wired in bot.app)."""
+
+    db: Database
+    cfg: ReportSettings  # settings.reports: periods, due days, the parent's address and key
+    data_dir: Path  # the XLSX files go under data_dir/reports
+    kb: KnowledgeBase  # its pass ratio, and lesson and topic names in the XLSX
+
+
 # ---------------------------------------------------------------- periods
 
 
-def due_period(tutor: Tutor, now: datetime, force: bool = False) -> Quarter | None:
+def due_period(cfg: ReportSettings, now: datetime, force: bool = False) -> Quarter | None:
     """The report period to report on now: the one that ended last, while its report is due (the first
     `reports.report_days` days after it ended, by the plans' 20th); None outside that time unless forced.
 
     Periods tile time (periods.Quarter), and each is reported whole after it ended: no activity falls between
     two reports or into both."""
-    cfg = tutor.settings.reports
     period = Quarter.last_closed(now, cfg.period_cutoff_day)
     if force or now < period.end + timedelta(days=cfg.report_days):
         return period
@@ -80,27 +91,27 @@ def due_period(tutor: Tutor, now: datetime, force: bool = False) -> Quarter | No
 
 
 
-async def _admins(tutor: Tutor) -> list[tuple[int, int, str, str]]:
+async def _admins(db: Database) -> list[tuple[int, int, str, str]]:
     """(staff id, user id, channel, channel user id) of admins who can be reached in a chat."""
-    async with tutor.db.transaction() as s:
+    async with db.transaction() as s:
         return await upstream.report_admins(s, REPORT_ROLES)
 
 
 # ---------------------------------------------------------------- weekly digest
 
 
-async def weekly_digest(tutor: Tutor, now: datetime | None = None) -> int:
+async def weekly_digest(db: Database, kb: KnowledgeBase, now: datetime | None = None) -> int:
     """Queue this week's digest for every admin who has not had it; return how many were queued."""
     now = now or utcnow()
     iso = now.astimezone(TZ).isocalendar()
     period = f"{iso.year}-W{iso.week:02d}"
     queued = 0
-    for staff_id, _user_id, channel, chat in await _admins(tutor):
-        async with tutor.db.transaction() as s:
+    for staff_id, _user_id, channel, chat in await _admins(db):
+        async with db.transaction() as s:
             staff = await s.get(Staff, staff_id)
             if staff is None or not await repo.job_claim(s, "weekly-digest", f"{period}:{staff_id}"):
                 continue
-            text = await digest_text(s, roles.home_scope(staff), now, tutor.kb.pass_ratio, tutor.kb)
+            text = await digest_text(s, roles.home_scope(staff), now, kb.pass_ratio, kb)
             await repo.outbox_push(s, channel, chat, Reply(text).to_payload())
             queued += 1
     log.info("weekly digest %s: %d queued", period, queued)
@@ -138,46 +149,46 @@ def _lesson_title(kb: KnowledgeBase | None, lesson_id: str) -> str:
 # ---------------------------------------------------------------- quarterly report
 
 
-async def quarterly_report(tutor: Tutor, now: datetime | None = None, force: bool = False) -> int:
+async def quarterly_report(deps: ReportDeps, now: datetime | None = None, force: bool = False) -> int:
     """Queue the quarter's XLSX report for every admin who has not had it; return how many were queued."""
     now = now or utcnow()
-    quarter = due_period(tutor, now, force)
+    quarter = due_period(deps.cfg, now, force)
     if quarter is None:
         return 0
     title = msg.QUARTERLY_TITLE.format(quarter=quarter.number, year=quarter.year)
-    return await _period_report(tutor, "quarterly-report", quarter.label, title, quarter.start, quarter.end)
+    return await _period_report(deps, "quarterly-report", quarter.label, title, quarter.start, quarter.end)
 
 
-async def annual_report(tutor: Tutor, now: datetime | None = None, force: bool = False) -> int:
+async def annual_report(deps: ReportDeps, now: datetime | None = None, force: bool = False) -> int:
     """The year's report, on the same periods (its four quarters: by default 15 December to 14 December), in
     the days after its last quarter ended; return how many were queued."""
     now = now or utcnow()
-    quarter = due_period(tutor, now, force)
+    quarter = due_period(deps.cfg, now, force)
     if quarter is None or quarter.number != 4:
         return 0
     first = Quarter(quarter.year, 1, quarter.cutoff)
     title = msg.ANNUAL_TITLE.format(year=quarter.year)
     # The officer's note written in those days (filed under the fourth quarter) goes with both reports.
-    return await _period_report(tutor, "annual-report", str(quarter.year), title, first.start, quarter.end,
+    return await _period_report(deps, "annual-report", str(quarter.year), title, first.start, quarter.end,
                                 note_label=quarter.label)
 
 
-async def _period_report(tutor: Tutor, job: str, label: str, title: str, start: datetime, end: datetime,
+async def _period_report(deps: ReportDeps, job: str, label: str, title: str, start: datetime, end: datetime,
                          note_label: str | None = None) -> int:
     queued = 0
-    folder = tutor.settings.data_dir / "reports" / label
+    folder = deps.data_dir / "reports" / label
     last_day = (end - timedelta(days=1)).astimezone(TZ)
-    for staff_id, _user_id, channel, chat in await _admins(tutor):
-        async with tutor.db.transaction() as s:
+    for staff_id, _user_id, channel, chat in await _admins(deps.db):
+        async with deps.db.transaction() as s:
             staff = await s.get(Staff, staff_id)
             if staff is None or not await repo.job_claim(s, job, f"{label}:{staff_id}"):
                 continue
             scope = roles.home_scope(staff)
-            rep = await stats.report(s, scope, start, end, tutor.kb.pass_ratio)
+            rep = await stats.report(s, scope, start, end, deps.kb.pass_ratio)
             team = await teams.report(s, scope, start, end)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"bao-cao-{label}-{scope.code}.xlsx"
-            path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, tutor.kb, team))
+            path.write_bytes(to_xlsx(rep, msg.STATS_LABELS, deps.kb, team))
             t = rep.total
             note = await periods.report_note(s, scope.code, note_label or label)
             text = msg.QUARTERLY_TEXT.format(
@@ -224,17 +235,17 @@ def sign(key: str, timestamp: str, body: bytes) -> str:
     return hmac.new(key.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dict[str, Any]:
+async def upstream_payload(deps: ReportDeps, quarter: Quarter, now: datetime) -> dict[str, Any]:
     """This instance's report for a quarter, per commune: the totals (counts only, never a name or a person), the
     volunteer team's figures (members, thôn covered and not, people helped), and the officer's note for the period
     ("khó khăn, vướng mắc, đề xuất", written for the report); the province officers' notes beside them."""
     until = quarter.end
-    async with tutor.db.transaction() as s:
+    async with deps.db.transaction() as s:
         provinces = await upstream.provinces_with_data(s)
         out, province_notes = [], []
         for province in provinces:
             scope = units.Scope(province_code=province)
-            rep = await stats.report(s, scope, quarter.start, until, tutor.kb.pass_ratio, declined_limit=0)
+            rep = await stats.report(s, scope, quarter.start, until, deps.kb.pass_ratio, declined_limit=0)
             team = {row.key: row for row in (await teams.report(s, scope, quarter.start, until)).children}
             for row in rep.children:
                 if not row.key:
@@ -253,28 +264,28 @@ async def upstream_payload(tutor: Tutor, quarter: Quarter, now: datetime) -> dic
             if note:
                 province_notes.append({"province_code": province, "note": note})
     # The period it covers, first and last day inclusive (Vietnam dates), beside its label.
-    return {"source": tutor.settings.reports.source, "period": quarter.label,
+    return {"source": deps.cfg.source, "period": quarter.label,
             "period_from": quarter.start.date().isoformat(), "period_to": quarter.last_day.isoformat(),
             "generated_at": now.isoformat(), "units": out, "notes": province_notes}
 
 
-async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool = False,
+async def push_upstream(deps: ReportDeps, now: datetime | None = None, force: bool = False,
                         client: httpx.AsyncClient | None = None) -> bool:
     """Send this quarter's totals to the parent once; False if not configured, not due, or already sent.
 
     The period is marked done only after the parent accepted it, so a failed push is tried again next run.
     """
-    cfg = tutor.settings.reports
+    cfg = deps.cfg
     if not cfg.upstream_url or cfg.upstream_key is None or not cfg.source:
         return False
     now = now or utcnow()
-    quarter = due_period(tutor, now, force)
+    quarter = due_period(cfg, now, force)
     if quarter is None:
         return False
-    async with tutor.db.transaction() as s:
+    async with deps.db.transaction() as s:
         if await upstream.job_done(s, "upstream-push", quarter.label):
             return False
-    payload = await upstream_payload(tutor, quarter, now)
+    payload = await upstream_payload(deps, quarter, now)
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     ts = str(int(time.time()))
     headers = {"Content-Type": "application/json", SOURCE_HEADER: cfg.source, TIMESTAMP_HEADER: ts,
@@ -293,7 +304,7 @@ async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool =
         return False
     # Claimed only once the parent has it; a second scheduler racing here is harmless, since the
     # parent keeps one report per (source, period).
-    async with tutor.db.transaction() as s:
+    async with deps.db.transaction() as s:
         await repo.job_claim(s, "upstream-push", quarter.label)
     log.info("upstream push %s: %d communes sent (%s)", quarter.label, len(payload["units"]),
              response.json().get("status"))
@@ -303,19 +314,19 @@ async def push_upstream(tutor: Tutor, now: datetime | None = None, force: bool =
 # ---------------------------------------------------------------- upstream receive (parent side)
 
 
-def upstream_routes(tutor: Tutor, settings: Settings) -> list[Route]:
+def upstream_routes(db: Database, cfg: ReportSettings) -> list[Route]:
     """POST /api/upstream: signed quarterly reports from child instances (see push_upstream)."""
 
     async def receive(request: Request) -> Response:
         source = request.headers.get(SOURCE_HEADER, "")
-        key = settings.reports.downstream_keys.get(source)
+        key = cfg.downstream_keys.get(source)
         if key is None:
             return JSONResponse({"error": "unknown source"}, status_code=401)
         body = await request.body()
         if len(body) > MAX_BODY:
             return JSONResponse({"error": "too large"}, status_code=413)
         ts = request.headers.get(TIMESTAMP_HEADER, "")
-        if not ts.isdigit() or abs(time.time() - int(ts)) > settings.reports.max_clock_skew:
+        if not ts.isdigit() or abs(time.time() - int(ts)) > cfg.max_clock_skew:
             return JSONResponse({"error": "stale or missing timestamp"}, status_code=401)
         given = request.headers.get(SIGNATURE_HEADER, "")
         if not hmac.compare_digest(given.encode(), sign(key.get_secret_value(), ts, body).encode()):
@@ -325,7 +336,7 @@ def upstream_routes(tutor: Tutor, settings: Settings) -> list[Route]:
         except (ValueError, TypeError, KeyError) as exc:
             return JSONResponse({"error": f"bad payload: {exc}"[:200]}, status_code=400)
         try:
-            async with tutor.db.transaction() as s:
+            async with db.transaction() as s:
                 stored = await upstream.store_received(s, source, payload["period"], payload,
                                                        f"{payload['period']}: {len(payload['units'])} communes")
                 if not stored:

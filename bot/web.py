@@ -28,22 +28,24 @@ if TYPE_CHECKING:
     from bot.channels.base import Channel
     from bot.config import Settings
     from bot.service import Tutor
+    from rag.knowledge import KnowledgeBase
+    from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-async def readiness(tutor: Tutor) -> dict[str, Any]:
+async def readiness(db: Database, kb: KnowledgeBase) -> dict[str, Any]:
     """What /readyz reports: the database answers, and the vector index is loaded and complete."""
     checks: dict[str, Any] = {}
     try:
         async with asyncio.timeout(5):
-            await tutor.db.ping()
+            await db.ping()
         checks["database"] = True
     except Exception as exc:  # noqa: BLE001 - any failure means: not ready
         log.warning("readiness: database unreachable (%s)", type(exc).__name__)
         checks["database"] = False
-    sync = tutor.kb.sync
-    vectors = tutor.kb.retriever.vectors
+    sync = kb.sync
+    vectors = kb.retriever.vectors
     if vectors is None or sync is None:
         checks["index"] = True  # lexical retrieval only: nothing to load from Chroma
     else:
@@ -67,7 +69,7 @@ def build_app(tutor: Tutor, settings: Settings, channels: Iterable[Channel] = ()
         return JSONResponse({"ok": True})
 
     async def ready(_request: Request) -> Response:
-        checks = await readiness(tutor)
+        checks = await readiness(tutor.db, tutor.kb)
         return JSONResponse(checks, status_code=200 if checks["ok"] else 503)
 
     async def metrics(_request: Request) -> Response:
@@ -79,8 +81,8 @@ def build_app(tutor: Tutor, settings: Settings, channels: Iterable[Channel] = ()
         return Response(obs.exposition(backlog), media_type=obs.CONTENT_TYPE)
 
     routes += [Route("/healthz", health), Route("/readyz", ready), Route("/metrics", metrics)]
-    routes += admin_routes(tutor, settings)
-    routes += upstream_routes(tutor, settings)
+    routes += admin_routes(tutor.db, tutor.kb, settings)
+    routes += upstream_routes(tutor.db, settings.reports)
     for channel in channels:
         routes += channel.routes()
     return Starlette(routes=routes, lifespan=lifespan)

@@ -13,11 +13,12 @@ from PIL import Image, ImageDraw
 from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
 
-from bot import handouts, reports, scheduler
+from bot import handouts, reports
 from bot import messages as msg
 from bot.cli.content import cmd_handouts
 from bot.config import CampaignSettings, Settings
 from bot.images import GREEN, font
+from bot.scheduler import class_reminders
 from bot.service import Tutor
 from bot.types import Reply
 from rag.knowledge import KnowledgeBase
@@ -46,6 +47,11 @@ NEIGHBOUR = next(c for c in units.find_communes("an") if c.province_code == HONG
                  and c.code != HONG_BANG.code)
 FAR = next(c for c in units.find_communes("an binh") if c.province_code != HONG_BANG.province_code)
 VN = TZ
+
+
+async def _remind(tutor: Tutor, now: datetime) -> int:
+    """One run of the class-reminder job, on this tutor's database and community desk."""
+    return await class_reminders(tutor.db, tutor.dialogue.community, now)
 
 
 async def _register(tutor: Tutor, user: str, commune: units.Commune, channel: str = "console",
@@ -335,13 +341,13 @@ async def test_a_monthly_class_reminds_the_right_learners_once_and_counts_attend
         s.add(ClassEvent(**{**fields, "weekday": 9, "nth": 5, "place": "Hỏng"}))
     other = Tutor(tutor.settings, Database(db_url), tutor.kb)
     try:
-        counts = await asyncio.gather(scheduler.class_reminders(tutor, eve), scheduler.class_reminders(other, eve))
+        counts = await asyncio.gather(_remind(tutor, eve), _remind(other, eve))
     finally:
         await other.db.dispose()
     assert sum(counts) == 1
-    assert await scheduler.class_reminders(tutor, eve + timedelta(hours=1)) == 0
-    assert await scheduler.class_reminders(tutor, eve.replace(hour=22)) == 0  # quiet hours
-    assert await scheduler.class_reminders(tutor, eve - timedelta(days=3)) == 0  # not the day before
+    assert await _remind(tutor, eve + timedelta(hours=1)) == 0
+    assert await _remind(tutor, eve.replace(hour=22)) == 0  # quiet hours
+    assert await _remind(tutor, eve - timedelta(days=3)) == 0  # not the day before
     sent = await _outbox(tutor)
     assert set(sent) == {"co"}
     reminder = sent["co"][0]
@@ -351,13 +357,13 @@ async def test_a_monthly_class_reminds_the_right_learners_once_and_counts_attend
     await yes.press(reminder, msg.BTN_GOING)  # pressed twice: one reply kept
     assert "Tôi sẽ đến" in (await yes.say("lớp học"))[-1].buttons[0].label
     # The next month's class gets its own reminder.
-    assert await scheduler.class_reminders(tutor, datetime.combine(second - timedelta(days=1), time(9),
+    assert await _remind(tutor, datetime.combine(second - timedelta(days=1), time(9),
                                                                    tzinfo=VN)) == 1
 
     # The day after, the organiser is asked once how many came; the answer is support-log evidence.
     after = datetime.combine(first + timedelta(days=1), time(9), tzinfo=VN)
-    await scheduler.class_reminders(tutor, after)
-    await scheduler.class_reminders(tutor, after + timedelta(hours=2))
+    await _remind(tutor, after)
+    await _remind(tutor, after + timedelta(hours=2))
     prompts = [r for r in (await _outbox(tutor))["tnv"] if r.text.startswith("Buổi học")]
     assert len(prompts) == 1 and any(b.label == "15" for b in prompts[0].buttons)
     async with tutor.db.transaction() as s:
@@ -454,15 +460,15 @@ async def test_campaign_days_of_every_kind_reach_opted_in_learners_of_the_provin
     # The day before each kind, once per learner of the province who opted in.
     year = community.local_start(national).year
     eve = datetime(year, 10, 9, 9, tzinfo=VN)
-    assert await scheduler.class_reminders(tutor, eve) == 2
-    assert await scheduler.class_reminders(tutor, eve + timedelta(hours=3)) == 0
+    assert await _remind(tutor, eve) == 2
+    assert await _remind(tutor, eve + timedelta(hours=3)) == 0
     sent = await _outbox(tutor)
     assert set(sent) == {"a", "b"} and sent["a"][-1].text == msg.CAMPAIGN_REMINDER.format(day="10/10")
-    assert await scheduler.class_reminders(tutor, datetime(year + 1, 10, 9, 9, tzinfo=VN)) == 2  # next year
+    assert await _remind(tutor, datetime(year + 1, 10, 9, 9, tzinfo=VN)) == 2  # next year
     sunday = community.next_occurrence(monthly, utcnow().astimezone(VN).date() + timedelta(days=2))
     assert sunday is not None and sunday.weekday() == 6 and (sunday + timedelta(days=7)).month != sunday.month
     sunday_eve = datetime.combine(sunday - timedelta(days=1), time(10), tzinfo=VN)
-    assert await scheduler.class_reminders(tutor, sunday_eve) == 2
+    assert await _remind(tutor, sunday_eve) == 2
     monthly_text = (await _outbox(tutor))["a"][-1].text
     assert monthly_text.startswith(f"📅 Ngày mai, Chủ nhật {sunday:%d/%m}") and "Chủ nhật tuần cuối" in monthly_text
 
@@ -471,7 +477,7 @@ async def test_campaign_days_of_every_kind_reach_opted_in_learners_of_the_provin
     assert after is not None
     await admin.say("ngày hội")
     assert (await admin.say(f"{after:%d/%m}"))[-1].text.startswith(f"Đã hẹn: ngày {after:%d/%m} hằng năm")
-    assert await scheduler.class_reminders(tutor, datetime.combine(after - timedelta(days=1), time(10),
+    assert await _remind(tutor, datetime.combine(after - timedelta(days=1), time(10),
                                                                    tzinfo=VN)) == 2
     last = (await _outbox(tutor))["a"][-1].text
     assert last == msg.CAMPAIGN_REMINDER_PROVINCE.format(day=f"{after:%d/%m}",

@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select
 
 from bot import messages as msg
 from bot import report_text, reports
+from bot.app import report_deps
 from bot.config import ReportSettings
 from bot.service import Tutor
 from bot.types import Reply
@@ -70,9 +71,11 @@ async def test_weekly_digest_once_per_admin_across_two_schedulers(tutor: Tutor, 
     await _admins(tutor)
     second = Tutor(tutor.settings, Database(db_url), tutor.kb)  # another scheduler process on the same database
     try:
-        counts = await asyncio.gather(reports.weekly_digest(tutor, NOW), reports.weekly_digest(second, NOW))
+        counts = await asyncio.gather(reports.weekly_digest(tutor.db, tutor.kb, NOW),
+                                      reports.weekly_digest(second.db, second.kb, NOW))
         assert sum(counts) == 2
-        assert await reports.weekly_digest(second, NOW + timedelta(hours=3)) == 0  # same week: nothing more
+        later = NOW + timedelta(hours=3)
+        assert await reports.weekly_digest(second.db, second.kb, later) == 0  # same week: nothing more
     finally:
         await second.db.dispose()
     sent = await _outbox(tutor)
@@ -81,7 +84,7 @@ async def test_weekly_digest_once_per_admin_across_two_schedulers(tutor: Tutor, 
     assert digest.startswith(msg.WEEKLY_DIGEST.split("{")[0] + HONG_BANG.label)
     assert "Người học mới đăng ký: 8" in digest  # 8 of the 12 agreed in the last 7 days
     assert "Hoàn thành chương trình: 3" in digest and "Buổi hỗ trợ trực tiếp: 1, giúp 6 lượt người" in digest
-    assert await reports.weekly_digest(tutor, NOW + timedelta(days=7)) == 2  # next week, again once each
+    assert await reports.weekly_digest(tutor.db, tutor.kb, NOW + timedelta(days=7)) == 2  # next week, again once each
 
 
 async def test_quarterly_report_xlsx_once_per_period(tutor: Tutor, db_url: str, tmp_path: Path) -> None:
@@ -90,14 +93,15 @@ async def test_quarterly_report_xlsx_once_per_period(tutor: Tutor, db_url: str, 
     tutor.settings = tutor.settings.model_copy(update={"data_dir": tmp_path})
     await _population(tutor)
     await _admins(tutor)
-    assert await reports.quarterly_report(tutor, NOW - timedelta(days=10)) == 0  # 6 December: not yet due
+    assert await reports.quarterly_report(report_deps(tutor), NOW - timedelta(days=10)) == 0  # 6 December: not yet due
     second = Tutor(tutor.settings, Database(db_url), tutor.kb)
     try:
-        counts = await asyncio.gather(reports.quarterly_report(tutor, NOW), reports.quarterly_report(second, NOW))
+        counts = await asyncio.gather(reports.quarterly_report(report_deps(tutor), NOW),
+                                      reports.quarterly_report(report_deps(second), NOW))
     finally:
         await second.db.dispose()
     assert sum(counts) == 2
-    assert await reports.quarterly_report(tutor, NOW + timedelta(days=2)) == 0
+    assert await reports.quarterly_report(report_deps(tutor), NOW + timedelta(days=2)) == 0
     sent = await _outbox(tutor)
     report = sent["xa"][0]
     assert report.text.startswith("📑 Báo cáo quý 4/2026") and report.file_path
@@ -156,9 +160,9 @@ async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tut
         upstream_url=url, upstream_key=SecretStr(KEY), source="tinh-hai-phong")})
 
     # Sent once the quarter is due, and only once.
-    assert await reports.push_upstream(tutor, NOW - timedelta(days=10)) is False
-    assert await reports.push_upstream(tutor, NOW) is True
-    assert await reports.push_upstream(tutor, NOW + timedelta(hours=1)) is False
+    assert await reports.push_upstream(report_deps(tutor), NOW - timedelta(days=10)) is False
+    assert await reports.push_upstream(report_deps(tutor), NOW) is True
+    assert await reports.push_upstream(report_deps(tutor), NOW + timedelta(hours=1)) is False
     async with home.db.transaction() as s:
         stored = (await s.execute(select(UpstreamReport))).scalars().all()
         q4 = periods.Quarter.parse("2026-Q4")
@@ -181,7 +185,7 @@ async def test_signed_push_between_two_instances(tutor: Tutor, parent: tuple[Tut
     # What reached the level above is in its own quarterly report: each commune's team and note.
     async with home.db.transaction() as s:
         await roles.grant(s, "console", "quoc-gia", "national_admin", Scope())
-    assert await reports.quarterly_report(home, NOW) == 1
+    assert await reports.quarterly_report(report_deps(home), NOW) == 1
     text = (await _outbox(home))["quoc-gia"][0].text
     assert msg.PUSHED_HEAD in text
     assert msg.PUSHED_COMMUNE.format(name=HONG_BANG.name, members=1, covered=1, known=1, uncovered=0, people=6,
@@ -230,7 +234,7 @@ async def test_failed_push_is_tried_again(tutor: Tutor) -> None:
     await _population(tutor, n=2)
     tutor.settings = tutor.settings.model_copy(update={"reports": ReportSettings(
         upstream_url=f"http://127.0.0.1:{_free_port()}/api/upstream", upstream_key=SecretStr(KEY), source="x")})
-    assert await reports.push_upstream(tutor, NOW) is False  # nobody listening
+    assert await reports.push_upstream(report_deps(tutor), NOW) is False  # nobody listening
     async with tutor.db.transaction() as s:
         assert (await s.execute(select(func.count()).select_from(JobRun))).scalar_one() == 0  # not marked done
 
@@ -291,13 +295,14 @@ async def test_a_year_of_activity_is_in_exactly_one_quarterly_report_and_push(tu
         assert rep.total.completions == expected and rep.total.people_helped == 2 * expected, p.label
         reported.append(rep.total.completions)
         # Run when the report is due: the push covers the period just ended, and says which days it covers.
-        due = reports.due_period(tutor, p.end + timedelta(hours=10))
+        due = reports.due_period(tutor.settings.reports, p.end + timedelta(hours=10))
         assert due == p
-        payload = await reports.upstream_payload(tutor, p, p.end + timedelta(hours=10))
+        payload = await reports.upstream_payload(report_deps(tutor), p, p.end + timedelta(hours=10))
         assert (payload["period_from"], payload["period_to"]) == (p.start.date().isoformat(), p.last_day.isoformat())
         pushed.append(sum(u["completions"] for u in payload["units"]))
     assert sum(reported) == sum(pushed) == len(moments)  # nothing missing, nothing counted twice
-    assert reports.due_period(tutor, periods[2].end + timedelta(days=10)) is None  # long after: not due
+    cfg = tutor.settings.reports
+    assert reports.due_period(cfg, periods[2].end + timedelta(days=10)) is None  # long after: not due
 
 
 async def test_an_officers_note_goes_with_the_quarterly_report(tutor: Tutor, tmp_path: Path) -> None:
@@ -322,7 +327,7 @@ async def test_an_officers_note_goes_with_the_quarterly_report(tutor: Tutor, tmp
     async with tutor.db.transaction() as s:
         assert "mượn máy" in (await periods.report_note(s, f"X{HONG_BANG.code}", period.label) or "")
         await periods.save_report_note(s, f"X{HONG_BANG.code}", "2026-Q4", "Đề xuất thêm lớp buổi tối.", None)
-    assert await reports.quarterly_report(tutor, NOW) == 2
+    assert await reports.quarterly_report(report_deps(tutor), NOW) == 2
     sent = {user: [r for r in replies if r.text.startswith("📑")] for user, replies in (await _outbox(tutor)).items()}
     assert msg.REPORT_NOTE_IN_REPORT.format(note="Đề xuất thêm lớp buổi tối.") in sent["xa"][0].text
     assert "Đề xuất" not in sent["tinh"][0].text  # the province's report carries the province's own note
@@ -338,9 +343,10 @@ async def test_the_annual_report_covers_its_four_quarters_once(tutor: Tutor, tmp
         await s.execute(insert(Completion), [dict(programme="P", province_code=HONG_BANG.province_code,
                                                   ward_code=HONG_BANG.code,
                                                   completed_at=datetime(2025, 12, 14, 16, 59, tzinfo=UTC))])
-    assert await reports.annual_report(tutor, NOW - timedelta(days=90)) == 0  # after the third quarter: none
-    assert await reports.annual_report(tutor, NOW) == 2
-    assert await reports.annual_report(tutor, NOW + timedelta(days=1)) == 0
+    deps = report_deps(tutor)
+    assert await reports.annual_report(deps, NOW - timedelta(days=90)) == 0  # after the third quarter: none
+    assert await reports.annual_report(deps, NOW) == 2
+    assert await reports.annual_report(deps, NOW + timedelta(days=1)) == 0
     sent = {u: [r for r in rs if r.text.startswith("📑")] for u, rs in (await _outbox(tutor)).items()}
     text = sent["xa"][0].text
     assert text.startswith("📑 Báo cáo năm 2026") and "từ 15/12/2025 đến 14/12/2026" in text

@@ -18,6 +18,11 @@ from tests.chat import ScriptedChat
 NOON_VN = datetime.now(UTC).replace(hour=5, minute=0, second=0, microsecond=0)
 
 
+async def _review(tutor: Tutor, now: datetime) -> int:
+    """One run of the review-reminder job, on this tutor's database and learning desk."""
+    return await review_reminders(tutor.db, tutor.dialogue.learning, now)
+
+
 async def _pass_lesson(tutor: Tutor, kb: KnowledgeBase, channel: str, user: str) -> None:
     lesson = kb.lesson("thanh-toan-otp")
     assert lesson is not None
@@ -49,10 +54,10 @@ async def test_reminders_respect_windows_and_run_once(tutor: Tutor, kb: Knowledg
     for channel in ("telegram", "zalo", "console"):  # what the quizzes themselves sent is delivered
         await tutor.deliver(channel, _discard)
 
-    assert await review_reminders(tutor, NOON_VN) == 2
-    assert await review_reminders(tutor, NOON_VN) == 0  # same hour: the run is claimed already
-    assert await review_reminders(tutor, NOON_VN + timedelta(hours=1)) == 0  # at most one a day
-    assert await review_reminders(tutor, NOON_VN.replace(hour=16)) == 0  # 23:00 in Vietnam: quiet
+    assert await _review(tutor, NOON_VN) == 2
+    assert await _review(tutor, NOON_VN) == 0  # same hour: the run is claimed already
+    assert await _review(tutor, NOON_VN + timedelta(hours=1)) == 0  # at most one a day
+    assert await _review(tutor, NOON_VN.replace(hour=16)) == 0  # 23:00 in Vietnam: quiet
     async with tutor.db.transaction() as s:
         rows = (await s.execute(select(OutboxItem).where(OutboxItem.sent_at.is_(None)))).scalars().all()
     assert sorted(r.channel_user_id for r in rows) == ["tg-due", "zalo-in"]
@@ -69,7 +74,7 @@ async def test_turned_off_reminders_are_not_sent(tutor: Tutor, kb: KnowledgeBase
     await _pass_lesson(tutor, kb, "telegram", "quiet")
     await ScriptedChat(tutor, user="quiet", channel="telegram").say("tắt nhắc")
     await _age(tutor, "quiet", 8, 1)
-    assert await review_reminders(tutor, NOON_VN) == 0
+    assert await _review(tutor, NOON_VN) == 0
     assert msg.REMINDERS_OFF
 
 
@@ -101,7 +106,7 @@ async def test_retention_purge_keeps_what_is_recent_or_waiting(tutor: Tutor) -> 
                    OutboxItem(inbox_id=ids[3], seq=0, channel="zalo", channel_user_id="u", payload={}, sent_at=None,
                               error="window"),
                    AuditEvent(action="login", created_at=now - timedelta(days=800))])
-    done = await purge_old_records(tutor, now)
+    done = await purge_old_records(tutor.db, tutor.settings.privacy, tutor.settings.data_dir, now)
     assert done == {"question_log": 1, "outbox": 1, "inbox": 1, "audit_log": 1, "exports": 0}
     async with tutor.db.transaction() as s:
         assert (await s.execute(select(QuestionLog.text))).scalars().all() == ["mới"]

@@ -28,7 +28,8 @@ from storage.models import TZ, AdminSession, Staff, utcnow
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.service import Tutor
+    from rag.knowledge import KnowledgeBase
+    from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,11 @@ class Refused(Exception):
 class AdminSite:
     """The admin pages of one tutor instance."""
 
-    def __init__(self, tutor: Tutor, settings: Settings) -> None:
-        self.tutor = tutor
+    def __init__(self, db: Database, kb: KnowledgeBase, settings: Settings) -> None:
+        self.db = db
+        self.kb = kb
+        self.data_dir = settings.data_dir
+        self.bot_username = settings.telegram.bot_username
         self.web = settings.web
         key = settings.web.secret_key.get_secret_value().encode() if settings.web.secret_key else None
         self.signer = auth.FormSigner(key)
@@ -69,7 +73,7 @@ class AdminSite:
         env = self.templates.env
         env.filters.update(num=num, pct=report_text.percent, cell=cell)
         env.globals.update(labels=msg.STATS_LABELS, presets=msg.ADMIN_PRESETS, bad_date_text=msg.ADMIN_BAD_DATE)
-        self.pass_ratio = tutor.kb.pass_ratio
+        self.pass_ratio = kb.pass_ratio
         secure = settings.web.secure_cookies
         # __Host- cookies are only sent back over https, to this host, for the whole site.
         self.session_cookie = f"__Host-{SESSION_COOKIE}" if secure else SESSION_COOKIE
@@ -176,7 +180,7 @@ class AdminSite:
     async def _unit_report(self, request: Request) -> tuple[AdminSession, Staff, units.Scope, Period, stats.Report]:
         """The signed-in person, the unit asked for (checked), the period and the unit's report."""
         period = self._period(request)
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
             scope = self._scope(request, staff, session.csrf)
             report = await self._report(s, staff, scope, period)
@@ -194,7 +198,7 @@ class AdminSite:
     # ------------------------------------------------------------ sign-in
 
     async def home(self, request: Request) -> Response:
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             _, staff = await self._signed_in(s, request)
             return RedirectResponse(f"/admin/unit/{roles.home_scope(staff).code}", status_code=303)
 
@@ -203,14 +207,14 @@ class AdminSite:
         notice = (msg.ADMIN_SESSION_ENDED if "expired" in request.query_params
                   else msg.ADMIN_LOGGED_OUT if "out" in request.query_params else "")
         if request.method == "GET":
-            async with self.tutor.db.transaction() as s:
+            async with self.db.transaction() as s:
                 if await auth.session_of(s, request.cookies.get(self.session_cookie)) is not None:
                     return RedirectResponse("/admin/", status_code=303)
             return self._with_form_cookie(self._render(request, "login.html", csrf=token, notice=notice), token, new)
         form = await self._form(request)
         self._check_form_token(request, form)
         address = request.client.host if request.client else "unknown"
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             result = await auth.login(s, form.get("username", ""), form.get("password", ""), address,
                                       self.web.login_attempts, self.web.session_hours)
         if result.token is None:
@@ -223,7 +227,7 @@ class AdminSite:
 
     async def logout(self, request: Request) -> Response:
         form = await self._form(request)
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             session, _ = await self._signed_in(s, request)
             self._check_csrf(request, session, form)
             await auth.logout(s, request.cookies.get(self.session_cookie))
@@ -237,7 +241,7 @@ class AdminSite:
         code = form.get("token") or request.query_params.get("token", "")
         if request.method == "POST":
             self._check_form_token(request, form)
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             found = await auth.password_token(s, code)
             if found is None:
                 return self._message(request, msg.ADMIN_LINK_INVALID, 404)
@@ -263,7 +267,7 @@ class AdminSite:
         session, staff, scope, period, report = await self._unit_report(request)
         children = [(c, c.child_code if c.child_code and roles.may_see(staff, units.Scope.parse(c.child_code))
                      else None) for c in report.children]
-        lessons = [(exports.lesson_title(self.tutor.kb, ls.lesson_id), ls) for ls in report.by_lesson]
+        lessons = [(exports.lesson_title(self.kb, ls.lesson_id), ls) for ls in report.by_lesson]
         groups = [(report_text.group_name(b.key), b) for b in report.by_group]
         ages = [(report_text.age_name(b.key), b) for b in report.by_age]
         return self._render(request, "unit.html", staff=staff, csrf=session.csrf, report=report, scope=scope,
@@ -286,13 +290,13 @@ class AdminSite:
         elif name == "groups":
             png = await asyncio.to_thread(charts.groups_png, report)
         else:
-            png = await asyncio.to_thread(charts.topics_png, report, exports.topic_names(self.tutor.kb))
+            png = await asyncio.to_thread(charts.topics_png, report, exports.topic_names(self.kb))
         return Response(png, media_type="image/png")
 
     async def export(self, request: Request) -> Response:
         fmt = str(request.path_params["fmt"])
         period = self._period(request)
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
             scope = self._scope(request, staff, session.csrf)
             if fmt not in ("csv", "xlsx"):
@@ -307,13 +311,13 @@ class AdminSite:
             # The byte-order mark lets Excel read the Vietnamese as UTF-8.
             body = "\ufeff" + exports.to_csv(report, msg.STATS_LABELS)
             return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8", headers=disposition)
-        data = await asyncio.to_thread(exports.to_xlsx, report, msg.STATS_LABELS, self.tutor.kb, team)
+        data = await asyncio.to_thread(exports.to_xlsx, report, msg.STATS_LABELS, self.kb, team)
         return Response(data, headers=disposition,
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     async def questions(self, request: Request) -> Response:
         session, staff, scope, period, report = await self._unit_report(request)
-        names = exports.topic_names(self.tutor.kb)
+        names = exports.topic_names(self.kb)
         feedback = report.feedback_by_topic
         topics = sorted(((names.get(t, t), n, *feedback.get(t, (0, 0))) for t, n in report.questions_by_topic.items()),
                         key=lambda p: (-p[3], -p[1]))
@@ -321,7 +325,7 @@ class AdminSite:
         queue: dict[str, list[tuple[str, str, int]]] = {}
         for item in report.disliked:
             queue.setdefault(item.topic, []).append(
-                (item.text, exports.lesson_title(self.tutor.kb, item.lesson_id), item.n))
+                (item.text, exports.lesson_title(self.kb, item.lesson_id), item.n))
         review = sorted(((names.get(t, t) or msg.STATS_UNKNOWN, sum(n for *_, n in items), items)
                          for t, items in queue.items()), key=lambda g: (-g[1], g[0]))
         return self._render(request, "questions.html", staff=staff, csrf=session.csrf, scope=scope, report=report,
@@ -335,7 +339,7 @@ class AdminSite:
         period = self._period(request)
         form = await self._form(request) if request.method == "POST" else {}
         notice = ""
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
             scope = self._scope(request, staff, session.csrf)
             if request.method == "POST":
@@ -366,19 +370,19 @@ class AdminSite:
                             period_label=report_text.period_label(rep.since, rep.until))
 
     async def handouts(self, request: Request) -> Response:
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
-        lessons = [(x.id, x.title) for x in self.tutor.kb.lessons]
+        lessons = [(x.id, x.title) for x in self.kb.lessons]
         return self._render(request, "handouts.html", staff=staff, csrf=session.csrf, lessons=lessons)
 
     async def handout(self, request: Request) -> Response:
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
-        lesson = self.tutor.kb.lesson(str(request.path_params["lesson"]))
+        lesson = self.kb.lesson(str(request.path_params["lesson"]))
         if lesson is None:
             return self._message(request, msg.ADMIN_NOT_FOUND, 404, staff, session.csrf)
-        path = self.tutor.settings.data_dir / "handouts" / f"{lesson.id}.png"
-        await asyncio.to_thread(handouts.render, path, lesson, self.tutor.settings.telegram.bot_username)
+        path = self.data_dir / "handouts" / f"{lesson.id}.png"
+        await asyncio.to_thread(handouts.render, path, lesson, self.bot_username)
         disposition = {"Content-Disposition": f'attachment; filename="to-huong-dan-{lesson.id}.png"'}
         return Response(path.read_bytes(), media_type="image/png", headers=disposition)
 
@@ -389,7 +393,7 @@ class AdminSite:
         this_year = datetime.now(TZ).year
         raw_year = (form.get("nam") or request.query_params.get("nam") or "").strip()
         year = int(raw_year) if raw_year.isdigit() and 2024 <= int(raw_year) <= this_year + 5 else this_year
-        async with self.tutor.db.transaction() as s:
+        async with self.db.transaction() as s:
             session, staff = await self._signed_in(s, request)
             scope = self._scope(request, staff, session.csrf)
             if request.method == "POST":
@@ -415,6 +419,6 @@ class AdminSite:
 
 
 # Form fields of a plan: per unit (prefix + unit code), and the unit's own goals and group populations.
-def admin_routes(tutor: Tutor, settings: Settings) -> list[BaseRoute]:
+def admin_routes(db: Database, kb: KnowledgeBase, settings: Settings) -> list[BaseRoute]:
     """The /admin routes of the one web app."""
-    return AdminSite(tutor, settings).routes()
+    return AdminSite(db, kb, settings).routes()
