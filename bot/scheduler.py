@@ -19,7 +19,7 @@ from bot import conversation, privacy, reports
 from bot.capabilities import capability, pushable
 from bot.community import Community
 from bot.reach import quiet as _quiet
-from storage import community, repo, schedule
+from storage import cells, community, repo, schedule
 from storage.models import TZ, ClassEvent, Staff, User, as_utc, utcnow
 
 if TYPE_CHECKING:
@@ -148,6 +148,13 @@ async def purge_old_records(db: Database, cfg: PrivacySettings, data_dir: Path,
     return done
 
 
+async def refresh_statistics(db: Database, pass_ratio: float) -> int:
+    """Count again the statistics cells that changed since the last refresh (storage/cells.py); how many marks.
+    Reports refresh before they read too, so this only keeps that step short."""
+    async with db.transaction() as s:
+        return await cells.refresh(s, pass_ratio)
+
+
 def build_scheduler(deps: JobDeps) -> AsyncIOScheduler:
     """The scheduler with every job registered (not started)."""
     scheduler = AsyncIOScheduler(timezone=TZ)
@@ -155,6 +162,9 @@ def build_scheduler(deps: JobDeps) -> AsyncIOScheduler:
                       coalesce=True, max_instances=1, misfire_grace_time=600)
     scheduler.add_job(class_reminders, "cron", minute=10, args=[deps.db, deps.community], id="class-reminders",
                       coalesce=True, max_instances=1, misfire_grace_time=600)
+    # Every minute: refreshes take turns (a lock), so several schedulers are harmless.
+    scheduler.add_job(refresh_statistics, "interval", minutes=1, args=[deps.db, deps.reports.kb.pass_ratio],
+                      id="statistics-refresh", coalesce=True, max_instances=1, misfire_grace_time=60)
     # Every night; deleting twice is harmless, so no claim is needed.
     scheduler.add_job(purge_old_records, "cron", hour=3, minute=20, args=[deps.db, deps.privacy, deps.data_dir],
                       id="retention-purge", coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)

@@ -222,3 +222,21 @@ def test_period_days() -> None:
     assert cells.period_days(_midnight(first), None, now) == (first, None)
     assert cells.period_days(_midnight(first) + timedelta(hours=1), None, now) is None
     assert cells.period_days(None, now - timedelta(hours=1), now) is None  # ends earlier today: raw rows
+
+
+async def test_the_minute_job_counts_what_changed(db_url: str) -> None:
+    from bot.scheduler import refresh_statistics
+
+    db = Database(db_url)
+    try:
+        async with db.transaction() as s:
+            await cells.rebuild(s, 0.8)
+            s.add(SupportSession(topic="vneid", people=3, province_code=1, ward_code=4, hamlet="Thôn 1",
+                                 created_at=utcnow()))
+        assert await refresh_statistics(db, 0.8) == 1  # one mark: that thôn's day
+        assert await refresh_statistics(db, 0.8) == 0
+        async with db.transaction() as s:
+            got = await report(s, Scope(province_code=1), None, None)
+            assert (got.total.support_sessions, got.total.people_helped) == (1, 3)
+    finally:
+        await db.dispose()
