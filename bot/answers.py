@@ -212,8 +212,10 @@ class Answerer:
                 first = f"{msg.SCAM_ACT_FIRST[situation.act]}\n\n{msg.SCAM_REPORT}"
             replies = [Reply(first, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]
             # Then what fits the stage: an entry or section about scams or money, never an unrelated lesson.
-            unit = next((u for u in retrieval.units if any(t.startswith(("scam", "payment")) for t in u.topics)),
-                        None)
+            # A scam unit among the closest first: a payment entry that happens to match a word ("ví MoMo") may
+            # say "thường không phải lừa đảo" under the alert.
+            unit = next((u for u in retrieval.units[:5] if any(t.startswith("scam") for t in u.topics)), None) or \
+                next((u for u in retrieval.units if any(t.startswith(("scam", "payment")) for t in u.topics)), None)
             if unit is not None:
                 reply, offset = unit_reply(unit)
                 replies.append(reply)

@@ -117,10 +117,11 @@ def words(text: str) -> str:
 _DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:da |lo |cung )?(?:gui|lam|doc|nhap|"
                          r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua|go|quet) (?:\w+ ){0,2}?(?:roi|xong|luon)\b")
 # Just before an act, words that say it is not done (yet): asked to, told to, about to, should I, how to.
+# "để cài ứng dụng": what it was for (told to install it), not what was done.
 _NOT_DONE = re.compile(
     r"\b(?:bao|bat|yeu cau|doi|huong dan|de nghi|nho|dinh|sap|muon|co nen|khong nen|phai|can|chua|khong|dung|neu|"
     r"lo ma|"
-    r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan)(?: \w+){0,2} ?$")
+    r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan|de)(?: \w+){0,2} ?$")
 
 
 # A secret asked for by someone (then given, if the person says so later).
