@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Date, Float, Index, Integer, SmallInteger, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from storage.models.base import Base, utcnow
 
@@ -92,48 +92,47 @@ class StatRepass(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class StatLesson(Base):
-    """Lesson quizzes of a commune's learners on a day, their summed score and first passes."""
-
-    __tablename__ = "stat_lessons"
-    __table_args__ = (Index("ix_stat_lessons_province_day", "province_code", "day"),
-                      Index("ix_stat_lessons_day", "day"))
+class CommuneDay:
+    """The key every commune table begins with, and its indexes by province and day (a province's or the
+    country's period reads one index range)."""
 
     province_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     ward_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index, ...]:  # noqa: N805  (a class attribute made per table)
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (Index(f"ix_{name}_province_day", "province_code", "day"), Index(f"ix_{name}_day", "day"))
+
+
+class StatLesson(CommuneDay, Base):
+    """Lesson quizzes of a commune's learners on a day, their summed score and first passes."""
+
+    __tablename__ = "stat_lessons"
+
     lesson_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     quizzes: Mapped[int] = mapped_column(Integer, default=0)
     score_sum: Mapped[float] = mapped_column(Float, default=0.0)
     passes_first: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class StatGroup(Base):
+class StatGroup(CommuneDay, Base):
     """Registrations (by consent day) and completions of a commune on a day, by target group or age band."""
 
     __tablename__ = "stat_groups"
-    __table_args__ = (Index("ix_stat_groups_province_day", "province_code", "day"),
-                      Index("ix_stat_groups_day", "day"))
 
-    province_code: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ward_code: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     dim: Mapped[str] = mapped_column(String(8), primary_key=True)  # "group" | "age"
     value: Mapped[str] = mapped_column(String(32), primary_key=True)
     registered: Mapped[int] = mapped_column(Integer, default=0)
     completions: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class StatTopic(Base):
+class StatTopic(CommuneDay, Base):
     """Questions of a commune on a day by topic ("" for none), with the 👍 and 👎 they got."""
 
     __tablename__ = "stat_topics"
-    __table_args__ = (Index("ix_stat_topics_province_day", "province_code", "day"),
-                      Index("ix_stat_topics_day", "day"))
 
-    province_code: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ward_code: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     topic: Mapped[str] = mapped_column(String(40), primary_key=True)
     questions: Mapped[int] = mapped_column(Integer, default=0)
     up: Mapped[int] = mapped_column(Integer, default=0)
