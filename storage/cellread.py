@@ -4,25 +4,28 @@ one row per commune (or thôn) and day. Used by storage/stats.py when the period
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import query as q
+from storage.cells import local_day
 from storage.metrics import METRIC_QUERIES, WHOLE_COMMUNE, Ask, Metric
 from storage.models import (
     ALL_DAYS,
     COMMUNE_LEVEL,
     QUESTIONS_THON,
     THON_LEVEL,
+    TZ,
     StatCell,
     StatGroup,
     StatLesson,
     StatRepass,
     StatText,
     StatTopic,
+    as_utc,
 )
 from storage.reportrows import Breakdown, LessonStat, Report, ReviewItem
 from storage.units import Scope
@@ -32,6 +35,22 @@ PERIODIC = ("quizzes", "score_sum", "passes_first", "completions", "support_sess
             "declined", "scam_alerts")
 AS_OF = ("registered", "vneid_level2", "vneid_level2_16", "platform_confirmed", "households_done",
          "households_part")
+
+
+def period_days(since: datetime | None, until: datetime | None,
+                now: datetime) -> tuple[date | None, date | None] | None:
+    """A period as Vietnam days [first, end) for the cells (None: unbounded), or None when the period does not
+    begin and end at midnight — then only the raw rows can answer. A period ending now or later is unbounded:
+    nothing is counted after now."""
+    def midnight(when: datetime) -> bool:
+        return as_utc(when).astimezone(TZ).time() == time()
+
+    if since is not None and not midnight(since):
+        return None
+    first = local_day(since)
+    if until is None or as_utc(until) >= as_utc(now) and not midnight(until):
+        return first, None
+    return (first, local_day(until)) if midnight(until) else None
 
 
 def _key_column(scope: Scope, model: Any) -> Any:

@@ -261,6 +261,16 @@ async def refresh(s: AsyncSession, pass_ratio: float) -> int:
     return len(ids)
 
 
+async def settle(s: AsyncSession) -> None:
+    """Count the marked cells again now, with the pass mark they were counted with (after an erasure, so that no
+    mark or empty cell keeps the person's thôn)."""
+    state = await s.get(StatState, 1)
+    if state is not None:
+        await refresh(s, state.pass_ratio)
+    else:
+        await s.execute(delete(StatMark))  # never counted yet: the first refresh counts everything anyway
+
+
 async def rebuild(s: AsyncSession, pass_ratio: float) -> None:
     """Every cell from the raw rows (after a migration, a new pass mark, or to check the maintained ones)."""
     await _lock(s)
@@ -340,6 +350,8 @@ async def _shift_totals(s: AsyncSession, old: dict[Any, list[dict[str, Any]]],
                 set_={c: getattr(model.__table__.c, c) + getattr(stmt.excluded, c) for c in sums})
             for chunk in _chunks(values, 2000):
                 await s.execute(stmt, chunk)
+            # A unit left with nothing (its last learner erased) keeps no row, so no thôn name stays behind.
+            await s.execute(delete(model).where(model.day == ALL_DAYS, *[getattr(model, c) == 0 for c in sums]))
 
 
 def _targets(model: Any, keys: tuple[str, ...], r: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -426,19 +438,3 @@ async def _roll_up(s: AsyncSession) -> None:
               .group_by(StatCell.province_code, StatCell.ward_code, StatCell.day))
     columns = ["level", "province_code", "ward_code", "hamlet", "day", *cellsql.CELL_COLUMNS]
     await s.execute(insert(StatCell).from_select(columns, source))
-
-
-def period_days(since: datetime | None, until: datetime | None,
-                now: datetime) -> tuple[date | None, date | None] | None:
-    """A period as Vietnam days [first, end) for the cells (None: unbounded), or None when the period does not
-    begin and end at midnight — then only the raw rows can answer. A period ending now or later is unbounded:
-    nothing is counted after now."""
-    def midnight(when: datetime) -> bool:
-        return as_utc(when).astimezone(TZ).time() == time()
-
-    if since is not None and not midnight(since):
-        return None
-    first = local_day(since)
-    if until is None or as_utc(until) >= as_utc(now) and not midnight(until):
-        return first, None
-    return (first, local_day(until)) if midnight(until) else None

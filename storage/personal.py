@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import cells
 from storage.models import (
     AuditEvent,
     ClassEvent,
@@ -144,6 +145,7 @@ async def erase(s: AsyncSession, user: User, current_inbox_id: int | None, blank
     # The audit log keeps that a deletion happened and on which channel, never who it was.
     s.add(AuditEvent(action="data_erased", subject=user.channel))
     await s.flush()
+    await cells.settle(s)  # no mark or empty cell keeps their thôn's name
     return codes
 
 

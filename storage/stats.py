@@ -76,7 +76,9 @@ async def report(s: AsyncSession, scope: Scope, since: datetime | None = None, u
     period, or `from_raw`, is counted from the raw rows (the same numbers, slower).
     """
     ask = Ask(scope, since, until, pass_ratio)
-    days = None if from_raw else cells.period_days(since, until, utcnow())
+    # The cells serve PostgreSQL, where the scale is; SQLite (a console, a small pilot) counts the raw rows.
+    on_cells = not from_raw and s.get_bind().dialect.name == "postgresql"
+    days = cellread.period_days(since, until, utcnow()) if on_cells else None
     if days is not None:  # whole days: the maintained cells, brought up to date first
         await cells.refresh(s, pass_ratio)
         counted = await cellread.counted(s, ask, days)
