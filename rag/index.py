@@ -126,6 +126,8 @@ class VectorIndex:
         self.mode, self.path, self.host, self.port = mode, path, host, port
         self.name = collection_name(prefix, model_id)
         self.rebuilt = False
+        self._keys: list[str] = []
+        self._matrix: np.ndarray | None = None  # the vectors of `_keys`, normalised, once `load` ran
         if readonly:
             # A web worker beside others: `kynangso ingest` owns the shared store; a failure here is reported.
             self._open()
@@ -173,6 +175,7 @@ class VectorIndex:
     def sync(self, chunks: list[Chunk], batch_size: int = 64) -> SyncStats:
         """Embed chunks that are missing or changed, delete stale ones; a damaged store is rebuilt."""
         started, rebuilt = time.perf_counter(), self.rebuilt
+        self._keys, self._matrix = [], None  # what is in memory may change: `load` again after
         try:
             existing = self._existing()
         except Exception:  # noqa: BLE001 - any failure to read the cache means: rebuild it
@@ -201,9 +204,34 @@ class VectorIndex:
         stale = sum(1 for k in existing if k not in keys)
         return SyncStats(len(chunks), 0, 0, time.perf_counter() - started, missing=missing + stale)
 
+    def load(self, chunks: list[Chunk]) -> int:
+        """Keep the stored vectors of these chunks in memory, so a question is answered by one matrix product
+        instead of a round trip to the store; returns how many were found. The store stays the record:
+        `kynangso ingest` writes it, and a process reads it once at start."""
+        keys = [c.key for c in chunks]
+        found: dict[str, np.ndarray] = {}
+        for i in range(0, len(keys), 1000):
+            got = self.collection.get(ids=keys[i:i + 1000], include=["embeddings"])
+            for key, vector in zip(got["ids"], got["embeddings"], strict=True):
+                found[key] = np.asarray(vector, dtype=np.float32)
+        self._keys = [k for k in keys if k in found]
+        matrix = np.stack([found[k] for k in self._keys]) if self._keys else np.zeros((0, 1), dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self._matrix = matrix / np.maximum(norms, 1e-12)
+        return len(self._keys)
+
     def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
-        """(chunk key, cosine similarity) of the k nearest chunks."""
-        vector: Sequence[float] = query_vector
-        result = self.collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
-        ids, dists = result["ids"][0], (result["distances"] or [[]])[0]
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
+        """(chunk key, cosine similarity) of the k nearest chunks: exact, from the vectors in memory once `load`
+        ran, else the store's own (approximate) search."""
+        matrix = self._matrix
+        if matrix is None or not self._keys:
+            vector: Sequence[float] = query_vector
+            result = self.collection.query(query_embeddings=[vector], n_results=k, include=["distances"])
+            ids, dists = result["ids"][0], (result["distances"] or [[]])[0]
+            return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
+        q = np.asarray(query_vector, dtype=np.float32)
+        cos = matrix @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        k = min(k, len(cos))
+        top = np.argpartition(-cos, k - 1)[:k]
+        top = top[np.argsort(-cos[top], kind="stable")]
+        return [(self._keys[i], float(cos[i])) for i in top]

@@ -65,6 +65,7 @@ class KnowledgeBase:
                      stats.total, stats.embedded, stats.deleted, stats.missing, stats.seconds)
             if stats.missing:
                 log.warning("vector index %s lacks %d chunks: run `kynangso ingest`", vectors.name, stats.missing)
+            vectors.load(chunks)
         restorer = AccentRestorer(corpus_texts(lessons, entries))
         retriever = Retriever(lessons, chunks, lexical, vectors, embeddings, rrf_k, candidates, restorer,
                               unaccented_dense_weight, entries)

@@ -15,17 +15,18 @@ import yaml
 from langchain_core.embeddings import Embeddings
 
 from rag.accents import AccentRestorer
-from rag.index import ASKS_SECTION, Chunk, LexicalIndex, VectorIndex
+from rag.index import Chunk, LexicalIndex, VectorIndex
 from rag.kinds import question_kind
 from rag.lessons import Lesson, Section
 from rag.questions import QuestionEntry
+from rag.table import STEPS as _STEPS
+from rag.table import ChunkTable, ranks_by, ranks_of, rrf
 from rag.text import fold, has_diacritics, syllables
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["bm25", "dense", "hybrid"]
 SCOPE_FILE = Path(__file__).with_name("scope.yaml")
-_STEPS = re.compile(r"^\s*1[.)]\s", re.M)
 _HOW_TO = re.compile(r"\b(lam sao|lam the nao|the nao|nhu the nao|cach nao|bang cach|cach|o dau|huong dan|"
                      r"cac buoc|lam gi|kieu gi|ra sao)\b")
 
@@ -75,11 +76,6 @@ class Retrieval:
     def unsure(self) -> bool:
         """Out of scope only by a thin margin: worth offering choices rather than a refusal."""
         return not self.in_scope and self.signals.get("scope") == "unsure"
-
-
-def _ranks(scores: dict[str, float]) -> dict[str, int]:
-    ordered = sorted(scores, key=lambda k: -scores[k])
-    return {key: r for r, key in enumerate(ordered, start=1)}
 
 
 class ScopeJudge:
@@ -178,21 +174,22 @@ class Retriever:
         self.embeddings = embeddings
         self.rrf_k = rrf_k
         self.candidates = candidates
+        self.table = ChunkTable(chunks, self.lessons, self.entries)
         self.scope = ScopeJudge(embeddings)
         if embeddings is not None:
             self.scope.prepare()
-
-    def _lexical_scores(self, query: str) -> dict[str, float]:
-        raw = self.lexical.scores(query)
-        return {c.key: float(s) for c, s in zip(self.chunks, raw, strict=True) if s > 0}
 
     def search(self, query: str, mode: Mode = "hybrid", k: int = 5, stage: str = "any") -> Retrieval:
         """Lessons for the query, best first, with the section to show and a scope decision; and the units
         (question entries and sections) that could answer it, chosen by match, question kind and `stage`
         (any | before | during | after: where the asker is in a scam or money situation)."""
         signals: dict[str, float | str] = {}
-        lex = self._lexical_scores(query) if mode in ("bm25", "hybrid") else {}
-        dense: dict[str, float] = {}
+        n = len(self.chunks)
+        lex = np.zeros(n)
+        if mode in ("bm25", "hybrid"):
+            lex = self.lexical.scores(query).astype(np.float64)
+        lex_on = lex > 0
+        dense = np.full(n, np.nan)
         qvec: list[float] | None = None
         accented = has_diacritics(query)
         if mode in ("dense", "hybrid") and self.vectors is not None and self.embeddings is not None:
@@ -200,106 +197,93 @@ class Retriever:
             dense_query = query if accented or self.restorer is None else self.restorer.restore(query)
             signals["dense_query"] = dense_query
             qvec = self.embeddings.embed_query(dense_query)
-            dense = dict(self.vectors.search(qvec, min(len(self.chunks), max(self.candidates, DENSE_POOL))))
+            for key, cos in self.vectors.search(qvec, min(n, max(self.candidates, DENSE_POOL))):
+                dense[self.table.position[key]] = cos
+        dense_on = ~np.isnan(dense)
 
         # Even restored, an unaccented question is a weaker signal for the dense channel.
         w_dense = 1.0 if accented else self.unaccented_dense_weight
-        chunk_score: dict[str, float] = {}
-        for weight, scores in ((w_dense, dense), (1.0, lex)):
-            for key, rank in _ranks(scores).items():
-                chunk_score[key] = chunk_score.get(key, 0.0) + weight / (self.rrf_k + rank)
-
-        lesson_best: dict[str, dict[str, float]] = {"dense": {}, "lex": {}}
-        for name, scores in (("dense", dense), ("lex", lex)):
-            best = lesson_best[name]
-            for key, value in scores.items():
-                lid = self.by_key[key].lesson_id
-                best[lid] = max(best.get(lid, -1e9), value)
-        fused: dict[str, float] = {}
-        for weight, name in ((w_dense, "dense"), (1.0, "lex")):
-            for lid, rank in _ranks(lesson_best[name]).items():
-                fused[lid] = fused.get(lid, 0.0) + weight / (self.rrf_k + rank)
-
-        ordered = sorted(fused, key=lambda lid: -fused[lid])[:k]
+        chunk_rrf = rrf(dense, dense_on, w_dense, self.rrf_k) + rrf(lex, lex_on, 1.0, self.rrf_k)
+        dense_best, dense_lessons = self.table.lesson_best(dense, dense_on)
+        lex_best, lex_lessons = self.table.lesson_best(lex, lex_on)
+        dense_rank, lex_rank = ranks_of(dense_best, dense_lessons), ranks_of(lex_best, lex_lessons)
+        fused = rrf(dense_best, dense_lessons, w_dense, self.rrf_k) + rrf(lex_best, lex_lessons, 1.0, self.rrf_k)
+        listed = dense_lessons | lex_lessons
+        # Lessons level on votes: the one the dense channel ranked higher first, then by the word channel.
+        lesson_rank = ranks_by(fused, listed, np.where(dense_lessons, dense_rank, len(fused) + lex_rank))
+        ordered = list(np.argsort(np.where(listed, lesson_rank, len(fused) + 1), kind="stable")[:int(listed.sum())])[:k]
         how_to = is_how_to(query)
-        hits = [self._hit(lid, fused[lid], chunk_score, lesson_best, how_to) for lid in ordered]
+        hits = [self._hit(int(i), float(fused[i]), chunk_rrf, dense_best, lex_best, dense_lessons, how_to)
+                for i in ordered]
 
-        best_dense = max(lesson_best["dense"].values(), default=float("nan"))
-        top_lex = max(lesson_best["lex"].values(), default=0.0)
+        best_dense = float(dense_best[dense_lessons].max()) if dense_lessons.any() else float("nan")
+        top_lex = float(lex_best[lex_lessons].max()) if lex_lessons.any() else 0.0
         n_terms = max(1, len(syllables(query)))
         lexical_norm = top_lex / math.sqrt(n_terms)
         anchor = self.scope.anchor_similarity(qvec) if qvec is not None else float("nan")
         signals.update(best_dense=round(best_dense, 4), anchor_dense=round(anchor, 4), top_lexical=top_lex)
         in_scope = bool(hits) and self.scope.judge(query, best_dense, anchor, lexical_norm, signals)
-        unit_chunks = chunk_score if self.fit.fusion == "rrf" else self._score_fusion(dense, lex, w_dense)
-        units = self._units(query, unit_chunks, fused, stage, signals)[:k]
+        if self.fit.fusion == "rrf":
+            unit_chunks = chunk_rrf
+        else:
+            unit_chunks = self._score_fusion(dense, dense_on, lex, lex_on, w_dense)
+        units = self._units(query, unit_chunks, dense_on | lex_on, lesson_rank, stage, signals, k)
         return Retrieval(query, mode, hits, in_scope, signals, units)
 
-    def _score_fusion(self, dense: dict[str, float], lex: dict[str, float], w_dense: float) -> dict[str, float]:
+    def _score_fusion(self, dense: np.ndarray, dense_on: np.ndarray, lex: np.ndarray, lex_on: np.ndarray,
+                      w_dense: float) -> np.ndarray:
         """Chunk scores that keep how close each match is (ranks alone make a question typed exactly as an entry
         asks it barely better than a loose match): the cosine scaled between the pool's worst and best, and the
         word score over the best, weighted like the ranks, in the same units as two first-rank votes."""
-        out: dict[str, float] = {}
+        out = np.zeros(len(dense))
         vote = 1.0 / (self.rrf_k + 1)
-        if dense:
-            hi, lo = max(dense.values()), min(dense.values())
-            for key, cos in dense.items():
-                out[key] = out.get(key, 0.0) + w_dense * vote * (cos - lo) / max(hi - lo, 1e-6)
-        if lex:
-            top = max(lex.values())
-            for key, value in lex.items():
-                out[key] = out.get(key, 0.0) + vote * value / top
+        if dense_on.any():
+            hi, lo = float(dense[dense_on].max()), float(dense[dense_on].min())
+            out[dense_on] += w_dense * vote * (dense[dense_on] - lo) / max(hi - lo, 1e-6)
+        if lex_on.any():
+            out[lex_on] += vote * lex[lex_on] / float(lex[lex_on].max())
         return out
 
-    def _units(self, query: str, chunk_score: dict[str, float], lesson_score: dict[str, float], stage: str,
-               signals: dict[str, float | str]) -> list[UnitHit]:
-        """Entries and sections ranked by their best chunk, their lesson's standing, the question's kind and
-        the situation's stage."""
+    def _units(self, query: str, chunk_score: np.ndarray, present: np.ndarray, lesson_rank: np.ndarray,
+               stage: str, signals: dict[str, float | str], k: int) -> list[UnitHit]:
+        """The k best entries and sections, ranked by their best chunk, their lesson's standing, the question's
+        kind and the situation's stage."""
         kind = question_kind(query)
         signals["question_kind"] = kind or "-"
-        fit, unit = self.fit, 1.0 / (self.rrf_k + 1)
-        lesson_rank = _ranks(lesson_score)
-        best: dict[str, tuple[float, Chunk]] = {}
-        for key, score in chunk_score.items():
-            chunk = self.by_key[key]
-            if chunk.section == ASKS_SECTION:
-                continue
-            ukey = f"q:{chunk.entry_id}" if chunk.entry_id else key
-            if ukey not in best or score > best[ukey][0]:
-                best[ukey] = (score, chunk)
-        scored: list[UnitHit] = []
-        for score, chunk in best.values():
-            lesson = self.lessons[chunk.lesson_id]
-            section = lesson.sections[chunk.section] if 0 <= chunk.section < len(lesson.sections) else \
-                lesson.sections[0]
-            entry = self.entries.get(chunk.entry_id) if chunk.entry_id else None
-            # The lesson's own standing (all its chunks together) backs the unit up.
-            value = score + fit.lesson_weight * unit / max(1, lesson_rank.get(lesson.id, 99))
-            if entry is not None:
-                value += fit.entry_bonus * unit
-                if kind is not None:
-                    value += (fit.kind_match if entry.kind == kind else -fit.kind_mismatch) * unit
-                if stage != "any" and entry.stage != "any":
-                    value += (fit.stage_match if entry.stage == stage else -fit.stage_mismatch) * unit
-                elif stage == "any" and entry.stage in ("during", "after") and kind != "what_now":
-                    value -= fit.stage_mismatch * unit  # a calm question is not answered with an alarm
-            elif kind == "howto" and _STEPS.search(section.body):
-                value += fit.steps_bonus * unit
-            scored.append(UnitHit(value, lesson, section, entry))
-        scored.sort(key=lambda u: -u.score)
-        return scored
+        fit, unit, t = self.fit, 1.0 / (self.rrf_k + 1), self.table
+        base, found = t.unit_best(chunk_score, present)
+        # The lesson's own standing (all its chunks together) backs the unit up.
+        rank = lesson_rank[t.unit_lesson]
+        value = base + fit.lesson_weight * unit / np.where(rank > 0, rank, 99)
+        entry = t.is_entry
+        value = value + np.where(entry, fit.entry_bonus * unit, 0.0)
+        if kind is not None:
+            value = value + np.where(entry, np.where(t.entry_kind == kind, fit.kind_match, -fit.kind_mismatch)
+                                     * unit, 0.0)
+        if stage != "any":
+            staged = entry & (t.entry_stage != "any")
+            value = value + np.where(staged, np.where(t.entry_stage == stage, fit.stage_match,
+                                                      -fit.stage_mismatch) * unit, 0.0)
+        elif kind != "what_now":  # a calm question is not answered with an alarm
+            alarm = entry & ((t.entry_stage == "during") | (t.entry_stage == "after"))
+            value = value - np.where(alarm, fit.stage_mismatch * unit, 0.0)
+        if kind == "howto":
+            value = value + np.where(t.steps, fit.steps_bonus * unit, 0.0)
+        value = np.where(found, value, -np.inf)
+        best = [i for i in np.argsort(-value, kind="stable")[:k] if found[i]]
+        return [UnitHit(float(value[i]), t.units[i].lesson, t.units[i].section, t.units[i].entry) for i in best]
 
-    def _hit(self, lesson_id: str, score: float, chunk_score: dict[str, float],
-             lesson_best: dict[str, dict[str, float]], how_to: bool) -> LessonHit:
-        lesson = self.lessons[lesson_id]
+    def _hit(self, pos: int, score: float, chunk_score: np.ndarray, dense_best: np.ndarray, lex_best: np.ndarray,
+             dense_lessons: np.ndarray, how_to: bool) -> LessonHit:
+        lesson = self.lessons[self.table.lesson_ids[pos]]
         best_section, best = lesson.sections[0], -1.0
         # A "how do I…" question is best answered by a section of numbered steps.
         bonus = 0.5 / (self.rrf_k + 1) if how_to else 0.0
         for sec in lesson.sections:
-            s = chunk_score.get(sec.key, 0.0) + (bonus if _STEPS.search(sec.body) else 0.0)
+            at = self.table.position.get(sec.key)
+            s = (float(chunk_score[at]) if at is not None else 0.0) + (bonus if _STEPS.search(sec.body) else 0.0)
             if s > best:
                 best_section, best = sec, s
         return LessonHit(lesson, score, best_section,
-                         lesson_best["dense"].get(lesson_id, float("nan")),
-                         lesson_best["lex"].get(lesson_id, 0.0))
-
+                         float(dense_best[pos]) if dense_lessons[pos] else float("nan"),
+                         float(lex_best[pos]) if lex_best[pos] > -np.inf else 0.0)
