@@ -29,6 +29,8 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = 32
     # Vectors of the last N questions kept in each process (a repeated question skips the model); 0: off.
     query_cache: int = 2048
+    # Questions that arrive while the model is busy share its next call, up to this many; 1: one call each.
+    query_batch: int = 16
 
 
 class ChromaSettings(BaseModel):

