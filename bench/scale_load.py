@@ -117,7 +117,7 @@ def cpu_seconds(serve: subprocess.Popen[bytes], chroma: subprocess.Popen[bytes])
 
 
 async def run(db_url: str, rate: float, seconds: float, workers: int, crash: bool, dup: float,
-              chroma_path: Path, seed: int = 7, query_cache: int = 0) -> dict[str, Any]:
+              chroma_path: Path, seed: int = 7, query_cache: int = 0, code: Path = ROOT) -> dict[str, Any]:
     rng = random.Random(seed)
     await fresh_database(db_url)
     await asyncio.to_thread(upgrade, db_url)
@@ -135,13 +135,13 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                    KYNANGSO_SERVE__GRACE_SECONDS="5", KYNANGSO_SERVE__SWEEP_SECONDS="1",
                    KYNANGSO_SERVE__DB_POOL_SIZE="20", KYNANGSO_EMBEDDING__QUERY_CACHE=str(query_cache))
         started = time.monotonic()
-        ingest = subprocess.run([sys.executable, "-m", "bot", "ingest"], cwd=ROOT, env=env, capture_output=True,
+        ingest = subprocess.run([sys.executable, "-m", "bot", "ingest"], cwd=code, env=env, capture_output=True,
                                 text=True)
         ingest_seconds = time.monotonic() - started
         if ingest.returncode:
             raise SystemExit(ingest.stderr[-3000:])
         serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--workers", str(workers), "--port",
-                                  str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  str(port)], cwd=code, env=env, stdout=subprocess.DEVNULL,
                                  stderr=(tmp / "serve.log").open("wb"))
         base = f"http://127.0.0.1:{port}"
         db = Database(db_url)
@@ -219,6 +219,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                     await asyncio.sleep(0.5)
                 drain = time.monotonic() - begin - offered
                 cpu_after = cpu_seconds(serve, chroma)
+                rss = [p.memory_info().rss / 2**20 for p in workers_of(serve)]
                 await asyncio.sleep(6)  # a lapsed lease's second sender would show up by now
                 metrics = (await http.get(f"{base}/metrics")).text
         finally:
@@ -271,6 +272,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
         # CPU milliseconds per update, load and drain together (the killed worker's share is missing from --crash)
         "cpu_ms_per_update": {k: round((cpu_after[k] - cpu_before[k]) * 1000 / max(1, len(posted)), 1)
                               for k in cpu_before},
+        "worker_rss_mib": [round(x) for x in rss],
         "cores_busy_during_load": round(sum(cpu_load[k] - cpu_before[k] for k in cpu_before) / offered, 2),
         "errors_metric": [ln for ln in metrics.splitlines() if ln.startswith("kynangso_errors_total")],
     }
@@ -289,17 +291,35 @@ def main() -> None:
     ap.add_argument("--query-cache", type=int, default=0,
                     help="questions' vectors kept per worker; 0 (default): every question pays the model, as a new "
                          "one does (this script repeats 11 texts, which a cache would turn into lookups)")
+    ap.add_argument("--against", help="also run the same load on this commit's code (a temporary worktree), "
+                                      "printed beside today's")
     args = ap.parse_args()
-    r = asyncio.run(run(args.db, args.rate, args.seconds, args.workers, args.crash, args.dup, args.chroma_path,
-                        query_cache=args.query_cache))
-    print(r)
-    print("| workers | offered | updates | ack p50 / p95 | update→reply p50 / p95 | max inbox backlog "
-          "| drain after load | lost | duplicated | crash |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    print(f"| {r['workers']} | {r['offered_per_s']:.1f}/s × {r['seconds']:.0f} s | {r['updates']} | "
-          f"{r['ack_p50_ms']:.0f} / {r['ack_p95_ms']:.0f} ms | {r['reply_p50_ms']:.0f} / {r['reply_p95_ms']:.0f} ms | "
-          f"{r['backlog_max']} | {r['drain_s']:.1f} s | {r['lost']} | {r['duplicated']} | "
-          f"{'kill -9 one worker halfway' if r['crash'] else '–'} |")
+    rows = []
+    if args.against:
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = Path(tmp) / "tree"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), args.against],
+                           check=True)
+            try:
+                rows.append((args.against, asyncio.run(run(
+                    args.db, args.rate, args.seconds, args.workers, args.crash, args.dup, args.chroma_path,
+                    query_cache=args.query_cache, code=tree))))
+            finally:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+    rows.append(("today", asyncio.run(run(args.db, args.rate, args.seconds, args.workers, args.crash, args.dup,
+                                          args.chroma_path, query_cache=args.query_cache))))
+    for _, r in rows:
+        print(r)
+    print("| code | workers | offered | updates | ack p50 / p95 | update→reply p50 / p95 | max inbox backlog "
+          "| drain after load | lost | duplicated | worker CPU per update | worker memory | crash |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, r in rows:
+        print(f"| {name} | {r['workers']} | {r['offered_per_s']:.1f}/s × {r['seconds']:.0f} s | {r['updates']} | "
+              f"{r['ack_p50_ms']:.0f} / {r['ack_p95_ms']:.0f} ms | {r['reply_p50_ms']:.0f} / "
+              f"{r['reply_p95_ms']:.0f} ms | {r['backlog_max']} | {r['drain_s']:.1f} s | {r['lost']} | "
+              f"{r['duplicated']} | {r['cpu_ms_per_update']['workers']} ms | "
+              f"{' / '.join(f'{x} MiB' for x in r['worker_rss_mib'])} | "
+              f"{'kill -9 one worker halfway' if r['crash'] else '–'} |")
 
 
 if __name__ == "__main__":

@@ -36,12 +36,16 @@ def reset(url: str) -> None:
     if url.startswith("sqlite"):
         Path(url.split("///", 1)[1]).unlink(missing_ok=True)
     else:
-        from sqlalchemy import create_engine
+        from sqlalchemy.ext.asyncio import create_async_engine
 
-        engine = create_engine(url.replace("+asyncpg", "+psycopg") if "+asyncpg" in url else url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+        async def empty() -> None:
+            engine = create_async_engine(url)
+            async with engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+            await engine.dispose()
+
+        asyncio.run(empty())
     upgrade(url)
 
 

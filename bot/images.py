@@ -5,6 +5,7 @@ The font is DejaVu Sans as shipped inside matplotlib, so Vietnamese renders on a
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -20,11 +21,12 @@ GREEN, DARK, GREY, GOLD = (22, 110, 60), (30, 30, 30), (200, 200, 200), (176, 13
 
 @lru_cache(maxsize=8)
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    """DejaVu Sans at a size, from matplotlib's bundled fonts."""
-    import matplotlib
-
+    """DejaVu Sans at a size, from matplotlib's bundled fonts (found without importing matplotlib)."""
+    spec = importlib.util.find_spec("matplotlib")
+    assert spec is not None and spec.submodule_search_locations, "matplotlib is a dependency"
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(os.path.join(matplotlib.get_data_path(), "fonts", "ttf", name), size)
+    data = os.path.join(next(iter(spec.submodule_search_locations)), "mpl-data")
+    return ImageFont.truetype(os.path.join(data, "fonts", "ttf", name), size)
 
 
 def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, bold: bool = False,

@@ -176,6 +176,11 @@ class SituationModel:
             ("model", LogisticRegression(C=5.0, class_weight="balanced", max_iter=2000)),
         ])
         self.pipeline.fit([fold_words(r["text"]) for r in rows], [r["situation"] for r in rows])
+        # The n-grams dropped by min_df are kept only for inspection (sklearn's docs: safe to remove); they are
+        # most of the vocabulary's memory.
+        grams = self.pipeline.named_steps["grams"]
+        if hasattr(grams, "stop_words_"):
+            delattr(grams, "stop_words_")
         self.classes = [str(c) for c in self.pipeline.classes_]
 
     @classmethod

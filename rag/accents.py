@@ -8,7 +8,7 @@ so the lessons' own n-grams restore the words that matter: "quen mat khau" -> "q
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 
 from rag.text import expand_abbreviations, fold, has_diacritics
@@ -21,14 +21,20 @@ class AccentRestorer:
     """Greedy longest-match over accent-folded n-grams (up to trigrams) seen in the corpus."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        counts: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        # Folded n-gram -> {written form: count}, keys joined by spaces (a tuple of strings per n-gram would hold
+        # several objects each, and this table has hundreds of thousands of n-grams).
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        folded: dict[str, str] = {}
         for text in texts:
             words = _WORD.findall(text.lower())
+            keys = [folded.setdefault(w, fold(w)) for w in words]
             for n in range(1, MAX_N + 1):
                 for i in range(len(words) - n + 1):
-                    gram = words[i:i + n]
-                    counts[tuple(fold(w) for w in gram)][" ".join(gram)] += 1
-        self._table = {key: c.most_common(1)[0][0] for key, c in counts.items()}
+                    forms = counts[" ".join(keys[i:i + n])]
+                    form = " ".join(words[i:i + n])
+                    forms[form] = forms.get(form, 0) + 1
+        # The most frequent form; on a tie the one seen first (as Counter.most_common gives).
+        self._table = {key: max(forms, key=forms.__getitem__) for key, forms in counts.items()}
 
     def restore(self, text: str) -> str:
         """The text with diacritics put back where the corpus is clear; text with accents is left alone."""
@@ -39,7 +45,7 @@ class AccentRestorer:
         i = 0
         while i < len(words):
             for n in range(min(MAX_N, len(words) - i), 0, -1):
-                key = tuple(fold(w) for w in words[i:i + n])
+                key = " ".join(fold(w) for w in words[i:i + n])
                 if key in self._table:
                     out.append(self._table[key])
                     i += n

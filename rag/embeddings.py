@@ -50,7 +50,8 @@ class BundledE5Embeddings(Embeddings):
         """Several questions in one call: the engine spreads them over its threads, one text each."""
         model = self._get()
         with self._lock:
-            vectors = model.query(list(texts))
+            # One text goes alone: the engine then spreads its matrices over the threads; a list is spread by text.
+            vectors = model.query(texts[0] if len(texts) == 1 else list(texts))
         return [list(map(float, v)) for v in vectors.reshape(len(texts), -1)]
 
 

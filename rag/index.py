@@ -75,7 +75,6 @@ class LexicalIndex:
         self.chunks = chunks
         self._bm25 = bm25s.BM25()
         self._bm25.index([lexical_terms(c.text) for c in chunks], show_progress=False)
-        self.vocabulary = {t for c in chunks for t in lexical_terms(c.text)}
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query."""
@@ -128,24 +127,26 @@ class VectorIndex:
         self.rebuilt = False
         self._keys: list[str] = []
         self._matrix: np.ndarray | None = None  # the vectors of `_keys`, normalised, once `load` ran
+        self.store: Any = None  # the LangChain wrapper, for writing (`sync`); a read-only worker does without it
         if readonly:
             # A web worker beside others: `kynangso ingest` owns the shared store; a failure here is reported.
-            self._open()
+            self._open(writer=False)
             return
         try:
             self._open()
-            self.store.get(limit=1)
+            self.collection.get(limit=1)
         except Exception:  # noqa: BLE001 - an unreadable cache is rebuilt, never fatal
             self._rebuild_storage()
 
-    def _open(self) -> None:
-        from langchain_chroma import Chroma
-
+    def _open(self, writer: bool = True) -> None:
         self.client = _chroma_client(self.mode, self.path, self.host, self.port)
-        self.store = Chroma(collection_name=self.name, embedding_function=self.embeddings, client=self.client,
-                            collection_metadata={"hnsw:space": "cosine"})
-        # The same collection through chromadb's public client API: nearest neighbours by a vector we already
-        # have, and the count for readiness, without reaching into the LangChain wrapper's private members.
+        if writer:
+            from langchain_chroma import Chroma
+
+            self.store = Chroma(collection_name=self.name, embedding_function=self.embeddings, client=self.client,
+                                collection_metadata={"hnsw:space": "cosine"})
+        # The same collection through chromadb's public client API: reading vectors, hashes and the count
+        # (a read-only worker needs no more, and so never imports the LangChain wrapper).
         self.collection = self.client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"})
 
     def count(self) -> int:
@@ -153,7 +154,7 @@ class VectorIndex:
         return int(self.collection.count())
 
     def _existing(self) -> dict[str, str]:
-        got = self.store.get(include=["metadatas"])
+        got = self.collection.get(include=["metadatas"])
         return {i: str((m or {}).get("hash", "")) for i, m in zip(got["ids"], got["metadatas"], strict=False)}
 
     def _rebuild_storage(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage import cells as _cells  # noqa: F401  (registers the flush hook that marks changed statistics)
@@ -29,7 +31,9 @@ def _prepare_sqlite_file(url: str) -> None:
 def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, synchronous=FULL and immediate write transactions."""
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
+        _ping_when_idle(engine)
+        return engine
     _prepare_sqlite_file(url)
     engine = create_async_engine(url, connect_args={"timeout": 30})
 
@@ -50,6 +54,27 @@ def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Test a pooled connection before use only when it sat unused for a while (a server restart or a dropped
+    link shows up there); a connection in steady use is not pinged, which saves a round trip per transaction.
+    A failed ping makes the pool drop the connection and hand out a fresh one (SQLAlchemy's documented
+    pessimistic handling, raised from the checkout event)."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        now = time.monotonic()
+        last = record.info.get("last_used")
+        record.info["last_used"] = now
+        if last is not None and now - last > IDLE_PING_SECONDS:
+            try:
+                dbapi_conn.ping()
+            except Exception as exc:  # noqa: BLE001 - any failure: this connection is gone
+                raise DisconnectionError() from exc
 
 
 class Database:

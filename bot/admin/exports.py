@@ -11,14 +11,13 @@ import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-
 from bot import messages as msg
 from bot.report_text import age_name, group_name, member_name, period_label, title
 from storage import stats, teams
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
+
     from rag.knowledge import KnowledgeBase
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -95,6 +94,8 @@ def topic_names(kb: KnowledgeBase | None) -> dict[str, str]:
 def _sheet(wb: Workbook, name: str, heading: str, header: list[str], rows: list[list[Any]],
            percent: frozenset[int] = frozenset()) -> None:
     ws = wb.create_sheet(name[:31])
+    from openpyxl.styles import Alignment, Font  # imported on the first export, not by every web worker
+
     ws.append([neutralise(heading)])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([neutralise(h) for h in header])
@@ -152,6 +153,8 @@ def to_xlsx(report: stats.Report, labels: Mapping[str, str], kb: KnowledgeBase |
             team: teams.TeamReport | None = None) -> bytes:
     """A workbook with one sheet per table: units (children and total), groups, ages, lessons, topics, and with
     `team` the Tổ công nghệ số (members or units) and the places without a volunteer."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     wb.remove(wb.active)
     heading = title(report)
