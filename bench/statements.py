@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot.app import build_services  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.types import Incoming, Reply  # noqa: E402
-from storage.db import upgrade  # noqa: E402
+from storage.db import empty_postgres, upgrade  # noqa: E402
 
 MESSAGES = [("typed question", {"text": "lam sao cai vneid"}), ("typed question", {"text": "Smart OTP là gì"}),
             ("button: lesson menu", {"button": "/hoc"}), ("button: progress", {"button": "/tiendo"}),
@@ -36,16 +36,7 @@ def reset(url: str) -> None:
     if url.startswith("sqlite"):
         Path(url.split("///", 1)[1]).unlink(missing_ok=True)
     else:
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        async def empty() -> None:
-            engine = create_async_engine(url)
-            async with engine.begin() as conn:
-                await conn.execute(text("DROP SCHEMA public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-            await engine.dispose()
-
-        asyncio.run(empty())
+        empty_postgres(url)
     upgrade(url)
 
 

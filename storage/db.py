@@ -117,3 +117,17 @@ def upgrade(url: str, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(cfg, revision)
+
+
+def empty_postgres(url: str) -> None:
+    """Drop everything in a PostgreSQL database's public schema (tests and benchmarks start from nothing)."""
+    import asyncio
+
+    async def drop() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(drop())

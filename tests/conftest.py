@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.app import build_services
 from bot.config import ROOT, Settings
 from bot.service import Tutor, load_knowledge
 from rag.knowledge import KnowledgeBase
-from storage.db import Database, upgrade
+from storage.db import Database, empty_postgres, upgrade
 
 POSTGRES_URL = os.environ.get("KYNANGSO_TEST_POSTGRES_URL", "")
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
@@ -41,18 +40,7 @@ def kb(settings: Settings) -> KnowledgeBase:
 
 
 def _reset_postgres(url: str) -> None:
-    import asyncio
-
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    async def drop() -> None:
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-
-    asyncio.run(drop())
+    empty_postgres(url)
 
 
 def database_urls(tmp: Path) -> list[str]:
