@@ -35,11 +35,14 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"thong tin the|thong tin ngan hang)"),
     ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem)|nap|nop|dong|tra truoc|dat coc|chuyen coc|"
                    r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
-                   r"(?:tien|trieu|tr|cu|nghin|ngan(?! hang)|ty|k|dong|coc|vao|cho (?:ho|"
+                   # "củ" is slang for a million, "cũ" is old ("máy cũ"); "vào được" is getting in, not paying in.
+                   r"(?:tien|trieu|tr|(?<!may )(?<!thoai )(?<!so )(?<!sim )cu|nghin|ngan(?! hang)|ty|k|dong|coc|"
+                   r"vao(?! duoc| dc\b)|cho (?:ho|"
                    r"nguoi|no|doi tuong|ben|fb|facebook|"
                    r"zalo|nick|shipper))|"
-                   r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|tai khoan (?:\w+ ){0,2}(?:mat|bi tru|con \d)|"
-                   r"bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
+                   r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|"
+                   r"tai khoan (?:\w+ ){0,2}(?:mat|(?<!co )bi tru|con \d)|"
+                   r"(?<!co )bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
                    r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach|them) (?:\w+ ){0,2}?(?:roi|xong)|"
                    r"(?:chuyen|ck|chuyen khoan|nap|gui) (?:\d+|hai|ba|bon|may|nhieu) lan (?:\w+ ){0,2}?(?:roi|xong)|"
                    r"(?:da|vua|lo) (?:chuyen|ck|chuyen khoan|nap|chuyen tien)(?! nham| sai| lon| du \d)|"
@@ -97,7 +100,7 @@ WRONG_TRANSFER = re.compile(
     r"chon nham|chon sai|"
     r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)|"
     r"(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
-    r"lon|thieu|thua)(?: \w+){0,2} (?:so|stk|"
+    r"lon|thieu|thua)(?: \w+){0,2} (?:so(?! dien thoai| dt\b| may\b)|stk|"
     r"tai khoan|so tien|"
     r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)")
 RECEIVED = re.compile(
@@ -116,11 +119,12 @@ def words(text: str) -> str:
 
 _DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:da |lo |cung )?(?:gui|lam|doc|nhap|"
                          r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua|go|quet) (?:\w+ ){0,2}?(?:roi|xong|luon)\b")
-# Just before an act, words that say it is not done (yet): asked to, told to, about to, should I, how to.
+# Just before an act, words that say it is not done (yet): asked to ("xin chụp ảnh"), told to, about to, should I,
+# how to.
 # "để cài ứng dụng": what it was for (told to install it), not what was done.
 _NOT_DONE = re.compile(
     r"\b(?:bao|bat|yeu cau|doi|huong dan|de nghi|nho|dinh|sap|muon|co nen|khong nen|phai|can|chua|khong|dung|neu|"
-    r"lo ma|"
+    r"lo ma|xin|"
     r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan|de)(?: \w+){0,2} ?$")
 
 
@@ -266,7 +270,7 @@ LOSS = re.compile(
     r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
-    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|bi tru|(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
+    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|(?<!co )bi tru|(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
     r"goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
     r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|"
     r"chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
