@@ -9,11 +9,12 @@ import re
 from bot import understand
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
-_PAST = r"(?:da|vua|lo|moi|trot|nhat thoi)"
+# "mọi người" (everyone) folds like "mới" (just).
+_PAST = r"(?:da|vua|lo|moi(?! nguoi)|trot|nhat thoi)"
 _ACTS: tuple[tuple[str, str], ...] = (
     # "cài sinh trắc học trên app": setting something up in an app is not installing one.
-    ("remote_app", r"(?:cai|tai|cai dat|tai ve|bam cai)(?: (?!tren\b|trong\b)\w+){0,4} (?:app|ung dung|phan mem|file|"
-                   r"apk|teamviewer|"
+    ("remote_app", r"(?:cai|tai(?! khoan)|cai dat|tai ve|bam cai)(?: (?!tren\b|trong\b)\w+){0,4} "
+                   r"(?:app|ung dung|phan mem|file|apk|teamviewer|"
                    r"ultraviewer|anydesk)|(?:cap|bat|cho)(?: \w+){0,3} quyen|chia se man hinh|dieu khien (?:\w+ ){0,2}"
                    r"tu xa|(?:may|dien thoai|dt) (?:tu (?:bat|tat|chay|bam|chuyen|mo)|dung im|bi dieu khien)|"
                    r"man hinh tu|"
@@ -50,14 +51,15 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"(?:nap|chuyen|dong|coc|tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)\d*"),
     ("link_clicked", r"(?:bam|nhan|an|vao|mo|click|truy cap)(?: \w+){0,3} (?:link|duong link|duong dan|trang web|"
                      r"trang|web)|(?:dien|nhap|khai)(?: \w+){0,3} (?:thong tin|tai khoan|so dien thoai) (?:vao|tren)|"
-                     r"(?:dien|nhap|khai) (?:\w+ ){0,2}(?:thong tin|so can cuoc|so tai khoan)"),
+                     r"(?:dien|nhap|khai) (?:\w+ ){0,2}(?:thong tin|so can cuoc)"),
 )
 _ACT_RES = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in _ACTS)
 _PAST_RE = re.compile(rf"\b{_PAST}\b")
 # Right after an act: it did not happen ("chuyển … không được", "quét chip mãi không được", "bị lỗi").
 _FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|"
                      r"bi loi)\b")
-_DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|xong|het roi|mat roi|xong roi)\b")
+# "chuyển cho xong chuyện" is to be done with it, not done.
+_DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|(?<!cho )xong|het roi|mat roi|xong roi)\b")
 
 # A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
 PAY_ASK = re.compile(
@@ -150,6 +152,8 @@ def act_of(t: str, asking: bool = False) -> str | None:
             after = t[m.end():m.end() + 50]
             if _FAILED.match(after):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
+            if m.group(0).startswith("kem ") and re.search(r"\bnhan\b", before):
+                continue  # "nhận tin nhắn … kèm mấy tấm ảnh ghép mặt tôi": photos received, not given
             if _PAST_RE.match(m.group(0)):
                 return name  # "đã chuyển", "vừa chuyển khoản": the marker is part of the act
             if _PAST_RE.search(before[-25:]) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(

@@ -190,10 +190,26 @@ def test_quiz_choices_in_words() -> None:
     ("Hướng dẫn nộp lệ phí cấp đổi căn cước", CALM, None),
     ("trên mạng đang đồn sắp đổi tiền, có nên rút hết tiền ra không", CALM, None),
     ("gọi video zalo cho con mà wifi mất sóng hoài", CALM, None),
+    # Asked to pay, not paid: "mọi người" is no "mới", "cho xong chuyện" is no "xong", photos received are not
+    # photos given.
+    ("Trên nhóm Zalo có người nhờ mọi người chuyển tiền ủng hộ gia đình anh Tư, tôi có nên chuyển không", PAY_NOW,
+     None),
+    ("Số lạ nhắn kèm ảnh ghép mặt tôi, đòi 20 triệu không thì tung lên mạng, có nên trả cho xong chuyện không",
+     PAY_NOW, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
     assert (found.kind, found.act) == (kind, act)
+
+
+@pytest.mark.parametrize("text", [
+    "Vừa nhập số tài khoản người nhận thì ứng dụng ngân hàng hiện cảnh báo",  # "tài khoản" is no "tải"
+    "tôi vừa điền số tài khoản người bán vào app ngân hàng của tôi",  # one's own bank app: no link, nothing given
+])
+def test_typing_a_payees_account_number_is_no_act(text: str) -> None:
+    from bot.scam_signs import act_of, words
+
+    assert act_of(words(text)) is None
 
 
 def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
