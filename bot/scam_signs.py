@@ -34,7 +34,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"quet (?:khuon )?mat (?:\w+ ){0,2}(?:tren|vao|theo) (?:web|link|trang|app|ung dung)|"
                     r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
                     r"thong tin the|thong tin ngan hang)"),
-    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem)|nap|nop|dong|tra truoc|dat coc|chuyen coc|"
+    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b)|nap|nop|dong|tra truoc|dat coc|chuyen coc|"
                    r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
                    # "củ" is slang for a million, "cũ" is old ("máy cũ"); "vào được" is getting in, not paying in.
                    r"(?:tien|trieu|tr|(?<!may )(?<!thoai )(?<!so )(?<!sim )cu|nghin|ngan(?! hang)|ty|k|dong|coc|"

@@ -222,6 +222,16 @@ def _traces(t: str) -> bool:
                 or FEE.search(t) or RELATIVE_EMERGENCY.search(t) or ASKED_TO.search(t))
 
 
+_PAY_INTO = re.compile(r"\b(?:nap|dau tu|gop von|chuyen|ck|chuyen khoan|dong|coc|dat coc)\b")
+
+
+def _payee(t: str) -> bool:
+    """Someone or something the money would go to: a stranger, a message, a call, a demand, a fee, a relative "in
+    trouble", or money put into a scheme ("định nạp 50tr tiền ảo lãi 30%")."""
+    return bool(STRANGER.search(t) or MESSAGE_SOURCE.search(t) or IN_CALL.search(t) or ASKED_TO.search(t)
+                or PAY_WHO.search(t) or FEE.search(t) or RELATIVE_EMERGENCY.search(t) or _PAY_INTO.search(t))
+
+
 def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
@@ -233,6 +243,8 @@ def route(text: str, model: SituationModel | None) -> Situation:
     if not _traces(t):
         return found  # nobody else and nothing done: "bố tôi mất, lương hưu… được nhận bao nhiêu?"
     kind, p = model.predict(text)
+    if kind == PAY_NOW and not _payee(t):
+        return found  # "có 100 triệu nên gửi tiết kiệm hay mua vàng": nobody asks for the money
     if kind in (SCAM_NOW, PAY_NOW) and p >= model.ESCALATE_AT:
         t = words(text)
         return Situation(kind, (act_of(t) or "none_yet") if kind == SCAM_NOW else None)

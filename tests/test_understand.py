@@ -222,4 +222,14 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
     question = "Bố tôi mất năm ngoái, đang hưởng lương hưu 5 triệu, gia đình được nhận trợ cấp mai táng bao nhiêu?"
     assert route(question, model).kind == CALM
     assert route("Có người xưng công an gọi bảo bố tôi chuyển tiền để xác minh, bố đang nghe máy", model).alarming
+    # Nobody asks for the money and nothing is paid into a scheme: a savings question, not a payment demand.
+    assert route("Nhà có 50 triệu, nên gửi tiết kiệm hay mua vàng thì lãi cao hơn?", model).kind == CALM
+
+
+def test_a_code_sent_to_ones_phone_is_no_money_sent() -> None:
+    """"mã vừa gửi về điện thoại" is a code arriving, not money going out (the two sentences fold together)."""
+    from bot.scam_signs import act_of, words
+
+    text = words("Có người gọi nhờ tôi đọc giúp mã vừa gửi về điện thoại. Đọc cho họ có sao không?")
+    assert act_of(text) is None and act_of(text, asking=True) is None
 
