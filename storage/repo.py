@@ -252,12 +252,15 @@ async def _forget_erased_delivery(s: AsyncSession, outbox_id: int) -> None:
     Only the reply just marked (already locked by that mark) and the request's row are written, in that order,
     here and in privacy.erase: two senders marking two replies of one request take turns on the request's row
     and never wait for each other's replies."""
-    row = (await s.execute(select(OutboxItem.inbox_id).where(OutboxItem.id == outbox_id))).scalar_one_or_none()
-    if row is None:
+    # One unlocked read settles the usual case (no deletion request): the flag was committed with the replies.
+    found = (await s.execute(select(InboxItem.id, InboxItem.payload)
+                             .join(OutboxItem, OutboxItem.inbox_id == InboxItem.id)
+                             .where(OutboxItem.id == outbox_id))).first()
+    if found is None or not (found.payload or {}).get("erased"):
         return
-    item = (await s.execute(select(InboxItem).where(InboxItem.id == row)
+    item = (await s.execute(select(InboxItem).where(InboxItem.id == found.id)
                             .with_for_update(key_share=True))).scalar_one_or_none()
-    if item is None or not (item.payload or {}).get("erased"):
+    if item is None:
         return
     await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id)
                     .values(channel_user_id="", payload={"text": "", "buttons": []}))
