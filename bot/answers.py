@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot import messages as msg
-from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, Situation, SituationModel, never_decline, route
+from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, Situation, SituationModel, never_decline, route, scam_signals
 from bot.types import Button, Reply
 from rag.kinds import question_kind
 from rag.knowledge import KnowledgeBase
@@ -244,10 +244,14 @@ class Answerer:
             return Answer("clarify", [Reply(msg.CLARIFY_CHOICES, buttons)], retrieval, units=choices)
         if retrieval.units:
             found = self.chosen(retrieval.units[0], retrieval)
-            if never_decline(question, self.situations) and any(t.startswith("scam") for t in found.units[0].topics):
-                # Someone who may be in a scam read as calm still gets the verdict and who to call under the text.
+            scam_unit = any(t.startswith("scam") for t in found.units[0].topics)
+            footer = msg.SCAM_FOOTER if scam_unit and never_decline(question, self.situations) else \
+                msg.STRANGER_FOOTER if scam_signals(question) else None
+            if footer:
+                # Someone who may be in a scam read as calm still gets the verdict and who to call under the text;
+                # under an entry on another subject (a payment, an account, an ATM), a reminder of the same steps.
                 top = found.replies[0]
-                found.replies[0] = dataclasses.replace(top, text=f"{top.text}\n\n{msg.SCAM_FOOTER}")
+                found.replies[0] = dataclasses.replace(top, text=f"{top.text}\n\n{footer}")
             return found
         hit = retrieval.hits[0]
         reply, offset = section_reply(hit.lesson, hit.section)

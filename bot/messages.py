@@ -109,6 +109,11 @@ SCAM_FOOTER = (
     "⚠️ Nếu bác đang gặp đúng chuyện này: dừng lại, không chuyển tiền, không đọc mã OTP cho ai. Đã lỡ làm thì gọi "
     "ngay tổng đài in ở mặt sau thẻ ngân hàng để khóa tài khoản, rồi báo công an xã, phường (hoặc gọi 113)."
 )
+# Under an answer on another subject to a message that speaks of a scam (a loss, a call, someone posing).
+STRANGER_FOOTER = (
+    "⚠️ Nếu có người lạ đang bảo bác chuyển tiền, đọc mã OTP hay cài ứng dụng: dừng lại, đó là lừa đảo. Đã lỡ làm thì "
+    "gọi ngay tổng đài in ở mặt sau thẻ ngân hàng để khóa tài khoản, rồi báo công an xã, phường (hoặc gọi 113)."
+)
 SCAM_REPORT = "Rồi bác báo công an xã, phường (hoặc gọi 113), và báo số lừa đảo qua 156 hoặc nhắn 5656."
 PAY_NOW_ALERT = (
     "⚠️ Bác đừng chuyển tiền. Người lạ đòi nộp phí, đặt cọc hay chuyển tiền trước để nhận quà, nhận việc, "

@@ -196,3 +196,15 @@ def test_an_honest_wrong_transfer_never_hears_it_is_not_a_scam(kb: KnowledgeBase
     assert answer.kind == "answer"
     assert "không phải lừa đảo" not in answer.text_all()
     assert "tra soát" in answer.text_all()
+
+
+def test_a_loss_told_under_another_subject_ends_with_the_stop_and_call_steps(kb: KnowledgeBase) -> None:
+    """A message that speaks of a loss or a scam, answered from an entry on another subject (here an ATM that kept
+    the money), still ends with what to do if a stranger is behind it; a plain how-to question does not."""
+    answerer = Answerer(kb)
+    answer = answerer.answer("Rút tiền ở cây ATM, máy không nhả tiền mà tài khoản vẫn bị trừ tiền, giờ làm sao?")
+    assert answer.kind == "answer"
+    assert not any(t.startswith("scam") for t in answer.units[0].topics)
+    assert answer.replies[0].text.endswith(msg.STRANGER_FOOTER)
+    plain = answerer.answer("Cách tải ứng dụng VNeID trên điện thoại?")
+    assert msg.STRANGER_FOOTER not in plain.replies[0].text and msg.SCAM_FOOTER not in plain.replies[0].text
