@@ -243,19 +243,21 @@ class Answerer:
             buttons = tuple(Button(choice_label(u), f"/chon {u.key}") for u in choices)
             return Answer("clarify", [Reply(msg.CLARIFY_CHOICES, buttons)], retrieval, units=choices)
         if retrieval.units:
-            found = self.chosen(retrieval.units[0], retrieval)
-            scam_unit = any(t.startswith("scam") for t in found.units[0].topics)
-            footer = msg.SCAM_FOOTER if scam_unit and never_decline(question, self.situations) else \
-                msg.STRANGER_FOOTER if scam_signals(question) else None
-            if footer:
-                # Someone who may be in a scam read as calm still gets the verdict and who to call under the text;
-                # under an entry on another subject (a payment, an account, an ATM), a reminder of the same steps.
-                top = found.replies[0]
-                found.replies[0] = dataclasses.replace(top, text=f"{top.text}\n\n{footer}")
-            return found
+            return self._with_footer(question, self.chosen(retrieval.units[0], retrieval))
         hit = retrieval.hits[0]
         reply, offset = section_reply(hit.lesson, hit.section)
         return Answer("answer", [reply], retrieval, hit.lesson, hit.section, offset)
+
+    def _with_footer(self, question: str, found: Answer) -> Answer:
+        """Someone who may be in a scam read as calm still gets the verdict and who to call under the text; under
+        an entry on another subject (a payment, an account, an ATM), a reminder of the same steps."""
+        scam_unit = any(t.startswith("scam") for t in found.units[0].topics)
+        footer = msg.SCAM_FOOTER if scam_unit and never_decline(question, self.situations) else \
+            msg.STRANGER_FOOTER if scam_signals(question) else None
+        if footer:
+            top = found.replies[0]
+            found.replies[0] = dataclasses.replace(top, text=f"{top.text}\n\n{footer}")
+        return found
 
     def _close_choices(self, retrieval: Retrieval) -> list[UnitHit]:
         """Two or three units of different lessons that score too close to pick one: ask rather than guess."""
