@@ -5,6 +5,7 @@ bot/situation.py weighs them into a situation."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot import understand
 
@@ -31,7 +32,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
     ("card_photos", r"(?:chup|gui|dua|cho|kem|nop)(?: \w+){0,5} (?:anh|hinh)(?: \w+){0,6} (?:can cuoc|cccd|cmnd|the|"
                     r"chan dung|mat)|(?:chup|gui) (?:\w+ ){0,2}(?:can cuoc|cccd|cmnd|the ngan hang|the atm)|"
                     r"quay (?:video |clip )?(?:khuon )?mat|(?:xac thuc|quet) (?:khuon )?mat (?:cho|theo)|"
-                    r"quet (?:khuon )?mat (?:\w+ ){0,2}(?:tren|vao|theo) (?:web|link|trang|app|ung dung)|"
+                    r"quet (?:khuon )?mat (?:\w+ ){0,2}(?:tren|vao|theo) (?:web|link|trang|"
+                    r"app(?! (?:ung dung )?ngan hang)|ung dung(?! ngan hang))|"
                     r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
                     r"thong tin the|thong tin ngan hang)"),
     ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b)|nap|nop|dong|tra truoc|dat coc|chuyen coc|"
@@ -58,6 +60,17 @@ _PAST_RE = re.compile(rf"\b{_PAST}\b")
 # Right after an act: it did not happen ("chuyển … không được", "quét chip mãi không được", "bị lỗi").
 _FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|"
                      r"bi loi)\b")
+# Right before an act: it was not done ("không nhận được", "chưa đọc", "đừng chuyển").
+_NEGATED = re.compile(r"\b(?:khong|chua|ko|chang|dung|khong he|chua he)\s*$")
+
+
+@lru_cache(maxsize=64)
+def _should_i(verb: str) -> re.Pattern[str]:
+    """The person asks whether to do the act ("có nên cho chụp không", "có được chuyển không")."""
+    return re.compile(rf"\b(?:co nen|nen|co duoc|co the) (?:\w+ ){{0,2}}{re.escape(verb)}\b(?: \w+){{0,5}} "
+                      rf"(?:khong|ko|chua|k)\b")
+
+
 # "chuyển cho xong chuyện" is to be done with it, not done.
 _DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|(?<!cho )xong|het roi|mat roi|xong roi)\b")
 
@@ -140,7 +153,7 @@ _ASKED_FOR = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern i
 ))
 
 
-def act_of(t: str, asking: bool = False) -> str | None:
+def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
     """What the person already did, on folded words, or None when nothing is done yet.
 
     Vietnamese often leaves the past unmarked ("tôi nạp thêm 90 triệu"): an act counts as done when a past
@@ -152,6 +165,11 @@ def act_of(t: str, asking: bool = False) -> str | None:
             after = t[m.end():m.end() + 50]
             if _FAILED.match(after):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
+            if _NEGATED.search(before) or name == "otp_read" and re.match(r"nhan (?:duoc|dc)\b", m.group(0)):
+                continue  # "không nhận được mã OTP", "chưa đọc mã": not done; a code received is not a code given
+            if _should_i(m.group(0).split()[0]).search(whole or t, 0 if whole else m.start()) and not (
+                    _PAST_RE.match(m.group(0)) or _PAST_RE.search(before[-25:])):
+                continue  # "…chụp xong cho ít tiền. Có nên cho chụp không?": the person asks whether to do it
             if m.group(0).startswith("kem ") and re.search(r"\bnhan\b", before):
                 continue  # "nhận tin nhắn … kèm mấy tấm ảnh ghép mặt tôi": photos received, not given
             if _PAST_RE.match(m.group(0)):
@@ -189,7 +207,7 @@ def act_in(text: str, t: str, asking: bool) -> str | None:
     for sentence in re.split(r"[.!?;\n]+", text):
         if sentence.strip() and not understand.asks(sentence):
             st = words(sentence)
-            found = act_of(st, bool(GENERAL_FORM.search(st)))
+            found = act_of(st, bool(GENERAL_FORM.search(st)), whole=t)
             if found is not None:
                 return found
     return None
@@ -345,7 +363,8 @@ _SELF_SLIP = re.compile(
     r"(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
     r"(?:lam|cap nhat) sinh trac|chua (?:xac thuc|lam) sinh trac|xac thuc (?:khuon mat|thiet bi)|"
     r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
-    r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"
+    r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|xac thuc) (?:khuon )?mat (?:\w+ ){0,6}(?:khong|ko|chang) nhan\b|"
+    r"(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"
     r"bao loi)\b")
 # Too many tries: the app or bank locks the person out for a while (no scammer).
 _LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")
@@ -384,6 +403,10 @@ def law_demand(t: str) -> bool:
     """Police, procuracy or a court named as the ones asking, not as where the person will report."""
     return any(not _OWN_REPORT.search(t[max(0, m.start() - 12):m.start()]) for m in _LAW.finditer(t))
 URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
+# Talk of news passed around ("tin vỡ đê khẩn cấp, có nên gửi tiếp không"): its urgency is the news's, not the person's.
+NEWS_TALK = re.compile(r"\b(?:tin (?:\w+ ){0,4}(?:that gia|that hay gia|that hay khong|gia|don)|tin don|"
+                       r"(?:gui|chuyen|chia se|dang) (?:tiep|lai) (?:tin|cho (?:con|chau|moi nguoi|ban|nhom))|"
+                       r"(?:gui|chia se|chuyen) tiep|(?:chuyen|gui|chia se|dang) tin)\b")
 SECRET_ACTS = ("remote_app", "otp_read", "password_typed", "card_photos")
 # Filling in personal or bank details after a link is giving them away, like a card photo.
 DETAILS_GIVEN = re.compile(r"\b(?:dien|nhap|khai|gui)(?: \w+){0,3} (?:thong tin|so can cuoc|so tai khoan|mat khau|"

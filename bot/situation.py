@@ -29,6 +29,7 @@ from bot.scam_signs import (
     MESSAGE_SOURCE,
     MONEY_ACCENTED,
     MONEY_OR_SECRET,
+    NEWS_TALK,
     PAY_ASK,
     PAY_WHO,
     RECEIVED,
@@ -119,7 +120,8 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act)
     if RELATIVE_EMERGENCY.search(t) and not (general_question(t) or HYPOTHETICAL.search(t) or HEARD_OF.search(t)):
         return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
-    if URGENT.search(t) and (context or STRANGER.search(t) or LOSS.search(t)):
+    if URGENT.search(t) and (context or STRANGER.search(t) or LOSS.search(t)) \
+            and not (NEWS_TALK.search(t) and act is None and not LOSS.search(t)):
         return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
     if context and ASKED_TO.search(t) and not asking:
         return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet

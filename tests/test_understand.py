@@ -196,6 +196,16 @@ def test_quiz_choices_in_words() -> None:
      None),
     ("Số lạ nhắn kèm ảnh ghép mặt tôi, đòi 20 triệu không thì tung lên mạng, có nên trả cho xong chuyện không",
      PAY_NOW, None),
+    # A code not received, a face the own bank app does not recognise, a rumour forwarded in a group: no scam in
+    # progress; a card photo only asked for ("có nên cho chụp không") is not given.
+    ("ko nhan dc ma otp vietcombank, ck cho chau 3 lan roi deu khong duoc", CALM, None),
+    ("Giờ quét khuôn mặt trên ứng dụng ngân hàng mà nó không nhận, chuyển 20 triệu không được", CALM, None),
+    ("Nhóm Zalo họ hàng cứ chuyển tin khẩn cấp sắp cắt điện cả tuần, tôi có nên gửi tiếp cho mọi người không?",
+     CALM, None),
+    ("Có anh đến nhà xin chụp căn cước của bà, bảo chụp xong cho 100 nghìn tiền quà, có nên cho chụp không?",
+     CALM, None),
+    # Asked whether to do one thing after another thing was done: the first still counts.
+    ("tôi lỡ gửi ảnh căn cước cho người lạ rồi, có nên báo công an không", SCAM_NOW, "card_photos"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
