@@ -263,8 +263,11 @@ def scam_signals(text: str) -> bool:
 
 def never_decline(text: str, model: SituationModel | None) -> bool:
     """A message that may come from someone in a scam is answered, never declined as off-topic: by the rules'
-    signals, or when the model gives it one chance in four of being a scam or a demand for money."""
+    signals, or when the model gives it one chance in four of being a scam or a demand for money and the message
+    shows some trace of one (someone else, something done, a loss, a demand). Money words alone are no trace: "gửi
+    tiết kiệm cả đời, có nên rút ra mua vàng" is an investment question the tutor declines."""
     if scam_signals(text):
         return True
-    lexical = MONEY_OR_SECRET.search(words(text)) or MONEY_ACCENTED.search(normalize(text).lower())
-    return model is not None and bool(lexical) and model.alarm_probability(text) >= 0.25
+    t = words(text)
+    lexical = MONEY_OR_SECRET.search(t) or MONEY_ACCENTED.search(normalize(text).lower())
+    return model is not None and bool(lexical) and _traces(t) and model.alarm_probability(text) >= 0.25

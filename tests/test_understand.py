@@ -234,6 +234,11 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
     assert route("Có người xưng công an gọi bảo bố tôi chuyển tiền để xác minh, bố đang nghe máy", model).alarming
     # Nobody asks for the money and nothing is paid into a scheme: a savings question, not a payment demand.
     assert route("Nhà có 50 triệu, nên gửi tiết kiệm hay mua vàng thì lãi cao hơn?", model).kind == CALM
+    # Nor is such a question kept from the scope judge: money words alone are no trace of a scam.
+    from bot.situation import never_decline
+
+    assert not never_decline("Ông bà để dành được ít tiền, lãi gửi tiết kiệm thấp quá, có nên rút ra mua vàng?", model)
+    assert never_decline("Người xưng cán bộ ngân hàng gọi bảo mẹ rút tiết kiệm chuyển sang tài khoản an toàn", model)
 
 
 def test_a_code_sent_to_ones_phone_is_no_money_sent() -> None:
