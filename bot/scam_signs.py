@@ -36,7 +36,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"app(?! (?:ung dung )?ngan hang)|ung dung(?! ngan hang))|"
                     r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
                     r"thong tin the|thong tin ngan hang)"),
-    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b)|nap|nop|dong|tra truoc|dat coc|chuyen coc|"
+    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b)|nap|nop|dong|tra truoc|tra(?= tien)|"
+                   r"dat coc|chuyen coc|"
                    r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
                    # "củ" is slang for a million, "cũ" is old ("máy cũ"); "vào được" is getting in, not paying in.
                    r"(?:tien|trieu|tr|(?<!may )(?<!thoai )(?<!so )(?<!sim )cu|nghin|ngan(?! hang)|ty|k|dong|coc|"
@@ -296,7 +297,12 @@ LOSS = re.compile(
     r"goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
     r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|"
     r"chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
-    r"vai vun|ten (?:nguoi nhan )?la hoac|khong nhan duoc tien)\b")
+    r"vai vun|ten (?:nguoi nhan )?la hoac|khong nhan duoc tien|"
+    # After paying: the seller or "company" gone silent or vanished, the goods or ticket never come.
+    r"(?:khong|chang|khong con|chang con|het) (?:tra loi|nghe may|bat may|rep|hoi am)|bien mat|bat vo am tin|"
+    r"(?:shop|ho|nguoi ban|ben ban|cong ty|trang) (?:\w+ )?(?:khoa|xoa) "
+    r"(?:trang|fanpage|nick|tai khoan|facebook|zalo)|"
+    r"(?:khong|chua|chang) (?:nhan duoc|thay|giao) (?:ve|don|goi hang|phong|xe|hang)|khong giai ngan)\b")
 # A call still going on: "đang giữ máy", "không được cúp máy".
 IN_CALL = re.compile(
     r"\b(?:(?:dang|van|con) (?:giu may|cho may|nghe may|noi chuyen|goi|goi video|huong dan|o dau day)|"

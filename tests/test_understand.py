@@ -204,6 +204,12 @@ def test_quiz_choices_in_words() -> None:
      CALM, None),
     ("Có anh đến nhà xin chụp căn cước của bà, bảo chụp xong cho 100 nghìn tiền quà, có nên cho chụp không?",
      CALM, None),
+    # Paid already, and the seller or "company" has gone silent, vanished, or never delivered.
+    ("Tôi đặt cọc 5 triệu mua xe máy cũ trên Facebook, giờ người bán không trả lời tin nhắn nữa", SCAM_NOW,
+     "money_sent"),
+    ("Tôi chuyển tiền mua vé máy bay cho một trang trên mạng, đến giờ không nhận được vé", SCAM_NOW, "money_sent"),
+    ("Vợ tôi đã nộp 15 triệu để được nhận việc làm thêm, giờ công ty biến mất", SCAM_NOW, "money_sent"),
+    ("Tôi lỡ trả tiền cho một người bán vàng qua livestream, họ không giao hàng", SCAM_NOW, "money_sent"),
     # Asked whether to do one thing after another thing was done: the first still counts.
     ("tôi lỡ gửi ảnh căn cước cho người lạ rồi, có nên báo công an không", SCAM_NOW, "card_photos"),
 ])
