@@ -21,6 +21,7 @@ ABBREVIATIONS: dict[str, str] = {
     "dvc": "dich vu cong", "bhyt": "bhyt bao hiem y te", "bhxh": "bhxh bao hiem xa hoi",
     "gplx": "gplx giay phep lai xe", "fb": "facebook", "face": "facebook", "zl": "zalo",
     "pass": "mat khau", "password": "mat khau", "sms": "sms tin nhan",
+    "2fa": "2fa xac thuc hai lop", "mfa": "mfa xac thuc hai lop",
 }
 # Names people use instead of the thing: a bank, its app, an e-wallet, a carrier. The general words are added so
 # "quên mật khẩu iPay" finds what the lessons say about bank apps.
