@@ -302,7 +302,9 @@ LOSS = re.compile(
     r"(?:khong|chang|khong con|chang con|het) (?:tra loi|nghe may|bat may|rep|hoi am)|bien mat|bat vo am tin|"
     r"(?:shop|ho|nguoi ban|ben ban|cong ty|trang) (?:\w+ )?(?:khoa|xoa) "
     r"(?:trang|fanpage|nick|tai khoan|facebook|zalo)|"
-    r"(?:khong|chua|chang) (?:nhan duoc|thay|giao) (?:ve|don|goi hang|phong|xe|hang)|khong giai ngan)\b")
+    r"(?:khong|chua|chang) (?:nhan duoc|thay|giao) (?:ve|don|goi hang|phong|xe|hang)|khong giai ngan|"
+    # Money taken from the account by someone else: "tiền đã bị chuyển đi hết", "bị rút sạch".
+    r"bi (?:chuyen|rut|lay|tru) (?:\w+ )?(?:di|het|sach|mat))\b")
 # A call still going on: "đang giữ máy", "không được cúp máy".
 IN_CALL = re.compile(
     r"\b(?:(?:dang|van|con) (?:giu may|cho may|nghe may|noi chuyen|goi|goi video|huong dan|o dau day)|"

@@ -90,7 +90,7 @@ def classify(text: str) -> Situation:
     if in_call and (context or is_ongoing_scam(text) or re.search(
             r"\b(?:tien|chuyen|ck|trieu|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
         return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
-    if law_demand(t) and re.search(r"\b(?:chuyen|nop|gui|rut|tam giu|xac minh|bat|doa)\b", t) \
+    if law_demand(t) and re.search(r"\b(?:chuyen|nop|gui(?! ve\b)|rut|tam giu|xac minh|bat|doa)\b", t) \
             and not general_question(t):
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
     concrete = bool(AMOUNT.search(t)) and (context or bool(STRANGER.search(t))) and not HYPOTHETICAL.search(t)
@@ -116,6 +116,9 @@ def classify(text: str) -> Situation:
     if act is None and re.search(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|"
                                  r"bi chiem|bi hack)\b", t):
         return Situation(SCAM_NOW, "none_yet")  # the SIM or an account taken over now
+    if act is None and re.search(r"\b(?:tien|tai khoan|tk|the)(?: \w+){0,4} bi (?:rut|chuyen|lay) (?:\w+ )?"
+                                 r"(?:di|het|sach|mat)\b", t):
+        return Situation(SCAM_NOW, "money_sent")  # money taken from the account by someone else: block and trace now
     if act == "link_clicked" and MESSAGE_SOURCE.search(t):
         return Situation(SCAM_NOW, act)
     if RELATIVE_EMERGENCY.search(t) and not (general_question(t) or HYPOTHETICAL.search(t) or HEARD_OF.search(t)):

@@ -210,6 +210,10 @@ def test_quiz_choices_in_words() -> None:
     ("Tôi chuyển tiền mua vé máy bay cho một trang trên mạng, đến giờ không nhận được vé", SCAM_NOW, "money_sent"),
     ("Vợ tôi đã nộp 15 triệu để được nhận việc làm thêm, giờ công ty biến mất", SCAM_NOW, "money_sent"),
     ("Tôi lỡ trả tiền cho một người bán vàng qua livestream, họ không giao hàng", SCAM_NOW, "money_sent"),
+    # Money taken from one's account by someone else; a code sent to the old phone is no police demand.
+    ("Sáng ra thấy tiền trong tài khoản bị rút sạch dù tôi không làm gì", SCAM_NOW, "money_sent"),
+    ("Công an phường kích hoạt VNeID giúp bố trên máy của họ, giờ máy mới cứ đòi mã gửi về máy cũ, làm sao vào?",
+     CALM, None),
     # Asked whether to do one thing after another thing was done: the first still counts.
     ("tôi lỡ gửi ảnh căn cước cho người lạ rồi, có nên báo công an không", SCAM_NOW, "card_photos"),
 ])
