@@ -36,7 +36,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"app(?! (?:ung dung )?ngan hang)|ung dung(?! ngan hang))|"
                     r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
                     r"thong tin the|thong tin ngan hang)"),
-    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b)|nap|nop|dong|tra truoc|tra(?= tien)|"
+    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b)|nap|nop|dong|"
+                   r"(?<!dieu )(?<!kiem )(?:tra truoc|tra(?= tien))|"
                    r"dat coc|chuyen coc|"
                    r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
                    # "củ" is slang for a million, "cũ" is old ("máy cũ"); "vào được" is getting in, not paying in.
@@ -51,7 +52,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"(?:chuyen|ck|chuyen khoan|nap|gui) (?:\d+|hai|ba|bon|may|nhieu) lan (?:\w+ ){0,2}?(?:roi|xong)|"
                    r"(?:da|vua|lo) (?:chuyen|ck|chuyen khoan|nap|chuyen tien)(?! nham| sai| lon| du \d)|"
                    r"(?:chuyen khoan|ck|tra truoc|dat coc|chuyen coc) (?:\w+ ){0,3}?(?:roi|xong)|"
-                   r"(?:nap|chuyen|dong|coc|tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)\d*"),
+                   r"(?:nap|chuyen|dong|coc|(?<!dieu )(?<!kiem )tra) (?:\w+ ){0,3}\d+ ?(?:tr|trieu|k|ty|nghin)\d*"),
     ("link_clicked", r"(?:bam|nhan|an|vao|mo|click|truy cap)(?: \w+){0,3} (?:link|duong link|duong dan|trang web|"
                      r"trang|web)|(?:dien|nhap|khai)(?: \w+){0,3} (?:thong tin|tai khoan|so dien thoai) (?:vao|tren)|"
                      r"(?:dien|nhap|khai) (?:\w+ ){0,2}(?:thong tin|so can cuoc)"),
@@ -63,6 +64,10 @@ _FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|k
                      r"bi loi)\b")
 # Right before an act: it was not done ("không nhận được", "chưa đọc", "đừng chuyển").
 _NEGATED = re.compile(r"\b(?:khong|chua|ko|chang|dung|khong he|chua he)\s*$")
+
+
+# The verbs of the acts: "rút tiết kiệm chuyển vào…, có nên chuyển không" asks about the transfer.
+_ACT_VERBS = frozenset("chuyen ck nap nop dong gui doc cai tai bam chup quet nhap dua".split())
 
 
 @lru_cache(maxsize=64)
@@ -168,7 +173,8 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
             if _NEGATED.search(before) or name == "otp_read" and re.match(r"nhan (?:duoc|dc)\b", m.group(0)):
                 continue  # "không nhận được mã OTP", "chưa đọc mã": not done; a code received is not a code given
-            if _should_i(m.group(0).split()[0]).search(whole or t, 0 if whole else m.start()) and not (
+            verbs = {m.group(0).split()[0]} | (set(m.group(0).split()) & _ACT_VERBS)
+            if any(_should_i(v).search(whole or t, 0 if whole else m.start()) for v in verbs) and not (
                     _PAST_RE.match(m.group(0)) or _PAST_RE.search(before[-25:])):
                 continue  # "…chụp xong cho ít tiền. Có nên cho chụp không?": the person asks whether to do it
             if m.group(0).startswith("kem ") and re.search(r"\bnhan\b", before):

@@ -214,6 +214,10 @@ def test_quiz_choices_in_words() -> None:
     ("Sáng ra thấy tiền trong tài khoản bị rút sạch dù tôi không làm gì", SCAM_NOW, "money_sent"),
     ("Công an phường kích hoạt VNeID giúp bố trên máy của họ, giờ máy mới cứ đòi mã gửi về máy cũ, làm sao vào?",
      CALM, None),
+    # Cash withdrawn on a fake investigator's order, the transfer only asked about: not sent yet ("điều tra" is no
+    # "trả").
+    ("Người xưng cán bộ điều tra bảo rút tiết kiệm chuyển vào tài khoản của cơ quan. Tôi đã rút 100 triệu rồi, có nên "
+     "chuyển không?", SCAM_NOW, "none_yet"),
     # Asked whether to do one thing after another thing was done: the first still counts.
     ("tôi lỡ gửi ảnh căn cước cho người lạ rồi, có nên báo công an không", SCAM_NOW, "card_photos"),
 ])
