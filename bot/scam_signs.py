@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 
 from bot import understand
+from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
 # "mọi người" (everyone) folds like "mới" (just).
@@ -322,41 +323,6 @@ IN_CALL = re.compile(
     r"(?:dang|ngoi|van) o (?:ngan hang|khach san)|bat (?:\w+ )?(?:ra|"
     r"thue) khach san)\b")
 # A general or hypothetical question: how to recognise, what if, what to tell a parent.
-# "What if" and advice for others: general whatever the pronouns ("nếu Facebook của mình bị hack thì…").
-# "khi bị chặn Zalo sẽ thế nào": what happens when, not something happening now.
-HYPOTHETICAL = re.compile(r"^khi (?!.*\b(?:da|vua|lo|roi|toi|ba|ong|me|bo|minh)\b)(?:\w+ ){1,8}(?:thi )?se\b|"
-                           r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
-                           r"(?:muon|can|de|phai) dan (?:\w+ ){0,2}(?:me|bo|ba|ong|con|chau|vo|chong|em)|"
-                           r"(?:nguoi gia|nguoi lon tuoi|nguoi cao tuoi|nhieu nguoi|moi nguoi) (?:hay|thuong|de|"
-                           r"rat de|cu) "
-                           r"(?:bi|mac)|"
-                           r"nghe noi|hoi de biet|hoi truoc|hoi cho biet|bao dai|tren bao|chua ai goi|chua bi ai|"
-                           r"(?:dang|nghe|co tin) don(?! hang)|tin don(?! hang)|loi don|don (?:rang|la)|"
-                           r"(?<!so )(?:that|chinh thuc) thi|"
-                           r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
-GENERAL_FORM = re.compile(
-    r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|"
-    r"(?:can|phai|muon|lam sao) dan (?:me|bo|ba|ong)|dan (?:me|bo|ba|ong)(?: \w+){0,4} the nao|la gi|"
-    r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
-    r"lam sao de (?:khong|tranh)|co phai)\b|"
-    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:(?!nen\b)\w+ ){1,15}khong$")
-# A story told as it happens: "bà đang ở quầy", "mấy hôm nay họ gọi", "từ sáng".
-_ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|tu sang|tu chieu|tu hom qua|"
-                            r"sang nay|chieu nay|toi qua|hom qua)\b")
-# Heard of, read about, or "what if": someone else's story or none at all.
-HEARD_OF = re.compile(r"\b(?:chua (?:ai|bi ai|co ai) (?:goi|nhan|lua)|chua bi|doc bao|bao dai|bao noi|loa phuong|"
-                       r"(?:dang|nghe|co tin) don(?! hang)|tin don(?! hang)|loi don|don (?:rang|la)|"
-                       r"nghe noi|xem ti vi|tren ti vi|hang xom|nguoi quen (?:bi|vua)|neu (?:toi|minh|ba|ong|co ai|lo)|"
-                       r"gia su|phong khi|co bao gio)\b")
-_HOW_WHERE = re.compile(r"\b(?:o dau|trang nao|cach nao|bang cach nao|nhu the nao|tra cuu|o trang|(?<!thuong )so nao|"
-                        r"goi dau|truong hop nao|nhung truong hop|dieu kien (?:gi|nao|the nao|ra sao)|"
-                        r"(?:can|nhung) dieu kien|hinh thuc nao|den dau|bao o dau|bao cho ai)\b")
-# The asker's own plan ("tôi muốn chuyển 20 triệu thì làm sao", "muốn sang tên sổ đỏ"): nobody is asking for money.
-# Folded words collide ("căn cước" and "cần", "định danh" and "định"): only "muốn", and "định" not before "danh".
-_SELF_WISH = re.compile(
-    r"^(?:(?:da|cho (?:toi|minh|em|chau) hoi|cho hoi|xin hoi|chau oi|ad oi) )?"
-    r"(?:(?:toi|minh|em|ba|ong|chau|con|co|chu|bac|nha toi) )?(?:muon|dinh(?! danh)) (?!tien|vay|muon|\d)"
-    r"(?!(?:\w+ ){0,2}(?:bao|bat|doi|yeu cau|giuc))")
 VICTIM_NOW = re.compile(
     r"\b(?:toi|ba|ong|me|bo|minh|em|chau|con|nha toi|vo|chong|anh|chi) (?:vua|bi|lo|(?:dang|da|moi) "
     r"(?:bi|chuyen|doc|gui|cai|bam|nhan|nghe|noi|goi|o ngan hang|mat|nop|dong|nap|quet|chup))\b|"
@@ -462,12 +428,12 @@ def general_question(t: str) -> bool:
         return True
     if STRONG_CONTEXT.search(t) and not HEARD_OF.search(t) and not _IF_FIRST.match(t) and (
             VICTIM_NOW.search(t) or _DONE_AFTER.search(t) or _PAST_RE.search(t) or IN_CALL.search(t)
-            or _ONGOING_STORY.search(t)):
+            or ONGOING_STORY.search(t)):
         return False  # someone posing, and it is happening or has happened: a story, whatever question ends it
-    if _HOW_WHERE.search(t) and not VICTIM_NOW.search(t) and not LOSS.search(t) and not IN_CALL.search(t) \
+    if HOW_WHERE.search(t) and not VICTIM_NOW.search(t) and not LOSS.search(t) and not IN_CALL.search(t) \
             and not (_DONE_AFTER.search(t) and act_of(t) is not None):
         return True  # "tra phạt nguội ở trang nào", "cài ứng dụng ngân hàng ở đâu cho đúng"
-    if _SELF_WISH.search(t) and not (VICTIM_NOW.search(t) or LOSS.search(t) or STRANGER.search(t)
+    if SELF_WISH.search(t) and not (VICTIM_NOW.search(t) or LOSS.search(t) or STRANGER.search(t)
                                       or IN_CALL.search(t) or SCAM_CONTEXT.search(t)):
         return True  # the asker's own plan, told to no one who asks for money
     if LOSS.search(t) and not HYPOTHETICAL.search(t):

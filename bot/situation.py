@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot import understand
+from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL
 from bot.safety import is_ongoing_scam
 from bot.scam_signs import (
     AMOUNT,
@@ -21,9 +22,6 @@ from bot.scam_signs import (
     CALLED,
     DETAILS_GIVEN,
     FEE,
-    GENERAL_FORM,
-    HEARD_OF,
-    HYPOTHETICAL,
     IN_CALL,
     LOSS,
     MESSAGE_SOURCE,
@@ -113,12 +111,9 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act)
     if act is None and LOSS.search(t) and context:
         return Situation(SCAM_NOW, "money_sent")
-    if act is None and re.search(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|"
-                                 r"bi chiem|bi hack)\b", t):
-        return Situation(SCAM_NOW, "none_yet")  # the SIM or an account taken over now
-    if act is None and re.search(r"\b(?:tien|tai khoan|tk|the)(?: \w+){0,4} bi (?:rut|chuyen|lay) (?:\w+ )?"
-                                 r"(?:di|het|sach|mat)\b", t):
-        return Situation(SCAM_NOW, "money_sent")  # money taken from the account by someone else: block and trace now
+    taken = _taken(t) if act is None else None
+    if taken is not None:
+        return Situation(SCAM_NOW, taken)
     if act == "link_clicked" and MESSAGE_SOURCE.search(t):
         return Situation(SCAM_NOW, act)
     if RELATIVE_EMERGENCY.search(t) and not (general_question(t) or HYPOTHETICAL.search(t) or HEARD_OF.search(t)):
@@ -131,6 +126,20 @@ def classify(text: str) -> Situation:
     if ongoing and (other_party or LOSS.search(t)):
         return Situation(SCAM_NOW, act or "none_yet")
     return Situation(CALM)
+
+
+_TAKEN_OVER = re.compile(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|"
+                         r"bi hack)\b")
+_MONEY_TAKEN = re.compile(r"\b(?:tien|tai khoan|tk|the)(?: \w+){0,4} bi (?:rut|chuyen|lay) (?:\w+ )?"
+                          r"(?:di|het|sach|mat)\b")
+
+
+def _taken(t: str) -> str | None:
+    """With nothing done by the person: the SIM or an account taken over now ("none_yet": the steps to stop it), or
+    money taken from the account by someone else ("money_sent": block and trace now)."""
+    if _TAKEN_OVER.search(t):
+        return "none_yet"
+    return "money_sent" if _MONEY_TAKEN.search(t) else None
 
 
 # Something other than money sent "by mistake": a code ("hệ thống gửi nhầm mã OTP, gửi giúp mình") or goods.

@@ -1,0 +1,43 @@
+"""How a message is put, on accent-folded words: "what if" and advice for others, a general question, a story told
+as it happens, something heard of, a how/where question, the asker's own plan. Pure patterns; bot/scam_signs.py
+weighs them with the signs of a scam."""
+
+from __future__ import annotations
+
+import re
+
+# "What if" and advice for others: general whatever the pronouns ("nếu Facebook của mình bị hack thì…").
+# "khi bị chặn Zalo sẽ thế nào": what happens when, not something happening now.
+HYPOTHETICAL = re.compile(r"^khi (?!.*\b(?:da|vua|lo|roi|toi|ba|ong|me|bo|minh)\b)(?:\w+ ){1,8}(?:thi )?se\b|"
+                           r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nen dan|dan (?:me|bo|ba|ong|con|chau) the nao|"
+                           r"(?:muon|can|de|phai) dan (?:\w+ ){0,2}(?:me|bo|ba|ong|con|chau|vo|chong|em)|"
+                           r"(?:nguoi gia|nguoi lon tuoi|nguoi cao tuoi|nhieu nguoi|moi nguoi) (?:hay|thuong|de|"
+                           r"rat de|cu) "
+                           r"(?:bi|mac)|"
+                           r"nghe noi|hoi de biet|hoi truoc|hoi cho biet|bao dai|tren bao|chua ai goi|chua bi ai|"
+                           r"(?:dang|nghe|co tin) don(?! hang)|tin don(?! hang)|loi don|don (?:rang|la)|"
+                           r"(?<!so )(?:that|chinh thuc) thi|"
+                           r"la gi|nghia la|chieu (?:\w+ ){0,3}la gi|loa phuong|nghe dai|doc bao|xem ti vi)\b")
+GENERAL_FORM = re.compile(
+    r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|"
+    r"(?:can|phai|muon|lam sao) dan (?:me|bo|ba|ong)|dan (?:me|bo|ba|ong)(?: \w+){0,4} the nao|la gi|"
+    r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
+    r"lam sao de (?:khong|tranh)|co phai)\b|"
+    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:(?!nen\b)\w+ ){1,15}khong$")
+# A story told as it happens: "bà đang ở quầy", "mấy hôm nay họ gọi", "từ sáng".
+ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|tu sang|tu chieu|tu hom qua|"
+                            r"sang nay|chieu nay|toi qua|hom qua)\b")
+# Heard of, read about, or "what if": someone else's story or none at all.
+HEARD_OF = re.compile(r"\b(?:chua (?:ai|bi ai|co ai) (?:goi|nhan|lua)|chua bi|doc bao|bao dai|bao noi|loa phuong|"
+                       r"(?:dang|nghe|co tin) don(?! hang)|tin don(?! hang)|loi don|don (?:rang|la)|"
+                       r"nghe noi|xem ti vi|tren ti vi|hang xom|nguoi quen (?:bi|vua)|neu (?:toi|minh|ba|ong|co ai|lo)|"
+                       r"gia su|phong khi|co bao gio)\b")
+HOW_WHERE = re.compile(r"\b(?:o dau|trang nao|cach nao|bang cach nao|nhu the nao|tra cuu|o trang|(?<!thuong )so nao|"
+                        r"goi dau|truong hop nao|nhung truong hop|dieu kien (?:gi|nao|the nao|ra sao)|"
+                        r"(?:can|nhung) dieu kien|hinh thuc nao|den dau|bao o dau|bao cho ai)\b")
+# The asker's own plan ("tôi muốn chuyển 20 triệu thì làm sao", "muốn sang tên sổ đỏ"): nobody is asking for money.
+# Folded words collide ("căn cước" and "cần", "định danh" and "định"): only "muốn", and "định" not before "danh".
+SELF_WISH = re.compile(
+    r"^(?:(?:da|cho (?:toi|minh|em|chau) hoi|cho hoi|xin hoi|chau oi|ad oi) )?"
+    r"(?:(?:toi|minh|em|ba|ong|chau|con|co|chu|bac|nha toi) )?(?:muon|dinh(?! danh)) (?!tien|vay|muon|\d)"
+    r"(?!(?:\w+ ){0,2}(?:bao|bat|doi|yeu cau|giuc))")
