@@ -218,6 +218,9 @@ def test_quiz_choices_in_words() -> None:
     # "trả").
     ("Người xưng cán bộ điều tra bảo rút tiết kiệm chuyển vào tài khoản của cơ quan. Tôi đã rút 100 triệu rồi, có nên "
      "chuyển không?", SCAM_NOW, "none_yet"),
+    # Papers sent to the wrong office are no wrong transfer.
+    ("Hồ sơ làm trên cổng dịch vụ công bị trả về vì gửi sai nơi tiếp nhận, lệ phí đã nộp có lấy lại được không?", CALM,
+     None),
     # Asked whether to do one thing after another thing was done: the first still counts.
     ("tôi lỡ gửi ảnh căn cước cho người lạ rồi, có nên báo công an không", SCAM_NOW, "card_photos"),
 ])
