@@ -8,7 +8,19 @@ import re
 from dataclasses import dataclass
 
 from bot import messages as msg
-from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, Situation, SituationModel, never_decline, route, scam_signals
+from bot.mistake_signs import LATER_STORY
+from bot.scam_signs import words
+from bot.situation import (
+    MISTAKE,
+    PAY_NOW,
+    SCAM_NOW,
+    Situation,
+    SituationModel,
+    classify,
+    never_decline,
+    route,
+    scam_signals,
+)
 from bot.types import Button, Reply
 from rag.kinds import question_kind
 from rag.knowledge import KnowledgeBase
@@ -167,6 +179,9 @@ class Answerer:
         self.mode = mode
         # Trained once at start-up and only read afterwards: safe to share between chats.
         self.situations = SituationModel.load(kb.situations_file) if kb.situations_file else None
+        # Which honest mistake each entry is written for, worked out from its own ways of asking on first use (a
+        # fact of the knowledge base, the same for every chat).
+        self._mistake_of: dict[str, tuple[str, bool] | None] = {}
 
     def situation(self, question: str) -> Situation:
         """The situation behind a message (rules, with the model's second opinion)."""
@@ -222,7 +237,12 @@ class Answerer:
                 return Answer("safety", replies, retrieval, unit.lesson, unit.section, offset, [unit])
             return Answer("safety", replies, retrieval)
         if situation.kind == MISTAKE:
-            # An honest mistake: practical steps, no alarm, not counted as a scam alert.
+            # An honest mistake: practical steps, no alarm, not counted as a scam alert. An entry written for the
+            # same mistake answers what exactly was asked ("ngân hàng bảo không đòi được", "mất bao lâu"); else
+            # the first steps.
+            unit = self._mistake_unit(question, situation, retrieval)
+            if unit is not None:
+                return self.chosen(unit, retrieval)
             steps = msg.MISTAKE_RECEIVED if situation.act == "received" else msg.MISTAKE_WRONG_TRANSFER
             return Answer("answer", [Reply(steps, main_menu())], retrieval)
         if not retrieval.hits or (not retrieval.in_scope and not never_decline(question, self.situations)):
@@ -247,6 +267,32 @@ class Answerer:
         hit = retrieval.hits[0]
         reply, offset = section_reply(hit.lesson, hit.section)
         return Answer("answer", [reply], retrieval, hit.lesson, hit.section, offset)
+
+    def _mistake_unit(self, question: str, situation: Situation, retrieval: Retrieval) -> UnitHit | None:
+        """Among the three closest units, an entry written for the same mistake at the same point of the story: the
+        next steps once the bank or the other side has said no; else the first steps, from an entry that tells what
+        to do now or answers the same kind of question ("có lấy lại được không?", "kiện được không?")."""
+        later = bool(LATER_STORY.search(words(question)))
+        kind = question_kind(question)
+        for unit in retrieval.units[:3]:
+            entry = unit.entry
+            read = self._mistake(entry) if entry is not None else None
+            if entry is None or read is None or read[0] != situation.act:
+                continue
+            if (later and (read[1] or entry.kind == kind != "what_now")) or \
+                    (not later and not read[1] and entry.kind in ("what_now", kind)):
+                return unit
+        return None
+
+    def _mistake(self, entry: QuestionEntry) -> tuple[str, bool] | None:
+        """The honest mistake an entry answers (`wrong_transfer` | `received`) and whether for a later point of the
+        story: what most of its ways of asking are read as by the rules; None for an entry about anything else."""
+        if entry.id not in self._mistake_of:
+            read = [(s.act, bool(LATER_STORY.search(words(ask)))) for ask in entry.asks
+                    if (s := classify(ask)).kind == MISTAKE and s.act is not None]
+            best = max(set(read), key=read.count) if read else None
+            self._mistake_of[entry.id] = best if best and 2 * read.count(best) > len(entry.asks) else None
+        return self._mistake_of[entry.id]
 
     def _with_footer(self, question: str, found: Answer) -> Answer:
         """Someone who may be in a scam read as calm still gets the verdict and who to call under the text; under

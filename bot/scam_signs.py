@@ -116,27 +116,6 @@ PAY_WHO = re.compile(
     r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 
 
-# Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
-WRONG_TRANSFER = re.compile(
-    r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
-    r"chon nham|chon sai|"
-    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)"
-    # "gửi sai nơi tiếp nhận", "gửi nhầm hồ sơ": papers sent to the wrong office, not money.
-    r"(?! (?:noi|dia chi|co quan|don vi|ho so|thong tin|mau|to khai|giay to)\b)|"
-    r"(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
-    r"lon|thieu|thua)(?: \w+){0,2} (?:so(?! dien thoai| dt\b| may\b)|stk|"
-    r"tai khoan|so tien|"
-    r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)")
-RECEIVED = re.compile(
-    r"\b(?:nhan|duoc|co)(?: \w+){0,3} (?:tien|khoan tien|\d+ (?:trieu|nghin|k))(?: \w+){0,5} (?:chuyen nham|nham|"
-    r"la|khong ro)|(?:ai do|nguoi la|so la|ai)(?: \w+){0,3} chuyen nham|tien (?:la|tu dung) (?:vao|ve)|"
-    r"tu dung (?:co|nhan|duoc)(?: \w+){0,3} tien|bi chuyen nham")
-# "…and now someone calls pressing to send it back to another account": the known trap, a scam in progress.
-RECEIVED_PRESSED = re.compile(
-    r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|dung dung)(?: \w+){0,6} (?:chuyen lai|tra lai|hoan lai|"
-    r"chuyen tra|gui lai)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|so tai khoan khac|khac|vao so)")
-
-
 def words(text: str) -> str:
     return " ".join(understand.words(text))
 
@@ -247,18 +226,6 @@ def secret_given(t: str, act: str | None, context: bool) -> bool:
     return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or LOSS.search(t))
 
 
-WRONG_TRANSFER = re.compile(f"(?:{WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|thanh toan|tra|dong|quet)"
-                             f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
-RECEIVED = re.compile(f"(?:{RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
-                       f"\\b(?:tu nhien|bong dung|tu dung) (?:\\w+ ){{0,3}}nhan (?:\\w+ ){{0,4}}(?:chuyen khoan|tien|"
-                       f"khoan)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
-                       f"khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
-                       f"so|tai khoan) (?:la|khong quen)|"
-                       f"\\b(?:nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+))\\b")
-RECEIVED_PRESSED = re.compile(
-    r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|nhac)(?: \w+){0,8} (?:chuyen lai|tra lai|hoan lai|"
-    r"chuyen tra|gui lai|doi lai|tra|chuyen)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|tk khac|khac|so tai khoan "
-    r"(?:\w+ )?khac|qua link|quet ma)\b")
 # Someone posing as someone, a stranger, a threat: what turns a payment or a click into a scam.
 SCAM_CONTEXT = re.compile(
     r"\b(?:xung|tu xung|gia danh|mao danh|gia (?:lam|vo)|cong an gia|lua|lua dao|nguoi la" + _NOT_IS + r"|"

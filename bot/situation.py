@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot import understand
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL
+from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER
 from bot.safety import is_ongoing_scam
 from bot.scam_signs import (
     AMOUNT,
@@ -30,8 +31,6 @@ from bot.scam_signs import (
     NEWS_TALK,
     PAY_ASK,
     PAY_WHO,
-    RECEIVED,
-    RECEIVED_PRESSED,
     REGRET,
     RELATIVE_EMERGENCY,
     SCAM_CONTEXT,
@@ -41,7 +40,6 @@ from bot.scam_signs import (
     THREAT,
     URGENT,
     VICTIM_NOW,
-    WRONG_TRANSFER,
     act_in,
     act_of,
     general_question,

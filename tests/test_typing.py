@@ -139,12 +139,17 @@ async def test_situations_routed_and_honest_mistake_not_counted(tutor: Tutor) ->
     fee = await chat.say("ho bao toi trung thuong xe may, phai chuyen truoc 3 trieu phi van chuyen, co nen chuyen k")
     assert fee[0].text == msg.PAY_NOW_ALERT
     wrong = await chat.say("toi chuyen nham so tai khoan roi, lam sao lay lai")
-    assert wrong[0].text == msg.MISTAKE_WRONG_TRANSFER
+    # The first steps, calmly: ask one's own bank to trace the transfer; no alarm.
+    assert not wrong[0].text.startswith("⚠️") and "tra soát" in wrong[0].text
+    # Past the first steps (the bank has said it cannot cancel): the next ones, not the first steps again.
+    later = await chat.say("chuyen nham roi, goi ngan hang xin huy thi ho bao khong huy duoc, gio lam gi tiep")
+    assert not later[0].text.startswith("⚠️") and later[0].text != msg.MISTAKE_WRONG_TRANSFER
+    assert "công an" in later[0].text and "kiện" in later[0].text
     calm = await chat.say("ngan hang co bao gio goi dien hoi ma OTP khong")
     assert not calm[0].text.startswith("⚠️")
     async with tutor.db.transaction() as s:
         kinds = [k for (k,) in (await s.execute(select(QuestionLog.kind).order_by(QuestionLog.id))).all()]
-    assert kinds[:3] == ["safety", "safety", "safety"] and kinds[3] != "safety" and kinds[4] != "safety"
+    assert kinds[:3] == ["safety", "safety", "safety"] and "safety" not in kinds[3:6]
 
 
 def test_situation_rules() -> None:
@@ -154,6 +159,12 @@ def test_situation_rules() -> None:
     assert classify("co nguoi chuyen nham tien vao tk toi roi goi giuc toi chuyen tra vao so tai khoan khac").kind \
         == SCAM_NOW
     assert classify("nguoi ta bao nop truoc 2 trieu tien coc de nhan viec, co nen nop khong").kind == PAY_NOW
+    # Getting one's own money back is no money received; "người nhận nhầm" is the other side; "chuyển nhầm cho tôi"
+    # is money received.
+    assert classify("ngan hang tra soat roi bao khong doi duoc tien chuyen nham").act == "wrong_transfer"
+    assert classify("nguoi nhan nham khong chiu tra tien thi lam sao").act == "wrong_transfer"
+    assert classify("chi ban chuyen nham cho toi 300k, tra lai the nao").act == "received"
+    assert classify("nguoi chuyen nham nhan tin xin lai tien, toi tra the nao").act == "received"
 
 
 async def test_two_questions_first_answered_second_offered(tutor: Tutor) -> None:

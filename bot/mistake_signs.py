@@ -1,0 +1,50 @@
+"""Honest mistakes with money, on accent-folded words: money sent to a wrong account, money received by mistake, and
+how far the story has gone. Pure patterns; bot/situation.py weighs them with the signs of a scam."""
+
+from __future__ import annotations
+
+import re
+
+# Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
+_WRONG_TRANSFER = re.compile(
+    r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
+    r"chon nham|chon sai|"
+    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)"
+    # "gửi sai nơi tiếp nhận", "gửi nhầm hồ sơ": papers sent to the wrong office, not money.
+    r"(?! (?:noi|dia chi|co quan|don vi|ho so|thong tin|mau|to khai|giay to)\b)|"
+    r"(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
+    r"lon|thieu|thua)(?: \w+){0,2} (?:so(?! dien thoai| dt\b| may\b)|stk|"
+    r"tai khoan|so tien|"
+    r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)|"
+    # "người nhận nhầm không trả": the other side got one's money by mistake.
+    r"\bnguoi (?:ta )?nhan nham\b")
+_RECEIVED = re.compile(
+    # "đòi được / lấy lại được tiền chuyển nhầm" is getting one's own money back, not receiving a stranger's.
+    r"\b(?:nhan|(?<!doi )(?<!lay )(?<!lai )duoc|co)(?: \w+){0,3} (?:tien|khoan tien|\d+ (?:trieu|nghin|k))"
+    r"(?: \w+){0,5} (?:chuyen nham|nham|"
+    r"la|khong ro)|\b(?:ai do|nguoi la|so la|ai)(?: \w+){0,3} chuyen nham|tien (?:la|tu dung) (?:vao|ve)|"
+    r"tu dung (?:co|nhan|duoc)(?: \w+){0,3} tien|bi chuyen nham|"
+    # "người chuyển nhầm gọi xin lại": the sender asks the asker for it back.
+    r"\b(?:nguoi|ng|ben kia) (?:da )?chuyen nham (?:\w+ ){0,3}(?:goi|nhan tin|xin|lien he)|"
+    r"chuyen nham (?:\w+ ){0,3}(?:cho|vao (?:tai khoan|tk|so tai khoan|stk)(?: \w+){0,2}) (?:cua )?"
+    r"(?:toi|minh|tui)\b(?! \w+ (?:nguoi|ban|chi|anh|co|chu|ong|ba|con)\b)")
+WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|thanh toan|tra|dong|quet)"
+                             f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
+RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
+                       f"\\b(?:tu nhien|bong dung|tu dung) (?:\\w+ ){{0,3}}nhan (?:\\w+ ){{0,4}}(?:chuyen khoan|tien|"
+                       f"khoan)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
+                       f"khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
+                       f"so|tai khoan) (?:la|khong quen)|"
+                       f"\\b(?:(?<!nguoi )nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+))\\b")
+# "…and now someone calls pressing to send it back to another account": the known trap, a scam in progress.
+RECEIVED_PRESSED = re.compile(
+    r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|nhac)(?: \w+){0,8} (?:chuyen lai|tra lai|hoan lai|"
+    r"chuyen tra|gui lai|doi lai|tra|chuyen)(?: \w+){0,6} (?:tai khoan khac|so khac|stk khac|tk khac|khac|so tai khoan "
+    r"(?:\w+ )?khac|qua link|quet ma)\b")
+# A mistake story past its first steps: the bank or the other side already said no, the money is still not back
+# after a while, papers already filed ("ngân hàng bảo không hủy được", "người nhận không chịu trả", "bảy tháng nay").
+LATER_STORY = re.compile(
+    r"\b(?:khong|ko|k|chua) (?:the )?(?:huy|hoan|lay lai|doi lai|doi|lay|thu hoi)(?: \w+){0,2} (?:duoc|dc)\b|"
+    r"\b(?:khong|ko|chua) (?:chiu )?tra(?: lai)?(?! loi)\b|\bbo tay\b|\bchiu thua\b|\bbao chiu\b|\blau roi\b|"
+    r"\b(?:\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|may|nhieu|hon \w+) (?:tuan|thang|nam) (?:nay|roi|van|ma|chua|"
+    r"truoc|di lai)\b|\bca (?:tuan|thang|nam)\b|\bda (?:lam don|tra soat|len ngan hang|ra ngan hang|bao ngan hang)\b")
