@@ -99,6 +99,15 @@ FEE = re.compile(
     r"truoc moi (?:nhan|duoc|rut)|(?:nop|dong|chuyen|doi) (?:\w+ ){0,2}(?:thue|phi|phat)|"
     r"(?:doi|xin|muon|can|vay) (?!chuyen|rut|gui|nap|ck)(?:\w+ ){0,2}\d+ ?(?:trieu|ty|tr|nghin)|"
     r"(?:doi|vay) (?:\w+ ){0,2}tien|muon tien)\b")
+# One's own pension or salary received "qua tài khoản cá nhân" is no payment into a stranger's personal account.
+_OWN_RECEIPT = re.compile(r"\bnhan (?:\w+ ){0,5}(?:qua|vao|bang|ve) (?:so )?tai khoan ca nhan")
+
+
+def fee_named(t: str) -> bool:
+    """A fee, a deposit or a payment into a personal account named in the message."""
+    return any(m.group() != "tai khoan ca nhan" or not _OWN_RECEIPT.search(t) for m in FEE.finditer(t))
+
+
 # "lạ" (strange) and "là" (is) fold alike: "app là được" is no strange app.
 _NOT_IS = r"(?! (?:duoc|xong|co|gi|sao|the|nhu|cua|mot|vi|do|toi|minh|chinh|dung|that|gia|an toan|nen))"
 STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai do|nguoi ta|nick|"

@@ -22,7 +22,6 @@ from bot.scam_signs import (
     ASKED_TO,
     CALLED,
     DETAILS_GIVEN,
-    FEE,
     IN_CALL,
     LOSS,
     MESSAGE_SOURCE,
@@ -42,6 +41,7 @@ from bot.scam_signs import (
     VICTIM_NOW,
     act_in,
     act_of,
+    fee_named,
     general_question,
     law_demand,
     own_slip,
@@ -90,7 +90,7 @@ def classify(text: str) -> Situation:
             and not general_question(t):
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
     concrete = bool(AMOUNT.search(t)) and (context or bool(STRANGER.search(t))) and not HYPOTHETICAL.search(t)
-    if (FEE.search(t) or (PAY_ASK.search(t) and (context or STRANGER.search(t)))) and PAY_WHO.search(t) \
+    if (fee_named(t) or (PAY_ASK.search(t) and (context or STRANGER.search(t)))) and PAY_WHO.search(t) \
             and act is None and (concrete or not general_question(t)):
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
     if context and THREAT.search(t) and CALLED.search(t) and not general_question(t):
@@ -231,7 +231,7 @@ def _traces(t: str) -> bool:
     """Some trace of a scam for the model to weigh: another party, something done, a loss, a call, a demand."""
     return bool(STRANGER.search(t) or SCAM_CONTEXT.search(t) or LOSS.search(t) or IN_CALL.search(t)
                 or MESSAGE_SOURCE.search(t) or URGENT.search(t) or act_of(t) is not None
-                or FEE.search(t) or RELATIVE_EMERGENCY.search(t) or ASKED_TO.search(t))
+                or fee_named(t) or RELATIVE_EMERGENCY.search(t) or ASKED_TO.search(t))
 
 
 _PAY_INTO = re.compile(r"\b(?:nap|dau tu|gop von|chuyen|ck|chuyen khoan|dong|coc|dat coc)\b")
@@ -241,7 +241,7 @@ def _payee(t: str) -> bool:
     """Someone or something the money would go to: a stranger, a message, a call, a demand, a fee, a relative "in
     trouble", or money put into a scheme ("định nạp 50tr tiền ảo lãi 30%")."""
     return bool(STRANGER.search(t) or MESSAGE_SOURCE.search(t) or IN_CALL.search(t) or ASKED_TO.search(t)
-                or PAY_WHO.search(t) or FEE.search(t) or RELATIVE_EMERGENCY.search(t) or _PAY_INTO.search(t))
+                or PAY_WHO.search(t) or fee_named(t) or RELATIVE_EMERGENCY.search(t) or _PAY_INTO.search(t))
 
 
 def route(text: str, model: SituationModel | None) -> Situation:

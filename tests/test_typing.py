@@ -12,7 +12,7 @@ from bot import messages as msg
 from bot.cli.stats import cmd_stats
 from bot.prompts import MAX_OFFERS
 from bot.service import Tutor
-from bot.situation import MISTAKE, PAY_NOW, SCAM_NOW, classify
+from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, classify
 from rag.knowledge import KnowledgeBase
 from storage.db import Database
 from storage.models import QuestionLog, User, utcnow
@@ -165,6 +165,9 @@ def test_situation_rules() -> None:
     assert classify("nguoi nhan nham khong chiu tra tien thi lam sao").act == "wrong_transfer"
     assert classify("chi ban chuyen nham cho toi 300k, tra lai the nao").act == "received"
     assert classify("nguoi chuyen nham nhan tin xin lai tien, toi tra the nao").act == "received"
+    # One's own pension received into one's own personal account is no payment to a stranger.
+    assert classify("toi muon nhan luong huu hang thang qua tai khoan ca nhan thi lam the nao").kind == CALM
+    assert classify("ho bao chuyen tien vao tai khoan ca nhan de dong thue truoc").kind == PAY_NOW
 
 
 async def test_two_questions_first_answered_second_offered(tutor: Tutor) -> None:
