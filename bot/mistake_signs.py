@@ -7,7 +7,9 @@ import re
 
 # Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
 _WRONG_TRANSFER = re.compile(
-    r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham|sai|lon|nham so|sai so|nham nguoi|nham tai khoan|"
+    # "tránh lừa đảo, sai sót": errors in general, not a transfer gone wrong.
+    r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham(?! lan)|sai(?! sot)|lon|nham so|sai so|"
+    r"nham nguoi|nham tai khoan|"
     r"chon nham|chon sai|"
     r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)"
     # "gửi sai nơi tiếp nhận", "gửi nhầm hồ sơ": papers sent to the wrong office, not money.

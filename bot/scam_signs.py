@@ -63,6 +63,8 @@ _PAST_RE = re.compile(rf"\b{_PAST}\b")
 # Right after an act: it did not happen ("chuyển … không được", "quét chip mãi không được", "bị lỗi").
 _FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|"
                      r"bi loi)\b")
+# Inside an act's words: "bưu phẩm gửi không được rồi nối máy cho người…" did not go.
+_FAILED_IN = re.compile(r"\b(?:khong|ko|chua) (?:duoc|dc)\b")
 # Right before an act: it was not done ("không nhận được", "chưa đọc", "đừng chuyển").
 _NEGATED = re.compile(r"\b(?:khong|chua|ko|chang|dung|khong he|chua he)\s*$")
 
@@ -120,7 +122,7 @@ STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai d
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
                        r"tai khoan ca nhan)\b")
 PAY_WHO = re.compile(
-    r"\b(?:bao|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can|de nghi|giuc|moi|"
+    r"\b(?:bao(?! mat| hiem| ve\b| cao)|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can|de nghi|giuc|moi|"
     r"huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
     r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 
@@ -160,7 +162,7 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
         for m in pattern.finditer(t):
             before = t[max(0, m.start() - 40):m.start()]
             after = t[m.end():m.end() + 50]
-            if _FAILED.match(after):
+            if _FAILED.match(after) or _FAILED_IN.search(m.group(0)):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
             if _NEGATED.search(before) or name == "otp_read" and re.match(r"nhan (?:duoc|dc)\b", m.group(0)):
                 continue  # "không nhận được mã OTP", "chưa đọc mã": not done; a code received is not a code given
@@ -277,7 +279,7 @@ LOSS = re.compile(
     r"chua) ve (?:tai khoan|tk|stk)|khong (?:ai|thay ai) (?:tra|hoan|tra lai)|chan (?:lien lac|zalo|"
     r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
-    r"bi dang xuat|bi chiem|mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
+    r"bi dang xuat|bi chiem|(?<!bao )mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
     r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|(?<!co )bi tru|(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
     r"goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
     r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|"

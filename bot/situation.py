@@ -85,7 +85,7 @@ def classify(text: str) -> Situation:
         context = True  # the story around the money shows a scam (a stranger's pressure, a relative "in hospital")
     if in_call and (context or is_ongoing_scam(text) or re.search(
             r"\b(?:tien|chuyen|ck|trieu|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
-        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
+        return Situation(SCAM_NOW, _kept(act, t))
     if law_demand(t) and re.search(r"\b(?:chuyen|nop|gui(?! ve\b)|rut|tam giu|xac minh|bat|doa)\b", t) \
             and not general_question(t):
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
@@ -94,7 +94,7 @@ def classify(text: str) -> Situation:
             and act is None and (concrete or not general_question(t)):
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
     if context and THREAT.search(t) and CALLED.search(t) and not general_question(t):
-        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")  # "cán bộ thuế gọi dọa mẹ bị phạt"
+        return Situation(SCAM_NOW, _kept(act, t))  # "cán bộ thuế gọi dọa mẹ bị phạt"
     if general_question(t) and not (act is not None and VICTIM_NOW.search(t)):
         return Situation(CALM)
     ongoing = is_ongoing_scam(text)
@@ -115,10 +115,10 @@ def classify(text: str) -> Situation:
     if act == "link_clicked" and MESSAGE_SOURCE.search(t):
         return Situation(SCAM_NOW, act)
     if RELATIVE_EMERGENCY.search(t) and not (general_question(t) or HYPOTHETICAL.search(t) or HEARD_OF.search(t)):
-        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
+        return Situation(SCAM_NOW, _kept(act, t))
     if URGENT.search(t) and (context or STRANGER.search(t) or LOSS.search(t)) \
             and not (NEWS_TALK.search(t) and act is None and not LOSS.search(t)):
-        return Situation(SCAM_NOW, act if act in SECRET_ACTS else "none_yet")
+        return Situation(SCAM_NOW, _kept(act, t))
     if context and ASKED_TO.search(t) and not asking:
         return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet
     if ongoing and (other_party or LOSS.search(t)):
@@ -130,6 +130,12 @@ _TAKEN_OVER = re.compile(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim
                          r"bi hack)\b")
 _MONEY_TAKEN = re.compile(r"\b(?:tien|tai khoan|tk|the)(?: \w+){0,4} bi (?:rut|chuyen|lay) (?:\w+ )?"
                           r"(?:di|het|sach|mat)\b")
+
+
+def _kept(act: str | None, t: str) -> str:
+    """The act to answer for in a call, a threat or an emergency: a secret given away, or money sent when the
+    message also tells of the loss ("bấm vào thì tài khoản bị trừ 700 triệu"); else the steps for during the call."""
+    return act if act in SECRET_ACTS or (act == "money_sent" and LOSS.search(t)) else "none_yet"
 
 
 def _taken(t: str) -> str | None:

@@ -12,7 +12,7 @@ from bot import messages as msg
 from bot.cli.stats import cmd_stats
 from bot.prompts import MAX_OFFERS
 from bot.service import Tutor
-from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, classify
+from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, Situation, classify
 from rag.knowledge import KnowledgeBase
 from storage.db import Database
 from storage.models import QuestionLog, User, utcnow
@@ -168,6 +168,12 @@ def test_situation_rules() -> None:
     # One's own pension received into one's own personal account is no payment to a stranger.
     assert classify("toi muon nhan luong huu hang thang qua tai khoan ca nhan thi lam the nao").kind == CALM
     assert classify("ho bao chuyen tien vao tai khoan ca nhan de dong thue truoc").kind == PAY_NOW
+    # A parcel that "could not be sent" is no money sent; money taken after a threat is; a how-to is calm.
+    assert classify("buu dien goi bao buu pham gui khong duoc roi noi may cho nguoi xung cong an, bat chuyen tien de "
+                    "xac minh, co nen chuyen khong") == Situation(SCAM_NOW, "none_yet")
+    assert classify("nguoi xung dien luc goi doa cat dien roi gui link, toi bam vao thi tai khoan bi tru 50 trieu") \
+        == Situation(SCAM_NOW, "money_sent")
+    assert classify("Cach chuyen tien an toan, tranh lua dao va bao mat tai khoan ngan hang").kind == CALM
 
 
 async def test_two_questions_first_answered_second_offered(tutor: Tutor) -> None:
