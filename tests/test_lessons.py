@@ -168,3 +168,20 @@ def test_the_bank_cannot_be_passed_by_picking_the_longest_option() -> None:
     assert quiz_bank(core).longest_strategy < 0.5
     whole = quiz_bank(list(lessons.values()))
     assert whole.problems() == [], whole.problems()
+
+
+def test_sources_on_held_out_sites_are_errors(tmp_path: Path) -> None:
+    from bot.cli.content import held_out_citations
+
+    (tmp_path / "eval/questions").mkdir(parents=True)
+    (tmp_path / "eval/questions/test.jsonl").write_text('{"id": "rq1", "site": "baomau.vn"}\n', encoding="utf-8")
+    (tmp_path / "eval/questions/held_out_outlets.txt").write_text("tinmau.vn  # same outlet\n", encoding="utf-8")
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "questions").mkdir(parents=True)
+    entry = knowledge / "questions/a.yaml"
+    entry.write_text("sources:\n  - url: https://www.trangkhac.gov.vn/x\n", encoding="utf-8")
+    assert held_out_citations(knowledge) == []
+    entry.write_text("sources:\n  - url: https://www.trangkhac.gov.vn/x\n  - url: https://m.baomau.vn/bai-1\n"
+                     "  - url: https://tinmau.vn/bai-2\n", encoding="utf-8")
+    found = held_out_citations(knowledge)
+    assert len(found) == 2 and "questions/a.yaml:3" in found[0] and "tinmau.vn" in found[1]

@@ -28,6 +28,37 @@ def _write_coverage(out: TextIO, lessons: list[Any], by_topic: dict[str, int], b
         out.write(f"  {lesson.id:40} {avg:5.1f}  {lesson.word_count:4d} chữ  {len(lesson.quiz)} câu hỏi\n")
 
 
+def held_out_citations(knowledge_dir: Path) -> list[str]:
+    """Sources of lessons and entries on a site of the held-out test split (its questions' `site` fields, the
+    situation and typed-reply test files, and the outlets listed in eval/questions/held_out_outlets.txt): content
+    must never be written from them. Empty where the evaluation files are not shipped."""
+    import json
+    import re
+
+    root = knowledge_dir.parent
+    sites: set[str] = set()
+    for name in ("eval/questions/test.jsonl", "tests/data/situations/test.jsonl",
+                 "tests/data/prompt_replies/test.jsonl"):
+        path = root / name
+        if path.exists():
+            sites |= {row["site"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+                      and (row := json.loads(line)).get("site")}
+    outlets = root / "eval/questions/held_out_outlets.txt"
+    if outlets.exists():
+        sites |= {w for line in outlets.read_text(encoding="utf-8").splitlines()
+                  if (w := line.split("#")[0].strip())}
+    found = []
+    for path in sorted([*knowledge_dir.rglob("*.yaml"), *knowledge_dir.rglob("*.md")]):
+        if "review" in path.parts:
+            continue  # review notes name the sites they replaced
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for host in re.findall(r"https?://([^/\s]+)", line):
+                host = host.lower()
+                if any(host == s or host.endswith("." + s) for s in sites):
+                    found.append(f"{path.relative_to(knowledge_dir)}:{no}: nguồn thuộc trang của tập kiểm tra ({host})")
+    return found
+
+
 def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
     """Validate every lesson; print problems, coverage per topic and framework code, sentence lengths."""
     from collections import Counter
@@ -40,6 +71,7 @@ def cmd_lessons_check(settings: Settings, out: TextIO) -> int:
     report = check_lessons(settings.knowledge_dir / "lessons", topics)
     questions = check_questions(settings.knowledge_dir / "questions", topics, report.lessons)
     report.errors.extend(questions.errors)
+    report.errors.extend(held_out_citations(settings.knowledge_dir))
     for err in report.errors:
         out.write(f"LỖI  {err}\n")
     for warn in report.warnings:
