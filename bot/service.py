@@ -44,7 +44,8 @@ def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = Tru
     model_id = ""
     if with_dense:
         cfg = settings.embedding
-        embeddings = make_embeddings(cfg.backend, cfg.model, cfg.batch_size, cfg.query_cache, cfg.query_batch)
+        embeddings = make_embeddings(cfg.backend, cfg.model, cfg.batch_size, cfg.query_cache, cfg.query_batch,
+                                     cfg.query_runtime, cfg.model_cache)
         model_id = str(getattr(embeddings, "model_id", cfg.model or cfg.backend))
     ch = settings.chroma
     return KnowledgeBase.load(settings.knowledge_dir, embeddings, model_id, ch.mode, ch.path, ch.host, ch.port,
