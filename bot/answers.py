@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot import messages as msg
 from bot.mistake_signs import LATER_STORY
-from bot.scam_signs import words
+from bot.scam_signs import TAKEN_OVER, words
 from bot.situation import (
     MISTAKE,
     PAY_NOW,
@@ -146,7 +146,8 @@ _DONE = re.compile(r"\b(?:roi|lo|vua|xong|mat (?:het |\d)|bi (?:tru|mat|lua|chie
 
 def done_already(text: str) -> bool:
     """True when the message tells of something done ("tôi đọc mã rồi"), not something asked for."""
-    return bool(_DONE.search(" ".join(syllables(text))))
+    folded = " ".join(syllables(text))
+    return bool(_DONE.search(folded) or TAKEN_OVER.search(folded))
 
 
 def stage_of(situation: Situation) -> str:
@@ -320,6 +321,8 @@ class Answerer:
                 close.append(u)
             if len(close) == 3:
                 break
+        if any(t.startswith("scam") for u in close for t in u.topics):
+            return []  # a message that may be about a scam is answered at once, with its warning, never asked back
         return close if len(close) > 1 else []
 
 

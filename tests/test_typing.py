@@ -9,6 +9,7 @@ import json
 from sqlalchemy import select
 
 from bot import messages as msg
+from bot.answers import done_already
 from bot.cli.stats import cmd_stats
 from bot.prompts import MAX_OFFERS
 from bot.service import Tutor
@@ -150,6 +151,17 @@ async def test_situations_routed_and_honest_mistake_not_counted(tutor: Tutor) ->
     async with tutor.db.transaction() as s:
         kinds = [k for (k,) in (await s.execute(select(QuestionLog.kind).order_by(QuestionLog.id))).all()]
     assert kinds[:3] == ["safety", "safety", "safety"] and "safety" not in kinds[3:6]
+
+
+def test_a_phone_already_taken_over_gets_the_cut_the_network_steps() -> None:
+    # What the phone does now tells that the app is in: heats up, cannot be closed, goes dark.
+    story = "dang lam theo nguoi goi bam link thi dien thoai nong ran, khong thoat duoc ung dung, gio lam gi"
+    assert classify(story) == Situation(SCAM_NOW, "remote_app")
+    assert classify("cai app ho gui xong man hinh toi den, may tu bam") == Situation(SCAM_NOW, "remote_app")
+    assert done_already(story)
+    # The same words about one's own phone, with no app or link in the story, are a device question.
+    assert classify("dien thoai nong ran khi sac co sao khong").kind == CALM
+    assert classify("dien thoai khong tat duoc nguon thi lam sao").kind == CALM
 
 
 def test_situation_rules() -> None:
