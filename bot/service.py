@@ -22,7 +22,7 @@ from bot.errors import BotError
 from bot.messages import APOLOGY
 from bot.safety import Redaction, redact
 from bot.types import Incoming, Reply
-from rag.embeddings import make_embeddings
+from rag.embeddings import make_embeddings, warm_up
 from rag.knowledge import KnowledgeBase
 from rag.text import normalize
 from storage import repo
@@ -47,6 +47,7 @@ def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = Tru
         embeddings = make_embeddings(cfg.backend, cfg.model, cfg.batch_size, cfg.query_cache, cfg.query_batch,
                                      cfg.query_runtime, cfg.model_cache)
         model_id = str(getattr(embeddings, "model_id", cfg.model or cfg.backend))
+        warm_up(embeddings)  # the question encoder is built now, with the rest of start-up
     ch = settings.chroma
     return KnowledgeBase.load(settings.knowledge_dir, embeddings, model_id, ch.mode, ch.path, ch.host, ch.port,
                               ch.collection_prefix, settings.retrieval.rrf_k, settings.retrieval.candidates,

@@ -8,12 +8,16 @@ needs the bank's hotline now, a remote-control app needs the phone cut off the n
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from bot import understand
+from bot.grams_model import LinearGrams, cache_path
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL
 from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER
 from bot.safety import is_ongoing_scam
@@ -180,53 +184,71 @@ def fold_words(text: str) -> str:
 class SituationModel:
     """A second opinion beside the rules: logistic regression over character n-grams of the folded text, trained
     on the tune split of real-case messages (knowledge/situations/tune.jsonl). It only ever raises the alarm on a
-    message the rules found calm; it never calms one the rules found alarming, and never overrides a mistake."""
+    message the rules found calm; it never calms one the rules found alarming, and never overrides a mistake.
+
+    Trained with scikit-learn once per training file (the first process that needs it) and kept as plain arrays
+    in `var/models`; every later process applies it with numpy alone (`bot.grams_model`)."""
 
     ESCALATE_AT = 0.5  # the model's probability of scam_now or pay_now needed to override "calm"
+    SETTINGS = "char_wb 2-5 sublinear min_df=2; C=5 balanced"  # part of the cache key: change it with the below
 
-    def __init__(self, rows: list[dict[str, str]]) -> None:
+    def __init__(self, model: LinearGrams) -> None:
+        self.model = model
+        self.classes = model.classes
+
+    @staticmethod
+    def train(rows: list[dict[str, str]]) -> LinearGrams:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import Pipeline
 
-        self.pipeline = Pipeline([
+        pipeline = Pipeline([
             ("grams", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
             ("model", LogisticRegression(C=5.0, class_weight="balanced", max_iter=2000)),
         ])
-        self.pipeline.fit([fold_words(r["text"]) for r in rows], [r["situation"] for r in rows])
-        # The n-grams dropped by min_df are kept only for inspection (sklearn's docs: safe to remove); they are
-        # most of the vocabulary's memory.
-        grams = self.pipeline.named_steps["grams"]
-        if hasattr(grams, "stop_words_"):
-            delattr(grams, "stop_words_")
-        self.classes = [str(c) for c in self.pipeline.classes_]
+        pipeline.fit([fold_words(r["text"]) for r in rows], [r["situation"] for r in rows])
+        return LinearGrams.from_pipeline(pipeline)
 
     @classmethod
-    def load(cls, path: Path) -> SituationModel | None:
+    def load(cls, path: Path, cache_dir: Path | None = None) -> SituationModel | None:
         """Trained from a JSON-lines file of {"text", "situation"}; None when the file is missing.
 
-        Trained once per process and file version: every dialogue of the process shares it (read-only)."""
+        Once per process and file version: every dialogue of the process shares it (read-only)."""
         if not path.exists():
             return None
         stat = path.stat()
-        return _trained(str(path), stat.st_mtime_ns, stat.st_size)
+        return _trained(str(path), stat.st_mtime_ns, stat.st_size, str(cache_dir or MODEL_CACHE))
 
     def alarm_probability(self, text: str) -> float:
         """How likely the model finds it that the writer is in a scam or asked to pay now."""
-        probs = self.pipeline.predict_proba([fold_words(text)])[0]
+        probs = self.model.proba(fold_words(text))
         return float(sum(p for c, p in zip(self.classes, probs, strict=True) if c in (SCAM_NOW, PAY_NOW)))
 
     def predict(self, text: str) -> tuple[str, float]:
         """The most likely situation and its probability."""
-        probs = self.pipeline.predict_proba([fold_words(text)])[0]
-        best = max(range(len(probs)), key=lambda i: probs[i])
+        probs = self.model.proba(fold_words(text))
+        best = int(np.argmax(probs))
         return self.classes[best], float(probs[best])
 
 
+log = logging.getLogger(__name__)
+MODEL_CACHE = Path(__file__).resolve().parent.parent / "var" / "models"  # as settings.embedding.model_cache
+
+
 @lru_cache(maxsize=4)
-def _trained(path: str, mtime_ns: int, size: int) -> SituationModel | None:
+def _trained(path: str, mtime_ns: int, size: int, cache_dir: str) -> SituationModel | None:
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return SituationModel(rows) if len({r["situation"] for r in rows}) > 1 else None
+    if len({r["situation"] for r in rows}) < 2:
+        return None
+    kept = cache_path(Path(path), Path(cache_dir), SituationModel.SETTINGS)
+    if kept.exists():
+        return SituationModel(LinearGrams.read(kept))
+    model = SituationModel.train(rows)
+    try:
+        model.save(kept)
+    except OSError as exc:  # a read-only disk: train again next time
+        log.warning("situation model not kept in %s: %s", cache_dir, exc)
+    return SituationModel(model)
 
 
 # Questions whose form is a failure, a rule, a definition or a where/who: the model does not raise the alarm on them.

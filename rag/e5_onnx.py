@@ -326,6 +326,7 @@ class OnnxE5:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False  # about 5 MB less per process, no slower here
         # 8-bit activations are scaled per call: texts run together would change each other's vectors
         self.batch = 1 if precision == "int8" else 16
         cache = cache_dir or DEFAULT_CACHE

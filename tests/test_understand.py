@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot import messages as msg
@@ -265,3 +267,36 @@ def test_a_code_sent_to_ones_phone_is_no_money_sent() -> None:
     text = words("Có người gọi nhờ tôi đọc giúp mã vừa gửi về điện thoại. Đọc cho họ có sao không?")
     assert act_of(text) is None and act_of(text, asking=True) is None
 
+
+
+def test_the_situation_model_is_trained_once_and_then_read_without_scikit_learn(tmp_path: Path) -> None:
+    """The kept arrays give scikit-learn's own probabilities, and a new process reads them without importing it."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from bot.situation import SituationModel, fold_words
+
+    tune = Path(__file__).resolve().parent.parent / "knowledge" / "situations" / "tune.jsonl"
+    model = SituationModel.load(tune, tmp_path)
+    assert model is not None and len(list(tmp_path.glob("situations-*.npz"))) == 1
+    rows = [json.loads(line) for line in tune.read_text(encoding="utf-8").splitlines() if line.strip()]
+    reference = Pipeline([
+        ("grams", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
+        ("model", LogisticRegression(C=5.0, class_weight="balanced", max_iter=2000)),
+    ]).fit([fold_words(r["text"]) for r in rows], [r["situation"] for r in rows])
+    for text in ["Có người xưng công an gọi bảo tôi chuyển tiền", "lam sao cai vneid", "", "ck   nhầm 5tr r",
+                 "Ôi giời ơi!!! mất sạch tiền rồi"]:
+        assert np.allclose(model.model.proba(fold_words(text)), reference.predict_proba([fold_words(text)])[0])
+    code = ("import sys; from pathlib import Path; from bot.situation import SituationModel; "
+            f"m = SituationModel.load(Path({str(tune)!r}), Path({str(tmp_path)!r})); "
+            "print(m.predict('người xưng công an bảo chuyển tiền')[0], 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    assert out == [model.predict("người xưng công an bảo chuyển tiền")[0], "False"]
