@@ -70,6 +70,15 @@ class Situation:
         return self.kind in (SCAM_NOW, PAY_NOW)
 
 
+# A transfer the app reported as done that the recipient has not seen yet ("báo thành công mà con chưa nhận được").
+_NOT_ARRIVED = re.compile(r"\b(?:bao|hien|thong bao|da) (?:\w+ ){0,3}thanh cong\b(?: \w+){0,12} "
+                          r"(?:chua|khong) (?:\w+ ){0,2}(?:nhan|thay|ve|co)\b")
+
+# ...unless someone asks for it again or the payee is an online seller: "shop bảo chưa nhận, đòi chuyển lại" is a trick.
+_RESEND = re.compile(r"\b(?:(?:chuyen|ck|gui|nap) (?:lai|them|lan nua|bu)|shop|nguoi ban|ben ban|facebook|fb|zalo|"
+                     r"tiktok|nick|fanpage)\b")
+
+
 def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
     t = words(text)
@@ -109,6 +118,9 @@ def classify(text: str) -> Situation:
     other_party = bool(STRANGER.search(t) or MESSAGE_SOURCE.search(t) or URGENT.search(t) or in_call
                        or re.search(r"\b(?:goi video|video cal+|goi dien|goi zalo|goi messenger)\b", t)
                        or REGRET.search(t) or act == "link_clicked")
+    if act == "money_sent" and not (context or other_party or REGRET.search(t) or _RESEND.search(t)) \
+            and _NOT_ARRIVED.search(t):
+        return Situation(CALM)  # the app said done, the family member has not seen it yet: a transfer to trace
     if act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
         return Situation(SCAM_NOW, act)
     if act is None and LOSS.search(t) and context:

@@ -164,6 +164,17 @@ def test_a_phone_already_taken_over_gets_the_cut_the_network_steps() -> None:
     assert classify("dien thoai khong tat duoc nguon thi lam sao").kind == CALM
 
 
+def test_a_transfer_not_yet_seen_by_the_family_is_no_scam() -> None:
+    # The app said done and one's own child has not seen the money: a transfer to trace, not a theft.
+    assert classify("toi chuyen tien cho con tren app, man hinh bao thanh cong, tien da bi tru ma con bao chua nhan "
+                    "duoc, lam gi") == Situation(CALM)
+    # A stranger in the story, or someone asking for it again, keeps the alarm.
+    assert classify("nguoi xung cong an bao chuyen, app bao thanh cong ma ho noi chua nhan duoc, bat chuyen lai").kind \
+        == SCAM_NOW
+    assert classify("toi chuyen tien cho nguoi ban tren zalo, bao thanh cong ma ho bao chua nhan, tien da bi tru") \
+        == Situation(SCAM_NOW, "money_sent")  # an online seller: never read as a transfer to trace
+
+
 def test_situation_rules() -> None:
     assert classify("toi vua doc ma otp cho nguoi goi tu xung ngan hang").kind == SCAM_NOW
     assert classify("toi vua doc ma otp cho nguoi goi tu xung ngan hang").act == "otp_read"
