@@ -79,6 +79,12 @@ _RESEND = re.compile(r"\b(?:(?:chuyen|ck|gui|nap) (?:lai|them|lan nua|bu)|shop|n
                      r"tiktok|nick|fanpage)\b")
 
 
+def _to_trace(t: str, act: str | None, others: bool) -> bool:
+    """A transfer to trace, not a theft: money sent, reported done, not seen yet, and nobody else in the story."""
+    return act == "money_sent" and not (others or REGRET.search(t) or _RESEND.search(t)) \
+        and bool(_NOT_ARRIVED.search(t))
+
+
 def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
     t = words(text)
@@ -118,11 +124,9 @@ def classify(text: str) -> Situation:
     other_party = bool(STRANGER.search(t) or MESSAGE_SOURCE.search(t) or URGENT.search(t) or in_call
                        or re.search(r"\b(?:goi video|video cal+|goi dien|goi zalo|goi messenger)\b", t)
                        or REGRET.search(t) or act == "link_clicked")
-    if act == "money_sent" and not (context or other_party or REGRET.search(t) or _RESEND.search(t)) \
-            and _NOT_ARRIVED.search(t):
-        return Situation(CALM)  # the app said done, the family member has not seen it yet: a transfer to trace
-    if act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
-        return Situation(SCAM_NOW, act)
+    trace = _to_trace(t, act, context or other_party)  # the app said done, the family has not seen it yet
+    if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
+        return Situation(CALM) if trace else Situation(SCAM_NOW, act)
     if act is None and LOSS.search(t) and context:
         return Situation(SCAM_NOW, "money_sent")
     taken = _taken(t) if act is None else None
