@@ -97,6 +97,18 @@ def workers_of(serve: subprocess.Popen[bytes]) -> list[psutil.Process]:
     return [p for p in psutil.Process(serve.pid).children() if "resource_tracker" not in " ".join(p.cmdline())]
 
 
+def worker_cpu(serve: subprocess.Popen[bytes]) -> dict[int, float]:
+    """CPU seconds used so far by each serving worker, by pid."""
+    out = {}
+    for p in workers_of(serve):
+        try:
+            t = p.cpu_times()
+            out[p.pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    return out
+
+
 def cpu_seconds(serve: subprocess.Popen[bytes], chroma: subprocess.Popen[bytes]) -> dict[str, float]:
     """CPU seconds used so far (user + system) by each part of the set-up, for a per-update budget."""
     def used(procs: list[psutil.Process]) -> float:
@@ -184,6 +196,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                 backlog_max = 0
                 tasks: list[asyncio.Task[None]] = []
                 cpu_before = cpu_seconds(serve, chroma)
+                per_worker_before = worker_cpu(serve)
                 begin = time.monotonic()
                 n_total = int(rate * seconds)
                 next_sample = begin
@@ -209,6 +222,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                 await asyncio.gather(*tasks)
                 offered = time.monotonic() - begin
                 cpu_load = cpu_seconds(serve, chroma)
+                per_worker_load = worker_cpu(serve)
                 # Drain: everything acknowledged must be processed and sent before anything is called lost.
                 drain_until = time.monotonic() + 600
                 while time.monotonic() < drain_until:
@@ -273,6 +287,9 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
         "cpu_ms_per_update": {k: round((cpu_after[k] - cpu_before[k]) * 1000 / max(1, len(posted)), 1)
                               for k in cpu_before},
         "worker_rss_mib": [round(x) for x in rss],
+        # each worker's share of a core while the load ran (uneven when one worker gets most connections)
+        "worker_cores_during_load": [round((per_worker_load[p] - per_worker_before.get(p, 0.0)) / offered, 2)
+                                     for p in per_worker_load],
         "cores_busy_during_load": round(sum(cpu_load[k] - cpu_before[k] for k in cpu_before) / offered, 2),
         "errors_metric": [ln for ln in metrics.splitlines() if ln.startswith("kynangso_errors_total")],
     }

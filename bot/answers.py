@@ -179,7 +179,7 @@ class Answerer:
         self.kb = kb
         self.mode = mode
         # Trained once at start-up and only read afterwards: safe to share between chats.
-        self.situations = SituationModel.load(kb.situations_file) if kb.situations_file else None
+        self.situations = SituationModel.load(kb.situations_file, kb.model_cache) if kb.situations_file else None
         # Which honest mistake each entry is written for, worked out from its own ways of asking on first use (a
         # fact of the knowledge base, the same for every chat).
         self._mistake_of: dict[str, tuple[str, bool] | None] = {}

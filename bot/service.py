@@ -49,9 +49,11 @@ def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = Tru
         model_id = str(getattr(embeddings, "model_id", cfg.model or cfg.backend))
         warm_up(embeddings)  # the question encoder is built now, with the rest of start-up
     ch = settings.chroma
-    return KnowledgeBase.load(settings.knowledge_dir, embeddings, model_id, ch.mode, ch.path, ch.host, ch.port,
-                              ch.collection_prefix, settings.retrieval.rrf_k, settings.retrieval.candidates,
-                              settings.retrieval.unaccented_dense_weight, sync=sync)
+    kb = KnowledgeBase.load(settings.knowledge_dir, embeddings, model_id, ch.mode, ch.path, ch.host, ch.port,
+                            ch.collection_prefix, settings.retrieval.rrf_k, settings.retrieval.candidates,
+                            settings.retrieval.unaccented_dense_weight, sync=sync)
+    kb.model_cache = settings.embedding.model_cache
+    return kb
 
 
 # Longest text kept from one message (Telegram's own limit). Longer pastes are cut at a word boundary before

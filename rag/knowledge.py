@@ -35,6 +35,7 @@ class KnowledgeBase:
         return self.programme.min_score if self.programme else DEFAULT_PASS_RATIO
     situations_file: Path | None = None  # real-case messages labelled by situation (the routing model's tune split)
     entries: list[QuestionEntry] = field(default_factory=list)  # the question layer (knowledge/questions)
+    model_cache: Path | None = None  # where trained and compiled models are kept (settings.embedding.model_cache)
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """A lesson by id, or None."""

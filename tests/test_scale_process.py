@@ -62,6 +62,8 @@ def _knowledge(tmp: Path) -> Path:
     shutil.copy(ROOT / "knowledge" / "topics.yaml", tmp / "topics.yaml")
     for lesson_id in LESSONS:
         shutil.copy(ROOT / "knowledge" / "lessons" / f"{lesson_id}.md", tmp / "lessons")
+    (tmp / "situations").mkdir()
+    shutil.copy(ROOT / "knowledge" / "situations" / "tune.jsonl", tmp / "situations")
     return tmp
 
 
@@ -106,11 +108,13 @@ async def test_two_workers_answer_every_update_once_when_one_is_killed(tmp_path:
                    KYNANGSO_TELEGRAM__WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
                    KYNANGSO_SERVE__GRACE_SECONDS="2", KYNANGSO_SERVE__SWEEP_SECONDS="0.5",
                    KYNANGSO_SERVE__LEASE_SECONDS="3", KYNANGSO_LOG_FORMAT="json", KYNANGSO_LOG_LEVEL="INFO",
-                   KYNANGSO_WEB__SECURE_COOKIES="false")
+                   KYNANGSO_WEB__SECURE_COOKIES="false", KYNANGSO_EMBEDDING__MODEL_CACHE=str(tmp_path / "models"))
         ingest = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot", "ingest"], cwd=ROOT, env=env,
                                          capture_output=True, text=True, timeout=300)
         assert ingest.returncode == 0, ingest.stderr[-2000:]
         assert " 0 deleted" in ingest.stdout and "chroma server" in ingest.stdout
+        # ingest prepared the models, so serving workers only read them (no scikit-learn in a worker)
+        assert {p.name.split("-")[0] for p in (tmp_path / "models").iterdir()} == {"e5", "situations"}
         log = (tmp_path / "serve.log").open("wb")
         serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--workers", "2", "--port", str(port)],
                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -133,6 +137,8 @@ async def test_two_workers_answer_every_update_once_when_one_is_killed(tmp_path:
 
                 await _wait(both_started, 240, "both workers")
                 assert standin.webhook_url == f"{base}/telegram/webhook"
+                for worker in _workers(serve):  # the situation model is applied from its arrays, not trained
+                    assert not [m for m in worker.memory_maps() if "sklearn" in m.path], worker.pid
 
                 async def post(update: dict[str, Any]) -> None:
                     # As Telegram does: an update is posted again until a worker acknowledges it with 200.

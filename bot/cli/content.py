@@ -128,6 +128,11 @@ def cmd_ingest(settings: Settings, out: TextIO) -> int:
         settings.chroma.path) if settings.chroma.mode == "embedded" else "memory"
     out.write(f"{len(kb.lessons)} lessons, {s.total} chunks: {s.embedded} embedded, {s.deleted} deleted, "
               f"{s.seconds:.1f}s{' (store rebuilt)' if s.rebuilt else ''} [chroma {settings.chroma.mode} {where}]\n")
+    if kb.situations_file is not None:
+        # Trained here, once, so that serving workers only read its arrays and never import scikit-learn.
+        from bot.situation import SituationModel
+
+        SituationModel.load(kb.situations_file, kb.model_cache)
     return 0
 
 
