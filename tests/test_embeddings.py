@@ -129,3 +129,28 @@ def test_a_failing_model_call_fails_every_question_in_it_and_leaves_none_waiting
         t.join(timeout=30)
     assert not any(t.is_alive() for t in threads) and len(errors) == 6
     assert emb.questions == 6
+
+
+def test_fixed_passages_are_embedded_once_and_kept_in_the_model_cache(tmp_path) -> None:
+    """The scope judge's examples are read back by later processes instead of loading the passage model; the real
+    bundled model writes them, and a changed list or a damaged file is embedded again."""
+    from rag.embeddings import kept_passages
+
+    model = make_embeddings("bundled", cache_dir=tmp_path, query_cache=16)
+    texts = ["Cách nấu phở bò ngon", "Giá vàng hôm nay bao nhiêu"]
+    first = kept_passages(model, texts, "scope")
+    assert first.shape == (2, 384) and first.dtype == np.float32
+    kept = sorted(tmp_path.glob("scope-*.npy"))
+    assert len(kept) == 1
+
+    class Refuses(BundledE5Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise AssertionError("embedded again")
+
+    again = kept_passages(CachedQueryEmbeddings(Refuses(cache_dir=tmp_path), 4), texts, "scope")
+    assert np.array_equal(again, first)  # read back: no model call
+
+    other = kept_passages(model, [*texts, "Lịch thi đấu bóng đá"], "scope")
+    assert other.shape == (3, 384) and len(list(tmp_path.glob("scope-*.npy"))) == 2
+    kept[0].write_bytes(b"not a matrix")
+    assert np.allclose(kept_passages(model, texts, "scope"), first, atol=1e-6)  # a damaged file is rebuilt

@@ -114,7 +114,7 @@ async def test_two_workers_answer_every_update_once_when_one_is_killed(tmp_path:
         assert ingest.returncode == 0, ingest.stderr[-2000:]
         assert " 0 deleted" in ingest.stdout and "chroma server" in ingest.stdout
         # ingest prepared the models, so serving workers only read them (no scikit-learn in a worker)
-        assert {p.name.split("-")[0] for p in (tmp_path / "models").iterdir()} == {"e5", "situations"}
+        assert {p.name.split("-")[0] for p in (tmp_path / "models").iterdir()} == {"e5", "scope", "situations"}
         log = (tmp_path / "serve.log").open("wb")
         serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--workers", "2", "--port", str(port)],
                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
