@@ -140,8 +140,12 @@ def _distinct_lessons(units: list[UnitHit], n: int) -> list[UnitHit]:
 
 
 # What shows the act already happened: "rồi", "đã", "lỡ", "vừa", "xong", money gone.
-_DONE = re.compile(r"\b(?:roi|lo|vua|xong|mat (?:het |\d)|bi (?:tru|mat|lua|chiem)|sau khi|da (?:chuyen|doc|gui|cai|"
-                   r"bam|nhap|dua|chup|cho|nop|dong|quet|lam|bi|dang nhap|ck|chuyen khoan))\b")
+_DONE = re.compile(r"\b(?:roi|lo|vua|xong|mat (?:het |(?:gan |hon |khoang |toi |ca |tong cong )?\d)|"
+                   r"bi (?:tru|mat|lua|chiem)|sau khi|"
+                   r"da (?:chuyen|doc|gui|cai|bam|nhap|dua|chup|cho|nop|dong|quet|lam|bi|dang nhap|ck|chuyen khoan)|"
+                   # found out afterwards: "sau mới biết là kẻ gian", "về nhà mới phát hiện bị lừa"
+                   r"(?:sau|sau do|hom sau|luc sau|ve nha|den khi) (?:\w+ )?(?:moi|thi) (?:biet|phat hien|vo le)|"
+                   r"moi (?:biet|phat hien)(?: ra)? (?:\w+ ){0,2}(?:lua|ke gian|gia danh|gia mao|mao danh))\b")
 
 
 def done_already(text: str) -> bool:

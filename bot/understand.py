@@ -86,6 +86,8 @@ def words(text: str, reply: bool = False) -> list[str]:
     of a word folded ("đồng ýy"); "62t" split. With `reply`, short-reply spellings too ("hông" -> khong)."""
     folded = re.sub(r"\b2k(\d)\b", r"200\1", fold(normalize(text)))  # "2k1": born in 2001
     folded = re.sub(r"(\d)\s?k\b", r"\1 nghin", folded)  # "350k": thousands, not "không"
+    # "6 tỉ", "mấy tỉ", "hàng chục tỉ": the other spelling of "tỷ" (billions), read as one word for money
+    folded = re.sub(r"(\d|\b(?:may|hang|vai|nua|chuc|tram))\s?ti\b", r"\1 ty", folded)
     folded = re.sub(r"(\d+)([a-z]+)", r"\1 \2", folded)
     folded = re.sub(r"[a-z]+", lambda m: _telex(m.group(0)), folded)
     # "hưu" folds to "huu": a doubled "u" is a slip only after a vowel ("cháuu"); other doubled endings always are,

@@ -14,6 +14,7 @@ from bot.cli.stats import cmd_stats
 from bot.prompts import MAX_OFFERS
 from bot.service import Tutor
 from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, Situation, classify
+from bot.understand import words
 from rag.knowledge import KnowledgeBase
 from storage.db import Database
 from storage.models import QuestionLog, User, utcnow
@@ -305,3 +306,17 @@ async def test_agreeing_in_words_with_nothing_waiting_shows_the_consent_text(tut
     assert (await _user(tutor)).consent_at is None  # shown, not given
     await chat.say("dong y")  # now it answers the consent prompt
     assert (await _user(tutor)).consent_at is not None
+
+
+def test_a_loss_found_out_afterwards_is_told_as_done() -> None:
+    # Found out afterwards, or a loss with "gần/hơn" before the amount: the after-the-loss steps, not "don't pay".
+    assert done_already("con nhan facebook xin tien, toi chuyen ngay 50 trieu, sau moi biet la ke gian gia danh")
+    assert done_already("ve nha moi phat hien bi lua, gio lam sao")
+    assert done_already("lam theo ho xong thi tai khoan mat hon 200 trieu")
+    # Asked for, not done: no "you have been robbed" steps.
+    assert not done_already("ho bao chuyen 5 ti de xac minh, co nen khong")
+    assert not done_already("nguoi ta goi doi chuyen tien, lam sao biet la lua hay that")
+
+
+def test_the_other_spelling_of_billions_is_money() -> None:
+    assert " ".join(words("mất gần 6 tỉ, mấy tỉ đồng, đợi tí")) == "mat gan 6 ty may ty dong doi ti"
