@@ -114,24 +114,32 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._encode(texts, "query: ")
 
 
-class CachedQueryEmbeddings(Embeddings):
-    """Remembers the vectors of the last `size` questions: a question asked again (many people ask the same
-    things) costs a dictionary lookup instead of a model run. Passages are never cached. Thread-safe."""
+class _QuestionLayer(Embeddings):
+    """A layer over a backend that changes how questions are embedded: passages, warming and the model's name (it
+    names the vector collection, which a layer must not change) are the backend's."""
 
-    def __init__(self, inner: Embeddings, size: int = 2048) -> None:
+    def __init__(self, inner: Embeddings) -> None:
         self.inner = inner
-        self.size = size
-        if hasattr(inner, "model_id"):  # names the vector collection: the cache must not change it
+        if hasattr(inner, "model_id"):
             self.model_id = inner.model_id
-        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.inner.embed_documents(texts)
 
     def warm(self) -> None:
         warm_up(self.inner)
+
+
+class CachedQueryEmbeddings(_QuestionLayer):
+    """Remembers the vectors of the last `size` questions: a question asked again (many people ask the same
+    things) costs a dictionary lookup instead of a model run. Passages are never cached. Thread-safe."""
+
+    def __init__(self, inner: Embeddings, size: int = 2048) -> None:
+        super().__init__(inner)
+        self.size = size
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
@@ -158,26 +166,18 @@ class _Job:
         self.error: BaseException | None = None
 
 
-class BatchingEmbeddings(Embeddings):
+class BatchingEmbeddings(_QuestionLayer):
     """Questions asked together share one model call. A question that finds the model idle runs at once, alone
     (no waiting window, so a quiet tutor answers as fast as before); questions that arrive while it runs wait
     and go through together in the next call, up to `max_batch`. Thread-safe; the answer threads call it."""
 
     def __init__(self, inner: Embeddings, max_batch: int = 16) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.max_batch = max_batch
-        if hasattr(inner, "model_id"):
-            self.model_id = inner.model_id
         self._ready = threading.Condition()
         self._waiting: list[_Job] = []
         self._running = False
         self.calls = self.questions = 0
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.inner.embed_documents(texts)
-
-    def warm(self) -> None:
-        warm_up(self.inner)
 
     def embed_query(self, text: str) -> list[float]:
         job = _Job(text)
