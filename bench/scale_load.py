@@ -129,7 +129,8 @@ def cpu_seconds(serve: subprocess.Popen[bytes], chroma: subprocess.Popen[bytes])
 
 
 async def run(db_url: str, rate: float, seconds: float, workers: int, crash: bool, dup: float,
-              chroma_path: Path, seed: int = 7, query_cache: int = 0, code: Path = ROOT) -> dict[str, Any]:
+              chroma_path: Path, seed: int = 7, query_cache: int = 0, code: Path = ROOT,
+              fresh_connections: bool = False) -> dict[str, Any]:
     rng = random.Random(seed)
     await fresh_database(db_url)
     await asyncio.to_thread(upgrade, db_url)
@@ -157,7 +158,10 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                                  stderr=(tmp / "serve.log").open("wb"))
         base = f"http://127.0.0.1:{port}"
         db = Database(db_url)
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        # Kept-alive connections stay with the worker that accepted them (uneven when one accepted most); a new
+        # connection per update is what nginx opens to its upstream without `keepalive`, and goes to whichever
+        # worker accepts first.
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=0 if fresh_connections else 50)
         try:
             async with httpx.AsyncClient(timeout=60, limits=limits) as http:
                 deadline = time.monotonic() + 300
@@ -275,7 +279,8 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
         (tmp / "short.json").write_text(json.dumps(dump, ensure_ascii=False, indent=1))
         print("short chats written to", tmp / "short.json")
     return {
-        "rate": rate, "seconds": seconds, "workers": workers, "crash": crash, "updates": len(posted),
+        "rate": rate, "seconds": seconds, "fresh_connections": fresh_connections,
+        "workers": workers, "crash": crash, "updates": len(posted),
         "offered_per_s": len(posted) / offered, "drain_s": drain, "ingest_s": ingest_seconds,
         "ack_p50_ms": pct(acks, 0.5) * 1000, "ack_p95_ms": pct(acks, 0.95) * 1000,
         "reply_p50_ms": pct(replies, 0.5) * 1000, "reply_p95_ms": pct(replies, 0.95) * 1000,
@@ -308,6 +313,8 @@ def main() -> None:
     ap.add_argument("--query-cache", type=int, default=0,
                     help="questions' vectors kept per worker; 0 (default): every question pays the model, as a new "
                          "one does (this script repeats 11 texts, which a cache would turn into lookups)")
+    ap.add_argument("--fresh-connections", action="store_true",
+                    help="a new connection per update (nginx without upstream keepalive) instead of a kept-alive pool")
     ap.add_argument("--against", help="also run the same load on this commit's code (a temporary worktree), "
                                       "printed beside today's")
     args = ap.parse_args()
@@ -320,11 +327,12 @@ def main() -> None:
             try:
                 rows.append((args.against, asyncio.run(run(
                     args.db, args.rate, args.seconds, args.workers, args.crash, args.dup, args.chroma_path,
-                    query_cache=args.query_cache, code=tree))))
+                    query_cache=args.query_cache, code=tree, fresh_connections=args.fresh_connections))))
             finally:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
     rows.append(("today", asyncio.run(run(args.db, args.rate, args.seconds, args.workers, args.crash, args.dup,
-                                          args.chroma_path, query_cache=args.query_cache))))
+                                          args.chroma_path, query_cache=args.query_cache,
+                                          fresh_connections=args.fresh_connections))))
     for _, r in rows:
         print(r)
     print("| code | workers | offered | updates | ack p50 / p95 | update→reply p50 / p95 | max inbox backlog "
