@@ -11,6 +11,7 @@ from bot import messages as msg
 from bot.mistake_signs import LATER_STORY
 from bot.scam_signs import TAKEN_OVER, words
 from bot.situation import (
+    CALM,
     MISTAKE,
     PAY_NOW,
     SCAM_NOW,
@@ -154,12 +155,15 @@ def done_already(text: str) -> bool:
     return bool(_DONE.search(folded) or TAKEN_OVER.search(folded))
 
 
-def stage_of(situation: Situation) -> str:
-    """Where the asker stands: asked to pay (before), in the scam now (during), or after the harmful act."""
+def stage_of(situation: Situation, question: str = "") -> str:
+    """Where the asker stands: asked to pay (before), in the scam now (during), or after the harmful act; calm when
+    the message shows no sign of a scam at all ("quét mặt không được, ngân hàng bảo ra quầy, giờ làm sao")."""
     if situation.kind == PAY_NOW:
         return "before"
     if situation.kind == SCAM_NOW:
         return "during" if situation.act in (None, "none_yet") else "after"
+    if situation.kind == CALM and question and not scam_signals(question):
+        return "calm"
     return "any"
 
 
@@ -220,7 +224,7 @@ class Answerer:
         if situation.act not in (None, "none_yet") and situation.kind == SCAM_NOW and not done_already(question):
             # "Họ bảo cài ứng dụng, có nên không?": the act is asked for, not done; no "you have been robbed" steps.
             situation = dataclasses.replace(situation, act="none_yet")
-        retrieval = self.kb.retriever.search(question, mode or self.mode, stage=stage_of(situation))
+        retrieval = self.kb.retriever.search(question, mode or self.mode, stage=stage_of(situation, question))
         if situation.kind in (SCAM_NOW, PAY_NOW):
             # The emergency steps come first, tailored to what already happened, with a way to reach a person;
             # never declined, whatever the wording.

@@ -8,10 +8,11 @@ import re
 # Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
 _WRONG_TRANSFER = re.compile(
     # "tránh lừa đảo, sai sót": errors in general, not a transfer gone wrong.
-    r"\b(?:chuyen|ck|chuyen khoan|gui)(?: \w+){0,6} (?:nham(?! lan)|sai(?! sot)|lon|nham so|sai so|"
+    # "gửi tiết kiệm … thua lỗ": savings and a loss-making bank, not money sent astray.
+    r"\b(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem))(?: \w+){0,6} (?:nham(?! lan)|sai(?! sot)|lon|nham so|sai so|"
     r"nham nguoi|nham tai khoan|"
     r"chon nham|chon sai|"
-    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua|(?<!them )(?:2|hai) lan)"
+    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua(?! lo\b| kien\b| bac\b| cuoc\b)|(?<!them )(?:2|hai) lan)"
     # "gửi sai nơi tiếp nhận", "gửi nhầm hồ sơ": papers sent to the wrong office, not money.
     r"(?! (?:noi|dia chi|co quan|don vi|ho so|thong tin|mau|to khai|giay to)\b)|"
     r"(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"

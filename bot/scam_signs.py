@@ -373,7 +373,7 @@ def law_demand(t: str) -> bool:
     return any(not _OWN_REPORT.search(t[max(0, m.start() - 12):m.start()]) for m in _LAW.finditer(t))
 URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
 # Talk of news passed around ("tin vỡ đê khẩn cấp, có nên gửi tiếp không"): its urgency is the news's, not the person's.
-NEWS_TALK = re.compile(r"\b(?:tin (?:\w+ ){0,4}(?:that gia|that hay gia|that hay khong|gia|don)|tin don|"
+NEWS_TALK = re.compile(r"\b(?:tin (?:\w+ ){0,4}(?:that gia|that hay gia|that hay khong|gia|don)|tin don|lan truyen|"
                        r"(?:gui|chuyen|chia se|dang) (?:tiep|lai) (?:tin|cho (?:con|chau|moi nguoi|ban|nhom))|"
                        r"(?:gui|chia se|chuyen) tiep|(?:chuyen|gui|chia se|dang) tin)\b")
 SECRET_ACTS = ("remote_app", "otp_read", "password_typed", "card_photos")

@@ -271,8 +271,13 @@ def _trained(path: str, mtime_ns: int, size: int, cache_dir: str) -> SituationMo
 _CALM_KINDS = frozenset({"troubleshoot", "rule", "definition", "where_who"})
 
 
+_PLATFORM = re.compile(r"\b(?:zalo|facebook|messenger|fanpage)\b")
+
+
 def _traces(t: str) -> bool:
-    """Some trace of a scam for the model to weigh: another party, something done, a loss, a call, a demand."""
+    """Some trace of a scam for the model to weigh: another party, something done, a loss, a call, a demand. The
+    bare name of an app is none ("những tính năng bảo mật của Zalo"): it must come with someone or something."""
+    t = _PLATFORM.sub("", t)
     return bool(STRANGER.search(t) or SCAM_CONTEXT.search(t) or LOSS.search(t) or IN_CALL.search(t)
                 or MESSAGE_SOURCE.search(t) or URGENT.search(t) or act_of(t) is not None
                 or fee_named(t) or RELATIVE_EMERGENCY.search(t) or ASKED_TO.search(t))
@@ -296,8 +301,10 @@ def route(text: str, model: SituationModel | None) -> Situation:
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
-    if not _traces(t):
-        return found  # nobody else and nothing done: "bố tôi mất, lương hưu… được nhận bao nhiêu?"
+    if not _traces(t) or NEWS_TALK.search(t) and act_of(t) is None and not LOSS.search(t):
+        # nobody else and nothing done ("bố tôi mất, lương hưu… được nhận bao nhiêu?"), or a rumour going round
+        # that asks nothing of this person ("tin ngân hàng sắp phá sản lan truyền, có nên rút không?")
+        return found
     kind, p = model.predict(text)
     if kind == PAY_NOW and not _payee(t):
         return found  # "có 100 triệu nên gửi tiết kiệm hay mua vàng": nobody asks for the money

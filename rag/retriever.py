@@ -183,7 +183,8 @@ class Retriever:
     def search(self, query: str, mode: Mode = "hybrid", k: int = 5, stage: str = "any") -> Retrieval:
         """Lessons for the query, best first, with the section to show and a scope decision; and the units
         (question entries and sections) that could answer it, chosen by match, question kind and `stage`
-        (any | before | during | after: where the asker is in a scam or money situation)."""
+        (any | before | during | after: where the asker is in a scam or money situation; calm: nothing in the
+        message speaks of a scam, so an entry written for one of its stages is no answer)."""
         signals: dict[str, float | str] = {}
         n = len(self.chunks)
         lex = np.zeros(n)
@@ -261,12 +262,14 @@ class Retriever:
         if kind is not None:
             value = value + np.where(entry, np.where(t.entry_kind == kind, fit.kind_match, -fit.kind_mismatch)
                                      * unit, 0.0)
-        if stage != "any":
+        if stage not in ("any", "calm"):
             staged = entry & (t.entry_stage != "any")
             value = value + np.where(staged, np.where(t.entry_stage == stage, fit.stage_match,
                                                       -fit.stage_mismatch) * unit, 0.0)
-        elif kind != "what_now":  # a calm question is not answered with an alarm
+        elif stage == "calm" or kind != "what_now":  # a calm question is not answered with an alarm
             alarm = entry & ((t.entry_stage == "during") | (t.entry_stage == "after"))
+            if stage == "calm" and kind == "what_now":  # "what now" with no sign of a scam: only scam entries
+                alarm &= t.entry_scam
             value = value - np.where(alarm, fit.stage_mismatch * unit, 0.0)
         if kind == "howto":
             value = value + np.where(t.steps, fit.steps_bonus * unit, 0.0)

@@ -79,6 +79,8 @@ class ChunkTable:
         self.is_entry = np.array([u.entry is not None for u in self.units], dtype=bool)
         self.entry_kind = np.array([u.entry.kind if u.entry else "" for u in self.units], dtype=object)
         self.entry_stage = np.array([u.entry.stage if u.entry else "" for u in self.units], dtype=object)
+        self.entry_scam = np.array([u.entry is not None and any(t.startswith("scam") for t in u.entry.topics)
+                                    for u in self.units], dtype=bool)
         self.steps = np.array([u.entry is None and bool(STEPS.search(u.section.body)) for u in self.units],
                               dtype=bool)
 
