@@ -49,6 +49,8 @@ from storage.models import InboxItem, OutboxItem  # noqa: E402
 from tests.telegram_standin import TelegramStandIn  # noqa: E402
 
 SECRET = "bench-secret"
+# Buttons of the menus and lessons (no model, no retrieval): the learn menu, a lesson page, progress, help.
+PRESSES = ["/hoc", "/bai an-toan-anh-giay-to", "/bai an-toan-du-lieu-ca-nhan", "/tiendo", "/trogiup"]
 QUESTIONS = [
     "lam sao cai vneid", "quên mật khẩu VNeID thì làm sao", "Smart OTP là gì", "chuyen khoan nham thi lam gi",
     "mã QR giả dán đè là sao", "bị lừa chuyển tiền rồi báo ai", "đặt mật khẩu thế nào cho an toàn",
@@ -130,7 +132,7 @@ def cpu_seconds(serve: subprocess.Popen[bytes], chroma: subprocess.Popen[bytes])
 
 async def run(db_url: str, rate: float, seconds: float, workers: int, crash: bool, dup: float,
               chroma_path: Path, seed: int = 7, query_cache: int = 0, code: Path = ROOT,
-              fresh_connections: bool = False) -> dict[str, Any]:
+              fresh_connections: bool = False, presses: float = 0.0) -> dict[str, Any]:
     rng = random.Random(seed)
     await fresh_database(db_url)
     await asyncio.to_thread(upgrade, db_url)
@@ -213,7 +215,8 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
                         workers_of(serve)[0].send_signal(signal.SIGKILL)
                         killed = True
                     chat = 100_000 + i % pool
-                    update = standin.text_update(chat, rng.choice(QUESTIONS))
+                    update = (standin.callback_update(chat, rng.choice(PRESSES)) if rng.random() < presses
+                              else standin.text_update(chat, rng.choice(QUESTIONS)))
                     posted.append((chat, time.monotonic()))
                     tasks.append(asyncio.create_task(post(update)))
                     if rng.random() < dup:
@@ -279,7 +282,7 @@ async def run(db_url: str, rate: float, seconds: float, workers: int, crash: boo
         (tmp / "short.json").write_text(json.dumps(dump, ensure_ascii=False, indent=1))
         print("short chats written to", tmp / "short.json")
     return {
-        "rate": rate, "seconds": seconds, "fresh_connections": fresh_connections,
+        "rate": rate, "seconds": seconds, "fresh_connections": fresh_connections, "presses": presses,
         "workers": workers, "crash": crash, "updates": len(posted),
         "offered_per_s": len(posted) / offered, "drain_s": drain, "ingest_s": ingest_seconds,
         "ack_p50_ms": pct(acks, 0.5) * 1000, "ack_p95_ms": pct(acks, 0.95) * 1000,
@@ -315,6 +318,8 @@ def main() -> None:
                          "one does (this script repeats 11 texts, which a cache would turn into lookups)")
     ap.add_argument("--fresh-connections", action="store_true",
                     help="a new connection per update (nginx without upstream keepalive) instead of a kept-alive pool")
+    ap.add_argument("--presses", type=float, default=0.0,
+                    help="share of updates that are button presses (menus, lesson pages) instead of typed questions")
     ap.add_argument("--against", help="also run the same load on this commit's code (a temporary worktree), "
                                       "printed beside today's")
     args = ap.parse_args()
@@ -327,12 +332,13 @@ def main() -> None:
             try:
                 rows.append((args.against, asyncio.run(run(
                     args.db, args.rate, args.seconds, args.workers, args.crash, args.dup, args.chroma_path,
-                    query_cache=args.query_cache, code=tree, fresh_connections=args.fresh_connections))))
+                    query_cache=args.query_cache, code=tree, fresh_connections=args.fresh_connections,
+                    presses=args.presses))))
             finally:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
     rows.append(("today", asyncio.run(run(args.db, args.rate, args.seconds, args.workers, args.crash, args.dup,
                                           args.chroma_path, query_cache=args.query_cache,
-                                          fresh_connections=args.fresh_connections))))
+                                          fresh_connections=args.fresh_connections, presses=args.presses))))
     for _, r in rows:
         print(r)
     print("| code | workers | offered | updates | ack p50 / p95 | update→reply p50 / p95 | max inbox backlog "
