@@ -289,7 +289,8 @@ LOSS = re.compile(
     r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|(?<!bao )mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
-    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|(?<!co )bi tru|(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
+    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|(?<!co )(?<!khong )(?<!chua )(?<!chang )bi tru|"
+    r"(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
     r"goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
     r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|"
     r"chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
@@ -329,6 +330,8 @@ MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|nh
 _SELF_SLIP = re.compile(
     r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
     r"nuot the|(?:atm|may rut tien)(?: \w+){0,2} (?:khong|chua|chang) nha|"
+    # the machine paid out more than asked ("máy lại nhả ra 5 triệu"): money to give back to the bank, no scammer
+    r"(?:atm|may) (?:\w+ ){0,3}nha (?:ra )?(?:\w+ ){0,2}(?:\d+ (?:trieu|nghin)|thua|du|them)|"
     r"(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
     r"(?:lam|cap nhat) sinh trac|chua (?:xac thuc|lam) sinh trac|xac thuc (?:khuon mat|thiet bi)|"
     r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
