@@ -320,3 +320,11 @@ def test_a_loss_found_out_afterwards_is_told_as_done() -> None:
 
 def test_the_other_spelling_of_billions_is_money() -> None:
     assert " ".join(words("mất gần 6 tỉ, mấy tỉ đồng, đợi tí")) == "mat gan 6 ty may ty dong doi ti"
+
+
+def test_an_atm_paying_out_too_much_is_no_scam() -> None:
+    # Extra cash from the machine and nothing taken from the account: the bank's matter, not a theft.
+    assert classify("rut 3 trieu, may bao loi roi lai nha ra 3 trieu nua, tai khoan khong bi tru, lam sao").kind \
+        != SCAM_NOW
+    # Money taken from the account in a scam story still is.
+    assert classify("nguoi xung ngan hang goi, toi lam theo thi tai khoan bi tru 20 trieu").kind == SCAM_NOW
