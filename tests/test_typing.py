@@ -324,7 +324,8 @@ def test_the_other_spelling_of_billions_is_money() -> None:
 
 def test_an_atm_paying_out_too_much_is_no_scam() -> None:
     # Extra cash from the machine and nothing taken from the account: the bank's matter, not a theft.
-    assert classify("rut 3 trieu, may bao loi roi lai nha ra 3 trieu nua, tai khoan khong bi tru, lam sao").kind \
-        != SCAM_NOW
+    assert classify("ra cay atm rut 5 trieu, bam huy roi ma may van nha ra 2 trieu, tai khoan khong bi tru dong nao, "
+                    "gio toi lam sao").kind == CALM
+    assert classify("may atm nha thua 1 trieu, tai khoan chua bi tru, toi phai lam gi").kind == CALM
     # Money taken from the account in a scam story still is.
     assert classify("nguoi xung ngan hang goi, toi lam theo thi tai khoan bi tru 20 trieu").kind == SCAM_NOW
