@@ -137,6 +137,11 @@ def words(text: str) -> str:
     return " ".join(understand.words(text))
 
 
+# Found out afterwards that it was a scam ("sau mới biết là kẻ gian", "về nhà mới phát hiện bị lừa"): what was told
+# before it was done, even in a message that ends with a question.
+FOUND_OUT = re.compile(r"\b(?:(?:sau|sau do|hom sau|luc sau|ve nha|den khi) (?:\w+ )?(?:moi|thi) "
+                       r"(?:biet|phat hien|vo le)|"
+                       r"moi (?:biet|phat hien)(?: ra)? (?:\w+ ){0,2}(?:lua|ke gian|gia danh|gia mao|mao danh))\b")
 _DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:da |lo |cung )?(?:gui|lam|doc|nhap|"
                          r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua|go|quet) (?:\w+ ){0,2}?(?:roi|xong|luon)\b")
 # Just before an act, words that say it is not done (yet): asked to ("xin chụp ảnh"), told to, about to, should I,
@@ -187,8 +192,8 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
                 return name
             if not asking and not _NOT_DONE.search(before):
                 return name
-            if _DONE_LATER.search(t, m.end()):
-                return name  # "họ bắt quay mặt gửi qua Zalo…, tôi gửi rồi"
+            if _DONE_LATER.search(t, m.end()) or FOUND_OUT.search(t, m.end()) and not _NOT_DONE.search(before):
+                return name  # "họ bắt quay mặt gửi qua Zalo…, tôi gửi rồi"; "tôi chuyển 50 triệu, sau mới biết…"
     for name, asked in _ASKED_FOR:
         found = asked.search(t)
         if found and _DONE_LATER.search(t, found.end()):

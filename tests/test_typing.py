@@ -329,3 +329,11 @@ def test_an_atm_paying_out_too_much_is_no_scam() -> None:
     assert classify("may atm nha thua 1 trieu, tai khoan chua bi tru, toi phai lam gi").kind == CALM
     # Money taken from the account in a scam story still is.
     assert classify("nguoi xung ngan hang goi, toi lam theo thi tai khoan bi tru 20 trieu").kind == SCAM_NOW
+
+
+def test_a_transfer_found_out_later_is_money_sent_even_when_asked_about() -> None:
+    # Told as it happened and found out afterwards: the after-the-loss steps, not "don't transfer".
+    assert classify("toi chuyen 30 trieu cho nguoi xung chau noi, sau moi biet la ke gian, gio lam sao") \
+        == Situation(SCAM_NOW, "money_sent")
+    # Asked to, and found out before doing it: still a demand to pay, nothing done.
+    assert classify("ho bao toi chuyen 30 trieu, sau moi biet la ke gian nen chua chuyen, gio lam sao").act is None
