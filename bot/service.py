@@ -182,13 +182,24 @@ class Tutor:
 
     async def process(self, inbox_id: int) -> bool:
         """Process one stored delivery exactly once; replies go to the outbox in the same transaction."""
+        return (await self.process_and_queue(inbox_id))[0]
+
+    async def process_and_queue(self, inbox_id: int, chat: str | None = None) -> tuple[bool, list[Any] | None]:
+        """`process`; with `chat`, also take that chat's delivery lease and read its unsent replies in the same
+        transaction (as `leased_queue`), so a sender can start on them without a transaction of its own.
+
+        Returns (processed by this call, the rows read): an empty list means nothing is queued and the lease was
+        given up; None means nothing was read (no `chat`, another live sender holds it, or the delivery ended in
+        an apology) and a sender must look at the queue itself.
+        """
         attempts = 0
         while attempts < MAX_ATTEMPTS:
             try:
+                rows: list[Any] | None = None
                 async with self.db.transaction() as s:
                     item = await repo.inbox_claim(s, inbox_id)
                     if item is None:
-                        return False
+                        return False, None
                     unheard = repo.awaiting_transcript(item.payload)
                     if not unheard:
                         started = time.perf_counter()
@@ -196,15 +207,19 @@ class Tutor:
                         await repo.outbox_add(s, item, [r.to_payload() for r in replies])
                         item.processed_at = utcnow()
                         channel = item.channel
+                        if chat is not None and await self.lease_in(s, channel, chat):
+                            # Last, after every other lock of the processing: the lease row stays locked to the
+                            # commit, so a sender elsewhere that gives the chat up waits and then sees these replies.
+                            rows = await self._queue_or_release(s, channel, chat, None)
                 if unheard:
                     # A voice note: transcribed outside any transaction, then processed like typed words.
                     await self._hear_or_give_up(inbox_id)
                     continue
                 obs.PROCESSING.labels(channel).observe(time.perf_counter() - started)
-                return True
+                return True, rows
             except BotError as exc:  # a problem the person can understand: said kindly, not retried
                 log.info("inbox item %s answered with a %s", inbox_id, type(exc).__name__)
-                return await self._answer_with(inbox_id, Reply(exc.user_text))
+                return await self._answer_with(inbox_id, Reply(exc.user_text)), None
             except Exception as exc:  # noqa: BLE001 - logged with context, retried, then apologised for
                 attempts += 1
                 log.exception("processing inbox item %s failed", inbox_id)
@@ -212,10 +227,10 @@ class Tutor:
                 async with self.db.transaction() as s:
                     item = await repo.inbox_claim(s, inbox_id)
                     if item is None:
-                        return False
+                        return False, None
                     item.attempts += 1
                     item.error = type(exc).__name__[:200]
-        return await self._answer_with(inbox_id, Reply(APOLOGY))
+        return await self._answer_with(inbox_id, Reply(APOLOGY)), None
 
     async def _answer_with(self, inbox_id: int, reply: Reply) -> bool:
         """Close a delivery with one reply (an apology, or a BotError's kind sentence)."""
@@ -292,6 +307,8 @@ class Tutor:
             await self.mark_sent_in(s, outbox_id, error)
             if not ours:
                 return None
+            if read is None and await repo.lease_release_if_idle(s, channel, chat, self.holder):
+                return []  # the usual end of a batch: nothing more queued, the lease given up in one statement
             return await self._queue_or_release(s, channel, chat, read)
 
     async def mark_sent(self, channel: str, chat: str, outbox_id: int, error: str | None = None) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,18 +152,26 @@ async def backlog(s: AsyncSession) -> dict[str, int]:
 # ---------------------------------------------------------------- delivery leases
 
 
+@functools.cache
+def _lease_upsert(dialect: str) -> Any:
+    """The lease's upsert, built once per dialect (it runs twice for every reply sent; building it each time cost
+    more than running it)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(DeliveryLease).values(channel=bindparam("channel"), channel_user_id=bindparam("chat"),
+                                        holder=bindparam("holder"), expires_at=bindparam("expires"))
+    return stmt.on_conflict_do_update(
+        index_elements=[DeliveryLease.channel, DeliveryLease.channel_user_id],
+        set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
+        where=(DeliveryLease.holder == bindparam("holder")) | (DeliveryLease.expires_at < bindparam("now")),
+    ).returning(DeliveryLease.holder)
+
+
 async def lease_take(s: AsyncSession, channel: str, channel_user_id: str, holder: str, seconds: float) -> bool:
     """Take or renew the right to send to one chat; False while another live holder has it."""
     now = utcnow()
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(DeliveryLease).values(channel=channel, channel_user_id=channel_user_id, holder=holder,
-                                        expires_at=now + timedelta(seconds=seconds))
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[DeliveryLease.channel, DeliveryLease.channel_user_id],
-        set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
-        where=(DeliveryLease.holder == holder) | (DeliveryLease.expires_at < now),
-    ).returning(DeliveryLease.holder)
-    return (await s.execute(upsert)).first() is not None
+    params = {"channel": channel, "chat": channel_user_id, "holder": holder,
+              "expires": now + timedelta(seconds=seconds), "now": now}
+    return (await s.execute(_lease_upsert(s.get_bind().dialect.name), params)).first() is not None
 
 
 async def lease_holder(s: AsyncSession, channel: str, channel_user_id: str) -> str | None:
@@ -188,6 +197,25 @@ async def lease_release(s: AsyncSession, channel: str, channel_user_id: str, hol
     await s.execute(delete(DeliveryLease).where(DeliveryLease.channel == channel,
                                                 DeliveryLease.channel_user_id == channel_user_id,
                                                 DeliveryLease.holder == holder))
+
+
+@functools.cache
+def _release_if_idle() -> Any:
+    waiting = (select(OutboxItem.id).where(OutboxItem.channel == bindparam("channel"),
+                                           OutboxItem.channel_user_id == bindparam("chat"),
+                                           OutboxItem.sent_at.is_(None)).exists())
+    return (delete(DeliveryLease).where(DeliveryLease.channel == bindparam("channel"),
+                                        DeliveryLease.channel_user_id == bindparam("chat"),
+                                        DeliveryLease.holder == bindparam("holder"), ~waiting)
+            .returning(DeliveryLease.holder))
+
+
+async def lease_release_if_idle(s: AsyncSession, channel: str, channel_user_id: str, holder: str) -> bool:
+    """Give up one chat's lease (only if still ours) when none of its replies waits unsent, in one statement;
+    False when it was kept. Meant after the lease was renewed in the same transaction (its row locked since):
+    a reply committed before that renewal is seen here, one committed after waits for this transaction."""
+    params = {"channel": channel, "chat": channel_user_id, "holder": holder}
+    return (await s.execute(_release_if_idle(), params)).first() is not None
 
 
 async def inbox_forget_text(s: AsyncSession, inbox_id: int) -> None:
@@ -237,28 +265,28 @@ async def outbox_unsent(s: AsyncSession, channel: str, limit: int = 100,
 async def outbox_mark_sent(s: AsyncSession, outbox_id: int, error: str | None = None) -> bool:
     """Record that a reply reached the channel (or was given up, with `error`); False when it already had been,
     i.e. another sender sent it too."""
-    result = await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id, OutboxItem.sent_at.is_(None))
-                             .values(sent_at=utcnow(), error=error))
-    done = bool(getattr(result, "rowcount", 1))
-    if done:  # only the sender that marked it (and so holds the row) tidies after a deletion request
-        await _forget_erased_delivery(s, outbox_id)
-    return done
+    # The reply's delivery comes back with the mark (one statement): it says whether it was a deletion request.
+    request = select(InboxItem.payload).where(InboxItem.id == OutboxItem.inbox_id).scalar_subquery()
+    marked = (await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id, OutboxItem.sent_at.is_(None))
+                              .values(sent_at=utcnow(), error=error)
+                              .returning(OutboxItem.inbox_id, request))).first()
+    if marked is None:
+        return False
+    if marked[0] is not None and (marked[1] or {}).get("erased"):
+        # Only the sender that marked it (and so holds the row) tidies after a deletion request.
+        await _forget_erased_delivery(s, outbox_id, marked[0])
+    return True
 
 
-async def _forget_erased_delivery(s: AsyncSession, outbox_id: int) -> None:
+async def _forget_erased_delivery(s: AsyncSession, outbox_id: int, inbox_id: int) -> None:
     """Once a reply to a deletion request is out, it keeps no trace of whom it went to; once the last one is
     out, neither does the request (its chat id was kept only to deliver the confirmation).
 
     Only the reply just marked (already locked by that mark) and the request's row are written, in that order,
     here and in privacy.erase: two senders marking two replies of one request take turns on the request's row
-    and never wait for each other's replies."""
-    # One unlocked read settles the usual case (no deletion request): the flag was committed with the replies.
-    found = (await s.execute(select(InboxItem.id, InboxItem.payload)
-                             .join(OutboxItem, OutboxItem.inbox_id == InboxItem.id)
-                             .where(OutboxItem.id == outbox_id))).first()
-    if found is None or not (found.payload or {}).get("erased"):
-        return
-    item = (await s.execute(select(InboxItem).where(InboxItem.id == found.id)
+    and never wait for each other's replies. (The flag was committed with the replies, so the mark's unlocked
+    read of it is settled.)"""
+    item = (await s.execute(select(InboxItem).where(InboxItem.id == inbox_id)
                             .with_for_update(key_share=True))).scalar_one_or_none()
     if item is None:
         return

@@ -276,10 +276,29 @@ class TelegramStandIn:
     async def post_webhook(
         self, url: str, update: JSONDict, secret_token: str | None = None
     ) -> tuple[int, str]:
-        """POST an update to our webhook endpoint the way Telegram does; returns (status, body)."""
+        """POST an update to our webhook endpoint the way Telegram does; returns (status, body).
+
+        As Telegram, a 200 whose JSON body names a Bot API ``method`` is that call, made by the bot (recorded with
+        the others; its result goes nowhere)."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret_token} if secret_token is not None else {}
         async with aiohttp.ClientSession() as session, session.post(url, json=update, headers=headers) as resp:
-            return resp.status, await resp.text()
+            status, body = resp.status, await resp.text()
+            if status == 200 and resp.content_type == "application/json":
+                await self.webhook_reply(json.loads(body))
+            return status, body
+
+    async def webhook_reply(self, body: Any) -> None:
+        """Carry out a Bot API call given as a webhook's response body, as Telegram does."""
+        method = self._methods.get(str(body.get("method", "")).lower()) if isinstance(body, dict) else None
+        if method is None:
+            return
+        params = {k: v for k, v in body.items() if k != "method"}
+        rec = Recorded(method, params, time.monotonic(), "WEBHOOK", "application/json")
+        self.requests.append(rec)
+        try:
+            await self._handlers()[method](params)
+        except _ApiError as err:
+            rec.status, rec.failed = err.status, True
 
     # ---- assertions helpers ----------------------------------------------------------------------
 

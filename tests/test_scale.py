@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import update
 
 from bot import observability as obs
+from bot.channels.senders import Senders
 from bot.config import Settings
 from bot.service import Tutor
-from bot.types import Incoming
+from bot.types import Incoming, Reply
 from bot.web import WebServer, build_app, listen
 from rag.knowledge import KnowledgeBase
 from storage import repo
@@ -186,3 +187,78 @@ async def test_a_dead_local_senders_lease_is_taken_at_once(tutor: Tutor) -> None
     assert await tutor.lease("telegram", "42")
     assert not await tutor.lease("telegram", "43")  # a live process keeps its chat
     assert not await tutor.lease("telegram", "44")  # another host's process: only its lease lapsing tells
+
+
+async def test_processing_takes_the_chats_lease_and_reads_its_queue_in_the_same_transaction(tutor: Tutor) -> None:
+    """A press costs one transaction less: the processing reads the chat's queue under its lease, and the last
+    mark gives the lease up in the statement that finds nothing more queued."""
+    inbox_id = await tutor.receive(Incoming("telegram", "42", "p1", button="/trogiup"))
+    assert inbox_id is not None
+    done, rows = await tutor.process_and_queue(inbox_id, "42")
+    assert done and rows and all(isinstance(r[1], Reply) for r in rows)
+    async with tutor.db.transaction() as s:
+        assert await repo.lease_holder(s, "telegram", "42") == tutor.holder
+        assert [o.id for o in await repo.outbox_unsent(s, "telegram", channel_user_id="42")] == [r[0] for r in rows]
+    for outbox_id, _ in rows[:-1]:
+        assert await tutor.mark_sent("telegram", "42", outbox_id)
+    assert await tutor.mark_and_next("telegram", "42", rows[-1][0]) == []
+    async with tutor.db.transaction() as s:
+        assert await repo.lease_holder(s, "telegram", "42") is None  # given up with the last mark
+    assert await tutor.process_and_queue(inbox_id, "42") == (False, None)  # processed once only
+
+
+async def test_a_chat_held_elsewhere_is_left_to_its_sender_which_sees_the_new_replies(tutor: Tutor) -> None:
+    other = "elsewhere:1:live"
+    first = await tutor.receive(Incoming("telegram", "42", "h1", button="/trogiup"))
+    second = await tutor.receive(Incoming("telegram", "42", "h2", button="/tiendo"))
+    assert first is not None and second is not None
+    assert (await tutor.process_and_queue(first, "42"))[1]
+    async with tutor.db.transaction() as s:  # another worker holds the chat now (the first replies are its)
+        await repo.lease_release(s, "telegram", "42", tutor.holder)
+        assert await repo.lease_take(s, "telegram", "42", other, 60)
+    assert await tutor.process_and_queue(second, "42") == (True, None)  # not ours: nothing read, nothing sent
+    async with tutor.db.transaction() as s:
+        queued = [o.id for o in await repo.outbox_unsent(s, "telegram", channel_user_id="42")]
+        # The holder marks what it sent; the look at the queue in the same transaction finds the new replies and
+        # keeps the lease (one reply still waiting is enough to keep it).
+        assert await repo.lease_take(s, "telegram", "42", other, 60)
+        assert await repo.outbox_mark_sent(s, queued[0])
+        assert not await repo.lease_release_if_idle(s, "telegram", "42", other)
+        assert not await repo.lease_release_if_idle(s, "telegram", "42", tutor.holder)  # never someone else's
+    async with tutor.db.transaction() as s:
+        for outbox_id in queued[1:]:
+            assert await repo.outbox_mark_sent(s, outbox_id)
+        assert await repo.lease_release_if_idle(s, "telegram", "42", other)
+        assert await repo.lease_holder(s, "telegram", "42") is None
+
+
+async def test_a_sender_starts_on_rows_read_while_processing_unless_another_ran_meanwhile(tutor: Tutor) -> None:
+    sent: list[tuple[str, list[int]]] = []
+
+    async def send_rows(chat: str, rows: list[Any]) -> list[Any] | None:
+        sent.append((chat, [r[0] for r in rows]))
+        for outbox_id, _ in rows[:-1]:
+            await tutor.mark_sent("telegram", chat, outbox_id)
+        return await tutor.mark_and_next("telegram", chat, rows[-1][0])
+
+    senders = Senders(tutor, "telegram", send_rows)
+    inbox_id = await tutor.receive(Incoming("telegram", "42", "s1", button="/trogiup"))
+    assert inbox_id is not None
+    with senders.reading("42") as watch:
+        rows = (await tutor.process_and_queue(inbox_id, "42"))[1]
+        await senders.start("42", rows, watch)
+    assert rows and sent == [("42", [r[0] for r in rows])]  # sent as read: no transaction to read them again
+
+    # A sender of this process that started (and here ended) for the chat meanwhile may have sent some of the same
+    # rows: those read while processing are dropped and the queue is read afresh.
+    sent.clear()
+    inbox_id = await tutor.receive(Incoming("telegram", "42", "s2", button="/tiendo"))
+    assert inbox_id is not None
+    with senders.reading("42") as watch:
+        rows = (await tutor.process_and_queue(inbox_id, "42"))[1]
+        assert rows
+        await senders.start("42")  # sends these replies itself
+        await senders.start("42", rows, watch)  # nothing left to send twice
+    assert sent == [("42", [r[0] for r in rows])]
+    async with tutor.db.transaction() as s:
+        assert await repo.outbox_unsent(s, "telegram", channel_user_id="42") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -213,6 +214,17 @@ async def test_webhook_checks_the_secret_and_stores_before_200(tutor: Tutor, sta
         await wait_for(lambda: any("Theo bài" in t for t in texts(standin)))
         await asyncio.sleep(0.3)
         assert sum("Theo bài" in t for t in texts(standin)) == 1
+        # A button press is answered in the webhook's own response (the spinner stops with the 200), not by a
+        # request of ours; the stand-in carries that call out as Telegram does.
+        press = standin.callback_update(CHAT, "/tiendo")
+        before = len(texts(standin))
+        status, body = await standin.post_webhook(url, press, secret_token="s3cret-token")
+        callback_id = press["callback_query"]["id"]
+        assert status == 200 and json.loads(body) == {"method": "answerCallbackQuery",
+                                                      "callback_query_id": callback_id}
+        assert [(c.http_method, c.params) for c in standin.calls("answerCallbackQuery")] == [
+            ("WEBHOOK", {"callback_query_id": callback_id})]
+        await wait_for(lambda: len(texts(standin)) > before)  # and the press is processed as ever
         status, _ = await standin.post_webhook(url, {"not": "an update"}, secret_token="s3cret-token")
         assert status in (200, 400)
         # Hostile bodies: too big -> 413, nested past any parser -> 400; never a 500.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,13 @@ log = logging.getLogger(__name__)
 SendRows = Callable[[str, list[Any]], Awaitable[list[Any] | None]]
 # For a chat, what reads its queue inside a transaction (None: its unsent replies, see Tutor.leased_queue).
 Reader = Callable[[str], Callable[[AsyncSession], Awaitable[list[Any]]]]
+
+
+@dataclass
+class Watch:
+    """One delivery being processed with its chat's queue read in the same transaction (see `Senders.reading`)."""
+
+    disturbed: bool = False  # a sender of this process started or ended for the chat meanwhile
 
 
 class Senders:
@@ -38,12 +46,39 @@ class Senders:
         self._reader = reader
         self._running: dict[str, asyncio.Future[None]] = {}
         self._again: set[str] = set()  # chats whose sender was running when more was queued
+        self._watches: dict[str, list[Watch]] = {}  # chats being processed with their queue read (see `reading`)
 
-    def start(self, chat: str) -> asyncio.Future[None]:
-        """The chat's running sender, or a new one; a running one is told to look at the queue once more."""
+    @contextlib.contextmanager
+    def reading(self, chat: str) -> Iterator[Watch]:
+        """Around processing a delivery whose transaction also reads the chat's queue under its lease
+        (`Tutor.process_and_queue`): notes whether a sender of this process starts or ends for the chat meanwhile."""
+        watch = Watch()
+        self._watches.setdefault(chat, []).append(watch)
+        try:
+            yield watch
+        finally:
+            watches = self._watches[chat]
+            watches.remove(watch)
+            if not watches:
+                del self._watches[chat]
+
+    def _disturb(self, chat: str) -> None:
+        for watch in self._watches.get(chat, ()):
+            watch.disturbed = True
+
+    def start(self, chat: str, rows: list[Any] | None = None, watch: Watch | None = None) -> asyncio.Future[None]:
+        """The chat's running sender, or a new one; a running one is told to look at the queue once more.
+
+        `rows`: the chat's queue, read under its lease by the transaction that processed a delivery, with the
+        `watch` of `reading` around that processing; a new sender begins with them instead of reading the queue
+        itself, but only when no sender of this process started or ended for the chat meanwhile: such a sender
+        (under the same lease, this process's) may have sent some of the same rows, so then the queue is read again.
+        """
         sender = self._running.get(chat)
         if sender is None:
-            sender = self._running[chat] = asyncio.ensure_future(self._run(chat))
+            fresh = rows if watch is not None and not watch.disturbed else None
+            self._disturb(chat)
+            sender = self._running[chat] = asyncio.ensure_future(self._run(chat, fresh))
         else:
             self._again.add(chat)  # it may have looked already: it looks once more before leaving
         return sender
@@ -60,11 +95,12 @@ class Senders:
         with contextlib.suppress(Exception):
             await asyncio.gather(*running, return_exceptions=True)
 
-    async def _run(self, chat: str) -> None:
+    async def _run(self, chat: str, rows: list[Any] | None = None) -> None:
         me = self._running.get(chat)
         read = self._reader(chat) if self._reader is not None else None
         try:
-            rows = await self.tutor.leased_queue(self.channel, chat, read)
+            if rows is None:
+                rows = await self.tutor.leased_queue(self.channel, chat, read)
             while rows is not None:  # None: another live sender has the chat
                 if not rows:  # nothing queued, and the lease is already given up
                     if chat not in self._again:
@@ -81,3 +117,4 @@ class Senders:
         finally:
             if self._running.get(chat) is me:
                 del self._running[chat]
+                self._disturb(chat)

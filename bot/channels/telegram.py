@@ -235,13 +235,18 @@ class TelegramChannel:
         if callback_id is not None:
             with contextlib.suppress(BadRequest, NetworkError):
                 await self.bot.answer_callback_query(callback_id)
-        if inbox_id is not None:
-            await self.tutor.process(inbox_id)
         if chat is None:
+            if inbox_id is not None:
+                await self.tutor.process(inbox_id)
             await self.deliver(wait=wait)
             return
-        # Only this chat: its reply is all the processing queued. Other chats' leftovers go with the sweep.
-        sender = self.senders.start(chat)
+        # Only this chat: its reply is all the processing queued. Other chats' leftovers go with the sweep. The
+        # processing transaction also takes the chat's lease and reads its queue: a sender starts on those rows.
+        rows: list[Any] | None = None
+        with self.senders.reading(chat) as watch:
+            if inbox_id is not None:
+                rows = (await self.tutor.process_and_queue(inbox_id, chat))[1]
+            sender = self.senders.start(chat, rows, watch)
         if wait:
             await asyncio.gather(sender, return_exceptions=True)
 
@@ -313,7 +318,12 @@ class TelegramChannel:
             except (MalformedUpdate, AttributeError, TypeError):
                 log.warning("telegram webhook: malformed update refused")
                 return Response(status_code=400)
-            self._spawn(self._handle_limited(inbox_id, callback_id, chat))
+            self._spawn(self._handle_limited(inbox_id, None, chat))
+            if callback_id is not None:
+                # The press is answered in the webhook's own response, as Telegram allows: its spinner stops at
+                # once, and no request of ours is spent on it. (Telegram reports no error for such a call; a
+                # lapsed callback is harmless.)
+                return JSONResponse({"method": "answerCallbackQuery", "callback_query_id": callback_id})
             return Response(status_code=200)
 
         return [Route(self.cfg.webhook_path, webhook, methods=["POST"])]
