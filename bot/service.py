@@ -329,8 +329,8 @@ class Tutor:
     async def _queue_or_release(self, s: AsyncSession, channel: str, chat: str,
                                 read: Callable[[AsyncSession], Awaitable[list[T]]] | None) -> list[T]:
         if read is None:
-            rows: list[Any] = [(o.id, Reply.from_payload(o.payload))
-                               for o in await repo.outbox_unsent(s, channel, channel_user_id=chat)]
+            queued = await repo.outbox_queue(s, channel, chat)
+            rows: list[Any] = [(outbox_id, Reply.from_payload(payload)) for outbox_id, payload in queued]
         else:
             rows = await read(s)
         if not rows:

@@ -6,9 +6,9 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +54,13 @@ async def mark_active_day(s: AsyncSession, user_id: int, now: datetime) -> None:
     await s.execute(_insert_ignore(s, ActivityDay, user_id=user_id, day=local_day(now)))
 
 
+# The tables of the path every message takes, for statements that need no ORM objects: on the mapped classes the
+# ORM prepares each INSERT, UPDATE or DELETE as a bulk operation, which cost more CPU than running it.
+_INBOX = cast(Table, InboxItem.__table__)
+_OUTBOX = cast(Table, OutboxItem.__table__)
+_LEASES = cast(Table, DeliveryLease.__table__)
+
+
 def _insert_ignore(s: AsyncSession, model: Any, **values: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING for either dialect."""
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -67,10 +74,11 @@ async def inbox_add(
     s: AsyncSession, channel: str, delivery_id: str, channel_user_id: str, payload: dict[str, Any]
 ) -> int | None:
     """Store a delivery; return its id, or None when this (channel, delivery_id) was already stored."""
+    # On the table, not the mapped class: the ORM's preparation of a bulk insert costs more than the statement.
     result = await s.execute(
-        _insert_ignore(s, InboxItem, channel=channel, delivery_id=delivery_id,
+        _insert_ignore(s, _INBOX, channel=channel, delivery_id=delivery_id,
                        channel_user_id=channel_user_id, payload=payload, received_at=utcnow(), attempts=0)
-        .returning(InboxItem.id)
+        .returning(_INBOX.c.id)
     )
     row = result.first()
     return None if row is None else int(row[0])
@@ -157,13 +165,14 @@ def _lease_upsert(dialect: str) -> Any:
     """The lease's upsert, built once per dialect (it runs twice for every reply sent; building it each time cost
     more than running it)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(DeliveryLease).values(channel=bindparam("channel"), channel_user_id=bindparam("chat"),
-                                        holder=bindparam("holder"), expires_at=bindparam("expires"))
+    lease = _LEASES.c
+    stmt = insert(_LEASES).values(channel=bindparam("channel"), channel_user_id=bindparam("chat"),
+                                                  holder=bindparam("holder"), expires_at=bindparam("expires"))
     return stmt.on_conflict_do_update(
-        index_elements=[DeliveryLease.channel, DeliveryLease.channel_user_id],
+        index_elements=[lease.channel, lease.channel_user_id],
         set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
-        where=(DeliveryLease.holder == bindparam("holder")) | (DeliveryLease.expires_at < bindparam("now")),
-    ).returning(DeliveryLease.holder)
+        where=(lease.holder == bindparam("holder")) | (lease.expires_at < bindparam("now")),
+    ).returning(lease.holder)
 
 
 async def lease_take(s: AsyncSession, channel: str, channel_user_id: str, holder: str, seconds: float) -> bool:
@@ -194,20 +203,21 @@ async def lease_steal(s: AsyncSession, channel: str, channel_user_id: str, dead:
 
 async def lease_release(s: AsyncSession, channel: str, channel_user_id: str, holder: str) -> None:
     """Give up the right to send to one chat (only if still ours)."""
-    await s.execute(delete(DeliveryLease).where(DeliveryLease.channel == channel,
-                                                DeliveryLease.channel_user_id == channel_user_id,
-                                                DeliveryLease.holder == holder))
+    lease = _LEASES.c
+    await s.execute(delete(_LEASES).where(lease.channel == channel,
+                                                          lease.channel_user_id == channel_user_id,
+                                                          lease.holder == holder))
 
 
 @functools.cache
 def _release_if_idle() -> Any:
-    waiting = (select(OutboxItem.id).where(OutboxItem.channel == bindparam("channel"),
-                                           OutboxItem.channel_user_id == bindparam("chat"),
-                                           OutboxItem.sent_at.is_(None)).exists())
-    return (delete(DeliveryLease).where(DeliveryLease.channel == bindparam("channel"),
-                                        DeliveryLease.channel_user_id == bindparam("chat"),
-                                        DeliveryLease.holder == bindparam("holder"), ~waiting)
-            .returning(DeliveryLease.holder))
+    out, lease = _OUTBOX.c, _LEASES.c
+    waiting = (select(out.id).where(out.channel == bindparam("channel"), out.channel_user_id == bindparam("chat"),
+                                    out.sent_at.is_(None)).exists())
+    return (delete(_LEASES).where(lease.channel == bindparam("channel"),
+                                                  lease.channel_user_id == bindparam("chat"),
+                                                  lease.holder == bindparam("holder"), ~waiting)
+            .returning(lease.holder))
 
 
 async def lease_release_if_idle(s: AsyncSession, channel: str, channel_user_id: str, holder: str) -> bool:
@@ -227,10 +237,14 @@ async def inbox_forget_text(s: AsyncSession, inbox_id: int) -> None:
 
 
 async def outbox_add(s: AsyncSession, item: InboxItem, replies: list[dict[str, Any]]) -> None:
-    """Queue the replies to one delivery, in order."""
-    for seq, payload in enumerate(replies):
-        s.add(OutboxItem(inbox_id=item.id, seq=seq, channel=item.channel,
-                         channel_user_id=item.channel_user_id, payload=payload))
+    """Queue the replies to one delivery, in order (one INSERT, on the table: no ORM unit of work for them)."""
+    # What the ORM still holds (messages queued for others, the learner's row) goes first, as it always went, so the
+    # replies come after anything queued earlier in this transaction and a read of the queue sees it all.
+    await s.flush()
+    if replies:
+        await s.execute(insert(_OUTBOX), [
+            {"inbox_id": item.id, "seq": seq, "channel": item.channel, "channel_user_id": item.channel_user_id,
+             "payload": payload, "created_at": utcnow()} for seq, payload in enumerate(replies)])
 
 
 async def outbox_push(s: AsyncSession, channel: str, channel_user_id: str, payload: dict[str, Any],
@@ -262,14 +276,26 @@ async def outbox_unsent(s: AsyncSession, channel: str, limit: int = 100,
     return list((await s.execute(stmt)).scalars())
 
 
+async def outbox_queue(s: AsyncSession, channel: str, channel_user_id: str, limit: int = 100
+                       ) -> list[tuple[int, dict[str, Any]]]:
+    """(id, payload) of one chat's replies not yet delivered, in the order they were produced (`outbox_unsent`
+    without loading objects: what a sender needs)."""
+    out = _OUTBOX.c
+    rows = await s.execute(select(out.id, out.payload).where(out.channel == channel, out.sent_at.is_(None),
+                                                             out.channel_user_id == channel_user_id)
+                           .order_by(out.id).limit(limit))
+    return [(int(r[0]), r[1]) for r in rows]
+
+
 async def outbox_mark_sent(s: AsyncSession, outbox_id: int, error: str | None = None) -> bool:
     """Record that a reply reached the channel (or was given up, with `error`); False when it already had been,
     i.e. another sender sent it too."""
     # The reply's delivery comes back with the mark (one statement): it says whether it was a deletion request.
-    request = select(InboxItem.payload).where(InboxItem.id == OutboxItem.inbox_id).scalar_subquery()
-    marked = (await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id, OutboxItem.sent_at.is_(None))
+    out, inbox = _OUTBOX.c, _INBOX.c
+    request = select(inbox.payload).where(inbox.id == out.inbox_id).scalar_subquery()
+    marked = (await s.execute(update(_OUTBOX).where(out.id == outbox_id, out.sent_at.is_(None))
                               .values(sent_at=utcnow(), error=error)
-                              .returning(OutboxItem.inbox_id, request))).first()
+                              .returning(out.inbox_id, request))).first()
     if marked is None:
         return False
     if marked[0] is not None and (marked[1] or {}).get("erased"):
