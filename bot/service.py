@@ -25,7 +25,7 @@ from bot.types import Incoming, Reply
 from rag.embeddings import make_embeddings, warm_up
 from rag.knowledge import KnowledgeBase
 from rag.text import normalize
-from storage import repo
+from storage import leases, repo
 from storage.db import Database
 from storage.models import utcnow
 
@@ -271,12 +271,12 @@ class Tutor:
     async def lease_in(self, s: AsyncSession, channel: str, chat: str) -> bool:
         """`lease` inside the caller's transaction."""
         seconds = self.settings.serve.lease_seconds
-        if await repo.lease_take(s, channel, chat, self.holder, seconds):
+        if await leases.lease_take(s, channel, chat, self.holder, seconds):
             return True
-        holder = await repo.lease_holder(s, channel, chat)
+        holder = await leases.lease_holder(s, channel, chat)
         if holder is not None and _dead_here(holder):
             log.info("taking over chat %s:%s from dead sender %s", channel, chat, holder)
-            return await repo.lease_steal(s, channel, chat, holder, self.holder, seconds)
+            return await leases.lease_steal(s, channel, chat, holder, self.holder, seconds)
         return False
 
     async def leased_queue(self, channel: str, chat: str,
@@ -307,7 +307,7 @@ class Tutor:
             await self.mark_sent_in(s, outbox_id, error)
             if not ours:
                 return None
-            if read is None and await repo.lease_release_if_idle(s, channel, chat, self.holder):
+            if read is None and await leases.lease_release_if_idle(s, channel, chat, self.holder):
                 return []  # the usual end of a batch: nothing more queued, the lease given up in one statement
             return await self._queue_or_release(s, channel, chat, read)
 
@@ -334,13 +334,13 @@ class Tutor:
         else:
             rows = await read(s)
         if not rows:
-            await repo.lease_release(s, channel, chat, self.holder)
+            await leases.lease_release(s, channel, chat, self.holder)
         return rows
 
     async def release(self, channel: str, chat: str) -> None:
         """Give up the right to send to one chat."""
         async with self.db.transaction() as s:
-            await repo.lease_release(s, channel, chat, self.holder)
+            await leases.lease_release(s, channel, chat, self.holder)
 
     async def backlog(self) -> dict[str, int]:
         """Deliveries waiting to be processed and messages waiting to be sent."""

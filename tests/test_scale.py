@@ -20,7 +20,7 @@ from bot.service import Tutor
 from bot.types import Incoming, Reply
 from bot.web import WebServer, build_app, listen
 from rag.knowledge import KnowledgeBase
-from storage import repo
+from storage import leases, repo
 from storage.db import Database
 from storage.models import DeliveryLease, InboxItem, utcnow
 
@@ -29,23 +29,23 @@ async def test_a_delivery_lease_has_one_holder_until_it_lapses(db_url: str) -> N
     db = Database(db_url)
     try:
         async with db.transaction() as s:
-            assert await repo.lease_take(s, "telegram", "42", "worker-a", 60)
+            assert await leases.lease_take(s, "telegram", "42", "worker-a", 60)
         async with db.transaction() as s:
-            assert not await repo.lease_take(s, "telegram", "42", "worker-b", 60)  # a live holder keeps it
-            assert await repo.lease_take(s, "telegram", "43", "worker-b", 60)  # another chat is free
-            assert await repo.lease_take(s, "telegram", "42", "worker-a", 60)  # the holder renews
+            assert not await leases.lease_take(s, "telegram", "42", "worker-b", 60)  # a live holder keeps it
+            assert await leases.lease_take(s, "telegram", "43", "worker-b", 60)  # another chat is free
+            assert await leases.lease_take(s, "telegram", "42", "worker-a", 60)  # the holder renews
         async with db.transaction() as s:  # worker-a dies: its lease lapses
             await s.execute(update(DeliveryLease).where(DeliveryLease.holder == "worker-a")
                             .values(expires_at=utcnow() - timedelta(seconds=1)))
         async with db.transaction() as s:
-            assert await repo.lease_take(s, "telegram", "42", "worker-b", 60)
-            assert not await repo.lease_take(s, "telegram", "42", "worker-a", 60)
-            await repo.lease_release(s, "telegram", "42", "worker-a")  # not its lease any more: no effect
+            assert await leases.lease_take(s, "telegram", "42", "worker-b", 60)
+            assert not await leases.lease_take(s, "telegram", "42", "worker-a", 60)
+            await leases.lease_release(s, "telegram", "42", "worker-a")  # not its lease any more: no effect
         async with db.transaction() as s:
-            assert not await repo.lease_take(s, "telegram", "42", "worker-a", 60)
-            await repo.lease_release(s, "telegram", "42", "worker-b")
+            assert not await leases.lease_take(s, "telegram", "42", "worker-a", 60)
+            await leases.lease_release(s, "telegram", "42", "worker-b")
         async with db.transaction() as s:
-            assert await repo.lease_take(s, "telegram", "42", "worker-a", 60)
+            assert await leases.lease_take(s, "telegram", "42", "worker-a", 60)
     finally:
         await db.dispose()
 
@@ -181,9 +181,9 @@ async def test_a_dead_local_senders_lease_is_taken_at_once(tutor: Tutor) -> None
     gone.wait()
     host = socket.gethostname()[:50]
     async with tutor.db.transaction() as s:
-        assert await repo.lease_take(s, "telegram", "42", f"{host}:{gone.pid}:dead", 600)
-        assert await repo.lease_take(s, "telegram", "43", f"{host}:{os.getppid()}:alive", 600)
-        assert await repo.lease_take(s, "telegram", "44", f"elsewhere:{gone.pid}:other-host", 600)
+        assert await leases.lease_take(s, "telegram", "42", f"{host}:{gone.pid}:dead", 600)
+        assert await leases.lease_take(s, "telegram", "43", f"{host}:{os.getppid()}:alive", 600)
+        assert await leases.lease_take(s, "telegram", "44", f"elsewhere:{gone.pid}:other-host", 600)
     assert await tutor.lease("telegram", "42")
     assert not await tutor.lease("telegram", "43")  # a live process keeps its chat
     assert not await tutor.lease("telegram", "44")  # another host's process: only its lease lapsing tells
@@ -197,13 +197,13 @@ async def test_processing_takes_the_chats_lease_and_reads_its_queue_in_the_same_
     done, rows = await tutor.process_and_queue(inbox_id, "42")
     assert done and rows and all(isinstance(r[1], Reply) for r in rows)
     async with tutor.db.transaction() as s:
-        assert await repo.lease_holder(s, "telegram", "42") == tutor.holder
+        assert await leases.lease_holder(s, "telegram", "42") == tutor.holder
         assert [o.id for o in await repo.outbox_unsent(s, "telegram", channel_user_id="42")] == [r[0] for r in rows]
     for outbox_id, _ in rows[:-1]:
         assert await tutor.mark_sent("telegram", "42", outbox_id)
     assert await tutor.mark_and_next("telegram", "42", rows[-1][0]) == []
     async with tutor.db.transaction() as s:
-        assert await repo.lease_holder(s, "telegram", "42") is None  # given up with the last mark
+        assert await leases.lease_holder(s, "telegram", "42") is None  # given up with the last mark
     assert await tutor.process_and_queue(inbox_id, "42") == (False, None)  # processed once only
 
 
@@ -214,22 +214,22 @@ async def test_a_chat_held_elsewhere_is_left_to_its_sender_which_sees_the_new_re
     assert first is not None and second is not None
     assert (await tutor.process_and_queue(first, "42"))[1]
     async with tutor.db.transaction() as s:  # another worker holds the chat now (the first replies are its)
-        await repo.lease_release(s, "telegram", "42", tutor.holder)
-        assert await repo.lease_take(s, "telegram", "42", other, 60)
+        await leases.lease_release(s, "telegram", "42", tutor.holder)
+        assert await leases.lease_take(s, "telegram", "42", other, 60)
     assert await tutor.process_and_queue(second, "42") == (True, None)  # not ours: nothing read, nothing sent
     async with tutor.db.transaction() as s:
         queued = [o.id for o in await repo.outbox_unsent(s, "telegram", channel_user_id="42")]
         # The holder marks what it sent; the look at the queue in the same transaction finds the new replies and
         # keeps the lease (one reply still waiting is enough to keep it).
-        assert await repo.lease_take(s, "telegram", "42", other, 60)
+        assert await leases.lease_take(s, "telegram", "42", other, 60)
         assert await repo.outbox_mark_sent(s, queued[0])
-        assert not await repo.lease_release_if_idle(s, "telegram", "42", other)
-        assert not await repo.lease_release_if_idle(s, "telegram", "42", tutor.holder)  # never someone else's
+        assert not await leases.lease_release_if_idle(s, "telegram", "42", other)
+        assert not await leases.lease_release_if_idle(s, "telegram", "42", tutor.holder)  # never someone else's
     async with tutor.db.transaction() as s:
         for outbox_id in queued[1:]:
             assert await repo.outbox_mark_sent(s, outbox_id)
-        assert await repo.lease_release_if_idle(s, "telegram", "42", other)
-        assert await repo.lease_holder(s, "telegram", "42") is None
+        assert await leases.lease_release_if_idle(s, "telegram", "42", other)
+        assert await leases.lease_holder(s, "telegram", "42") is None
 
 
 async def test_a_sender_starts_on_rows_read_while_processing_unless_another_ran_meanwhile(tutor: Tutor) -> None:
