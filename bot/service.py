@@ -27,7 +27,6 @@ from rag.knowledge import KnowledgeBase
 from rag.text import normalize
 from storage import leases, repo
 from storage.db import Database
-from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +204,7 @@ class Tutor:
                         started = time.perf_counter()
                         replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload), item.id)
                         await repo.outbox_add(s, item, [r.to_payload() for r in replies])
-                        item.processed_at = utcnow()
+                        await repo.inbox_done(s, item.id)
                         channel = item.channel
                         if chat is not None and await self.lease_in(s, channel, chat):
                             # Last, after every other lock of the processing: the lease row stays locked to the
@@ -228,8 +227,7 @@ class Tutor:
                     item = await repo.inbox_claim(s, inbox_id)
                     if item is None:
                         return False, None
-                    item.attempts += 1
-                    item.error = type(exc).__name__[:200]
+                    await repo.inbox_failed(s, item.id, type(exc).__name__)
         return await self._answer_with(inbox_id, Reply(APOLOGY)), None
 
     async def _answer_with(self, inbox_id: int, reply: Reply) -> bool:
@@ -239,7 +237,7 @@ class Tutor:
             if item is None:
                 return False
             await repo.outbox_add(s, item, [reply.to_payload()])
-            item.processed_at = utcnow()
+            await repo.inbox_done(s, item.id)
         return True
 
     async def process_pending(self, channel: str | None = None, older_than: float | None = None) -> int:

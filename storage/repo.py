@@ -81,24 +81,44 @@ async def inbox_add(
     return None if row is None else int(row[0])
 
 
-async def inbox_claim(s: AsyncSession, inbox_id: int) -> InboxItem | None:
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery locked for processing (`inbox_claim`): what processing reads of it, without an ORM object."""
+
+    id: int
+    channel: str
+    channel_user_id: str
+    payload: dict[str, Any]
+
+
+async def inbox_claim(s: AsyncSession, inbox_id: int) -> Claimed | None:
     """Lock an unprocessed delivery for this transaction; None if done or held by another worker.
 
     On PostgreSQL this is SELECT … FOR UPDATE SKIP LOCKED: the row stays locked until the processing
-    transaction commits (with processed_at set) or rolls back, so a second worker (or a sweep) skips it and,
-    once committed, no longer sees it as unprocessed. Then the user is locked too (`lock_user`), so two
+    transaction commits (with processed_at set, `inbox_done`) or rolls back, so a second worker (or a sweep) skips
+    it and, once committed, no longer sees it as unprocessed. Then the user is locked too (`lock_user`), so two
     deliveries of one person are never processed side by side by two workers. SQLite ignores the row lock:
     its immediate write transactions already serialise every writer.
     """
-    stmt = (
-        select(InboxItem)
-        .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
-        .with_for_update(skip_locked=True)
-    )
-    item = (await s.execute(stmt)).scalar_one_or_none()
-    if item is not None:
-        await lock_user(s, item.channel, item.channel_user_id)
-    return item
+    i = _INBOX.c
+    row = (await s.execute(select(i.id, i.channel, i.channel_user_id, i.payload)
+                           .where(i.id == inbox_id, i.processed_at.is_(None))
+                           .with_for_update(skip_locked=True))).first()
+    if row is None:
+        return None
+    await lock_user(s, row.channel, row.channel_user_id)
+    return Claimed(int(row.id), str(row.channel), str(row.channel_user_id), dict(row.payload or {}))
+
+
+async def inbox_done(s: AsyncSession, inbox_id: int) -> None:
+    """Mark a claimed delivery processed (committed with its replies)."""
+    await s.execute(update(_INBOX).where(_INBOX.c.id == inbox_id).values(processed_at=utcnow()))
+
+
+async def inbox_failed(s: AsyncSession, inbox_id: int, error: str) -> None:
+    """Count a failed attempt at processing a claimed delivery."""
+    await s.execute(update(_INBOX).where(_INBOX.c.id == inbox_id)
+                    .values(attempts=_INBOX.c.attempts + 1, error=error[:200]))
 
 
 def _lock_key(channel: str, channel_user_id: str) -> int:
@@ -162,7 +182,7 @@ async def inbox_forget_text(s: AsyncSession, inbox_id: int) -> None:
         item.payload = {**item.payload, "text": ""}
 
 
-async def outbox_add(s: AsyncSession, item: InboxItem, replies: list[dict[str, Any]]) -> None:
+async def outbox_add(s: AsyncSession, item: Claimed, replies: list[dict[str, Any]]) -> None:
     """Queue the replies to one delivery, in order (one INSERT, on the table: no ORM unit of work for them)."""
     # What the ORM still holds (messages queued for others, the learner's row) goes first, as it always went, so the
     # replies come after anything queued earlier in this transaction and a read of the queue sees it all.
