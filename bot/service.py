@@ -202,14 +202,8 @@ class Tutor:
                     unheard = repo.awaiting_transcript(item.payload)
                     if not unheard:
                         started = time.perf_counter()
-                        replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload), item.id)
-                        await repo.outbox_add(s, item, [r.to_payload() for r in replies])
-                        await repo.inbox_done(s, item.id)
+                        rows = await self._process_claimed(s, item, chat)
                         channel = item.channel
-                        if chat is not None and await self.lease_in(s, channel, chat):
-                            # Last, after every other lock of the processing: the lease row stays locked to the
-                            # commit, so a sender elsewhere that gives the chat up waits and then sees these replies.
-                            rows = await self._queue_or_release(s, channel, chat, None)
                 if unheard:
                     # A voice note: transcribed outside any transaction, then processed like typed words.
                     await self._hear_or_give_up(inbox_id)
@@ -229,6 +223,45 @@ class Tutor:
                         return False, None
                     await repo.inbox_failed(s, item.id, type(exc).__name__)
         return await self._answer_with(inbox_id, Reply(APOLOGY)), None
+
+    async def _process_claimed(self, s: AsyncSession, item: repo.Claimed, chat: str | None,
+                               mark: bool = True) -> list[Any] | None:
+        """The dialogue's replies to a claimed delivery queued and the delivery marked processed (unless `mark` is
+        false: stored as processed); with `chat`, the chat's lease taken and its queue read (`process_and_queue`)."""
+        replies = await self.dialogue.handle(s, Incoming.from_payload(item.payload), item.id)
+        await repo.outbox_add(s, item, [r.to_payload() for r in replies])
+        if mark:
+            await repo.inbox_done(s, item.id)
+        if chat is None or not await self.lease_in(s, item.channel, chat):
+            return None
+        # Last, after every other lock of the processing: the lease row stays locked to the commit, so a sender
+        # elsewhere that gives the chat up waits and then sees these replies.
+        return await self._queue_or_release(s, item.channel, chat, None)
+
+    async def receive_and_process(self, incoming: Incoming, chat: str) -> tuple[int | None, list[Any] | None]:
+        """Store and process a delivery in one transaction, and read its chat's queue under the lease (as
+        `process_and_queue`): for a button press, which needs no model, before the webhook's 200 — until then
+        Telegram keeps the update, so a crash loses nothing and nothing half-stored is left behind.
+
+        Returns (inbox id, rows read); (None, None) for a repeated delivery. Raises what processing raised, with
+        nothing stored: the caller then stores and processes it the usual way (retries, a kind answer).
+        """
+        clean = sanitize(incoming)
+        payload = clean.to_payload()
+        async with self.db.transaction() as s:
+            # Stored as processed: this transaction commits the delivery with its replies, or neither.
+            inbox_id = await repo.inbox_add(s, clean.channel, clean.delivery_id, clean.user_id, payload, processed=True)
+            if inbox_id is not None:
+                # The new row is this transaction's alone; the person is locked as a claim locks them.
+                await repo.lock_user(s, clean.channel, clean.user_id)
+                started = time.perf_counter()
+                item = repo.Claimed(inbox_id, clean.channel, clean.user_id, payload)
+                rows = await self._process_claimed(s, item, chat, mark=False)
+        (obs.MESSAGES_IN if inbox_id is not None else obs.DUPLICATES).labels(clean.channel).inc()
+        if inbox_id is None:
+            return None, None
+        obs.PROCESSING.labels(clean.channel).observe(time.perf_counter() - started)
+        return inbox_id, rows
 
     async def _answer_with(self, inbox_id: int, reply: Reply) -> bool:
         """Close a delivery with one reply (an apology, or a BotError's kind sentence)."""

@@ -68,13 +68,16 @@ def _insert_ignore(s: AsyncSession, model: Any, **values: Any) -> Any:
 
 
 async def inbox_add(
-    s: AsyncSession, channel: str, delivery_id: str, channel_user_id: str, payload: dict[str, Any]
+    s: AsyncSession, channel: str, delivery_id: str, channel_user_id: str, payload: dict[str, Any],
+    processed: bool = False,
 ) -> int | None:
-    """Store a delivery; return its id, or None when this (channel, delivery_id) was already stored."""
+    """Store a delivery; return its id, or None when this (channel, delivery_id) was already stored. `processed`:
+    stored as processed, by a transaction that also processes it (and so commits both or neither)."""
     # On the table, not the mapped class: the ORM's preparation of a bulk insert costs more than the statement.
     result = await s.execute(
         _insert_ignore(s, _INBOX, channel=channel, delivery_id=delivery_id,
-                       channel_user_id=channel_user_id, payload=payload, received_at=utcnow(), attempts=0)
+                       channel_user_id=channel_user_id, payload=payload, received_at=utcnow(), attempts=0,
+                       processed_at=utcnow() if processed else None)
         .returning(_INBOX.c.id)
     )
     row = result.first()

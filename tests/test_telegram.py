@@ -244,6 +244,82 @@ async def test_webhook_checks_the_secret_and_stores_before_200(tutor: Tutor, sta
         await channel.stop()
 
 
+
+async def test_a_press_is_stored_and_processed_before_its_200_and_otherwise_the_usual_way(
+        tutor: Tutor, standin: TelegramStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A button press needs no model: stored, processed and its chat's queue read in one transaction before the
+    webhook answers. Not so while an earlier delivery of the chat waits in the worker (answered first), nor when
+    processing fails (nothing stored; the usual way retries it)."""
+    import uvicorn
+
+    port = _free_port()
+    channel = make_channel(tutor, standin, mode="webhook", secret_token=SecretStr("s3cret-token"),
+                           webhook_url=f"http://127.0.0.1:{port}/telegram/webhook")
+    await channel.start()
+    server = uvicorn.Server(uvicorn.Config(channel.webhook_app(), host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+
+    async def inbox() -> list[tuple[str, bool]]:
+        async with tutor.db.transaction() as s:
+            rows = (await s.execute(select(InboxItem.delivery_id, InboxItem.processed_at))).all()
+        return [(str(d), p is not None) for d, p in rows]
+
+    try:
+        await wait_for(lambda: server.started, 10)
+        url = f"http://127.0.0.1:{port}/telegram/webhook"
+        press = standin.callback_update(CHAT, "/trogiup")
+        assert (await standin.post_webhook(url, press, secret_token="s3cret-token"))[0] == 200
+        assert await inbox() == [(str(press["update_id"]), True)]  # processed when the 200 came
+        await wait_for(lambda: len(texts(standin)) >= 1)
+        again = await standin.post_webhook(url, press, secret_token="s3cret-token")  # Telegram's retry
+        assert again[0] == 200 and len(await inbox()) == 1
+
+        # An earlier delivery of this chat still waiting in the worker: the press is not taken before it.
+        channel._waiting[str(CHAT)] = 1
+        later = standin.callback_update(CHAT, "/tiendo")
+        assert not await channel._press_at_once(to_incoming_of(later))
+        assert len(await inbox()) == 1  # nothing stored by the refusal
+        del channel._waiting[str(CHAT)]
+
+        # Processing fails once: nothing is stored in that transaction; the usual way stores it and retries.
+        handle = tutor.dialogue.handle
+        failed: list[bool] = []
+
+        async def fails_once(*args: Any, **kwargs: Any) -> Any:
+            if not failed:
+                failed.append(True)
+                raise RuntimeError("injected")
+            return await handle(*args, **kwargs)
+
+        monkeypatch.setattr(tutor.dialogue, "handle", fails_once)
+        assert (await standin.post_webhook(url, later, secret_token="s3cret-token"))[0] == 200
+        assert failed  # the failed attempt stored nothing: the usual way stored it once and processed it
+        for _ in range(600):
+            async with tutor.db.transaction() as s:
+                unsent = (await s.execute(select(func.count()).select_from(OutboxItem)
+                                          .where(OutboxItem.sent_at.is_(None)))).scalar_one()
+            if unsent == 0 and all(done for _, done in await inbox()):
+                break
+            await asyncio.sleep(0.05)
+        assert sorted(await inbox()) == sorted([(str(press["update_id"]), True), (str(later["update_id"]), True)])
+        async with tutor.db.transaction() as s:
+            queued = (await s.execute(select(func.count()).select_from(OutboxItem))).scalar_one()
+        assert len(texts(standin)) == queued  # every reply of both presses sent, once
+    finally:
+        server.should_exit = True
+        await serving
+        await channel.stop()
+
+
+def to_incoming_of(update: dict[str, Any]) -> Any:
+    from telegram import Update
+
+    from bot.channels.telegram import to_incoming
+
+    incoming, _ = to_incoming(Update.de_json(update, None))
+    return incoming
+
+
 def test_long_text_is_split_at_paragraphs() -> None:
     text = "\n\n".join(f"Đoạn {i}. " + "chữ " * 300 for i in range(6))
     parts = split_text(text)

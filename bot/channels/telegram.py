@@ -182,6 +182,7 @@ class TelegramChannel:
         self.limiter = RateLimiter(cfg.per_second, cfg.chat_interval, cfg.group_interval)
         self.senders = Senders(tutor, CHANNEL, self._send_rows)
         self._processing = asyncio.Semaphore(cfg.concurrency)
+        self._waiting: dict[str, int] = {}  # chats with a stored delivery this worker has not processed yet
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         tutor.audio_source(CHANNEL, self.fetch_audio)
@@ -314,11 +315,16 @@ class TelegramChannel:
             if upd is None:
                 return Response(status_code=400)
             try:
-                inbox_id, callback_id, chat = await self.store(upd)
+                incoming, callback_id = to_incoming(upd)
             except (MalformedUpdate, AttributeError, TypeError):
                 log.warning("telegram webhook: malformed update refused")
                 return Response(status_code=400)
-            self._spawn(self._handle_limited(inbox_id, None, chat))
+            if incoming is None or callback_id is None or not await self._press_at_once(incoming):
+                inbox_id = await self.tutor.receive(incoming) if incoming is not None else None
+                chat = incoming.user_id if incoming is not None else None
+                if chat is not None:
+                    self._waiting[chat] = self._waiting.get(chat, 0) + 1
+                self._spawn(self._handle_limited(inbox_id, None, chat))
             if callback_id is not None:
                 # The press is answered in the webhook's own response, as Telegram allows: its spinner stops at
                 # once, and no request of ours is spent on it. (Telegram reports no error for such a call; a
@@ -330,8 +336,35 @@ class TelegramChannel:
 
     async def _handle_limited(self, inbox_id: int | None, callback_id: str | None, chat: str | None) -> None:
         # At most `concurrency` deliveries processed at once: a burst waits here, already stored and acknowledged.
+        # The chat counts as waiting from the moment this is created (the webhook counts it before spawning it).
+        try:
+            async with self._processing:
+                await self.handle_stored(inbox_id, callback_id, chat, wait=False)
+        finally:
+            if chat is not None:
+                left = self._waiting[chat] - 1
+                if left:
+                    self._waiting[chat] = left
+                else:
+                    del self._waiting[chat]
+
+    async def _press_at_once(self, incoming: Incoming) -> bool:
+        """A button press stored and processed in one transaction before the 200 (`Tutor.receive_and_process`),
+        then sent; False, with nothing stored, when it is to go the usual way: no processing slot free now, an
+        earlier delivery of the same chat still waiting in this worker (it is answered first), or processing
+        failed (the usual way retries it and answers kindly)."""
+        chat = incoming.user_id
+        if self._processing.locked() or chat in self._waiting:
+            return False
         async with self._processing:
-            await self.handle_stored(inbox_id, callback_id, chat, wait=False)
+            with self.senders.reading(chat) as watch:
+                try:
+                    _, rows = await self.tutor.receive_and_process(incoming, chat)
+                except Exception as exc:  # noqa: BLE001 - nothing was stored: the usual way takes it from here
+                    log.info("telegram: a press goes the usual way after %s", type(exc).__name__)
+                    return False
+                self.senders.start(chat, rows, watch)
+        return True
 
     async def set_webhook(self) -> None:
         secret = self.cfg.secret_token.get_secret_value() if self.cfg.secret_token else None
