@@ -329,7 +329,7 @@ def test_long_text_is_split_at_paragraphs() -> None:
 
 
 async def test_rate_limiter_overall_and_group_limits() -> None:
-    from bot.channels.telegram import RateLimiter
+    from bot.channels.telegram_pacing import RateLimiter
 
     limiter = RateLimiter(per_second=5, chat_interval=0.0, group_interval=0.5)
     started = time.monotonic()
