@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
+    Integer,
     MetaData,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -36,6 +38,12 @@ def utcnow() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes for timezone-aware columns; they are UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# The two columns nearly every table has: a 64-bit key (SQLite's INTEGER PRIMARY KEY is its rowid) and the moment
+# the row was written.
+IntPK = Annotated[int, mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)]
+Stamp = Annotated[datetime, mapped_column(default=utcnow)]
 
 
 class Base(DeclarativeBase):

@@ -9,12 +9,12 @@ of its days, so a figure "to date" is that row less the days after the period (n
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import BigInteger, Date, Float, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import Date, Float, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from storage.models.base import Base, utcnow
+from storage.models.base import Base, IntPK, Stamp
 
 ALL_DAYS = date(9999, 12, 31)  # the day of a unit's running total: the sum of all its other days
 THON_LEVEL = 0
@@ -27,7 +27,7 @@ class StatMark(Base):
 
     __tablename__ = "stat_marks"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     province_code: Mapped[int] = mapped_column(Integer)
     ward_code: Mapped[int] = mapped_column(Integer)
     hamlet: Mapped[str] = mapped_column(String(120))
@@ -41,7 +41,7 @@ class StatState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pass_ratio: Mapped[float] = mapped_column(Float)
-    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    built_at: Mapped[Stamp]
 
 
 class StatCell(Base):
@@ -147,7 +147,7 @@ class StatText(Base):
     __table_args__ = (Index("ix_stat_texts_unit_day", "province_code", "ward_code", "day"),
                       Index("ix_stat_texts_province_day", "province_code", "day"), Index("ix_stat_texts_day", "day"))
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     province_code: Mapped[int] = mapped_column(Integer)
     ward_code: Mapped[int] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)

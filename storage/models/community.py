@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -13,9 +12,9 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from storage.models.base import Base, utcnow
+from storage.models.base import Base, IntPK, Stamp, utcnow
 
 
 class Household(Base):
@@ -26,13 +25,13 @@ class Household(Base):
 
     __tablename__ = "households"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     code: Mapped[str] = mapped_column(String(12), unique=True)
     province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     hamlet: Mapped[str | None] = mapped_column(String(120), default=None)
     made_by: Mapped[str] = mapped_column(String(12), default="learner")  # "learner" | "volunteer"
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
 
 
 class ClassEvent(Base):
@@ -44,7 +43,7 @@ class ClassEvent(Base):
 
     __tablename__ = "class_events"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     kind: Mapped[str] = mapped_column(String(12), default="class")  # "class" | "campaign"
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
     province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
@@ -59,33 +58,37 @@ class ClassEvent(Base):
     weekday: Mapped[int | None] = mapped_column(Integer, default=None)  # 0 = Monday
     nth: Mapped[int | None] = mapped_column(Integer, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
 
 
-class ClassReminder(Base):
+class _LearnerAtOccurrence:
+    """One learner and one occurrence of a class (the class and its day), at most one row of each: the key that a
+    reminder and a reply share."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:
+        return (UniqueConstraint("class_id", "day", "user_id"),)
+
+    id: Mapped[IntPK]
+    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class ClassReminder(_LearnerAtOccurrence, Base):
     """One reminder sent for one occurrence to one learner: the unique row makes it once."""
 
     __tablename__ = "class_reminders"
-    __table_args__ = (UniqueConstraint("class_id", "day", "user_id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(Date)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[Stamp]
 
 
-class ClassReply(Base):
+class ClassReply(_LearnerAtOccurrence, Base):
     """A learner's "Tôi sẽ đến" for one occurrence."""
 
     __tablename__ = "class_replies"
-    __table_args__ = (UniqueConstraint("class_id", "day", "user_id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date] = mapped_column(Date)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
 
 
 class ClassAttendance(Base):
@@ -94,13 +97,13 @@ class ClassAttendance(Base):
     __tablename__ = "class_attendance"
     __table_args__ = (UniqueConstraint("class_id", "day"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     class_id: Mapped[int] = mapped_column(ForeignKey("class_events.id", ondelete="CASCADE"), index=True)
     day: Mapped[date] = mapped_column(Date)
     people: Mapped[int] = mapped_column(Integer)
     support_session_id: Mapped[int | None] = mapped_column(ForeignKey("support_sessions.id", ondelete="SET NULL"),
                                                            default=None)
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[Stamp]
 
 
 class StaffHamlet(Base):
@@ -112,10 +115,10 @@ class StaffHamlet(Base):
     __tablename__ = "staff_hamlets"
     __table_args__ = (UniqueConstraint("staff_id", "hamlet"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     hamlet: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
 
 
 class Nudge(Base):
@@ -127,7 +130,7 @@ class Nudge(Base):
 
     __tablename__ = "nudges"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
     province_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)

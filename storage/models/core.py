@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, utcnow
+from storage.models.base import Base, IntPK, Stamp, utcnow
 
 
 class User(Base):
@@ -27,11 +26,11 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     channel: Mapped[str] = mapped_column(String(16))
     # Zalo ids are documented as strings and Telegram ids as integers: one text column serves both.
     channel_user_id: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # "active in the period"
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Conversation context (last answer shown, last reply for "nhắc lại"); never personal data.
@@ -64,11 +63,11 @@ class Consent(Base):
 
     __tablename__ = "consents"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     version: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    given_at: Mapped[Stamp]
     withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
@@ -78,13 +77,13 @@ class InboxItem(Base):
     __tablename__ = "inbox"
     __table_args__ = (UniqueConstraint("channel", "delivery_id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     channel: Mapped[str] = mapped_column(String(16))
     delivery_id: Mapped[str] = mapped_column(String(128))
     channel_user_id: Mapped[str] = mapped_column(String(64))
     # The incoming message with secrets already redacted.
     payload: Mapped[dict[str, Any]] = mapped_column()
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[Stamp]
     processed_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -96,14 +95,14 @@ class OutboxItem(Base):
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("inbox_id", "seq"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     # None for messages the tutor starts itself (reminders), which answer no delivery.
     inbox_id: Mapped[int | None] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16))
     channel_user_id: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
     sent_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     # Why a message was given up (e.g. "forbidden": the user blocked the bot); None when delivered.
     error: Mapped[str | None] = mapped_column(String(40), default=None)
@@ -131,13 +130,13 @@ class QuizAttempt(Base):
 
     __tablename__ = "quiz_attempts"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[str] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(12), default="active")
     n_questions: Mapped[int] = mapped_column(Integer)
     n_correct: Mapped[int] = mapped_column(Integer, default=0)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[Stamp]
     finished_at: Mapped[datetime | None] = mapped_column(default=None, index=True)  # statistics by period
     score: Mapped[float | None] = mapped_column(Float, default=None)
     # "lesson" (the lesson's own quiz) or "review" (questions mixed from passed lessons, listed in items).
@@ -154,12 +153,12 @@ class QuizAnswer(Base):
     __tablename__ = "quiz_answers"
     __table_args__ = (UniqueConstraint("attempt_id", "question_index"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
     question_index: Mapped[int] = mapped_column(Integer)
     chosen: Mapped[int] = mapped_column(Integer)
     correct: Mapped[bool] = mapped_column(Boolean)
-    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[Stamp]
 
 
 class Completion(Base):
@@ -170,7 +169,7 @@ class Completion(Base):
 
     __tablename__ = "completions"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     programme: Mapped[str] = mapped_column(String(120))
     completed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -188,13 +187,13 @@ class Staff(Base):
 
     __tablename__ = "staff"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     # The chat account of the staff member; None for a web-only account created on the command line.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     province_code: Mapped[int | None] = mapped_column(Integer, default=None)
     ward_code: Mapped[int | None] = mapped_column(Integer, default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
     created_by: Mapped[str] = mapped_column(String(80), default="cli")
     # How learners see the volunteer ("Anh Minh"); set by the volunteer.
     display_name: Mapped[str | None] = mapped_column(String(80), default=None)
@@ -212,7 +211,7 @@ class StaffToken(Base):
 
     __tablename__ = "staff_tokens"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     purpose: Mapped[str] = mapped_column(String(12))  # "invite" | "password"
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str | None] = mapped_column(String(20), default=None)
@@ -221,7 +220,7 @@ class StaffToken(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), default=None)
     created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"),
                                                             default=None)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -232,11 +231,11 @@ class VolunteerLink(Base):
     __tablename__ = "volunteer_links"
     __table_args__ = (UniqueConstraint("user_id", "staff_id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(12))  # "referred" | "helped"
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
 
 
 class ReferralLink(Base):
@@ -248,11 +247,11 @@ class ReferralLink(Base):
     __tablename__ = "referral_links"
     __table_args__ = (UniqueConstraint("staff_id", "lesson_id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     code: Mapped[str] = mapped_column(String(12), unique=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[str] = mapped_column(String(80), default="")  # "" for the personal code
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
     opened: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -261,7 +260,7 @@ class SupportSession(Base):
 
     __tablename__ = "support_sessions"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
     topic: Mapped[str] = mapped_column(String(20))
     people: Mapped[int] = mapped_column(Integer)
@@ -276,13 +275,13 @@ class Handoff(Base):
 
     __tablename__ = "handoffs"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     province_code: Mapped[int | None] = mapped_column(Integer, default=None)
     ward_code: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     topic: Mapped[str | None] = mapped_column(String(120), default=None)  # the lesson's title
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)  # open | claimed | closed
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
     claimed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"),
                                                             default=None)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -299,11 +298,11 @@ class AdminSession(Base):
 
     __tablename__ = "admin_sessions"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     csrf: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[Stamp]
     expires_at: Mapped[datetime] = mapped_column()
 
 
@@ -312,7 +311,7 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), default=None)
     action: Mapped[str] = mapped_column(String(32), index=True)
     subject: Mapped[str | None] = mapped_column(String(120), default=None, index=True)
@@ -326,10 +325,10 @@ class JobRun(Base):
     __tablename__ = "job_runs"
     __table_args__ = (UniqueConstraint("job", "period"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     job: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(40))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[Stamp]
 
 
 class QuestionLog(Base):
@@ -337,7 +336,7 @@ class QuestionLog(Base):
 
     __tablename__ = "question_log"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)

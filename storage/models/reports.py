@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Date,
     ForeignKey,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import TZ, Base, utcnow
+from storage.models.base import TZ, Base, IntPK, Stamp
 
 
 def local_year() -> int:
@@ -48,7 +47,7 @@ class UnitTarget(Base):
     goal_vneid: Mapped[int | None] = mapped_column(Integer, default=None)
     goal_confirmed: Mapped[int | None] = mapped_column(Integer, default=None)
     goal_households: Mapped[int | None] = mapped_column(Integer, default=None)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[Stamp]
 
 
 class ActivityDay(Base):
@@ -68,12 +67,12 @@ class ReportNote(Base):
     __tablename__ = "report_notes"
     __table_args__ = (UniqueConstraint("unit", "period"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     unit: Mapped[str] = mapped_column(String(40))  # "X11311", "P31"
     period: Mapped[str] = mapped_column(String(20))  # "2026-Q4" or "2026"
     text: Mapped[str] = mapped_column(Text)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), default=None)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[Stamp]
 
 
 class UpstreamReport(Base):
@@ -82,8 +81,8 @@ class UpstreamReport(Base):
     __tablename__ = "upstream_reports"
     __table_args__ = (UniqueConstraint("source", "period"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[IntPK]
     source: Mapped[str] = mapped_column(String(80))
     period: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict[str, Any]] = mapped_column()
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[Stamp]
