@@ -4,8 +4,10 @@ sweep's grace period, readiness, metrics and JSON logs."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -50,17 +52,27 @@ async def test_a_delivery_lease_has_one_holder_until_it_lapses(db_url: str) -> N
         await db.dispose()
 
 
+@contextlib.asynccontextmanager
+async def _two_workers(db_url: str, second_user: str) -> AsyncIterator[tuple[Database, Database, int, int]]:
+    """Two engines, as two processes' pools, and two stored deliveries: user 42's, then `second_user`'s."""
+    a, b = Database(db_url), Database(db_url)
+    try:
+        async with a.transaction() as s:
+            first = await repo.inbox_add(s, "telegram", "1", "42", {"text": "a"})
+            second = await repo.inbox_add(s, "telegram", "2", second_user, {"text": "b"})
+        assert first is not None and second is not None
+        yield a, b, first, second
+    finally:
+        await a.dispose()
+        await b.dispose()
+
+
 @pytest.mark.postgres
 async def test_two_workers_never_claim_the_same_delivery(db_url: str) -> None:
     """Two engines are two processes' pools: the row lock of one hides the delivery from the other."""
     if not db_url.startswith("postgresql"):
         pytest.skip("row locks across processes: PostgreSQL (SQLite serialises every writer)")
-    a, b = Database(db_url), Database(db_url)
-    try:
-        async with a.transaction() as s:
-            first = await repo.inbox_add(s, "telegram", "1", "42", {"text": "a"})
-            second = await repo.inbox_add(s, "telegram", "2", "43", {"text": "b"})
-        assert first is not None and second is not None
+    async with _two_workers(db_url, second_user="43") as (a, b, first, second):
         async with a.transaction() as sa:
             assert await repo.inbox_claim(sa, first) is not None
             async with b.transaction() as sb:
@@ -70,9 +82,6 @@ async def test_two_workers_never_claim_the_same_delivery(db_url: str) -> None:
         async with b.transaction() as sb:
             assert await repo.inbox_claim(sb, first) is None  # processed
             assert await repo.inbox_pending_ids(sb) == [second]
-    finally:
-        await a.dispose()
-        await b.dispose()
 
 
 @pytest.mark.postgres
@@ -80,12 +89,7 @@ async def test_one_users_deliveries_are_processed_one_at_a_time(db_url: str) -> 
     """Two deliveries of one person claimed by two workers: the second waits for the first to commit."""
     if not db_url.startswith("postgresql"):
         pytest.skip("advisory locks: PostgreSQL")
-    a, b = Database(db_url), Database(db_url)
-    try:
-        async with a.transaction() as s:
-            first = await repo.inbox_add(s, "telegram", "1", "42", {"text": "a"})
-            second = await repo.inbox_add(s, "telegram", "2", "42", {"text": "b"})
-        assert first is not None and second is not None
+    async with _two_workers(db_url, second_user="42") as (a, b, first, second):
         order: list[str] = []
         release = asyncio.Event()
 
@@ -110,9 +114,6 @@ async def test_one_users_deliveries_are_processed_one_at_a_time(db_url: str) -> 
         release.set()
         await asyncio.gather(task_a, task_b)
         assert order == ["a claimed", "a commits", "b claimed"]
-    finally:
-        await a.dispose()
-        await b.dispose()
 
 
 async def test_the_sweep_leaves_young_deliveries_to_the_worker_that_stored_them(tutor: Tutor) -> None:
