@@ -223,25 +223,7 @@ class Answerer:
             situation = dataclasses.replace(situation, act="none_yet")
         retrieval = self.kb.retriever.search(question, mode or self.mode, stage=stage_of(situation, question))
         if situation.kind in (SCAM_NOW, PAY_NOW):
-            # The emergency steps come first, tailored to what already happened, with a way to reach a person;
-            # never declined, whatever the wording.
-            if situation.kind == PAY_NOW:
-                first = msg.PAY_NOW_ALERT
-            elif situation.act in (None, "none_yet"):
-                first = msg.SCAM_ALERT
-            else:
-                first = f"{msg.SCAM_ACT_FIRST[situation.act]}\n\n{msg.SCAM_REPORT}"
-            replies = [Reply(first, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]
-            # Then what fits the stage: an entry or section about scams or money, never an unrelated lesson.
-            # A scam unit among the closest first: a payment entry that happens to match a word ("ví MoMo") may
-            # say "thường không phải lừa đảo" under the alert.
-            unit = next((u for u in retrieval.units[:5] if any(t.startswith("scam") for t in u.topics)), None) or \
-                next((u for u in retrieval.units if any(t.startswith(("scam", "payment")) for t in u.topics)), None)
-            if unit is not None:
-                reply, offset = unit_reply(unit)
-                replies.append(reply)
-                return Answer("safety", replies, retrieval, unit.lesson, unit.section, offset, [unit])
-            return Answer("safety", replies, retrieval)
+            return self._safety(situation, retrieval)
         if situation.kind == MISTAKE:
             # An honest mistake: practical steps, no alarm, not counted as a scam alert. An entry written for the
             # same mistake answers what exactly was asked ("ngân hàng bảo không đòi được", "mất bao lâu"); else
@@ -274,21 +256,59 @@ class Answerer:
         reply, offset = section_reply(hit.lesson, hit.section)
         return Answer("answer", [reply], retrieval, hit.lesson, hit.section, offset)
 
+    def _safety(self, situation: Situation, retrieval: Retrieval) -> Answer:
+        """Someone in a scam or asked to pay: the emergency steps first, then the unit that fits."""
+        # The emergency steps come first, tailored to what already happened, with a way to reach a person;
+        # never declined, whatever the wording.
+        if situation.kind == PAY_NOW:
+            first = msg.PAY_NOW_ALERT
+        elif situation.act in (None, "none_yet"):
+            first = msg.SCAM_ALERT
+        else:
+            first = f"{msg.SCAM_ACT_FIRST[situation.act]}\n\n{msg.SCAM_REPORT}"
+        replies = [Reply(first, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]
+        # Then what fits the stage: an entry or section about scams or money, never an unrelated lesson.
+        # A scam unit among the closest first: a payment entry that happens to match a word ("ví MoMo") may
+        # say "thường không phải lừa đảo" under the alert.
+        # Nor an entry about money that came in when the person sent money out ("tiền lạ vào tài khoản" under
+        # "I transferred 50 million to them").
+        fitting = [u for u in retrieval.units if not self._other_way(u, situation)]
+        unit = next((u for u in fitting[:5] if any(t.startswith("scam") for t in u.topics)), None) or \
+            next((u for u in fitting if any(t.startswith(("scam", "payment")) for t in u.topics)), None)
+        if unit is not None:
+            reply, offset = unit_reply(unit)
+            replies.append(reply)
+            return Answer("safety", replies, retrieval, unit.lesson, unit.section, offset, [unit])
+        return Answer("safety", replies, retrieval)
+
     def _mistake_unit(self, question: str, situation: Situation, retrieval: Retrieval) -> UnitHit | None:
         """Among the three closest units, an entry written for the same mistake at the same point of the story: the
         next steps once the bank or the other side has said no; else the first steps, from an entry that tells what
         to do now or answers the same kind of question ("có lấy lại được không?", "kiện được không?")."""
         later = bool(LATER_STORY.search(words(question)))
         kind = question_kind(question)
-        for unit in retrieval.units[:3]:
+        same = [(u, read) for u in retrieval.units[:3]
+                if u.entry is not None and (read := self._mistake(u.entry)) is not None and read[0] == situation.act]
+        if same and same[0][0] is retrieval.units[0]:
+            top, read = same[0]
+            # The closest unit is an entry on the same mistake: it answers what was asked ("ngân hàng có tự lấy lại
+            # được không?", "gửi thêm khoản nhỏ kèm lời nhắn có được không?") better than the first steps; unless
+            # the story is past the point that entry is written for and another close one is written for later.
+            first_steps = top.entry is not None and top.entry.kind == "what_now"
+            if not (later and not read[1] and (first_steps or any(r[1] for _, r in same[1:]))):
+                return top
+        for unit, read in same:
             entry = unit.entry
-            read = self._mistake(entry) if entry is not None else None
-            if entry is None or read is None or read[0] != situation.act:
-                continue
+            assert entry is not None
             if (later and (read[1] or entry.kind == kind != "what_now")) or \
                     (not later and not read[1] and entry.kind in ("what_now", kind)):
                 return unit
         return None
+
+    def _other_way(self, unit: UnitHit, situation: Situation) -> bool:
+        """An entry about money received, for someone whose money went out."""
+        read = self._mistake(unit.entry) if unit.entry is not None else None
+        return situation.act == "money_sent" and read is not None and read[0] == "received"
 
     def _mistake(self, entry: QuestionEntry) -> tuple[str, bool] | None:
         """The honest mistake an entry answers (`wrong_transfer` | `received`) and whether for a later point of the

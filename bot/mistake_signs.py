@@ -25,8 +25,9 @@ _RECEIVED = re.compile(
     # "đòi được / lấy lại được tiền chuyển nhầm" is getting one's own money back, not receiving a stranger's.
     r"\b(?:nhan|(?<!doi )(?<!lay )(?<!lai )duoc|co)(?: \w+){0,3} (?:tien|khoan tien|\d+ (?:trieu|nghin|k))"
     r"(?: \w+){0,5} (?:chuyen nham|nham|"
-    r"la|khong ro)|\b(?:ai do|nguoi la|so la|ai)(?: \w+){0,3} chuyen nham|tien (?:la|tu dung) (?:vao|ve)|"
-    r"tu dung (?:co|nhan|duoc)(?: \w+){0,3} tien|bi chuyen nham|"
+    r"la|khong ro)|\b(?:ai do|nguoi la|so la|ai)(?: \w+){0,3} chuyen nham|"
+    r"tien (?:la|tu dung) (?:chuyen |do )?(?:vao|ve)|"
+    r"tu dung (?:co|nhan|duoc)(?: \w+){0,3} (?:tien|trieu)|bi chuyen nham|"
     # "người chuyển nhầm gọi xin lại": the sender asks the asker for it back.
     r"\b(?:nguoi|ng|ben kia) (?:da )?chuyen nham (?:\w+ ){0,3}(?:goi|nhan tin|xin|lien he)|"
     r"chuyen nham (?:\w+ ){0,3}(?:cho|vao (?:tai khoan|tk|so tai khoan|stk)(?: \w+){0,2}) (?:cua )?"
@@ -35,10 +36,13 @@ WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|than
                              f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
 RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
                        f"\\b(?:tu nhien|bong dung|tu dung) (?:\\w+ ){{0,3}}nhan (?:\\w+ ){{0,4}}(?:chuyen khoan|tien|"
-                       f"khoan)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
+                       f"khoan|trieu)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
                        f"khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
                        f"so|tai khoan) (?:la|khong quen)|"
-                       f"\\b(?:(?<!nguoi )nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+))\\b")
+                       f"\\b(?:(?<!nguoi )nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+)|"
+                       # "tài khoản báo cộng 50 triệu" (not "chưa thấy báo cộng": money sent that has not arrived)
+                       f"(?<!chua thay )(?<!khong thay )(?<!chua )(?<!khong )\\b(?:bao|duoc) cong (?:them )?"
+                       f"(?:\\d+ )?(?:trieu|nghin|k|tien))\\b")
 # "…and now someone calls pressing to send it back to another account": the known trap, a scam in progress.
 RECEIVED_PRESSED = re.compile(
     r"\b(?:goi|nhan tin|doi|giuc|bat|de nghi|yeu cau|bao|doa|nhac)(?: \w+){0,8} (?:chuyen lai|tra lai|hoan lai|"

@@ -26,6 +26,7 @@ from bot.scam_signs import (
     ASKED_TO,
     CALLED,
     DETAILS_GIVEN,
+    FOUND_OUT,
     IN_CALL,
     LOSS,
     MESSAGE_SOURCE,
@@ -85,12 +86,16 @@ def _to_trace(t: str, act: str | None, others: bool) -> bool:
         and bool(_NOT_ARRIVED.search(t))
 
 
+_SCAMMER = re.compile(r"\b(?:lua|ke gian|ke xau|gia danh|gia mao|mao danh|(?:app|trang|web|link|so) gia)\b")
+
+
 def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
     t = words(text)
     asking = understand.asks(text) or bool(GENERAL_FORM.search(t))
     act = act_in(text, t, asking)
-    context = bool(SCAM_CONTEXT.search(t))
+    # "…sau mới biết là kẻ gian": found out afterwards who it was; the story is a scam whatever words it used.
+    context = bool(SCAM_CONTEXT.search(t) or FOUND_OUT.search(t) and _SCAMMER.search(t))
     in_call = bool(IN_CALL.search(t))
     if HYPOTHETICAL.search(t) and general_question(t) and not RECEIVED_PRESSED.search(t):
         return Situation(CALM)

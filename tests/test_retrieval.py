@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import Answerer
+from bot import messages as msg
+from bot.answers import Answerer, stage_of
 from rag.knowledge import KnowledgeBase
 
 DATA = Path(__file__).parent / "data"
@@ -69,3 +70,35 @@ def test_a_single_word_with_what_is_gets_the_definition(kb: KnowledgeBase, quest
     answer = Answerer(kb).answer(question)
     assert answer.kind == "answer", answer.text_all()
     assert answer.units and answer.units[0].entry is not None and answer.units[0].entry.kind == "definition"
+
+
+def test_money_sent_to_a_scammer_never_gets_the_money_received_entry(kb: KnowledgeBase) -> None:
+    """Under "I sent the money, then found out": the steps to block and trace, never an entry about a stranger's money
+    that came in (the same words, "tiền", "kẻ gian", "chuyển", pull both)."""
+    answerer = Answerer(kb)
+    answer = answerer.answer("tôi chuyển ngay 50 triệu cho họ, sau mới biết là kẻ gian, giờ làm sao")
+    assert answer.kind == "safety" and answer.replies[0].text.startswith(msg.SCAM_ACT_FIRST["money_sent"][:40])
+    entry = answer.units[0].entry if answer.units else None
+    assert entry is not None and answerer._mistake(entry) is None
+    assert "tiền lạ" not in answer.replies[1].text.lower()
+
+
+def test_an_entry_on_the_same_mistake_answers_its_own_ways_of_asking(kb: KnowledgeBase) -> None:
+    """Every entry written for an honest mistake answers the ways of asking it was written with whenever retrieval
+    ranks it first (not the built-in first steps, which answer another question)."""
+    answerer = Answerer(kb)
+    checked, wrong = 0, []
+    for entry in kb.retriever.entries.values():
+        read = answerer._mistake(entry)
+        if read is None:
+            continue
+        for ask in entry.asks:
+            situation = answerer.situation(ask)
+            found = kb.retriever.search(ask, answerer.mode, stage=stage_of(situation, ask))
+            if situation.act != read[0] or not found.units or found.units[0].entry is not entry:
+                continue
+            checked += 1
+            answer = answerer.answer(ask)
+            if not answer.units or answer.units[0].entry is not entry:
+                wrong.append((entry.id, ask))
+    assert checked >= 10 and wrong == []

@@ -183,6 +183,15 @@ def test_quiz_choices_in_words() -> None:
     ("lam nhiem vu bi bao sai tai khoan, phai nap them moi rut duoc, toi nap them 2 lan roi", SCAM_NOW, "money_sent"),
     ("Tự nhiên tài khoản tôi nhận chuyển khoản 30 triệu từ một người lạ, tôi sợ lừa đảo chưa dám động vào", MISTAKE,
      "received"),
+    # Found out only afterwards who it was: money sent to a scammer, whatever words the story used; found out it was
+    # the wrong account: an honest mistake.
+    ("bà chuyển liền 40 triệu cho người ta, về nhà mới biết là kẻ gian, giờ tính sao", SCAM_NOW, "money_sent"),
+    ("tôi chuyển 2 triệu, lúc sau mới biết là gõ nhầm số tài khoản, giờ làm sao", MISTAKE, "wrong_transfer"),
+    # Money that came in, told as the bank's notice or as "tiền lạ … vào tk"; money sent that has not arrived is not.
+    ("sáng ra thấy tài khoản báo cộng 20 triệu mà chẳng biết ai gửi", MISTAKE, "received"),
+    ("tien la chuyen vao tk cua toi thi phai lam sao", MISTAKE, "received"),
+    ("tự dưng được ai đó chuyển cho mấy chục triệu vào tài khoản, làm gì bây giờ", MISTAKE, "received"),
+    ("tôi chuyển cho con 5 triệu mà nó bảo chưa thấy báo cộng tiền", CALM, None),
     # Calm: "ngân hàng" is no "ngàn", "bảo hiểm nhân thọ" no message, an ATM that kept the cash, one's own lock.
     ("Đi gửi tiết kiệm, nhân viên ngân hàng mời mua bảo hiểm nhân thọ, có nên mua không?", CALM, None),
     ("cây ATM chưa nhả tiền mà tài khoản đã bị trừ", CALM, None),
