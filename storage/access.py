@@ -39,6 +39,11 @@ async def end_sessions(s: AsyncSession, staff_id: int) -> None:
     await s.execute(delete(AdminSession).where(AdminSession.staff_id == staff_id))
 
 
+async def end_session(s: AsyncSession, session: AdminSession) -> None:
+    """Close one session: its row is deleted, so its cookie is worthless."""
+    await s.delete(session)
+
+
 async def session_by_hash(s: AsyncSession, token_hash: str) -> tuple[AdminSession, Staff] | None:
     row = (await s.execute(select(AdminSession, Staff).join(Staff, Staff.id == AdminSession.staff_id)
                            .where(AdminSession.token_hash == token_hash))).first()

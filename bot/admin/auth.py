@@ -155,7 +155,7 @@ async def session_of(s: AsyncSession, token: str | None,
         return None
     session, staff = row
     if as_utc(session.expires_at) <= now or not staff.active or staff.role not in roles.STATS_ROLES:
-        await s.delete(session)
+        await access.end_session(s, session)
         return None
     return session, staff
 
@@ -166,7 +166,7 @@ async def logout(s: AsyncSession, token: str | None) -> None:
     if found is None:
         return
     session, staff = found
-    await s.delete(session)
+    await access.end_session(s, session)
     await audit(s, "logout", staff.id, staff.username)
 
 
