@@ -40,6 +40,9 @@ RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?
                        f"khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
                        f"so|tai khoan) (?:la|khong quen)|"
                        f"\\b(?:(?<!nguoi )nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+)|"
+                       # "được ai đó chuyển cho mấy chục triệu", "có người lạ chuyển 5 triệu vào tk"
+                       f"\\b(?:duoc|co) (?:ai do|nguoi la|mot nguoi la|so la) chuyen (?:\\w+ ){{0,4}}(?:tien|trieu|"
+                       f"vao tai khoan|vao tk)|"
                        # "tài khoản báo cộng 50 triệu" (not "chưa thấy báo cộng": money sent that has not arrived)
                        f"(?<!chua thay )(?<!khong thay )(?<!chua )(?<!khong )\\b(?:bao|duoc) cong (?:them )?"
                        f"(?:\\d+ )?(?:trieu|nghin|k|tien))\\b")

@@ -252,10 +252,12 @@ def secret_given(t: str, act: str | None, context: bool) -> bool:
 
 
 # Someone posing as someone, a stranger, a threat: what turns a payment or a click into a scam.
+# Someone threatening ("dọa khóa tài khoản"), not "mối đe dọa" (a threat to privacy: a worry, a headline).
+_THREATENED = r"(?<!moi )(?<!moi de )doa|(?<!moi )de doa"
 SCAM_CONTEXT = re.compile(
     r"\b(?:xung|tu xung|gia danh|mao danh|gia (?:lam|vo)|cong an gia|lua|lua dao|nguoi la" + _NOT_IS + r"|"
     r"so la" + _NOT_IS + r"|link la" + _NOT_IS + r"|app la" + _NOT_IS + r"|"
-    r"ung dung la" + _NOT_IS + r"|doa|de doa|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|"
+    r"ung dung la" + _NOT_IS + r"|" + _THREATENED + r"|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|"
     r"hoa hong|trung thuong|"
     r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|san|lai cao|nang cap sim|esim|"
     r"ctv|cong tac vien|don ao|chot don|tha tim|giay trieu tap|trieu tap|bam phim|tong dai tu dong|buu pham|"
@@ -342,6 +344,11 @@ _SELF_SLIP = re.compile(
     r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
     r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|xac thuc) (?:khuon )?mat (?:\w+ ){0,6}(?:khong|ko|chang) nhan\b|"
     r"(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"
+    # phone credit taken by the carrier (a value-added service, a plan renewing itself): no scammer in it
+    r"(?:tien|tai khoan|tk|cuoc) (?:\w+ )?(?:dien thoai|dt|sim|di dong|thue bao)(?: \w+){0,4} (?:bi )?tru|"
+    r"tru (?:\w+ ){0,2}(?:tien|cuoc) (?:\w+ )?(?:dien thoai|dt|sim|di dong|thue bao|nha mang)|"
+    r"(?:sim|thue bao)(?: \w+){0,5} (?:bi )?tru (?:tien|cuoc)|"
+    r"dich vu gia tri gia tang|goi cuoc (?:\w+ ){0,2}(?:tu )?gia han|"
     r"bao loi)\b")
 # Too many tries: the app or bank locks the person out for a while (no scammer).
 _LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")
@@ -351,7 +358,7 @@ AMOUNT = re.compile(r"\b\d+ ?(?:trieu|tr|nghin|ngan|k|ty|cu)\b")
 STRONG_CONTEXT = re.compile(
     r"\b(?:" + _DENIED + r"|xung|tu xung|gia danh|mao danh|(?<!so )(?<!ngai )(?<!lo )lua dao|bi lua|"
                          r"lua (?:toi|ba|ong|me|bo|minh|nguoi|"
-                         r"tien)|doa|link la" + _NOT_IS + r"|"
+                         r"tien)|" + _THREATENED + r"|link la" + _NOT_IS + r"|"
     r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien|trang|app|ung dung|web|cong ty|ben) (?:\w+ ){0,3}"
     r"bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|nhiem vu|giai ngan|phong toa|dong bang|hoa hong|rut (?:von|loi|lai)|"
     r"app la" + _NOT_IS + r"|hack|tam giu|truy na|cong an gia|"
@@ -371,7 +378,7 @@ _OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|ha
 
 
 # A threat made by whoever calls: fines, arrest, the power or the account cut off.
-THREAT = re.compile(r"\b(?:doa|de doa|bi phat|phat nang|bi bat|bat giam|truy na|khoi to|cat dien|ngung cap|"
+THREAT = re.compile(r"\b(?:" + _THREATENED + r"|bi phat|phat nang|bi bat|bat giam|truy na|khoi to|cat dien|ngung cap|"
                      r"khoa (?:tai khoan|sim|so|thue bao)|phong toa|bi kien|cuong che)\b")
 CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan)\b")
 

@@ -192,6 +192,12 @@ def test_quiz_choices_in_words() -> None:
     ("tien la chuyen vao tk cua toi thi phai lam sao", MISTAKE, "received"),
     ("tự dưng được ai đó chuyển cho mấy chục triệu vào tài khoản, làm gì bây giờ", MISTAKE, "received"),
     ("tôi chuyển cho con 5 triệu mà nó bảo chưa thấy báo cộng tiền", CALM, None),
+    # Phone credit taken by the carrier is no theft from a bank account; after a link, it may be one.
+    ("sim nhà tôi tháng nào cũng bị trừ tiền dịch vụ gì đó, sao vậy", CALM, None),
+    ("tai khoan dien thoai cu bi tru tien hoai la sao", CALM, None),
+    ("bấm vào link lạ trong tin nhắn xong thì bị trừ tiền điện thoại liên tục", SCAM_NOW, "money_sent"),
+    # "Mối đe dọa" is a worry about a service, not someone threatening.
+    ("trợ lý AI đọc tin nhắn có phải mối đe dọa cho quyền riêng tư không", CALM, None),
     # Calm: "ngân hàng" is no "ngàn", "bảo hiểm nhân thọ" no message, an ATM that kept the cash, one's own lock.
     ("Đi gửi tiết kiệm, nhân viên ngân hàng mời mua bảo hiểm nhân thọ, có nên mua không?", CALM, None),
     ("cây ATM chưa nhả tiền mà tài khoản đã bị trừ", CALM, None),
