@@ -40,6 +40,7 @@ class Conversation(TypedDict, total=False):
     referral: dict[str, Any]  # the volunteer link the learner opened: staff id, name, asked
     reviewed: dict[str, str]  # lesson id -> the day its review set was last taken (ISO date)
     review_offered: str  # the day a review was last offered (ISO date)
+    review_looked: str  # the last day a look for a due review found none (ISO date)
     no_reminders: bool
     class_draft: dict[str, Any]  # a class being announced, step by step
     cover: dict[str, Any]  # a team member's thôn coverage being set: staff id, offer

@@ -116,8 +116,9 @@ class Dialogue:
         if referral and not referral.get("asked") and await repo.active_attempt(s, user.id) is None:
             referral["asked"] = True  # asked once, after the quiz the link opened
             replies.append(self.staff.referral_question(ctx))
-        elif not ctx.get("reg") and turn.pending is None and await repo.active_attempt(s, user.id) is None:
-            due = await self.learning.review_due(s, user, ctx)
+        elif not ctx.get("reg") and turn.pending is None and not self.learning.review_looked_for(ctx, now) \
+                and await repo.active_attempt(s, user.id) is None:
+            due = await self.learning.review_due(s, user, ctx, now)
             if due is not None:
                 replies.append(due)
         replies += await self._keep_prompt(s, user, ctx, turn, replies)

@@ -136,6 +136,13 @@ class Learning:
         rng = random.Random(secrets.randbits(32))
         return rng.sample(pool, min(size, len(pool)))
 
+    @staticmethod
+    def review_looked_for(ctx: Conversation, now: datetime) -> bool:
+        """Whether today's look for a due review is done (offered, none found, or reminders off). A review falls due a
+        week after a pass, so one look a day is enough: the chat spares its two reads on every later message."""
+        today = now.date().isoformat()
+        return bool(ctx.get("no_reminders")) or today in (ctx.get("review_offered"), ctx.get("review_looked"))
+
     async def review_due(self, s: AsyncSession, user: User, ctx: Conversation,
                          now: datetime | None = None) -> Reply | None:
         """Offer a short re-quiz 7 days after a lesson was passed: at most once a day, never if turned off."""
@@ -156,6 +163,7 @@ class Learning:
             ctx["review_offered"] = today
             return Reply(msg.REVIEW_DUE.format(title=lesson.title),
                          (Button(msg.BTN_REVIEW_NOW, f"/ontap {lesson_id}"), Button(msg.BTN_LATER, "/desau")))
+        ctx["review_looked"] = today
         return None
 
     # ------------------------------------------------------------ completion

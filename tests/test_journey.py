@@ -11,7 +11,7 @@ from bot import messages as msg
 from bot.service import Tutor
 from rag.knowledge import KnowledgeBase
 from storage.db import Database
-from storage.models import Consent, InboxItem, QuizAttempt, User
+from storage.models import Consent, InboxItem, QuizAttempt, User, utcnow
 from tests.chat import ScriptedChat
 
 
@@ -210,11 +210,17 @@ async def test_review_set_and_spaced_review_offer(tutor: Tutor, kb: KnowledgeBas
     await chat.say(f"/kiemtra {lesson.id}")
     for q in lesson.quiz:
         await chat.say(LETTERS[chat.shown(q)])
-    # A week passes.
+    # The same day, nothing is due yet; the look is done once a day, not on every message.
+    async with tutor.db.transaction() as s:
+        learner = (await s.execute(select(User))).scalars().one()
+        assert learner.context.get("review_looked") == utcnow().date().isoformat()
+    # A week passes (the day changes: today's look is yesterday's).
     async with tutor.db.transaction() as s:
         for attempt in (await s.execute(select(Attempt))).scalars():
             assert attempt.finished_at is not None
             attempt.finished_at = attempt.finished_at - timedelta(days=8)
+        learner = (await s.execute(select(User))).scalars().one()
+        learner.context = {**learner.context, "review_looked": "2000-01-01"}
     replies = await chat.say("Smart OTP là gì")
     offer = replies[-1]
     assert offer.text == msg.REVIEW_DUE.format(title=lesson.title)
