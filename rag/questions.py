@@ -21,10 +21,27 @@ KINDS = ("definition", "howto", "troubleshoot", "rule", "is_safe", "what_now", "
 STAGES = ("any", "before", "during", "after")
 MIN_ASKS, MAX_ASKS = 4, 10
 MIN_SENTENCES, MAX_SENTENCES = 2, 6
-MAX_ANSWER_CHARS = 620  # answer and the question shown above it: one message on a small screen, with its source
+MAX_ANSWER_CHARS = 650  # answer and the question shown above it (shorthand spelled out): one small screen
 _BULLET = re.compile(r"^(\d+[.)]|[-•*])\s*")
 _SENTENCE_END = re.compile(r"[.!?…]+(?:\s+|$)")
 MAX_ID = 40  # "/chon q:<id>" must fit a Telegram button's 64 bytes
+# Phone shorthand in a way of asking ("ck nhầm tk r, gọi ai đc ko"), spelled out when that way is shown above the
+# answer as the question it answers: an older reader should not meet teencode in the tutor's own words.
+_SHORTHAND = {
+    "ko": "không", "k": "không", "kh": "không", "hok": "không", "dc": "được", "đc": "được", "ck": "chuyển khoản",
+    "tk": "tài khoản", "stk": "số tài khoản", "r": "rồi", "mk": "mật khẩu", "sth": "sinh trắc học", "ng": "người",
+    "j": "gì", "ntn": "như thế nào", "dt": "điện thoại", "đt": "điện thoại", "sdt": "số điện thoại",
+    "sđt": "số điện thoại", "vs": "với",
+}
+# A whole word only, and not "50 k" (fifty thousand).
+_SHORT_WORD = re.compile(r"(?<![\w])(?<!\d )(" + "|".join(sorted(_SHORTHAND, key=len, reverse=True)) + r")(?![\w])",
+                         re.IGNORECASE)
+
+
+def spelled_out(text: str) -> str:
+    """A way of asking as the tutor shows it: shorthand written in full, the first letter a capital."""
+    full = _SHORT_WORD.sub(lambda m: _SHORTHAND[m.group(1).lower()], text.strip())
+    return full[:1].upper() + full[1:]
 
 
 @dataclass(frozen=True)
@@ -46,9 +63,10 @@ class QuestionEntry:
 
     @property
     def headline(self) -> str:
-        """The question as shown above the answer: the shortest way of asking it written with diacritics."""
+        """The question as shown above the answer: the shortest way of asking it written with diacritics, its
+        shorthand spelled out."""
         written = [a for a in self.asks if has_diacritics(a)] or list(self.asks)
-        return min(written, key=len)
+        return spelled_out(min(written, key=len))
 
     def content_hash(self) -> str:
         raw = "\x1f".join([self.id, self.kind, self.stage, ",".join(self.topics), *self.asks, self.answer])

@@ -14,7 +14,7 @@ from bot.service import Tutor
 from rag.kinds import question_kind
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Topics, load_lessons
-from rag.questions import QuestionEntry, check_questions, sentence_count
+from rag.questions import QuestionEntry, check_questions, sentence_count, spelled_out
 from rag.retriever import Retrieval, UnitHit
 from tests.chat import ScriptedChat
 
@@ -213,3 +213,13 @@ def test_a_loss_told_under_another_subject_ends_with_the_stop_and_call_steps(kb:
     assert answer.replies[0].text.endswith(msg.STRANGER_FOOTER)
     plain = answerer.answer("Cách tải ứng dụng VNeID trên điện thoại?")
     assert msg.STRANGER_FOOTER not in plain.replies[0].text and msg.SCAM_FOOTER not in plain.replies[0].text
+
+
+def test_the_question_shown_above_an_answer_has_no_phone_shorthand() -> None:
+    """An older reader meets the tutor's words, not teencode: shorthand in a way of asking is written in full when it
+    is shown as the question answered; a sum in thousands ("50 k") is left as it is."""
+    assert spelled_out("ck nhầm tk r, gọi ai để đòi lại tiền") == \
+        "Chuyển khoản nhầm tài khoản rồi, gọi ai để đòi lại tiền"
+    assert spelled_out("cccd hết hạn rút tiền atm đc ko") == "Cccd hết hạn rút tiền atm được không"
+    assert spelled_out("nạp 50 k vào ví có sao ko") == "Nạp 50 k vào ví có sao không"
+    assert spelled_out("Rồi sao?") == "Rồi sao?"
