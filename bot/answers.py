@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot import messages as msg
 from bot.mistake_signs import LATER_STORY
-from bot.scam_signs import FOUND_OUT, TAKEN_OVER, words
+from bot.scam_signs import CALL_DEMAND, FOUND_OUT, TAKEN_OVER, words
 from bot.situation import (
     CALM,
     MISTAKE,
@@ -325,6 +325,7 @@ class Answerer:
         an entry on another subject (a payment, an account, an ATM), a reminder of the same steps."""
         scam_unit = any(t.startswith("scam") for t in found.units[0].topics)
         footer = msg.SCAM_FOOTER if scam_unit and never_decline(question, self.situations) else \
+            msg.CALLER_FOOTER if CALL_DEMAND.search(words(question)) else \
             msg.STRANGER_FOOTER if scam_signals(question) else None
         if footer:
             top = found.replies[0]

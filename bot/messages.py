@@ -114,6 +114,12 @@ STRANGER_FOOTER = (
     "⚠️ Nếu có người lạ đang bảo bác chuyển tiền, đọc mã OTP hay cài ứng dụng: dừng lại, đó là lừa đảo. Đã lỡ làm thì "
     "gọi ngay tổng đài in ở mặt sau thẻ ngân hàng để khóa tài khoản, rồi báo công an xã, phường (hoặc gọi 113)."
 )
+# Under an answer to a message about a caller telling the person to do something (change papers, update, pay).
+CALLER_FOOTER = (
+    "⚠️ Ai gọi điện tự xưng cơ quan, ngân hàng bảo bác làm việc gì (đổi giấy tờ, cập nhật thông tin, chuyển tiền, cài "
+    "ứng dụng), bác đừng làm theo ngay: cúp máy, tự tìm số chính thức của nơi đó để hỏi lại, hoặc hỏi công an xã, "
+    "phường. Không chuyển tiền, không đọc mã OTP cho ai."
+)
 SCAM_REPORT = "Rồi bác báo công an xã, phường (hoặc gọi 113), và báo số lừa đảo qua 156 hoặc nhắn 5656."
 PAY_NOW_ALERT = (
     "⚠️ Bác đừng chuyển tiền. Người lạ đòi nộp phí, đặt cọc hay chuyển tiền trước để nhận quà, nhận việc, "

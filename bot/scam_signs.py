@@ -378,6 +378,13 @@ _OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|ha
 
 
 # A threat made by whoever calls: fines, arrest, the power or the account cut off.
+# A caller from a number telling the person to do something: bring papers somewhere, change or update them, go
+# to an office ("ba cuộc điện thoại từ số 0994… yêu cầu mang xe và giấy đăng kiểm đến … để đổi giấy mới").
+_ME = r"(?<!toi )(?<!minh )(?<!em )(?<!con )(?<!chau )(?<!tui )"  # the person calling someone is no caller's demand
+CALL_DEMAND = re.compile(r"\b(?:cuoc (?:goi|dien thoai)|" + _ME + r"goi dien|" + _ME + r"goi (?:den|toi)) "
+                         r"(?:\w+ ){0,8}?(?:yeu cau|bat|doi|"
+                         r"de nghi|giuc) (?:\w+ ){0,3}(?:mang|den|nop|doi|cap nhat|chuyen|cai|gui|xac minh|"
+                         r"kich hoat|chup|dong|lam lai)\b")
 THREAT = re.compile(r"\b(?:" + _THREATENED + r"|bi phat|phat nang|bi bat|bat giam|truy na|khoi to|cat dien|ngung cap|"
                      r"khoa (?:tai khoan|sim|so|thue bao)|phong toa|bi kien|cuong che)\b")
 CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan)\b")

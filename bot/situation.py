@@ -24,6 +24,7 @@ from bot.safety import is_ongoing_scam
 from bot.scam_signs import (
     AMOUNT,
     ASKED_TO,
+    CALL_DEMAND,
     CALLED,
     DETAILS_GIVEN,
     FOUND_OUT,
@@ -324,7 +325,7 @@ def scam_signals(text: str) -> bool:
     is never declined as off-topic, however it is told."""
     t = words(text)
     return bool(LOSS.search(t) or IN_CALL.search(t) or URGENT.search(t) or STRONG_CONTEXT.search(t)
-                or act_of(t) is not None and (STRANGER.search(t) or MESSAGE_SOURCE.search(t)))
+                or CALL_DEMAND.search(t) or act_of(t) is not None and (STRANGER.search(t) or MESSAGE_SOURCE.search(t)))
 
 
 def never_decline(text: str, model: SituationModel | None) -> bool:
