@@ -58,3 +58,22 @@ LATER_STORY = re.compile(
     r"\b(?:khong|ko|chua) (?:chiu )?tra(?: lai)?(?! loi)\b|\bbo tay\b|\bchiu thua\b|\bbao chiu\b|\blau roi\b|"
     r"\b(?:\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|may|nhieu|hon \w+) (?:tuan|thang|nam) (?:nay|roi|van|ma|chua|"
     r"truoc|di lai)\b|\bca (?:tuan|thang|nam)\b|\bda (?:lam don|tra soat|len ngan hang|ra ngan hang|bao ngan hang)\b")
+# One's own slip with no one else involved: a wrong PIN, a failed face check, an ATM fault, "no one called".
+SELF_SLIP = re.compile(
+    r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
+    r"nuot the|(?:atm|may rut tien)(?: \w+){0,2} (?:khong|chua|chang) nha|"
+    # the machine paid out more than asked ("máy lại nhả ra 5 triệu"): money to give back to the bank, no scammer
+    r"(?:atm|may) (?:\w+ ){0,3}nha (?:ra )?(?:\w+ ){0,2}(?:\d+ (?:trieu|nghin)|thua|du|them)|"
+    r"(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
+    r"(?:lam|cap nhat) sinh trac|chua (?:xac thuc|lam) sinh trac|xac thuc (?:khuon mat|thiet bi)|"
+    r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
+    r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|xac thuc) (?:khuon )?mat (?:\w+ ){0,6}(?:khong|ko|chang) nhan\b|"
+    r"(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"
+    # phone credit taken by the carrier (a value-added service, a plan renewing itself): no scammer in it
+    r"(?:tien|tai khoan|tk|cuoc) (?:\w+ )?(?:dien thoai|dt|sim|di dong|thue bao)(?: \w+){0,4} (?:bi )?tru|"
+    r"tru (?:\w+ ){0,2}(?:tien|cuoc) (?:\w+ )?(?:dien thoai|dt|sim|di dong|thue bao|nha mang)|"
+    r"(?:sim|thue bao)(?: \w+){0,5} (?:bi )?tru (?:tien|cuoc)|"
+    r"dich vu gia tri gia tang|goi cuoc (?:\w+ ){0,2}(?:tu )?gia han|"
+    r"bao loi)\b")
+# Too many tries: the app or bank locks the person out for a while (no scammer).
+LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from bot import understand
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
+from bot.mistake_signs import LOCKOUT, SELF_SLIP
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
 # "mọi người" (everyone) folds like "mới" (just).
@@ -333,25 +334,6 @@ ASKED_TO = re.compile(
 # Where a link came from: a message, a chat, a leaflet (not a site the person looked up).
 MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|nhom|to roi|ma qr|nhan tin|ho gui|"
                              r"nguoi ta gui|gui link|gui qua)\b")
-# One's own slip with no one else involved: a wrong PIN, a failed face check, an ATM fault, "no one called".
-_SELF_SLIP = re.compile(
-    r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
-    r"nuot the|(?:atm|may rut tien)(?: \w+){0,2} (?:khong|chua|chang) nha|"
-    # the machine paid out more than asked ("máy lại nhả ra 5 triệu"): money to give back to the bank, no scammer
-    r"(?:atm|may) (?:\w+ ){0,3}nha (?:ra )?(?:\w+ ){0,2}(?:\d+ (?:trieu|nghin)|thua|du|them)|"
-    r"(?:khong|chang) (?:co )?ai (?:goi|lua|huong dan|nhan)|khong ai lua|tu lam|chon nham|nham ngan hang|"
-    r"(?:lam|cap nhat) sinh trac|chua (?:xac thuc|lam) sinh trac|xac thuc (?:khuon mat|thiet bi)|"
-    r"bao (?:anh mo|khong khop)|khong khop|anh mo|(?:cai|dang ky|thiet lap|lam|cap nhat|xac thuc) (?:\w+ )?sinh trac|"
-    r"khong nhan (?:ra |dien )?(?:khuon )?mat|(?:quet|xac thuc) (?:khuon )?mat (?:\w+ ){0,6}(?:khong|ko|chang) nhan\b|"
-    r"(?:quet|doc) (?:\w+ ){0,2}chip (?:\w+ ){0,3}khong (?:duoc|dc)|"
-    # phone credit taken by the carrier (a value-added service, a plan renewing itself): no scammer in it
-    r"(?:tien|tai khoan|tk|cuoc) (?:\w+ )?(?:dien thoai|dt|sim|di dong|thue bao)(?: \w+){0,4} (?:bi )?tru|"
-    r"tru (?:\w+ ){0,2}(?:tien|cuoc) (?:\w+ )?(?:dien thoai|dt|sim|di dong|thue bao|nha mang)|"
-    r"(?:sim|thue bao)(?: \w+){0,5} (?:bi )?tru (?:tien|cuoc)|"
-    r"dich vu gia tri gia tang|goi cuoc (?:\w+ ){0,2}(?:tu )?gia han|"
-    r"bao loi)\b")
-# Too many tries: the app or bank locks the person out for a while (no scammer).
-_LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")
 # A sum of money named: a demand being weighed is concrete, not a general question.
 AMOUNT = re.compile(r"\b\d+ ?(?:trieu|tr|nghin|ngan|k|ty|cu)\b")
 # What shows a scammer even beside an honest-looking slip.
@@ -421,9 +403,9 @@ _IF_FIRST = re.compile(r"(?:\w+ ){0,3}?(?:neu|gia su|phong khi|lo ma|truong hop)
 def own_slip(t: str) -> bool:
     """One's own slip with no one else in it: a wrong PIN, a failing face check, locked out after many tries."""
     strong = {m.group(0) for m in STRONG_CONTEXT.finditer(t)}
-    if _LOCKOUT.search(t):
+    if LOCKOUT.search(t):
         strong.discard("bi chan")  # "lấy mật khẩu qua OTP quá 3 lần, bị chặn": locked out, not blocked by a scammer
-    return bool(_SELF_SLIP.search(t) or _LOCKOUT.search(t)) and not strong and not MESSAGE_SOURCE.search(t) \
+    return bool(SELF_SLIP.search(t) or LOCKOUT.search(t)) and not strong and not MESSAGE_SOURCE.search(t) \
         and "link" not in t
 
 

@@ -106,10 +106,13 @@ def test_an_entry_on_the_same_mistake_answers_its_own_ways_of_asking(kb: Knowled
 
 def test_a_caller_telling_the_person_to_do_something_gets_the_warning(kb: KnowledgeBase) -> None:
     """A call from a number that tells the person to bring papers somewhere or update them is answered with a
-    warning to hang up and ask the official number, or with the emergency steps; one's own call to a bank is not."""
+    warning to hang up and ask the official number (or, under a scam entry, that entry's warning, or the emergency
+    steps); one's own call to a bank is not."""
     answerer = Answerer(kb)
     told = answerer.answer("Mấy hôm nay có số lạ gọi điện yêu cầu tôi mang giấy tờ xe đến trung tâm để đổi giấy mới, "
                            "có đúng không?")
-    assert told.kind == "safety" or msg.CALLER_FOOTER in told.replies[0].text
+    warned = told.kind == "safety" or any(footer in told.replies[0].text
+                                          for footer in (msg.CALLER_FOOTER, msg.SCAM_FOOTER))
+    assert warned, told.replies[0].text  # the caller's warning, or a scam entry's own with its footer
     own = answerer.answer("tôi gọi điện đến ngân hàng yêu cầu đổi mã PIN thì làm thế nào")
     assert all(msg.CALLER_FOOTER not in r.text for r in own.replies)

@@ -302,6 +302,9 @@ async def test_a_press_is_stored_and_processed_before_its_200_and_otherwise_the_
                 break
             await asyncio.sleep(0.05)
         assert sorted(await inbox()) == sorted([(str(press["update_id"]), True), (str(later["update_id"]), True)])
+        # What the 30 s delivery job would do: on a loaded machine a reply of the retried press has once been left
+        # to it (seen in CI, session 19); sent then, never twice.
+        await channel.deliver()
         async with tutor.db.transaction() as s:
             queued = (await s.execute(select(func.count()).select_from(OutboxItem))).scalar_one()
         assert len(texts(standin)) == queued  # every reply of both presses sent, once
