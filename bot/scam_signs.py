@@ -8,6 +8,7 @@ import re
 from functools import lru_cache
 
 from bot import understand
+from bot.homographs import BLOCKED, DEPOSIT, FLOOR, TELL
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
 from bot.mistake_signs import LOCKOUT, SELF_SLIP
 
@@ -88,11 +89,14 @@ def _should_i(verb: str) -> re.Pattern[str]:
 
 
 # "chuyển cho xong chuyện" is to be done with it, not done.
+# "có (bị) mất tiền (…) không": a yes-no question about a cost or a risk, not a loss told.
+_YES_NO_BEFORE = re.compile(r"\b(?:co|se|lieu)(?: \w+){0,2} ?$")
+_YES_NO_AFTER = re.compile(r"(?: \w+){0,4}? (?:khong|ko|hong|k|chua)\b")
 _DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|(?<!cho )xong|het roi|mat roi|xong roi)\b")
 
 # A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
 PAY_ASK = re.compile(
-    r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|"
+    r"\b(?:(?<!mien )phi|le phi|" + DEPOSIT + r"|tien coc|dat coc|ky quy|"
     r"phi (?:van chuyen|ship|giai ngan|mo khoa|bao hiem|ho so|xac minh|"
     r"nhan thuong|thue|kich hoat|dich vu)|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh)|nop truoc|chuyen truoc|"
     r"dong truoc|nap (?:them|tien)|(?<!dung )(?<!khong )chuyen (?:them|tien)|gop (?:\w+ )?(?:tien|"
@@ -101,7 +105,8 @@ PAY_ASK = re.compile(
     r"ngan|k|ty|do|cu))\b")
 # Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
 FEE = re.compile(
-    r"\b(?:(?<!mien )phi|le phi|coc|tien coc|dat coc|ky quy|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh|phat)|"
+    r"\b(?:(?<!mien )phi|le phi|" + DEPOSIT + r"|tien coc|dat coc|ky quy|"
+    r"tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh|phat)|"
     r"nop truoc|chuyen truoc|dong truoc|(?:chuyen khoan|ck|chuyen tien|dong tien|nop tien) truoc|"
     r"tai khoan tam giu|tai khoan an toan|nap (?:them|tien) (?:de|moi)|"
     r"tien (?:boi thuong|ho so|giai ngan)|phat nguoi|khoan phat|(?:nop|dong) phat|giai ngan|tai khoan ca nhan|"
@@ -129,7 +134,7 @@ STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai d
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
                        r"tai khoan ca nhan)\b")
 PAY_WHO = re.compile(
-    r"\b(?:bao(?! mat| hiem| ve\b| cao)|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can|de nghi|giuc|moi|"
+    r"\b(?:" + TELL + r"|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can(?! cuoc)|de nghi|giuc|moi|"
     r"huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
     r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 
@@ -188,6 +193,8 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
                 continue  # "nhận tin nhắn … kèm mấy tấm ảnh ghép mặt tôi": photos received, not given
             if _PAST_RE.match(m.group(0)):
                 return name  # "đã chuyển", "vừa chuyển khoản": the marker is part of the act
+            if m.group(0).startswith("mat ") and _YES_NO_BEFORE.search(before) and _YES_NO_AFTER.match(after):
+                continue  # "làm định danh có mất tiền không", "có bị mất tiền nữa không": a cost or a risk asked
             if _PAST_RE.search(before[-25:]) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
                     r"\b(?:mat|tru|bay mau)\b", m.group(0)):
                 return name
@@ -260,10 +267,11 @@ SCAM_CONTEXT = re.compile(
     r"so la" + _NOT_IS + r"|link la" + _NOT_IS + r"|app la" + _NOT_IS + r"|"
     r"ung dung la" + _NOT_IS + r"|" + _THREATENED + r"|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|"
     r"hoa hong|trung thuong|"
-    r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|san|lai cao|nang cap sim|esim|"
+    r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|" + FLOOR + r"|lai cao|"
+    r"nang cap sim|esim|"
     r"ctv|cong tac vien|don ao|chot don|tha tim|giay trieu tap|trieu tap|bam phim|tong dai tu dong|buu pham|"
     r"dan chong|dan de|dan len|nhan qua|hai quan|"
-    r"deepfake|gia giong|gia mat|hack|chiem|bi chan|cap nhat|dinh danh|mai moi|hen ho|"
+    r"deepfake|gia giong|gia mat|hack|chiem|" + BLOCKED + r"|cap nhat|dinh danh|mai moi|hen ho|"
     r"(?:bi|se|sap|doa|neu khong|khong thi) (?:\w+ )?khoa tai khoan|"
     r"zalo la" + _NOT_IS + r"|facebook la" + _NOT_IS + r"|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|"
                                                        r"benh vien|cap cuu|tai nan|nam vien|vao vien|"
@@ -290,7 +298,7 @@ _DENIED = (r"(?:sep|giam doc|con|chau|anh|chi|no|nguoi do|ban|ong ay|ba ay|co ay
            r"(?:\w+ ){0,2}bi (?:hack|chiem|mao danh)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|"
            r"giuc) (?:\w+ )?them")
 LOSS = re.compile(
-    r"\b(?:" + _DENIED + r"|khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|bi chan|"
+    r"\b(?:" + _DENIED + r"|khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|" + BLOCKED + r"|"
                          r"chan (?:lien lac|zalo|"
     r"facebook|so)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|giuc) (?:\w+ )?them|tien (?:van )?(?:khong|"
     r"chua) ve (?:tai khoan|tk|stk)|khong (?:ai|thay ai) (?:tra|hoan|tra lai)|chan (?:lien lac|zalo|"
@@ -312,7 +320,8 @@ LOSS = re.compile(
     r"bi (?:chuyen|rut|lay|tru) (?:\w+ )?(?:di|het|sach|mat))\b")
 # A call still going on: "đang giữ máy", "không được cúp máy".
 IN_CALL = re.compile(
-    r"\b(?:(?:dang|van|con) (?:giu may|cho may|nghe may|noi chuyen|goi|goi video|huong dan|o dau day)|"
+    r"\b(?:(?:dang|van|con) (?:giu may(?! (?:cu|moi|cua|nay|kia))|cho may|nghe may|noi chuyen|"
+    r"goi(?: video)?(?!(?: \w+){0,3} (?:duoc|dc) (?:khong|ko|k|nua))|huong dan|o dau day)|"
     r"(?:dang co|co) (?:nguoi|ai|so la|so) (?:\w+ )?dang goi|dang co (?:nguoi|ai|so la) goi|giu may|"
     r"phong zoom|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|"
     r"bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
@@ -342,11 +351,13 @@ STRONG_CONTEXT = re.compile(
                          r"lua (?:toi|ba|ong|me|bo|minh|nguoi|"
                          r"tien)|" + _THREATENED + r"|link la" + _NOT_IS + r"|"
     r"gui nham ma|nham ma|(?:ho|nguoi ta|ben kia|nhan vien|trang|app|ung dung|web|cong ty|ben) (?:\w+ ){0,3}"
-    r"bao (?:\w+ ){0,4}(?:nham|sai)|bi chan|nhiem vu|giai ngan|phong toa|dong bang|hoa hong|rut (?:von|loi|lai)|"
+    r"bao (?:\w+ ){0,4}(?:nham|sai)|" + BLOCKED + r"|nhiem vu|giai ngan|phong toa|dong bang|hoa hong|"
+    r"rut (?:von|loi|lai)|"
     r"app la" + _NOT_IS + r"|hack|tam giu|truy na|cong an gia|"
     r"nguoi (?:goi|nhan tin) (?:\w+ ){0,3}(?:bao|bat|doi|noi))\b")
 MONEY_OR_SECRET = re.compile(
-    r"\b(?:tien|trieu|chuyen tien|chuyen khoan|nap tien|coc|vay|otp|ma (?:otp|xac thuc|xac nhan|pin)|mat khau|"
+    r"\b(?:tien|trieu|chuyen tien|chuyen khoan|nap tien|" + DEPOSIT + r"|vay|otp|"
+    r"ma (?:otp|xac thuc|xac nhan|pin)|mat khau|"
     r"pin|link|app|ung dung|tai khoan|ngan hang|the atm|the ngan hang|can cuoc|cccd|sim|qr|vneid|zalo|facebook|"
     r"lua dao|bi lua|xung|gia danh|mao danh|cong an|vien kiem sat|toa an|dien luc|shipper|trung thuong)\b")
 # The same with the words that are only unambiguous with their accents ("thẻ", not "thế"; "mã", not "mà").

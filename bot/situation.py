@@ -18,6 +18,7 @@ import numpy as np
 
 from bot import understand
 from bot.grams_model import LinearGrams, cache_path
+from bot.homographs import CODE, TELL
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL
 from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER
 from bot.safety import is_ongoing_scam
@@ -90,6 +91,68 @@ def _to_trace(t: str, act: str | None, others: bool) -> bool:
 _SCAMMER = re.compile(r"\b(?:lua|ke gian|ke xau|gia danh|gia mao|mao danh|(?:app|trang|web|link|so) gia)\b")
 
 
+def _apart(t: str) -> bool:
+    """A scam shown by more than "bị chặn": alone it is also someone blocked on Zalo or a SIM cut off for unpaid
+    credit ("sao biết mình bị chặn zalo"); after a payment ("ck rồi gọi lại bị chặn") it is the scammer leaving."""
+    rest = _BLOCKED.sub(" ", t)
+    return bool(SCAM_CONTEXT.search(rest) or FOUND_OUT.search(rest) and _SCAMMER.search(rest)
+                or _PAID.search(t))
+
+
+# Someone asking for the money (a fee named with only "cần", "phải" is a rule asked about: "làm lại căn cước hết bao
+# nhiêu tiền lệ phí", "làm hồ sơ cần nộp phí thì làm sao").
+_REQUESTER = re.compile(r"\b(?:" + TELL + r"|doi|yeu cau|bat|de nghi|giuc|moi|xin|nho|keu|hua|"
+                        r"huong dan|thi moi|moi duoc|chi can|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
+_OWN_TELLER = re.compile(r"\b(?:(?:con|chau|vo|chong)(?: (?:toi|minh|gai|trai|dau|re))? (?:bao|noi|huong dan|dan)|"
+                         r"(?:ung dung|may|dien thoai)(?: \w+){0,3} (?:bao|hien|thong bao))\b")
+
+
+def _told_by_own(t: str) -> bool:
+    """Told to do something by family or by one's own phone ("con bảo tôi cập nhật máy", "ứng dụng ngân hàng báo phải
+    cập nhật"), with no stranger, message or scammer in the story."""
+    return bool(_OWN_TELLER.search(t)) and not (STRANGER.search(t) or MESSAGE_SOURCE.search(t)
+                                                 or STRONG_CONTEXT.search(t))
+
+
+# A call's own trouble: the picture freezes, the sound is faint, the connection drops.
+_CALL_TROUBLE = re.compile(r"\b(?:mat (?:wi fi|wifi|mang|ket noi|tieng|hinh|song)|hinh (?:bi )?(?:dung|giat|mo|den)|"
+                           r"tieng (?:re|nho|be|bi mat|vong|ro)|(?:khong|ko) nghe (?:ro|thay|duoc|dc)|"
+                           r"nghe (?:khong|ko) ro|"
+                           r"bi (?:giat|dung hinh|ngat)|rot cuoc goi|tu (?:tat|ngat))\b")
+
+
+_BLOCKED = re.compile(r"\bbi chan\b")
+_PAID = re.compile(r"\b(?:tien|ck|chuyen khoan|chuyen|trieu|tr|nghin|k|coc|tra)\b|\d+ ?k\b")
+
+
+def _pay_asked(t: str, context: bool, in_call: bool) -> bool:
+    """Someone asks for a fee, a deposit or a payment (not a fee asked about: "làm lại căn cước hết bao nhiêu")."""
+    stranger = bool(STRANGER.search(t))
+    concrete = bool(AMOUNT.search(t)) and (context or stranger) and not HYPOTHETICAL.search(t)
+    return bool((fee_named(t) or (PAY_ASK.search(t) and (context or stranger))) and PAY_WHO.search(t)
+                and (concrete or not general_question(t)) and (_REQUESTER.search(t) or context or in_call or stranger))
+
+
+def _later_signs(t: str, act: str | None, context: bool, asking: bool, ongoing: bool) -> Situation:
+    """The last rules of `classify`: control taken, a link from a message, a relative in trouble, an urgent plea,
+    being told to do something, a scam going on with someone in it (`ongoing`)."""
+    taken = _taken(t) if act is None else None
+    if taken is not None:
+        return Situation(SCAM_NOW, taken)
+    if act == "link_clicked" and MESSAGE_SOURCE.search(t):
+        return Situation(SCAM_NOW, act)
+    if RELATIVE_EMERGENCY.search(t) and not (general_question(t) or HYPOTHETICAL.search(t) or HEARD_OF.search(t)):
+        return Situation(SCAM_NOW, _kept(act, t))
+    if URGENT.search(t) and (context or STRANGER.search(t) or LOSS.search(t)) \
+            and not (NEWS_TALK.search(t) and act is None and not LOSS.search(t)):
+        return Situation(SCAM_NOW, _kept(act, t))
+    if context and ASKED_TO.search(t) and not asking and not _told_by_own(t):
+        return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet
+    if ongoing:
+        return Situation(SCAM_NOW, act or "none_yet")
+    return Situation(CALM)
+
+
 def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
     t = words(text)
@@ -108,15 +171,16 @@ def classify(text: str) -> Situation:
         if found is not None:
             return found
         context = True  # the story around the money shows a scam (a stranger's pressure, a relative "in hospital")
+    if in_call and _CALL_TROUBLE.search(t) and not (STRONG_CONTEXT.search(t) or STRANGER.search(t) or act is not None):
+        return Situation(CALM)  # "đang gọi video thì mất Wi-Fi": a call with family that goes wrong, no caller
     if in_call and (context or is_ongoing_scam(text) or re.search(
-            r"\b(?:tien|chuyen|ck|trieu|otp|ma|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b", t)):
+            r"\b(?:tien|chuyen|ck|trieu|otp|" + CODE + r"|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b",
+            t)):
         return Situation(SCAM_NOW, _kept(act, t))
     if law_demand(t) and re.search(r"\b(?:chuyen|nop|gui(?! ve\b)|rut|tam giu|xac minh|bat|doa)\b", t) \
             and not general_question(t):
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
-    concrete = bool(AMOUNT.search(t)) and (context or bool(STRANGER.search(t))) and not HYPOTHETICAL.search(t)
-    if (fee_named(t) or (PAY_ASK.search(t) and (context or STRANGER.search(t)))) and PAY_WHO.search(t) \
-            and act is None and (concrete or not general_question(t)):
+    if act is None and _pay_asked(t, context, in_call):
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
     if context and THREAT.search(t) and CALLED.search(t) and not general_question(t):
         return Situation(SCAM_NOW, _kept(act, t))  # "cán bộ thuế gọi dọa mẹ bị phạt"
@@ -133,23 +197,9 @@ def classify(text: str) -> Situation:
     trace = _to_trace(t, act, context or other_party)  # the app said done, the family has not seen it yet
     if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
         return Situation(CALM) if trace else Situation(SCAM_NOW, act)
-    if act is None and LOSS.search(t) and context:
+    if act is None and LOSS.search(t) and context and _apart(t):
         return Situation(SCAM_NOW, "money_sent")
-    taken = _taken(t) if act is None else None
-    if taken is not None:
-        return Situation(SCAM_NOW, taken)
-    if act == "link_clicked" and MESSAGE_SOURCE.search(t):
-        return Situation(SCAM_NOW, act)
-    if RELATIVE_EMERGENCY.search(t) and not (general_question(t) or HYPOTHETICAL.search(t) or HEARD_OF.search(t)):
-        return Situation(SCAM_NOW, _kept(act, t))
-    if URGENT.search(t) and (context or STRANGER.search(t) or LOSS.search(t)) \
-            and not (NEWS_TALK.search(t) and act is None and not LOSS.search(t)):
-        return Situation(SCAM_NOW, _kept(act, t))
-    if context and ASKED_TO.search(t) and not asking:
-        return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet
-    if ongoing and (other_party or LOSS.search(t)):
-        return Situation(SCAM_NOW, act or "none_yet")
-    return Situation(CALM)
+    return _later_signs(t, act, context, asking, ongoing and (other_party or bool(LOSS.search(t))))
 
 
 _TAKEN_OVER = re.compile(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|"

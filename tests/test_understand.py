@@ -240,6 +240,21 @@ def test_quiz_choices_in_words() -> None:
      None),
     # Asked whether to do one thing after another thing was done: the first still counts.
     ("tôi lỡ gửi ảnh căn cước cho người lạ rồi, có nên báo công an không", SCAM_NOW, "card_photos"),
+    # Everyday questions that share a word with a scam story are no alarm.
+    ("làm lại căn cước mất bao nhiêu tiền lệ phí vậy", CALM, None),  # "bao nhiêu" is no one telling to pay
+    ("ông hỏi làm tài khoản định danh có mất tiền không", CALM, None),  # a cost asked, no money lost
+    ("làm sao biết mình bị người ta chặn zalo", CALM, None),  # blocked by a friend, nothing paid
+    ("sim nhà tôi bị chặn một chiều không gọi đi được", CALM, None),  # barred by the carrier
+    ("đang gọi video với con thì hình đứng, mất kết nối", CALM, None),  # a family call going wrong
+    ("đang gọi zalo mà không nghe rõ tiếng thì bấm gì", CALM, None),  # "mà" (but) is no "mã" (code)
+    ("mạng đang đồn clip bắt cóc trẻ con ở chợ, có nên chia sẻ cho hàng xóm", CALM, None),  # kidnapping, no deposit
+    ("mua trên sàn giao nhầm món khác, khiếu nại lên sàn được không", CALM, None),  # a shop, no investment floor
+    ("con bảo tôi cập nhật ứng dụng mà tôi không biết bấm đâu", CALM, None),  # told by family
+    # ...and the same words in a scam story still are.
+    ("bên tuyển dụng bắt cọc 500k tiền đồng phục mới cho đi làm", PAY_NOW, None),  # "bắt cọc" is a deposit demanded
+    ("ck 500k cho người bán xong thì bị chặn zalo luôn", SCAM_NOW, "money_sent"),
+    ("người ta đòi tôi 300 nghìn lệ phí làm căn cước nhanh, có nộp không", PAY_NOW, None),
+    ("người xưng công an đang gọi bảo tôi đọc mã vừa gửi", SCAM_NOW, "otp_read"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)

@@ -1,0 +1,21 @@
+"""Words that fold alike once the diacritics are gone, and which of them a pattern means.
+
+The rules read accent-folded words (people type without diacritics, and the same sentence typed both ways must be
+read alike), so "cọc" (a deposit) and "cóc" (in "bắt cóc", to kidnap) are one word to them, and so are "bảo" (to
+tell) and "bao" (in "bao nhiêu", how much). Each pattern here is one meaning, with what the other meanings look like
+around it kept out.
+"""
+
+from __future__ import annotations
+
+# A deposit ("cọc"), but not a kidnapping ("bắt cóc trẻ em"); "bắt cọc 500k" is a deposit demanded.
+DEPOSIT = r"(?:(?<!bat )coc|(?<=bat )coc(?! (?:tre|em be|be|chau|con|hoc sinh|nguoi|tong tien)))"
+# Telling someone ("bảo"), not "bao nhiêu", "bao lâu", "bao giờ", "bảo mật", "bảo hiểm".
+TELL = r"bao(?! mat| hiem| ve\b| cao| nhieu| lau| gio\b| tuoi)"
+# An investment "floor" ("sàn"), not a shopping platform ("mua trên sàn", "khiếu nại lên sàn Shopee").
+FLOOR = (r"(?<!mua tren )(?<!mua hang tren )(?<!dat tren )(?<!dat hang tren )(?<!khieu nai len )(?<!khieu nai voi )"
+         r"(?<!khieu nai tren )san(?! (?:thuong mai|tmdt|shope+|lazada|tiki|tiktok))")
+# Blocked by someone ("bị chặn"), not a line barred by the carrier ("bị chặn một chiều", "bị chặn gọi đi").
+BLOCKED = r"bi chan(?! (?:\w+ ){0,2}(?:mot chieu|hai chieu|1 chieu|2 chieu|goi di|chieu goi))"
+# A code ("mã") read, sent, typed or named as one, not "mà" (but): "đang gọi mà không nghe rõ".
+CODE = r"(?:(?:doc|gui|nhap|bam|go|dua|xin|doi|hoi) (?:\w+ )?ma|ma (?:otp|so|pin|xac|bao mat|giao dich|kich hoat|\d+))"
