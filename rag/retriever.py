@@ -152,6 +152,7 @@ class UnitFit:
     stage_match: float = 0.4
     stage_mismatch: float = 0.4
     steps_bonus: float = 0.3
+    anchor_miss: float = 0.2  # a unit naming none of the apps or services the question names (rag/anchors.py)
     fusion: str = "score"  # "score": scaled cosines and word scores; "rrf": reciprocal ranks
 
 
@@ -273,6 +274,9 @@ class Retriever:
             value = value - np.where(alarm, fit.stage_mismatch * unit, 0.0)
         if kind == "howto":
             value = value + np.where(t.steps, fit.steps_bonus * unit, 0.0)
+        agree = t.agree(query) if fit.anchor_miss else None
+        if agree is not None:
+            value = value - np.where(agree, 0.0, fit.anchor_miss * unit)
         value = np.where(found, value, -np.inf)
         best = [i for i in np.argsort(-value, kind="stable")[:k] if found[i]]
         return [UnitHit(float(value[i]), t.units[i].lesson, t.units[i].section, t.units[i].entry) for i in best]

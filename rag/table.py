@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.anchors import ANCHORS, anchors_in
 from rag.index import ASKS_SECTION, Chunk
 from rag.lessons import Lesson, Section
 from rag.questions import QuestionEntry
@@ -83,6 +84,21 @@ class ChunkTable:
                                     for u in self.units], dtype=bool)
         self.steps = np.array([u.entry is None and bool(STEPS.search(u.section.body)) for u in self.units],
                               dtype=bool)
+        # The apps and services each unit's own question names (rag/anchors.py), one column per name.
+        self.anchor_names = list(ANCHORS)
+        named = [anchors_in(u.entry.asks if u.entry else (u.lesson.title, u.section.heading, *u.lesson.asks))
+                 for u in self.units]
+        self.anchors = np.array([[name in n for name in self.anchor_names] for n in named], dtype=bool)
+        if not self.units:
+            self.anchors = np.zeros((0, len(self.anchor_names)), dtype=bool)
+
+    def agree(self, query: str) -> np.ndarray | None:
+        """Per unit, whether it names one of the apps or services the query names; None when it names none."""
+        named = anchors_in((query,))
+        if not named:
+            return None
+        cols = [i for i, name in enumerate(self.anchor_names) if name in named]
+        return np.asarray(self.anchors[:, cols].any(axis=1))
 
     def lesson_best(self, values: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each lesson's best value among its present chunks, and which lessons have any."""

@@ -116,3 +116,64 @@ def test_a_caller_telling_the_person_to_do_something_gets_the_warning(kb: Knowle
     assert warned, told.replies[0].text  # the caller's warning, or a scam entry's own with its footer
     own = answerer.answer("tôi gọi điện đến ngân hàng yêu cầu đổi mã PIN thì làm thế nào")
     assert all(msg.CALLER_FOOTER not in r.text for r in own.replies)
+
+
+def test_apps_and_services_named_in_a_question() -> None:
+    from rag.anchors import anchors_in
+
+    assert anchors_in(["quet khuon mat vneid xoay mai khong xong"]) == {"vneid"}
+    assert anchors_in(["app nh báo đổi thiết bị đăng nhập"]) == {"bank"}  # shorthand spelled out first
+    assert anchors_in(["nạp tiền vào ví momo"]) == {"wallet"}
+    assert anchors_in(["tải app vay trên CH Play có an toàn không"]) == frozenset()  # a store is where, not what
+    assert anchors_in(["quên mật khẩu thì làm sao"]) == frozenset()
+
+
+def test_an_answer_about_another_app_gives_way(kb: KnowledgeBase) -> None:
+    """A question naming VNeID: a unit whose own question names no VNeID (the bank's face check) loses the set
+    weight of the unit choice; one that does keeps its score; a question naming nothing changes nothing."""
+    import dataclasses
+
+    retriever = kb.retriever
+    question = "quét khuôn mặt trên VNeID cứ quay vòng không xong"
+    agree = retriever.table.agree(question)
+    assert agree is not None
+    by_id = {u.entry.id: i for i, u in enumerate(retriever.table.units) if u.entry is not None}
+    assert agree[by_id["q-vneid-khong-nhan-dien-khuon-mat"]] and not agree[by_id["q-tt-sth-khong-nhan-mat"]]
+    assert retriever.table.agree("quên mật khẩu thì làm sao") is None
+
+    def scores(weight: float) -> dict[str, float]:
+        fit = retriever.fit
+        retriever.fit = dataclasses.replace(fit, anchor_miss=weight)
+        try:
+            return {u.key: u.score for u in retriever.search(question, k=40).units}
+        finally:
+            retriever.fit = fit
+
+    off, on = scores(0.0), scores(0.5)
+    vote = 1.0 / (retriever.rrf_k + 1)
+    assert on["q:q-vneid-khong-nhan-dien-khuon-mat"] == pytest.approx(off["q:q-vneid-khong-nhan-dien-khuon-mat"])
+    assert on["q:q-tt-sth-khong-nhan-mat"] == pytest.approx(off["q:q-tt-sth-khong-nhan-mat"] - 0.5 * vote)
+
+
+def test_a_hidden_way_of_asking_is_found_by_neither_channel(kb: KnowledgeBase) -> None:
+    """`kynangso own-asks` hides one entry's way of asking from both channels, then puts everything back."""
+    from bot.cli.own_asks import _hiding
+
+    retriever = kb.retriever
+    entry = next(e for e in retriever.entries.values() if len(e.asks) >= 3)
+    key = f"q:{entry.id}#a0"
+    vectors, embeddings = retriever.vectors, retriever.embeddings
+    assert vectors is not None and embeddings is not None
+    search, scores = vectors.search, retriever.lexical.scores
+    try:
+        hide = _hiding(retriever)
+        qvec = embeddings.embed_query(entry.asks[0])
+        assert key in [k for k, _ in vectors.search(qvec, 50)]
+        hide(key)
+        assert key not in [k for k, _ in vectors.search(qvec, 50)]
+        assert retriever.lexical.scores(entry.asks[0])[retriever.table.position[key]] == 0
+        assert any(u.entry is entry for u in retriever.search(entry.asks[0]).units)  # found by its other chunks
+        hide(None)
+        assert retriever.lexical.scores(entry.asks[0])[retriever.table.position[key]] > 0
+    finally:
+        vectors.search, retriever.lexical.scores = search, scores  # type: ignore[method-assign]
