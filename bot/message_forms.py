@@ -23,7 +23,9 @@ GENERAL_FORM = re.compile(
     r"(?:can|phai|muon|lam sao) dan (?:me|bo|ba|ong)|dan (?:me|bo|ba|ong)(?: \w+){0,4} the nao|la gi|"
     r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
     r"lam sao de (?:khong|tranh)|tranh (?:bi )?lua|co phai)\b|"
-    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai )(?:(?!nen\b)\w+ ){1,15}khong$")
+    # "có … không?" asks; "có người đòi …, nộp không" tells that someone is asking for something.
+    r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai |"
+    r"nguoi (?:doi|bat|yeu cau|goi|nhan tin|bao|xin|hoi|den|muon) )(?:(?!nen\b)\w+ ){1,15}khong$")
 # A story told as it happens: "bà đang ở quầy", "mấy hôm nay họ gọi", "từ sáng".
 ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|tu sang|tu chieu|tu hom qua|"
                             r"sang nay|chieu nay|toi qua|hom qua)\b")

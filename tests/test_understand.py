@@ -254,6 +254,8 @@ def test_quiz_choices_in_words() -> None:
     ("bên tuyển dụng bắt cọc 500k tiền đồng phục mới cho đi làm", PAY_NOW, None),  # "bắt cọc" is a deposit demanded
     ("ck 500k cho người bán xong thì bị chặn zalo luôn", SCAM_NOW, "money_sent"),
     ("người ta đòi tôi 300 nghìn lệ phí làm căn cước nhanh, có nộp không", PAY_NOW, None),
+    ("có người đòi 300 nghìn lệ phí làm căn cước nhanh, nộp không", PAY_NOW, None),  # "có người": someone, now
+    ("có người nào bị lừa kiểu này chưa vậy, có không", CALM, None),  # a question about others
     ("người xưng công an đang gọi bảo tôi đọc mã vừa gửi", SCAM_NOW, "otp_read"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
