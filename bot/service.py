@@ -9,6 +9,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +45,8 @@ def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = Tru
     if with_dense:
         cfg = settings.embedding
         embeddings = make_embeddings(cfg.backend, cfg.model, cfg.batch_size, cfg.query_cache, cfg.query_batch,
-                                     cfg.query_runtime, cfg.model_cache)
+                                     cfg.query_runtime, cfg.model_cache, Path(cfg.passage_cache) if cfg.passage_cache
+                                     else None)
         model_id = str(getattr(embeddings, "model_id", cfg.model or cfg.backend))
         warm_up(embeddings)  # the question encoder is built now, with the rest of start-up
     ch = settings.chroma
@@ -309,6 +311,14 @@ class Tutor:
             log.info("taking over chat %s:%s from dead sender %s", channel, chat, holder)
             return await leases.lease_steal(s, channel, chat, holder, self.holder, seconds)
         return False
+
+    async def lease_to_send(self, channel: str, chat: str, outbox_id: int | None) -> bool:
+        """`lease`, and (with `outbox_id`) that message still to be sent: False when another live sender has the
+        chat, or the message was sent (or held) meanwhile by a sender that took the chat over and finished."""
+        async with self.db.transaction() as s:
+            if not await self.lease_in(s, channel, chat):
+                return False
+            return outbox_id is None or await repo.outbox_waiting(s, outbox_id)
 
     async def leased_queue(self, channel: str, chat: str,
                            read: Callable[[AsyncSession], Awaitable[list[T]]] | None = None) -> list[T] | None:

@@ -406,6 +406,13 @@ async def outbox_sendable(s: AsyncSession, channel: str, limit: int = 100,
     return list((await s.execute(stmt)).scalars())
 
 
+async def outbox_waiting(s: AsyncSession, outbox_id: int) -> bool:
+    """True while a message is neither sent nor given up or held: still to be sent."""
+    out = _OUTBOX.c
+    return (await s.execute(select(out.id).where(out.id == outbox_id, out.sent_at.is_(None),
+                                                 out.error.is_(None)))).first() is not None
+
+
 async def outbox_hold(s: AsyncSession, outbox_id: int, reason: str) -> None:
     """Keep a message for the user's next visit (reason is one of HELD)."""
     await s.execute(update(OutboxItem).where(OutboxItem.id == outbox_id).values(error=reason))

@@ -18,6 +18,7 @@ from bot import messages as msg
 from bot.channels.telegram import TelegramChannel, split_text
 from bot.config import TelegramSettings
 from bot.service import Tutor
+from bot.types import Incoming
 from rag.knowledge import KnowledgeBase
 from storage.models import InboxItem, OutboxItem, User
 from tests.chat import shown_in
@@ -182,6 +183,38 @@ async def test_per_chat_rate_limit(tutor: Tutor, standin: TelegramStandIn) -> No
     await channel.stop()
     times = standin.send_times(CHAT)
     assert len(times) == 3 and all(b - a >= 0.29 for a, b in zip(times, times[1:], strict=False))
+
+
+async def test_a_sender_kept_waiting_past_its_lease_does_not_send_what_another_worker_sent(
+        tutor: Tutor, standin: TelegramStandIn, kb: KnowledgeBase) -> None:
+    """Telegram makes one worker wait longer than its delivery lease lasts; another worker takes the chat over,
+    sends the replies and gives the lease up. When the first one's wait ends it sends nothing again."""
+    serve = tutor.settings.serve.model_copy(update={"lease_seconds": 1.5})
+    short = tutor.settings.model_copy(update={"serve": serve})
+    first, second = Tutor(short, tutor.db, kb), Tutor(short, tutor.db, kb)  # two workers on one database
+    a, b = make_channel(first, standin), make_channel(second, standin)
+    await a.start(recover=False)
+    await b.start(recover=False)
+    try:
+        inbox_id = await first.receive(Incoming("telegram", str(CHAT), "1", text="/trogiup"))
+        assert inbox_id is not None and await first.process(inbox_id)
+        standin.fail_next("sendMessage", status=429, retry_after=3, times=1)
+        waiting = a.senders.start(str(CHAT))  # asked to wait 3 s: its lease (1.5 s) lapses meanwhile
+        await wait_for(lambda: any(c.failed for c in standin.calls("sendMessage")))
+        await asyncio.sleep(1.7)
+        await b.deliver()  # the second worker takes the lapsed chat over and sends everything
+        sent = texts(standin)
+        assert msg.HELP in sent
+        await asyncio.wait_for(waiting, timeout=10)
+        assert texts(standin) == sent  # nothing sent twice
+        async with tutor.db.transaction() as s:
+            assert (await s.execute(select(func.count()).select_from(OutboxItem)
+                                    .where(OutboxItem.sent_at.is_(None)))).scalar_one() == 0
+    finally:
+        await a.stop()
+        await b.stop()
+        first.listener.close()  # the database is the fixture's
+        second.listener.close()
 
 
 def _free_port() -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,42 @@ log = logging.getLogger(__name__)
 SendRows = Callable[[str, list[Any]], Awaitable[list[Any] | None]]
 # For a chat, what reads its queue inside a transaction (None: its unsent replies, see Tutor.leased_queue).
 Reader = Callable[[str], Callable[[AsyncSession], Awaitable[list[Any]]]]
+
+
+class LeaseLost(Exception):
+    """The batch being sent is stale: another sender took the chat over while this one waited (a rate limit, a
+    long pacing queue, a stall), or sent the message meanwhile. The queue is to be read again under the lease."""
+
+
+@dataclass
+class Hold:
+    """A chat's delivery lease during one batch of sends, made fresh before each attempt to send.
+
+    The lease is renewed by each mark, but a send can wait long before it goes out (Telegram's retry_after, the
+    global pacing). Once the lease lapses another worker may take the chat and send the same rows, and may even
+    finish and give the lease up. So before each attempt, if a third of the lease has passed since it was last
+    renewed, it is renewed together with a look at the message being sent (`row`): `LeaseLost` when the chat is
+    another live sender's or the message is no longer waiting. Each message then goes out from one worker only.
+    """
+
+    tutor: Tutor
+    channel: str
+    chat: str
+    row: int | None = None  # the outbox row being sent now
+    renewed: float = field(default_factory=time.monotonic)  # the rows were just read under the lease
+
+    def mark(self) -> None:
+        """The lease was renewed just now (with a mark or a read of the queue)."""
+        self.renewed = time.monotonic()
+
+    async def fresh(self) -> None:
+        if time.monotonic() - self.renewed < self.tutor.settings.serve.lease_seconds / 3:
+            return
+        if not await self.tutor.lease_to_send(self.channel, self.chat, self.row):
+            log.info("%s: chat %s was taken over while its sender waited; the queue is read again", self.channel,
+                     self.chat)
+            raise LeaseLost(self.chat)
+        self.mark()
 
 
 @dataclass

@@ -40,7 +40,7 @@ from bot import voice
 from bot.capabilities import capability
 from bot.channels.base import Job
 from bot.channels.bodies import MAX_WEBHOOK_BYTES, BodyTooLarge, read_capped
-from bot.channels.senders import Senders
+from bot.channels.senders import Hold, LeaseLost, Senders
 from bot.channels.splitting import split_at_boundaries
 from bot.channels.telegram_pacing import RateLimiter
 from bot.config import TelegramSettings
@@ -363,10 +363,14 @@ class TelegramChannel:
     async def _send_rows(self, chat: str, rows: list[tuple[int, Reply]]) -> list[tuple[int, Reply]] | None:
         """Send rows in order; returns what was queued meanwhile (empty: the lease is given up), or None when
         the chat cannot be written to any more or is no longer ours."""
+        hold = Hold(self.tutor, CHANNEL, chat)
         for n, (outbox_id, reply) in enumerate(rows):
             error: str | None = None
+            hold.row = outbox_id
             try:
-                await self.send(chat, reply)
+                await self.send(chat, reply, hold)
+            except LeaseLost:
+                return await self.tutor.leased_queue(CHANNEL, chat)  # None while another sender has the chat
             except Forbidden:
                 # Blocked by the user: stop writing to them, do not retry forever.
                 await self._blocked(chat, outbox_id)
@@ -381,6 +385,7 @@ class TelegramChannel:
                 return await self.tutor.mark_and_next(CHANNEL, chat, outbox_id, error)
             if not await self.tutor.mark_sent(CHANNEL, chat, outbox_id, error):  # lease renewed before the next send
                 return None
+            hold.mark()
         return []
 
     async def _blocked(self, chat: str, outbox_id: int) -> None:
@@ -389,38 +394,41 @@ class TelegramChannel:
             await self.tutor.mark_sent_in(s, outbox_id, "forbidden")
             await channels.unreachable(s, CHANNEL, chat, "forbidden")
 
-    async def send(self, chat: str, reply: Reply) -> None:
-        """Send one reply (text parts, then picture, then file), honouring limits and retry_after."""
+    async def send(self, chat: str, reply: Reply, hold: Hold | None = None) -> None:
+        """Send one reply (text parts, then picture, then file), honouring limits and retry_after; with `hold`,
+        the chat's lease is made fresh before each attempt (`LeaseLost` when another sender took it over)."""
         parts = split_text(reply.text)
         markup = keyboard(reply)
         for i, part in enumerate(parts):
-            await self._call(chat, self._text_sender(chat, part, markup if i == len(parts) - 1 else None))
+            await self._call(chat, self._text_sender(chat, part, markup if i == len(parts) - 1 else None), hold)
         if reply.image_path:
             path = Path(reply.image_path)
             await self._call(chat, lambda: self.bot.send_photo(
-                chat_id=int(chat), photo=InputFile(path.read_bytes(), filename=path.name)))
+                chat_id=int(chat), photo=InputFile(path.read_bytes(), filename=path.name)), hold)
         if reply.file_path:
             path = Path(reply.file_path)
             if path.exists() or not reply.file_once:  # a one-time file already sent once is not sent again
                 await self._call(chat, lambda: self.bot.send_document(
-                    chat_id=int(chat), document=InputFile(path.read_bytes(), filename=path.name)))
+                    chat_id=int(chat), document=InputFile(path.read_bytes(), filename=path.name)), hold)
             if reply.file_once:
                 path.unlink(missing_ok=True)
         if reply.voice_path:
             path = Path(reply.voice_path)
             if path.exists():  # gone when it was already sent once (a retry after a crash): not sent twice
                 await self._call(chat, lambda: self.bot.send_voice(
-                    chat_id=int(chat), voice=InputFile(path.read_bytes(), filename=path.name)))
+                    chat_id=int(chat), voice=InputFile(path.read_bytes(), filename=path.name)), hold)
                 path.unlink(missing_ok=True)
 
     def _text_sender(self, chat: str, text: str,
                      markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Callable[[], Awaitable[Any]]:
         return lambda: self.bot.send_message(chat_id=int(chat), text=text, reply_markup=markup)
 
-    async def _call(self, chat: str, make: Callable[[], Awaitable[Any]]) -> None:
+    async def _call(self, chat: str, make: Callable[[], Awaitable[Any]], hold: Hold | None = None) -> None:
         attempts = 0
         while True:
             await self.limiter.wait(chat)
+            if hold is not None:
+                await hold.fresh()  # a wait (retry_after, pacing) may have outlasted the lease
             try:
                 await make()
                 return

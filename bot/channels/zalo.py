@@ -29,7 +29,7 @@ from bot import observability as obs
 from bot import voice
 from bot.channels.base import Job
 from bot.channels.bodies import MAX_WEBHOOK_BYTES, BodyTooLarge, read_capped
-from bot.channels.senders import Senders
+from bot.channels.senders import Hold, LeaseLost, Senders
 from bot.channels.zalo_api import (
     _TIMESTAMP,
     BAD_REQUEST_ERRORS,
@@ -252,6 +252,7 @@ class ZaloChannel:
         now = utcnow()
         read = self._reader(user)
         renew = False  # the lease was taken or renewed with the read (and then with each mark)
+        hold = Hold(self.tutor, CHANNEL, user)
         for n, row in enumerate(rows):
             silent = now - as_utc(row.last_seen) if row.last_seen is not None else None
             window = REPLY_WINDOW if row.is_reply else PUSH_WINDOW
@@ -261,10 +262,15 @@ class ZaloChannel:
                 await self._hold(row.id, "window")
                 renew = True
                 continue
-            if renew and not await self.tutor.lease(CHANNEL, user):
-                return None
+            if renew:
+                if not await self.tutor.lease(CHANNEL, user):
+                    return None
+                hold.mark()
+            hold.row = row.id
             try:
-                await self.send(user, row.reply)
+                await self.send(user, row.reply, hold)
+            except LeaseLost:
+                return await self.tutor.leased_queue(CHANNEL, user, read)  # None while another sender has the user
             except ZaloApiError as exc:
                 if not await self._on_error(user, row.id, exc):
                     return None
@@ -281,6 +287,7 @@ class ZaloChannel:
                 return await self.tutor.mark_and_next(CHANNEL, user, row.id, read=read)
             if not await self.tutor.mark_sent(CHANNEL, user, row.id):  # lease renewed before the next send
                 return None
+            hold.mark()
             renew = False
         # The last row was held or refused (nothing marked it): look at the queue once more, as a mark would.
         return await self.tutor.leased_queue(CHANNEL, user, read)
@@ -319,39 +326,47 @@ class ZaloChannel:
         async with self.tutor.db.transaction() as s:
             await repo.outbox_hold(s, outbox_id, reason)
 
-    async def send(self, user: str, reply: Reply) -> None:
-        """Send one reply: text parts (buttons on the last), then the picture, then the file."""
+    async def send(self, user: str, reply: Reply, hold: Hold | None = None) -> None:
+        """Send one reply: text parts (buttons on the last), then the picture, then the file; with `hold`, the
+        user's lease is made fresh before each call (`LeaseLost` when another sender took it over)."""
         for message in text_messages(reply):
-            await self._message(user, message)
+            await self._message(user, message, hold)
         if reply.image_path:
             path = Path(reply.image_path)
             data = await self._call("/v2.0/oa/upload/image",
-                                    files={"file": (path.name, path.read_bytes(), "image/png")})
+                                    files={"file": (path.name, path.read_bytes(), "image/png")}, hold=hold)
             attachment_id = str(data["data"]["attachment_id"])
             await self._message(user, {"attachment": {"type": "template", "payload": {
-                "template_type": "media", "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}})
+                "template_type": "media", "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}},
+                hold)
         if reply.file_path:
             path = Path(reply.file_path)
             kind = FILE_TYPES.get(path.suffix.lower())
             if reply.file_once and not path.exists():
                 pass  # a one-time file already sent once is not sent again
             elif kind is None:
-                await self._message(user, {"text": msg.ZALO_FILE_UNSUPPORTED})
+                await self._message(user, {"text": msg.ZALO_FILE_UNSUPPORTED}, hold)
             else:
-                data = await self._call("/v2.0/oa/upload/file", files={"file": (path.name, path.read_bytes(), kind)})
-                await self._message(user, {"attachment": {"type": "file", "payload": {"token": data["data"]["token"]}}})
+                data = await self._call("/v2.0/oa/upload/file", files={"file": (path.name, path.read_bytes(), kind)},
+                                        hold=hold)
+                await self._message(user, {"attachment": {"type": "file", "payload": {"token": data["data"]["token"]}}},
+                                    hold)
             if reply.file_once:
                 path.unlink(missing_ok=True)
 
-    async def _message(self, user: str, message: dict[str, Any]) -> None:
-        await self._call("/v3.0/oa/message/cs", json_body={"recipient": {"user_id": user}, "message": message})
+    async def _message(self, user: str, message: dict[str, Any], hold: Hold | None = None) -> None:
+        await self._call("/v3.0/oa/message/cs", json_body={"recipient": {"user_id": user}, "message": message},
+                         hold=hold)
 
     async def _call(self, path: str, json_body: dict[str, Any] | None = None,
-                    files: dict[str, tuple[str, bytes, str]] | None = None) -> dict[str, Any]:
-        """One API call with the current token; a refused token is refreshed once and the call repeated."""
+                    files: dict[str, tuple[str, bytes, str]] | None = None, hold: Hold | None = None) -> dict[str, Any]:
+        """One API call with the current token; a refused token is refreshed once and the call repeated. With
+        `hold`, the user's lease is made fresh after the pacing wait, before the call goes out."""
         token = await self.tokens.get()
         for attempt in range(2):
             await self._pace()
+            if hold is not None:
+                await hold.fresh()
             resp = await self.http.post(f"{self.cfg.api_base}{path}", headers={"access_token": token},
                                         json=json_body, files=files)
             resp.raise_for_status()
