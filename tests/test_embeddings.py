@@ -154,3 +154,37 @@ def test_fixed_passages_are_embedded_once_and_kept_in_the_model_cache(tmp_path) 
     assert other.shape == (3, 384) and len(list(tmp_path.glob("scope-*.npy"))) == 2
     kept[0].write_bytes(b"not a matrix")
     assert np.allclose(kept_passages(model, texts, "scope"), first, atol=1e-6)  # a damaged file is rebuilt
+
+
+def test_passage_vectors_are_kept_on_disk_and_read_back_by_another_process(tmp_path) -> None:
+    """A second index of the same text (another checkout, a rebuilt store, another process) reads the vectors the
+    real model computed, instead of computing them again; a new text is computed, a damaged file costs nothing."""
+    path = tmp_path / "cache" / "passages.sqlite"
+    texts = ["Cài ứng dụng VNeID từ CH Play hoặc App Store.", "Không đưa mã OTP cho bất kỳ ai."]
+    first = BundledE5Embeddings(passage_cache=path)
+    computed = np.asarray(first.embed_documents(texts))
+    assert first.passages is not None and (first.passages.hits, first.passages.misses) == (0, 2)
+    assert np.allclose(computed, np.asarray(BundledE5Embeddings().embed_documents(texts)), atol=1e-6)
+
+    second = BundledE5Embeddings(passage_cache=path)  # as another process: its own connection to the file
+    calls: list[list[str]] = []
+    original = second._passages
+
+    def counted(batch: list[str]) -> np.ndarray:
+        calls.append(batch)
+        return original(batch)
+
+    second._passages = counted  # type: ignore[method-assign]
+    again = np.asarray(second.embed_documents([texts[1], "Gọi 156 khi nghi bị lừa.", texts[0]]))
+    assert calls == [["Gọi 156 khi nghi bị lừa."]]  # only the new text reached the model
+    assert np.array_equal(again[0], computed[1]) and np.array_equal(again[2], computed[0])
+    assert second.passages is not None and (second.passages.hits, second.passages.misses) == (2, 1)
+
+    path.write_bytes(b"not a database" * 100)  # damaged: embedded as if nothing were kept
+    third = BundledE5Embeddings(passage_cache=path)
+    assert np.allclose(np.asarray(third.embed_documents(texts)), computed, atol=1e-6)
+    assert third.passages is not None and third.passages.misses == 2
+    fourth = BundledE5Embeddings(passage_cache=path)  # the damaged file was set aside: the next run keeps again
+    fourth.embed_documents(texts)
+    assert fourth.passages is not None and fourth.passages.misses == 2
+    assert BundledE5Embeddings(passage_cache=path).embed_documents(texts[:1]) == computed[:1].tolist()
