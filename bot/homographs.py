@@ -19,3 +19,5 @@ FLOOR = (r"(?<!mua tren )(?<!mua hang tren )(?<!dat tren )(?<!dat hang tren )(?<
 BLOCKED = r"bi chan(?! (?:\w+ ){0,2}(?:mot chieu|hai chieu|1 chieu|2 chieu|goi di|chieu goi))"
 # A code ("mã") read, sent, typed or named as one, not "mà" (but): "đang gọi mà không nghe rõ".
 CODE = r"(?:(?:doc|gui|nhap|bam|go|dua|xin|doi|hoi) (?:\w+ )?ma|ma (?:otp|so|pin|xac|bao mat|giao dich|kich hoat|\d+))"
+# Receiving ("nhận"), not sending a message ("nhắn tin", "nhắn Zalo"): "bạn nhắn tin mượn 5 triệu" asks for money.
+RECEIVE = r"nhan(?! (?:tin|zalo|messenger|qua zalo|cho)\b)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.homographs import RECEIVE
+
 # Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
 _WRONG_TRANSFER = re.compile(
     # "tránh lừa đảo, sai sót": errors in general, not a transfer gone wrong.
@@ -23,9 +25,9 @@ _WRONG_TRANSFER = re.compile(
     r"\bnguoi (?:ta )?nhan nham\b")
 _RECEIVED = re.compile(
     # "đòi được / lấy lại được tiền chuyển nhầm" is getting one's own money back, not receiving a stranger's.
-    r"\b(?:nhan|(?<!doi )(?<!lay )(?<!lai )duoc|co)(?: \w+){0,3} (?:tien|khoan tien|\d+ (?:trieu|nghin|k))"
-    r"(?: \w+){0,5} (?:chuyen nham|nham|"
-    r"la|khong ro)|\b(?:ai do|nguoi la|so la|ai)(?: \w+){0,3} chuyen nham|"
+    r"\b(?:" + RECEIVE + r"|(?<!doi )(?<!lay )(?<!lai )duoc|co)(?: \w+){0,3} (?:tien|khoan tien|\d+ (?:trieu|nghin|k))"
+    r"(?: \w+){0,5} (?:chuyen nham|nham|la|khong ro)|"
+    r"\b(?:ai do|nguoi la|so la|ai)(?: \w+){0,3} chuyen nham|"
     r"tien (?:la|tu dung) (?:chuyen |do )?(?:vao|ve)|"
     r"tu dung (?:co|nhan|duoc)(?: \w+){0,3} (?:tien|trieu)|bi chuyen nham|"
     # "người chuyển nhầm gọi xin lại": the sender asks the asker for it back.

@@ -257,6 +257,9 @@ def test_quiz_choices_in_words() -> None:
     ("có người đòi 300 nghìn lệ phí làm căn cước nhanh, nộp không", PAY_NOW, None),  # "có người": someone, now
     ("có người nào bị lừa kiểu này chưa vậy, có không", CALM, None),  # a question about others
     ("người xưng công an đang gọi bảo tôi đọc mã vừa gửi", SCAM_NOW, "otp_read"),
+    # "nhắn tin" folds like "nhận tin": a friend's account writing to borrow is no money received by mistake.
+    ("zalo ban toi nhan tin muon 5 trieu, anh dai dien dung la ban toi. co nen chuyen khong?", PAY_NOW, None),
+    ("tự nhiên nhận được 5 triệu lạ vào tài khoản", MISTAKE, "received"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
