@@ -10,8 +10,9 @@ from __future__ import annotations
 
 # A deposit ("cọc"), but not a kidnapping ("bắt cóc trẻ em"); "bắt cọc 500k" is a deposit demanded.
 DEPOSIT = r"(?:(?<!bat )coc|(?<=bat )coc(?! (?:tre|em be|be|chau|con|hoc sinh|nguoi|tong tien)))"
-# Telling someone ("bảo"), not "bao nhiêu", "bao lâu", "bao giờ", "bảo mật", "bảo hiểm".
-TELL = r"bao(?! mat| hiem| ve\b| cao| nhieu| lau| gio\b| tuoi)"
+# Telling someone ("bảo"), not "bao nhiêu", "bao lâu", "bao giờ", "bảo mật", "bảo hiểm", nor a notice ("báo" in
+# "giấy báo cước", "thông báo", "tin nhắn báo cước": the bill, not a person asking).
+TELL = r"(?<!giay )(?<!thong )bao(?! mat| hiem| ve\b| cao| nhieu| lau| gio\b| tuoi| cuoc)"
 # An investment "floor" ("sàn"), not a shopping platform ("mua trên sàn", "khiếu nại lên sàn Shopee").
 FLOOR = (r"(?<!mua tren )(?<!mua hang tren )(?<!dat tren )(?<!dat hang tren )(?<!khieu nai len )(?<!khieu nai voi )"
          r"(?<!khieu nai tren )san(?! (?:thuong mai|tmdt|shope+|lazada|tiki|tiktok))")

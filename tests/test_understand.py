@@ -260,6 +260,10 @@ def test_quiz_choices_in_words() -> None:
     # "nhắn tin" folds like "nhận tin": a friend's account writing to borrow is no money received by mistake.
     ("zalo ban toi nhan tin muon 5 trieu, anh dai dien dung la ban toi. co nen chuyen khong?", PAY_NOW, None),
     ("tự nhiên nhận được 5 triệu lạ vào tài khoản", MISTAKE, "received"),
+    # "đồng" (the currency) folds like "đóng" (to pay); "giấy báo cước" is a bill notice, not someone telling.
+    ("vào VNeID nhận quà 100.000 đồng mà ứng dụng cứ báo bảo trì, làm sao", CALM, None),
+    ("đã trả hóa đơn qua ví rồi mà vẫn nhận giấy báo cước của nhà mạng", CALM, None),
+    ("tôi đã nộp 200.000 đồng cho người xưng cán bộ rồi", SCAM_NOW, "money_sent"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
