@@ -69,9 +69,13 @@ def measure(code: Path, questions_file: Path, rounds: int, clients: list[int], c
     Answerer, Settings, load_knowledge = _import_code(code)
     proc = psutil.Process()
     rss0 = proc.memory_info().rss
-    # No query cache: every round pays the model, as a question nobody asked before does.
+    # No query cache: every round pays the model, as a question nobody asked before does. No passage cache either
+    # (code that has one): the build from empty embeds every chunk, as on a machine that never indexed.
+    embedding: dict[str, Any] = {"query_cache": 0}
+    if "passage_cache" in type(Settings.model_fields["embedding"].default).model_fields:
+        embedding["passage_cache"] = ""
     settings = Settings(_env_file=None, knowledge_dir=code / "knowledge",
-                        chroma={"mode": "embedded", "path": chroma}, embedding={"query_cache": 0})
+                        chroma={"mode": "embedded", "path": chroma}, embedding=embedding)
     t = time.perf_counter()
     kb = load_knowledge(settings)
     cold = time.perf_counter() - t
