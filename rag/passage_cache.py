@@ -51,9 +51,10 @@ class PassageCache:
     def _give_up(self, exc: Exception) -> None:
         log.warning("passage cache %s unusable (%s); embedding without it", self.path, exc)
         self._broken = True
-        if not isinstance(exc, sqlite3.OperationalError):  # damaged, not busy: the next run starts a new file
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            for suffix in ("", "-wal", "-shm"):  # damaged, not busy: the next run starts a new file
+                with contextlib.suppress(OSError):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def embed(self, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """Vectors of `texts` [len, H]: the kept ones read, the rest computed by `embed` and kept."""
@@ -69,7 +70,7 @@ class PassageCache:
                         marks = ",".join("?" * len(part))
                         rows = conn.execute(f"SELECT key, vector FROM passage WHERE key IN ({marks})", part).fetchall()
                         found.update((bytes(k), np.frombuffer(v, dtype=np.float32)) for k, v in rows)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:  # damaged, locked past the timeout, or not writable
                 self._give_up(exc)
         todo = [i for i, k in enumerate(keys) if k not in found]
         fresh = np.asarray(embed([texts[i] for i in todo]), dtype=np.float32) if todo else None
@@ -80,7 +81,7 @@ class PassageCache:
                 with self._connect() as conn:
                     conn.executemany("INSERT OR IGNORE INTO passage (key, vector) VALUES (?, ?)",
                                      [(keys[i], fresh[n].tobytes()) for n, i in enumerate(todo)])
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:  # damaged, locked past the timeout, or not writable
                 self._give_up(exc)
         computed = dict(zip(todo, fresh if fresh is not None else [], strict=True))
         return np.stack([computed[i] if i in computed else found[key] for i, key in enumerate(keys)])

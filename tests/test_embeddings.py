@@ -188,3 +188,13 @@ def test_passage_vectors_are_kept_on_disk_and_read_back_by_another_process(tmp_p
     fourth.embed_documents(texts)
     assert fourth.passages is not None and fourth.passages.misses == 2
     assert BundledE5Embeddings(passage_cache=path).embed_documents(texts[:1]) == computed[:1].tolist()
+
+
+def test_a_passage_cache_that_cannot_be_written_costs_nothing(tmp_path) -> None:
+    """A cache folder that cannot be made (a file where the folder should be): embedding goes on without it."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    emb = BundledE5Embeddings(passage_cache=blocker / "passages.sqlite")
+    vectors = emb.embed_documents(["Không đưa mã OTP cho bất kỳ ai."])
+    assert len(vectors) == 1 and len(vectors[0]) == 384
+    assert emb.passages is not None and emb.passages.misses == 1 and blocker.read_text() == "x"
