@@ -177,24 +177,6 @@ def section_reply(lesson: Lesson, section: Section, offset: int = 0) -> tuple[Re
     return reply, next_offset
 
 
-# What an off-topic question is about, on folded words, to say where to ask instead (`msg.OUT_OF_SCOPE_WHERE`).
-_ELSEWHERE = (
-    ("health", re.compile(r"\b(?:thuoc|benh|huyet ap|tieu duong|dau (?:dau|bung|lung|nguc)|uong|tiem|chua (?:khoi|benh|"
-                          r"dut)|kham|bac si)\b")),
-    ("pension", re.compile(r"\b(?:luong huu|bao hiem xa hoi|bhxh|mot lan|tro cap|che do|tu tuat|mai tang)\b")),
-    ("law", re.compile(r"\b(?:thua ke|di chuc|tranh chap|dat dai|so do|kien|khoi kien|ly hon|toa an)\b")),
-    ("invest", re.compile(r"\b(?:dau tu|chung khoan|co phieu|vang|lai suat|gui tiet kiem|tien ao|bitcoin)\b")),
-)
-
-
-def declined(question: str) -> str:
-    """The kind refusal of an off-topic question, with where to ask instead when its subject is clear."""
-    t = words(question)
-    where = next((msg.OUT_OF_SCOPE_WHERE[k] for k, pattern in _ELSEWHERE if pattern.search(t)), None)
-    if where is None:
-        return msg.OUT_OF_SCOPE
-    return msg.OUT_OF_SCOPE.split("\n")[0] + "\n" + where
-
 class Answerer:
     """Answers questions from the knowledge base; shared by the dialogue and `kynangso ask`."""
 
@@ -258,7 +240,7 @@ class Answerer:
                 buttons = tuple(Button(choice_label(u), f"/chon {u.key}") for u in offered)
                 return Answer("clarify", [Reply(msg.UNSURE_CHOICES, (*buttons, Button(msg.BTN_LEARN, "/hoc")))],
                               retrieval, units=offered)
-            return Answer("out_of_scope", [Reply(declined(question), main_menu())], retrieval)
+            return Answer("out_of_scope", [Reply(msg.OUT_OF_SCOPE, main_menu())], retrieval)
         content = [s for s in syllables(question) if s not in _STOP]
         # A bare word ("vneid") is asked back; "VNeID là gì?" says what is wanted and is answered.
         if len(content) <= 1 and len(retrieval.hits) > 1 and not (retrieval.units and question_kind(question)):

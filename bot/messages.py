@@ -54,16 +54,6 @@ OUT_OF_SCOPE = (
     "chuyển tiền an toàn, nhận biết lừa đảo, dùng điện thoại và Zalo.\n"
     "Việc về sức khỏe, pháp luật hay tiền bạc đầu tư, bác hỏi người có chuyên môn hoặc cơ quan chức năng nhé."
 )
-# Where to ask instead, by what an off-topic question is about (the first that fits; none: OUT_OF_SCOPE's own line).
-OUT_OF_SCOPE_WHERE = {
-    "health": "Về bệnh và thuốc, bác hỏi bác sĩ đang chữa cho bác hoặc trạm y tế xã, phường. Bác đừng tự bỏ hay đổi "
-              "thuốc theo lời quảng cáo trên mạng.",
-    "pension": "Về lương hưu, bảo hiểm xã hội và trợ cấp, bác hỏi cơ quan bảo hiểm xã hội nơi bác ở, hoặc xem trong "
-               "ứng dụng VssID.",
-    "law": "Về tranh chấp, đất đai, thừa kế, bác hỏi Ủy ban nhân dân xã, phường, trung tâm trợ giúp pháp lý của tỉnh "
-           "hoặc luật sư.",
-    "invest": "Về đầu tư, bác đừng nghe lời người lạ trên mạng, và đừng chuyển tiền cho ai hứa lãi cao.",
-}
 UNSURE_CHOICES = ("Cháu chưa chắc câu này thuộc việc cháu biết. Cháu chỉ trả lời về kỹ năng số: VNeID, dịch vụ công, "
                   "chuyển tiền an toàn, lừa đảo, điện thoại và Zalo.\n"
                   "Nếu bác hỏi một trong các việc dưới đây thì bác bấm vào nhé. Việc về sức khỏe, pháp luật hay đầu tư "

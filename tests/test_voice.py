@@ -514,7 +514,7 @@ async def test_voice_question_through_telegram(tutor: Tutor) -> None:
         standin.queue_update(standin.callback_update(chat, yes["callback_data"]))
         await wait_for(lambda: len(texts(standin, chat)) > n, timeout=60)
         # This recording is not about digital skills: declined, or the closest choices offered instead of an answer.
-        assert texts(standin, chat)[-1].startswith((msg.OUT_OF_SCOPE.split("\n")[0], msg.UNSURE_CHOICES))
+        assert texts(standin, chat)[-1] in (msg.OUT_OF_SCOPE, msg.UNSURE_CHOICES)
         assert standin.calls("getFile")
 
 
@@ -533,7 +533,7 @@ async def test_voice_question_through_zalo(tutor: Tutor) -> None:
             n = len(standin.texts(USER))
             await standin.post_webhook(served.url, standin.text_event(USER, buttons[0]["payload"]))
             await wait_for(lambda n=n: len(standin.texts(USER)) > n, timeout=60)
-            assert standin.texts(USER)[-1].startswith((msg.OUT_OF_SCOPE.split("\n")[0], msg.UNSURE_CHOICES))
+            assert standin.texts(USER)[-1] in (msg.OUT_OF_SCOPE, msg.UNSURE_CHOICES)
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="reading aloud needs Debian's espeak-ng")
