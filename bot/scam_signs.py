@@ -112,7 +112,7 @@ FEE = re.compile(
     r"tien (?:boi thuong|ho so|giai ngan)|phat nguoi|khoan phat|(?:nop|dong) phat|giai ngan|tai khoan ca nhan|"
     r"truoc moi (?:nhan|duoc|rut)|(?:nop|dong|chuyen|doi) (?:\w+ ){0,2}(?:thue|phi|phat)|"
     r"(?:doi|xin|muon|can|vay) (?!chuyen|rut|gui|nap|ck)(?:\w+ ){0,2}\d+ ?(?:trieu|ty|tr|nghin)|"
-    r"(?:doi|vay) (?:\w+ ){0,2}tien|muon tien)\b")
+    r"(?:doi|vay) (?:\w+ ){0,2}tien|muon tien|mua ma (?:\w+ ){0,2}?mo khoa(?! mang))\b")  # a locked screen's ransom
 # One's own pension or salary received "qua tài khoản cá nhân" is no payment into a stranger's personal account.
 _OWN_RECEIPT = re.compile(r"\bnhan (?:\w+ ){0,5}(?:qua|vao|bang|ve) (?:so )?tai khoan ca nhan")
 

@@ -264,6 +264,9 @@ def test_quiz_choices_in_words() -> None:
     ("vào VNeID nhận quà 100.000 đồng mà ứng dụng cứ báo bảo trì, làm sao", CALM, None),
     ("đã trả hóa đơn qua ví rồi mà vẫn nhận giấy báo cước của nhà mạng", CALM, None),
     ("tôi đã nộp 200.000 đồng cho người xưng cán bộ rồi", SCAM_NOW, "money_sent"),
+    # A locked screen that names a number to call and buy an unlock code: a ransom, whoever wrote it.
+    ("may tu nhien hien chu da bi khoa, bat goi so nay mua ma mo khoa 100k", PAY_NOW, None),
+    ("mua mã mở khóa mạng cho iphone lock ở đâu uy tín", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
