@@ -14,7 +14,7 @@ from bot.mistake_signs import LOCKOUT, SELF_SLIP
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
 # "mọi người" (everyone) folds like "mới" (just).
-_PAST = r"(?:da|vua|lo|moi(?! nguoi)|trot|nhat thoi)"
+_PAST = r"(?:da|vua(?! gui (?:ve|den|toi)\b)|lo|moi(?! nguoi)|trot|nhat thoi)"  # not "mã OTP vừa gửi về máy"
 _ACTS: tuple[tuple[str, str], ...] = (
     # "cài sinh trắc học trên app": setting something up in an app is not installing one.
     ("remote_app", r"(?:cai|tai(?! khoan)|cai dat|tai ve|bam cai)(?: (?!tren\b|trong\b)\w+){0,4} "
@@ -126,8 +126,7 @@ def fee_named(t: str) -> bool:
 _NOT_IS = r"(?! (?:duoc|xong|co|gi|sao|the|nhu|cua|mot|vi|do|toi|minh|chinh|dung|that|gia|an toan|nen))"
 STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai do|nguoi ta|nick|"
                        r"tai khoan la" + _NOT_IS + r"|mot nguoi|tren mang|qua mang|"
-                       r"ho (?:bao|goi|nhan|"
-                       r"doi|bat|giuc)|"
+                       r"ho (?:bao|goi|nhan|doi|bat|giuc)|"
                        r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|tin nhan|"
                        r"(?<!qua )(?<!tren )(?<!bang )(?<!trong )(?<!ung dung )app(?! ung dung ngan hang|"
                        r" ngan hang)|shipper|"
@@ -156,7 +155,8 @@ _DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:
 _NOT_DONE = re.compile(
     r"\b(?:bao|bat|yeu cau|doi|huong dan|de nghi|nho|dinh|sap|muon|co nen|khong nen|phai|can|chua|khong|dung|neu|"
     r"lo ma|xin|"
-    r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan|de)(?: \w+){0,2} ?$")
+    r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan|de)(?: \w+){0,2} ?$|"
+    r"\b(?:bao|bat|yeu cau|huong dan|de nghi|giuc|ep)(?!(?: \w+){0,8} (?:da|roi|xong)\b)(?: \w+){1,8} va ?$")
 
 
 # A secret asked for by someone (then given, if the person says so later).

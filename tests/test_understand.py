@@ -267,6 +267,9 @@ def test_quiz_choices_in_words() -> None:
     # A locked screen that names a number to call and buy an unlock code: a ransom, whoever wrote it.
     ("may tu nhien hien chu da bi khoa, bat goi so nay mua ma mo khoa 100k", PAY_NOW, None),
     ("mua mã mở khóa mạng cho iphone lock ở đâu uy tín", CALM, None),
+    # "mã OTP vừa gửi về máy": the code just arrived, nothing done; "bảo tôi đọc mã … và cài ứng dụng": both only asked.
+    ("họ bảo tôi đọc mã OTP vừa gửi về máy và cài thêm một ứng dụng theo link, có nên làm không", CALM, None),
+    ("tôi vừa đọc mã OTP cho người xưng ngân hàng", SCAM_NOW, "otp_read"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
