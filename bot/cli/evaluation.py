@@ -17,9 +17,12 @@ from typing import Any, TextIO
 from bot.config import Settings
 
 
-def ask_rows(settings: Settings, rows: list[dict[str, Any]], retriever: str) -> list[dict[str, Any]]:
-    """Answer each question row with no user state; the stable output format of `kynangso ask`."""
-    from bot.answers import Answerer
+def ask_rows(settings: Settings, rows: list[dict[str, Any]], retriever: str,
+             candidates: int = 0) -> list[dict[str, Any]]:
+    """Answer each question row with no user state; the stable output format of `kynangso ask`. With
+    `candidates`, each row also carries the reply the first `candidates` units found would give, best first (to
+    judge how often a unit found but not chosen would have answered: ranking against missing knowledge)."""
+    from bot.answers import Answerer, unit_reply
     from bot.service import load_knowledge
 
     kb = load_knowledge(settings, with_dense=retriever not in ("bm25", "plain-bm25"))
@@ -45,6 +48,9 @@ def ask_rows(settings: Settings, rows: list[dict[str, Any]], retriever: str) -> 
         results.append({"id": row["id"], "kind": answer.kind, "text": text,
                         "sources": sources[:5], "offered": len(answer.units) if answer.kind == "clarify" else 0,
                         "latency_ms": round(latency, 2)})
+        if candidates:
+            results[-1]["candidates"] = [{"key": u.key, "text": unit_reply(u)[0].text}
+                                         for u in answer.retrieval.units[:candidates]]
     return results
 
 
@@ -143,8 +149,8 @@ def _read_jsonl(src: TextIO) -> list[dict[str, Any]]:
     return rows
 
 
-def cmd_ask(settings: Settings, retriever: str, src: TextIO, out: TextIO) -> int:
-    for result in ask_rows(settings, _read_jsonl(src), retriever):
+def cmd_ask(settings: Settings, retriever: str, src: TextIO, out: TextIO, candidates: int = 0) -> int:
+    for result in ask_rows(settings, _read_jsonl(src), retriever, candidates):
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
     return 0
 
@@ -293,8 +299,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ask = sub.add_parser("ask", help="answer questions from JSON lines on stdin")
     ask.add_argument("--jsonl", action="store_true", required=True)
     ask.add_argument("--retriever", choices=["bm25", "dense", "hybrid"], default=None)
+    ask.add_argument("--candidates", type=int, default=0, metavar="N",
+                     help="also give the reply of each of the first N units retrieval found, best first")
     ask.set_defaults(handler=lambda settings, args: cmd_ask(settings, args.retriever or settings.retrieval.retriever,
-                                                            sys.stdin, sys.stdout))
+                                                            sys.stdin, sys.stdout, args.candidates))
     ev = sub.add_parser("eval", help="topic hit@k, decline rates and latency on a question file")
     ev.add_argument("--questions", type=Path, required=True, action="append",
                     help="a question file (repeat for several: each gets its own table)")

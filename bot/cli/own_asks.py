@@ -40,7 +40,7 @@ def _hiding(retriever: Any) -> Callable[[str | None], None]:
     return hide
 
 
-def cmd_own_asks(settings: Settings, out: TextIO) -> int:
+def cmd_own_asks(settings: Settings, out: TextIO, list_alarms: bool = False) -> int:
     from bot.answers import Answerer
     from bot.service import load_knowledge
 
@@ -48,6 +48,7 @@ def cmd_own_asks(settings: Settings, out: TextIO) -> int:
     answerer = Answerer(kb, "hybrid")
     hide = _hiding(kb.retriever)
     n = entry_first = topic_first = everyday = alarmed = 0
+    alarms: list[str] = []
     for entry in kb.entries:
         calm = entry.stage == "any" and not any(t.startswith("scam") for t in entry.topics)
         for i, ask in enumerate(entry.asks):
@@ -59,15 +60,21 @@ def cmd_own_asks(settings: Settings, out: TextIO) -> int:
             topic_first += top is not None and bool(set(top.topics) & set(entry.topics))
             everyday += calm
             alarmed += calm and answer.kind == "safety"
+            if calm and answer.kind == "safety":
+                alarms.append(f"  {entry.id}: {ask}")
     hide(None)
     out.write(f"{n} ways of asking of {len(kb.entries)} entries, each with its own chunk hidden:\n"
               f"- answered with its own entry: {entry_first / n:.1%}\n"
               f"- answered with a unit of its topic: {topic_first / n:.1%}\n"
               f"- everyday questions answered with the emergency reply first: {alarmed}/{everyday} "
               f"({alarmed / max(1, everyday):.1%})\n")
+    if list_alarms:
+        out.write("".join(line + "\n" for line in alarms))
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     own = sub.add_parser("own-asks", help="each entry's ways of asking, own chunk hidden: what the tutor answers")
-    own.set_defaults(handler=lambda settings, args: cmd_own_asks(settings, sys.stdout))
+    own.add_argument("--alarms", action="store_true",
+                     help="list the everyday ways of asking that get the emergency reply first (our own content)")
+    own.set_defaults(handler=lambda settings, args: cmd_own_asks(settings, sys.stdout, args.alarms))
