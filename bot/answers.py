@@ -334,7 +334,8 @@ class Answerer:
 
     def _close_choices(self, retrieval: Retrieval) -> list[UnitHit]:
         """Two or three units of different lessons that score too close to pick one: ask rather than guess."""
-        units = retrieval.units
+        # By the first ranking's scores: the reranker chooses which unit answers, not whether the question is clear.
+        units = sorted(retrieval.units, key=lambda u: -u.score)
         if len(units) < 2:
             return []
         vote = 1.0 / (self.kb.retriever.rrf_k + 1)

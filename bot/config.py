@@ -57,6 +57,8 @@ class RetrievalSettings(BaseModel):
     candidates: int = 30
     # Weight of the dense channel when a question is typed without diacritics (see README, eval table).
     unaccented_dense_weight: float = 0.6
+    # Look again at the first few units with the reranker trained on judged tune candidates (rag/rerank.py).
+    rerank: bool = True
 
 
 class TelegramSettings(BaseModel):

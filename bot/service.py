@@ -25,6 +25,7 @@ from bot.safety import Redaction, redact
 from bot.types import Incoming, Reply
 from rag.embeddings import make_embeddings, warm_up
 from rag.knowledge import KnowledgeBase
+from rag.rerank import Reranker
 from rag.text import normalize
 from storage import leases, repo
 from storage.db import Database
@@ -52,7 +53,8 @@ def load_knowledge(settings: Settings, with_dense: bool = True, sync: bool = Tru
     ch = settings.chroma
     kb = KnowledgeBase.load(settings.knowledge_dir, embeddings, model_id, ch.mode, ch.path, ch.host, ch.port,
                             ch.collection_prefix, settings.retrieval.rrf_k, settings.retrieval.candidates,
-                            settings.retrieval.unaccented_dense_weight, sync=sync)
+                            settings.retrieval.unaccented_dense_weight, sync=sync,
+                            reranker=Reranker.load() if settings.retrieval.rerank else None)
     kb.model_cache = settings.embedding.model_cache
     return kb
 

@@ -14,6 +14,7 @@ from rag.index import LexicalIndex, SyncStats, VectorIndex, build_chunks
 from rag.lessons import Lesson, Topics, load_lessons
 from rag.programme import DEFAULT_PASS_RATIO, Programme
 from rag.questions import QuestionEntry, load_questions
+from rag.rerank import Reranker
 from rag.retriever import Retriever
 from rag.text import has_diacritics
 
@@ -45,7 +46,8 @@ class KnowledgeBase:
     def load(cls, knowledge_dir: Path, embeddings: Embeddings | None, model_id: str = "",
              chroma_mode: str = "embedded", chroma_path: Path | None = None, chroma_host: str = "127.0.0.1",
              chroma_port: int = 8000, collection_prefix: str = "lessons", rrf_k: int = 60,
-             candidates: int = 30, unaccented_dense_weight: float = 0.6, sync: bool = True) -> KnowledgeBase:
+             candidates: int = 30, unaccented_dense_weight: float = 0.6, sync: bool = True,
+             reranker: Reranker | None = None) -> KnowledgeBase:
         """Load lessons and bring the indexes up to date (only changed chunks are embedded).
 
         With `sync` false the vector store is only checked (its `missing` count), never written: several web
@@ -69,7 +71,7 @@ class KnowledgeBase:
             vectors.load(chunks)
         restorer = AccentRestorer(corpus_texts(lessons, entries))
         retriever = Retriever(lessons, chunks, lexical, vectors, embeddings, rrf_k, candidates, restorer,
-                              unaccented_dense_weight, entries)
+                              unaccented_dense_weight, entries, reranker=reranker)
         programme_file = knowledge_dir / "programme.yaml"
         programme = Programme.load(programme_file) if programme_file.exists() else None
         situations = knowledge_dir / "situations" / "tune.jsonl"

@@ -20,6 +20,7 @@ from rag.index import Chunk, LexicalIndex, VectorIndex
 from rag.kinds import question_kind
 from rag.lessons import Lesson, Section
 from rag.questions import QuestionEntry
+from rag.rerank import Reranker, UnitVocabulary, unit_features
 from rag.table import STEPS as _STEPS
 from rag.table import ChunkTable, ranks_by, ranks_of, rrf
 from rag.text import fold, has_diacritics, syllables
@@ -72,6 +73,8 @@ class Retrieval:
     in_scope: bool
     signals: dict[str, float | str] = field(default_factory=dict)
     units: list[UnitHit] = field(default_factory=list)  # entries and sections, best first
+    # The reranker's candidates (unit keys in the first ranking's order) and their feature rows, when it ran.
+    looked_again: tuple[list[str], np.ndarray] | None = None
 
     @property
     def unsure(self) -> bool:
@@ -163,7 +166,7 @@ class Retriever:
                  vectors: VectorIndex | None, embeddings: Embeddings | None, rrf_k: int = 60,
                  candidates: int = 30, restorer: AccentRestorer | None = None,
                  unaccented_dense_weight: float = 0.6, entries: list[QuestionEntry] | None = None,
-                 fit: UnitFit | None = None) -> None:
+                 fit: UnitFit | None = None, reranker: Reranker | None = None) -> None:
         self.entries = {e.id: e for e in entries or []}
         self.fit = fit or UnitFit()
         self.restorer = restorer
@@ -177,6 +180,8 @@ class Retriever:
         self.rrf_k = rrf_k
         self.candidates = candidates
         self.table = ChunkTable(chunks, self.lessons, self.entries)
+        self.reranker = reranker
+        self.vocabulary = UnitVocabulary(self.table.unit_texts()) if reranker is not None else None
         self.scope = ScopeJudge(embeddings)
         if embeddings is not None:
             self.scope.prepare()
@@ -230,8 +235,24 @@ class Retriever:
             unit_chunks = chunk_rrf
         else:
             unit_chunks = self._score_fusion(dense, dense_on, lex, lex_on, w_dense)
-        units = self._units(query, unit_chunks, dense_on | lex_on, lesson_rank, stage, signals, k)
-        return Retrieval(query, mode, hits, in_scope, signals, units)
+        looked: list[tuple[list[str], np.ndarray]] = []
+        units = self._units(query, unit_chunks, dense_on | lex_on, lesson_rank, stage, signals, k, (dense, lex),
+                            looked)
+        return Retrieval(query, mode, hits, in_scope, signals, units, looked[0] if looked else None)
+
+    def use_reranker(self, reranker: Reranker | None) -> None:
+        """Set (or drop) the reranker, at start-up or in `kynangso rerank`; never while questions are answered."""
+        self.reranker = reranker
+        if reranker is not None and self.vocabulary is None:
+            self.vocabulary = UnitVocabulary(self.table.unit_texts())
+
+    def _key(self, unit: int) -> str:
+        found = self.table.units[unit]
+        return f"q:{found.entry.id}" if found.entry is not None else found.section.key
+
+    @property
+    def _depth(self) -> int:
+        return self.reranker.depth if self.reranker is not None else 0
 
     def _score_fusion(self, dense: np.ndarray, dense_on: np.ndarray, lex: np.ndarray, lex_on: np.ndarray,
                       w_dense: float) -> np.ndarray:
@@ -248,9 +269,11 @@ class Retriever:
         return out
 
     def _units(self, query: str, chunk_score: np.ndarray, present: np.ndarray, lesson_rank: np.ndarray,
-               stage: str, signals: dict[str, float | str], k: int) -> list[UnitHit]:
+               stage: str, signals: dict[str, float | str], k: int,
+               channels: tuple[np.ndarray, np.ndarray] | None = None,
+               looked: list[tuple[list[str], np.ndarray]] | None = None) -> list[UnitHit]:
         """The k best entries and sections, ranked by their best chunk, their lesson's standing, the question's
-        kind and the situation's stage."""
+        kind and the situation's stage; the first few looked at again by the reranker, when there is one."""
         kind = question_kind(query)
         signals["question_kind"] = kind or "-"
         fit, unit, t = self.fit, 1.0 / (self.rrf_k + 1), self.table
@@ -278,7 +301,15 @@ class Retriever:
         if agree is not None:
             value = value - np.where(agree, 0.0, fit.anchor_miss * unit)
         value = np.where(found, value, -np.inf)
-        best = [i for i in np.argsort(-value, kind="stable")[:k] if found[i]]
+        best = [int(i) for i in np.argsort(-value, kind="stable")[:max(k, self._depth)] if found[i]]
+        if self.reranker is not None and self.vocabulary is not None and channels is not None and len(best) > 1:
+            head = best[:self.reranker.depth]
+            rows = unit_features(t, self.vocabulary, query, head, value, unit, *channels)
+            if looked is not None:
+                looked.append(([self._key(i) for i in head], rows))
+            first = head[self.reranker.order(rows)[0]]  # the one to answer with; the rest keep their order
+            best = [first] + [u for u in best if u != first]
+        best = best[:k]
         return [UnitHit(float(value[i]), t.units[i].lesson, t.units[i].section, t.units[i].entry) for i in best]
 
     def _hit(self, pos: int, score: float, chunk_score: np.ndarray, dense_best: np.ndarray, lex_best: np.ndarray,

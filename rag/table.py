@@ -51,6 +51,14 @@ def rrf(values: np.ndarray, present: np.ndarray, weight: float, k: int) -> np.nd
     return np.where(present, weight / (k + np.maximum(rank, 1)), 0.0)
 
 
+def _group(owner: np.ndarray) -> dict[int, np.ndarray]:
+    """Positions per owner (negative owners left out), each in increasing order."""
+    order = np.argsort(owner, kind="stable")
+    keys, starts = np.unique(owner[order], return_index=True)
+    bounds = [*starts[1:], len(order)]
+    return {int(k): order[a:b] for k, a, b in zip(keys, starts, bounds, strict=True) if k >= 0}
+
+
 class ChunkTable:
     """Per chunk: its lesson and unit; per unit: its lesson, entry kind and stage, and whether it has steps."""
 
@@ -76,6 +84,11 @@ class ChunkTable:
                 self.units.append(Unit(lesson, section, entries.get(chunk.entry_id) if chunk.entry_id else None))
             chunk_unit.append(unit_pos[ukey])
         self.chunk_unit = np.array(chunk_unit, dtype=np.int64)
+        # Each unit's chunks, and the one holding what it says (an entry's answer, a section's only chunk).
+        self.unit_chunks = [np.zeros(0, dtype=np.int64)] * len(self.units)
+        for u, at in _group(self.chunk_unit).items():
+            self.unit_chunks[u] = at
+        self.unit_answer = np.array([at[-1] if len(at) else 0 for at in self.unit_chunks], dtype=np.int64)
         self.unit_lesson = np.array([lesson_pos[u.lesson.id] for u in self.units], dtype=np.int64)
         self.is_entry = np.array([u.entry is not None for u in self.units], dtype=bool)
         self.entry_kind = np.array([u.entry.kind if u.entry else "" for u in self.units], dtype=object)
@@ -91,6 +104,11 @@ class ChunkTable:
         self.anchors = np.array([[name in n for name in self.anchor_names] for n in named], dtype=bool)
         if not self.units:
             self.anchors = np.zeros((0, len(self.anchor_names)), dtype=bool)
+
+    def unit_texts(self) -> list[tuple[str, ...]]:
+        """Per unit, its texts: an entry's ways of asking and then its answer; a section's heading, then its body."""
+        return [(*u.entry.asks, u.entry.answer) if u.entry is not None
+                else (f"{u.lesson.title}. {u.section.heading}", u.section.body) for u in self.units]
 
     def agree(self, query: str) -> np.ndarray | None:
         """Per unit, whether it names one of the apps or services the query names; None when it names none."""

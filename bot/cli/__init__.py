@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import admin, content, evaluation, own_asks, runtime, stats
+from bot.cli import admin, content, evaluation, own_asks, rerank, runtime, stats
 from bot.config import get_settings
 
-COMMAND_MODULES = (runtime, content, evaluation, own_asks, stats, admin)
+COMMAND_MODULES = (runtime, content, evaluation, own_asks, rerank, stats, admin)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,141 @@
+"""A second look at the few best units: which of them says the specific thing that was asked.
+
+The first ranking (rag/retriever.py) scores each unit by its best matching chunk, its lesson's standing, the
+question's kind and the situation's stage. Judged on real questions, the reply it puts first is often an entry
+on the right subject written for a nearby question, while one of the next few units says exactly what was asked.
+This module looks again at those few with what the first ranking does not see: how much of the question's own
+content (its rarer syllables and word pairs) the unit's text covers as a whole and in one way of asking, how
+close the answer itself is to the question, how many of the unit's ways of asking are close, beside the first
+ranking's score and rank.
+
+A linear model over those features, trained on judges' scores of the candidates of tune-split questions only
+(`kynangso rerank --train`, `eval/candidates/`), reorders the first `depth` units; the weights live in
+`rag/rerank.json`. No model, no change: without that file the first ranking stands.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.text import FRAME_WORDS, syllables
+
+RERANK_FILE = Path(__file__).with_name("rerank.json")
+
+# The question's kind, the situation's stage and the apps named are left to the first ranking (its value carries
+# them): on the tune split, giving them to the reranker again changed nothing.
+FEATURES = ("value_gap", "first", "inv_rank", "dense_gap", "answer_gap", "close_asks", "lexical", "coverage",
+            "ask_coverage", "pair_coverage")
+
+
+class UnitTable(Protocol):
+    """What the features read of rag.table.ChunkTable."""
+
+    unit_chunks: list[np.ndarray]
+    unit_answer: np.ndarray
+
+
+def content_terms(text: str) -> list[str]:
+    """The syllables of a text that carry its subject (the frame of a question left out)."""
+    return [s for s in syllables(text) if s not in FRAME_WORDS]
+
+
+def pairs(terms: Sequence[str]) -> set[str]:
+    return {f"{a}_{b}" for a, b in zip(terms, terms[1:], strict=False)}
+
+
+class UnitVocabulary:
+    """Per unit: the content syllables and word pairs of all its text and of each way of asking; and how rare each
+    syllable is across units (rarer ones say more about what exactly was asked)."""
+
+    def __init__(self, texts: Sequence[Sequence[str]]) -> None:
+        """`texts`: per unit, its texts (an entry's ways of asking then its answer; a section's heading and body)."""
+        self.terms: list[frozenset[str]] = []
+        self.pairs: list[frozenset[str]] = []
+        self.asks: list[list[frozenset[str]]] = []
+        df: Counter[str] = Counter()
+        for unit_texts in texts:
+            per_text = [content_terms(t) for t in unit_texts]
+            every = frozenset(s for terms in per_text for s in terms)
+            self.terms.append(every)
+            self.pairs.append(frozenset(p for terms in per_text for p in pairs(terms)))
+            self.asks.append([frozenset(terms) for terms in per_text[:-1]] or [every])
+            df.update(every)
+        n = max(1, len(texts))
+        self.idf = {s: math.log(1 + n / c) for s, c in df.items()}
+        self.unknown = math.log(1 + n)
+
+    def coverage(self, query: str, unit: int) -> tuple[float, float, float]:
+        """Shares of the query's content covered by the unit: weighted syllables in all its text, the same in its
+        best single way of asking, and word pairs."""
+        terms = content_terms(query)
+        if not terms:
+            return 0.0, 0.0, 0.0
+        weight = {s: self.idf.get(s, self.unknown) for s in set(terms)}
+        total = sum(weight.values())
+        whole = sum(w for s, w in weight.items() if s in self.terms[unit]) / total
+        one = max(sum(w for s, w in weight.items() if s in ask) / total for ask in self.asks[unit])
+        q_pairs = pairs(terms)
+        pair = len(q_pairs & self.pairs[unit]) / len(q_pairs) if q_pairs else 0.0
+        return whole, one, pair
+
+
+@dataclass(frozen=True)
+class Reranker:
+    weights: np.ndarray  # one per feature, in FEATURES order
+    depth: int = 5
+
+    @classmethod
+    def load(cls, path: Path = RERANK_FILE) -> Reranker | None:
+        """The trained weights, or None when there are none (or they were trained on other features)."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if raw.get("features") != list(FEATURES):
+            return None
+        return cls(np.asarray(raw["weights"], dtype=np.float64), int(raw.get("depth", 5)))
+
+    def save(self, path: Path, note: dict[str, object]) -> None:
+        path.write_text(json.dumps({"features": list(FEATURES), "weights": [round(float(w), 6) for w in self.weights],
+                                    "depth": self.depth, **note}, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
+
+    def order(self, features: np.ndarray) -> list[int]:
+        """The candidates' order, best first (ties keep the first ranking's order)."""
+        score = features @ self.weights
+        return [int(i) for i in np.argsort(-score, kind="stable")]
+
+
+def unit_features(table: UnitTable, vocab: UnitVocabulary, query: str, candidates: Sequence[int],
+                  value: np.ndarray, vote: float, dense: np.ndarray, lex: np.ndarray) -> np.ndarray:
+    """One row of FEATURES per candidate unit (indices into the table's units, in the first ranking's order)."""
+    cos = np.where(np.isnan(dense), -1.0, dense)
+    top_lex = float(lex.max()) if lex.size and lex.max() > 0 else 1.0
+    rows = []
+    for rank, u in enumerate(candidates):
+        at = table.unit_chunks[u]
+        chunk_cos = np.sort(cos[at])[::-1]
+        rows.append([
+            (float(value[u]) - float(value[candidates[0]])) / vote,
+            1.0 if rank == 0 else 0.0,
+            1.0 / (rank + 1),
+            float(chunk_cos[0]),
+            float(cos[table.unit_answer[u]]),
+            float(chunk_cos[:2].mean()),
+            float(lex[at].max()) / top_lex,
+            *vocab.coverage(query, u),
+        ])
+    out = np.asarray(rows, dtype=np.float64)
+    if len(out):  # closeness against the best candidate's, so questions near and far compare alike
+        for name in ("dense_gap", "answer_gap", "close_asks"):
+            col = FEATURES.index(name)
+            out[:, col] -= out[:, col].max()
+    return out
