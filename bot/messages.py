@@ -143,12 +143,14 @@ MISTAKE_RECEIVED = (
     "2. Ai gọi giục chuyển trả vào số tài khoản khác là dấu hiệu lừa đảo: bác không làm theo."
 )
 SCAM_ALERT = (
-    "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo.\n"
-    "1. Không chuyển tiền, không đọc mã OTP, không bấm link, không cài ứng dụng người lạ gửi.\n"
+    "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo. Đang nghe máy thì bác cúp máy, đừng nói chuyện tiếp.\n"
+    "1. Không chuyển tiền, không đọc mã OTP, không bấm link, không cài ứng dụng người lạ gửi. Không đưa tiền mặt, "
+    "vàng, sổ tiết kiệm hay thẻ cho ai đến lấy.\n"
     "2. Nếu đã lỡ chuyển tiền hay đọc mã: gọi ngay số tổng đài in ở mặt sau thẻ ngân hàng để khóa tài khoản.\n"
-    "3. Báo công an xã, phường nơi bác ở, hoặc gọi 113.\n"
+    "3. Kể ngay cho con cháu. Báo công an xã, phường nơi bác ở, hoặc gọi 113.\n"
     "4. Báo số điện thoại lừa đảo qua tổng đài 156 hoặc nhắn tin 5656.\n"
-    "Công an và ngân hàng thật không bao giờ bảo bác chuyển tiền hay đọc mã OTP qua điện thoại."
+    "Công an và ngân hàng thật không bao giờ bảo bác chuyển tiền, đọc mã OTP hay giao tài sản qua điện thoại, "
+    "cũng không bao giờ bắt giấu con cháu."
 )
 REDACTED_WARNING = (
     "🔒 Cháu đã che mã số bác vừa gửi và không lưu lại. Bác đừng gửi mã OTP, mật khẩu, số thẻ "

@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 
 from bot import understand
-from bot.homographs import BLOCKED, DEPOSIT, FLOOR, TELL
+from bot.homographs import BLOCKED, DEPOSIT, FLOOR, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
 from bot.mistake_signs import LOCKOUT, SELF_SLIP
 
@@ -39,8 +39,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"app(?! (?:ung dung )?ngan hang)|ung dung(?! ngan hang))|"
                     r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
                     r"thong tin the|thong tin ngan hang)"),
-    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b)|nap|nop|(?<!\d )(?<!nghin )(?<!trieu )dong|"
-                   r"(?<!dieu )(?<!kiem )(?:tra truoc|tra(?= tien))|"
+    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b| link| duong link)|nap|nop|"
+                   r"(?<!\d )(?<!nghin )(?<!trieu )dong|(?<!dieu )(?<!kiem )(?:tra truoc|tra(?= tien))|"
                    r"dat coc|chuyen coc|"
                    r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
                    # "củ" is slang for a million, "cũ" is old ("máy cũ"); "vào được" is getting in, not paying in.
@@ -49,8 +49,9 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"nguoi|no|doi tuong|ben|fb|facebook|"
                    r"zalo|nick|shipper))|"
                    r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|"
-                   r"tai khoan (?:\w+ ){0,2}(?:mat|(?<!co )bi tru|con \d)|"
-                   r"(?<!co )bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|chuyen roi|chuyen xong|"
+                   r"tai khoan (?:\w+ ){0,2}(?:mat(?! bao nhieu| may (?:tien|nghin)| phi)|(?<!co )bi tru|con \d)|"
+                   r"(?<!co )(?<!cung )(?<!deu )(?<!thang )bi tru (?:\w+ ){0,2}tien|mat sach|bay mau|"
+                   r"chuyen (?:roi|xong)|"
                    r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach|them) (?:\w+ ){0,2}?(?:roi|xong)|"
                    r"(?:chuyen|ck|chuyen khoan|nap|gui) (?:\d+|hai|ba|bon|may|nhieu) lan (?:\w+ ){0,2}?(?:roi|xong)|"
                    r"(?:da|vua|lo) (?:chuyen|ck|chuyen khoan|nap|chuyen tien)(?! nham| sai| lon| du \d)|"
@@ -85,7 +86,8 @@ _ACT_VERBS = frozenset("chuyen ck nap nop dong gui doc cai tai bam chup quet nha
 def _should_i(verb: str) -> re.Pattern[str]:
     """The person asks whether to do the act ("có nên cho chụp không", "có được chuyển không")."""
     return re.compile(rf"\b(?:co nen|nen|co duoc|co the) (?:\w+ ){{0,2}}{re.escape(verb)}\b(?: \w+){{0,5}} "
-                      rf"(?:khong|ko|chua|k)\b")
+                      rf"(?:khong|ko|chua|k)\b|"
+                      rf"\b{re.escape(verb)}(?: (?!roi|xong)\w+){{0,2}} (?:duoc|dc) (?:chua|khong|ko)\b")
 
 
 # "chuyển cho xong chuyện" is to be done with it, not done.
@@ -139,7 +141,7 @@ PAY_WHO = re.compile(
 
 
 def words(text: str) -> str:
-    return " ".join(understand.words(text))
+    return " ".join(understand.words(died_marked(text)))
 
 
 # Found out afterwards that it was a scam ("sau mới biết là kẻ gian", "về nhà mới phát hiện bị lừa"): what was told
@@ -305,7 +307,8 @@ LOSS = re.compile(
     r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|(?<!bao )mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
-    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|(?<!co )(?<!khong )(?<!chua )(?<!chang )bi tru|"
+    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|"
+    r"(?<!co )(?<!khong )(?<!chua )(?<!chang )(?<!cung )(?<!deu )(?<!thang )bi tru|"
     r"(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
     r"goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
     r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|"
@@ -363,11 +366,6 @@ MONEY_OR_SECRET = re.compile(
 # The same with the words that are only unambiguous with their accents ("thẻ", not "thế"; "mã", not "mà").
 MONEY_ACCENTED = re.compile(r"(?<!\w)(?:thẻ|mã|giả|quà|lừa|phí|cọc|nạp|chuyển|đầu tư|lãi|nhiệm vụ|hoàn tiền|"
                              r"trúng|giải ngân)(?!\w)")
-# Law enforcement named in a demand for money: never real (police, procuracy and courts never ask by phone).
-_LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
-# The person's own report to them ("nên báo công an", "ra công an trình báo"); "nó bảo công an gọi" is not one.
-_OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|hay la) bao|\btrinh bao|\bto giac|"
-                         r"\b(?:den|len|ra|nho|hoi|toi|vao)) $")
 
 
 # A threat made by whoever calls: fines, arrest, the power or the account cut off.
@@ -382,10 +380,6 @@ THREAT = re.compile(r"\b(?:" + _THREATENED + r"|bi phat|phat nang|bi bat|bat gia
                      r"khoa (?:tai khoan|sim|so|thue bao)|phong toa|bi kien|cuong che)\b")
 CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan)\b")
 
-
-def law_demand(t: str) -> bool:
-    """Police, procuracy or a court named as the ones asking, not as where the person will report."""
-    return any(not _OWN_REPORT.search(t[max(0, m.start() - 12):m.start()]) for m in _LAW.finditer(t))
 URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
 # Talk of news passed around ("tin vỡ đê khẩn cấp, có nên gửi tiếp không"): its urgency is the news's, not the person's.
 NEWS_TALK = re.compile(r"\b(?:tin (?:\w+ ){0,4}(?:that gia|that hay gia|that hay khong|gia|don)|tin don|lan truyen|"

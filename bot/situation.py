@@ -50,11 +50,11 @@ from bot.scam_signs import (
     act_of,
     fee_named,
     general_question,
-    law_demand,
     own_slip,
     secret_given,
     words,
 )
+from bot.visit_signs import REFUSED, law_demand, visit_or_engaged
 from rag.kinds import question_kind
 from rag.text import fold, normalize
 
@@ -89,6 +89,13 @@ def _to_trace(t: str, act: str | None, others: bool) -> bool:
 
 
 _SCAMMER = re.compile(r"\b(?:lua|ke gian|ke xau|gia danh|gia mao|mao danh|(?:app|trang|web|link|so) gia)\b")
+
+
+# A loss the scam message or caller claims ("tin nhắn báo tài khoản bị khóa, kèm đường link"): the bait, not a loss.
+_CLAIMED = re.compile(r"\b(?:tin nhan|sms|email|cuoc goi|ho|no|nguoi ta|trang|web|link)(?: \w+){0,2} "
+                      r"(?:bao|thong bao|noi)(?: rang| la)? (?:tai khoan|the|sim|so|zalo|facebook)(?: \w+){0,3} "
+                      r"bi (?:khoa|tam khoa|"
+                      r"dong bang|phong toa|vo hieu hoa)\b")
 
 
 def _apart(t: str) -> bool:
@@ -158,6 +165,9 @@ def classify(text: str) -> Situation:
     t = words(text)
     asking = understand.asks(text) or bool(GENERAL_FORM.search(t))
     act = act_in(text, t, asking)
+    # "ra ngân hàng chuyển 1 tỷ…, nhân viên không cho chuyển": a transfer told, stopped before it was made
+    stopped = act == "money_sent" and bool(REFUSED.search(t)) and act_of(t, asking) is None
+    act = None if stopped else act
     # "…sau mới biết là kẻ gian": found out afterwards who it was; the story is a scam whatever words it used.
     context = bool(SCAM_CONTEXT.search(t) or FOUND_OUT.search(t) and _SCAMMER.search(t))
     in_call = bool(IN_CALL.search(t))
@@ -180,7 +190,9 @@ def classify(text: str) -> Situation:
     if law_demand(t) and re.search(r"\b(?:chuyen|nop|gui(?! ve\b)|rut|tam giu|xac minh|bat|doa)\b", t) \
             and not general_question(t):
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
-    if act is None and _pay_asked(t, context, in_call):
+    if visit_or_engaged(t, context):
+        return Situation(SCAM_NOW, _kept(act, t))  # "người xưng công an đến lấy sổ tiết kiệm", "định nghe tiếp"
+    if act is None and (stopped or _pay_asked(t, context, in_call)):
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
     if context and THREAT.search(t) and CALLED.search(t) and not general_question(t):
         return Situation(SCAM_NOW, _kept(act, t))  # "cán bộ thuế gọi dọa mẹ bị phạt"
@@ -197,7 +209,7 @@ def classify(text: str) -> Situation:
     trace = _to_trace(t, act, context or other_party)  # the app said done, the family has not seen it yet
     if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
         return Situation(CALM) if trace else Situation(SCAM_NOW, act)
-    if act is None and LOSS.search(t) and context and _apart(t):
+    if act is None and LOSS.search(_CLAIMED.sub(" ", t)) and context and _apart(t):
         return Situation(SCAM_NOW, "money_sent")
     return _later_signs(t, act, context, asking, ongoing and (other_party or bool(LOSS.search(t))))
 

@@ -122,7 +122,7 @@ def negated(ws: list[str]) -> bool:
     return any(has_phrase(ws, p) for p in _NEGATION_PHRASES)
 
 
-_INTERROGATIVES = ("sao", "gi", "nao", "bao nhieu", "the nao", "lam sao", "bao gio", "tai sao", "vi sao",
+_INTERROGATIVES = ("sao", "gi", "nao", "bao nhieu", "bao lau", "the nao", "lam sao", "bao gio", "tai sao", "vi sao",
                    "de lam gi", "la gi", "co phai", "ai", "lam chi", "hoi chi", "de chi")
 
 

@@ -270,6 +270,26 @@ def test_quiz_choices_in_words() -> None:
     # "mã OTP vừa gửi về máy": the code just arrived, nothing done; "bảo tôi đọc mã … và cài ứng dụng": both only asked.
     ("họ bảo tôi đọc mã OTP vừa gửi về máy và cài thêm một ứng dụng theo link, có nên làm không", CALM, None),
     ("tôi vừa đọc mã OTP cho người xưng ngân hàng", SCAM_NOW, "otp_read"),
+    # "mất" at a clause's end after a parent or spouse is a death, not a lost account.
+    ("Mẹ tôi vừa mất, tài khoản của bà còn tiền. Tôi biết mật khẩu, tôi tự chuyển tiền ra được không?", CALM, None),
+    ("tôi vừa mất tài khoản zalo, làm sao lấy lại", CALM, None),
+    # A charge that comes every month is a subscription or a fee; "ngân hàng báo tăng phí" is a notice.
+    ("tháng nào cũng bị trừ 30 nghìn tiền gói dịch vụ, hủy thế nào", CALM, None),
+    ("ngân hàng báo tăng phí tin nhắn, tháng nào cũng bị trừ mấy chục nghìn, có cách nào đỡ không", CALM, None),
+    # Fake officials after valuables in person or after silence; someone who means to keep a scammer talking.
+    ("nguoi xung cong an bao se cho can bo den nha thu so tiet kiem va vang de niem phong, dan khong duoc ke voi con",
+     SCAM_NOW, "none_yet"),
+    ("người xưng viện kiểm sát gọi, dặn không được nói với con cháu, có nghe theo không", SCAM_NOW, "none_yet"),
+    ("số lạ gọi bảo tôi đọc thông tin, tôi biết là lừa nên định nói chuyện tiếp để vạch mặt", SCAM_NOW, "none_yet"),
+    # A transfer the bank would not make is not money sent.
+    ("tôi ra quầy định chuyển 200 triệu cho người xưng công an, nhân viên không cho chuyển, giờ làm sao",
+     SCAM_NOW, "none_yet"),
+    # "bấm link được chưa" asks whether to; "gửi link" is no money sent; "nhắn đóng 1 triệu" is a demand, not money in.
+    ("họ gửi link bảo vào nhận quà, tôi bấm link được chưa", SCAM_NOW, "none_yet"),
+    ("bên cho vay nhắn đóng 1 triệu phí hồ sơ mới giải ngân, có đóng không", PAY_NOW, None),
+    # "bao lâu", "mất bao nhiêu tiền": how long, how much it costs.
+    ("chuyen tien lien ngan hang bao lau thi nhan duoc", CALM, None),
+    ("làm tài khoản định danh mất bao nhiêu tiền", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)

@@ -1,0 +1,42 @@
+"""Signs of fake officials who ask for more than a transfer: valuables handed over in person, secrecy, and people who
+mean to keep a scammer talking.
+
+Fake police "investigations" do not always end in a transfer: a caller may say an officer will come to "seal" the
+savings book and the gold for the case, and that the children must not be told. And someone who has seen through a
+call may mean to stay on the line to expose the caller. Both are people in a scam now: the emergency steps first.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Law enforcement named in a demand: never real (police, procuracy and courts never ask by phone).
+_LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
+# The person's own report to them ("nên báo công an", "ra công an trình báo"); "nó bảo công an gọi" is not one.
+_OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|hay la) bao|\btrinh bao|\bto giac|"
+                         r"\b(?:den|len|ra|nho|hoi|toi|vao)) $")
+# Valuables to be taken, held or sealed, or handed to someone who comes.
+HANDOVER = re.compile(r"\b(?:lay|thu|thu giu|tam giu|niem phong|giu ho|giu|dua|giao|nop|mang|cat giu)(?: \w+){0,3} "
+                      r"(?:so tiet kiem|vang|tien mat|the atm|the ngan hang|the tin dung|tai san|so do|so hong)\b")
+# Told to keep it from the family: no real official asks that.
+SECRECY = re.compile(r"\b(?:khong duoc|cam|dung|khong) (?:noi|ke|bao|cho biet)(?: \w+){0,2} (?:voi |cho )?"
+                     r"(?:ai|con|chau|con chau|nguoi nha|gia dinh|vo|chong|hang xom)\b|\bgiu bi mat\b")
+# Knowing it is a scam and meaning to keep talking, play along or "expose" the caller.
+KEEP_TALKING = re.compile(r"\b(?:biet|thua biet|du biet|nghi|doan)(?: \w+){0,2} (?:la )?lua(?: dao)?\b(?: \w+){0,6}? "
+                          r"(?:nghe tiep|noi chuyen tiep|noi tiep|tiep tuc (?:nghe|noi|nhan tin)|choc|treu|vach mat|"
+                          r"lat tay|gai lai|xem (?:no|ho|chung) (?:gio|lam|dinh))\b")
+# A transfer told but stopped: the bank would not let it through, or the person says it is not made yet.
+REFUSED = re.compile(r"\b(?:khong cho (?:toi |minh |ba |ong |me |bo )?(?:chuyen|ck|giao dich|rut)|"
+                     r"(?:chan|ngan|giu) lai (?:giao dich|lenh chuyen|khong cho)|tu choi (?:chuyen|giao dich|lenh)|"
+                     r"(?:toi|minh|ba|ong|me|bo) (?:van )?chua (?:chuyen|ck|gui|nop))\b")
+
+
+def law_demand(t: str) -> bool:
+    """Police, procuracy or a court named as the ones asking, not as where the person will report."""
+    return any(not _OWN_REPORT.search(t[max(0, m.start() - 12):m.start()]) for m in _LAW.finditer(t))
+
+
+def visit_or_engaged(t: str, context: bool) -> bool:
+    """A fake official after valuables in person or after silence, or a scammer the person means to keep talking
+    to; `context`: the message shows someone posing or a stranger."""
+    return context and (law_demand(t) and bool(HANDOVER.search(t) or SECRECY.search(t)) or bool(KEEP_TALKING.search(t)))
