@@ -38,8 +38,20 @@ FEATURES = ("value_gap", "first", "inv_rank", "dense_gap", "answer_gap", "close_
 class UnitTable(Protocol):
     """What the features read of rag.table.ChunkTable."""
 
+    chunk_unit: np.ndarray
     unit_chunks: list[np.ndarray]
     unit_answer: np.ndarray
+
+
+def hidden_texts(table: UnitTable, positions: set[int]) -> dict[int, set[int]]:
+    """The entry texts of these chunk positions, as `UnitVocabulary.hide` takes them (an entry's chunks are its ways
+    of asking, then its answer, in the order of its texts)."""
+    out: dict[int, set[int]] = {}
+    for pos in positions:
+        unit = int(table.chunk_unit[pos])
+        if unit >= 0:
+            out.setdefault(unit, set()).add(int(np.flatnonzero(table.unit_chunks[unit] == pos)[0]))
+    return out
 
 
 def content_terms(text: str) -> list[str]:
@@ -60,17 +72,32 @@ class UnitVocabulary:
         self.terms: list[frozenset[str]] = []
         self.pairs: list[frozenset[str]] = []
         self.asks: list[list[frozenset[str]]] = []
+        self._texts = [[content_terms(t) for t in unit_texts] for unit_texts in texts]
+        self._hidden: dict[int, set[int]] = {}
         df: Counter[str] = Counter()
-        for unit_texts in texts:
-            per_text = [content_terms(t) for t in unit_texts]
-            every = frozenset(s for terms in per_text for s in terms)
+        for per_text in self._texts:
+            every, pair, asks = self._sets(per_text)
             self.terms.append(every)
-            self.pairs.append(frozenset(p for terms in per_text for p in pairs(terms)))
-            self.asks.append([frozenset(terms) for terms in per_text[:-1]] or [every])
+            self.pairs.append(pair)
+            self.asks.append(asks)
             df.update(every)
         n = max(1, len(texts))
         self.idf = {s: math.log(1 + n / c) for s, c in df.items()}
         self.unknown = math.log(1 + n)
+
+    @staticmethod
+    def _sets(per_text: list[list[str]]) -> tuple[frozenset[str], frozenset[str], list[frozenset[str]]]:
+        every = frozenset(s for terms in per_text for s in terms)
+        return (every, frozenset(p for terms in per_text for p in pairs(terms)),
+                [frozenset(terms) for terms in per_text[:-1]] or [every])
+
+    def hide(self, hidden: dict[int, set[int]]) -> None:
+        """Leave some texts out (unit → indices of its texts), the ones hidden before put back: for measuring on our
+        own ways of asking with each one hidden (`kynangso own-asks`, `kynangso rerank`), never while serving."""
+        for unit in set(self._hidden) | set(hidden):
+            kept = [t for i, t in enumerate(self._texts[unit]) if i not in hidden.get(unit, set())]
+            self.terms[unit], self.pairs[unit], self.asks[unit] = self._sets(kept)
+        self._hidden = {u: set(i) for u, i in hidden.items()}
 
     def coverage(self, query: str, unit: int) -> tuple[float, float, float]:
         """Shares of the query's content covered by the unit: weighted syllables in all its text, the same in its

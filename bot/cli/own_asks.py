@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from bot.config import Settings
+from rag.rerank import hidden_texts
 
 
 def _hiding(retriever: Any) -> Callable[[str | None], None]:
@@ -37,6 +38,9 @@ def _hiding(retriever: Any) -> Callable[[str | None], None]:
 
     def hide(key: str | None) -> None:
         hidden["key"], hidden["pos"] = key, retriever.table.position.get(key) if key else None
+        if retriever.vocabulary is not None:  # the reranker must not read the hidden words either
+            pos = hidden["pos"]
+            retriever.vocabulary.hide(hidden_texts(retriever.table, {pos}) if pos is not None else {})
     return hide
 
 

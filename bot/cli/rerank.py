@@ -19,6 +19,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from bot.config import Settings
+from rag.rerank import hidden_texts
 
 FOLDS = 5
 PENALTY = 10.0  # L2 on standardised weights, chosen by the cross-validation below (tune split only)
@@ -64,6 +65,7 @@ def _hider(retriever: Any) -> Any:
     def hide(positions: set[int]) -> None:
         hidden.clear()
         hidden.update(positions)
+        retriever.vocabulary.hide(hidden_texts(retriever.table, positions))  # nor may the reranker read them
     return hide
 
 
