@@ -99,17 +99,20 @@ class UnitVocabulary:
             self.terms[unit], self.pairs[unit], self.asks[unit] = self._sets(kept)
         self._hidden = {u: set(i) for u, i in hidden.items()}
 
-    def coverage(self, query: str, unit: int) -> tuple[float, float, float]:
+    def prepare(self, query: str) -> tuple[dict[str, float], float, set[str]]:
+        """The query's content syllables with their weights, the weights' sum, and its word pairs (once a query)."""
+        terms = content_terms(query)
+        weight = {s: self.idf.get(s, self.unknown) for s in set(terms)}
+        return weight, sum(weight.values()), pairs(terms)
+
+    def coverage(self, query: str | tuple[dict[str, float], float, set[str]], unit: int) -> tuple[float, float, float]:
         """Shares of the query's content covered by the unit: weighted syllables in all its text, the same in its
         best single way of asking, and word pairs."""
-        terms = content_terms(query)
-        if not terms:
+        weight, total, q_pairs = self.prepare(query) if isinstance(query, str) else query
+        if not total:
             return 0.0, 0.0, 0.0
-        weight = {s: self.idf.get(s, self.unknown) for s in set(terms)}
-        total = sum(weight.values())
         whole = sum(w for s, w in weight.items() if s in self.terms[unit]) / total
         one = max(sum(w for s, w in weight.items() if s in ask) / total for ask in self.asks[unit])
-        q_pairs = pairs(terms)
         pair = len(q_pairs & self.pairs[unit]) / len(q_pairs) if q_pairs else 0.0
         return whole, one, pair
 
@@ -146,6 +149,7 @@ def unit_features(table: UnitTable, vocab: UnitVocabulary, query: str, candidate
     """One row of FEATURES per candidate unit (indices into the table's units, in the first ranking's order)."""
     cos = np.where(np.isnan(dense), -1.0, dense)
     top_lex = float(lex.max()) if lex.size and lex.max() > 0 else 1.0
+    prepared = vocab.prepare(query)
     rows = []
     for rank, u in enumerate(candidates):
         at = table.unit_chunks[u]
@@ -158,7 +162,7 @@ def unit_features(table: UnitTable, vocab: UnitVocabulary, query: str, candidate
             float(cos[table.unit_answer[u]]),
             float(chunk_cos[:2].mean()),
             float(lex[at].max()) / top_lex,
-            *vocab.coverage(query, u),
+            *vocab.coverage(prepared, u),
         ])
     out = np.asarray(rows, dtype=np.float64)
     if len(out):  # closeness against the best candidate's, so questions near and far compare alike
