@@ -290,6 +290,9 @@ def test_quiz_choices_in_words() -> None:
     # "bao lâu", "mất bao nhiêu tiền": how long, how much it costs.
     ("chuyen tien lien ngan hang bao lau thi nhan duoc", CALM, None),
     ("làm tài khoản định danh mất bao nhiêu tiền", CALM, None),
+    ("người nước ngoài làm tài khoản định danh mất mấy ngày", CALM, None),
+    ("cach huy goi tren google play bi tru tien hang thang", CALM, None),
+    ("tài khoản tôi tự nhiên mất 5 triệu lúc đêm", SCAM_NOW, "money_sent"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
