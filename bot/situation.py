@@ -54,7 +54,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.visit_signs import REFUSED, law_demand, visit_or_engaged
+from bot.visit_signs import REFUSED, law_demand, unasked_login, visit_or_engaged
 from rag.kinds import question_kind
 from rag.text import fold, normalize
 
@@ -192,6 +192,8 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
     if visit_or_engaged(t, context):
         return Situation(SCAM_NOW, _kept(act, t))  # "người xưng công an đến lấy sổ tiết kiệm", "định nghe tiếp"
+    if unasked_login(t) and not secret_given(t, act, context):
+        return Situation(SCAM_NOW, "none_yet")  # "hiện xác nhận đăng nhập thiết bị mới, tôi có đăng nhập gì đâu"
     if act is None and (stopped or _pay_asked(t, context, in_call)):
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
     if context and THREAT.search(t) and CALLED.search(t) and not general_question(t):

@@ -1,5 +1,5 @@
-"""Signs of fake officials who ask for more than a transfer: valuables handed over in person, secrecy, and people who
-mean to keep a scammer talking.
+"""Signs of fake officials who ask for more than a transfer: valuables handed over in person, secrecy, people who
+mean to keep a scammer talking, and a login the person never started.
 
 Fake police "investigations" do not always end in a transfer: a caller may say an officer will come to "seal" the
 savings book and the gold for the case, and that the children must not be told. And someone who has seen through a
@@ -30,6 +30,12 @@ REFUSED = re.compile(r"\b(?:khong cho (?:toi |minh |ba |ong |me |bo )?(?:chuyen|
                      r"(?:chan|ngan|giu) lai (?:giao dich|lenh chuyen|khong cho)|tu choi (?:chuyen|giao dich|lenh)|"
                      r"(?:toi|minh|ba|ong|me|bo) (?:van )?chua (?:chuyen|ck|gui|nop))\b")
 
+# A login or a code the person did not ask for ("app ngân hàng cứ hiện xác nhận đăng nhập trên thiết bị mới, tôi có
+# đăng nhập gì đâu"): someone else has the password and waits for a tap. Never "a new phone of one's own".
+UNASKED_LOGIN = re.compile(r"\b(?:dang nhap|thiet bi (?:moi|la)|otp|ma (?:xac nhan|xac thuc))\b(?: \w+){0,12} "
+                           r"(?:toi|minh|em|ba|ong|con)(?: (?:co|da|dau co|van))? (?:khong|chua|chang|dau|co) "
+                           r"(?:he )?(?:dang nhap|yeu cau|lam gi|bam gi|dung may)(?: gi)?(?: dau| ca| nao)?\b")
+
 
 def law_demand(t: str) -> bool:
     """Police, procuracy or a court named as the ones asking, not as where the person will report."""
@@ -40,3 +46,9 @@ def visit_or_engaged(t: str, context: bool) -> bool:
     """A fake official after valuables in person or after silence, or a scammer the person means to keep talking
     to; `context`: the message shows someone posing or a stranger."""
     return context and (law_demand(t) and bool(HANDOVER.search(t) or SECRECY.search(t)) or bool(KEEP_TALKING.search(t)))
+
+
+def unasked_login(t: str) -> bool:
+    """A login prompt or code the person says they never started: not their own new phone."""
+    m = UNASKED_LOGIN.search(t)
+    return m is not None and bool(re.search(r"\b(?:khong|chua|chang|dau)\b", m.group(0)))

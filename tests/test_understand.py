@@ -293,6 +293,11 @@ def test_quiz_choices_in_words() -> None:
     ("người nước ngoài làm tài khoản định danh mất mấy ngày", CALM, None),
     ("cach huy goi tren google play bi tru tien hang thang", CALM, None),
     ("tài khoản tôi tự nhiên mất 5 triệu lúc đêm", SCAM_NOW, "money_sent"),
+    # A login prompt the person never started is someone else at the door; one's own new phone is not.
+    ("app ngan hang cu hien xac nhan dang nhap tren thiet bi moi, toi co dang nhap gi dau, bam dong y duoc khong",
+     SCAM_NOW, "none_yet"),
+    ("Zalo báo có người đăng nhập trên thiết bị lạ mà tôi không hề đăng nhập", SCAM_NOW, "none_yet"),
+    ("Tôi vừa đổi điện thoại mới, đăng nhập app ngân hàng thì nó bắt xác nhận thiết bị mới, làm sao?", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
