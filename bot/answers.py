@@ -273,7 +273,14 @@ class Answerer:
         # Nor an entry about money that came in when the person sent money out ("tiền lạ vào tài khoản" under
         # "I transferred 50 million to them").
         fitting = [u for u in retrieval.units if not self._other_way(u, situation)]
-        unit = next((u for u in fitting[:5] if any(t.startswith("scam") for t in u.topics)), None) or \
+        # Once something is done or a payment is asked for ("quét mã ở quầy hiện tên người lạ", "loa báo thiếu
+        # tiền"), the closest unit about money, scams or safety answers what happened; unless it reassures ("An toàn
+        # nếu…", "Có thể là thật"), which would contradict the steps above. A story with nothing done yet gets a
+        # scam unit, as a payment entry matching a word would miss the danger.
+        acted = situation.kind == PAY_NOW or situation.act not in (None, "none_yet")
+        top = fitting[0] if fitting and fitting[0] is retrieval.units[0] else None
+        unit = top if acted and top is not None and _on_danger(top) and not _reassures(top) else None
+        unit = unit or next((u for u in fitting[:5] if any(t.startswith("scam") for t in u.topics)), None) or \
             next((u for u in fitting if any(t.startswith(("scam", "payment")) for t in u.topics)), None)
         if unit is not None:
             reply, offset = unit_reply(unit)
@@ -351,6 +358,21 @@ class Answerer:
         if any(t.startswith("scam") for u in close for t in u.topics):
             return []  # a message that may be about a scam is answered at once, with its warning, never asked back
         return close if len(close) > 1 else []
+
+
+_REASSURING = re.compile(r"^(?:khá |thường )?an toàn\b|^(?:có thể |đúng )?là (?:tin )?thật\b|^có thể là thật\b|"
+                         r"^(?:thường |đây )?không phải (?:là )?lừa|^(?:thường )?bình thường\b|^không sao\b|"
+                         r"^yên tâm\b|^không bắt buộc\b", re.IGNORECASE)
+
+
+def _on_danger(unit: UnitHit) -> bool:
+    """A unit about money, scams or keeping data safe: fit to stand under the emergency steps."""
+    return any(t.startswith(("scam", "payment", "safety")) for t in unit.topics)
+
+
+def _reassures(unit: UnitHit) -> bool:
+    """An entry whose verdict, its first words, is that all is well ("An toàn nếu…", "Có thể là thật")."""
+    return unit.entry is not None and bool(_REASSURING.match(unit.entry.answer.strip()))
 
 
 def is_clear(answer: Answer) -> bool:

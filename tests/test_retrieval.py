@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot import messages as msg
-from bot.answers import Answerer, stage_of
+from bot.answers import Answerer, _on_danger, _reassures, stage_of
 from rag.knowledge import KnowledgeBase
+from rag.lessons import Lesson, Section
+from rag.questions import QuestionEntry
+from rag.retriever import UnitHit
 
 DATA = Path(__file__).parent / "data"
 SCOPE = [json.loads(line) for line in (DATA / "scope_questions.jsonl").read_text(encoding="utf-8").splitlines()
@@ -81,6 +84,31 @@ def test_money_sent_to_a_scammer_never_gets_the_money_received_entry(kb: Knowled
     entry = answer.units[0].entry if answer.units else None
     assert entry is not None and answerer._mistake(entry) is None
     assert "tiền lạ" not in answer.replies[1].text.lower()
+
+
+def test_asked_to_pay_gets_the_closest_unit_about_money_under_the_alert(kb: KnowledgeBase) -> None:
+    """Someone asked to pay first gets the alert, then the closest unit when it is about money or scams and does not
+    reassure: not a scam entry further down that a word happened to match."""
+    answerer = Answerer(kb)
+    answer = answerer.answer("Người bán trên mạng bảo chuyển khoản trước rồi mới gửi hàng, có nên chuyển không?")
+    assert answer.kind == "safety" and answer.replies[0].text == msg.PAY_NOW_ALERT
+    top = answer.retrieval.units[0]
+    assert answer.units == [top] and _on_danger(top) and not _reassures(top)
+
+
+def test_a_reassuring_verdict_is_recognised() -> None:
+    """An entry that opens with "all is well" never stands under the emergency steps as the closest unit."""
+    def entry(answer: str) -> UnitHit:
+        section = Section("x", 0, "S", "s")
+        lesson = Lesson("x", "X", "", ("payment.transfer",), (), (), "co-ban", (), (), (), (section,), Path("x.md"))
+        found = QuestionEntry("q-x", "is_safe", "any", ("payment.transfer",), ("a", "b", "c", "d"), answer, "x", "S",
+                              (), Path("x.yaml"))
+        return UnitHit(1.0, lesson, section, found)
+
+    assert _reassures(entry("An toàn nếu bác dùng đúng ứng dụng."))
+    assert _reassures(entry("Có thể là thật: Google có công cụ kiểm tra."))
+    assert not _reassures(entry("Không an toàn, bác đừng quét."))
+    assert not _reassures(entry("Chưa chắc an toàn: giá rẻ hơn hẳn là dấu hiệu lừa."))
 
 
 def test_an_entry_on_the_same_mistake_answers_its_own_ways_of_asking(kb: KnowledgeBase) -> None:
