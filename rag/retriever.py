@@ -133,6 +133,10 @@ class ScopeJudge:
             return not math.isnan(margin) and margin > self.margin_in and lexical_norm >= self.lexical_in
         if math.isnan(margin):  # lexical-only mode
             return lexical_norm >= self.lexical_in
+        if domain and len(domain) >= len(off) and margin > 0.0:
+            # As many digital-skills words as off-topic ones and closer to a lesson: the phone or app is what is
+            # asked about ("tin nhắn tặng bài hát, xổ số cứ gửi đến điện thoại"), the off-topic words its content.
+            return True
         if margin <= 0.0 or (margin <= self.margin_out and lexical_norm < self.lexical_in):
             return False  # closer to the off-topic examples, or barely closer to a lesson with no word match
         if margin > self.margin_in or lexical_norm >= self.lexical_in or bool(domain):

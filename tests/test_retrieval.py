@@ -12,7 +12,7 @@ from bot.answers import Answerer, _on_danger, _reassures, stage_of
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson, Section
 from rag.questions import QuestionEntry
-from rag.retriever import UnitHit
+from rag.retriever import ScopeJudge, UnitHit
 
 DATA = Path(__file__).parent / "data"
 SCOPE = [json.loads(line) for line in (DATA / "scope_questions.jsonl").read_text(encoding="utf-8").splitlines()
@@ -205,3 +205,14 @@ def test_a_hidden_way_of_asking_is_found_by_neither_channel(kb: KnowledgeBase) -
         assert retriever.lexical.scores(entry.asks[0])[retriever.table.position[key]] > 0
     finally:
         vectors.search, retriever.lexical.scores = search, scores  # type: ignore[method-assign]
+
+
+def test_digital_words_as_many_as_off_topic_ones_keep_a_question_in_scope() -> None:
+    """Text messages offering songs and lottery tips that keep coming to the phone are a phone question: its
+    digital-skills words outnumber or equal the off-topic ones and it is closer to a lesson; a health question that
+    merely mentions the phone is still weighed on the evidence."""
+    judge = ScopeJudge(None)
+    spam = "điện thoại cứ nhận tin nhắn tặng bài hát, xổ số, soạn tin gửi 67xx, sao vậy"
+    assert judge.judge(spam, 0.884, 0.865, 2.9, {})
+    health = "xem trên điện thoại thấy bảo đau đầu thì uống thuốc gì cho khỏi"
+    assert not judge.judge(health, 0.884, 0.865, 2.9, {})
