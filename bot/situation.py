@@ -54,7 +54,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.visit_signs import REFUSED, law_demand, unasked_login, visit_or_engaged
+from bot.visit_signs import REFUSED, law_demand, qr_login_prompt, unasked_login, visit_or_engaged
 from rag.kinds import question_kind
 from rag.text import fold, normalize
 
@@ -192,6 +192,8 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
     if visit_or_engaged(t, context):
         return Situation(SCAM_NOW, _kept(act, t))  # "người xưng công an đến lấy sổ tiết kiệm", "định nghe tiếp"
+    if qr_login_prompt(t) and not HYPOTHETICAL.search(t):
+        return Situation(SCAM_NOW, _kept(act, t))  # "quét mã người ta gửi, máy hỏi xác nhận đăng nhập Zalo"
     if unasked_login(t) and not secret_given(t, act, context):
         return Situation(SCAM_NOW, "none_yet")  # "hiện xác nhận đăng nhập thiết bị mới, tôi có đăng nhập gì đâu"
     if act is None and (stopped or _pay_asked(t, context, in_call)):

@@ -37,6 +37,18 @@ UNASKED_LOGIN = re.compile(r"\b(?:dang nhap|thiet bi (?:moi|la)|otp|ma (?:xac nh
                            r"(?:he )?(?:dang nhap|yeu cau|lam gi|bam gi|dung may)(?: gi)?(?: dau| ca| nao)?\b")
 
 
+# A QR code from someone else that, once scanned, asks to confirm a login ("quét mã QR 'nhận quà' người ta gửi, máy
+# hiện hỏi xác nhận đăng nhập Zalo trên thiết bị khác"): the scan would hand them one's account.
+_QR_FROM_OTHER = re.compile(r"\bquet (?:ma|qr)\b(?: \w+){0,6} (?:nguoi ta|nguoi la|ho|ai do|no|ke gian|doi phuong|"
+                            r"ban (?:tren mang|moi quen)|nguoi quen tren mang) (?:gui|dua|cho|nhan)\b")
+_LOGIN_PROMPT = re.compile(r"\b(?:hien|hien len|hoi|bao|yeu cau|bat)(?: \w+){0,4} (?:xac nhan )?dang nhap\b")
+
+
+def qr_login_prompt(t: str) -> bool:
+    """Someone else's QR code scanned, and the phone now asks to confirm a login."""
+    return bool(_QR_FROM_OTHER.search(t) and _LOGIN_PROMPT.search(t))
+
+
 def law_demand(t: str) -> bool:
     """Police, procuracy or a court named as the ones asking, not as where the person will report."""
     return any(not _OWN_REPORT.search(t[max(0, m.start() - 12):m.start()]) for m in _LAW.finditer(t))

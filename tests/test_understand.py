@@ -298,6 +298,13 @@ def test_quiz_choices_in_words() -> None:
      SCAM_NOW, "none_yet"),
     ("Zalo báo có người đăng nhập trên thiết bị lạ mà tôi không hề đăng nhập", SCAM_NOW, "none_yet"),
     ("Tôi vừa đổi điện thoại mới, đăng nhập app ngân hàng thì nó bắt xác nhận thiết bị mới, làm sao?", CALM, None),
+    # Someone else's QR code that asks to confirm a login hands them the account; one's own login by QR does not.
+    ("quét mã QR bạn trên mạng gửi để nhận quà, máy hiện hỏi xác nhận đăng nhập Zalo trên máy khác", SCAM_NOW,
+     "none_yet"),
+    ("quet ma qr nguoi ta gui xong zalo hoi co xac nhan dang nhap khong", SCAM_NOW, "none_yet"),
+    ("Tôi quét mã QR trên trang dịch vụ công để đăng nhập thì VNeID hỏi xác nhận đăng nhập, bấm đồng ý à?", CALM,
+     None),
+    ("Nếu quét mã QR người lạ gửi mà máy hiện xác nhận đăng nhập thì có sao không?", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
