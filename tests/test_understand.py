@@ -305,6 +305,10 @@ def test_quiz_choices_in_words() -> None:
     ("Tôi quét mã QR trên trang dịch vụ công để đăng nhập thì VNeID hỏi xác nhận đăng nhập, bấm đồng ý à?", CALM,
      None),
     ("Nếu quét mã QR người lạ gửi mà máy hiện xác nhận đăng nhập thì có sao không?", CALM, None),
+    # An app the children put on is no scam; "là" is not "lạ"; a strange or fake app still is.
+    ("Con cài cho tôi cái ứng dụng đo huyết áp, đặt ngón tay lên camera là ra số, có tin được không", CALM, None),
+    ("tôi lỡ cài ứng dụng lạ rồi, giờ làm sao", SCAM_NOW, "remote_app"),
+    ("tôi vừa cài app giả dịch vụ công, máy nóng ran", SCAM_NOW, "remote_app"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
