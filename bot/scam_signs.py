@@ -11,6 +11,7 @@ from bot import understand
 from bot.homographs import BLOCKED, DEPOSIT, FLOOR, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
 from bot.mistake_signs import LOCKOUT, SELF_SLIP
+from bot.visit_signs import FAMILY_INSTALLED, ODD_APP
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
 # "mọi người" (everyone) folds like "mới" (just).
@@ -250,13 +251,6 @@ _RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
                         r"nguoi ta|ho (?:goi|bao|xin|hoi)|doi tuong)\b")
 
 
-# A strange or fake app ("ứng dụng lạ", "app giả"); "là" and "giá" fold the same and are not one.
-_ODD_APP = r"\b(?:app|ung dung|phan mem|file|link|trang|web|so|nguoi)(?: \w+){0,2} (?:la|gia)\b"
-# An app the children or grandchildren installed for the person ("con cài cho tôi ứng dụng đo huyết áp").
-_FAMILY_INSTALLED = re.compile(r"\b(?:con|chau|con chau|vo|chong)(?: (?:toi|minh|gai|trai|dau|re))? "
-                               r"(?:cai|tai|cai dat)(?: \w+){0,2} (?:cho|giup)\b")
-
-
 def secret_given(t: str, act: str | None, context: bool) -> bool:
     """A code, password, card detail or remote control handed to someone else (not typed wrong at one's ATM)."""
     if act not in SECRET_ACTS:
@@ -266,7 +260,7 @@ def secret_given(t: str, act: str | None, context: bool) -> bool:
     if act == "remote_app" and not (context or _RECIPIENT.search(t) or LOSS.search(t) or MESSAGE_SOURCE.search(t)
                                     or TAKEN_OVER.search(t)
                                     or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|"
-                                                 r"quyen)\b|" + _ODD_APP, t)) or _FAMILY_INSTALLED.search(t):
+                                                 r"quyen)\b|" + ODD_APP, t)) or FAMILY_INSTALLED.search(t):
         return False  # reinstalling one's own bank app or VNeID, or an app the children put on, is no scam
     return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or LOSS.search(t))
 

@@ -1,5 +1,5 @@
 """Signs of fake officials who ask for more than a transfer: valuables handed over in person, secrecy, people who
-mean to keep a scammer talking, and a login the person never started.
+mean to keep a scammer talking, a login the person never started; and of apps that are no danger (put on by family).
 
 Fake police "investigations" do not always end in a transfer: a caller may say an officer will come to "seal" the
 savings book and the gold for the case, and that the children must not be told. And someone who has seen through a
@@ -47,6 +47,13 @@ _LOGIN_PROMPT = re.compile(r"\b(?:hien|hien len|hoi|bao|yeu cau|bat)(?: \w+){0,4
 def qr_login_prompt(t: str) -> bool:
     """Someone else's QR code scanned, and the phone now asks to confirm a login."""
     return bool(_QR_FROM_OTHER.search(t) and _LOGIN_PROMPT.search(t))
+
+
+# A strange or fake app ("ứng dụng lạ", "app giả"); "là" and "giá" fold the same and are not one.
+ODD_APP = r"\b(?:app|ung dung|phan mem|file|link|trang|web|so|nguoi)(?: \w+){0,2} (?:la|gia)\b"
+# An app the children or grandchildren installed for the person ("con cài cho tôi ứng dụng đo huyết áp").
+FAMILY_INSTALLED = re.compile(r"\b(?:con|chau|con chau|vo|chong)(?: (?:toi|minh|gai|trai|dau|re))? "
+                               r"(?:cai|tai|cai dat)(?: \w+){0,2} (?:cho|giup)\b")
 
 
 def law_demand(t: str) -> bool:
