@@ -62,7 +62,10 @@ LATER_STORY = re.compile(
     r"truoc|di lai)\b|\bca (?:tuan|thang|nam)\b|\bda (?:lam don|tra soat|len ngan hang|ra ngan hang|bao ngan hang)\b")
 # One's own slip with no one else involved: a wrong PIN, a failed face check, an ATM fault, "no one called".
 SELF_SLIP = re.compile(
-    r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|quen (?:mat khau|ma pin|pin|passcode|mk)|may (?:khong nha|nuot)|"
+    r"\b(?:(?:nhap|go|bam|danh) (?:sai|nham)|(?:quen|(?:khong|chang|ko) nho) (?:mat khau|ma pin|pin|passcode|mk)|"
+    r"may (?:khong nha|nuot)|"
+    # one's own factory reset ("lỡ bấm khôi phục cài đặt gốc, giờ máy đòi tài khoản Google cũ")
+    r"khoi phuc (?:cai dat goc|du lieu goc)|"
     r"nuot the|(?:atm|may rut tien)(?: \w+){0,2} (?:khong|chua|chang) nha|"
     # the machine paid out more than asked ("máy lại nhả ra 5 triệu"): money to give back to the bank, no scammer
     r"(?:atm|may) (?:\w+ ){0,3}nha (?:ra )?(?:\w+ ){0,2}(?:\d+ (?:trieu|nghin)|thua|du|them)|"
@@ -79,3 +82,7 @@ SELF_SLIP = re.compile(
     r"bao loi)\b")
 # Too many tries: the app or bank locks the person out for a while (no scammer).
 LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")
+
+# Someone else telling the person what to do ("người ta gọi bảo tôi khôi phục cài đặt gốc"): no slip of one's own.
+DIRECTED = re.compile(r"\b(?:nguoi ta|ho|nguoi la|ai do|so la|nguoi (?:goi|xung|tu xung))(?: \w+){0,2} "
+                      r"(?:bao|bat|huong dan|yeu cau|doi|giuc|xui)\b")

@@ -10,7 +10,7 @@ from functools import lru_cache
 from bot import understand
 from bot.homographs import BLOCKED, DEPOSIT, FLOOR, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
-from bot.mistake_signs import LOCKOUT, SELF_SLIP
+from bot.mistake_signs import DIRECTED, LOCKOUT, SELF_SLIP
 from bot.visit_signs import FAMILY_INSTALLED, ODD_APP
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
@@ -415,7 +415,7 @@ def own_slip(t: str) -> bool:
     if LOCKOUT.search(t):
         strong.discard("bi chan")  # "lấy mật khẩu qua OTP quá 3 lần, bị chặn": locked out, not blocked by a scammer
     return bool(SELF_SLIP.search(t) or LOCKOUT.search(t)) and not strong and not MESSAGE_SOURCE.search(t) \
-        and "link" not in t
+        and "link" not in t and not DIRECTED.search(t)
 
 
 # "Hướng dẫn thanh toán lệ phí", "cách chặn tài khoản Zalo": a request for steps, opening the message.

@@ -309,6 +309,9 @@ def test_quiz_choices_in_words() -> None:
     ("Con cài cho tôi cái ứng dụng đo huyết áp, đặt ngón tay lên camera là ra số, có tin được không", CALM, None),
     ("tôi lỡ cài ứng dụng lạ rồi, giờ làm sao", SCAM_NOW, "remote_app"),
     ("tôi vừa cài app giả dịch vụ công, máy nóng ran", SCAM_NOW, "remote_app"),
+    # One's own factory reset or forgotten password is a slip; the same told by a caller is not.
+    ("Tôi lỡ bấm khôi phục cài đặt gốc, giờ máy đòi tài khoản Google cũ mà tôi không nhớ mật khẩu", CALM, None),
+    ("người ta gọi bảo tôi quên mật khẩu thì đọc mã OTP cho họ", SCAM_NOW, "otp_read"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
