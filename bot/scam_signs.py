@@ -11,7 +11,7 @@ from bot import understand
 from bot.homographs import BLOCKED, DEPOSIT, FLOOR, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
 from bot.mistake_signs import DIRECTED, LOCKOUT, SELF_SLIP
-from bot.visit_signs import FAMILY_INSTALLED, ODD_APP
+from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
 # "mọi người" (everyone) folds like "mới" (just).
@@ -262,6 +262,8 @@ def secret_given(t: str, act: str | None, context: bool) -> bool:
                                     or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|"
                                                  r"quyen)\b|" + ODD_APP, t)) or FAMILY_INSTALLED.search(t):
         return False  # reinstalling one's own bank app or VNeID, or an app the children put on, is no scam
+    if act == "card_photos" and OFFICIAL_UPLOAD.search(t) and not (context or _RECIPIENT.search(t) or LOSS.search(t)):
+        return False  # papers uploaded to the public services portal or VNeID by the person themselves
     return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or LOSS.search(t))
 
 

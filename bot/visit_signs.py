@@ -55,6 +55,10 @@ ODD_APP = r"\b(?:app|ung dung|phan mem|file|link|trang|web|so|nguoi)(?: \w+){0,2
 FAMILY_INSTALLED = re.compile(r"\b(?:con|chau|con chau|vo|chong)(?: (?:toi|minh|gai|trai|dau|re))? "
                                r"(?:cai|tai|cai dat)(?: \w+){0,2} (?:cho|giup)\b")
 
+# Papers uploaded to an official service one uses oneself ("chụp tải căn cước lên Cổng dịch vụ công"): no handover.
+OFFICIAL_UPLOAD = re.compile(r"\b(?:len|vao|tren|qua) (?:cong dich vu cong|dich vu cong|dichvucong|cong dvc|vneid|"
+                             r"vssid|ung dung vneid|app vneid)\b")
+
 
 def law_demand(t: str) -> bool:
     """Police, procuracy or a court named as the ones asking, not as where the person will report."""

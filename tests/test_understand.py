@@ -312,6 +312,9 @@ def test_quiz_choices_in_words() -> None:
     # One's own factory reset or forgotten password is a slip; the same told by a caller is not.
     ("Tôi lỡ bấm khôi phục cài đặt gốc, giờ máy đòi tài khoản Google cũ mà tôi không nhớ mật khẩu", CALM, None),
     ("người ta gọi bảo tôi quên mật khẩu thì đọc mã OTP cho họ", SCAM_NOW, "otp_read"),
+    # Papers one uploads to the public services portal or VNeID are no handover; sent to a caller they are.
+    ("Lần trước tôi đã chụp tải căn cước lên Cổng dịch vụ công rồi, lần này có phải tải lại không?", CALM, None),
+    ("tôi đã chụp ảnh căn cước gửi qua zalo cho người xưng công an rồi", SCAM_NOW, "card_photos"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
