@@ -16,9 +16,15 @@ DEPOSIT = r"(?:(?<!bat )coc|(?<=bat )coc(?! (?:tre|em be|be|chau|con|hoc sinh|ng
 # "giấy báo cước", "thông báo", "tin nhắn báo cước": the bill, not a person asking).
 # "Ngân hàng báo tăng phí" is a notice of a change, not someone telling the person to pay.
 TELL = r"(?<!giay )(?<!thong )bao(?! mat| hiem| ve\b| cao| nhieu| lau| gio\b| tuoi| cuoc| tang\b| giam\b)"
-# An investment "floor" ("sàn"), not a shopping platform ("mua trên sàn", "khiếu nại lên sàn Shopee").
+# An investment "floor" ("sàn"), not a shopping platform ("mua trên sàn", "khiếu nại lên sàn Shopee"), nor "sẵn"
+# (ready: "lưu sẵn", "có sẵn", "sẵn sàng") or "sân" (a yard: "sân bay", "sân nhà").
 FLOOR = (r"(?<!mua tren )(?<!mua hang tren )(?<!dat tren )(?<!dat hang tren )(?<!khieu nai len )(?<!khieu nai voi )"
-         r"(?<!khieu nai tren )san(?! (?:thuong mai|tmdt|shope+|lazada|tiki|tiktok))")
+         r"(?<!khieu nai tren )(?<!co )(?<!luu )(?<!lam )(?<!de )(?<!in )(?<!cai )(?<!viet )(?<!bi )(?<!ghi )"
+         r"san(?! (?:thuong mai|tmdt|shope+|lazada|tiki|tiktok|sang|co|bay|nha|truong|van|bong|khau)\b)")
+# A password told to someone ("báo mật khẩu cho họ"), not what someone says about one ("người ta bảo mật khẩu kiểu đó
+# dễ bị đoán").
+PASSWORD_TOLD = (r"bao (?:cho (?:\w+ ){0,2})?(?:mat khau|ma pin|passcode|pin|pass)\b(?:(?: \w+){0,3} (?:cho|qua)\b)?"
+                 r"(?!(?: \w+){0,3} (?:de|kho|yeu|manh|kieu|nhu the|the nao|phai)\b)")
 # Blocked by someone ("bị chặn"), not a line barred by the carrier ("bị chặn một chiều", "bị chặn gọi đi").
 BLOCKED = r"bi chan(?! (?:\w+ ){0,2}(?:mot chieu|hai chieu|1 chieu|2 chieu|goi di|chieu goi))"
 # A code ("mã") read, sent, typed or named as one, not "mà" (but): "đang gọi mà không nghe rõ".

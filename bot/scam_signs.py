@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 
 from bot import understand
-from bot.homographs import BLOCKED, DEPOSIT, FLOOR, TELL, died_marked
+from bot.homographs import BLOCKED, DEPOSIT, FLOOR, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
 from bot.mistake_signs import DIRECTED, LOCKOUT, SELF_SLIP
 from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD
@@ -29,9 +29,9 @@ _ACTS: tuple[tuple[str, str], ...] = (
                  r"ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma (?:\d+ so )?(?:cho|qua|gui)|"
                  r"(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|ma xac nhan)|"
                  r"(?:doc|dua|gui|noi|nhap) (?:cai |luon )?ma(?: \w+){0,2} (?:roi|xong|luon)"),
-    ("password_typed", r"(?:doc|dua|gui|nhap|cho|bao|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} "
-                       r"(?:mat khau|ma pin|passcode|pin|pass|user|ten dang nhap)|dang nhap (?:\w+ ){0,4}"
-                       r"(?:vao|tren|trong) (?:link|trang|web|duong link|ung dung la|app la)|"
+    ("password_typed", r"(?:doc|dua|gui|nhap|cho|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} "
+                       r"(?:mat khau|ma pin|passcode|pin|pass|user|ten dang nhap)|" + PASSWORD_TOLD +
+                       r"|dang nhap (?:\w+ ){0,4}(?:vao|tren|trong) (?:link|trang|web|duong link|ung dung la|app la)|"
                        r"(?:vao|bam) (?:\w+ ){0,4}(?:link|trang|web) (?:\w+ ){0,3}dang nhap"),
     ("card_photos", r"(?:chup|gui|dua|cho|kem|nop)(?: \w+){0,5} (?:anh|hinh)(?: \w+){0,6} (?:can cuoc|cccd|cmnd|the|"
                     r"chan dung|mat)|(?:chup|gui) (?:\w+ ){0,2}(?:can cuoc|cccd|cmnd|the ngan hang|the atm)|"

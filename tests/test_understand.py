@@ -315,6 +315,11 @@ def test_quiz_choices_in_words() -> None:
     # Papers one uploads to the public services portal or VNeID are no handover; sent to a caller they are.
     ("Lần trước tôi đã chụp tải căn cước lên Cổng dịch vụ công rồi, lần này có phải tải lại không?", CALM, None),
     ("tôi đã chụp ảnh căn cước gửi qua zalo cho người xưng công an rồi", SCAM_NOW, "card_photos"),
+    # "lưu sẵn" and "sân bay" are no trading floor ("sàn"); "người ta bảo mật khẩu kiểu đó dễ đoán" gives nothing away.
+    ("Tôi đã chụp tải căn cước lên cổng dịch vụ công rồi, nghe nói có kho dữ liệu lưu sẵn, nó là gì?", CALM, None),
+    ("Người ta bảo mật khẩu đặt bằng tên cháu dễ bị đoán, vậy đặt thế nào cho an toàn?", CALM, None),
+    ("tôi lỡ báo mật khẩu cho người xưng nhân viên ngân hàng rồi", SCAM_NOW, "password_typed"),
+    ("tôi nạp tiền vào sàn đầu tư, giờ không rút được, họ đòi đóng phí", SCAM_NOW, "money_sent"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
