@@ -1,6 +1,5 @@
-"""The signs a message shows, on accent-folded words: what the person already did (an act and its past marker),
-who else is in it, money asked for, a loss, a call in progress, threats, an honest slip, a general question.
-bot/situation.py weighs them into a situation."""
+"""The signs a message shows, on accent-folded words: what the person already did (an act and its past marker), who
+else is in it, money asked for, a loss, a call, threats, a slip, a general question; bot/situation.py weighs them."""
 
 from __future__ import annotations
 
@@ -189,8 +188,9 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
             after = t[m.end():m.end() + 50]
             if _FAILED.match(after) or _FAILED_IN.search(m.group(0)):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
-            if _NEGATED.search(before) or name == "otp_read" and re.match(r"nhan (?:duoc|dc)\b", m.group(0)):
-                continue  # "không nhận được mã OTP", "chưa đọc mã": not done; a code received is not a code given
+            if _NEGATED.search(before) or name == "otp_read" and re.match(r"nhan (?:duoc|dc)\b", m.group(0)) or \
+                    name == "money_sent" and before.endswith(("duoc ", "dc ")):
+                continue  # "không nhận được mã", "chưa đọc mã": not done; a code received, money "được trả": not given
             verbs = {m.group(0).split()[0]} | (set(m.group(0).split()) & _ACT_VERBS)
             if any(_should_i(v).search(whole or t, 0 if whole else m.start()) for v in verbs) and not (
                     _PAST_RE.match(m.group(0)) or _PAST_RE.search(before[-25:])):

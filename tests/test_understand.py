@@ -320,6 +320,9 @@ def test_quiz_choices_in_words() -> None:
     ("Người ta bảo mật khẩu đặt bằng tên cháu dễ bị đoán, vậy đặt thế nào cho an toàn?", CALM, None),
     ("tôi lỡ báo mật khẩu cho người xưng nhân viên ngân hàng rồi", SCAM_NOW, "password_typed"),
     ("tôi nạp tiền vào sàn đầu tư, giờ không rút được, họ đòi đóng phí", SCAM_NOW, "money_sent"),
+    # Money "được trả / được chuyển" came to the person: asked to pay now, nothing sent yet.
+    ("tôi làm nhiệm vụ được trả 270 nghìn rồi, hôm sau họ bảo phải chuyển tiền mới rút được thưởng, có nên chuyển",
+     PAY_NOW, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
