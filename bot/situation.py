@@ -213,7 +213,8 @@ def classify(text: str) -> Situation:
     trace = _to_trace(t, act, context or other_party)  # the app said done, the family has not seen it yet
     if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
         return Situation(CALM) if trace else Situation(SCAM_NOW, act)
-    if act is None and LOSS.search(_CLAIMED.sub(" ", t)) and context and _apart(t):
+    if act is None and any(not m.group(0).startswith("mat song") for m in LOSS.finditer(_CLAIMED.sub(" ", t))) \
+            and context and _apart(t):  # money lost; a lost signal ("mất sóng") is a SIM at risk, not money gone
         return Situation(SCAM_NOW, "money_sent")
     return _later_signs(t, act, context, asking, ongoing and (other_party or bool(LOSS.search(t))))
 

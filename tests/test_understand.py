@@ -323,6 +323,9 @@ def test_quiz_choices_in_words() -> None:
     # Money "được trả / được chuyển" came to the person: asked to pay now, nothing sent yet.
     ("tôi làm nhiệm vụ được trả 270 nghìn rồi, hôm sau họ bảo phải chuyển tiền mới rút được thưởng, có nên chuyển",
      PAY_NOW, None),
+    # A lost signal with a bank-named text and a link: a scam now, but no money gone yet.
+    ("điện thoại tự nhiên mất sóng, rồi có tin nhắn tên Vietcombank báo đổi điểm thưởng kèm link, bấm được không",
+     SCAM_NOW, "none_yet"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
