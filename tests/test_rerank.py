@@ -114,3 +114,14 @@ def test_the_reranker_only_chooses_among_the_units_found_and_never_decides_to_as
     assert {u.key for u in with_it.retrieval.units} == {u.key for u in without.retrieval.units}
     assert with_it.retrieval.units[1:] == [u for u in without.retrieval.units if u != with_it.retrieval.units[0]]
     assert with_it.kind == without.kind  # asked back, answered, warned: the first ranking's decision
+
+
+def test_labels_of_one_question_from_several_rounds_are_joined() -> None:
+    """A question judged again once the knowledge grew keeps one label: every unit judged, the later score standing."""
+    from bot.cli.rerank import merged
+
+    joined = merged([{"id": "rq1", "keys": ["q:a", "q:b"], "scores": [2, 0]},
+                     {"id": "rq2", "keys": ["q:a"], "scores": [1]},
+                     {"id": "rq1", "keys": ["q:b", "q:c"], "scores": [1, 2]}])
+    assert joined == [{"id": "rq1", "keys": ["q:a", "q:b", "q:c"], "scores": [2, 1, 2]},
+                      {"id": "rq2", "keys": ["q:a"], "scores": [1]}]

@@ -159,6 +159,15 @@ def cross_validate(data: list[tuple[str, np.ndarray, np.ndarray]], penalty: floa
     return chosen, changed
 
 
+def merged(labels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One label per question: the candidates judged in several rounds (other units found as the knowledge grew)
+    joined, a later file's score standing for a unit judged twice."""
+    joined: dict[str, dict[str, int]] = {}
+    for label in labels:
+        joined.setdefault(label["id"], {}).update(zip(label["keys"], label["scores"], strict=True))
+    return [{"id": qid, "keys": list(scores), "scores": list(scores.values())} for qid, scores in joined.items()]
+
+
 def cmd_rerank(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     from rag.rerank import FEATURES, RERANK_FILE, Reranker
 
@@ -168,7 +177,7 @@ def cmd_rerank(settings: Settings, args: argparse.Namespace, out: TextIO) -> int
               if line.strip()]
     if any(label["id"] in test_ids for label in labels):
         raise SystemExit("a label file holds test-split questions: the reranker is trained on the tune split only")
-    labels = [label for label in labels if label["id"] in questions]
+    labels = [label for label in merged(labels) if label["id"] in questions]
     data = collect(settings, labels, questions, args.hide_near)
     out.write(f"{len(data)} tune questions with candidates judged apart or alike, "
               f"{len({site for site, _, _ in data})} sites\n")
