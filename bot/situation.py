@@ -200,6 +200,8 @@ def classify(text: str) -> Situation:
         return Situation(PAY_NOW)  # a stranger asks for money and it is not paid yet
     if context and THREAT.search(t) and CALLED.search(t) and not general_question(t):
         return Situation(SCAM_NOW, _kept(act, t))  # "cán bộ thuế gọi dọa mẹ bị phạt"
+    if act == "money_sent" and _TO_THEM.search(t) and _WHAT_NOW.search(t):
+        return Situation(SCAM_NOW, act)  # "tôi đã chuyển 5 triệu cho họ rồi, giờ làm sao": sent to "them", and lost
     if general_question(t) and not (act is not None and VICTIM_NOW.search(t)):
         return Situation(CALM)
     ongoing = is_ongoing_scam(text)
@@ -219,6 +221,8 @@ def classify(text: str) -> Situation:
     return _later_signs(t, act, context, asking, ongoing and (other_party or bool(LOSS.search(t))))
 
 
+_TO_THEM = re.compile(r"\b(?:chuyen|ck|gui|nap|dong|nop)(?: \w+){0,4} cho (?:ho|nguoi ta|no|chung no|ben do)\b")
+_WHAT_NOW = re.compile(r"\b(?:gio|bay gio|gio thi)(?: \w+){0,2} (?:lam sao|lam gi|the nao|phai lam gi)\b")
 _TAKEN_OVER = re.compile(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|"
                          r"bi hack)\b")
 _MONEY_TAKEN = re.compile(r"\b(?:tien|tai khoan|tk|the)(?: \w+){0,4} bi (?:rut|chuyen|lay) (?:\w+ )?"

@@ -326,6 +326,10 @@ def test_quiz_choices_in_words() -> None:
     # A lost signal with a bank-named text and a link: a scam now, but no money gone yet.
     ("điện thoại tự nhiên mất sóng, rồi có tin nhắn tên Vietcombank báo đổi điểm thưởng kèm link, bấm được không",
      SCAM_NOW, "none_yet"),
+    # Money sent to "them", and "what now": someone who has just lost it; a mistyped account stays a mistake.
+    ("tôi đã chuyển 5 triệu cho họ rồi, giờ làm sao", SCAM_NOW, "money_sent"),
+    ("tôi chuyển nhầm 5 triệu cho người ta rồi, giờ làm sao", MISTAKE, "wrong_transfer"),
+    ("tôi đã gửi tiền cho họ rồi, bao lâu thì họ nhận được", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
