@@ -23,6 +23,7 @@ from bot.situation import (
     scam_signals,
 )
 from bot.types import Button, Reply
+from bot.visit_signs import written_only
 from rag.kinds import question_kind
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson, Section
@@ -223,7 +224,7 @@ class Answerer:
             situation = dataclasses.replace(situation, act="none_yet")
         retrieval = self.kb.retriever.search(question, mode or self.mode, stage=stage_of(situation, question))
         if situation.kind in (SCAM_NOW, PAY_NOW):
-            return self._safety(situation, retrieval)
+            return self._safety(situation, retrieval, question)
         if situation.kind == MISTAKE:
             # An honest mistake: practical steps, no alarm, not counted as a scam alert. An entry written for the
             # same mistake answers what exactly was asked ("ngân hàng bảo không đòi được", "mất bao lâu"); else
@@ -256,14 +257,15 @@ class Answerer:
         reply, offset = section_reply(hit.lesson, hit.section)
         return Answer("answer", [reply], retrieval, hit.lesson, hit.section, offset)
 
-    def _safety(self, situation: Situation, retrieval: Retrieval) -> Answer:
+    def _safety(self, situation: Situation, retrieval: Retrieval, question: str) -> Answer:
         """Someone in a scam or asked to pay: the emergency steps first, then the unit that fits."""
         # The emergency steps come first, tailored to what already happened, with a way to reach a person;
         # never declined, whatever the wording.
         if situation.kind == PAY_NOW:
             first = msg.PAY_NOW_ALERT
         elif situation.act in (None, "none_yet"):
-            first = msg.SCAM_ALERT
+            # No "cúp máy" for a scam that came as a message or a post, with no call in the story.
+            first = msg.SCAM_ALERT_WRITTEN if written_only(words(question)) else msg.SCAM_ALERT
         else:
             first = f"{msg.SCAM_ACT_FIRST[situation.act]}\n\n{msg.SCAM_REPORT}"
         replies = [Reply(first, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]

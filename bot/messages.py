@@ -142,8 +142,7 @@ MISTAKE_RECEIVED = (
     "1. Ra quầy hoặc gọi tổng đài ngân hàng của bác, báo có khoản tiền lạ, để ngân hàng hoàn trả đúng người gửi.\n"
     "2. Ai gọi giục chuyển trả vào số tài khoản khác là dấu hiệu lừa đảo: bác không làm theo."
 )
-SCAM_ALERT = (
-    "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo. Đang nghe máy thì bác cúp máy, đừng nói chuyện tiếp.\n"
+_SCAM_STEPS = (
     "1. Không chuyển tiền, không đọc mã OTP, không bấm link, không cài ứng dụng người lạ gửi. Không đưa tiền mặt, "
     "vàng, sổ tiết kiệm hay thẻ cho ai đến lấy.\n"
     "2. Nếu đã lỡ chuyển tiền hay đọc mã: gọi ngay số tổng đài in ở mặt sau thẻ ngân hàng để khóa tài khoản.\n"
@@ -152,6 +151,11 @@ SCAM_ALERT = (
     "Công an và ngân hàng thật không bao giờ bảo bác chuyển tiền, đọc mã OTP hay giao tài sản qua điện thoại, "
     "cũng không bao giờ bắt giấu con cháu."
 )
+SCAM_ALERT = "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo. Đang nghe máy thì bác cúp máy, đừng nói chuyện tiếp.\n" + \
+    _SCAM_STEPS
+# The same steps when the scam came as a message, a post or a link, with no call in the story.
+SCAM_ALERT_WRITTEN = "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo. Bác đừng nhắn lại, đừng làm theo lời trong " \
+    "tin nhắn hay bài đăng đó.\n" + _SCAM_STEPS
 REDACTED_WARNING = (
     "🔒 Cháu đã che mã số bác vừa gửi và không lưu lại. Bác đừng gửi mã OTP, mật khẩu, số thẻ "
     "hay số căn cước cho ai qua tin nhắn, kể cả cháu."

@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 
 # Law enforcement named in a demand: never real (police, procuracy and courts never ask by phone).
-_LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh)\b")
+_LAW = re.compile(r"\b(?:cong an|vien kiem sat|toa an|canh sat|an ninh|bo cong an|cuc an ninh|"
+                  r"(?:phuc vu |co quan )?dieu tra)\b")
 # The person's own report to them ("nên báo công an", "ra công an trình báo"); "nó bảo công an gọi" is not one.
 _OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|hay la) bao|\btrinh bao|\bto giac|"
                          r"\b(?:den|len|ra|nho|hoi|toi|vao)) $")
 # Valuables to be taken, held or sealed, or handed to someone who comes.
 HANDOVER = re.compile(r"\b(?:lay|thu|thu giu|tam giu|niem phong|giu ho|giu|dua|giao|nop|mang|cat giu)(?: \w+){0,3} "
                       r"(?:so tiet kiem|vang|tien mat|the atm|the ngan hang|the tin dung|tai san|so do|so hong)\b")
+# Someone coming to the house for them ("có người đến nhà bảo niêm phong sổ tiết kiệm"): nobody real does that.
+COMES = re.compile(r"\b(?:den|toi|qua|ghe) (?:tan )?nha\b|\bnguoi (?:den|toi) (?:lay|nhan|thu)\b")
 # Told to keep it from the family: no real official asks that.
 SECRECY = re.compile(r"\b(?:khong duoc|cam|dung|khong) (?:noi|ke|bao|cho biet)(?: \w+){0,2} (?:voi |cho )?"
                      r"(?:ai|con|chau|con chau|nguoi nha|gia dinh|vo|chong|hang xom)\b|\bgiu bi mat\b")
@@ -68,10 +71,25 @@ def law_demand(t: str) -> bool:
 def visit_or_engaged(t: str, context: bool) -> bool:
     """A fake official after valuables in person or after silence, or a scammer the person means to keep talking
     to; `context`: the message shows someone posing or a stranger."""
-    return context and (law_demand(t) and bool(HANDOVER.search(t) or SECRECY.search(t)) or bool(KEEP_TALKING.search(t)))
+    return context and (law_demand(t) and bool(HANDOVER.search(t) or SECRECY.search(t)) or bool(KEEP_TALKING.search(t))
+                        or bool(HANDOVER.search(t) and COMES.search(t)))
 
 
 def unasked_login(t: str) -> bool:
     """A login prompt or code the person says they never started: not their own new phone."""
     m = UNASKED_LOGIN.search(t)
     return m is not None and bool(re.search(r"\b(?:khong|chua|chang|dau)\b", m.group(0)))
+
+# How the scam reached the person. A message, a post or a link with no call in the story ("tin nhắn báo trúng
+# thưởng", "nhóm Zalo bảo nạp tiền") gets "đừng trả lời" instead of "cúp máy"; anything that may be a call keeps
+# the call's wording (a folded "gói" reads as "gọi": the safe side).
+_BY_CALL = re.compile(r"\b(?:goi|nghe may|cuoc goi|dien thoai (?:bao|noi|hoi|doa)|video call|alo|cup may|giu may|"
+                      r"dau day|nghe (?:giong|tieng))\b")
+_BY_TEXT = re.compile(r"\b(?:tin nhan|nhan tin|nhan (?:zalo|sms|qua|cho)|sms|zalo|messenger|facebook|fb|email|link|"
+                      r"duong dan|nhom|trang web|web|website|inbox|ib|binh luan|bai dang|quang cao)\b")
+
+
+def written_only(t: str) -> bool:
+    """The scam came in writing (a message, a post, a link) and nothing in the folded text speaks of a call."""
+    return bool(_BY_TEXT.search(t)) and not _BY_CALL.search(t)
+

@@ -209,6 +209,18 @@ async def test_ongoing_scam_gets_emergency_steps_first(tutor: Tutor) -> None:
     assert [(k, t) for k, t in logged] == [("safety", "")]
 
 
+async def test_scam_by_message_is_not_told_to_hang_up(tutor: Tutor) -> None:
+    # A scam that came in writing: no call to hang up; the same steps after the first line.
+    story = "tôi nhận tin nhắn báo tài khoản ngân hàng bị khóa, bảo bấm vào link để mở lại, giờ làm sao"
+    replies = await ScriptedChat(tutor).say(story)
+    first = next(r for r in replies if r.text.startswith("⚠️"))
+    assert "cúp máy" not in first.text and "nhắn lại" in first.text
+    # The same story told over the phone keeps the call's wording.
+    called = await ScriptedChat(tutor).say(
+        "có người gọi điện báo tài khoản ngân hàng bị khóa, bảo bấm vào link để mở lại, giờ làm sao")
+    assert any(r.text == msg.SCAM_ALERT for r in called)
+
+
 async def test_repeat_and_numbers_for_buttons(tutor: Tutor) -> None:
     chat = ScriptedChat(tutor)
     answer = (await chat.say("Smart OTP là gì"))[-1]

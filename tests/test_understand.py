@@ -330,6 +330,10 @@ def test_quiz_choices_in_words() -> None:
     ("tôi đã chuyển 5 triệu cho họ rồi, giờ làm sao", SCAM_NOW, "money_sent"),
     ("tôi chuyển nhầm 5 triệu cho người ta rồi, giờ làm sao", MISTAKE, "wrong_transfer"),
     ("tôi đã gửi tiền cho họ rồi, bao lâu thì họ nhận được", CALM, None),
+    # Savings or cards "for the investigation", or fetched at the house by a stranger posing as someone: a scam now.
+    ("có người đến nhà bảo đưa sổ tiết kiệm để niêm phong phục vụ điều tra", SCAM_NOW, "none_yet"),
+    ("người tự xưng nhân viên bưu điện đến nhà đòi lấy thẻ ngân hàng để kích hoạt", SCAM_NOW, "none_yet"),
+    ("con trai đến nhà lấy sổ tiết kiệm của tôi đi gửi ngân hàng", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
@@ -405,3 +409,18 @@ def test_the_situation_model_is_trained_once_and_then_read_without_scikit_learn(
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout.split()
     assert out == [model.predict("người xưng công an bảo chuyển tiền")[0], "False"]
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("tôi nhận tin nhắn báo tài khoản bị khóa, bảo bấm vào link để mở lại", True),
+    ("nick zalo của con gái nhắn mượn 10 triệu gấp", True),
+    ("trang facebook quảng cáo bảo tôi trúng thưởng xe máy", True),
+    ("có người gọi điện báo tài khoản bị khóa, bảo bấm vào link", False),  # a call: "cúp máy" fits
+    ("họ nhắn zalo rồi gọi video cho tôi", False),
+    ("người xưng công an đến nhà đòi lấy sổ tiết kiệm", False),  # neither: the call's wording, as before
+])
+def test_how_the_scam_came(text: str, written: bool) -> None:
+    from bot.scam_signs import words
+    from bot.visit_signs import written_only
+    assert written_only(words(text)) is written
+
