@@ -36,9 +36,11 @@ _RECEIVED = re.compile(
     r"(?:toi|minh|tui)\b(?! \w+ (?:nguoi|ban|chi|anh|co|chu|ong|ba|con)\b)")
 WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|thanh toan|tra|dong|quet)"
                              f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
-RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)|"
-                       f"\\b(?:tu nhien|bong dung|tu dung) (?:\\w+ ){{0,3}}nhan (?:\\w+ ){{0,4}}(?:chuyen khoan|tien|"
-                       f"khoan|trieu)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
+# "tự nhiên có 3 tin nhắn trừ gần 3 triệu": money taken out, not come in ("tin nhắn" folds like "tin nhận").
+RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)"
+                       f"(?! (?:\\w+ ){{0,2}}(?:bi )?tru\\b)|"
+                       f"\\b(?:tu nhien|bong dung|tu dung) (?:\\w+ ){{0,3}}(?<!tin )nhan (?:\\w+ ){{0,4}}"
+                       f"(?:chuyen khoan|tien|khoan|trieu)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
                        f"khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
                        f"so|tai khoan) (?:la|khong quen)|"
                        f"\\b(?:(?<!nguoi )nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+)|"

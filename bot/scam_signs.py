@@ -39,7 +39,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"app(?! (?:ung dung )?ngan hang)|ung dung(?! ngan hang))|"
                     r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
                     r"thong tin the|thong tin ngan hang)"),
-    ("money_sent", r"(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem| ve\b| link| duong link)|nap|nop|"
+    ("money_sent", r"(?:(?<!noi )(?<!ke )(?<!cau )chuyen|ck|gui(?! tiet kiem| ve\b| link| duong link)|nap|nop|"
                    r"(?<!\d )(?<!nghin )(?<!trieu )dong|(?<!dieu )(?<!kiem )(?:tra truoc|tra(?= tien))|"
                    r"dat coc|chuyen coc|"
                    r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "

@@ -334,6 +334,10 @@ def test_quiz_choices_in_words() -> None:
     ("có người đến nhà bảo đưa sổ tiết kiệm để niêm phong phục vụ điều tra", SCAM_NOW, "none_yet"),
     ("người tự xưng nhân viên bưu điện đến nhà đòi lấy thẻ ngân hàng để kích hoạt", SCAM_NOW, "none_yet"),
     ("con trai đến nhà lấy sổ tiết kiệm của tôi đi gửi ngân hàng", CALM, None),
+    # "tin nhắn trừ tiền" is money taken out ("nhắn" folds like "nhận"); "nói chuyện" is talking, not a transfer.
+    ("Thẻ ATM của tôi tự nhiên có 3 tin nhắn trừ gần 3 triệu, trả cho quảng cáo gì đó, tôi phải làm gì?", CALM, None),
+    ("tự nhiên có 5 triệu vào tài khoản, không biết của ai", MISTAKE, "received"),
+    ("Con biểu cài WhatsApp để nói chuyện. Giờ tôi cứ bị người lạ thêm vô nhóm quảng cáo, chặn sao?", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
