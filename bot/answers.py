@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot import messages as msg
-from bot.mistake_signs import LATER_STORY
+from bot.mistake_signs import CHARGED, LATER_STORY
 from bot.scam_signs import CALL_DEMAND, FOUND_OUT, TAKEN_OVER, words
 from bot.situation import (
     CALM,
@@ -264,8 +264,11 @@ class Answerer:
         if situation.kind == PAY_NOW:
             first = msg.PAY_NOW_ALERT
         elif situation.act in (None, "none_yet"):
-            # No "cúp máy" for a scam that came as a message or a post, with no call in the story.
-            first = msg.SCAM_ALERT_WRITTEN if written_only(words(question)) else msg.SCAM_ALERT
+            # Charges the person did not make: lock the card first. No "cúp máy" for a scam that came as a message
+            # or a post, with no call in the story.
+            told = words(question)
+            first = f"{msg.CARD_CHARGED_FIRST}\n\n{msg.SCAM_REPORT}" if CHARGED.search(told) else \
+                msg.SCAM_ALERT_WRITTEN if written_only(told) else msg.SCAM_ALERT
         else:
             first = f"{msg.SCAM_ACT_FIRST[situation.act]}\n\n{msg.SCAM_REPORT}"
         replies = [Reply(first, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]

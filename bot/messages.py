@@ -104,6 +104,12 @@ SCAM_ACT_FIRST = {
     "none_yet": "⚠️ Bác cúp máy ngay, không chuyển tiền, không đọc mã. Công an, ngân hàng thật không bao giờ "
                 "bắt chuyển tiền hay đọc mã OTP qua điện thoại.",
 }
+# Charges on one's card or account that one did not make: lock the card before the next one.
+CARD_CHARGED_FIRST = (
+    "⚠️ Bác gọi ngay tổng đài ngân hàng (số in ở mặt sau thẻ, hoặc trong ứng dụng ngân hàng) để khóa thẻ, báo các "
+    "khoản bị trừ mà bác không làm và đề nghị tra soát. Bác đừng bấm link hay gọi số ghi trong tin nhắn lạ, không đọc "
+    "mã OTP cho ai."
+)
 # Under a scam lesson's answer, when the message may come from someone in it: the verdict and who to call.
 SCAM_FOOTER = (
     "⚠️ Nếu bác đang gặp đúng chuyện này: dừng lại, không chuyển tiền, không đọc mã OTP cho ai. Đã lỡ làm thì gọi "

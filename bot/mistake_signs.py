@@ -88,3 +88,10 @@ LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may)
 # Someone else telling the person what to do ("người ta gọi bảo tôi khôi phục cài đặt gốc"): no slip of one's own.
 DIRECTED = re.compile(r"\b(?:nguoi ta|ho|nguoi la|ai do|so la|nguoi (?:goi|xung|tu xung))(?: \w+){0,2} "
                       r"(?:bao|bat|huong dan|yeu cau|doi|giuc|xui)\b")
+
+# Money taken from one's card or account that one did not spend ("tự nhiên có 3 tin nhắn trừ gần 3 triệu … tôi chưa
+# nghe bao giờ", "tài khoản bỗng dưng bị trừ tiền"): someone else is using the card; lock it before the next charge.
+CHARGED = re.compile(r"\b(?:tin nhan|the|tai khoan|tk)(?: \w+){0,3} (?:bi )?tru (?:\w+ ){0,2}(?:tien|gan|hon|\d+)|"
+                     r"\b(?:tu nhien|tu dung|bong dung)(?: \w+){0,3} (?:bi )?(?:tru|rut|mat) (?:\w+ ){0,2}(?:tien|\d+)|"
+                     r"\bgiao dich (?:la|khong phai cua toi|toi khong (?:lam|thuc hien))\b")
+

@@ -18,14 +18,14 @@ _PAST = r"(?:da|vua(?! gui (?:ve|den|toi)\b)|lo|moi(?! nguoi)|trot|nhat thoi)"  
 _ACTS: tuple[tuple[str, str], ...] = (
     # "cài sinh trắc học trên app": setting something up in an app is not installing one.
     ("remote_app", r"(?:cai|tai(?! khoan)|cai dat|tai ve|bam cai)(?: (?!tren\b|trong\b)\w+){0,4} "
-                   r"(?:app|ung dung|phan mem|file|apk|teamviewer|"
-                   r"ultraviewer|anydesk)|(?:cap|bat|cho)(?: \w+){0,3} quyen|chia se man hinh|dieu khien (?:\w+ ){0,2}"
+                   r"(?:app|ung dung|phan mem|file|apk|teamviewer|ultraviewer|anydesk)|"
+                   r"(?:cap|bat|cho)(?: \w+){0,3} quyen(?! loi)|chia se man hinh|dieu khien (?:\w+ ){0,2}"
                    r"tu xa|(?:may|dien thoai|dt) (?:tu (?:bat|tat|chay|bam|chuyen|mo)|dung im|bi dieu khien)|"
                    r"man hinh tu|"
                    r"(?:cai|tai) (?:\w+ ){0,2}(?:app|ung dung|phan mem|file|apk|ve may) (?:\w+ ){0,3}(?:roi|xong)"),
-    ("otp_read", r"(?:doc|dua|gui|nhap|cho|bao|chup|nhan|noi|khai|cung cap|tiet lo)(?: \w+){0,4} (?:otp|ma (?:xac thuc|"
-                 r"xac nhan|so|kich hoat|giao dich|bao mat)|ma (?:\d+ )?so|ma vua (?:nhan|gui|ve)|ma ngan hang gui|"
-                 r"ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma (?:\d+ so )?(?:cho|qua|gui)|"
+    ("otp_read", r"(?:doc|dua|gui|nhap|cho|bao(?! hiem)|chup|nhan|noi|khai|cung cap|tiet lo)(?: \w+){0,4} (?:otp|"
+                 r"ma (?:xac thuc|xac nhan|so|kich hoat|giao dich|bao mat)|ma (?:\d+ )?so|ma vua (?:nhan|gui|ve)|"
+                 r"ma ngan hang gui|ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma (?:\d+ so )?(?:cho|qua|gui)|"
                  r"(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|ma xac nhan)|"
                  r"(?:doc|dua|gui|noi|nhap) (?:cai |luon )?ma(?: \w+){0,2} (?:roi|xong|luon)"),
     ("password_typed", r"(?:doc|dua|gui|nhap|cho|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} "
@@ -212,8 +212,8 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
         found = asked.search(t)
         if found and _DONE_LATER.search(t, found.end()):
             return name  # "anh ấy xin ảnh CCCD 2 mặt…, em gửi rồi"
-    if re.search(r"\b(?:tien|trieu|tr|ty|nghin)\b", t) and re.search(
-            r"\b(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b", t) \
+    v = r"\b(?:gui|nap|dong|nop|(?<!dieu )tra|chuyen|ck|ban)(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b"
+    if re.search(r"\b(?:tien|trieu|tr|ty|nghin)\b", t) and re.search(v, t) \
             and not re.search(r"\b(?:anh|hinh|ma|otp|mat khau|can cuoc|cccd|the)\b(?: \w+){0,2} "
                               r"(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho \w+)? (?:xong|roi)", t):
         return "money_sent"  # "cháu mượn 15 triệu…, tôi gửi xong": the money is what was sent

@@ -221,6 +221,16 @@ async def test_scam_by_message_is_not_told_to_hang_up(tutor: Tutor) -> None:
     assert any(r.text == msg.SCAM_ALERT for r in called)
 
 
+async def test_charges_one_did_not_make_lock_the_card_first(tutor: Tutor) -> None:
+    story = ("Thẻ ATM của tôi chỉ để nhận lương hưu với rút tiền mặt, vậy mà tự nhiên có 3 tin nhắn trừ gần 3 triệu, "
+             "trả cho quảng cáo Facebook, Amazon gì đó tôi chưa nghe bao giờ. Tôi phải làm gì?")
+    replies = await ScriptedChat(tutor).say(story)
+    texts = [r.text for r in replies]
+    assert not any(t.startswith(msg.MISTAKE_RECEIVED[:40]) for t in texts)  # not "money received by mistake"
+    first = next(t for t in texts if t.startswith("⚠️"))
+    assert first.startswith(msg.CARD_CHARGED_FIRST)
+
+
 async def test_repeat_and_numbers_for_buttons(tutor: Tutor) -> None:
     chat = ScriptedChat(tutor)
     answer = (await chat.say("Smart OTP là gì"))[-1]

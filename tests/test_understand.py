@@ -338,6 +338,9 @@ def test_quiz_choices_in_words() -> None:
     ("Thẻ ATM của tôi tự nhiên có 3 tin nhắn trừ gần 3 triệu, trả cho quảng cáo gì đó, tôi phải làm gì?", CALM, None),
     ("tự nhiên có 5 triệu vào tài khoản, không biết của ai", MISTAKE, "received"),
     ("Con biểu cài WhatsApp để nói chuyện. Giờ tôi cứ bị người lạ thêm vô nhóm quảng cáo, chặn sao?", CALM, None),
+    # "phục vụ điều tra, xong sẽ trả lại" is no "trả xong" (paid): nothing sent yet, on the way to the bank.
+    ("Có người xưng công an bắt chuyển hết 260 triệu vào tài khoản họ để phục vụ điều tra, xong sẽ trả lại. Tôi đang "
+     "ra ngân hàng rút tiền, có nên chuyển không?", SCAM_NOW, "none_yet"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
@@ -427,4 +430,14 @@ def test_how_the_scam_came(text: str, written: bool) -> None:
     from bot.scam_signs import words
     from bot.visit_signs import written_only
     assert written_only(words(text)) is written
+
+
+@pytest.mark.parametrize("text", [
+    # "mã số bảo hiểm" is no code told ("bảo" folds like "báo"); "kẻo mất quyền lợi" grants no permission.
+    "người xưng bảo hiểm xã hội bảo gửi số căn cước, mã số bảo hiểm với mã OTP gửi về máy, có đúng không",
+    "họ bảo phải tích hợp thẻ cho tôi kẻo mất quyền lợi, có đúng không",
+])
+def test_words_that_fold_like_an_act_are_no_act(text: str) -> None:
+    from bot.scam_signs import act_of, words
+    assert act_of(words(text), asking=True) is None
 
