@@ -77,6 +77,9 @@ def excerpt(body: str, start: int = 0, limit: int = MAX_CHARS) -> tuple[str, int
     cut = rest.rfind("\n", 0, limit)
     if cut < limit // 3:
         cut = max(rest.rfind(". ", 0, limit) + 1, rest.rfind(" ", 0, limit))
+    # A lead-in ("Cách tránh:") goes with the list it introduces, to the next part; never alone at the end.
+    while rest[:cut].rstrip().endswith(":") and (back := rest[:cut].rstrip().rfind("\n")) >= limit // 3:
+        cut = back
     return rest[:cut].strip(), start + cut
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot import messages as msg
-from bot.answers import Answerer, _on_danger, _reassures, stage_of
+from bot.answers import Answerer, _on_danger, _reassures, excerpt, stage_of
 from rag.knowledge import KnowledgeBase
 from rag.lessons import Lesson, Section
 from rag.questions import QuestionEntry
@@ -216,3 +216,13 @@ def test_digital_words_as_many_as_off_topic_ones_keep_a_question_in_scope() -> N
     assert judge.judge(spam, 0.884, 0.865, 2.9, {})
     health = "xem trên điện thoại thấy bảo đau đầu thì uống thuốc gì cho khỏi"
     assert not judge.judge(health, 0.884, 0.865, 2.9, {})
+
+
+def test_a_part_of_a_section_never_ends_on_a_lead_in() -> None:
+    body = ("Kẻ gian còn khoác chữ AI lên ứng dụng đầu tư, hứa lãi rất cao. Đó là bẫy.\n\nCách tránh:\n"
+            "1. Chỉ cài ứng dụng từ CH Play hoặc App Store.\n2. Không cài ứng dụng từ đường link người khác gửi.")
+    first, offset = excerpt(body, 0, body.index("1. Chỉ") + 10)  # the limit falls inside the first step
+    assert first.endswith("Đó là bẫy.") and not first.endswith(":")
+    rest, end = excerpt(body, offset, len(body))
+    assert rest.startswith("Cách tránh:") and end == len(body)
+
