@@ -53,7 +53,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r" may (?:tien|nghin|ngay|hom|thang|tuan|gio))|"
                    r"(?<!co )bi tru|con \d)|"
                    r"(?<!co )(?<!cung )(?<!deu )(?<!thang )bi tru (?:\w+ ){0,2}tien(?! hang thang| moi thang)|"
-                   r"mat sach|bay mau|"
+                   r"mat sach|bay mau|boc hoi|"
                    r"chuyen (?:roi|xong)|"
                    r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach|them) (?:\w+ ){0,2}?(?:roi|xong)|"
                    r"(?:chuyen|ck|chuyen khoan|nap|gui) (?:\d+|hai|ba|bon|may|nhieu) lan (?:\w+ ){0,2}?(?:roi|xong)|"
@@ -202,7 +202,7 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
             if m.group(0).startswith("mat ") and _YES_NO_BEFORE.search(before) and _YES_NO_AFTER.match(after):
                 continue  # "làm định danh có mất tiền không", "có bị mất tiền nữa không": a cost or a risk asked
             if _PAST_RE.search(before[-25:]) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
-                    r"\b(?:mat|tru|bay mau)\b", m.group(0)):
+                    r"\b(?:mat|tru|bay mau|boc hoi)\b", m.group(0)):
                 return name
             if not asking and not _NOT_DONE.search(before):
                 return name
@@ -326,7 +326,7 @@ LOSS = re.compile(
     r"(?:trang|fanpage|nick|tai khoan|facebook|zalo)|"
     r"(?:khong|chua|chang) (?:nhan duoc|thay|giao) (?:ve|don|goi hang|phong|xe|hang)|khong giai ngan|"
     # Money taken from the account by someone else: "tiền đã bị chuyển đi hết", "bị rút sạch".
-    r"bi (?:chuyen|rut|lay|tru) (?:\w+ )?(?:di|het|sach|mat))\b")
+    r"bi (?:chuyen|rut|lay|tru) (?:\w+ )?(?:di|het|sach|mat)|tai khoan(?: \w+){0,3} boc hoi)\b")
 # A call still going on: "đang giữ máy", "không được cúp máy".
 IN_CALL = re.compile(
     r"\b(?:(?:dang|van|con) (?:giu may(?! (?:cu|moi|cua|nay|kia))|cho may|nghe may|noi chuyen|"

@@ -216,11 +216,14 @@ def classify(text: str) -> Situation:
     if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
         return Situation(CALM) if trace else Situation(SCAM_NOW, act)
     if act is None and any(not m.group(0).startswith("mat song") for m in LOSS.finditer(_CLAIMED.sub(" ", t))) \
-            and context and _apart(t):  # money lost; a lost signal ("mất sóng") is a SIM at risk, not money gone
+            and context and _apart(t) and not _RECURRING.search(t):  # a lost signal, a monthly fee: no money gone
         return Situation(SCAM_NOW, "money_sent")
     return _later_signs(t, act, context, asking, ongoing and (other_party or bool(LOSS.search(t))))
 
 
+# A small sum taken every month ("tháng nào cũng bị trừ mấy nghìn"): a fee to ask the bank about, not money gone; and
+# "mất sóng" is a SIM at risk.
+_RECURRING = re.compile(r"\b(?:thang nao cung|hang thang|moi thang|thang nao (?:\w+ )?cung)\b")
 _TO_THEM = re.compile(r"\b(?:chuyen|ck|gui|nap|dong|nop)(?: \w+){0,4} cho (?:ho|nguoi ta|no|chung no|ben do)\b")
 _WHAT_NOW = re.compile(r"\b(?:gio|bay gio|gio thi)(?: \w+){0,2} (?:lam sao|lam gi|the nao|phai lam gi)\b")
 _TAKEN_OVER = re.compile(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|"

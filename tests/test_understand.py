@@ -341,6 +341,10 @@ def test_quiz_choices_in_words() -> None:
     # "phục vụ điều tra, xong sẽ trả lại" is no "trả xong" (paid): nothing sent yet, on the way to the bank.
     ("Có người xưng công an bắt chuyển hết 260 triệu vào tài khoản họ để phục vụ điều tra, xong sẽ trả lại. Tôi đang "
      "ra ngân hàng rút tiền, có nên chuyển không?", SCAM_NOW, "none_yet"),
+    # Money that "bốc hơi" from the account is money gone; a few thousand taken every month is a fee to ask about.
+    ("sáng nay tiền trong tài khoản của tôi bốc hơi hết 50 triệu, tôi không làm gì cả", SCAM_NOW, "money_sent"),
+    ("Tài khoản nhận lương tháng nào cũng bị trừ mấy nghìn đồng mà tôi có làm gì đâu. Gọi tổng đài thì họ trả lời "
+     "chung chung. Sao lại bị trừ vậy?", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
