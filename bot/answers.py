@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot import messages as msg
-from bot.mistake_signs import CHARGED, LATER_STORY
+from bot.mistake_signs import CHARGED, LATER_STORY, RECOVERY_FEE
 from bot.scam_signs import CALL_DEMAND, FOUND_OUT, TAKEN_OVER, words
 from bot.situation import (
     CALM,
@@ -264,12 +264,14 @@ class Answerer:
         """Someone in a scam or asked to pay: the emergency steps first, then the unit that fits."""
         # The emergency steps come first, tailored to what already happened, with a way to reach a person;
         # never declined, whatever the wording.
-        if situation.kind == PAY_NOW:
+        told = words(question)
+        if RECOVERY_FEE.search(told) and situation.act in (None, "none_yet", "money_sent"):
+            first = f"{msg.RECOVERY_FEE_FIRST}\n\n{msg.SCAM_REPORT}"  # "lấy lại được hết, chỉ cần nộp trước phí"
+        elif situation.kind == PAY_NOW:
             first = msg.PAY_NOW_ALERT
         elif situation.act in (None, "none_yet"):
             # Charges the person did not make: lock the card first. No "cúp máy" for a scam that came as a message
             # or a post, with no call in the story.
-            told = words(question)
             first = f"{msg.CARD_CHARGED_FIRST}\n\n{msg.SCAM_REPORT}" if CHARGED.search(told) else \
                 msg.SCAM_ALERT_WRITTEN if written_only(told) else msg.SCAM_ALERT
         else:

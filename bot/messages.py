@@ -104,6 +104,11 @@ SCAM_ACT_FIRST = {
     "none_yet": "⚠️ Bác cúp máy ngay, không chuyển tiền, không đọc mã. Công an, ngân hàng thật không bao giờ "
                 "bắt chuyển tiền hay đọc mã OTP qua điện thoại.",
 }
+# Someone promising to recover lost money for a fee paid first: the second scam (lessons lua-dao-dau-tu-lai-cao).
+RECOVERY_FEE_FIRST = (
+    "⚠️ Bác đừng nộp phí cho ai hứa lấy lại tiền bị lừa: đó là lừa lần hai. Khoản đã mất thì bác gọi tổng đài ngân "
+    "hàng (số in ở mặt sau thẻ) để đề nghị tra soát, chặn giữ."
+)
 # Charges on one's card or account that one did not make: lock the card before the next one.
 CARD_CHARGED_FIRST = (
     "⚠️ Bác gọi ngay tổng đài ngân hàng (số in ở mặt sau thẻ, hoặc trong ứng dụng ngân hàng) để khóa thẻ, báo các "

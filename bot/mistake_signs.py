@@ -94,4 +94,9 @@ DIRECTED = re.compile(r"\b(?:nguoi ta|ho|nguoi la|ai do|so la|nguoi (?:goi|xung|
 CHARGED = re.compile(r"\b(?:tin nhan|the|tai khoan|tk)(?: \w+){0,3} (?:bi )?tru (?:\w+ ){0,2}(?:tien|gan|hon|\d+)|"
                      r"\b(?:tu nhien|tu dung|bong dung)(?: \w+){0,3} (?:bi )?(?:tru|rut|mat) (?:\w+ ){0,2}(?:tien|\d+)|"
                      r"\bgiao dich (?:la|khong phai cua toi|toi khong (?:lam|thuc hien))\b")
+# Someone promising to get lost money back for a fee paid first ("luật sư trên Facebook nói lấy lại được hết, chỉ cần
+# nộp trước 30% phí"): the second scam that follows the first.
+RECOVERY_FEE = re.compile(r"\b(?:lay lai|thu hoi|doi lai|hoan lai)(?: \w+){0,8} (?:phi|nop truoc|dong truoc|"
+                          r"chuyen truoc|dat coc|coc)\b|"
+                          r"\b(?:phi|nop truoc|dong truoc)(?: \w+){0,6} (?:lay lai|thu hoi|doi lai)\b")
 

@@ -231,6 +231,13 @@ async def test_charges_one_did_not_make_lock_the_card_first(tutor: Tutor) -> Non
     assert first.startswith(msg.CARD_CHARGED_FIRST)
 
 
+async def test_a_fee_to_recover_lost_money_is_the_second_scam(tutor: Tutor) -> None:
+    story = "có trang facebook nhận lấy lại tiền bị lừa, bảo đóng trước phí hồ sơ 2 triệu, có nên làm không"
+    replies = await ScriptedChat(tutor).say(story)
+    first = next(r.text for r in replies if r.text.startswith("⚠️"))
+    assert first.startswith(msg.RECOVERY_FEE_FIRST)
+
+
 async def test_repeat_and_numbers_for_buttons(tutor: Tutor) -> None:
     chat = ScriptedChat(tutor)
     answer = (await chat.say("Smart OTP là gì"))[-1]
