@@ -93,12 +93,13 @@ class Dialogue:
 
     async def handle(self, s: AsyncSession, incoming: Incoming, inbox_id: int | None = None) -> list[Reply]:
         """Replies to one message; state changes go through the session (committed by the caller)."""
-        user = await repo.get_or_create_user(s, incoming.channel, incoming.user_id)
+        user, helped = await repo.user_of_message(s, incoming.channel, incoming.user_id)
         ctx = conversation.load(user.context)
         now = utcnow()
         if not ctx.get("greeted") or repo.local_day(user.last_seen_at) != repo.local_day(now):
             await repo.mark_active_day(s, user.id, now)  # the first message of a day: dated activity
-        turn = Turn(incoming, inbox_id, Pending.load(ctx), relay=await self.handoffs.relay_of(s, user, now))
+        relay = await self.handoffs.relay_of(s, user, now) if helped else None
+        turn = Turn(incoming, inbox_id, Pending.load(ctx), relay=relay)
         replies: list[Reply] = []
         if not ctx.get("greeted"):
             ctx["greeted"] = True

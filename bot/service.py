@@ -256,8 +256,7 @@ class Tutor:
             # Stored as processed: this transaction commits the delivery with its replies, or neither.
             inbox_id = await repo.inbox_add(s, clean.channel, clean.delivery_id, clean.user_id, payload, processed=True)
             if inbox_id is not None:
-                # The new row is this transaction's alone; the person is locked as a claim locks them.
-                await repo.lock_user(s, clean.channel, clean.user_id)
+                # The new row is this transaction's alone; the person was locked with it, as a claim locks them.
                 started = time.perf_counter()
                 item = repo.Claimed(inbox_id, clean.channel, clean.user_id, payload)
                 rows = await self._process_claimed(s, item, chat, mark=False)

@@ -17,6 +17,7 @@ from storage.models import (
     TZ,
     ActivityDay,
     Completion,
+    Handoff,
     InboxItem,
     JobRun,
     OutboxItem,
@@ -40,6 +41,17 @@ async def get_or_create_user(s: AsyncSession, channel: str, channel_user_id: str
                                        created_at=utcnow(), last_seen_at=utcnow(), active=True, context={}))
         user = (await s.execute(stmt)).scalar_one()
     return user
+
+
+async def user_of_message(s: AsyncSession, channel: str, channel_user_id: str) -> tuple[User, bool]:
+    """The user a message comes from (created on first contact) and whether a volunteer is helping them now (a
+    request of theirs claimed and not closed), in one statement: most people have none, and need no second read."""
+    claimed = select(Handoff.id).where(Handoff.user_id == User.id, Handoff.status == "claimed").exists()
+    stmt = select(User, claimed).where(User.channel == channel, User.channel_user_id == channel_user_id)
+    row = (await s.execute(stmt)).first()
+    if row is None:
+        return await get_or_create_user(s, channel, channel_user_id), False
+    return row[0], bool(row[1])
 
 
 def local_day(when: datetime) -> date:
@@ -72,13 +84,18 @@ async def inbox_add(
     processed: bool = False,
 ) -> int | None:
     """Store a delivery; return its id, or None when this (channel, delivery_id) was already stored. `processed`:
-    stored as processed, by a transaction that also processes it (and so commits both or neither)."""
+    stored as processed, by a transaction that also processes it (and so commits both or neither); the person is
+    then locked too (`lock_user`) in the same statement: the lock is taken only for a row inserted, and the
+    statements after it read what was committed before the lock was granted."""
     # On the table, not the mapped class: the ORM's preparation of a bulk insert costs more than the statement.
+    returned: list[Any] = [_INBOX.c.id]
+    if processed and s.get_bind().dialect.name == "postgresql":  # SQLite's writers are serial anyway
+        returned.append(func.pg_advisory_xact_lock(_lock_key(channel, channel_user_id)))
     result = await s.execute(
         _insert_ignore(s, _INBOX, channel=channel, delivery_id=delivery_id,
                        channel_user_id=channel_user_id, payload=payload, received_at=utcnow(), attempts=0,
                        processed_at=utcnow() if processed else None)
-        .returning(_INBOX.c.id)
+        .returning(*returned)
     )
     row = result.first()
     return None if row is None else int(row[0])
