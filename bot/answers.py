@@ -222,8 +222,10 @@ class Answerer:
     def answer(self, question: str, mode: Mode | None = None) -> Answer:
         """Decide the kind of answer and compose it: the situation first, then retrieval."""
         situation = self.situation(question)
-        if situation.act not in (None, "none_yet") and situation.kind == SCAM_NOW and not done_already(question):
-            # "Họ bảo cài ứng dụng, có nên không?": the act is asked for, not done; no "you have been robbed" steps.
+        # "Họ bảo cài ứng dụng, có nên không?": the act is asked for, not done; no "you have been robbed" steps. (An
+        # account taken over is a state told, not an act.)
+        if situation.act not in (None, "none_yet", "account_taken") and situation.kind == SCAM_NOW \
+                and not done_already(question):
             situation = dataclasses.replace(situation, act="none_yet")
         retrieval = self.kb.retriever.search(question, mode or self.mode, stage=stage_of(situation, question))
         if situation.kind in (SCAM_NOW, PAY_NOW):
@@ -290,6 +292,8 @@ class Answerer:
         acted = situation.kind == PAY_NOW or situation.act not in (None, "none_yet")
         top = fitting[0] if fitting and fitting[0] is retrieval.units[0] else None
         unit = top if acted and top is not None and _on_danger(top) and not _reassures(top) else None
+        if situation.act == "account_taken":  # what to do with an account taken, not how the trick is played
+            unit = _after_takeover(fitting) or unit
         unit = unit or next((u for u in fitting[:5] if any(t.startswith("scam") for t in u.topics)), None) or \
             next((u for u in fitting if any(t.startswith(("scam", "payment")) for t in u.topics)), None)
         if unit is not None:
@@ -378,6 +382,12 @@ _REASSURING = re.compile(r"^(?:khá |thường )?an toàn\b|^(?:có thể |đún
 def _on_danger(unit: UnitHit) -> bool:
     """A unit about money, scams or keeping data safe: fit to stand under the emergency steps."""
     return any(t.startswith(("scam", "payment", "safety")) for t in unit.topics)
+
+
+def _after_takeover(units: list[UnitHit]) -> UnitHit | None:
+    """Among the five closest, a unit about accounts taken over that is not for before it happens."""
+    return next((u for u in units[:5] if "scam.account_takeover" in u.topics
+                 and (u.entry is None or u.entry.stage in ("after", "any"))), None)
 
 
 def _reassures(unit: UnitHit) -> bool:

@@ -100,3 +100,22 @@ RECOVERY_FEE = re.compile(r"\b(?:lay lai|thu hoi|doi lai|hoan lai)(?: \w+){0,8} 
                           r"chuyen truoc|dat coc|coc)\b|"
                           r"\b(?:phi|nop truoc|dong truoc)(?: \w+){0,6} (?:lay lai|thu hoi|doi lai)\b")
 
+# Money someone else sent to the person ("làm nhiệm vụ, mỗi lần được 6 nghìn, họ chuyển tiền thật"): the bait of a
+# task scam, not money the person sent; unless it is the person's own money they moved ("họ chuyển hết tiền của tôi
+# đi") or it went to them ("gửi cho họ").
+_THEY = re.compile(r"\b(?:ho|nguoi ta|ben do|ben kia|chung no|shop|cong ty|ben ho)(?: (?:da|vua|cung|van|co))?\s*$")
+_AWAY = re.compile(r"(?: \w+){0,4} (?:cua (?:toi|minh|em|me|bo|ba|tao)|di\b|het|sach|khoi)|\s*(?:\w+ ){0,3}cho (?:ho|"
+                   r"nguoi ta|ben do|chung no)\b")
+
+
+def paid_to_me(before: str, act: str, after: str) -> bool:
+    """Money the person got, not sent: "được chuyển tiền", or a transfer told with another party as its subject and
+    nothing of the person's own money going away."""
+    if before.endswith(("duoc ", "dc ")):
+        return True
+    return act.split()[0] in ("chuyen", "ck", "gui", "tra") and bool(_THEY.search(before)) and not (
+        _AWAY.match(act[len(act.split()[0]):]) or _AWAY.match(after))
+# Paid, sent or sold and done ("tôi gửi xong", "chuyển cho họ rồi"); "giúp bạn xong" is a friend helped ("bạn" folds
+# like "bán", sold).
+PAID_OFF = re.compile(r"\b(?:gui|nap|dong|nop|(?<!dieu )tra|chuyen|ck|(?<!giup )(?<!cho )(?<!voi )(?<!cua )ban)"
+                      r"(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b")

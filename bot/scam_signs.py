@@ -9,7 +9,7 @@ from functools import lru_cache
 from bot import understand
 from bot.homographs import BLOCKED, DEPOSIT, FLOOR, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
-from bot.mistake_signs import DIRECTED, LOCKOUT, SELF_SLIP
+from bot.mistake_signs import DIRECTED, LOCKOUT, PAID_OFF, SELF_SLIP, paid_to_me
 from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
@@ -40,7 +40,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                     r"(?:gui|dua|chup|dien|nhap|khai|go)(?: \w+){0,3} (?:so the|mat sau the|ma cvv|cvv|the ngan hang|"
                     r"thong tin the|thong tin ngan hang)"),
     ("money_sent", r"(?:(?<!noi )(?<!ke )(?<!cau )chuyen|ck|gui(?! tiet kiem| ve\b| link| duong link)|nap|nop|"
-                   r"(?<!\d )(?<!nghin )(?<!trieu )dong|(?<!dieu )(?<!kiem )(?:tra truoc|tra(?= tien))|"
+                   r"(?<!\d )(?<!nghin )(?<!trieu )(?<!tu )dong|(?<!dieu )(?<!kiem )(?:tra truoc|tra(?= tien))|"
                    r"dat coc|chuyen coc|"
                    r"ban vang chuyen|rut (?:\w+ ){0,2}chuyen|quet (?:ma )?qr)(?: \w+){0,5} "
                    # "củ" is slang for a million, "cũ" is old ("máy cũ"); "vào được" is getting in, not paying in.
@@ -189,7 +189,7 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
             if _FAILED.match(after) or _FAILED_IN.search(m.group(0)):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
             if _NEGATED.search(before) or name == "otp_read" and re.match(r"nhan (?:duoc|dc)\b", m.group(0)) or \
-                    name == "money_sent" and before.endswith(("duoc ", "dc ")):
+                    name == "money_sent" and paid_to_me(before, m.group(0), after):
                 continue  # "không nhận được mã", "chưa đọc mã": not done; a code received, money "được trả": not given
             verbs = {m.group(0).split()[0]} | (set(m.group(0).split()) & _ACT_VERBS)
             if any(_should_i(v).search(whole or t, 0 if whole else m.start()) for v in verbs) and not (
@@ -212,8 +212,7 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
         found = asked.search(t)
         if found and _DONE_LATER.search(t, found.end()):
             return name  # "anh ấy xin ảnh CCCD 2 mặt…, em gửi rồi"
-    v = r"\b(?:gui|nap|dong|nop|(?<!dieu )tra|chuyen|ck|ban)(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b"
-    if re.search(r"\b(?:tien|trieu|tr|ty|nghin)\b", t) and re.search(v, t) \
+    if re.search(r"\b(?:tien|trieu|tr|ty|nghin)\b", t) and PAID_OFF.search(t) \
             and not re.search(r"\b(?:anh|hinh|ma|otp|mat khau|can cuoc|cccd|the)\b(?: \w+){0,2} "
                               r"(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho \w+)? (?:xong|roi)", t):
         return "money_sent"  # "cháu mượn 15 triệu…, tôi gửi xong": the money is what was sent

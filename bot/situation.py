@@ -54,7 +54,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.visit_signs import REFUSED, law_demand, qr_login_prompt, unasked_login, visit_or_engaged
+from bot.visit_signs import REFUSED, law_demand, own_account_used, qr_login_prompt, unasked_login, visit_or_engaged
 from rag.kinds import question_kind
 from rag.text import fold, normalize
 
@@ -192,6 +192,8 @@ def classify(text: str) -> Situation:
         return Situation(SCAM_NOW, act or "none_yet")  # "police" asking for money: the full emergency, not a fee
     if visit_or_engaged(t, context):
         return Situation(SCAM_NOW, _kept(act, t))  # "người xưng công an đến lấy sổ tiết kiệm", "định nghe tiếp"
+    if act is None and own_account_used(t) and not (HYPOTHETICAL.search(t) or general_question(t)):
+        return Situation(SCAM_NOW, "account_taken")  # "Zalo của tôi tự nhắn vay tiền khắp danh bạ"
     if qr_login_prompt(t) and not HYPOTHETICAL.search(t):
         return Situation(SCAM_NOW, _kept(act, t))  # "quét mã người ta gửi, máy hỏi xác nhận đăng nhập Zalo"
     if unasked_login(t) and not secret_given(t, act, context):

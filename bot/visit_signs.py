@@ -93,3 +93,18 @@ def written_only(t: str) -> bool:
     """The scam came in writing (a message, a post, a link) and nothing in the folded text speaks of a call."""
     return bool(_BY_TEXT.search(t)) and not _BY_CALL.search(t)
 
+
+
+# The person's own Zalo or Facebook taken over: it asks their contacts for money by itself ("Zalo của tôi tự nhắn vay
+# tiền khắp danh bạ", "bạn bè báo tài khoản của tôi đang hỏi mượn 10 triệu"), or it "bị hack". Not a payment asked of
+# the person (a friend's hacked account asking them is); what to do is warn the contacts and take the account back.
+_OWN_ACCOUNT = (r"\b(?:zalo|facebook|fb|face|nick|messenger|tai khoan(?: zalo| facebook| fb| mang xa hoi)?)"
+                r"(?: cua)? (?:toi|minh|em|tao|me|bo|me toi|bo toi)\b")
+_OWN_USED = re.compile(_OWN_ACCOUNT + r"(?: \w+){0,6} (?:tu |tu dong |dang |lai |cu )?(?:nhan|gui|hoi|di hoi|nt)"
+                       r"(?: tin| tin nhan)?(?: \w+){0,3} (?:vay|muon|xin tien|hoi tien)\b|"
+                       + _OWN_ACCOUNT + r"(?: \w+){0,2} (?:bi|da bi|vua bi) (?:hack|chiem|ke gian chiem|danh cap)\b")
+
+
+def own_account_used(t: str) -> bool:
+    """The person's own messaging account taken over (see `_OWN_USED`)."""
+    return bool(_OWN_USED.search(t))

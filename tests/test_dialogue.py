@@ -238,6 +238,16 @@ async def test_a_fee_to_recover_lost_money_is_the_second_scam(tutor: Tutor) -> N
     assert first.startswith(msg.RECOVERY_FEE_FIRST)
 
 
+async def test_ones_own_account_taken_over_gets_warn_the_contacts_first(tutor: Tutor) -> None:
+    story = ("Có người nick Facebook giống hệt bạn tôi nhờ lấy Zalo quét mã QR để bình chọn giúp. Quét xong thì Zalo "
+             "của tôi tự nhắn vay tiền khắp danh bạ. Giờ tôi phải làm gì?")
+    replies = await ScriptedChat(tutor).say(story)
+    first = next(r.text for r in replies if r.text.startswith("⚠️"))
+    assert first.startswith(msg.SCAM_ACT_FIRST["account_taken"])  # not "đừng chuyển tiền" to the person asked
+    after = replies[replies.index(next(r for r in replies if r.text == first)) + 1].text
+    assert "lấy lại tài khoản" in after and "đăng xuất" in after  # the steps for after, not how the trick works
+
+
 async def test_repeat_and_numbers_for_buttons(tutor: Tutor) -> None:
     chat = ScriptedChat(tutor)
     answer = (await chat.say("Smart OTP là gì"))[-1]

@@ -345,6 +345,17 @@ def test_quiz_choices_in_words() -> None:
     ("sáng nay tiền trong tài khoản của tôi bốc hơi hết 50 triệu, tôi không làm gì cả", SCAM_NOW, "money_sent"),
     ("Tài khoản nhận lương tháng nào cũng bị trừ mấy nghìn đồng mà tôi có làm gì đâu. Gọi tổng đài thì họ trả lời "
      "chung chung. Sao lại bị trừ vậy?", CALM, None),
+    # Money "họ" sent the person is the bait of a task scam, not money the person sent: asked to deposit, not paid.
+    ("co nguoi goi bao toi xem video tha tim, moi lan duoc 6 nghin, ho chuyen tien that. gio ho keo vao nhom bat nap "
+     "tien. toi co lam tiep khong", PAY_NOW, None),
+    ("nguoi ta chuyen 2 trieu cho toi roi doi toi nap 10 trieu de rut", PAY_NOW, None),
+    # The person's own Zalo or Facebook taken over and asking their contacts for money; "tự động" is no "đóng" (pay).
+    ("Quét mã QR bình chọn giúp bạn xong thì Zalo của tôi tự nhắn vay tiền khắp danh bạ. Giờ tôi phải làm gì?",
+     SCAM_NOW, "account_taken"),
+    ("facebook cua toi tu dong nhan tin muon tien nguoi quen", SCAM_NOW, "account_taken"),
+    ("Bạn bè gọi báo tài khoản của tôi đang hỏi mượn 10 triệu, tôi không hề nhắn", SCAM_NOW, "account_taken"),
+    ("zalo cua toi bi hack, toi da chuyen 5 trieu cho no roi", SCAM_NOW, "money_sent"),
+    ("nick cua ban toi bi hack nhan tin vay tien toi, toi co nen chuyen khong", SCAM_NOW, "none_yet"),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
