@@ -57,17 +57,6 @@ async def run(url: str, presses: int, seed: int = 3) -> dict[str, Any]:
         nonlocal commits
         commits += 1
 
-    # A sent reply's mark is one call on the driver's connection (`leases.mark_sent_call`), not seen by the events.
-    from storage import leases
-    plain = leases.mark_sent_call
-
-    async def counted(*args: Any, **kwargs: Any) -> tuple[str, bool]:
-        nonlocal commits
-        statements["SELECT kns_mark_sent(…) (its own transaction)"] += 1
-        commits += 1
-        return await plain(*args, **kwargs)
-
-    leases.mark_sent_call = counted  # type: ignore[assignment]
     rng = random.Random(seed)
     async with TelegramStandIn() as standin:
         cfg = TelegramSettings(token=SecretStr(standin.token), base_url=standin.base_url,

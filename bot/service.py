@@ -28,7 +28,7 @@ from rag.knowledge import KnowledgeBase
 from rag.rerank import Reranker
 from rag.text import normalize
 from storage import leases, repo
-from storage.db import Database, is_sqlite
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,6 @@ class Tutor:
         self.kb = kb
         # Names this process in delivery leases: the only sender of a chat at a time, across workers.
         self.holder = f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._one_call = not is_sqlite(db.url)  # a sent reply marked in one call (PostgreSQL's kns_mark_sent)
         vc = settings.voice
         self.listener = voice.Listener(voice.make_transcriber(vc.engine), vc.max_seconds, vc.threads, vc.queue)
         # Where each channel's voice notes are fetched from (the channel registers it: `audio_source`).
@@ -345,13 +344,6 @@ class Tutor:
         queued it is given up here, so a finished chat costs no further transaction. None when another sender
         has taken the chat over (the send is still recorded).
         """
-        if read is None and self._one_call:
-            state, marked = await self._mark_call(channel, chat, outbox_id, error, release=True)
-            if state == "released":
-                return []
-            if state == "queued":
-                return await self.leased_queue(channel, chat)
-            # 'taken' (a dead holder may be taken over) or 'erased': the transaction below, nothing marked yet
         async with self.db.transaction() as s:
             ours = await self.lease_in(s, channel, chat)
             await self.mark_sent_in(s, outbox_id, error)
@@ -363,22 +355,10 @@ class Tutor:
 
     async def mark_sent(self, channel: str, chat: str, outbox_id: int, error: str | None = None) -> bool:
         """Record a send that more of the batch follows, renewing the chat's lease; False: no longer ours."""
-        if self._one_call and (await self._mark_call(channel, chat, outbox_id, error, release=False))[0] == "kept":
-            return True
         async with self.db.transaction() as s:
             ours = await self.lease_in(s, channel, chat)
             await self.mark_sent_in(s, outbox_id, error)
             return ours
-
-    async def _mark_call(self, channel: str, chat: str, outbox_id: int, error: str | None,
-                         release: bool) -> tuple[str, bool]:
-        """`leases.mark_sent_call`, counting a reply another sender had marked as `mark_sent_in` does."""
-        state, marked = await leases.mark_sent_call(self.db, channel, chat, self.holder,
-                                                    self.settings.serve.lease_seconds, outbox_id, error, release)
-        if state in ("released", "queued", "kept") and not marked:
-            log.warning("outbox item %s was already marked sent by another sender", outbox_id)
-            obs.ERRORS.labels("sent_twice").inc()
-        return state, marked
 
     @staticmethod
     async def mark_sent_in(s: AsyncSession, outbox_id: int, error: str | None = None) -> None:

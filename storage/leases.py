@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import Database
 from storage.models import DeliveryLease, OutboxItem, utcnow
 
 # On the tables, not the mapped classes: the ORM prepares each INSERT, UPDATE or DELETE of a mapped class as a bulk
@@ -86,22 +85,3 @@ async def lease_release_if_idle(s: AsyncSession, channel: str, channel_user_id: 
     a reply committed before that renewal is seen here, one committed after waits for this transaction."""
     params = {"channel": channel, "chat": channel_user_id, "holder": holder}
     return (await s.execute(_release_if_idle(), params)).first() is not None
-
-
-# migrations/versions/0019: renew, mark, and (with `release`) give the lease up when nothing more waits.
-_MARK_SENT = "SELECT state, marked FROM kns_mark_sent($1, $2, $3, $4, $5, $6, $7, $8)"
-
-
-async def mark_sent_call(db: Database, channel: str, channel_user_id: str, holder: str, seconds: float,
-                         outbox_id: int, error: str | None, release: bool) -> tuple[str, bool]:
-    """PostgreSQL only: a sent reply's mark as one call on its own connection, with no transaction of the session
-    around it (one round trip where BEGIN, three statements and COMMIT took five). Returns (state, marked): state
-    'released', 'queued', 'kept', 'taken' or 'erased' (see the migration); marked False when another sender had
-    already marked the reply."""
-    now = utcnow()
-    async with db.engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        row = await raw.driver_connection.fetchrow(  # type: ignore[union-attr]
-            _MARK_SENT, channel, channel_user_id, holder, now, now + timedelta(seconds=seconds), outbox_id, error,
-            release)
-    return str(row["state"]), bool(row["marked"])

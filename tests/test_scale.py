@@ -266,9 +266,8 @@ async def test_a_sender_starts_on_rows_read_while_processing_unless_another_ran_
 
 
 async def test_a_sent_replys_mark_keeps_the_lease_while_more_waits_and_leaves_a_held_chat_alone(tutor: Tutor) -> None:
-    """The mark after a send (one call on PostgreSQL, `kns_mark_sent`; a transaction on SQLite) behaves the same on
-    both: more replies waiting keep the lease and are returned; a reply marked twice is counted; a chat another
-    live sender holds is left to it, the reply still marked."""
+    """The mark after a send: more replies waiting keep the lease and are returned; a reply marked twice is counted;
+    a chat another live sender holds is left to it, the reply still marked."""
     first = await tutor.receive(Incoming("telegram", "42", "m1", button="/trogiup"))
     second = await tutor.receive(Incoming("telegram", "42", "m2", button="/tiendo"))
     assert first is not None and second is not None
@@ -298,40 +297,3 @@ async def test_a_sent_replys_mark_keeps_the_lease_while_more_waits_and_leaves_a_
     assert more[0][0] not in unsent  # the send is still recorded
     for outbox_id, _ in more[1:]:
         assert outbox_id in unsent
-
-
-@pytest.mark.postgres
-async def test_the_one_call_mark_gives_each_state(db_url: str) -> None:
-    """`kns_mark_sent` (migration 0019): released, queued, kept, taken and erased, as `Tutor.mark_and_next` reads
-    them."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
-    db = Database(db_url)
-    try:
-        async with db.transaction() as s:
-            ids = []
-            for n in (1, 2):
-                inbox_id = await repo.inbox_add(s, "telegram", f"d{n}", "7", {"text": "x", "erased": n == 2})
-                assert inbox_id is not None
-                item = repo.Claimed(inbox_id, "telegram", "7", {})
-                await repo.outbox_add(s, item, [Reply(f"r{n}").to_payload(), Reply(f"s{n}").to_payload()])
-            ids = [o.id for o in await repo.outbox_unsent(s, "telegram", channel_user_id="7")]
-        me, other = "here:1:me", "there:2:other"
-        call = leases.mark_sent_call
-        assert await call(db, "telegram", "7", me, 60, ids[0], None, False) == ("kept", True)
-        assert await call(db, "telegram", "7", me, 60, ids[1], None, True) == ("queued", True)
-        assert await call(db, "telegram", "7", me, 60, ids[1], None, True) == ("queued", False)  # marked before
-        assert await call(db, "telegram", "7", other, 60, ids[2], None, True) == ("taken", False)
-        assert await call(db, "telegram", "7", me, 60, ids[2], None, True) == ("erased", False)  # nothing marked
-        async with db.transaction() as s:
-            assert len(await repo.outbox_unsent(s, "telegram", channel_user_id="7")) == 2
-            await repo.outbox_mark_sent(s, ids[2])
-        assert await call(db, "telegram", "7", me, 60, ids[3], "bad_request", True) == ("erased", False)
-        async with db.transaction() as s:
-            await s.execute(update(InboxItem).values(payload={"text": "x"}))
-        assert await call(db, "telegram", "7", me, 60, ids[3], "bad_request", True) == ("released", True)
-        async with db.transaction() as s:
-            assert await leases.lease_holder(s, "telegram", "7") is None
-            assert await repo.outbox_unsent(s, "telegram", channel_user_id="7") == []
-    finally:
-        await db.dispose()
