@@ -160,6 +160,11 @@ def _later_signs(t: str, act: str | None, context: bool, asking: bool, ongoing: 
     return Situation(CALM)
 
 
+# In a call, words of money, codes or authorities: a scam being played now.
+_CALL_TALK = re.compile(r"\b(?:tien|chuyen|ck|trieu|otp|" + CODE + r"|cup may|cong an|vien kiem sat|toa an|ngan hang|"
+                        r"dien luc)\b")
+
+
 def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
     t = words(text)
@@ -183,9 +188,7 @@ def classify(text: str) -> Situation:
         context = True  # the story around the money shows a scam (a stranger's pressure, a relative "in hospital")
     if in_call and _CALL_TROUBLE.search(t) and not (STRONG_CONTEXT.search(t) or STRANGER.search(t) or act is not None):
         return Situation(CALM)  # "đang gọi video thì mất Wi-Fi": a call with family that goes wrong, no caller
-    if in_call and (context or is_ongoing_scam(text) or re.search(
-            r"\b(?:tien|chuyen|ck|trieu|otp|" + CODE + r"|cup may|cong an|vien kiem sat|toa an|ngan hang|dien luc)\b",
-            t)):
+    if in_call and (context or is_ongoing_scam(text) or _CALL_TALK.search(t)):
         return Situation(SCAM_NOW, _kept(act, t))
     if law_demand(t) and re.search(r"\b(?:chuyen|nop|gui(?! ve\b)|rut|tam giu|xac minh|bat|doa)\b", t) \
             and not general_question(t):
