@@ -143,7 +143,7 @@ def _pay_asked(t: str, context: bool, in_call: bool) -> bool:
 def _later_signs(t: str, act: str | None, context: bool, asking: bool, ongoing: bool) -> Situation:
     """The last rules of `classify`: control taken, a link from a message, a relative in trouble, an urgent plea,
     being told to do something, a scam going on with someone in it (`ongoing`)."""
-    taken = _taken(t) if act is None else None
+    taken = _taken(t) if act in (None, "money_sent") else None  # "họ chuyển hết tiền của tôi đi": money gone
     if taken is not None:
         return Situation(SCAM_NOW, taken)
     if act == "link_clicked" and MESSAGE_SOURCE.search(t):
@@ -233,8 +233,11 @@ _TO_THEM = re.compile(r"\b(?:chuyen|ck|gui|nap|dong|nop)(?: \w+){0,4} cho (?:ho|
 _WHAT_NOW = re.compile(r"\b(?:gio|bay gio|gio thi)(?: \w+){0,2} (?:lam sao|lam gi|the nao|phai lam gi)\b")
 _TAKEN_OVER = re.compile(r"\b(?:(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|sim (?:\w+ ){0,3}cap lai|bi chiem|"
                          r"bi hack)\b")
-_MONEY_TAKEN = re.compile(r"\b(?:tien|tai khoan|tk|the)(?: \w+){0,4} bi (?:rut|chuyen|lay) (?:\w+ )?"
-                          r"(?:di|het|sach|mat)\b")
+_MONEY_TAKEN = re.compile(r"\b(?:tien|tai khoan|tk|the)(?: \w+){0,4} bi (?:ho |no |ke gian |hacker )?"
+                          r"(?:rut|chuyen|lay) (?:\w+ )?(?:di|het|sach|mat)\b|"
+                          # "họ chuyển hết tiền của tôi đi": the same told with the thief as the subject
+                          r"\b(?:ho|no|ke gian|chung no|nguoi ta|hacker)(?: \w+){0,2} (?:rut|chuyen|lay|cuom) "
+                          r"(?:het |sach |mat )?(?:\w+ ){0,2}tien (?:cua|trong) (?:toi|minh|me|bo|tai khoan|tk|the)\b")
 
 
 def _kept(act: str | None, t: str) -> str:
@@ -254,6 +257,8 @@ def _taken(t: str) -> str | None:
 # Something other than money sent "by mistake": a code ("hệ thống gửi nhầm mã OTP, gửi giúp mình") or goods.
 # ("nhầm mã" folds like "nhầm mà": "chuyển nhầm mà người nhận không trả" is money.)
 _NOT_MONEY = re.compile(r"\b(?:gui|chuyen|nhan) nham (?:\w+ )?(?:otp|hang|don hang|goi hang)\b|"
+                        # two months of pension paid together before Tết: no stranger's money
+                        r"\bluong huu\b(?: \w+){0,6} (?:gap doi|hai thang|2 thang|ca hai thang|hai lan|2 lan)\b|"
                         r"\bnham (?:ma (?!nguoi|ho\b|khong|chua|toi|minh|ben|lai|cung|van|sao)|otp)")
 
 

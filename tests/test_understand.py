@@ -356,6 +356,11 @@ def test_quiz_choices_in_words() -> None:
     ("Bạn bè gọi báo tài khoản của tôi đang hỏi mượn 10 triệu, tôi không hề nhắn", SCAM_NOW, "account_taken"),
     ("zalo cua toi bi hack, toi da chuyen 5 trieu cho no roi", SCAM_NOW, "money_sent"),
     ("nick cua ban toi bi hack nhan tin vay tien toi, toi co nen chuyen khong", SCAM_NOW, "none_yet"),
+    # Money moved away by someone else, told with them as the subject: money gone. Two months of pension paid together
+    # before Tết is no stranger's money received by mistake.
+    ("ho chuyen het tien cua toi di roi, gio lam sao", SCAM_NOW, "money_sent"),
+    ("tai khoan toi bi ho chuyen het tien di roi", SCAM_NOW, "money_sent"),
+    ("Tháng này lương hưu của mẹ tôi về gấp đôi, có phải bị chuyển nhầm không, có phải trả lại không?", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
