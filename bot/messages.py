@@ -103,7 +103,7 @@ SCAM_ACT_FIRST = {
                     "ngân hàng để khóa tài khoản và đổi mật khẩu. Nếu trang đó bảo cài ứng dụng, bật chế độ máy bay.",
     # The person's own Zalo or Facebook taken over (questions entry q-gd-zl-zalo-minh-bi-chiem and its sources).
     "account_taken": "⚠️ Zalo, Facebook của bác đang bị kẻ gian dùng. Bác gọi điện ngay cho người thân, bạn bè: đừng "
-                     "chuyển tiền theo tin nhắn từ tài khoản đó. Rồi nhờ con cháu lấy lại tài khoản, đổi mật khẩu, "
+                     "chuyển tiền theo tin nhắn từ tài khoản đó. Nhờ con cháu lấy lại tài khoản, đổi mật khẩu, "
                      "đăng xuất các máy lạ.",
     "none_yet": "⚠️ Bác cúp máy ngay, không chuyển tiền, không đọc mã. Công an, ngân hàng thật không bao giờ "
                 "bắt chuyển tiền hay đọc mã OTP qua điện thoại.",
