@@ -129,8 +129,8 @@ def fee_named(t: str) -> bool:
 
 # "lạ" (strange) and "là" (is) fold alike: "app là được" is no strange app.
 _NOT_IS = r"(?! (?:duoc|xong|co|gi|sao|the|nhu|cua|mot|vi|do|toi|minh|chinh|dung|that|gia|an toan|nen))"
-STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai do|nguoi ta|nick|"
-                       r"tai khoan la" + _NOT_IS + r"|mot nguoi|tren mang|qua mang|"
+STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai do|nick|tai khoan la" + _NOT_IS +
+                       r"|nguoi ta(?! (?:den |toi )?(?:nha )?thu\b)|mot nguoi|tren mang|qua mang|"
                        r"ho (?:bao|goi|nhan|doi|bat|giuc)|"
                        r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|tin nhan|"
                        r"(?<!qua )(?<!tren )(?<!bang )(?<!trong )(?<!ung dung )app(?! ung dung ngan hang|"
@@ -275,10 +275,10 @@ SCAM_CONTEXT = re.compile(
     r"ung dung la" + _NOT_IS + r"|" + _THREATENED + r"|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|"
     r"hoa hong|trung thuong|"
     r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|" + FLOOR + r"|lai cao|"
-    r"nang cap sim|esim|"
-    r"ctv|cong tac vien|don ao|chot don|tha tim|giay trieu tap|trieu tap|bam phim|tong dai tu dong|buu pham|"
-    r"dan chong|dan de|dan len|nhan qua|hai quan|"
-    r"deepfake|gia giong|gia mat|hack|chiem|" + BLOCKED + r"|cap nhat|dinh danh|mai moi|hen ho|"
+    r"nang cap sim|esim|ctv|cong tac vien|don ao|chot don|tha tim|giay trieu tap|trieu tap|bam phim|buu pham|"
+    r"tong dai tu dong|dan chong|dan de|dan len|nhan qua|hai quan|dinh danh|mai moi|hen ho|"
+    r"deepfake|gia giong|gia mat|hack|chiem|" + BLOCKED + r"|(?<!bam )(?<!cang )cap nhat(?! he dieu hanh| "
+    r"(?:phien ban )?(?:android|ios))|"
     r"(?:bi|se|sap|doa|neu khong|khong thi) (?:\w+ )?khoa tai khoan|"
     r"zalo la" + _NOT_IS + r"|facebook la" + _NOT_IS + r"|nhom chat|quang cao|gia truyen|than duoc|ban ve|tour|"
                                                        r"benh vien|cap cuu|tai nan|nam vien|vao vien|"
@@ -292,7 +292,7 @@ SCAM_CONTEXT = re.compile(
     r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
     r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
     r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|(?<!hop dong )het han|hack|"
-    r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage|tong dai|nhan vien)(?: \w+)? gia\b|"
+    r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage|tong dai|nhan vien)(?: (?!nguoi )\w+)? gia\b|"
     r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)"
     r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan(?! tho)))\b")
 # After paying or acting, what shows it was a trap: no way to withdraw, blocked, no signal.
@@ -306,10 +306,10 @@ _DENIED = (r"(?:sep|giam doc|con|chau|anh|chi|no|nguoi do|ban|ong ay|ba ay|co ay
            r"giuc) (?:\w+ )?them")
 LOSS = re.compile(
     r"\b(?:" + _DENIED + r"|khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|" + BLOCKED + r"|"
-                         r"chan (?:lien lac|zalo|"
+                         r"(?<!muon )(?<!cach )(?<!de )(?<!sao )(?<!nao )(?<!the )chan (?:lien lac|zalo|"
     r"facebook|so)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|giuc) (?:\w+ )?them|tien (?:van )?(?:khong|"
-    r"chua) ve (?:tai khoan|tk|stk)|khong (?:ai|thay ai) (?:tra|hoan|tra lai)|chan (?:lien lac|zalo|"
-    r"facebook|so)|mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
+    r"chua) ve (?:tai khoan|tk|stk)|khong (?:ai|thay ai) (?:tra|hoan|tra lai)|"
+    r"mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|(?<!bao )mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
     r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|"

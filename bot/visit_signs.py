@@ -20,6 +20,9 @@ _OWN_REPORT = re.compile(r"(?:\b(?:nen|phai|hay|di|de|muon|can|se|roi|va|hoac|ha
 HANDOVER = re.compile(r"\b(?:lay|thu|thu giu|tam giu|niem phong|giu ho|giu|dua|giao|nop|mang|cat giu)(?: \w+){0,3} "
                       r"(?:so tiet kiem|vang|tien mat|the atm|the ngan hang|the tin dung|tai san|so do|so hong)\b")
 # Someone coming to the house for them ("có người đến nhà bảo niêm phong sổ tiết kiệm"): nobody real does that.
+# Savings drawn or things sold "để chuyển cho người ta / cho họ": money about to go to an unnamed payee.
+SAVINGS_FOR_THEM = re.compile(r"\b(?:rut|ban|cam|tat toan)(?: \w+){1,5} de (?:chuyen|gui|dua|nop|ck)(?: \w+)? cho "
+                              r"(?:nguoi ta|nguoi la|ho(?! hang)|no|chung no|ben do|ke do|ong ta|ba ta)\b")
 COMES = re.compile(r"\b(?:den|toi|qua|ghe) (?:tan )?nha\b|\bnguoi (?:den|toi) (?:lay|nhan|thu)\b")
 # Told to keep it from the family: no real official asks that.
 SECRECY = re.compile(r"\b(?:khong duoc|cam|dung|khong) (?:noi|ke|bao|cho biet)(?: \w+){0,2} (?:voi |cho )?"
@@ -70,7 +73,10 @@ def law_demand(t: str) -> bool:
 
 def visit_or_engaged(t: str, context: bool) -> bool:
     """A fake official after valuables in person or after silence, or a scammer the person means to keep talking
-    to; `context`: the message shows someone posing or a stranger."""
+    to, or savings being drawn to send to whoever called; `context`: the message shows someone posing or a
+    stranger."""
+    if SAVINGS_FOR_THEM.search(t) and (context or _BY_CALL.search(t)):
+        return True  # "nghe máy xong đòi ra ngân hàng rút sổ tiết kiệm để chuyển cho họ, cả nhà can không được"
     return context and (law_demand(t) and bool(HANDOVER.search(t) or SECRECY.search(t)) or bool(KEEP_TALKING.search(t))
                         or bool(HANDOVER.search(t) and COMES.search(t)))
 
@@ -83,8 +89,8 @@ def unasked_login(t: str) -> bool:
 # How the scam reached the person. A message, a post or a link with no call in the story ("tin nhắn báo trúng
 # thưởng", "nhóm Zalo bảo nạp tiền") gets "đừng trả lời" instead of "cúp máy"; anything that may be a call keeps
 # the call's wording (a folded "gói" reads as "gọi": the safe side).
-_BY_CALL = re.compile(r"\b(?:goi|nghe may|cuoc goi|dien thoai (?:bao|noi|hoi|doa)|video call|alo|cup may|giu may|"
-                      r"dau day|nghe (?:giong|tieng))\b")
+_BY_CALL = re.compile(r"\b(?:goi|nghe (?:may|dien thoai|dt)|cuoc goi|dien thoai (?:bao|noi|hoi|doa)|video call|alo|"
+                      r"cup may|giu may|dau day|nghe (?:giong|tieng))\b")
 _BY_TEXT = re.compile(r"\b(?:tin nhan|nhan tin|nhan (?:zalo|sms|qua|cho)|sms|zalo|messenger|facebook|fb|email|link|"
                       r"duong dan|nhom|trang web|web|website|inbox|ib|binh luan|bai dang|quang cao)\b")
 

@@ -361,6 +361,18 @@ def test_quiz_choices_in_words() -> None:
     ("ho chuyen het tien cua toi di roi, gio lam sao", SCAM_NOW, "money_sent"),
     ("tai khoan toi bi ho chuyen het tien di roi", SCAM_NOW, "money_sent"),
     ("Tháng này lương hưu của mẹ tôi về gấp đôi, có phải bị chuyển nhầm không, có phải trả lại không?", CALM, None),
+    # The phone's own update prompt, blocking a nuisance caller oneself, the bill collector one no longer waits for and
+    # "người già" (old people, folded like "giả"): everyday questions, no scam.
+    ("may toi cu hien bao cap nhat phien ban android moi, bam cap nhat co sao khong", CALM, None),
+    ("Có số lạ gọi đêm nào cũng im lặng rồi tắt, làm sao chặn số đó?", CALM, None),
+    ("Tôi muốn trả tiền nước trên điện thoại cho khỏi chờ người ta tới thu, làm sao?", CALM, None),
+    ("Ngân hàng người già hay dùng là ngân hàng nào, mở tài khoản có khó không?", CALM, None),
+    ("chuyen 3 trieu coc mua hang xong no chan so toi luon roi", SCAM_NOW, "money_sent"),
+    ("nguoi ta goi bao cap nhat vneid, gui link bat cai, toi cai roi", SCAM_NOW, "remote_app"),
+    # Savings about to be drawn for whoever called, the family unable to stop it: a scam now, before any transfer.
+    ("Ông nhà tôi nghe máy xong nhất quyết ra quầy tất toán sổ tiết kiệm để chuyển cho họ, con cháu can không được",
+     SCAM_NOW, "none_yet"),
+    ("bo toi rut so tiet kiem de chuyen cho ho hang xay nha, lam tren app duoc khong", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
