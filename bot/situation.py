@@ -54,7 +54,15 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.visit_signs import REFUSED, law_demand, own_account_used, qr_login_prompt, unasked_login, visit_or_engaged
+from bot.visit_signs import (
+    FAMILY_INSTALLED,
+    REFUSED,
+    law_demand,
+    own_account_used,
+    qr_login_prompt,
+    unasked_login,
+    visit_or_engaged,
+)
 from rag.kinds import question_kind
 from rag.text import fold, normalize
 
@@ -391,6 +399,8 @@ def route(text: str, model: SituationModel | None) -> Situation:
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
+    if FAMILY_INSTALLED.search(t) and not (LOSS.search(t) or STRONG_CONTEXT.search(t) or IN_CALL.search(t)):
+        return found  # "thằng út cài cho tôi app đo huyết áp, tin cái nào": an app the family put on, nobody posing
     if not _traces(t) or NEWS_TALK.search(t) and act_of(t) is None and not LOSS.search(t):
         # nobody else and nothing done ("bố tôi mất, lương hưu… được nhận bao nhiêu?"), or a rumour going round
         # that asks nothing of this person ("tin ngân hàng sắp phá sản lan truyền, có nên rút không?")

@@ -58,8 +58,9 @@ def qr_login_prompt(t: str) -> bool:
 # A strange or fake app ("ứng dụng lạ", "app giả"); "là" and "giá" fold the same and are not one.
 ODD_APP = r"\b(?:app|ung dung|phan mem|file|link|trang|web|so|nguoi)(?: \w+){0,2} (?:la|gia)\b"
 # An app the children or grandchildren installed for the person ("con cài cho tôi ứng dụng đo huyết áp").
-FAMILY_INSTALLED = re.compile(r"\b(?:con|chau|con chau|vo|chong)(?: (?:toi|minh|gai|trai|dau|re))? "
-                               r"(?:cai|tai|cai dat)(?: \w+){0,2} (?:cho|giup)\b")
+FAMILY_INSTALLED = re.compile(r"\b(?:(?:thang|dua|be) )?(?:con|chau|con chau|vo|chong|ut|em gai|em trai)"
+                              r"(?: (?:toi|minh|gai|trai|dau|re|noi|ngoai|ut))? "
+                              r"(?:cai|tai|cai dat)(?: \w+){0,2} (?:cho|giup)\b")
 
 # Papers uploaded to an official service one uses oneself ("chụp tải căn cước lên Cổng dịch vụ công"): no handover.
 OFFICIAL_UPLOAD = re.compile(r"\b(?:len|vao|tren|qua) (?:cong dich vu cong|dich vu cong|dichvucong|cong dvc|vneid|"

@@ -373,6 +373,8 @@ def test_quiz_choices_in_words() -> None:
     ("Ông nhà tôi nghe máy xong nhất quyết ra quầy tất toán sổ tiết kiệm để chuyển cho họ, con cháu can không được",
      SCAM_NOW, "none_yet"),
     ("bo toi rut so tiet kiem de chuyen cho ho hang xay nha, lam tren app duoc khong", CALM, None),
+    # An app the youngest son put on the phone: no act of the person's, nobody posing.
+    ("Thằng út cài cho tôi ứng dụng đo nhịp tim, đo ra khác máy ở trạm y tế, tin cái nào?", CALM, None),
 ])
 def test_situations(text: str, kind: str, act: str | None) -> None:
     found = classify(text)
@@ -401,6 +403,11 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
     assert route("Có người xưng công an gọi bảo bố tôi chuyển tiền để xác minh, bố đang nghe máy", model).alarming
     # Nobody asks for the money and nothing is paid into a scheme: a savings question, not a payment demand.
     assert route("Nhà có 50 triệu, nên gửi tiết kiệm hay mua vàng thì lãi cao hơn?", model).kind == CALM
+    # An app the family put on the phone, nobody posing and nothing lost: the model is not asked either.
+    assert route("Thằng út cài cho tôi cái app đo huyết áp bằng camera, đo ra khác máy đo bắp tay, tin cái nào?",
+                 model).kind == CALM
+    assert route("Con tôi cài cho tôi app ngân hàng, giờ có người gọi xưng công an bảo mở app chuyển tiền",
+                 model).alarming
     # Nor is such a question kept from the scope judge: money words alone are no trace of a scam.
     from bot.situation import never_decline
 
