@@ -311,7 +311,12 @@ class Retriever:
             rows = unit_features(t, self.vocabulary, query, head, value, unit, *channels)
             if looked is not None:
                 looked.append(([self._key(i) for i in head], rows))
-            first = head[self.reranker.order(rows)[0]]  # the one to answer with; the rest keep their order
+            order = self.reranker.order(rows)
+            if stage in ("during", "after") and t.entry_stage[head[0]] == stage and t.is_entry[head[0]]:
+                # In a scam now, when the first ranking found an entry written for this very stage, the second look
+                # chooses among such entries only: its features see words ("5 triệu", "chuyển"), not the stage.
+                order = [j for j in order if t.is_entry[head[j]] and t.entry_stage[head[j]] == stage] or order
+            first = head[order[0]]  # the one to answer with; the rest keep their order
             best = [first] + [u for u in best if u != first]
         best = best[:k]
         return [UnitHit(float(value[i]), t.units[i].lesson, t.units[i].section, t.units[i].entry) for i in best]

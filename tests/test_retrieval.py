@@ -86,6 +86,15 @@ def test_money_sent_to_a_scammer_never_gets_the_money_received_entry(kb: Knowled
     assert "tiền lạ" not in answer.replies[1].text.lower()
 
 
+def test_money_sent_gets_an_entry_written_for_after_the_loss(kb: KnowledgeBase) -> None:
+    """"I already sent them 5 million, what now": under the emergency lines, an entry written for after the money went,
+    not one on when a face scan is needed that its "chuyển … triệu" matched."""
+    answer = Answerer(kb).answer("tôi đã chuyển 5 triệu cho họ rồi, giờ làm sao")
+    assert answer.kind == "safety" and answer.replies[0].text.startswith(msg.SCAM_ACT_FIRST["money_sent"][:40])
+    entry = answer.units[0].entry if answer.units else None
+    assert entry is not None and entry.stage == "after" and entry.kind == "what_now"
+
+
 def test_asked_to_pay_gets_the_closest_unit_about_money_under_the_alert(kb: KnowledgeBase) -> None:
     """Someone asked to pay first gets the alert, then the closest unit when it is about money or scams and does not
     reassure: not a scam entry further down that a word happened to match."""
