@@ -119,3 +119,23 @@ def paid_to_me(before: str, act: str, after: str) -> bool:
 # like "bán", sold).
 PAID_OFF = re.compile(r"\b(?:gui|nap|dong|nop|(?<!dieu )tra|chuyen|ck|(?<!giup )(?<!cho )(?<!voi )(?<!cua )ban)"
                       r"(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b")
+
+# A parcel received and paid for on delivery ("nhận hàng trả tiền rồi") is the ordinary purchase, not a scam's act,
+# unless the goods turned out fake or empty ("mở ra toàn gạch").
+_GOODS_RECEIVED = re.compile(r"\bnhan (?:hang|don hang|buu pham|goi hang|kien hang)(?: (?:roi|xong|va|thi|la))?\s*$")
+_GOODS_FAKE = re.compile(r"\b(?:hang gia|hang dom|hang nhai|do dom|do gia|gach|da cuoi|rong|mo ra|khong dung hang|"
+                         r"khong phai hang|khong dat)\b")
+
+
+def paid_for_goods(before: str, t: str) -> bool:
+    """Money paid for a parcel just received, with nothing wrong found in it."""
+    return bool(_GOODS_RECEIVED.search(before)) and not _GOODS_FAKE.search(t)
+
+# "bảo trả tiền qua Western Union rồi gửi link bắt nhập…": after something only asked for, "rồi" that goes on to the
+# asker's next demand is "and then", not "already".
+_THEN_DEMAND = re.compile(r"(?: \w+){0,6}? roi (?:gui|bat|bao|doi|xin|yeu cau|nhan tin|goi)\b")
+
+
+def then_demand(after: str) -> bool:
+    """The words after an act go on with "rồi" and another demand."""
+    return bool(_THEN_DEMAND.match(after))

@@ -9,7 +9,7 @@ from functools import lru_cache
 from bot import understand
 from bot.homographs import BLOCKED, DEPOSIT, FLOOR, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
-from bot.mistake_signs import DIRECTED, LOCKOUT, PAID_OFF, SELF_SLIP, paid_to_me
+from bot.mistake_signs import DIRECTED, LOCKOUT, PAID_OFF, SELF_SLIP, paid_for_goods, paid_to_me, then_demand
 from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
@@ -52,7 +52,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"tai khoan (?:\w+ ){0,2}(?:mat(?! bao nhieu| bao lau| phi|"
                    r" may (?:tien|nghin|ngay|hom|thang|tuan|gio))|"
                    r"(?<!co )bi tru|con \d)|"
-                   r"(?<!co )(?<!cung )(?<!deu )(?<!thang )bi tru (?:\w+ ){0,2}tien(?! hang thang| moi thang)|"
+                   r"(?<!co )(?<!cung )(?<!deu )(?<!thang )bi tru (?!luong)(?:\w+ ){0,2}tien(?! hang thang| moi thang)|"
                    r"mat sach|bay mau|boc hoi|"
                    r"chuyen (?:roi|xong)|"
                    r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach|them) (?:\w+ ){0,2}?(?:roi|xong)|"
@@ -159,7 +159,7 @@ _DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:
 # "để cài ứng dụng": what it was for (told to install it), not what was done.
 _NOT_DONE = re.compile(
     r"\b(?:bao|bat|yeu cau|doi|huong dan|de nghi|nho|dinh|sap|muon|co nen|khong nen|phai|can|chua|khong|dung|neu|"
-    r"lo ma|xin|"
+    r"lo ma|xin|nai|nan ni|"
     r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan|de)(?: \w+){0,2} ?$|"
     r"\b(?:bao|bat|yeu cau|huong dan|de nghi|giuc|ep)(?!(?: \w+){0,8} (?:da|roi|xong)\b)(?: \w+){1,8} va ?$")
 
@@ -189,7 +189,7 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
             if _FAILED.match(after) or _FAILED_IN.search(m.group(0)):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
             if _NEGATED.search(before) or name == "otp_read" and re.match(r"nhan (?:duoc|dc)\b", m.group(0)) or \
-                    name == "money_sent" and paid_to_me(before, m.group(0), after):
+                    name == "money_sent" and (paid_to_me(before, m.group(0), after) or paid_for_goods(before, t)):
                 continue  # "không nhận được mã", "chưa đọc mã": not done; a code received, money "được trả": not given
             verbs = {m.group(0).split()[0]} | (set(m.group(0).split()) & _ACT_VERBS)
             if any(_should_i(v).search(whole or t, 0 if whole else m.start()) for v in verbs) and not (
@@ -201,7 +201,8 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
                 return name  # "đã chuyển", "vừa chuyển khoản": the marker is part of the act
             if m.group(0).startswith("mat ") and _YES_NO_BEFORE.search(before) and _YES_NO_AFTER.match(after):
                 continue  # "làm định danh có mất tiền không", "có bị mất tiền nữa không": a cost or a risk asked
-            if _PAST_RE.search(before[-25:]) or _DONE_AFTER.search(after) or name == "money_sent" and re.search(
+            done_after = _DONE_AFTER.search(after) and not (_NOT_DONE.search(before) and then_demand(after))
+            if _PAST_RE.search(before[-25:]) or done_after or name == "money_sent" and re.search(
                     r"\b(?:mat|tru|bay mau|boc hoi)\b", m.group(0)):
                 return name
             if not asking and not _NOT_DONE.search(before):
@@ -312,8 +313,8 @@ LOSS = re.compile(
     r"mat (?:song|lien lac)|khong co dich vu|bat nap them|doi nap them|bao (?:nap|chuyen) them|"
     r"khong (?:tra|giao|thay|co|nhan duoc) (?:hang|tien)|chua nhan duoc hang|"
     r"bi dang xuat|bi chiem|(?<!bao )mat (?:tai khoan|zalo|facebook)|mat (?:\d+ )?(?:trieu|tr|ty)|"
-    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|"
-    r"(?<!co )(?<!khong )(?<!chua )(?<!chang )(?<!cung )(?<!deu )(?<!thang )bi tru(?!(?: \w+){0,2} (?:hang|moi) thang)|"
+    r"(?:tai khoan|the) (?:\w+ ){0,2}bi khoa|(?<!co )(?<!khong )"
+    r"(?<!chua )(?<!chang )(?<!cung )(?<!deu )(?<!thang )bi tru(?! luong|(?: \w+){0,2} (?:hang|moi) thang)|"
     r"(?<!fi )(?<!wifi )(?<!4g )(?<!mang )mat song|"
     r"goi lai (?:\w+ )?(?:khong|chang) (?:duoc|dc|ai nghe|"
     r"nghe|bat may|lien lac)|thue bao (?:\w+ ){0,3}khong lien lac|(?:tat may|"

@@ -480,3 +480,22 @@ def test_words_that_fold_like_an_act_are_no_act(text: str) -> None:
     from bot.scam_signs import act_of, words
     assert act_of(words(text), asking=True) is None
 
+
+
+@pytest.mark.parametrize("text, kind, act", [
+    # A parcel paid for on delivery is the purchase, and "kẻo nó bị trừ lương" is the caller's wage: nothing was sent
+    # to the "shipper" who now begs for more; a caller asking for money, not money gone.
+    ("Mấy hôm trước tôi nhận hàng trả tiền rồi, nay có người gọi xưng là shipper hôm đó, nói lỗi hệ thống chưa cập "
+     "nhật, nài tôi chuyển lại 20 nghìn kẻo nó bị trừ lương. Ít tiền thôi, chuyển cho xong có sao không?",
+     "scam_now", "none_yet"),
+    ("shipper gọi bảo bị trừ lương, nài tôi chuyển 20 nghìn, có nên chuyển không", "pay_now", None),
+])
+def test_a_parcel_paid_on_delivery_and_a_callers_wage_are_no_money_sent(text: str, kind: str, act: str | None) -> None:
+    from bot.situation import Situation, route
+    assert route(text, None) == Situation(kind, act)
+
+
+def test_a_parcel_found_fake_after_paying_is_still_money_paid() -> None:
+    from bot.mistake_signs import paid_for_goods
+    assert paid_for_goods("toi nhan hang ", "toi nhan hang tra tien roi")
+    assert not paid_for_goods("toi nhan hang ", "toi nhan hang tra tien roi mo ra toan gach")
