@@ -499,3 +499,12 @@ def test_a_parcel_found_fake_after_paying_is_still_money_paid() -> None:
     from bot.mistake_signs import paid_for_goods
     assert paid_for_goods("toi nhan hang ", "toi nhan hang tra tien roi")
     assert not paid_for_goods("toi nhan hang ", "toi nhan hang tra tien roi mo ra toan gach")
+
+
+@pytest.mark.parametrize("text", [
+    "hoi nay toi gui nham tin nhan messenger cho ba con trong xom, gio muon thu hoi lai co duoc khong",
+    "Tôi lỡ tay gửi nhầm tấm ảnh vào Messenger của ông thông gia, giờ xóa đi được không?",
+])
+def test_a_message_or_photo_sent_by_mistake_is_no_money_astray(text: str) -> None:
+    from bot.situation import CALM, route
+    assert route(text, None).kind == CALM
