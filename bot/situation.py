@@ -226,12 +226,13 @@ def classify(text: str) -> Situation:
                        or re.search(r"\b(?:goi video|video cal+|goi dien|goi zalo|goi messenger)\b", t)
                        or REGRET.search(t) or act == "link_clicked")
     trace = _to_trace(t, act, context or other_party)  # the app said done, the family has not seen it yet
-    if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party)):
+    own_app = act == "remote_app" and not secret_given(t, act, context)  # an app one put on oneself, nobody in it
+    if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party and not own_app)):
         return Situation(CALM) if trace else Situation(SCAM_NOW, act)
     if act is None and any(not m.group(0).startswith("mat song") for m in LOSS.finditer(_CLAIMED.sub(" ", t))) \
             and context and _apart(t) and not _RECURRING.search(t):  # a lost signal, a monthly fee: no money gone
         return Situation(SCAM_NOW, "money_sent")
-    return _later_signs(t, act, context, asking, ongoing and (other_party or bool(LOSS.search(t))))
+    return _later_signs(t, act, context, asking, ongoing and not own_app and (other_party or bool(LOSS.search(t))))
 
 
 # A small sum taken every month ("tháng nào cũng bị trừ mấy nghìn"): a fee to ask the bank about, not money gone; and
@@ -393,6 +394,10 @@ def _payee(t: str) -> bool:
                 or PAY_WHO.search(t) or fee_named(t) or RELATIVE_EMERGENCY.search(t) or _PAY_INTO.search(t))
 
 
+# Put on because someone said so ("theo lệnh 'công an'", "họ bảo cài"): not an app of one's own choosing.
+_TOLD = re.compile(r"\b(?:theo (?:lenh|loi|huong dan|yeu cau|chi dan)|bao|bat|yeu cau|huong dan|nho)\b")
+
+
 def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
@@ -401,8 +406,10 @@ def route(text: str, model: SituationModel | None) -> Situation:
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
-    if FAMILY_INSTALLED.search(t) and not (LOSS.search(t) or STRONG_CONTEXT.search(t) or IN_CALL.search(t)):
-        return found  # "thằng út cài cho tôi app đo huyết áp, tin cái nào": an app the family put on, nobody posing
+    own_app = act_of(t) == "remote_app" and not (secret_given(t, "remote_app", False) or _TOLD.search(t))
+    if (FAMILY_INSTALLED.search(t) or own_app) and not (LOSS.search(t) or STRONG_CONTEXT.search(t)
+                                                         or IN_CALL.search(t)):
+        return found  # "thằng út cài cho tôi app đo huyết áp": an app the family (or the person) put on, nobody posing
     if not _traces(t) or NEWS_TALK.search(t) and act_of(t) is None and not LOSS.search(t):
         # nobody else and nothing done ("bố tôi mất, lương hưu… được nhận bao nhiêu?"), or a rumour going round
         # that asks nothing of this person ("tin ngân hàng sắp phá sản lan truyền, có nên rút không?")

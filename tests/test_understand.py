@@ -408,6 +408,10 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
                  model).kind == CALM
     assert route("Con tôi cài cho tôi app ngân hàng, giờ có người gọi xưng công an bảo mở app chuyển tiền",
                  model).alarming
+    # An app one installed oneself that asks for permissions: no emergency; put on at a "police" order: the emergency.
+    assert route("Tôi cài cái ứng dụng đèn pin, nó hiện bảng đòi cho phép truy cập danh bạ với vị trí. Mấy cái đã lỡ "
+                 "bấm Cho phép rồi thì tắt ở đâu?", model).kind == CALM
+    assert route("cai app an ninh tai chinh theo lenh 'cong an Ha Noi' roi, gio lam sao", model).alarming
     # Nor is such a question kept from the scope judge: money words alone are no trace of a scam.
     from bot.situation import never_decline
 
