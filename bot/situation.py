@@ -266,8 +266,8 @@ def _taken(t: str) -> str | None:
 # Something other than money sent "by mistake": a code ("hệ thống gửi nhầm mã OTP, gửi giúp mình") or goods.
 # ("nhầm mã" folds like "nhầm mà": "chuyển nhầm mà người nhận không trả" is money.)
 # a code, a parcel, a message or a photo sent by mistake: no money astray
-_NOT_MONEY = re.compile(r"\b(?:gui|chuyen|nhan) nham (?:\w+ )?(?:otp|hang|don hang|goi hang|tin nhan|tin|anh|hinh|"
-                        r"video|clip|file|loi nhan)\b|"
+_NOT_MONEY = re.compile(r"\b(?:gui|chuyen|nhan) nham (?:\w+ )?(?:otp|hang|don hang|goi hang)\b|\b(?:gui|chuyen) nham "
+                        r"(?:(?:tam|buc|cai|doan|mot|may) )?(?:tin nhan|anh|hinh|video|clip|file|loi nhan)\b|"
                         # two months of pension paid together before Tết: no stranger's money
                         r"\bluong huu\b(?: \w+){0,6} (?:gap doi|hai thang|2 thang|ca hai thang|hai lan|2 lan)\b|"
                         r"\bnham (?:ma (?!nguoi|ho\b|khong|chua|toi|minh|ben|lai|cung|van|sao)|otp)")
