@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 # A deposit ("cọc"), but not a kidnapping ("bắt cóc trẻ em"); "bắt cọc 500k" is a deposit demanded.
-DEPOSIT = r"(?:(?<!bat )coc|(?<=bat )coc(?! (?:tre|em be|be|chau|con|hoc sinh|nguoi|tong tien)))"
+# "bị bắt cóc", "vụ bắt cóc", "tin bắt cóc" is a kidnapping told, not a deposit demanded ("bắt cọc").
+DEPOSIT = (r"(?:(?<!bat )coc|(?<=bat )(?<!bi bat )(?<!vu bat )(?<!tin bat )(?<!gia bat )"
+           r"coc(?! (?:tre|em be|be|chau|con|hoc sinh|nguoi|tong tien)))")
 # Telling someone ("bảo"), not "bao nhiêu", "bao lâu", "bao giờ", "bảo mật", "bảo hiểm", nor a notice ("báo" in
 # "giấy báo cước", "thông báo", "tin nhắn báo cước": the bill, not a person asking).
 # "Ngân hàng báo tăng phí" is a notice of a change, not someone telling the person to pay.

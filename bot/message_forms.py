@@ -25,7 +25,9 @@ GENERAL_FORM = re.compile(
     r"lam sao de (?:khong|tranh)|tranh (?:bi )?lua|co phai)\b|"
     # "có … không?" asks; "có người đòi …, nộp không" tells that someone is asking for something.
     r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai |"
-    r"nguoi (?:doi|bat|yeu cau|goi|nhan tin|bao|xin|hoi|den|muon) )(?:(?!nen\b)\w+ ){1,15}khong$")
+    r"nguoi (?:doi|bat|yeu cau|goi|nhan tin|bao|xin|hoi|den|muon) )(?:(?!nen\b)\w+ ){1,15}khong"
+    # a polite particle may close the question: "có tốn phí không ạ", "có mất tiền không vậy"
+    r"(?: (?:a|vay|nhi|ha|nhe|day|the|ban|ad|chau|em|oi))*$")
 # A story told as it happens: "bà đang ở quầy", "mấy hôm nay họ gọi", "từ sáng".
 ONGOING_STORY = re.compile(r"\b(?:dang (?:o|ngoi|nghe|goi|cho|lam)|may hom nay|tu sang|tu chieu|tu hom qua|"
                             r"sang nay|chieu nay|toi qua|hom qua)\b")

@@ -131,11 +131,35 @@ def paid_for_goods(before: str, t: str) -> bool:
     """Money paid for a parcel just received, with nothing wrong found in it."""
     return bool(_GOODS_RECEIVED.search(before)) and not _GOODS_FAKE.search(t)
 
-# "bảo trả tiền qua Western Union rồi gửi link bắt nhập…": after something only asked for, "rồi" that goes on to the
-# asker's next demand is "and then", not "already".
-_THEN_DEMAND = re.compile(r"(?: \w+){0,6}? roi (?:gui|bat|bao|doi|xin|yeu cau|nhan tin|goi)\b")
+# "bảo trả tiền qua Western Union rồi gửi link bắt nhập…", "…nhập số tài khoản rồi đóng phí": after something only
+# asked for, "rồi" that goes on to the asker's next demand or the next step demanded is "and then", not "already".
+_THEN_DEMAND = re.compile(r"(?: \w+){0,6}? roi (?:gui|bat|bao|doi|xin|yeu cau|nhan tin|goi|dong|nop|nhap|bam)\b")
 
 
 def then_demand(after: str) -> bool:
     """The words after an act go on with "rồi" and another demand."""
     return bool(_THEN_DEMAND.match(after))
+
+
+# Just before an act, words that say it is not done (yet): asked to ("xin chụp ảnh"), told to, about to, should I,
+# how to.
+# "để cài ứng dụng": what it was for (told to install it), not what was done.
+NOT_DONE = re.compile(
+    r"\b(?:bao|bat|yeu cau|doi|huong dan|de nghi|nho|dinh|sap|muon|co nen|khong nen|phai|can|chua|khong|dung|neu|"
+    r"lo ma|xin|nai|nan ni|"
+    r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan|de)(?: \w+){0,2} ?$|"
+    r"\b(?:bao|bat|yeu cau|huong dan|de nghi|giuc|ep)(?!(?: \w+){0,8} (?:da|roi|xong)\b)(?: \w+){1,8} va ?$|"
+    # "muốn nhận nhanh thì cài ứng dụng theo link": the condition of an instruction, not what was done
+    r"\bmuon (?:\w+ ){1,4}thi(?: \w+){0,4} ?$")
+
+
+# "…thì cài ứng dụng theo link họ gửi, nhập số căn cước, rồi đóng phí": acts listed right after one that was only told
+# are told too, until the person speaks of themselves or of the past.
+_SELF_OR_PAST = re.compile(r"\b(?:toi|tui|tao|minh|mk|em|e|ba|ong|me|bo|chau|con|da|vua|lo)\b")
+
+
+def told(t: str, before: str, told_until: int, start: int) -> bool:
+    """The act at `start` (after the words `before`) was only asked for or told, or continues the list of things
+    told that ended at `told_until`."""
+    return bool(NOT_DONE.search(before)) or (0 <= told_until <= start <= told_until + 60
+                                             and not _SELF_OR_PAST.search(t, told_until, start))

@@ -9,7 +9,7 @@ from functools import lru_cache
 from bot import understand
 from bot.homographs import BLOCKED, DEPOSIT, FLOOR, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
-from bot.mistake_signs import DIRECTED, LOCKOUT, PAID_OFF, SELF_SLIP, paid_for_goods, paid_to_me, then_demand
+from bot.mistake_signs import DIRECTED, LOCKOUT, PAID_OFF, SELF_SLIP, paid_for_goods, paid_to_me, then_demand, told
 from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
@@ -154,14 +154,7 @@ FOUND_OUT = re.compile(r"\b(?:(?:sau|sau do|hom sau|luc sau|ve nha|den khi) (?:\
                        r"moi (?:biet|phat hien)(?: ra)? (?:\w+ ){0,2}(?:lua|ke gian|gia danh|gia mao|mao danh))\b")
 _DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:da |lo |cung )?(?:gui|lam|doc|nhap|"
                          r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua|go|quet) (?:\w+ ){0,2}?(?:roi|xong|luon)\b")
-# Just before an act, words that say it is not done (yet): asked to ("xin chụp ảnh"), told to, about to, should I,
-# how to.
-# "để cài ứng dụng": what it was for (told to install it), not what was done.
-_NOT_DONE = re.compile(
-    r"\b(?:bao|bat|yeu cau|doi|huong dan|de nghi|nho|dinh|sap|muon|co nen|khong nen|phai|can|chua|khong|dung|neu|"
-    r"lo ma|xin|nai|nan ni|"
-    r"cach|lam sao|the nao|hay|thuong|ru|du|xui|giuc|ep|khuyen|doa|se|dung co|khong duoc|dan|de)(?: \w+){0,2} ?$|"
-    r"\b(?:bao|bat|yeu cau|huong dan|de nghi|giuc|ep)(?!(?: \w+){0,8} (?:da|roi|xong)\b)(?: \w+){1,8} va ?$")
+
 
 
 # A secret asked for by someone (then given, if the person says so later).
@@ -182,9 +175,12 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
     before it says it was only asked for or planned ("họ bảo tôi chuyển", "có nên chuyển")."""
     if TAKEN_OVER.search(t) and re.search(r"\b(?:link|app|ung dung|phan mem|file|apk|cai|tai|lam theo)\b", t):
         return "remote_app"  # "bấm link họ gửi thì máy nóng ran, không thoát được ứng dụng"
+    told_until = -1  # the end of the last act that was only asked for or told
     for name, pattern in _ACT_RES:
         for m in pattern.finditer(t):
             before = t[max(0, m.start() - 40):m.start()]
+            only_told = told(t, before, told_until, m.start())
+            told_until = m.end() if only_told else told_until
             after = t[m.end():m.end() + 50]
             if _FAILED.match(after) or _FAILED_IN.search(m.group(0)):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
@@ -201,13 +197,13 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
                 return name  # "đã chuyển", "vừa chuyển khoản": the marker is part of the act
             if m.group(0).startswith("mat ") and _YES_NO_BEFORE.search(before) and _YES_NO_AFTER.match(after):
                 continue  # "làm định danh có mất tiền không", "có bị mất tiền nữa không": a cost or a risk asked
-            done_after = _DONE_AFTER.search(after) and not (_NOT_DONE.search(before) and then_demand(after))
+            done_after = _DONE_AFTER.search(after) and not (only_told and then_demand(after))
             if _PAST_RE.search(before[-25:]) or done_after or name == "money_sent" and re.search(
                     r"\b(?:mat|tru|bay mau|boc hoi)\b", m.group(0)):
                 return name
-            if not asking and not _NOT_DONE.search(before):
+            if not asking and not only_told:
                 return name
-            if _DONE_LATER.search(t, m.end()) or FOUND_OUT.search(t, m.end()) and not _NOT_DONE.search(before):
+            if _DONE_LATER.search(t, m.end()) or FOUND_OUT.search(t, m.end()) and not only_told:
                 return name  # "họ bắt quay mặt gửi qua Zalo…, tôi gửi rồi"; "tôi chuyển 50 triệu, sau mới biết…"
     for name, asked in _ASKED_FOR:
         found = asked.search(t)
@@ -217,10 +213,10 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
             and not re.search(r"\b(?:anh|hinh|ma|otp|mat khau|can cuoc|cccd|the)\b(?: \w+){0,2} "
                               r"(?:gui|nap|dong|nop|tra|chuyen|ck|ban)(?: cho \w+)? (?:xong|roi)", t):
         return "money_sent"  # "cháu mượn 15 triệu…, tôi gửi xong": the money is what was sent
-    if "link" in t and re.search(r"\b(?:bam|an|click|nhan|mo)\b(?: \w+){0,3} (?:roi|xong|luon)\b", t):
+    if "link" in t and re.search(r"\b(?:bam|an|click|nhan|mo)\b(?: \w+){0,5} (?:roi|xong|luon)\b", t):
         return "link_clicked"  # "cái link … bà bấm và nhập rồi"
     if re.search(r"\b(?:link|app|ung dung|phan mem|file)\b", t) and re.search(
-            r"\b(?:cai|tai)\b(?: \w+){0,2} (?:roi|xong)\b", t):
+            r"\b(?:cai|tai(?! khoan))\b(?: \w+){0,2} (?:roi|xong)\b", t):
         return "remote_app"  # "họ gửi link bắt tải, em tải và đăng nhập rồi"
     return None
 
@@ -306,7 +302,8 @@ _DENIED = (r"(?:sep|giam doc|con|chau|anh|chi|no|nguoi do|ban|ong ay|ba ay|co ay
            r"(?:\w+ ){0,2}bi (?:hack|chiem|mao danh)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|"
            r"giuc) (?:\w+ )?them")
 LOSS = re.compile(
-    r"\b(?:" + _DENIED + r"|khong (?:rut|lay lai|lien lac|goi) (?:\w+ )?(?:duoc|dc)|khong rut ra|" + BLOCKED + r"|"
+    r"\b(?:" + _DENIED + r"|khong (?:rut|lay lai|lien lac|goi(?! di\b| ra\b)) (?:\w+ )?(?:duoc|dc)|khong rut ra|"
+    + BLOCKED + r"|"
                          r"(?<!muon )(?<!cach )(?<!de )(?<!sao )(?<!nao )(?<!the )chan (?:lien lac|zalo|"
     r"facebook|so)|(?:lai|con|gio|van) (?:xin|doi|muon|hoi|vay|bat|giuc) (?:\w+ )?them|tien (?:van )?(?:khong|"
     r"chua) ve (?:tai khoan|tk|stk)|khong (?:ai|thay ai) (?:tra|hoan|tra lai)|"
@@ -321,7 +318,8 @@ LOSS = re.compile(
     r"chan so) (?:\w+ )?(?:luon|roi|mat)|sim (?:\w+ ){0,3}cap lai|hang (?:gia|dom|nhai)|"
     r"vai vun|ten (?:nguoi nhan )?la hoac|khong nhan duoc tien|"
     # After paying: the seller or "company" gone silent or vanished, the goods or ticket never come.
-    r"(?:khong|chang|khong con|chang con|het) (?:tra loi|nghe may|bat may|rep|hoi am)|bien mat|bat vo am tin|"
+    r"(?:khong|chang|khong con|chang con|het) (?:tra loi(?! (?:lai )?(?:duoc|dc)\b)|nghe may|bat may|rep|hoi am)|"
+    r"bien mat|bat vo am tin|"
     r"(?:shop|ho|nguoi ban|ben ban|cong ty|trang) (?:\w+ )?(?:khoa|xoa) "
     r"(?:trang|fanpage|nick|tai khoan|facebook|zalo)|"
     r"(?:khong|chua|chang) (?:nhan duoc|thay|giao) (?:ve|don|goi hang|phong|xe|hang)|khong giai ngan|"

@@ -512,3 +512,27 @@ def test_a_parcel_found_fake_after_paying_is_still_money_paid() -> None:
 def test_a_message_or_photo_sent_by_mistake_is_no_money_astray(text: str) -> None:
     from bot.situation import CALM, route
     assert route(text, None).kind == CALM
+
+
+@pytest.mark.parametrize("text", [
+    # "không gọi đi được" is the person's own SIM that cannot call out, not a scammer who cannot be called back
+    "điện thoại tôi mấy hôm nay không gọi đi được, nhà mạng nhắn tin bảo chưa chuẩn hóa thuê bao, giờ mở lại thế nào",
+    # "không trả lời được" is the person unable to reply, not a seller gone silent
+    "zalo báo danh bạ đầy rồi, người lạ nhắn tôi cũng không trả lời được, có phải trả tiền không",
+    # "bị bắt cóc" is a kidnapping told (a fake post), not a deposit ("cọc") demanded
+    "Có người lấy ảnh cháu tôi đăng tin cháu bị bắt cóc kèm số điện thoại nhà tôi, giờ tôi phải làm gì?",
+    # a fee asked about, with a polite particle after "không"
+    "Làm căn cước cho người già có mất phí không ạ?",
+])
+def test_ones_own_trouble_a_story_told_and_a_fee_asked_about_are_no_alarm(text: str) -> None:
+    from bot.situation import CALM, route
+    assert route(text, None).kind == CALM
+
+
+def test_steps_listed_after_an_instruction_are_told_not_done() -> None:
+    from bot.situation import Situation, route
+    told = ("Người xưng cán bộ xã bảo muốn nhận tiền hỗ trợ thì cài ứng dụng theo link, nhập số tài khoản rồi nộp phí "
+            "200 nghìn. Có nên làm không?")
+    assert route(told, None) == Situation("pay_now")
+    done = "Người xưng cán bộ xã bảo cài ứng dụng theo link, tôi cài rồi nhập số tài khoản, giờ làm sao?"
+    assert route(done, None) == Situation("scam_now", "remote_app")
