@@ -109,13 +109,13 @@ PAY_ASK = re.compile(
     r"tai khoan an toan|don hang|nhiem vu|(?:nop|chuyen|dong|nap|gui|tra|ck)(?: \w+){0,3}? ?\d+ ?(?:trieu|tr|nghin|"
     r"ngan|k|ty|do|cu))\b")
 # Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
-FEE = re.compile(
-    r"\b(?:(?<!mien )phi|le phi|" + DEPOSIT + r"|tien coc|dat coc|ky quy|"
+FEE = re.compile(  # tuition ("học phí") alone is the school's bill; asked by a stranger it is still PAY_ASK's
+    r"\b(?:(?<!mien )(?<!hoc )phi|le phi|" + DEPOSIT + r"|tien coc|dat coc|ky quy|"
     r"tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh|phat)|"
     r"nop truoc|chuyen truoc|dong truoc|(?:chuyen khoan|ck|chuyen tien|dong tien|nop tien) truoc|"
     r"tai khoan tam giu|tai khoan an toan|nap (?:them|tien) (?:de|moi)|"
     r"tien (?:boi thuong|ho so|giai ngan)|phat nguoi|khoan phat|(?:nop|dong) phat|giai ngan|tai khoan ca nhan|"
-    r"truoc moi (?:nhan|duoc|rut)|(?:nop|dong|chuyen|doi) (?:\w+ ){0,2}(?:thue|phi|phat)|"
+    r"truoc moi (?:nhan|duoc|rut)|(?:nop|dong|chuyen|doi) (?:\w+ ){0,2}(?:thue|(?<!hoc )phi|phat)|"
     r"(?:doi|xin|muon|can|vay) (?!chuyen|rut|gui|nap|ck)(?:\w+ ){0,2}\d+ ?(?:trieu|ty|tr|nghin)|"
     r"(?:doi|vay) (?:\w+ ){0,2}tien|muon tien|mua ma (?:\w+ ){0,2}?mo khoa(?! mang))\b")  # a locked screen's ransom
 # One's own pension or salary received "qua tài khoản cá nhân" is no payment into a stranger's personal account.

@@ -523,10 +523,18 @@ def test_a_message_or_photo_sent_by_mistake_is_no_money_astray(text: str) -> Non
     "Có người lấy ảnh cháu tôi đăng tin cháu bị bắt cóc kèm số điện thoại nhà tôi, giờ tôi phải làm gì?",
     # a fee asked about, with a polite particle after "không"
     "Làm căn cước cho người già có mất phí không ạ?",
+    # tuition paid to the school as it instructed: the school's bill, no stranger's fee
+    "đóng học phí cho cháu qua app ngân hàng theo cách nhà trường hướng dẫn mà không thấy số tiền, sao vậy",
 ])
 def test_ones_own_trouble_a_story_told_and_a_fee_asked_about_are_no_alarm(text: str) -> None:
     from bot.situation import CALM, route
     assert route(text, None).kind == CALM
+
+
+def test_tuition_demanded_by_a_stranger_still_alarms() -> None:
+    from bot.situation import PAY_NOW, route
+    assert route("có người gọi xưng nhà trường bảo đóng học phí gấp qua link", None).kind == PAY_NOW
+    assert route("người lạ gọi bảo cháu nợ học phí, bắt chuyển 5 triệu vào tài khoản cá nhân", None).kind == PAY_NOW
 
 
 def test_steps_listed_after_an_instruction_are_told_not_done() -> None:
