@@ -109,16 +109,18 @@ _AWAY = re.compile(r"(?: \w+){0,4} (?:cua (?:toi|minh|em|me|bo|ba|tao)|di\b|het|
 
 
 def paid_to_me(before: str, act: str, after: str) -> bool:
-    """Money the person got, not sent: "được chuyển tiền", or a transfer told with another party as its subject and
-    nothing of the person's own money going away."""
-    if before.endswith(("duoc ", "dc ")):
+    """Money the person got, not sent: "được chuyển tiền", a transfer receipt shown to them ("cho tôi xem hóa đơn
+    chuyển khoản"), or a transfer told with another party as its subject and nothing of the person's own money going
+    away."""
+    if before.endswith(("duoc ", "dc ", "xem hoa don ", "xem bien lai ", "xem bill ", "xem anh ")):
         return True
     return act.split()[0] in ("chuyen", "ck", "gui", "tra") and bool(_THEY.search(before)) and not (
         _AWAY.match(act[len(act.split()[0]):]) or _AWAY.match(after))
 # Paid, sent or sold and done ("tôi gửi xong", "chuyển cho họ rồi"); "giúp bạn xong" is a friend helped ("bạn" folds
 # like "bán", sold).
-PAID_OFF = re.compile(r"\b(?:gui|nap|dong|nop|(?<!dieu )tra|chuyen|ck|(?<!giup )(?<!cho )(?<!voi )(?<!cua )ban)"
-                      r"(?: cho (?:ho|no|nguoi ta|ben do))? (?:xong|roi|luon roi)\b")
+PAID_OFF = re.compile(r"\b(?:gui|nap|dong|nop|(?<!dieu )(?<!kiem )tra|chuyen|ck|"
+                      r"(?<!giup )(?<!cho )(?<!voi )(?<!cua )ban)(?: cho (?:ho|no|nguoi ta|ben do))? "
+                      r"(?:xong|roi|luon roi)\b")
 
 # A parcel received and paid for on delivery ("nhận hàng trả tiền rồi") is the ordinary purchase, not a scam's act,
 # unless the goods turned out fake or empty ("mở ra toàn gạch").
@@ -133,7 +135,8 @@ def paid_for_goods(before: str, t: str) -> bool:
 
 # "bảo trả tiền qua Western Union rồi gửi link bắt nhập…", "…nhập số tài khoản rồi đóng phí": after something only
 # asked for, "rồi" that goes on to the asker's next demand or the next step demanded is "and then", not "already".
-_THEN_DEMAND = re.compile(r"(?: \w+){0,6}? roi (?:gui|bat|bao|doi|xin|yeu cau|nhan tin|goi|dong|nop|nhap|bam)\b")
+_THEN_DEMAND = re.compile(r"(?: \w+){0,6}? roi (?:gui|bat|bao|doi|xin|yeu cau|nhan tin|goi|dong|nop|nhap|bam|mua|"
+                          r"cai|khai|quet|chup)\b")
 
 
 def then_demand(after: str) -> bool:
@@ -158,8 +161,14 @@ NOT_DONE = re.compile(
 _SELF_OR_PAST = re.compile(r"\b(?:toi|tui|tao|minh|mk|em|e|ba|ong|me|bo|chau|con|da|vua|lo)\b")
 
 
-def told(t: str, before: str, told_until: int, start: int) -> bool:
-    """The act at `start` (after the words `before`) was only asked for or told, or continues the list of things
-    told that ended at `told_until`."""
-    return bool(NOT_DONE.search(before)) or (0 <= told_until <= start <= told_until + 60
-                                             and not _SELF_OR_PAST.search(t, told_until, start))
+def told_starts(t: str, spans: list[tuple[int, int]]) -> set[int]:
+    """The starts of the acts (`spans`, read in the order of the text) that were only asked for or told, or that
+    continue a list of things told."""
+    starts: set[int] = set()
+    until = -1
+    for start, end in sorted(spans):
+        if NOT_DONE.search(t[max(0, start - 40):start]) or (
+                0 <= until <= start <= until + 60 and not _SELF_OR_PAST.search(t, until, start)):
+            starts.add(start)
+            until = end
+    return starts

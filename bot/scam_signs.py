@@ -9,12 +9,23 @@ from functools import lru_cache
 from bot import understand
 from bot.homographs import BLOCKED, DEPOSIT, FLOOR, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
-from bot.mistake_signs import DIRECTED, LOCKOUT, PAID_OFF, SELF_SLIP, paid_for_goods, paid_to_me, then_demand, told
+from bot.mistake_signs import (
+    DIRECTED,
+    LOCKOUT,
+    PAID_OFF,
+    SELF_SLIP,
+    paid_for_goods,
+    paid_to_me,
+    then_demand,
+    told_starts,
+)
 from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
 # "mọi người" (everyone) folds like "mới" (just).
-_PAST = r"(?:da|vua(?! gui (?:ve|den|toi)\b)|lo|moi(?! nguoi)|trot|nhat thoi)"  # not "mã OTP vừa gửi về máy"
+# not "mã OTP vừa gửi về máy"; "sim mới", "máy mới" are new things, not "just done"
+_PAST = (r"(?:da|vua(?! gui (?:ve|den|toi)\b)|lo|(?<!sim )(?<!may )(?<!thoai )(?<!dt )(?<!the )(?<!app )(?<!khoan )"
+         r"moi(?! nguoi)|trot|nhat thoi)")
 _ACTS: tuple[tuple[str, str], ...] = (
     # "cài sinh trắc học trên app": setting something up in an app is not installing one.
     ("remote_app", r"(?:cai|tai(?! khoan)|cai dat|tai ve|bam cai)(?: (?!tren\b|trong\b)\w+){0,4} "
@@ -49,7 +60,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"nguoi|no|doi tuong|ben|fb|facebook|"
                    r"zalo|nick|shipper))|"
                    r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|"
-                   r"tai khoan (?:\w+ ){0,2}(?:mat(?! bao nhieu| bao lau| phi|"
+                   r"tai khoan (?:\w+ ){0,2}(?:mat(?! bao nhieu| bao lau| phi| khau|"
                    r" may (?:tien|nghin|ngay|hom|thang|tuan|gio))|"
                    r"(?<!co )bi tru|con \d)|"
                    r"(?<!co )(?<!cung )(?<!deu )(?<!thang )bi tru (?!luong)(?:\w+ ){0,2}tien(?! hang thang| moi thang)|"
@@ -106,6 +117,8 @@ PAY_ASK = re.compile(
     r"nhan thuong|thue|kich hoat|dich vu)|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh)|nop truoc|chuyen truoc|"
     r"dong truoc|nap (?:them|tien)|(?<!dung )(?<!khong )chuyen (?:them|tien)|gop (?:\w+ )?(?:tien|"
     r"von)|thanh toan|dong tien|nop tien|tai khoan tam giu|"
+    # "dọa không chuyển tiền thì gửi cho con cháu": money demanded under a threat
+    r"doa (?:\w+ ){0,2}khong (?:chuyen|nop|dua|gui|dong)(?: \w+)? tien|"
     r"tai khoan an toan|don hang|nhiem vu|(?:nop|chuyen|dong|nap|gui|tra|ck)(?: \w+){0,3}? ?\d+ ?(?:trieu|tr|nghin|"
     r"ngan|k|ty|do|cu))\b")
 # Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
@@ -138,7 +151,7 @@ STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai d
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
                        r"tai khoan ca nhan)\b")
 PAY_WHO = re.compile(
-    r"\b(?:" + TELL + r"|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can(?! cuoc)|de nghi|giuc|moi|"
+    r"\b(?:" + TELL + r"|doi|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can(?! cuoc)|de nghi|giuc|moi|doa|"
     r"huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
     r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 
@@ -153,7 +166,8 @@ FOUND_OUT = re.compile(r"\b(?:(?:sau|sau do|hom sau|luc sau|ve nha|den khi) (?:\
                        r"(?:biet|phat hien|vo le)|"
                        r"moi (?:biet|phat hien)(?: ra)? (?:\w+ ){0,2}(?:lua|ke gian|gia danh|gia mao|mao danh))\b")
 _DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:da |lo |cung )?(?:gui|lam|doc|nhap|"
-                         r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua|go|quet) (?:\w+ ){0,2}?(?:roi|xong|luon)\b")
+                         r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua(?! hang)|go|quet) "
+                         r"(?:\w+ ){0,2}?(?:roi|xong|luon)\b")
 
 
 
@@ -175,12 +189,11 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
     before it says it was only asked for or planned ("họ bảo tôi chuyển", "có nên chuyển")."""
     if TAKEN_OVER.search(t) and re.search(r"\b(?:link|app|ung dung|phan mem|file|apk|cai|tai|lam theo)\b", t):
         return "remote_app"  # "bấm link họ gửi thì máy nóng ran, không thoát được ứng dụng"
-    told_until = -1  # the end of the last act that was only asked for or told
+    told_at = told_starts(t, [m.span() for _, pattern in _ACT_RES for m in pattern.finditer(t)])
     for name, pattern in _ACT_RES:
         for m in pattern.finditer(t):
             before = t[max(0, m.start() - 40):m.start()]
-            only_told = told(t, before, told_until, m.start())
-            told_until = m.end() if only_told else told_until
+            only_told = m.start() in told_at
             after = t[m.end():m.end() + 50]
             if _FAILED.match(after) or _FAILED_IN.search(m.group(0)):
                 continue  # "chuyển trên 10 triệu không được": tried, and it did not go through
@@ -218,21 +231,6 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
     if re.search(r"\b(?:link|app|ung dung|phan mem|file)\b", t) and re.search(
             r"\b(?:cai|tai(?! khoan))\b(?: \w+){0,2} (?:roi|xong)\b", t):
         return "remote_app"  # "họ gửi link bắt tải, em tải và đăng nhập rồi"
-    return None
-
-
-def act_in(text: str, t: str, asking: bool) -> str | None:
-    """What was done, read sentence by sentence: a story that ends in a question ("…tôi đọc sáu số cho họ. Giờ
-    làm gì ạ?") still tells what was done; only the question sentence itself is read as asking."""
-    found = act_of(t, asking)
-    if found is not None or not asking:
-        return found
-    for sentence in re.split(r"[.!?;\n]+", text):
-        if sentence.strip() and not understand.asks(sentence):
-            st = words(sentence)
-            found = act_of(st, bool(GENERAL_FORM.search(st)), whole=t)
-            if found is not None:
-                return found
     return None
 
 
@@ -387,6 +385,7 @@ CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan)\b")
 URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
 # Talk of news passed around ("tin vỡ đê khẩn cấp, có nên gửi tiếp không"): its urgency is the news's, not the person's.
 NEWS_TALK = re.compile(r"\b(?:tin (?:\w+ ){0,4}(?:that gia|that hay gia|that hay khong|gia|don)|tin don|lan truyen|"
+                       r"ru nhau|(?:bao|noi|don) (?:la )?dang co (?:dot|dot tan cong|lan song)|"
                        r"(?:gui|chuyen|chia se|dang) (?:tiep|lai) (?:tin|cho (?:con|chau|moi nguoi|ban|nhom))|"
                        r"(?:gui|chia se|chuyen) tiep|(?:chuyen|gui|chia se|dang) tin)\b")
 SECRET_ACTS = ("remote_app", "otp_read", "password_typed", "card_photos")

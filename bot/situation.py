@@ -46,7 +46,6 @@ from bot.scam_signs import (
     THREAT,
     URGENT,
     VICTIM_NOW,
-    act_in,
     act_of,
     fee_named,
     general_question,
@@ -54,6 +53,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
+from bot.story_acts import COMPLY, act_in
 from bot.visit_signs import (
     FAMILY_INSTALLED,
     REFUSED,
@@ -161,7 +161,7 @@ def _later_signs(t: str, act: str | None, context: bool, asking: bool, ongoing: 
     if URGENT.search(t) and (context or STRANGER.search(t) or LOSS.search(t)) \
             and not (NEWS_TALK.search(t) and act is None and not LOSS.search(t)):
         return Situation(SCAM_NOW, _kept(act, t))
-    if context and ASKED_TO.search(t) and not asking and not _told_by_own(t):
+    if context and ASKED_TO.search(t) and (not asking or COMPLY.search(t)) and not _told_by_own(t):
         return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet
     if ongoing:
         return Situation(SCAM_NOW, act or "none_yet")
@@ -179,7 +179,7 @@ def classify(text: str) -> Situation:
     asking = understand.asks(text) or bool(GENERAL_FORM.search(t))
     act = act_in(text, t, asking)
     # "ra ngân hàng chuyển 1 tỷ…, nhân viên không cho chuyển": a transfer told, stopped before it was made
-    stopped = act == "money_sent" and bool(REFUSED.search(t)) and act_of(t, asking) is None
+    stopped = "money_sent" in (act, act_of(t)) and bool(REFUSED.search(t)) and act_of(t, asking) is None
     act = None if stopped else act
     # "…sau mới biết là kẻ gian": found out afterwards who it was; the story is a scam whatever words it used.
     context = bool(SCAM_CONTEXT.search(t) or FOUND_OUT.search(t) and _SCAMMER.search(t))
@@ -255,10 +255,15 @@ def _kept(act: str | None, t: str) -> str:
     return act if act in SECRET_ACTS or (act == "money_sent" and LOSS.search(t)) else "none_yet"
 
 
+# A weak signal where one lives ("sóng yếu, chỉ còn một vạch, nhiều khi mất sóng"): coverage, not a SIM taken over.
+_COVERAGE = re.compile(r"\b(?:song (?:\w+ ){0,3}yeu|yeu song|(?:chi con|con) (?:mot|1) vach|vung lom|"
+                       r"(?:nhieu khi|thinh thoang|hay bi|luc co luc) mat song)\b")
+
+
 def _taken(t: str) -> str | None:
     """With nothing done by the person: the SIM or an account taken over now ("none_yet": the steps to stop it), or
     money taken from the account by someone else ("money_sent": block and trace now)."""
-    if _TAKEN_OVER.search(t):
+    if _TAKEN_OVER.search(t) and not _COVERAGE.search(t):
         return "none_yet"
     return "money_sent" if _MONEY_TAKEN.search(t) else None
 

@@ -544,3 +544,26 @@ def test_steps_listed_after_an_instruction_are_told_not_done() -> None:
     assert route(told, None) == Situation("pay_now")
     done = "Người xưng cán bộ xã bảo cài ứng dụng theo link, tôi cài rồi nhập số tài khoản, giờ làm sao?"
     assert route(done, None) == Situation("scam_now", "remote_app")
+
+
+@pytest.mark.parametrize("text, kind, act", [
+    # a weak signal where one lives is coverage, not a SIM taken over
+    ("Cả năm nay sóng điện thoại ở nhà tôi yếu lắm, chỉ còn một vạch, nhiều khi mất sóng, báo nhà mạng mãi không sửa, "
+     "giờ làm sao", "calm", None),
+    # a rumour going round among friends asks nothing of the person
+    ("Trên Facebook mọi người rủ nhau đổi mật khẩu, bảo đang có đợt hack lớn, tôi có nên làm theo không?",
+     "calm", None),
+    # asking whether the one who asks is genuine: what they asked for is not done, unless a marker says so
+    ("Người xưng cán bộ phường nhắn Zalo bảo gửi ảnh căn cước và số tài khoản để làm hồ sơ. Có đúng là cán bộ phường "
+     "không?", "scam_now", "none_yet"),
+    ("Người xưng cán bộ phường nhắn Zalo bảo gửi ảnh căn cước, tôi đã gửi rồi. Có đúng là cán bộ phường không?",
+     "scam_now", "card_photos"),
+    # money demanded under a threat
+    ("Có người nhắn dọa không chuyển tiền thì tung ảnh ghép của tôi lên mạng, có nên chuyển không", "pay_now", None),
+    # "kiểm tra rồi" is no payment, "sim mới" is no "just", and "rồi mua… cài…" goes on with what was told
+    ("Họ gọi video xưng công an, bảo phải chuyển tiền để kiểm tra rồi mua sim mới cài ứng dụng của họ. Tôi có phải làm "
+     "theo không?", "scam_now", "none_yet"),
+])
+def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act: str | None) -> None:
+    from bot.situation import Situation, route
+    assert route(text, None) == Situation(kind, act)
