@@ -63,7 +63,8 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"tai khoan (?:\w+ ){0,2}(?:mat(?! bao nhieu| bao lau| phi| khau|"
                    r" may (?:tien|nghin|ngay|hom|thang|tuan|gio))|"
                    r"(?<!co )bi tru|con \d)|"
-                   r"(?<!co )(?<!cung )(?<!deu )(?<!thang )bi tru (?!luong)(?:\w+ ){0,2}tien(?! hang thang| moi thang)|"
+                   r"(?<!co )(?<!cung )(?<!deu )(?<!thang )bi tru (?!luong)(?:\w+ ){0,2}"
+                   r"(?:tien(?! hang thang| moi thang)|\d+ ?(?:trieu|tr|ty))|"
                    r"mat sach|bay mau|boc hoi|"
                    r"chuyen (?:roi|xong)|"
                    r"(?:chuyen|ck|nap|gui) (?:du|het|di|luon|sach|het sach|them) (?:\w+ ){0,2}?(?:roi|xong)|"
@@ -130,7 +131,8 @@ FEE = re.compile(  # tuition ("học phí") alone is the school's bill; asked by
     r"tien (?:boi thuong|ho so|giai ngan)|phat nguoi|khoan phat|(?:nop|dong) phat|giai ngan|tai khoan ca nhan|"
     r"truoc moi (?:nhan|duoc|rut)|(?:nop|dong|chuyen|doi) (?:\w+ ){0,2}(?:thue|(?<!hoc )phi|phat)|"
     r"(?:doi|xin|muon|can|vay) (?!chuyen|rut|gui|nap|ck)(?:\w+ ){0,2}\d+ ?(?:trieu|ty|tr|nghin)|"
-    r"(?:doi|vay) (?:\w+ ){0,2}tien|muon tien|mua ma (?:\w+ ){0,2}?mo khoa(?! mang))\b")  # a locked screen's ransom
+    # "đòi lại tiền" is getting one's money back; "mua mã mở khóa" a locked screen's ransom
+    r"(?:doi|vay) (?!lai\b)(?:\w+ ){0,2}tien|muon tien|mua ma (?:\w+ ){0,2}?mo khoa(?! mang))\b")
 # One's own pension or salary received "qua tài khoản cá nhân" is no payment into a stranger's personal account.
 _OWN_RECEIPT = re.compile(r"\bnhan (?:\w+ ){0,5}(?:qua|vao|bang|ve) (?:so )?tai khoan ca nhan")
 

@@ -53,7 +53,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.story_acts import COMPLY, act_in
+from bot.story_acts import act_in
 from bot.visit_signs import (
     FAMILY_INSTALLED,
     REFUSED,
@@ -161,7 +161,7 @@ def _later_signs(t: str, act: str | None, context: bool, asking: bool, ongoing: 
     if URGENT.search(t) and (context or STRANGER.search(t) or LOSS.search(t)) \
             and not (NEWS_TALK.search(t) and act is None and not LOSS.search(t)):
         return Situation(SCAM_NOW, _kept(act, t))
-    if context and ASKED_TO.search(t) and (not asking or COMPLY.search(t)) and not _told_by_own(t):
+    if context and ASKED_TO.search(t) and not asking and not _told_by_own(t):
         return Situation(SCAM_NOW, "none_yet")  # told to type a code, install, go to the bank: not done yet
     if ongoing:
         return Situation(SCAM_NOW, act or "none_yet")

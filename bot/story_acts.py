@@ -10,7 +10,7 @@ from bot.scam_signs import act_of, words
 
 # A closing question that asks whether to comply or whether the asker is genuine ("có nên giúp không", "có phải làm
 # theo không", "có đúng là cán bộ xã không"), not about a remedy ("có nên khóa thẻ không").
-COMPLY = re.compile(r"\b(?:co nen (?:giup|lam theo|nghe theo|gui|chuyen|nop|cai|dua|doc|dong|tin|dang ky|ket ban)|"
+_COMPLY = re.compile(r"\b(?:co nen (?:giup|lam theo|nghe theo|gui|chuyen|nop|cai|dua|doc|dong|tin|dang ky|ket ban)|"
                      r"co phai (?:lam theo|nghe theo|nop|chuyen|gui|dong)|co (?:dung|that) la|"
                      r"(?:lam|nghe) theo (?:\w+ )?(?:duoc )?khong)\b")
 # A marker that something was done after all ("đã", "vừa", "lỡ", "xong", "tôi chuyển 5 triệu cho họ rồi").
@@ -40,4 +40,4 @@ def act_in(text: str, t: str, asking: bool) -> str | None:
 
 def asks_to_comply(text: str) -> bool:
     """The message closes asking whether to do what someone asks, or whether that someone is genuine."""
-    return any(understand.asks(s) and COMPLY.search(words(s)) for s in re.split(r"[.!?;\n]+", text) if s.strip())
+    return any(understand.asks(s) and _COMPLY.search(words(s)) for s in re.split(r"[.!?;\n]+", text) if s.strip())

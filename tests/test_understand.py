@@ -553,9 +553,10 @@ def test_steps_listed_after_an_instruction_are_told_not_done() -> None:
     # a rumour going round among friends asks nothing of the person
     ("Trên Facebook mọi người rủ nhau đổi mật khẩu, bảo đang có đợt hack lớn, tôi có nên làm theo không?",
      "calm", None),
-    # asking whether the one who asks is genuine: what they asked for is not done, unless a marker says so
+    # asking whether the one who asks is genuine: what they asked for is not done, unless a marker says so; the
+    # question is answered by its verdict, not with the emergency steps
     ("Người xưng cán bộ phường nhắn Zalo bảo gửi ảnh căn cước và số tài khoản để làm hồ sơ. Có đúng là cán bộ phường "
-     "không?", "scam_now", "none_yet"),
+     "không?", "calm", None),
     ("Người xưng cán bộ phường nhắn Zalo bảo gửi ảnh căn cước, tôi đã gửi rồi. Có đúng là cán bộ phường không?",
      "scam_now", "card_photos"),
     # money demanded under a threat
