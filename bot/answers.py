@@ -22,6 +22,7 @@ from bot.situation import (
     route,
     scam_signals,
 )
+from bot.story_acts import goods_handed
 from bot.types import Button, Reply
 from bot.visit_signs import written_only
 from rag.kinds import question_kind
@@ -163,6 +164,8 @@ def stage_of(situation: Situation, question: str = "") -> str:
         return "before"
     if situation.kind == SCAM_NOW:
         return "during" if situation.act in (None, "none_yet") else "after"
+    if situation.kind == CALM and question and goods_handed(question):
+        return "after"  # "khách đưa hóa đơn chuyển khoản, tôi giao hàng rồi mà không thấy tiền": goods gone
     if situation.kind == CALM and question and not scam_signals(question):
         return "calm"
     return "any"

@@ -172,3 +172,19 @@ def told_starts(t: str, spans: list[tuple[int, int]]) -> set[int]:
             starts.add(start)
             until = end
     return starts
+
+
+# A transfer the app reported as done that the recipient has not seen yet ("báo thành công mà con chưa nhận được").
+_NOT_ARRIVED = re.compile(r"\b(?:bao|hien|thong bao|da) (?:\w+ ){0,3}thanh cong\b(?: \w+){0,12} "
+                          r"(?:chua|khong) (?:\w+ ){0,2}(?:nhan|thay|ve|co)\b")
+
+# ...unless someone asks for it again or the payee is an online seller: "shop bảo chưa nhận, đòi chuyển lại" is a trick.
+_RESEND = re.compile(r"\b(?:(?:chuyen|ck|gui|nap) (?:lai|them|lan nua|bu)|shop|nguoi ban|ben ban|facebook|fb|zalo|"
+                     r"tiktok|nick|fanpage)\b")
+
+
+def to_trace(t: str, act: str | None, others: bool) -> bool:
+    """A transfer to trace, not a theft: money sent, reported done, not seen yet, and nobody else in the story
+    (`others`: a stranger, a message, a call, regret)."""
+    return act == "money_sent" and not (others or _RESEND.search(t)) \
+        and bool(_NOT_ARRIVED.search(t))

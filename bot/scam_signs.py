@@ -59,7 +59,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"vao(?! duoc| dc\b)|cho (?:ho|"
                    r"nguoi|no|doi tuong|ben|fb|facebook|"
                    r"zalo|nick|shipper))|"
-                   r"mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)|"
+                   r"(?<!co )mat (?:het |sach )?(?:\d+ )?(?:tien|trieu|tr|ty)(?! moi\b| (?:khong|ko|gi)\b)|"
                    r"tai khoan (?:\w+ ){0,2}(?:mat(?! bao nhieu| bao lau| phi| khau|"
                    r" may (?:tien|nghin|ngay|hom|thang|tuan|gio))|"
                    r"(?<!co )bi tru|con \d)|"
@@ -109,7 +109,8 @@ def _should_i(verb: str) -> re.Pattern[str]:
 # "có (bị) mất tiền (…) không": a yes-no question about a cost or a risk, not a loss told.
 _YES_NO_BEFORE = re.compile(r"\b(?:co|se|lieu)(?: \w+){0,2} ?$")
 _YES_NO_AFTER = re.compile(r"(?: \w+){0,4}? (?:khong|ko|hong|k|chua)\b")
-_DONE_AFTER = re.compile(r"\b(?:roi(?! moi)|(?<!cho )xong|het roi|mat roi|xong roi)\b")
+_DONE_AFTER = re.compile(r"\b(?:(?<!gia )(?<!tuoi )(?<!yeu )(?<!met )roi(?! moi)|(?<!cho )xong|het roi|mat roi|"
+                         r"xong roi)\b")
 
 # A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
 PAY_ASK = re.compile(

@@ -20,7 +20,7 @@ from bot import understand
 from bot.grams_model import LinearGrams, cache_path
 from bot.homographs import CODE, TELL
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL
-from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER
+from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER, to_trace
 from bot.safety import is_ongoing_scam
 from bot.scam_signs import (
     AMOUNT,
@@ -53,7 +53,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.story_acts import act_in
+from bot.story_acts import act_in, buyer_receipt
 from bot.visit_signs import (
     FAMILY_INSTALLED,
     REFUSED,
@@ -79,21 +79,6 @@ class Situation:
     @property
     def alarming(self) -> bool:
         return self.kind in (SCAM_NOW, PAY_NOW)
-
-
-# A transfer the app reported as done that the recipient has not seen yet ("báo thành công mà con chưa nhận được").
-_NOT_ARRIVED = re.compile(r"\b(?:bao|hien|thong bao|da) (?:\w+ ){0,3}thanh cong\b(?: \w+){0,12} "
-                          r"(?:chua|khong) (?:\w+ ){0,2}(?:nhan|thay|ve|co)\b")
-
-# ...unless someone asks for it again or the payee is an online seller: "shop bảo chưa nhận, đòi chuyển lại" is a trick.
-_RESEND = re.compile(r"\b(?:(?:chuyen|ck|gui|nap) (?:lai|them|lan nua|bu)|shop|nguoi ban|ben ban|facebook|fb|zalo|"
-                     r"tiktok|nick|fanpage)\b")
-
-
-def _to_trace(t: str, act: str | None, others: bool) -> bool:
-    """A transfer to trace, not a theft: money sent, reported done, not seen yet, and nobody else in the story."""
-    return act == "money_sent" and not (others or REGRET.search(t) or _RESEND.search(t)) \
-        and bool(_NOT_ARRIVED.search(t))
 
 
 _SCAMMER = re.compile(r"\b(?:lua|ke gian|ke xau|gia danh|gia mao|mao danh|(?:app|trang|web|link|so) gia)\b")
@@ -187,8 +172,8 @@ def classify(text: str) -> Situation:
     if HYPOTHETICAL.search(t) and general_question(t) and not RECEIVED_PRESSED.search(t):
         return Situation(CALM)
     slip = own_slip(t)
-    if slip and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)):
-        return Situation(CALM)  # a wrong PIN, a face check that fails, an ATM that kept the money: no scammer
+    if (slip or act is None and buyer_receipt(t)) and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)):
+        return Situation(CALM)  # a wrong PIN, an ATM that kept the money, a buyer's receipt: nothing taken from them
     if (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) and not _NOT_MONEY.search(t):
         found = _money_astray(t, act, in_call)
         if found is not None:
@@ -225,7 +210,7 @@ def classify(text: str) -> Situation:
     other_party = bool(STRANGER.search(t) or MESSAGE_SOURCE.search(t) or URGENT.search(t) or in_call
                        or re.search(r"\b(?:goi video|video cal+|goi dien|goi zalo|goi messenger)\b", t)
                        or REGRET.search(t) or act == "link_clicked")
-    trace = _to_trace(t, act, context or other_party)  # the app said done, the family has not seen it yet
+    trace = to_trace(t, act, context or other_party)  # the app said done, the family has not seen it yet
     own_app = act == "remote_app" and not secret_given(t, act, context)  # an app one put on oneself, nobody in it
     if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party and not own_app)):
         return Situation(CALM) if trace else Situation(SCAM_NOW, act)
@@ -260,10 +245,18 @@ _COVERAGE = re.compile(r"\b(?:song (?:\w+ ){0,3}yeu|yeu song|(?:chi con|con) (?:
                        r"(?:nhieu khi|thinh thoang|hay bi|luc co luc) mat song)\b")
 
 
+# Signal lost with a sign of a SIM swap around it (an "upgrade" call, a new SIM, the bank, codes, money): without one,
+# "mất sóng mấy tiếng liền, gọi đâu để hỏi" is a network fault to report, not a SIM taken over.
+_SWAP_TRACE = re.compile(r"\b(?:nang cap|len sim|doi sim|cap lai|sim (?:moi|4 ?g|5 ?g)|e ?sim|chiem|hack|ngan hang|"
+                         r"tai khoan|tk|otp|ma xac (?:nhan|thuc)|tien|tin nhan la|cu phap|soan tin|nhan vien|nguoi la|"
+                         r"lua|goi den|ho goi|nha mang goi|quet|link)\b")
+
+
 def _taken(t: str) -> str | None:
     """With nothing done by the person: the SIM or an account taken over now ("none_yet": the steps to stop it), or
     money taken from the account by someone else ("money_sent": block and trace now)."""
-    if _TAKEN_OVER.search(t) and not _COVERAGE.search(t):
+    lone = all(m.group(0) == "mat song" for m in _TAKEN_OVER.finditer(t)) and not _SWAP_TRACE.search(t)
+    if _TAKEN_OVER.search(t) and not (_COVERAGE.search(t) or lone):
         return "none_yet"
     return "money_sent" if _MONEY_TAKEN.search(t) else None
 
@@ -420,8 +413,8 @@ def route(text: str, model: SituationModel | None) -> Situation:
         # that asks nothing of this person ("tin ngân hàng sắp phá sản lan truyền, có nên rút không?")
         return found
     kind, p = model.predict(text)
-    if kind == PAY_NOW and not _payee(t):
-        return found  # "có 100 triệu nên gửi tiết kiệm hay mua vàng": nobody asks for the money
+    if kind == PAY_NOW and (not _payee(t) or buyer_receipt(t)):
+        return found  # "có 100 triệu nên gửi tiết kiệm hay mua vàng", a buyer's receipt: nobody asks them to pay
     if kind in (SCAM_NOW, PAY_NOW) and p >= model.ESCALATE_AT:
         t = words(text)
         return Situation(kind, (act_of(t) or "none_yet") if kind == SCAM_NOW else None)

@@ -14,12 +14,47 @@ _COMPLY = re.compile(r"\b(?:co nen (?:giup|lam theo|nghe theo|gui|chuyen|nop|cai
                      r"co phai (?:lam theo|nghe theo|nop|chuyen|gui|dong)|co (?:dung|that) la|"
                      r"(?:lam|nghe) theo (?:\w+ )?(?:duoc )?khong)\b")
 # A marker that something was done after all ("đã", "vừa", "lỡ", "xong", "tôi chuyển 5 triệu cho họ rồi").
+# The asker's own transfer besides ("tôi đã chuyển lại tiền thừa cho khách"): then a transfer was made after all.
+_OWN_TRANSFER = re.compile(r"\b(?:toi|minh|em|tui) (?:da |lo |vua )?(?:chuyen|ck|gui) (?:lai |tra )?(?:tien|\d)")
 _DONE_MARK = re.compile(r"\b(?:da|vua|lo|xong)\b|\b(?:toi|minh|em|ba|ong|me|bo|chau|con|tui|mk) (?:da |lo |cung )?"
                         r"(?:gui|doc|nhap|dien|cai|tai|bam|quay|chup|chuyen|ck|nap|go|quet|lam theo)"
                         r"(?: \w+){0,5} roi\b")
 
 
+# A seller shown a receipt: the transfer in the story is the buyer's ("khách gửi ảnh chuyển khoản thành công", "đưa
+# điện thoại cho tôi xem hóa đơn chuyển khoản"), told by someone who sells; not money the asker sent.
+_RECEIPT = re.compile(r"\b(?:anh|anh chup|hinh|bil|hoa don|bien lai|man hinh|phieu|uy nhiem chi)(?: \w+){0,5} "
+                      r"(?:chuyen khoan|chuyen tien|ck|thanh cong)\b")
+_SELLER = re.compile(r"\b(?:khach|nguoi mua|ben mua|ban hang|ban (?:\w+ )?(?:online|qua mang|tren mang)|toi ban|"
+                     r"minh ban|em ban|shop cua (?:toi|minh)|(?:gui|giao|dua|ship) hang)\b")
+# ...and the goods handed over all the same ("nên tôi gửi hàng theo xe khách", "tôi đưa hàng rồi"), not asked about
+# ("có nên gửi hàng không").
+_HANDED = re.compile(r"\b(?:(?:toi|minh|em|tui|chau|con)(?: da| vua| lo| cung)?|da|vua|lo) (?:gui|giao|dua|ship) "
+                     r"(?:hang|do)\b(?! (?:duoc |luon |ngay |di |truoc )?(?:khong|chua)\b)")
+
+
+def buyer_receipt(t: str) -> bool:
+    """A seller's story of a receipt shown by the buyer: its transfer is the buyer's (claimed), not the asker's."""
+    return bool(_RECEIPT.search(t) and _SELLER.search(t))
+
+
+def goods_handed(text: str) -> bool:
+    """A seller shown a receipt has handed the goods over already: what now, not whether to send them."""
+    t = words(text)
+    return buyer_receipt(t) and bool(_HANDED.search(t))
+
+
 def act_in(text: str, t: str, asking: bool) -> str | None:
+    """`_act_in`, except that a seller's story of a buyer's receipt tells of no transfer by the asker (only of
+    what else they did)."""
+    found = _act_in(text, t, asking)
+    if found != "money_sent" or not buyer_receipt(t) or _OWN_TRANSFER.search(t):
+        return found
+    other = act_of(_RECEIPT.sub(" ", t), asking)  # "…rồi bảo tôi bấm link nhập mã OTP để nhận tiền, tôi nhập rồi"
+    return None if other == "money_sent" else other
+
+
+def _act_in(text: str, t: str, asking: bool) -> str | None:
     """What was done, read sentence by sentence: a story that ends in a question ("…tôi đọc sáu số cho họ. Giờ
     làm gì ạ?") still tells what was done; only the question sentence itself is read as asking. A story that ends
     asking whether to comply tells what was asked for: nothing done unless a marker says so."""

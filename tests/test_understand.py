@@ -568,3 +568,32 @@ def test_steps_listed_after_an_instruction_are_told_not_done() -> None:
 def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act: str | None) -> None:
     from bot.situation import Situation, route
     assert route(text, None) == Situation(kind, act)
+
+
+@pytest.mark.parametrize("text, kind, act", [
+    # a seller shown a buyer's receipt sent no money: no emergency about their own transfer, no "đừng chuyển tiền"
+    ("Tôi bán rau trên mạng, khách gửi hình hóa đơn chuyển khoản 3 triệu, tôi đã giao hàng mà tối vẫn chưa thấy tiền "
+     "vào. Giờ làm sao?", "calm", None),
+    ("khach dat mua 2 bao gao, gui anh chuyen khoan thanh cong roi, toi co nen giao hang khong", "calm", None),
+    # ...unless the seller was also led to give a code away
+    ("Khách gửi ảnh chuyển khoản rồi nhắn link bảo tôi nhập mã OTP để nhận tiền, tôi lỡ đọc mã OTP cho họ rồi",
+     "scam_now", "otp_read"),
+    # signal lost with nothing else around it is a fault to report; with an "upgrade" call it is a SIM taken over
+    ("Sim Viettel của tôi mất sóng cả buổi sáng, không gọi được cho ai, tôi hỏi ở đâu?", "calm", None),
+    ("Có người xưng nhà mạng gọi bảo nâng cấp sim 4G, tôi làm theo xong thì máy mất sóng luôn", "scam_now", "none_yet"),
+    # "mất tiền mới…", "có mất tiền không": a cost asked about, not money gone
+    ("Quên mật khẩu Zalo, nó bắt nhắn tin tới tổng đài, mất tiền mới lấy được mã, có phải lừa không", "calm", None),
+    # "tôi già rồi" is the speaker's age, not a transfer done
+    ("Người xưng công an gọi bảo tôi nợ tiền, phải chuyển tiền ngay không thì bị bắt. Tôi già rồi có vay ai đâu, "
+     "làm sao đây", "scam_now", "none_yet"),
+])
+def test_a_buyers_receipt_a_signal_lost_a_cost_and_an_age(text: str, kind: str, act: str | None) -> None:
+    from bot.situation import Situation, classify
+    assert classify(text) == Situation(kind, act)
+
+
+def test_a_seller_who_handed_the_goods_over_is_after_the_act() -> None:
+    from bot.story_acts import goods_handed
+    assert goods_handed("Khách đưa điện thoại cho tôi xem hóa đơn chuyển khoản, tôi đưa hàng rồi mà không thấy tiền")
+    assert not goods_handed("Khách gửi ảnh chuyển khoản thành công, tôi có nên gửi hàng không?")
+    assert not goods_handed("Khách gửi ảnh chuyển khoản rồi giục gửi hàng gấp")
