@@ -349,8 +349,8 @@ ASKED_TO = re.compile(
     r"cung cap|ra ngan hang|rut|mo app|dang nhap|quet|ket ban|vao nhom|goi cho|lien he|cai lai|tat may|"
     r"ky (?:lai )?(?:hop dong|giay|xac nhan))\b")
 # Where a link came from: a message, a chat, a leaflet (not a site the person looked up).
-MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|nhom|to roi|ma qr|nhan tin|ho gui|"
-                             r"nguoi ta gui|gui link|gui qua)\b")
+MESSAGE_SOURCE = re.compile(r"\b(?:tin nhan|zalo|sms|email|messenger|facebook|nhom|to roi|ma qr|ho gui|nguoi ta gui|"
+                             r"nhan tin(?! (?:kiem tra|tra cuu|xem))|gui link|gui qua)\b")  # not one's own check
 # A sum of money named: a demand being weighed is concrete, not a general question.
 AMOUNT = re.compile(r"\b\d+ ?(?:trieu|tr|nghin|ngan|k|ty|cu)\b")
 # What shows a scammer even beside an honest-looking slip.

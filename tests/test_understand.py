@@ -586,6 +586,9 @@ def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act:
     # "tôi già rồi" is the speaker's age, not a transfer done
     ("Người xưng công an gọi bảo tôi nợ tiền, phải chuyển tiền ngay không thì bị bắt. Tôi già rồi có vay ai đâu, "
      "làm sao đây", "scam_now", "none_yet"),
+    # one's own text to check the SIM's services is no message from someone: the carrier's charges, no emergency
+    ("Thuê bao Vina của tôi tháng này bị trừ tiền nhiều, nhắn tin kiểm tra thì thấy dịch vụ lạ tôi không đăng ký, hủy "
+     "thế nào", "calm", None),
 ])
 def test_a_buyers_receipt_a_signal_lost_a_cost_and_an_age(text: str, kind: str, act: str | None) -> None:
     from bot.situation import Situation, classify
