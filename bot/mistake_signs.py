@@ -11,7 +11,9 @@ from bot.homographs import RECEIVE
 _WRONG_TRANSFER = re.compile(
     # "tránh lừa đảo, sai sót": errors in general, not a transfer gone wrong.
     # "gửi tiết kiệm … thua lỗ": savings and a loss-making bank, not money sent astray.
-    r"\b(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem))(?: \w+){0,6} (?:nham(?! lan)|sai(?! sot)|lon|nham so|sai so|"
+    # "chuyển vào một khoản tiền lớn": big ("lớn"), not wrong ("lộn").
+    r"\b(?:chuyen|ck|chuyen khoan|gui(?! tiet kiem))(?: \w+){0,6} (?:nham(?! lan)|sai(?! sot)|"
+    r"(?<!tien )(?<!mot khoan )(?<!1 khoan )lon|nham so|sai so|"
     r"nham nguoi|nham tai khoan|"
     r"chon nham|chon sai|"
     r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua(?! lo\b| kien\b| bac\b| cuoc\b)|(?<!them )(?:2|hai) lan)"
@@ -43,6 +45,8 @@ RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?
                        f"(?:chuyen khoan|tien|khoan|trieu)|\\bnhan (?:\\w+ ){{0,4}}(?:chuyen khoan|"
                        f"khoan tien) (?:\\w+ ){{0,5}}tu (?:mot )?(?:nguoi|"
                        f"so|tai khoan) (?:la|khong quen)|"
+                       # "được chuyển vào một khoản tiền, không biết ai chuyển": a stranger's money come in
+                       f"\\bduoc chuyen (?:vao|den) (?:\\w+ ){{0,5}}(?:khong biet|khong ro) (?:ai|cua ai|tu dau)|"
                        f"\\b(?:(?<!nguoi )nhan|bi chuyen) nham (?:\\w+ ){{0,2}}(?:tien|khoan|\\d+)|"
                        # "được ai đó chuyển cho mấy chục triệu", "có người lạ chuyển 5 triệu vào tk"
                        f"\\b(?:duoc|co) (?:ai do|nguoi la|mot nguoi la|so la) chuyen (?:\\w+ ){{0,4}}(?:tien|trieu|"
@@ -135,7 +139,7 @@ def paid_for_goods(before: str, t: str) -> bool:
 
 # "bảo trả tiền qua Western Union rồi gửi link bắt nhập…", "…nhập số tài khoản rồi đóng phí": after something only
 # asked for, "rồi" that goes on to the asker's next demand or the next step demanded is "and then", not "already".
-_THEN_DEMAND = re.compile(r"(?: \w+){0,6}? roi (?:gui|bat|bao|doi|xin|yeu cau|nhan tin|goi|dong|nop|nhap|bam|mua|"
+_THEN_DEMAND = re.compile(r"(?: \w+){0,8}? roi (?:gui|bat|bao|doi|xin|yeu cau|nhan tin|goi|dong|nop|nhap|bam|mua|"
                           r"cai|khai|quet|chup)\b")
 
 

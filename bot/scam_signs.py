@@ -25,7 +25,7 @@ from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD
 # "mọi người" (everyone) folds like "mới" (just).
 # not "mã OTP vừa gửi về máy"; "sim mới", "máy mới" are new things, not "just done"
 _PAST = (r"(?:da|vua(?! gui (?:ve|den|toi)\b)|lo|(?<!sim )(?<!may )(?<!thoai )(?<!dt )(?<!the )(?<!app )(?<!khoan )"
-         r"moi(?! nguoi)|trot|nhat thoi)")
+         r"moi(?! nguoi| sinh| de\b)|trot|nhat thoi)")
 _ACTS: tuple[tuple[str, str], ...] = (
     # "cài sinh trắc học trên app": setting something up in an app is not installing one.
     ("remote_app", r"(?:cai|tai(?! khoan)|cai dat|tai ve|bam cai)(?: (?!tren\b|trong\b)\w+){0,4} "

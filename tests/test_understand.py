@@ -586,6 +586,13 @@ def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act:
     # "tôi già rồi" is the speaker's age, not a transfer done
     ("Người xưng công an gọi bảo tôi nợ tiền, phải chuyển tiền ngay không thì bị bắt. Tôi già rồi có vay ai đâu, "
      "làm sao đây", "scam_now", "none_yet"),
+    # "khoản tiền lớn" is a big sum, not "chuyển lộn"; money come in from nobody one knows is money received
+    ("Tài khoản của tôi tự nhiên được chuyển vào một khoản tiền lớn, không biết ai chuyển. Giờ làm gì?",
+     "honest_mistake", "received"),
+    ("ck lộn số tài khoản rồi, làm sao lấy lại", "honest_mistake", "wrong_transfer"),
+    # "cháu mới sinh" is a newborn, not "just"; "bắt tải app … rồi nộp phí" is a demand told, nothing installed
+    ("Người xưng công an xã gọi bảo phải đăng ký thường trú cho cháu mới sinh, bắt tải ứng dụng dịch vụ công của bộ "
+     "công an rồi nộp phí qua đó. Có phải lừa không?", "scam_now", "none_yet"),
     # one's own text to check the SIM's services is no message from someone: the carrier's charges, no emergency
     ("Thuê bao Vina của tôi tháng này bị trừ tiền nhiều, nhắn tin kiểm tra thì thấy dịch vụ lạ tôi không đăng ký, hủy "
      "thế nào", "calm", None),
