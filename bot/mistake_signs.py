@@ -16,7 +16,8 @@ _WRONG_TRANSFER = re.compile(
     r"(?<!tien )(?<!mot khoan )(?<!1 khoan )lon|nham so|sai so|"
     r"nham nguoi|nham tai khoan|"
     r"chon nham|chon sai|"
-    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|thua(?! lo\b| kien\b| bac\b| cuoc\b)|(?<!them )(?:2|hai) lan)"
+    r"du (?=\d|mot|hai|ba|nam|muoi|tien|so tien)|"
+    r"thua(?! lo\b| kien\b| bac\b| cuoc\b| ke\b| nhan\b)|(?<!them )(?:2|hai) lan)"
     # "gửi sai nơi tiếp nhận", "gửi nhầm hồ sơ": papers sent to the wrong office, not money.
     r"(?! (?:noi|dia chi|co quan|don vi|ho so|thong tin|mau|to khai|giay to)\b)|"
     r"(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"

@@ -90,7 +90,7 @@ _FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|k
 # Inside an act's words: "bưu phẩm gửi không được rồi nối máy cho người…" did not go.
 _FAILED_IN = re.compile(r"\b(?:khong|ko|chua) (?:duoc|dc)\b")
 # Right before an act: it was not done ("không nhận được", "chưa đọc", "đừng chuyển").
-_NEGATED = re.compile(r"\b(?:khong|chua|ko|chang|dung|khong he|chua he)\s*$")
+_NEGATED = re.compile(r"\b(?:(?:khong|chua|ko)(?: he| chiu| muon| the)?|chang|dung)\s*$")
 
 
 # The verbs of the acts: "rút tiết kiệm chuyển vào…, có nên chuyển không" asks about the transfer.

@@ -33,7 +33,6 @@ from bot.scam_signs import (
     LOSS,
     MESSAGE_SOURCE,
     MONEY_ACCENTED,
-    MONEY_OR_SECRET,
     NEWS_TALK,
     PAY_ASK,
     PAY_WHO,
@@ -53,7 +52,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.story_acts import act_in, buyer_receipt
+from bot.story_acts import act_in, buyer_receipt, money_named, name_misused
 from bot.visit_signs import (
     FAMILY_INSTALLED,
     REFUSED,
@@ -400,7 +399,7 @@ def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
     t = words(text)
-    if found.kind != CALM or model is None or general_question(t) or not MONEY_OR_SECRET.search(t) or own_slip(t):
+    if found.kind != CALM or model is None or general_question(t) or not money_named(text) or own_slip(t):
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
@@ -408,6 +407,8 @@ def route(text: str, model: SituationModel | None) -> Situation:
     if (FAMILY_INSTALLED.search(t) or own_app) and not (LOSS.search(t) or STRONG_CONTEXT.search(t)
                                                          or IN_CALL.search(t)):
         return found  # "thằng út cài cho tôi app đo huyết áp": an app the family (or the person) put on, nobody posing
+    if name_misused(t) and not IN_CALL.search(t):
+        return found  # "giờ phát hiện có tài khoản đứng tên mình mà chưa từng mở": found out later, not in a call
     if not _traces(t) or NEWS_TALK.search(t) and act_of(t) is None and not LOSS.search(t):
         # nobody else and nothing done ("bố tôi mất, lương hưu… được nhận bao nhiêu?"), or a rumour going round
         # that asks nothing of this person ("tin ngân hàng sắp phá sản lan truyền, có nên rút không?")
@@ -437,5 +438,5 @@ def never_decline(text: str, model: SituationModel | None) -> bool:
     if scam_signals(text):
         return True
     t = words(text)
-    lexical = MONEY_OR_SECRET.search(t) or MONEY_ACCENTED.search(normalize(text).lower())
+    lexical = money_named(text) or MONEY_ACCENTED.search(normalize(text).lower())
     return model is not None and bool(lexical) and _traces(t) and model.alarm_probability(text) >= 0.25

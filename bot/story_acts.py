@@ -6,17 +6,20 @@ import re
 
 from bot import understand
 from bot.message_forms import GENERAL_FORM
-from bot.scam_signs import act_of, words
+from bot.scam_signs import MONEY_OR_SECRET, act_of, words
+from rag.text import normalize
 
 # A closing question that asks whether to comply or whether the asker is genuine ("có nên giúp không", "có phải làm
 # theo không", "có đúng là cán bộ xã không"), not about a remedy ("có nên khóa thẻ không").
-_COMPLY = re.compile(r"\b(?:co nen (?:giup|lam theo|nghe theo|gui|chuyen|nop|cai|dua|doc|dong|tin|dang ky|ket ban)|"
+_COMPLY = re.compile(r"\b(?:co nen (?:giup|lam theo|nghe theo|gui|chuyen|nop|cai|dua|doc|dong|tin|dang ky|ket ban|"
+                     r"nho|ung ho|quyen gop|tham gia|bam|tai)|"
                      r"co phai (?:lam theo|nghe theo|nop|chuyen|gui|dong)|co (?:dung|that) la|"
                      r"(?:lam|nghe) theo (?:\w+ )?(?:duoc )?khong)\b")
 # A marker that something was done after all ("đã", "vừa", "lỡ", "xong", "tôi chuyển 5 triệu cho họ rồi").
 # The asker's own transfer besides ("tôi đã chuyển lại tiền thừa cho khách"): then a transfer was made after all.
 _OWN_TRANSFER = re.compile(r"\b(?:toi|minh|em|tui) (?:da |lo |vua )?(?:chuyen|ck|gui) (?:lai |tra )?(?:tien|\d)")
-_DONE_MARK = re.compile(r"\b(?:da|vua|lo|xong)\b|\b(?:toi|minh|em|ba|ong|me|bo|chau|con|tui|mk) (?:da |lo |cung )?"
+_DONE_MARK = re.compile(r"\b(?:da|vua|lo)\b|(?<!\bla )\bxong\b|"
+                        r"\b(?:toi|minh|em|ba|ong|me|bo|chau|con|tui|mk) (?:da |lo |cung )?"
                         r"(?:gui|doc|nhap|dien|cai|tai|bam|quay|chup|chuyen|ck|nap|go|quet|lam theo)"
                         r"(?: \w+){0,5} roi\b")
 
@@ -44,6 +47,14 @@ def goods_handed(text: str) -> bool:
     return buyer_receipt(t) and bool(_HANDED.search(t))
 
 
+# What other people did ("nhiều người đã chuyển khoản", "mọi người đều ủng hộ rồi"): no act of the asker's.
+_MULTI = re.compile(r"\b(?:đa (?:khoa|năng|dạng|số|cấp|phương tiện)|tối đa)\b", re.IGNORECASE)
+_OTHERS_DID = re.compile(r"\b(?:nhieu nguoi|moi nguoi|nguoi khac|ai cung|bao nguoi|may nguoi|hang xom|ca xom)"
+                         r"(?: (?:da|cung|deu|vua))* "
+                         r"(?:chuyen khoan|chuyen tien|chuyen|ck|ung ho|quyen gop|gui tien|nop)"
+                         r"(?: (?:tien|roi))*\b")
+
+
 def act_in(text: str, t: str, asking: bool) -> str | None:
     """`_act_in`, except that a seller's story of a buyer's receipt tells of no transfer by the asker (only of
     what else they did)."""
@@ -58,6 +69,10 @@ def _act_in(text: str, t: str, asking: bool) -> str | None:
     """What was done, read sentence by sentence: a story that ends in a question ("…tôi đọc sáu số cho họ. Giờ
     làm gì ạ?") still tells what was done; only the question sentence itself is read as asking. A story that ends
     asking whether to comply tells what was asked for: nothing done unless a marker says so."""
+    if _MULTI.search(text):  # "bệnh viện đa khoa" folds to the "đã" of a done act
+        text = _MULTI.sub(" ", text)
+        t = words(text)
+    t = _OTHERS_DID.sub(" ", t)  # "nhiều người đã chuyển khoản, tôi có nên chuyển không": others' act, not theirs
     sentences = [s for s in re.split(r"[.!?;\n]+", text) if s.strip()]
     if asking and not _DONE_MARK.search(t) and asks_to_comply(text):
         return None
@@ -66,7 +81,7 @@ def _act_in(text: str, t: str, asking: bool) -> str | None:
         return found
     for sentence in sentences:
         if not understand.asks(sentence):
-            st = words(sentence)
+            st = _OTHERS_DID.sub(" ", words(sentence))
             found = act_of(st, bool(GENERAL_FORM.search(st)), whole=t)
             if found is not None:
                 return found
@@ -76,3 +91,25 @@ def _act_in(text: str, t: str, asking: bool) -> str | None:
 def asks_to_comply(text: str) -> bool:
     """The message closes asking whether to do what someone asks, or whether that someone is genuine."""
     return any(understand.asks(s) and _COMPLY.search(words(s)) for s in re.split(r"[.!?;\n]+", text) if s.strip())
+
+
+# Something found in one's own name that one never opened ("có tài khoản ngân hàng đứng tên mình mà tôi chưa từng mở",
+# "thẻ tín dụng mang tên tôi, tôi chưa từng làm thẻ"): a misuse discovered afterwards, not a call to hang up on.
+_IN_MY_NAME = re.compile(r"\b(?:tai khoan|tk|khoan vay|the tin dung|the|sim|so dien thoai|so|vi)(?: \w+){0,6} "
+                         r"(?:dung|mang) ten (?:toi|minh|em|tui|bo|me|ba|ong)\b")
+_NEVER_MINE = re.compile(r"\b(?:chua (?:he |tung |bao gio )?|khong (?:he |tung )?|chang )"
+                         r"(?:mo|vay|dang ky|dk|lam|ky)\b")
+
+
+def name_misused(t: str) -> bool:
+    """An account, loan, card or SIM found in the asker's name that they never opened (folded words)."""
+    return bool(_IN_MY_NAME.search(t) and _NEVER_MINE.search(t))
+
+
+# "vậy" ("tôi bị bệnh gì vậy") folds to "vay", a loan: written with its marks it names no money.
+_SO = re.compile(r"(?<!\w)vậy(?!\w)", re.IGNORECASE)
+
+
+def money_named(text: str) -> bool:
+    """Money, a code, an account or a scammer named (MONEY_OR_SECRET on folded words), "vậy" not read as "vay"."""
+    return bool(MONEY_OR_SECRET.search(words(_SO.sub(" ", normalize(text)))))

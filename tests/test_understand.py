@@ -412,8 +412,17 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
     assert route("Tôi cài cái ứng dụng đèn pin, nó hiện bảng đòi cho phép truy cập danh bạ với vị trí. Mấy cái đã lỡ "
                  "bấm Cho phép rồi thì tắt ở đâu?", model).kind == CALM
     assert route("cai app an ninh tai chinh theo lenh 'cong an Ha Noi' roi, gio lam sao", model).alarming
+    # Something found in one's name that one never opened, told afterwards: what to do now, not "hang up".
+    assert route("Hồi tháng 6 có người xưng cộng tác viên nhà mạng đến nhà lấy số căn cước, chụp khuôn mặt. Giờ "
+                 "tôi thấy có tài khoản ngân hàng đứng tên mình mà tôi chưa từng mở, làm sao?", model).kind == CALM
+    assert route("Có người đang gọi bảo có khoản vay đứng tên tôi mà tôi chưa từng vay, bắt chuyển tiền để hủy",
+                 model).alarming
     # Nor is such a question kept from the scope judge: money words alone are no trace of a scam.
     from bot.situation import never_decline
+
+    # "bệnh gì vậy" folds to "vay", a loan: a symptom told is no money word, so the scope judge may decline it.
+    assert not never_decline("Hai đầu gối tôi đau nhức nhiều năm, đi khám bác sĩ uống thuốc hoài không hết, giờ "
+                             "chân tê. Tôi bị bệnh gì vậy?", model)
 
     assert not never_decline("Ông bà để dành được ít tiền, lãi gửi tiết kiệm thấp quá, có nên rút ra mua vàng?", model)
     assert never_decline("Người xưng cán bộ ngân hàng gọi bảo mẹ rút tiết kiệm chuyển sang tài khoản an toàn", model)
@@ -596,6 +605,16 @@ def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act:
     # one's own text to check the SIM's services is no message from someone: the carrier's charges, no emergency
     ("Thuê bao Vina của tôi tháng này bị trừ tiền nhiều, nhắn tin kiểm tra thì thấy dịch vụ lạ tôi không đăng ký, hủy "
      "thế nào", "calm", None),
+    # "... gửi qua Zalo là xong. Có nên nhờ không?": asks whether to comply; "là xong" marks nothing done
+    ("Trên Facebook có người nhận làm giấy tờ giùm, bảo tôi chụp hai mặt căn cước gửi qua Zalo là xong. Có nên nhờ "
+     "không?", "calm", None),
+    # what other people did is no act of the asker's; "đa khoa" is no "đã"
+    ("Trang mang tên Bệnh viện Đa khoa tỉnh kêu gọi quyên góp cho bé bị bệnh, nhiều người đã chuyển khoản. Tôi muốn "
+     "giúp, có nên chuyển vào tài khoản cá nhân ghi trong bài không?", "pay_now", None),
+    # "không chịu trả" is unpaid, not money sent; "thừa kế" is an inheritance, not money sent "thừa"
+    ("Tôi đã trả hết khoản vay trên app, vậy mà người ta gọi điện bảo tôi đang nợ không chịu trả, lúc thì 2 triệu",
+     "pay_now", None),
+    ("Ai được hưởng chuyển giao quyền thừa kế sổ tiết kiệm?", "calm", None),
 ])
 def test_a_buyers_receipt_a_signal_lost_a_cost_and_an_age(text: str, kind: str, act: str | None) -> None:
     from bot.situation import Situation, classify
