@@ -31,16 +31,23 @@ _SHORTHAND = {
     "ko": "không", "k": "không", "kh": "không", "hok": "không", "dc": "được", "đc": "được", "ck": "chuyển khoản",
     "tk": "tài khoản", "stk": "số tài khoản", "r": "rồi", "mk": "mật khẩu", "sth": "sinh trắc học", "ng": "người",
     "j": "gì", "ntn": "như thế nào", "dt": "điện thoại", "đt": "điện thoại", "sdt": "số điện thoại",
-    "sđt": "số điện thoại", "vs": "với",
+    "sđt": "số điện thoại", "vs": "với", "sotp": "Smart OTP", "smartotp": "Smart OTP", "ctv": "cộng tác viên",
+    "cskh": "chăm sóc khách hàng",
 }
 # A whole word only, and not "50 k" (fifty thousand).
 _SHORT_WORD = re.compile(r"(?<![\w])(?<!\d )(" + "|".join(sorted(_SHORTHAND, key=len, reverse=True)) + r")(?![\w])",
                          re.IGNORECASE)
 
 
+def shorthand_spelled(text: str) -> str:
+    """Phone shorthand in a text written with diacritics spelled out ("ck nhầm tk rồi" → "chuyển khoản nhầm tài
+    khoản rồi"): what the embedding model reads, as the accent restorer already does for text typed without marks."""
+    return _SHORT_WORD.sub(lambda m: _SHORTHAND[m.group(1).lower()], text.strip())
+
+
 def spelled_out(text: str) -> str:
     """A way of asking as the tutor shows it: shorthand written in full, the first letter a capital."""
-    full = _SHORT_WORD.sub(lambda m: _SHORTHAND[m.group(1).lower()], text.strip())
+    full = shorthand_spelled(text)
     return full[:1].upper() + full[1:]
 
 

@@ -19,7 +19,7 @@ from rag.embeddings import kept_passages
 from rag.index import Chunk, LexicalIndex, VectorIndex
 from rag.kinds import question_kind
 from rag.lessons import Lesson, Section
-from rag.questions import QuestionEntry
+from rag.questions import QuestionEntry, shorthand_spelled
 from rag.rerank import Reranker, UnitVocabulary, unit_features
 from rag.table import STEPS as _STEPS
 from rag.table import ChunkTable, ranks_by, ranks_of, rrf
@@ -206,7 +206,10 @@ class Retriever:
         accented = has_diacritics(query)
         if mode in ("dense", "hybrid") and self.vectors is not None and self.embeddings is not None:
             # e5 is weak on text typed without diacritics: give it the accents our lessons suggest.
-            dense_query = query if accented or self.restorer is None else self.restorer.restore(query)
+            if accented:
+                dense_query = shorthand_spelled(query)
+            else:
+                dense_query = query if self.restorer is None else self.restorer.restore(query)
             signals["dense_query"] = dense_query
             qvec = self.embeddings.embed_query(dense_query)
             for key, cos in self.vectors.search(qvec, min(n, max(self.candidates, DENSE_POOL))):

@@ -22,6 +22,8 @@ ABBREVIATIONS: dict[str, str] = {
     "gplx": "gplx giay phep lai xe", "fb": "facebook", "face": "facebook", "zl": "zalo",
     "pass": "mat khau", "password": "mat khau", "sms": "sms tin nhan",
     "2fa": "2fa xac thuc hai lop", "mfa": "mfa xac thuc hai lop",
+    "sotp": "smart otp", "smartotp": "smart otp", "sth": "sinh trac hoc", "ctv": "cong tac vien",
+    "cskh": "cham soc khach hang", "tttb": "tttb thong tin thue bao",
 }
 # Names people use instead of the thing: a bank, its app, an e-wallet, a carrier. The general words are added so
 # "quên mật khẩu iPay" finds what the lessons say about bank apps.

@@ -245,3 +245,13 @@ def test_a_part_of_a_section_never_ends_on_a_lead_in() -> None:
     rest, end = excerpt(body, offset, len(body))
     assert rest.startswith("Cách tránh:") and end == len(body)
 
+
+
+def test_shorthand_in_text_with_diacritics_is_spelled_out_for_the_embedding_model(kb: KnowledgeBase) -> None:
+    from rag.questions import shorthand_spelled
+
+    assert shorthand_spelled("ck nhầm tk rồi, quên mã sOTP") == "chuyển khoản nhầm tài khoản rồi, quên mã Smart OTP"
+    assert shorthand_spelled("nạp 50 k") == "nạp 50 k"  # fifty thousand, not "không"
+    result = kb.retriever.search("Quên mã mở khóa sOTP", "hybrid")
+    assert "Smart OTP" in str(result.signals["dense_query"])
+    assert "payment.otp" in result.units[0].topics, result.units[0].key
