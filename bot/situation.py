@@ -52,7 +52,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.story_acts import act_in, buyer_receipt, money_named, name_misused
+from bot.story_acts import act_in, buyer_receipt, carrier_charge, money_named, name_misused
 from bot.visit_signs import (
     FAMILY_INSTALLED,
     REFUSED,
@@ -173,6 +173,8 @@ def classify(text: str) -> Situation:
     slip = own_slip(t)
     if (slip or act is None and buyer_receipt(t)) and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)):
         return Situation(CALM)  # a wrong PIN, an ATM that kept the money, a buyer's receipt: nothing taken from them
+    if act == "money_sent" and carrier_charge(t) and not (in_call or STRONG_CONTEXT.search(t)):
+        return Situation(CALM)  # the carrier's charges for services never asked for: ask the carrier, no thief
     if (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) and not _NOT_MONEY.search(t):
         found = _money_astray(t, act, in_call)
         if found is not None:

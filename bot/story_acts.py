@@ -113,3 +113,16 @@ _SO = re.compile(r"(?<!\w)vậy(?!\w)", re.IGNORECASE)
 def money_named(text: str) -> bool:
     """Money, a code, an account or a scammer named (MONEY_OR_SECRET on folded words), "vậy" not read as "vay"."""
     return bool(MONEY_OR_SECRET.search(words(_SO.sub(" ", normalize(text)))))
+
+
+# A carrier's charges on the SIM's credit for services one never asked for ("soạn tin kiểm tra thì thấy bị trừ tiền
+# mấy năm cho dịch vụ gì đó mà tôi không đăng ký"): a billing matter for the carrier, no money taken by a thief.
+_CARRIER = re.compile(r"\b(?:sim|thue bao|nha mang|vinaphone|vina|viettel|mobifone|mobi|vietnamobile|itel|"
+                      r"tai khoan (?:goc|chinh)|cuoc)\b")
+_SERVICE = re.compile(r"\b(?:dich vu|goi cuoc|goi data|dau so|tin nhan moi)\b")
+_BANKING = re.compile(r"\b(?:ngan hang|the atm|the tin dung|vi dien tu|momo|zalopay|stk|so tai khoan|tk ngan hang)\b")
+
+
+def carrier_charge(t: str) -> bool:
+    """Money taken off a SIM's credit for a carrier's services, nothing of a bank's (folded words)."""
+    return bool(_CARRIER.search(t) and _SERVICE.search(t) and re.search(r"\btru\b", t) and not _BANKING.search(t))

@@ -615,6 +615,11 @@ def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act:
     ("Tôi đã trả hết khoản vay trên app, vậy mà người ta gọi điện bảo tôi đang nợ không chịu trả, lúc thì 2 triệu",
      "pay_now", None),
     ("Ai được hưởng chuyển giao quyền thừa kế sổ tiết kiệm?", "calm", None),
+    # a carrier's charges for services never asked for are the carrier's matter; a bank account emptied is not
+    ("Tôi dùng sim Vina, soạn thử tin kiểm tra mới biết bị trừ tiền mấy năm nay cho dịch vụ gì đó tôi không đăng ký. "
+     "Hủy thế nào?", "calm", None),
+    ("Sim Viettel của tôi bị mất sóng rồi tài khoản ngân hàng bị trừ 30 triệu, dịch vụ gì tôi cũng không đăng ký",
+     "scam_now", "money_sent"),
 ])
 def test_a_buyers_receipt_a_signal_lost_a_cost_and_an_age(text: str, kind: str, act: str | None) -> None:
     from bot.situation import Situation, classify
