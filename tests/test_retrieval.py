@@ -65,10 +65,11 @@ def test_scope_judge_on_purpose_written_questions(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize("question", [
     "ong ngoai o mot minh, mua loa thong minh cho ong co tot khong",
     "goi ve may ban o que co phai bam ma vung khong",
+    "camera ip mua ngoài chợ có an toàn không",
 ])
 def test_home_phone_and_smart_speaker_questions_are_answered(kb: KnowledgeBase, question: str) -> None:
-    """A smart speaker and a landline's area code are devices too: answered, not declined nor asked back (their
-    words were missing from the scope judge's list, so the lessons' own words decided alone)."""
+    """A smart speaker, a landline's area code and a home Wi-Fi camera are devices too: answered, not declined nor
+    asked back (their words were missing from the scope judge's list, so the lessons' own words decided alone)."""
     assert Answerer(kb).answer(question).kind == "answer"
 
 
