@@ -384,8 +384,8 @@ CALL_DEMAND = re.compile(r"\b(?:cuoc (?:goi|dien thoai)|" + _ME + r"goi dien|" +
 THREAT = re.compile(r"\b(?:" + _THREATENED + r"|bi phat|phat nang|bi bat|bat giam|truy na|khoi to|cat dien|ngung cap|"
                      r"khoa (?:tai khoan|sim|so|thue bao)|phong toa|bi kien|cuong che)\b")
 CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan)\b")
-
-URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu|cuu toi|cuu voi|gap gap|khan cap|chet roi|nguy roi)\b")
+URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu(?! (?:cay|vuon|lua|rau|ca|ga|heo|xe))|gap gap|khan cap|chet roi|"
+                    r"nguy roi)\b")  # "cứu tôi", not "cứu cây ớt"
 # Talk of news passed around ("tin vỡ đê khẩn cấp, có nên gửi tiếp không"): its urgency is the news's, not the person's.
 NEWS_TALK = re.compile(r"\b(?:tin (?:\w+ ){0,4}(?:that gia|that hay gia|that hay khong|gia|don)|tin don|lan truyen|"
                        r"ru nhau|(?:bao|noi|don) (?:la )?dang co (?:dot|dot tan cong|lan song)|"

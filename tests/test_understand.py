@@ -420,6 +420,9 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
     # Nor is such a question kept from the scope judge: money words alone are no trace of a scam.
     from bot.situation import never_decline
 
+    # "cứu" a plant or a field is no cry for help; "cứu tôi" is
+    assert not never_decline("Cách cứu cây ớt bị xoăn ngọn và lụi tàn sớm", model)
+    assert never_decline("cứu tôi với, người ta đang đòi chuyển tiền", model)
     # "bệnh gì vậy" folds to "vay", a loan: a symptom told is no money word, so the scope judge may decline it.
     assert not never_decline("Hai đầu gối tôi đau nhức nhiều năm, đi khám bác sĩ uống thuốc hoài không hết, giờ "
                              "chân tê. Tôi bị bệnh gì vậy?", model)
