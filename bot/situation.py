@@ -170,11 +170,9 @@ def classify(text: str) -> Situation:
     in_call = bool(IN_CALL.search(t))
     if HYPOTHETICAL.search(t) and general_question(t) and not RECEIVED_PRESSED.search(t):
         return Situation(CALM)
-    slip = own_slip(t)
-    if (slip or act is None and buyer_receipt(t)) and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)):
-        return Situation(CALM)  # a wrong PIN, an ATM that kept the money, a buyer's receipt: nothing taken from them
-    if act == "money_sent" and carrier_charge(t) and not (in_call or STRONG_CONTEXT.search(t)):
-        return Situation(CALM)  # the carrier's charges for services never asked for: ask the carrier, no thief
+    if (own_slip(t) or act is None and buyer_receipt(t)) and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) \
+            or act == "money_sent" and carrier_charge(t) and not (in_call or STRONG_CONTEXT.search(t)):
+        return Situation(CALM)  # a wrong PIN, an ATM that kept the money, a buyer's receipt, a carrier's charges
     if (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) and not _NOT_MONEY.search(t):
         found = _money_astray(t, act, in_call)
         if found is not None:
