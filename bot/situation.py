@@ -52,7 +52,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.story_acts import act_in, buyer_receipt, carrier_charge, money_named, name_misused
+from bot.story_acts import act_in, buyer_receipt, money_named, name_misused, service_charged
 from bot.visit_signs import (
     FAMILY_INSTALLED,
     REFUSED,
@@ -171,7 +171,7 @@ def classify(text: str) -> Situation:
     if HYPOTHETICAL.search(t) and general_question(t) and not RECEIVED_PRESSED.search(t):
         return Situation(CALM)
     if (own_slip(t) or act is None and buyer_receipt(t)) and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) \
-            or act == "money_sent" and carrier_charge(t) and not (in_call or STRONG_CONTEXT.search(t)):
+            or service_charged(t, act) and not (in_call or STRONG_CONTEXT.search(t)):
         return Situation(CALM)  # a wrong PIN, an ATM that kept the money, a buyer's receipt, a carrier's charges
     if (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) and not _NOT_MONEY.search(t):
         found = _money_astray(t, act, in_call)

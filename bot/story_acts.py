@@ -123,6 +123,30 @@ _SERVICE = re.compile(r"\b(?:dich vu|goi cuoc|goi data|dau so|tin nhan moi)\b")
 _BANKING = re.compile(r"\b(?:ngan hang|the atm|the tin dung|vi dien tu|momo|zalopay|stk|so tai khoan|tk ngan hang)\b")
 
 
+# Credit put on one's own phone ("nạp 50 nghìn vào điện thoại, mấy hôm sau hết sạch"), not on someone else's number.
+_TOPUP = re.compile(r"\bnap (?:\w+ ){0,3}vao (?:dien thoai|dt|may|sim|thue bao)\b(?! (?:cho|cua) (?:ho|nguoi|no|ban)\b)")
+_UNASKED = re.compile(r"\b(?:dich vu|goi cuoc|goi data|dau so|tin nhan moi|(?:co|khong|ko|chua) (?:\w+ )?(?:dang ky|dk))\b")
+
+
 def carrier_charge(t: str) -> bool:
     """Money taken off a SIM's credit for a carrier's services, nothing of a bank's (folded words)."""
-    return bool(_CARRIER.search(t) and _SERVICE.search(t) and re.search(r"\btru\b", t) and not _BANKING.search(t))
+    carrier = _CARRIER.search(t) and _SERVICE.search(t) or _TOPUP.search(t) and _UNASKED.search(t)
+    return bool(carrier and re.search(r"\btru\b", t) and not _BANKING.search(t))
+
+
+# The bank's own text-message service and its fee ("tháng nào cũng bị trừ tiền tin nhắn ngân hàng", "con bảo hủy tin
+# nhắn SMS ngân hàng cho đỡ tốn phí"): a price to ask the bank about; a link, a code or a stranger's words are not.
+_BANK_SMS = re.compile(r"\b(?:(?:tin nhan|sms)(?: \w+){0,2} (?:ngan hang|banking|bien dong|so du)|sms ?banking)\b")
+_FEE_ON = re.compile(r"\b(?:phi|tien|cuoc|huy|ngung|dang ky|dk|tat)(?: dich vu)? (?:tin nhan|sms)\b|"
+                     r"\b(?:tin nhan|sms)(?: \w+){0,3} (?:ton|mat|het) (?:\w+ )?phi\b")
+_BIG_SUM = re.compile(r"\b(?:trieu|tr|ty|cu)\b")
+_BAIT = re.compile(r"\b(?:link|duong dan|otp|ma xac (?:nhan|thuc)|so la|lua|gia mao|gia danh|tong dai (?:\w+ )?(?:ghi|trong))\b")
+
+
+def service_charged(t: str, act: str | None) -> bool:
+    """A charge for a service one has (the carrier's on the SIM's credit, the bank's for its text messages), told or
+    asked about with no bait in it: a billing matter, not money taken by a thief (folded words)."""
+    if act == "money_sent" and carrier_charge(t):
+        return True
+    return act in (None, "money_sent") and bool(_BANK_SMS.search(t) and _FEE_ON.search(t)) \
+        and not (_BAIT.search(t) or _BIG_SUM.search(t))

@@ -238,6 +238,16 @@ def test_digital_words_as_many_as_off_topic_ones_keep_a_question_in_scope() -> N
     assert not judge.judge(health, 0.884, 0.865, 2.9, {})
 
 
+def test_ai_asked_about_and_papers_after_the_merger_are_our_subjects() -> None:
+    """"AI là gì" typed without marks is no "ai" (who) of an off-topic question; a land title still showing the old
+    district after the 2025 merger is a question about papers after the merger, like the ID card's; an
+    inheritance of land with no merger in it is still weighed on the evidence."""
+    judge = ScopeJudge(None)
+    assert judge.judge("AI la gi vay, nguoi gia nhu toi dung AI duoc viec gi", 0.86, 0.87, 0.5, {})
+    assert judge.judge("sổ đỏ vẫn ghi tên huyện cũ, sau sáp nhập có phải đổi không", 0.87, 0.86, 1.0, {})
+    assert not judge.judge("bố mất không để di chúc, sổ đỏ chia thừa kế thế nào", 0.87, 0.86, 1.0, {})
+
+
 def test_a_part_of_a_section_never_ends_on_a_lead_in() -> None:
     body = ("Kẻ gian còn khoác chữ AI lên ứng dụng đầu tư, hứa lãi rất cao. Đó là bẫy.\n\nCách tránh:\n"
             "1. Chỉ cài ứng dụng từ CH Play hoặc App Store.\n2. Không cài ứng dụng từ đường link người khác gửi.")

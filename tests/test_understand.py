@@ -623,6 +623,15 @@ def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act:
      "Hủy thế nào?", "calm", None),
     ("Sim Viettel của tôi bị mất sóng rồi tài khoản ngân hàng bị trừ 30 triệu, dịch vụ gì tôi cũng không đăng ký",
      "scam_now", "money_sent"),
+    # credit put on one's own phone and used up by services never asked for: the carrier's charges
+    ("tôi nạp 100k vào đt hôm qua, sáng nay đã bị trừ hết, ko đăng ký gì cả", "calm", None),
+    # the bank's own text-message fee is a price to ask about; with a link, a code or a big sum it is not
+    ("tháng nào ngân hàng cũng trừ phí tin nhắn báo số dư 11 nghìn, hủy được không", "calm", None),
+    ("con bảo hủy sms ngân hàng cho đỡ tốn phí, hủy rồi sao biết tiền về", "calm", None),
+    ("Tin nhắn ngân hàng báo tháng này bị trừ phí duy trì, kèm link bấm vào để hủy, tôi bấm rồi nhập mã OTP",
+     "scam_now", "otp_read"),
+    ("Tài khoản bị trừ 20 triệu, tin nhắn ngân hàng báo về mà tôi không làm gì, hàng tháng vẫn dùng bình thường",
+     "scam_now", "money_sent"),
 ])
 def test_a_buyers_receipt_a_signal_lost_a_cost_and_an_age(text: str, kind: str, act: str | None) -> None:
     from bot.situation import Situation, classify
