@@ -124,8 +124,10 @@ _BANKING = re.compile(r"\b(?:ngan hang|the atm|the tin dung|vi dien tu|momo|zalo
 
 
 # Credit put on one's own phone ("nạp 50 nghìn vào điện thoại, mấy hôm sau hết sạch"), not on someone else's number.
-_TOPUP = re.compile(r"\bnap (?:\w+ ){0,3}vao (?:dien thoai|dt|may|sim|thue bao)\b(?! (?:cho|cua) (?:ho|nguoi|no|ban)\b)")
-_UNASKED = re.compile(r"\b(?:dich vu|goi cuoc|goi data|dau so|tin nhan moi|(?:co|khong|ko|chua) (?:\w+ )?(?:dang ky|dk))\b")
+_TOPUP = re.compile(r"\bnap (?:\w+ ){0,3}vao (?:dien thoai|dt|may|sim|thue bao)\b"
+                    r"(?! (?:cho|cua) (?:ho|nguoi|no|ban)\b)")
+_UNASKED = re.compile(r"\b(?:dich vu|goi cuoc|goi data|dau so|tin nhan moi|"
+                      r"(?:co|khong|ko|chua) (?:\w+ )?(?:dang ky|dk))\b")
 
 
 def carrier_charge(t: str) -> bool:
@@ -140,7 +142,8 @@ _BANK_SMS = re.compile(r"\b(?:(?:tin nhan|sms)(?: \w+){0,2} (?:ngan hang|banking
 _FEE_ON = re.compile(r"\b(?:phi|tien|cuoc|huy|ngung|dang ky|dk|tat)(?: dich vu)? (?:tin nhan|sms)\b|"
                      r"\b(?:tin nhan|sms)(?: \w+){0,3} (?:ton|mat|het) (?:\w+ )?phi\b")
 _BIG_SUM = re.compile(r"\b(?:trieu|tr|ty|cu)\b")
-_BAIT = re.compile(r"\b(?:link|duong dan|otp|ma xac (?:nhan|thuc)|so la|lua|gia mao|gia danh|tong dai (?:\w+ )?(?:ghi|trong))\b")
+_BAIT = re.compile(r"\b(?:link|duong dan|otp|ma xac (?:nhan|thuc)|so la|lua|gia mao|gia danh|"
+                   r"tong dai (?:\w+ )?(?:ghi|trong))\b")
 
 
 def service_charged(t: str, act: str | None) -> bool:
