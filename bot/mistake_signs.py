@@ -101,9 +101,13 @@ CHARGED = re.compile(r"\b(?:tin nhan|the|tai khoan|tk)(?: \w+){0,3} (?:bi )?tru 
                      r"\bgiao dich (?:la|khong phai cua toi|toi khong (?:lam|thuc hien))\b")
 # Someone promising to get lost money back for a fee paid first ("luật sư trên Facebook nói lấy lại được hết, chỉ cần
 # nộp trước 30% phí"): the second scam that follows the first.
-RECOVERY_FEE = re.compile(r"\b(?:lay lai|thu hoi|doi lai|hoan lai)(?: \w+){0,8} (?:phi|nop truoc|dong truoc|"
-                          r"chuyen truoc|dat coc|coc)\b|"
-                          r"\b(?:phi|nop truoc|dong truoc)(?: \w+){0,6} (?:lay lai|thu hoi|doi lai)\b")
+# (a password, an account or a SIM got back for a fee is another matter: "nhận lấy lại mật khẩu VssID, có thu phí")
+_NOT_MONEY_BACK = (r"(?! (?:mat khau|mk|pass|password|tai khoan|tk|nick|zalo|facebook|fb|sim|so dien thoai|ma pin|pin|"
+                   r"email|gmail)\b)")
+RECOVERY_FEE = re.compile(r"\b(?:lay lai|thu hoi|doi lai|hoan lai)" + _NOT_MONEY_BACK + r"(?: \w+){0,8} "
+                          r"(?:phi|nop truoc|dong truoc|chuyen truoc|dat coc|coc)\b|"
+                          r"\b(?:phi|nop truoc|dong truoc)(?: \w+){0,6} (?:lay lai|thu hoi|doi lai)"
+                          + _NOT_MONEY_BACK + r"\b")
 
 # Money someone else sent to the person ("làm nhiệm vụ, mỗi lần được 6 nghìn, họ chuyển tiền thật"): the bait of a
 # task scam, not money the person sent; unless it is the person's own money they moved ("họ chuyển hết tiền của tôi

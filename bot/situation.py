@@ -52,7 +52,7 @@ from bot.scam_signs import (
     secret_given,
     words,
 )
-from bot.story_acts import act_in, buyer_receipt, money_named, name_misused, service_charged
+from bot.story_acts import act_in, at_counter, buyer_receipt, money_named, name_misused, service_charged
 from bot.visit_signs import (
     FAMILY_INSTALLED,
     REFUSED,
@@ -126,6 +126,8 @@ _PAID = re.compile(r"\b(?:tien|ck|chuyen khoan|chuyen|trieu|tr|nghin|k|coc|tra)\
 
 def _pay_asked(t: str, context: bool, in_call: bool) -> bool:
     """Someone asks for a fee, a deposit or a payment (not a fee asked about: "làm lại căn cước hết bao nhiêu")."""
+    if at_counter(t):
+        return False  # a bill handed over at the hospital's or the school's counter
     stranger = bool(STRANGER.search(t))
     concrete = bool(AMOUNT.search(t)) and (context or stranger) and not HYPOTHETICAL.search(t)
     return bool((fee_named(t) or (PAY_ASK.search(t) and (context or stranger))) and PAY_WHO.search(t)

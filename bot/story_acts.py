@@ -153,3 +153,16 @@ def service_charged(t: str, act: str | None) -> bool:
         return True
     return act in (None, "money_sent") and bool(_BANK_SMS.search(t) and _FEE_ON.search(t)) \
         and not (_BAIT.search(t) or _BIG_SUM.search(t))
+
+
+# A bill handed over in person at a hospital's, a school's or a shop's counter ("ở bệnh viện người ta đưa phiếu có mã QR
+# bảo quét để đóng tiền"): a payment the person stands in front of, not a stranger's demand from afar.
+_AT_PLACE = re.compile(r"\b(?:o|tai|ra|den|len|vao) (?:quay (?:\w+ )?)?(?:benh vien|phong kham|truong|buu dien|ubnd|"
+                       r"uy ban|nha thuoc|sieu thi|cua hang|quay thu ngan|quay giao dich)\b")
+_BILL = re.compile(r"\b(?:phieu|hoa don|bien lai|quay|thu ngan|vien phi|hoc phi)\b")
+_FROM_AFAR = re.compile(r"\b(?:goi|dien thoai|zalo|facebook|fb|tin nhan|nhan tin|link|duong dan|so la|nguoi la)\b")
+
+
+def at_counter(t: str) -> bool:
+    """Asked to pay in person at an institution's counter, with no call, message or link in the story (folded)."""
+    return bool(_AT_PLACE.search(t) and _BILL.search(t)) and not _FROM_AFAR.search(t)

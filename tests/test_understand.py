@@ -632,6 +632,10 @@ def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act:
      "scam_now", "otp_read"),
     ("Tài khoản bị trừ 20 triệu, tin nhắn ngân hàng báo về mà tôi không làm gì, hàng tháng vẫn dùng bình thường",
      "scam_now", "money_sent"),
+    # a bill handed over at the counter is paid in person; the same asked by a caller is a demand
+    ("ra bưu điện đóng tiền điện, nhân viên đưa hóa đơn bảo quét mã, có an toàn không", "calm", None),
+    ("đóng viện phí ở quầy thu ngân bệnh viện, họ đưa phiếu bảo quét mã QR, tôi không có app thì sao", "calm", None),
+    ("Có người gọi xưng bệnh viện bảo quét mã QR đóng viện phí cho con đang cấp cứu", "pay_now", None),
 ])
 def test_a_buyers_receipt_a_signal_lost_a_cost_and_an_age(text: str, kind: str, act: str | None) -> None:
     from bot.situation import Situation, classify
@@ -643,3 +647,11 @@ def test_a_seller_who_handed_the_goods_over_is_after_the_act() -> None:
     assert goods_handed("Khách đưa điện thoại cho tôi xem hóa đơn chuyển khoản, tôi đưa hàng rồi mà không thấy tiền")
     assert not goods_handed("Khách gửi ảnh chuyển khoản thành công, tôi có nên gửi hàng không?")
     assert not goods_handed("Khách gửi ảnh chuyển khoản rồi giục gửi hàng gấp")
+
+
+def test_a_fee_to_get_a_password_back_is_no_promise_to_recover_lost_money() -> None:
+    from bot.mistake_signs import RECOVERY_FEE
+    from bot.scam_signs import words
+    assert RECOVERY_FEE.search(words("có người nhận lấy lại tiền bị lừa nhưng phải nộp phí trước"))
+    assert RECOVERY_FEE.search(words("bi lua 100 trieu, trang facebook nhan lay lai, bao dong truoc 20% phi"))
+    assert not RECOVERY_FEE.search(words("kênh TikTok nhận lấy lại mật khẩu VssID, có thu phí, có nên nhờ"))
