@@ -293,6 +293,7 @@ class Answerer:
         # nếu…", "Có thể là thật"), which would contradict the steps above. A story with nothing done yet gets a
         # scam unit, as a payment entry matching a word would miss the danger.
         acted = situation.kind == PAY_NOW or situation.act not in (None, "none_yet")
+        fitting = [u for u in fitting if not (situation.kind == PAY_NOW and _how_to_pay(u))]  # no "how to pay"
         top = fitting[0] if fitting and fitting[0] is retrieval.units[0] else None
         unit = top if acted and top is not None and _on_danger(top) and not _reassures(top) else None
         if situation.act == "account_taken":  # what to do with an account taken, not how the trick is played
@@ -391,6 +392,13 @@ def _after_takeover(units: list[UnitHit]) -> UnitHit | None:
     """Among the five closest, a unit about accounts taken over that is not for before it happens."""
     return next((u for u in units[:5] if "scam.account_takeover" in u.topics
                  and (u.entry is None or u.entry.stage in ("after", "any"))), None)
+
+
+def _how_to_pay(unit: UnitHit) -> bool:
+    """An entry on how or by what rule to make a payment, with nothing of scams in it ("gửi tiền cho con du học cần giấy
+    tờ gì", "chuyển bao nhiêu thì phải quét mặt"): no answer under "don't pay" to someone pressed to pay."""
+    return unit.entry is not None and unit.entry.kind in ("howto", "rule") \
+        and not any(t.startswith("scam") for t in unit.topics)
 
 
 def _reassures(unit: UnitHit) -> bool:

@@ -31,6 +31,9 @@ PASSWORD_TOLD = (r"bao (?:cho (?:\w+ ){0,2})?(?:mat khau|ma pin|passcode|pin|pas
 BLOCKED = r"bi chan(?! (?:\w+ ){0,2}(?:mot chieu|hai chieu|1 chieu|2 chieu|goi di|chieu goi))"
 # A code ("mã") read, sent, typed or named as one, not "mà" (but): "đang gọi mà không nghe rõ".
 CODE = r"(?:(?:doc|gui|nhap|bam|go|dua|xin|doi|hoi) (?:\w+ )?ma|ma (?:otp|so|pin|xac|bao mat|giao dich|kich hoat|\d+))"
+# Demanding ("đòi"), not exchanging ("đổi thẻ từ sang thẻ chip", "đổi sim", "đổi mật khẩu"): both fold to "doi".
+DEMAND = (r"doi(?! (?:the|sim|mat khau|mk|ma pin|pin|sang|tu|ten|so dien thoai|sdt|giay to|bang|can cuoc|cccd|cmnd|"
+          r"dia chi|thong tin|may|dien thoai|app|ung dung|tai khoan|tk|pass|hinh|anh dai dien)\b)")
 # Receiving ("nhận"), not sending a message ("nhắn tin", "nhắn Zalo"): "bạn nhắn tin mượn 5 triệu" asks for money;
 # nor "nhắn đóng / nộp / cọc 2 triệu", a message telling to pay.
 RECEIVE = r"nhan(?! (?:tin|zalo|messenger|qua zalo|cho|dong|nop|coc|dat coc)\b)"

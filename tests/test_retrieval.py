@@ -116,6 +116,19 @@ def test_asked_to_pay_gets_the_closest_unit_about_money_under_the_alert(kb: Know
     assert answer.units == [top] and _on_danger(top) and not _reassures(top)
 
 
+def test_someone_pressed_to_pay_is_never_shown_how_to_pay_under_the_alert(kb: KnowledgeBase) -> None:
+    """A caller with a grandchild's voice asks for money and the person is on the way to the bank: under "don't pay"
+    comes a unit about the scam, never the how-to of sending money abroad the words happened to match."""
+    answerer = Answerer(kb)
+    answer = answerer.answer("Có người gọi giọng y hệt cháu tôi đang du học, bảo cần gấp 80 triệu, dặn đừng nói với bố "
+                             "mẹ nó. Tôi đang ra ngân hàng chuyển cho cháu, có cần giấy tờ gì không?")
+    assert answer.kind == "safety" and answer.replies[0].text == msg.PAY_NOW_ALERT
+    assert any(u.entry is not None and u.entry.kind == "howto" for u in answer.retrieval.units)  # it was found
+    for unit in answer.units:  # and is not shown: a scam unit, or the alert alone
+        assert unit.entry is None or unit.entry.kind not in ("howto", "rule") or \
+            any(t.startswith("scam") for t in unit.topics), unit.key
+
+
 def test_a_reassuring_verdict_is_recognised() -> None:
     """An entry that opens with "all is well" never stands under the emergency steps as the closest unit."""
     def entry(answer: str) -> UnitHit:

@@ -636,6 +636,9 @@ def test_coverage_rumours_and_what_was_only_asked_for(text: str, kind: str, act:
     ("ra bưu điện đóng tiền điện, nhân viên đưa hóa đơn bảo quét mã, có an toàn không", "calm", None),
     ("đóng viện phí ở quầy thu ngân bệnh viện, họ đưa phiếu bảo quét mã QR, tôi không có app thì sao", "calm", None),
     ("Có người gọi xưng bệnh viện bảo quét mã QR đóng viện phí cho con đang cấp cứu", "pay_now", None),
+    # "đổi thẻ" (exchange) folds like "đòi" (demand): the cost of a procedure is asked about, nobody demands it
+    ("thủ tục và chi phí đổi thẻ từ sang thẻ chip ra sao", "calm", None),
+    ("người bán đòi phí ship 30k chuyển trước mới giao hàng, có nên chuyển", "pay_now", None),
 ])
 def test_a_buyers_receipt_a_signal_lost_a_cost_and_an_age(text: str, kind: str, act: str | None) -> None:
     from bot.situation import Situation, classify
