@@ -341,7 +341,7 @@ IN_CALL = re.compile(
 VICTIM_NOW = re.compile(
     r"\b(?:toi|ba|ong|me|bo|minh|em|chau|con|nha toi|vo|chong|anh|chi) (?:vua|bi|lo|(?:dang|da|moi) "
     r"(?:bi|chuyen|doc|gui|cai|bam|nhan|nghe|noi|goi|o ngan hang|mat|nop|dong|nap|quet|chup))\b|"
-    r"\b(?:bay gio|ngay bay gio|(?<!cap )(?<!tra )cuu|luc nay)\b")
+    r"\b(?:bay gio|ngay bay gio|(?<!cap )(?<!tra )cuu|luc nay|vua nhan (?:duoc )?(?:tin nhan|cuoc goi|email|link))\b")
 # A stranger telling the person to do something other than pay: type a syntax, install, go to the bank.
 ASKED_TO = re.compile(
     r"\b(?:bao|bat|yeu cau|huong dan|doi|giuc|noi|ep|du|hen)(?: \w+){0,4} (?:soan|cai|tai|bam|doc|gui|chup|"
@@ -383,7 +383,7 @@ CALL_DEMAND = re.compile(r"\b(?:cuoc (?:goi|dien thoai)|" + _ME + r"goi dien|" +
                          r"kich hoat|chup|dong|lam lai)\b")
 THREAT = re.compile(r"\b(?:" + _THREATENED + r"|bi phat|phat nang|bi bat|bat giam|truy na|khoi to|cat dien|ngung cap|"
                      r"khoa (?:tai khoan|sim|so|thue bao)|phong toa|bi kien|cuong che)\b")
-CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan)\b")
+CALLED = re.compile(r"\b(?:goi|nhan tin|nhan zalo|dien thoai|tin nhan|ket ban)\b")
 URGENT = re.compile(r"\b(?:(?<!tra )(?<!cap )cuu(?! (?:cay|vuon|lua|rau|ca|ga|heo|xe))|gap gap|khan cap|chet roi|"
                     r"nguy roi)\b")  # "cứu tôi", not "cứu cây ớt"
 # Talk of news passed around ("tin vỡ đê khẩn cấp, có nên gửi tiếp không"): its urgency is the news's, not the person's.
@@ -432,7 +432,7 @@ def general_question(t: str) -> bool:
         return True
     if STRONG_CONTEXT.search(t) and not HEARD_OF.search(t) and not _IF_FIRST.match(t) and (
             VICTIM_NOW.search(t) or _DONE_AFTER.search(t) or _PAST_RE.search(t) or IN_CALL.search(t)
-            or ONGOING_STORY.search(t)):
+            or ONGOING_STORY.search(t) or ASKED_TO.search(t) and re.search(r"\b(?:xung|gia danh|mao danh)\b", t)):
         return False  # someone posing, and it is happening or has happened: a story, whatever question ends it
     if HOW_WHERE.search(t) and not VICTIM_NOW.search(t) and not LOSS.search(t) and not IN_CALL.search(t) \
             and not (_DONE_AFTER.search(t) and act_of(t) is not None):

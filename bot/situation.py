@@ -276,11 +276,15 @@ _TOLD_WRONG = re.compile(r"\b(?:ho|nguoi ta|ben kia|nhan vien|trang|app|ung dung
                          r"bao (?:\w+ ){0,4}(?:nham|sai)\b")
 
 
+_CALLED_TO_PAY = re.compile(r"\b(?:goi|nhan tin|nhan)(?: \w+)? (?:bat|doi|yeu cau|bao) (?:\w+ )?(?:dong|nop|chuyen)\b")
+
+
 def _money_astray(t: str, act: str | None, in_call: bool) -> Situation | None:
     """Money received by mistake or sent to a wrong account: an honest mistake, unless someone presses for it back
     or the story shows a scam (then None when it is for the rules after this one to say which)."""
     # "sang số lạ" alone is no scammer in a wrong transfer; a stranger's news of a relative in hospital is.
-    context = bool(STRONG_CONTEXT.search(t) or RELATIVE_EMERGENCY.search(t))
+    context = bool(STRONG_CONTEXT.search(t) or RELATIVE_EMERGENCY.search(t)
+                   or SCAM_CONTEXT.search(t) and _CALLED_TO_PAY.search(t))  # a caller said pay: no slip of theirs
     pressed = context and re.search(r"\b(?:goi|nhan tin|bao|nho|doi|giuc|yeu cau)\b", t) and re.search(
         r"\b(?:chuyen tra|tra lai|chuyen lai|hoan lai|gui lai)\b", t)
     if RECEIVED_PRESSED.search(t) or secret_given(t, act, context) or pressed:

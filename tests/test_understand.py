@@ -658,3 +658,23 @@ def test_a_fee_to_get_a_password_back_is_no_promise_to_recover_lost_money() -> N
     assert RECOVERY_FEE.search(words("có người nhận lấy lại tiền bị lừa nhưng phải nộp phí trước"))
     assert RECOVERY_FEE.search(words("bi lua 100 trieu, trang facebook nhan lay lai, bao dong truoc 20% phi"))
     assert not RECOVERY_FEE.search(words("kênh TikTok nhận lấy lại mật khẩu VssID, có thu phí, có nên nhờ"))
+
+
+@pytest.mark.parametrize(("text", "kind", "act"), [
+    # a message just received, with its link in hand: a story happening now, not a question about scams in general
+    ("điện thoại vừa nhận tin nhắn mang tên điện lực có mã OTP kèm đường link, bấm vào link đó có sao không",
+     "scam_now", "none_yet"),
+    # someone posing who tells the person what to do is a story going on, whatever question ends it
+    ("Người tự xưng công an gọi bảo tôi cài ứng dụng để xác minh tài khoản, tôi có làm theo không", "scam_now", "none_yet"),
+    ("Người xưng cán bộ phường kết bạn Zalo, bảo cập nhật VNeID qua link này không thì bị phạt, có bấm không",
+     "scam_now", "none_yet"),
+    ("Kẻ gian giả danh công an thường bảo người ta cài ứng dụng gì?", "calm", None),
+    # paid twice because a caller demanded it is no slip of one's own; paying a known seller twice is
+    ("Quen một người trên mạng hứa gửi quà, rồi người xưng bên vận chuyển gọi bắt đóng thuế 10 triệu, tôi lỡ chuyển 2 "
+     "lần rồi", "scam_now", "money_sent"),
+    ("Tôi lỡ chuyển 2 lần tiền hàng cho người bán quen, làm sao lấy lại một lần", "honest_mistake", "wrong_transfer"),
+])
+def test_a_message_just_received_a_posers_instruction_and_fees_demanded_by_a_caller(
+        text: str, kind: str, act: str | None) -> None:
+    from bot.situation import Situation, classify
+    assert classify(text) == Situation(kind, act)
