@@ -88,7 +88,7 @@ _PAST_RE = re.compile(rf"\b{_PAST}\b")
 _FAILED = re.compile(r" (?:\w+ ){0,2}?(?:khong (?:duoc|dc|xong|thanh cong|vao)|ko (?:duoc|dc)|that bai|bao loi|"
                      r"bi loi)\b")
 # Inside an act's words: "bưu phẩm gửi không được rồi nối máy cho người…" did not go.
-_FAILED_IN = re.compile(r"\b(?:khong|ko|chua) (?:duoc|dc)\b")
+_FAILED_IN = re.compile(r"\b(?:khong|ko|chua) (?:duoc|dc|thay|nhan duoc|nhan dc)\b")
 # Right before an act: it was not done ("không nhận được", "chưa đọc", "đừng chuyển").
 _NEGATED = re.compile(r"\b(?:(?:khong|chua|ko)(?: he| chiu| muon| the)?|chang|dung)\s*$")
 

@@ -673,6 +673,8 @@ def test_a_fee_to_get_a_password_back_is_no_promise_to_recover_lost_money() -> N
     ("Quen một người trên mạng hứa gửi quà, rồi người xưng bên vận chuyển gọi bắt đóng thuế 10 triệu, tôi lỡ chuyển 2 "
      "lần rồi", "scam_now", "money_sent"),
     ("Tôi lỡ chuyển 2 lần tiền hàng cho người bán quen, làm sao lấy lại một lần", "honest_mistake", "wrong_transfer"),
+    # a code waited for that never came is no code given ("chờ … không thấy mã OTP": "chờ" folds like "cho", give)
+    ("đăng nhập VssID lần đầu cho bố, chờ mãi không thấy mã OTP gửi về, phải làm sao", "calm", None),
 ])
 def test_a_message_just_received_a_posers_instruction_and_fees_demanded_by_a_caller(
         text: str, kind: str, act: str | None) -> None:
