@@ -665,7 +665,8 @@ def test_a_fee_to_get_a_password_back_is_no_promise_to_recover_lost_money() -> N
     ("điện thoại vừa nhận tin nhắn mang tên điện lực có mã OTP kèm đường link, bấm vào link đó có sao không",
      "scam_now", "none_yet"),
     # someone posing who tells the person what to do is a story going on, whatever question ends it
-    ("Người tự xưng công an gọi bảo tôi cài ứng dụng để xác minh tài khoản, tôi có làm theo không", "scam_now", "none_yet"),
+    ("Người tự xưng công an gọi bảo tôi cài ứng dụng để xác minh tài khoản, tôi có làm theo không",
+     "scam_now", "none_yet"),
     ("Người xưng cán bộ phường kết bạn Zalo, bảo cập nhật VNeID qua link này không thì bị phạt, có bấm không",
      "scam_now", "none_yet"),
     ("Kẻ gian giả danh công an thường bảo người ta cài ứng dụng gì?", "calm", None),
