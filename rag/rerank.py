@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -55,47 +56,58 @@ def hidden_texts(table: UnitTable, positions: set[int]) -> dict[int, set[int]]:
 
 
 def content_terms(text: str) -> list[str]:
-    """The syllables of a text that carry its subject (the frame of a question left out)."""
-    return [s for s in syllables(text) if s not in FRAME_WORDS]
+    """The syllables of a text that carry its subject (the frame of a question left out); interned, as the same few
+    thousand syllables recur over every unit a worker keeps."""
+    return [sys.intern(s) for s in syllables(text) if s not in FRAME_WORDS]
 
 
 def pairs(terms: Sequence[str]) -> set[str]:
-    return {f"{a}_{b}" for a, b in zip(terms, terms[1:], strict=False)}
+    return {sys.intern(f"{a}_{b}") for a, b in zip(terms, terms[1:], strict=False)}
 
 
 class UnitVocabulary:
     """Per unit: the content syllables and word pairs of all its text and of each way of asking; and how rare each
-    syllable is across units (rarer ones say more about what exactly was asked)."""
+    syllable is across units (rarer ones say more about what exactly was asked).
+
+    Every serving worker keeps one for the whole knowledge base, so it is kept small: a unit's syllables and pairs are
+    sorted arrays of numbers (one shared numbering of each), not sets of strings (57 MiB → under 10 at 2,018 units)."""
 
     def __init__(self, texts: Sequence[Sequence[str]]) -> None:
         """`texts`: per unit, its texts (an entry's ways of asking then its answer; a section's heading and body)."""
-        self.terms: list[frozenset[str]] = []
-        self.pairs: list[frozenset[str]] = []
-        self.asks: list[list[frozenset[str]]] = []
-        self._texts = [[content_terms(t) for t in unit_texts] for unit_texts in texts]
+        self.terms: list[np.ndarray] = []
+        self.pairs: list[np.ndarray] = []
+        self.asks: list[list[tuple[str, ...]]] = []
+        self._term_ids: dict[str, int] = {}
+        self._pair_ids: dict[str, int] = {}
+        self._source = texts  # the texts themselves (held by the units anyway), for `hide`; their terms are not kept
         self._hidden: dict[int, set[int]] = {}
         df: Counter[str] = Counter()
-        for per_text in self._texts:
-            every, pair, asks = self._sets(per_text)
-            self.terms.append(every)
-            self.pairs.append(pair)
-            self.asks.append(asks)
-            df.update(every)
+        for unit_texts in texts:
+            per_text = [content_terms(t) for t in unit_texts]
+            df.update({s for terms in per_text for s in terms})
+            self._append(*self._sets(per_text))
         n = max(1, len(texts))
         self.idf = {s: math.log(1 + n / c) for s, c in df.items()}
         self.unknown = math.log(1 + n)
 
-    @staticmethod
-    def _sets(per_text: list[list[str]]) -> tuple[frozenset[str], frozenset[str], list[frozenset[str]]]:
-        every = frozenset(s for terms in per_text for s in terms)
-        return (every, frozenset(p for terms in per_text for p in pairs(terms)),
-                [frozenset(terms) for terms in per_text[:-1]] or [every])
+    def _append(self, terms: np.ndarray, pairs_: np.ndarray, asks: list[tuple[str, ...]]) -> None:
+        self.terms.append(terms)
+        self.pairs.append(pairs_)
+        self.asks.append(asks)
+
+    def _sets(self, per_text: list[list[str]]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+        """All the unit's syllables and pairs as sorted numbers, and each way of asking's distinct syllables as a
+        tuple (a few each, looked up only for the few units a query is reranked over)."""
+        every = dict.fromkeys(s for terms in per_text for s in terms)
+        both = {p for terms in per_text for p in pairs(terms)}
+        return (_ids(every, self._term_ids), _ids(both, self._pair_ids),
+                [tuple(dict.fromkeys(terms)) for terms in per_text[:-1]] or [tuple(every)])
 
     def hide(self, hidden: dict[int, set[int]]) -> None:
         """Leave some texts out (unit → indices of its texts), the ones hidden before put back: for measuring on our
         own ways of asking with each one hidden (`kynangso own-asks`, `kynangso rerank`), never while serving."""
         for unit in set(self._hidden) | set(hidden):
-            kept = [t for i, t in enumerate(self._texts[unit]) if i not in hidden.get(unit, set())]
+            kept = [content_terms(t) for i, t in enumerate(self._source[unit]) if i not in hidden.get(unit, set())]
             self.terms[unit], self.pairs[unit], self.asks[unit] = self._sets(kept)
         self._hidden = {u: set(i) for u, i in hidden.items()}
 
@@ -111,10 +123,26 @@ class UnitVocabulary:
         weight, total, q_pairs = self.prepare(query) if isinstance(query, str) else query
         if not total:
             return 0.0, 0.0, 0.0
-        whole = sum(w for s, w in weight.items() if s in self.terms[unit]) / total
+        has_term = _members(weight, self._term_ids, self.terms[unit])
+        whole = sum(w for s, w in weight.items() if s in has_term) / total
         one = max(sum(w for s, w in weight.items() if s in ask) / total for ask in self.asks[unit])
-        pair = len(q_pairs & self.pairs[unit]) / len(q_pairs) if q_pairs else 0.0
+        pair = len(_members(q_pairs, self._pair_ids, self.pairs[unit])) / len(q_pairs) if q_pairs else 0.0
         return whole, one, pair
+
+
+def _ids(items: Iterable[str], numbering: dict[str, int]) -> np.ndarray:
+    """The items' numbers in a shared numbering (new items numbered as they come), sorted."""
+    return np.sort(np.fromiter((numbering.setdefault(x, len(numbering)) for x in items), dtype=np.int32))
+
+
+def _members(items: Iterable[str], numbering: dict[str, int], held: np.ndarray) -> set[str]:
+    """Which of the items a unit's sorted numbers hold."""
+    known = [(x, numbering[x]) for x in items if x in numbering]
+    if not known or not len(held):
+        return set()
+    wanted = np.fromiter((i for _, i in known), dtype=np.int32, count=len(known))
+    at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+    return {x for (x, _), hit in zip(known, held[at] == wanted, strict=True) if hit}
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,20 @@ class _Table:
         self.unit_answer = np.array([1, 3])
 
 
+def test_a_hidden_way_of_asking_is_read_as_if_never_written_and_comes_back() -> None:
+    texts = [("đổi số điện thoại vneid", "quên mật khẩu vneid", "Vào mục tài khoản."),
+             ("chuyển tiền nhầm", "Gọi ngân hàng.")]
+    vocab = UnitVocabulary(texts)
+    query = "quen mat khau vneid"
+    before = vocab.coverage(query, 0)
+    vocab.hide({0: {1}})
+    assert vocab.coverage(query, 0) == UnitVocabulary([(texts[0][0], texts[0][2]), texts[1]]).coverage(query, 0)
+    assert vocab.coverage(query, 0) != before
+    vocab.hide({})
+    assert vocab.coverage(query, 0) == before
+    assert vocab.coverage("goi ngan hang chuyen nham", 1)[2] == 0.5  # "goi_ngan", "ngan_hang" of 4 pairs; not "chuyen_nham"
+
+
 def test_the_shipped_model_prefers_the_unit_that_says_what_was_asked_only_when_the_first_ranking_is_close() -> None:
     reranker = Reranker.load()
     assert reranker is not None, "rag/rerank.json is shipped with the package"
