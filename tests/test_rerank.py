@@ -52,7 +52,7 @@ def test_a_hidden_way_of_asking_is_read_as_if_never_written_and_comes_back() -> 
     assert vocab.coverage(query, 0) != before
     vocab.hide({})
     assert vocab.coverage(query, 0) == before
-    assert vocab.coverage("goi ngan hang chuyen nham", 1)[2] == 0.5  # "goi_ngan", "ngan_hang" of 4 pairs; not "chuyen_nham"
+    assert vocab.coverage("goi ngan hang chuyen nham", 1)[2] == 0.5  # "goi_ngan", "ngan_hang" of its 4 pairs
 
 
 def test_the_shipped_model_prefers_the_unit_that_says_what_was_asked_only_when_the_first_ranking_is_close() -> None:
