@@ -82,3 +82,13 @@ def test_accent_restorer_learns_from_the_corpus() -> None:
     assert restorer.restore("ko co dt") == "không có điện thoại"
     assert restorer.restore("Quên mật khẩu") == "Quên mật khẩu"  # already accented: untouched
     assert restorer.restore("xyz abc") == "xyz abc"
+
+
+def test_accent_restorer_takes_the_most_frequent_form_and_on_a_tie_the_first_seen() -> None:
+    from rag.accents import AccentRestorer
+
+    restorer = AccentRestorer(["mã số", "ma số", "mà", "mã", "má ơi", "má ơi", "mã ơi"])
+    assert restorer.restore("ma") == "mã"  # mã 3 times, ma, mà and má once or twice
+    assert restorer.restore("ma oi") == "má ơi"  # the pair as a whole: "má ơi" twice, "mã ơi" once
+    assert restorer.restore("ma so") == "mã số"  # one each: the first seen
+    assert AccentRestorer([]).restore("ma so") == "ma so"
