@@ -112,7 +112,8 @@ RECOVERY_FEE = re.compile(r"\b(?:lay lai|thu hoi|doi lai|hoan lai)" + _NOT_MONEY
 # Money someone else sent to the person ("làm nhiệm vụ, mỗi lần được 6 nghìn, họ chuyển tiền thật"): the bait of a
 # task scam, not money the person sent; unless it is the person's own money they moved ("họ chuyển hết tiền của tôi
 # đi") or it went to them ("gửi cho họ").
-_THEY = re.compile(r"\b(?:ho|nguoi ta|ben do|ben kia|chung no|shop|cong ty|ben ho)(?: (?:da|vua|cung|van|co))?\s*$")
+_THEY = re.compile(r"\b(?:ho|nguoi ta|ben do|ben kia|chung no|shop|cong ty|ben ho|tro cap|luong huu|phu cap|"
+                   r"tien ho tro)(?: (?:da|vua|cung|van|co|se|duoc))?\s*$")  # or an allowance paid in
 _AWAY = re.compile(r"(?: \w+){0,4} (?:cua (?:toi|minh|em|me|bo|ba|tao)|di\b|het|sach|khoi)|\s*(?:\w+ ){0,3}cho (?:ho|"
                    r"nguoi ta|ben do|chung no)\b")
 

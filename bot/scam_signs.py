@@ -34,11 +34,11 @@ _ACTS: tuple[tuple[str, str], ...] = (
                    r"tu xa|(?:may|dien thoai|dt) (?:tu (?:bat|tat|chay|bam|chuyen|mo)|dung im|bi dieu khien)|"
                    r"man hinh tu|"
                    r"(?:cai|tai) (?:\w+ ){0,2}(?:app|ung dung|phan mem|file|apk|ve may) (?:\w+ ){0,3}(?:roi|xong)"),
-    ("otp_read", r"(?:doc|dua|gui|nhap|cho|bao(?! hiem)|chup|nhan|noi|khai|cung cap|tiet lo)(?: \w+){0,4} (?:otp|"
-                 r"ma (?:xac thuc|xac nhan|so|kich hoat|giao dich|bao mat)|ma (?:\d+ )?so|ma vua (?:nhan|gui|ve)|"
-                 r"ma ngan hang gui|ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma (?:\d+ so )?(?:cho|qua|gui)|"
-                 r"(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|ma xac nhan)|"
-                 r"(?:doc|dua|gui|noi|nhap) (?:cai |luon )?ma(?: \w+){0,2} (?:roi|xong|luon)"),
+    ("otp_read", r"(?:doc|dua|gui(?! lai ma\b(?! (?:\w+ )?cho))|nhap|cho|bao(?! hiem)|chup|nhan|noi|khai|cung cap|"
+                 r"tiet lo)(?: \w+){0,4} (?:otp|ma (?:xac thuc|xac nhan|so|kich hoat|giao dich|bao mat)|ma (?:\d+ )?so|"
+                 r"ma vua (?:nhan|gui|ve)|ma ngan hang gui|ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma "
+                 r"(?:\d+ so )?(?:cho|qua|gui)|(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|"
+                 r"ma xac nhan)|(?:doc|dua|gui|noi|nhap) (?:cai |luon )?ma(?: \w+){0,2} (?:roi|xong|luon)"),
     ("password_typed", r"(?:doc|dua|gui|nhap|cho|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} "
                        r"(?:mat khau|ma pin|passcode|pin|pass|user|ten dang nhap)|" + PASSWORD_TOLD +
                        r"|dang nhap (?:\w+ ){0,4}(?:vao|tren|trong) (?:link|trang|web|duong link|ung dung la|app la)|"
@@ -113,8 +113,7 @@ _DONE_AFTER = re.compile(r"\b(?:(?<!gia )(?<!tuoi )(?<!yeu )(?<!met )roi(?! moi)
                          r"xong roi)\b")
 
 # A stranger asks for money now: fees to get a prize, a loan, a job, a "frozen" account, a relative's hospital bill.
-PAY_ASK = re.compile(
-    r"\b(?:(?<!mien )phi|le phi|" + DEPOSIT + r"|tien coc|dat coc|ky quy|"
+PAY_ASK = re.compile(r"\b(?:(?<!mien )phi|le phi|" + DEPOSIT + r"|tien coc|dat coc|ky quy|"
     r"phi (?:van chuyen|ship|giai ngan|mo khoa|bao hiem|ho so|xac minh|"
     r"nhan thuong|thue|kich hoat|dich vu)|tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh)|nop truoc|chuyen truoc|"
     r"dong truoc|nap (?:them|tien)|(?<!dung )(?<!khong )chuyen (?:them|tien)|gop (?:\w+ )?(?:tien|"
@@ -211,7 +210,8 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
                 continue  # "nhận tin nhắn … kèm mấy tấm ảnh ghép mặt tôi": photos received, not given
             if _PAST_RE.match(m.group(0)):
                 return name  # "đã chuyển", "vừa chuyển khoản": the marker is part of the act
-            if m.group(0).startswith("mat ") and _YES_NO_BEFORE.search(before) and _YES_NO_AFTER.match(after):
+            if (m.group(0).startswith("mat ") and _YES_NO_BEFORE.search(before) or m.group(0).endswith(" co mat")) \
+                    and _YES_NO_AFTER.match(after):
                 continue  # "làm định danh có mất tiền không", "có bị mất tiền nữa không": a cost or a risk asked
             done_after = _DONE_AFTER.search(after) and not (only_told and then_demand(after))
             if _PAST_RE.search(before[-25:]) or done_after or name == "money_sent" and re.search(

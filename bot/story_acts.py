@@ -132,7 +132,8 @@ _UNASKED = re.compile(r"\b(?:dich vu|goi cuoc|goi data|dau so|tin nhan moi|"
 
 def carrier_charge(t: str) -> bool:
     """Money taken off a SIM's credit for a carrier's services, nothing of a bank's (folded words)."""
-    carrier = _CARRIER.search(t) and _SERVICE.search(t) or _TOPUP.search(t) and _UNASKED.search(t)
+    carrier = (_CARRIER.search(t) or re.search(r"\b(?:dien thoai|dau so)\b", t)) and _SERVICE.search(t) \
+        or _TOPUP.search(t) and _UNASKED.search(t)
     return bool(carrier and re.search(r"\btru\b", t) and not _BANKING.search(t))
 
 
@@ -149,7 +150,7 @@ _BAIT = re.compile(r"\b(?:link|duong dan|otp|ma xac (?:nhan|thuc)|so la|lua|gia 
 def service_charged(t: str, act: str | None) -> bool:
     """A charge for a service one has (the carrier's on the SIM's credit, the bank's for its text messages), told or
     asked about with no bait in it: a billing matter, not money taken by a thief (folded words)."""
-    if act == "money_sent" and carrier_charge(t):
+    if act in (None, "money_sent") and carrier_charge(t):
         return True
     return act in (None, "money_sent") and bool(_BANK_SMS.search(t) and _FEE_ON.search(t)) \
         and not (_BAIT.search(t) or _BIG_SUM.search(t))

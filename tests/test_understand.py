@@ -676,6 +676,14 @@ def test_a_fee_to_get_a_password_back_is_no_promise_to_recover_lost_money() -> N
     ("Tôi lỡ chuyển 2 lần tiền hàng cho người bán quen, làm sao lấy lại một lần", "honest_mistake", "wrong_transfer"),
     # a code waited for that never came is no code given ("chờ … không thấy mã OTP": "chờ" folds like "cho", give)
     ("đăng nhập VssID lần đầu cho bố, chờ mãi không thấy mã OTP gửi về, phải làm sao", "calm", None),
+    # pressing "gửi lại mã" (resend) is a button, not a code given; "gửi lại mã cho nó" is
+    ("bấm gửi lại mã OTP mấy lần mà không thấy tin nhắn, giờ nó khóa không cho đăng nhập", "calm", None),
+    ("tôi gửi lại mã OTP cho nó rồi", "scam_now", "otp_read"),
+    # a short-code service charged to the phone is the carrier's matter; an allowance paid in is money received, and
+    # "mở tài khoản có mất tiền không" asks a cost
+    ("dt cua me toi tu dung bi tru tien dich vu dau so 9029, huy the nao", "calm", None),
+    ("bố tôi là thương binh, xã mới báo từ tháng sau trợ cấp chuyển vào tài khoản ngân hàng, bố không có thẻ ATM. mở "
+     "tài khoản có mất tiền không, nhận qua tài khoản của mẹ được không?", "calm", None),
 ])
 def test_a_message_just_received_a_posers_instruction_and_fees_demanded_by_a_caller(
         text: str, kind: str, act: str | None) -> None:
