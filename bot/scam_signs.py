@@ -272,7 +272,7 @@ SCAM_CONTEXT = re.compile(
     r"so la" + _NOT_IS + r"|link la" + _NOT_IS + r"|app la" + _NOT_IS + r"|"
     r"ung dung la" + _NOT_IS + r"|" + _THREATENED + r"|truy na|rua tien|ma tuy|tam giu|dieu tra|nhiem vu|viec nhe|"
     r"hoa hong|trung thuong|"
-    r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|" + FLOOR + r"|lai cao|"
+    r"qua tang|tri an|vay tien|cho vay|giai ngan|dau tu|chung khoan|tien ao|" + FLOOR + r"|lai cao(?! nhat)|"
     r"nang cap sim|esim|ctv|cong tac vien|don ao|chot don|tha tim|giay trieu tap|trieu tap|bam phim|buu pham|"
     r"tong dai tu dong|dan chong|dan de|dan len|nhan qua|hai quan|dinh danh|mai moi|hen ho|"
     r"deepfake|gia giong|gia mat|hack|chiem|" + BLOCKED + r"|(?<!bam )(?<!cang )cap nhat(?! he dieu hanh| "
