@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import understand
+from bot import story_acts, understand
 from bot.grams_model import LinearGrams, cache_path
 from bot.homographs import CODE, DEMAND, TELL
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL
@@ -405,7 +405,8 @@ def route(text: str, model: SituationModel | None) -> Situation:
     """Rules first; the model raises the alarm on what the rules found calm."""
     found = classify(text)
     t = words(text)
-    if found.kind != CALM or model is None or general_question(t) or not money_named(text) or own_slip(t):
+    if found.kind != CALM or model is None or general_question(t) or not money_named(text) or own_slip(t) \
+            or story_acts.own_payment_lagging(t):
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress

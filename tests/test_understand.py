@@ -689,3 +689,11 @@ def test_a_message_just_received_a_posers_instruction_and_fees_demanded_by_a_cal
         text: str, kind: str, act: str | None) -> None:
     from bot.situation import Situation, classify
     assert classify(text) == Situation(kind, act)
+
+
+def test_ones_own_payment_still_shown_unpaid_is_a_record_to_ask_about_not_a_scam() -> None:
+    from bot.scam_signs import words
+    from bot.story_acts import own_payment_lagging
+    assert own_payment_lagging(words("đóng tiền điện xong 3 hôm rồi mà vào app kiểm tra vẫn báo chưa thanh toán"))
+    assert not own_payment_lagging(words("nộp phạt xong rồi mà có người gọi bảo vẫn còn nợ, bắt nộp thêm"))
+    assert not own_payment_lagging(words("nộp phạt nguội qua link người ta gửi rồi, tra lại vẫn hiện chưa nộp"))
