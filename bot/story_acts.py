@@ -171,13 +171,12 @@ def at_counter(t: str) -> bool:
 
 # One's own fine, tax or bill paid, and a lookup that has not caught up ("nộp phạt nguội xong 2 tuần rồi mà tra trên
 # mạng vẫn hiện chưa xử phạt"): a record to ask the office about, not a scam, when nobody called, wrote or asked.
-_OWN_PAID = re.compile(r"\b(?:nop|dong|tra) (?:tien )?(?:phat|thue|tien dien|tien nuoc|hoc phi|le phi)\b"
-                       r"(?: \w+){0,4} (?:xong|roi)\b")
-_STILL_SHOWN = re.compile(r"\b(?:tra|tra cuu|kiem tra|xem|vao)(?: \w+){0,4} (?:van|con) (?:hien|bao|ghi|thay)\b")
-_SOMEONE = re.compile(r"\b(?:goi|nhan tin|tin nhan|zalo|link|ho bao|nguoi ta bao|bat|doi|yeu cau|xung)\b")
+_OWN_PAID_LAGGING = re.compile(r"\b(?:nop|dong|tra) (?:tien )?(?:phat|thue|tien dien|tien nuoc|hoc phi|le phi)\b"
+                               r"(?: \w+){0,4} (?:xong|roi)\b.*\b(?:tra|tra cuu|kiem tra|xem|vao)(?: \w+){0,4} "
+                               r"(?:van|con) (?:hien|bao|ghi|thay)\b")
 
 
 def own_payment_lagging(t: str) -> bool:
     """One's own payment to an office made, and its lookup still showing it unpaid, with nobody else in the story."""
-    return bool(_OWN_PAID.search(t) and _STILL_SHOWN.search(t)) and not _SOMEONE.search(t)
-
+    return bool(_OWN_PAID_LAGGING.search(t)) and not (_FROM_AFAR.search(t) or re.search(
+        r"\b(?:ho bao|nguoi ta bao|bat|doi|yeu cau|xung)\b", t))
