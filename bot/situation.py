@@ -128,10 +128,11 @@ def _pay_asked(t: str, context: bool, in_call: bool) -> bool:
     """Someone asks for a fee, a deposit or a payment (not a fee asked about: "làm lại căn cước hết bao nhiêu")."""
     if at_counter(t):
         return False  # a bill handed over at the hospital's or the school's counter
-    stranger = bool(STRANGER.search(t))
+    stranger = bool(STRANGER.search(shown := story_acts.without_app_status(t)))  # "app báo lỗi": nobody asks
     concrete = bool(AMOUNT.search(t)) and (context or stranger) and not HYPOTHETICAL.search(t)
+    asked = bool(_REQUESTER.search(shown)) or context or in_call or stranger
     return bool((fee_named(t) or (PAY_ASK.search(t) and (context or stranger))) and PAY_WHO.search(t)
-                and (concrete or not general_question(t)) and (_REQUESTER.search(t) or context or in_call or stranger))
+                and (concrete or not general_question(t)) and asked)
 
 
 def _later_signs(t: str, act: str | None, context: bool, asking: bool, ongoing: bool) -> Situation:

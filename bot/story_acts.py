@@ -180,3 +180,16 @@ def own_payment_lagging(t: str) -> bool:
     """One's own payment to an office made, and its lookup still showing it unpaid, with nobody else in the story."""
     return bool(_OWN_PAID_LAGGING.search(t)) and not (_FROM_AFAR.search(t) or re.search(
         r"\b(?:ho bao|nguoi ta bao|bat|doi|yeu cau|xung)\b", t))
+
+
+# The app's or the bank's own message about a payment the person makes ("chuyển tiền cọc trên app mà nó báo vượt hạn
+# mức"): a status shown on the screen, not someone telling the person to pay.
+_APP_STATUS = re.compile(r"\b(?:(?:app|ung dung|no)(?: ung dung)?(?: ngan hang)? )?(?:bao|hien|thong bao)(?: la)? "
+                         r"(?:vuot (?:qua )?han muc|het han muc|loi|that bai|"
+                         r"khong thanh cong|(?:khong|ko) du so du|so du khong du|"
+                         r"giao dich (?:khong|ko|that bai|loi))\b")
+
+
+def without_app_status(t: str) -> str:
+    """The message with the screen's status reports taken out (folded text in, folded text out)."""
+    return _APP_STATUS.sub(" ", t)

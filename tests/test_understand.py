@@ -697,3 +697,15 @@ def test_ones_own_payment_still_shown_unpaid_is_a_record_to_ask_about_not_a_scam
     assert own_payment_lagging(words("đóng tiền điện xong 3 hôm rồi mà vào app kiểm tra vẫn báo chưa thanh toán"))
     assert not own_payment_lagging(words("nộp phạt xong rồi mà có người gọi bảo vẫn còn nợ, bắt nộp thêm"))
     assert not own_payment_lagging(words("nộp phạt nguội qua link người ta gửi rồi, tra lại vẫn hiện chưa nộp"))
+
+
+@pytest.mark.parametrize("text", [
+    "can ck 150 trieu tien dat coc mua nha tren app ngan hang ma no bao vuot han muc, tang han muc o dau",
+    "chuyển tiền cọc cho chủ nhà trên app mà app báo giao dịch không thành công, giờ sao",
+])
+def test_the_apps_own_status_on_ones_own_payment_is_no_demand(text: str) -> None:
+    assert classify(text).kind == CALM
+
+
+def test_a_stranger_demanding_the_deposit_still_alarms_when_the_app_refuses() -> None:
+    assert classify("họ bảo phải đặt cọc 150 triệu, tôi chuyển mà app báo vượt hạn mức").kind == PAY_NOW
