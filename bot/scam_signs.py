@@ -147,7 +147,7 @@ _NOT_IS = r"(?! (?:duoc|xong|co|gi|sao|the|nhu|cua|mot|vi|do|toi|minh|chinh|dung
 STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai do|nick|tai khoan la" + _NOT_IS +
                        r"|nguoi ta(?! (?:den |toi )?(?:nha )?thu\b)|mot nguoi|tren mang|qua mang|"
                        r"ho (?:bao|goi|nhan|doi|bat|giuc)|"
-                       r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|tin nhan|"
+                       r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|(?<!otp )tin nhan|"
                        r"(?<!qua )(?<!tren )(?<!bang )(?<!trong )(?<!ung dung )app(?! ung dung ngan hang|"
                        r" ngan hang)|shipper|"
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"

@@ -709,3 +709,8 @@ def test_the_apps_own_status_on_ones_own_payment_is_no_demand(text: str) -> None
 
 def test_a_stranger_demanding_the_deposit_still_alarms_when_the_app_refuses() -> None:
     assert classify("họ bảo phải đặt cọc 150 triệu, tôi chuyển mà app báo vượt hạn mức").kind == PAY_NOW
+
+
+def test_an_sms_code_is_no_message_from_a_stranger() -> None:
+    assert classify("Vì sao ngân hàng bắt đổi từ OTP tin nhắn sang Smart OTP khi chuyển tiền lớn?").kind == CALM
+    assert classify("nhận được tin nhắn bảo phải chuyển tiền phí 2 triệu để nhận quà").kind == PAY_NOW
