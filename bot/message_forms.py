@@ -45,3 +45,18 @@ SELF_WISH = re.compile(
     r"^(?:(?:da|cho (?:toi|minh|em|chau) hoi|cho hoi|xin hoi|chau oi|ad oi) )?"
     r"(?:(?:toi|minh|em|ba|ong|chau|con|co|chu|bac|nha toi) )?(?:muon|dinh(?! danh)) (?!tien|vay|muon|\d)"
     r"(?!(?:\w+ ){0,2}(?:bao|bat|doi|yeu cau|giuc))")
+
+
+# A claim heard from others, asked to be checked ("nghe hàng xóm nói bắt máy số lạ là bị trừ hết tiền, có thật
+# không"): a rumour to settle, not a loss of one's own, when nobody of the asker's did or suffered anything.
+_HEARSAY = re.compile(r"\b(?:nghe (?:\w+ ){0,3}(?:noi|bao|ke|don)|(?:hang xom|nguoi quen|ban be|moi nguoi|nguoi ta|"
+                      r"tren mang|tren facebook|tren zalo|tren tiktok) (?:\w+ ){0,2}(?:noi|bao|don|ke|dang))\b")
+_TRUTH_CHECK = re.compile(r"\b(?:co (?:that|dung|phai that)(?: vay| the)? (?:khong|ko|k|hong)|that (?:khong|ko|hong)|"
+                          r"dung (?:khong|ko|hong))\b")
+_OWN_DONE = re.compile(r"\b(?:toi|minh|tui|em|me toi|bo toi|ba toi|ong toi|me minh|bo minh) (?:\w+ ){0,2}"
+                       r"(?:da|vua|lo|bi|mat)\b")
+
+
+def heard_claim(t: str) -> bool:
+    """A rumour heard and asked about, with no act or loss of the asker's own in the message."""
+    return bool(_HEARSAY.search(t) and _TRUTH_CHECK.search(t)) and not _OWN_DONE.search(t)

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from bot import understand
 from bot.homographs import BLOCKED, DEMAND, DEPOSIT, FLOOR, PASSWORD_TOLD, TELL, died_marked
-from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH
+from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH, heard_claim
 from bot.mistake_signs import (
     DIRECTED,
     LOCKOUT,
@@ -440,7 +440,7 @@ def general_question(t: str) -> bool:
     if SELF_WISH.search(t) and not (VICTIM_NOW.search(t) or LOSS.search(t) or STRANGER.search(t)
                                       or IN_CALL.search(t) or SCAM_CONTEXT.search(t)):
         return True  # the asker's own plan, told to no one who asks for money
-    if LOSS.search(t) and not HYPOTHETICAL.search(t):
+    if LOSS.search(t) and not (HYPOTHETICAL.search(t) or heard_claim(t)):
         return False  # something is being lost now ("mất sóng từ sáng… có phải bị chiếm?")
     if HYPOTHETICAL.search(t) and not IN_CALL.search(t) and not re.search(
             r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau) (?:vua|da) (?!bi (?:ai|nguoi))|\b(?:bay gio|luc nay|cuu)\b", t):

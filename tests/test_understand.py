@@ -714,3 +714,9 @@ def test_a_stranger_demanding_the_deposit_still_alarms_when_the_app_refuses() ->
 def test_an_sms_code_is_no_message_from_a_stranger() -> None:
     assert classify("Vì sao ngân hàng bắt đổi từ OTP tin nhắn sang Smart OTP khi chuyển tiền lớn?").kind == CALM
     assert classify("nhận được tin nhắn bảo phải chuyển tiền phí 2 triệu để nhận quà").kind == PAY_NOW
+
+
+def test_a_rumour_heard_and_asked_about_is_no_loss_of_ones_own() -> None:
+    assert classify("nghe hàng xóm nói bắt máy cuộc gọi số lạ là bị trừ hết tiền trong tài khoản, có thật không").kind \
+        == CALM
+    assert classify("tôi vừa bắt máy số lạ xong bị trừ hết tiền, nghe người ta nói vậy có thật không").kind == SCAM_NOW
