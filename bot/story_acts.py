@@ -55,10 +55,21 @@ _OTHERS_DID = re.compile(r"\b(?:nhieu nguoi|moi nguoi|nguoi khac|ai cung|bao ngu
                          r"(?: (?:tien|roi))*\b")
 
 
+# An app put on from a link or a caller's say-so, and the account emptied afterwards with no transfer of one's own: the
+# phone is in someone else's hands (cut its network first), whether or not the install was told as done.
+_APP_THEN_LOSS = re.compile(r"\b(?:link|duong dan|duong link|ho|no|bao|huong dan)(?: \w+){0,3} (?:tai|cai)"
+                            r"(?: \w+){0,2} (?:app|ung dung|phan mem)\b.*\b(?:mat (?:sach|het)|bay mau|boc hoi|"
+                            r"bi (?:rut|tru|chuyen) (?:\w+ ){0,2}(?:het|sach|tien))\b")
+_PAID_IN = re.compile(r"\b(?:chuyen|ck|chuyen khoan|nap|gui|dong|nop) (?:\w+ ){0,3}"
+                      r"(?:tien|\d+ ?(?:trieu|tr|k|ty)|vao)\b")
+
+
 def act_in(text: str, t: str, asking: bool) -> str | None:
     """`_act_in`, except that a seller's story of a buyer's receipt tells of no transfer by the asker (only of
     what else they did)."""
     found = _act_in(text, t, asking)
+    if found in (None, "money_sent") and _APP_THEN_LOSS.search(t) and not _PAID_IN.search(t):
+        return "remote_app"  # "gửi link tải app về làm theo, 1 tiếng sau tài khoản mất sạch tiền": the app took it
     if found != "money_sent" or not buyer_receipt(t) or _OWN_TRANSFER.search(t):
         return found
     other = act_of(_RECEIPT.sub(" ", t), asking)  # "…rồi bảo tôi bấm link nhập mã OTP để nhận tiền, tôi nhập rồi"

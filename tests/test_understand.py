@@ -12,7 +12,7 @@ from bot.names import Name, hamlet_place, name_answer
 from bot.prompts import read
 from bot.quiz import parse_choice
 from bot.registration import _ask, commune_answer, consent_reply
-from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, classify
+from bot.situation import CALM, MISTAKE, PAY_NOW, SCAM_NOW, Situation, classify
 from bot.types import Button
 from bot.understand import match_button, settle, words, yes_no
 from bot.values import day_month, month_point, number
@@ -720,3 +720,11 @@ def test_a_rumour_heard_and_asked_about_is_no_loss_of_ones_own() -> None:
     assert classify("nghe hàng xóm nói bắt máy cuộc gọi số lạ là bị trừ hết tiền trong tài khoản, có thật không").kind \
         == CALM
     assert classify("tôi vừa bắt máy số lạ xong bị trừ hết tiền, nghe người ta nói vậy có thật không").kind == SCAM_NOW
+
+
+@pytest.mark.parametrize("text", [
+    "bố tôi bị người xưng cán bộ bảo hiểm gọi, gửi link tải app về làm theo, 1 tiếng sau tài khoản mất sạch tiền",
+    "họ gửi link bảo cài ứng dụng dịch vụ công, sáng nay tài khoản bị rút hết tiền",
+])
+def test_an_app_from_a_link_then_the_account_emptied_is_the_phone_taken(text: str) -> None:
+    assert classify(text) == Situation(SCAM_NOW, "remote_app")
