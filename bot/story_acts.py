@@ -204,3 +204,17 @@ _APP_STATUS = re.compile(r"\b(?:(?:app|ung dung|no)(?: ung dung)?(?: ngan hang)?
 def without_app_status(t: str) -> str:
     """The message with the screen's status reports taken out (folded text in, folded text out)."""
     return _APP_STATUS.sub(" ", t)
+
+
+# A phone lost or stolen ("bố tôi bị mất điện thoại, trong máy vẫn đăng nhập app ngân hàng"), with nobody calling,
+# writing or posing in the story: the lost-phone steps (lock the bank app and the SIM), not a scam call to hang up on.
+_PHONE_LOST = re.compile(r"\b(?:(?<!lam )mat|danh roi|roi mat|bi trom|bi giat|bi cuop|that lac|de quen) "
+                         r"(?:cai |chiec )?(?:dien thoai|dt|may dien thoai|iphone|smartphone)\b|"
+                         r"\b(?:dien thoai|dt|iphone) (?:\w+ ){0,2}bi (?:mat|trom|giat|cuop|lay mat)\b")
+_SOMEONE_ELSE = re.compile(r"\b(?:nguoi la|so la|xung|gia danh|mao danh|lua|ke gian|link|duong dan|ho goi|nguoi goi|"
+                           r"goi (?:den|toi|cho|lai)|nhan tin|tin nhan|doi tien|chuyen tien|chuoc|tra lai may)\b")
+
+
+def phone_lost(t: str) -> bool:
+    """One's phone lost or stolen, and no one else in the story (folded text)."""
+    return bool(_PHONE_LOST.search(t)) and not _SOMEONE_ELSE.search(t)

@@ -728,3 +728,13 @@ def test_a_rumour_heard_and_asked_about_is_no_loss_of_ones_own() -> None:
 ])
 def test_an_app_from_a_link_then_the_account_emptied_is_the_phone_taken(text: str) -> None:
     assert classify(text) == Situation(SCAM_NOW, "remote_app")
+
+
+def test_a_phone_lost_with_nobody_in_the_story_is_no_scam_call() -> None:
+    from pathlib import Path
+
+    from bot.situation import SituationModel, route
+    model = SituationModel.load(Path(__file__).parents[1] / "knowledge" / "situations" / "tune.jsonl")
+    assert route("bố tôi bị mất điện thoại, trong máy vẫn đăng nhập sẵn app ngân hàng, giờ làm gì trước", model).kind \
+        == CALM
+    assert route("mất điện thoại rồi có người gọi bảo nhặt được, đòi 2 triệu mới trả lại máy", model).alarming
