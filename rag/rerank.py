@@ -4,10 +4,9 @@ The first ranking (rag/retriever.py) scores each unit by its best matching chunk
 question's kind and the situation's stage. Judged on real questions, the reply it puts first is often an entry
 on the right subject written for a nearby question, while one of the next few units says exactly what was asked.
 This module looks again at those few with what the first ranking does not see: how much of the question's own
-content (its rarer syllables and word pairs) the unit's text covers as a whole and in one way of asking, how much
-of that way of asking's own content the question names (an ask about "K+" or "Shinhan" answers a nearby question
-when the question names neither), how close the answer itself is to the question, how many of the unit's ways of
-asking are close, beside the first ranking's score and rank.
+content (its rarer syllables and word pairs) the unit's text covers as a whole and in one way of asking, how
+close the answer itself is to the question, how many of the unit's ways of asking are close, beside the first
+ranking's score and rank.
 
 A linear model over those features, trained on judges' scores of the candidates of tune-split questions only
 (`kynangso rerank --train`, `eval/candidates/`), reorders the first `depth` units; the weights live in
@@ -34,7 +33,7 @@ RERANK_FILE = Path(__file__).with_name("rerank.json")
 # The question's kind, the situation's stage and the apps named are left to the first ranking (its value carries
 # them): on the tune split, giving them to the reranker again changed nothing.
 FEATURES = ("value_gap", "first", "inv_rank", "dense_gap", "answer_gap", "close_asks", "lexical", "coverage",
-            "ask_coverage", "pair_coverage", "ask_precision")
+            "ask_coverage", "pair_coverage")
 
 
 class UnitTable(Protocol):
@@ -130,18 +129,6 @@ class UnitVocabulary:
         pair = len(_members(q_pairs, self._pair_ids, self.pairs[unit])) / len(q_pairs) if q_pairs else 0.0
         return whole, one, pair
 
-    def precision(self, query: str | tuple[dict[str, float], float, set[str]], unit: int) -> float:
-        """The best share of one way of asking's own content that the query holds: an ask about something the
-        question never names ("K+", "Shinhan") is a nearby question, not this one."""
-        weight = (self.prepare(query) if isinstance(query, str) else query)[0]
-        best = (-1.0, 0.0)
-        for ask in self.asks[unit]:
-            total = sum(self.idf.get(s, self.unknown) for s in ask)
-            shared = sum(self.idf.get(s, self.unknown) for s in ask if s in weight)
-            if total:
-                best = max(best, (shared, shared / total))
-        return best[1]
-
 
 def _ids(items: Iterable[str], numbering: dict[str, int]) -> np.ndarray:
     """The items' numbers in a shared numbering (new items numbered as they come), sorted."""
@@ -204,7 +191,6 @@ def unit_features(table: UnitTable, vocab: UnitVocabulary, query: str, candidate
             float(chunk_cos[:2].mean()),
             float(lex[at].max()) / top_lex,
             *vocab.coverage(prepared, u),
-            vocab.precision(prepared, u),
         ])
     out = np.asarray(rows, dtype=np.float64)
     if len(out):  # closeness against the best candidate's, so questions near and far compare alike
