@@ -60,3 +60,17 @@ _OWN_DONE = re.compile(r"\b(?:toi|minh|tui|em|me toi|bo toi|ba toi|ong toi|me mi
 def heard_claim(t: str) -> bool:
     """A rumour heard and asked about, with no act or loss of the asker's own in the message."""
     return bool(_HEARSAY.search(t) and _TRUTH_CHECK.search(t)) and not _OWN_DONE.search(t)
+
+
+# An offer of returns asked to be checked ("trang web mời góp vốn, 30 phút lãi 1,32%, có thật không"): the asker
+# wants to know whether it is a trap — a scam check, never investment advice to decline.
+_OFFER = re.compile(r"\b(?:lai (?:suat )?\d|lai (?:\w+ ){0,3}(?:moi ngay|moi thang|sau \d+ (?:phut|gio|ngay))|"
+                    r"loi nhuan|gop von|sinh loi|moi (?:\w+ ){0,2}dau tu|nhan hoa hong|hoa hong (?:cao|\d))\b")
+_SCAM_CHECK = re.compile(r"\b(?:co (?:that|dung|phai that)(?: vay| the)? (?:khong|ko|k|hong)|that (?:khong|ko|hong)|"
+                         r"that hay gia|(?:co )?(?:phai )?lua(?: dao)? (?:khong|ko|hong)|co uy tin (?:khong|ko)|"
+                         r"tin duoc (?:khong|ko))\b")
+
+
+def offer_check(t: str) -> bool:
+    """An offer of profit or commission, and the question whether it is real or a trap."""
+    return bool(_OFFER.search(t) and _SCAM_CHECK.search(t))

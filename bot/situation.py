@@ -19,7 +19,7 @@ import numpy as np
 from bot import story_acts, understand
 from bot.grams_model import LinearGrams, cache_path
 from bot.homographs import CODE, DEMAND, TELL
-from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL
+from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL, offer_check
 from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER, to_trace
 from bot.safety import is_ongoing_scam
 from bot.scam_signs import (
@@ -440,11 +440,11 @@ def scam_signals(text: str) -> bool:
 
 def never_decline(text: str, model: SituationModel | None) -> bool:
     """A message that may come from someone in a scam is answered, never declined as off-topic: by the rules'
-    signals, or when the model gives it one chance in four of being a scam or a demand for money and the message
-    shows some trace of one (someone else, something done, a loss, a demand). Money words alone are no trace: "gửi
-    tiết kiệm cả đời, có nên rút ra mua vàng" is an investment question the tutor declines."""
-    if scam_signals(text):
-        return True
+    signals, an offer of profit asked to be checked, or when the model gives it one chance in four of being a scam or
+    a demand for money and the message shows a trace of one (someone else, something done, a loss, a demand). Money
+    words alone are no trace: "gửi tiết kiệm cả đời, có nên rút ra mua vàng" is investment advice, declined."""
     t = words(text)
+    if scam_signals(text) or offer_check(t):
+        return True
     lexical = money_named(text) or MONEY_ACCENTED.search(normalize(text).lower())
     return model is not None and bool(lexical) and _traces(t) and model.alarm_probability(text) >= 0.25

@@ -429,6 +429,12 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
 
     assert not never_decline("Ông bà để dành được ít tiền, lãi gửi tiết kiệm thấp quá, có nên rút ra mua vàng?", model)
     assert never_decline("Người xưng cán bộ ngân hàng gọi bảo mẹ rút tiết kiệm chuyển sang tài khoản an toàn", model)
+    # An offer of returns asked to be checked is a scam check, not investment advice (purpose-written examples).
+    assert never_decline("Có trang mạng mời góp vốn xây khu nghỉ dưỡng, góp 10 triệu sau 1 giờ lãi 1%, có thật "
+                         "không?", model)
+    assert never_decline("web cong ty lon moi gop von du an, loi nhuan 5% moi ngay, co uy tin khong", model)
+    assert never_decline("Họ mời mua cổ phần dự án, lợi nhuận 3% mỗi tuần, có dấu đỏ hẳn hoi, tin được không?", model)
+    assert not never_decline("Gửi tiết kiệm 6 tháng hay 12 tháng thì lãi nhiều hơn, nên chọn kỳ hạn nào?", model)
 
 
 def test_a_code_sent_to_ones_phone_is_no_money_sent() -> None:
