@@ -74,3 +74,13 @@ _SCAM_CHECK = re.compile(r"\b(?:co (?:that|dung|phai that)(?: vay| the)? (?:khon
 def offer_check(t: str) -> bool:
     """An offer of profit or commission, and the question whether it is real or a trap."""
     return bool(_OFFER.search(t) and _SCAM_CHECK.search(t))
+
+
+# The asker's own doubt ("chuyển 15 triệu cho con mà app bắt quét mặt, có phải bị lừa không"): a question whether
+# something is a scam is no sign of one; the story around it must show it.
+_DOUBT = re.compile(r"\b(?:co )?(?:phai )?(?:bi )?lua(?: dao)? (?:khong|ko|k|hong)\b")
+
+
+def without_doubt(t: str) -> str:
+    """The message with the asker's "is it a scam?" taken out (folded text in, folded text out)."""
+    return _DOUBT.sub(" ", t)

@@ -19,7 +19,7 @@ import numpy as np
 from bot import story_acts, understand
 from bot.grams_model import LinearGrams, cache_path
 from bot.homographs import CODE, DEMAND, TELL
-from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL, offer_check
+from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL, offer_check, without_doubt
 from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER, to_trace
 from bot.safety import is_ongoing_scam
 from bot.scam_signs import (
@@ -169,7 +169,7 @@ def classify(text: str) -> Situation:
     stopped = "money_sent" in (act, act_of(t)) and bool(REFUSED.search(t)) and act_of(t, asking) is None
     act = None if stopped else act
     # "…sau mới biết là kẻ gian": found out afterwards who it was; the story is a scam whatever words it used.
-    context = bool(SCAM_CONTEXT.search(t) or FOUND_OUT.search(t) and _SCAMMER.search(t))
+    context = bool(SCAM_CONTEXT.search(without_doubt(t)) or FOUND_OUT.search(t) and _SCAMMER.search(t))
     in_call = bool(IN_CALL.search(t))
     if HYPOTHETICAL.search(t) and general_question(t) and not RECEIVED_PRESSED.search(t):
         return Situation(CALM)

@@ -417,6 +417,12 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
                  "tôi thấy có tài khoản ngân hàng đứng tên mình mà tôi chưa từng mở, làm sao?", model).kind == CALM
     assert route("Có người đang gọi bảo có khoản vay đứng tên tôi mà tôi chưa từng vay, bắt chuyển tiền để hủy",
                  model).alarming
+    # "có phải bị lừa không" is the asker's doubt, no sign of a scam: one's own transfer to one's child that the bank
+    # app asks to confirm with a face scan is calm; a poser's demand asked about the same way is not.
+    assert route("Tôi chuyển 12 triệu cho con gái mà app ngân hàng bắt quét khuôn mặt, có phải bị lừa không?",
+                 model).kind == CALM
+    assert route("Người xưng công an bắt tôi chuyển 15 triệu vào tài khoản tạm giữ, có phải bị lừa không?",
+                 model).alarming
     # Nor is such a question kept from the scope judge: money words alone are no trace of a scam.
     from bot.situation import never_decline
 
