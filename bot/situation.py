@@ -442,9 +442,9 @@ def never_decline(text: str, model: SituationModel | None) -> bool:
     """A message that may come from someone in a scam is answered, never declined as off-topic: by the rules'
     signals, an offer of profit asked to be checked, or when the model gives it one chance in four of being a scam or
     a demand for money and the message shows a trace of one (someone else, something done, a loss, a demand). Money
-    words alone are no trace: "gửi tiết kiệm cả đời, có nên rút ra mua vàng" is investment advice, declined."""
+    words alone are no trace, nor is where one's own savings earn most ("có nên rút ra mua vàng"): declined."""
     t = words(text)
     if scam_signals(text) or offer_check(t):
         return True
-    lexical = money_named(text) or MONEY_ACCENTED.search(normalize(text).lower())
+    lexical = (money_named(text) or MONEY_ACCENTED.search(normalize(text).lower())) and not story_acts.savings_choice(t)
     return model is not None and bool(lexical) and _traces(t) and model.alarm_probability(text) >= 0.25

@@ -218,3 +218,16 @@ _SOMEONE_ELSE = re.compile(r"\b(?:nguoi la|so la|xung|gia danh|mao danh|lua|ke g
 def phone_lost(t: str) -> bool:
     """One's phone lost or stolen, and no one else in the story (folded text)."""
     return bool(_PHONE_LOST.search(t)) and not _SOMEONE_ELSE.search(t)
+
+
+# Where to put one's own savings for the best return ("có 500 triệu, nên gửi ngân hàng hay mua vàng, chứng khoán thì
+# lời nhiều nhất"): investment advice the tutor declines, when nobody offers, calls, writes or asks anything.
+_PLACES = re.compile(r"\b(?:chung khoan|co phieu|vang|gui tiet kiem|gui ngan hang|bat dong san|mua dat)\b")
+_CHOICE = re.compile(r"\bnen (?:\w+ ){1,6}hay (?:\w+ ){0,6}|\b(?:loi|lai) (?:nhieu|cao) (?:nhat|hon)\b|\bloi hon\b")
+_OFFERED = re.compile(r"\b(?:moi|ru|hua|cam ket|san|moi gioi|nguoi|ho|ben|nhom|trang|app|ung dung|link|goi|nhan|"
+                      r"tin nhan|tien ao|coin|moi ngay|moi thang|hoa hong|lua|mat)\b")
+
+
+def savings_choice(t: str) -> bool:
+    """One's own money, and only the question where it earns most (folded text)."""
+    return bool(_PLACES.search(t) and _CHOICE.search(t)) and not _OFFERED.search(t) and act_of(t) is None

@@ -441,6 +441,11 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
     assert never_decline("web cong ty lon moi gop von du an, loi nhuan 5% moi ngay, co uy tin khong", model)
     assert never_decline("Họ mời mua cổ phần dự án, lợi nhuận 3% mỗi tuần, có dấu đỏ hẳn hoi, tin được không?", model)
     assert not never_decline("Gửi tiết kiệm 6 tháng hay 12 tháng thì lãi nhiều hơn, nên chọn kỳ hạn nào?", model)
+    # Where one's own savings earn most is investment advice, declined; someone's offer asked about the same way is not.
+    assert not never_decline("Tôi có 400 triệu để dành, nên gửi ngân hàng hay mua chứng khoán thì lời nhiều "
+                             "nhất?", model)
+    assert not never_decline("Bán nhà được 2 tỷ, nên mua cổ phiếu hay gửi ngân hàng thì lãi cao hơn?", model)
+    assert never_decline("Có người rủ bỏ 300 triệu vào sàn vàng, nên gửi ngân hàng hay theo họ thì lời hơn?", model)
 
 
 def test_a_code_sent_to_ones_phone_is_no_money_sent() -> None:
