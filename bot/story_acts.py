@@ -201,9 +201,15 @@ _APP_STATUS = re.compile(r"\b(?:(?:app|ung dung|no)(?: ung dung)?(?: ngan hang)?
                          r"giao dich (?:khong|ko|that bai|loi))\b")
 
 
+# The bank app's own check on a transfer one makes ("chuyển 12 triệu cho cháu, app đòi quét khuôn mặt"): the app
+# asking for a face scan or a code, not a stranger demanding anything.
+_APP_CHECK = re.compile(r"\b(?:app|ung dung)(?: ung dung)?(?: ngan hang)? (?:doi|bat|yeu cau|bao|hien|hoi)"
+                        r"(?: phai| minh| toi)? (?:quet|xac thuc|chup|nhap ma|nhap otp|cap nhat sinh trac)\b")
+
+
 def without_app_status(t: str) -> str:
-    """The message with the screen's status reports taken out (folded text in, folded text out)."""
-    return _APP_STATUS.sub(" ", t)
+    """The message with the screen's status reports and the app's own checks taken out (folded text in and out)."""
+    return _APP_CHECK.sub(" ", _APP_STATUS.sub(" ", t))
 
 
 # A phone lost or stolen ("bố tôi bị mất điện thoại, trong máy vẫn đăng nhập app ngân hàng"), with nobody calling,

@@ -423,6 +423,10 @@ def test_the_model_never_alarms_with_no_trace_of_a_scam() -> None:
                  model).kind == CALM
     assert route("Người xưng công an bắt tôi chuyển 15 triệu vào tài khoản tạm giữ, có phải bị lừa không?",
                  model).alarming
+    # The bank app's own check ("app đòi quét khuôn mặt") on a transfer one makes is nobody demanding money.
+    assert route("Tôi chuyển 12 triệu cho cháu, app đòi quét khuôn mặt, vậy có bình thường không?", model).kind == CALM
+    assert route("Người xưng ngân hàng gọi bảo app đòi quét khuôn mặt, bắt tôi chuyển 12 triệu vào tài khoản an toàn",
+                 model).alarming
     # Nor is such a question kept from the scope judge: money words alone are no trace of a scam.
     from bot.situation import never_decline
 
