@@ -50,3 +50,7 @@ def died_marked(text: str) -> str:
     from rag.text import fold
 
     return _DIED.sub(r"\1 qua doi", fold(text))
+# Inviting ("mời"), not "mới" (new, just): "cấp mới", "làm mới", "thẻ mới", "máy mới", "mới đây", "mới được".
+INVITE = (r"(?<!cap )(?<!lam )(?<!doi )(?<!the )(?<!atm )(?<!may )(?<!so )(?<!sim )(?<!ban )(?<!nha )(?<!xe )"
+          r"(?<!mua )(?<!tai khoan )(?<!ho chieu )(?<!cuoc )(?<!mat khau )"
+          r"moi(?! (?:nhat|day|roi|xong|toanh|tinh|biet|nhan|thay|phat hien)\b)")

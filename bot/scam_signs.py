@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from bot import understand
-from bot.homographs import BLOCKED, DEMAND, DEPOSIT, FLOOR, PASSWORD_TOLD, TELL, died_marked
+from bot.homographs import BLOCKED, DEMAND, DEPOSIT, FLOOR, INVITE, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH, heard_claim
 from bot.mistake_signs import (
     DIRECTED,
@@ -153,8 +153,8 @@ STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai d
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"
                        r"tai khoan ca nhan)\b")
 PAY_WHO = re.compile(
-    r"\b(?:" + TELL + r"|" + DEMAND + r"|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can(?! cuoc)|de nghi|giuc|moi|doa|"
-    r"huong dan|xin|nho|keu|muon|hua|chi can|thi moi|moi duoc|"
+    r"\b(?:" + TELL + r"|" + DEMAND + r"|yeu cau|bat|phai(?! lam (?:gi|sao|the nao))|can(?! cuoc)|de nghi|giuc|"
+    + INVITE + r"|doa|huong dan|xin|nho|keu|muon|hoi vay|hua|chi can|thi moi|moi (?:duoc|giai ngan|nhan|rut|mo)|"
     r"truoc khi|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from bot import story_acts, understand
 from bot.grams_model import LinearGrams, cache_path
-from bot.homographs import CODE, DEMAND, TELL
+from bot.homographs import CODE, DEMAND, INVITE, TELL
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL, offer_check, without_doubt
 from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER, to_trace
 from bot.safety import is_ongoing_scam
@@ -98,10 +98,10 @@ def _apart(t: str) -> bool:
                 or _PAID.search(t))
 
 
-# Someone asking for the money (a fee named with only "cần", "phải" is a rule asked about: "làm lại căn cước hết bao
-# nhiêu tiền lệ phí", "làm hồ sơ cần nộp phí thì làm sao").
-_REQUESTER = re.compile(r"\b(?:" + TELL + r"|" + DEMAND + r"|yeu cau|bat|de nghi|giuc|moi|xin|nho|keu|hua|"
-                        r"huong dan|thi moi|moi duoc|chi can|de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
+# Someone asking for the money (a fee with only "cần", "phải" is a rule asked about: "làm hồ sơ cần nộp phí không").
+_REQUESTER = re.compile(r"\b(?:" + TELL + r"|" + DEMAND + r"|yeu cau|bat|de nghi|giuc|" + INVITE + r"|xin|nho|keu|hua|"
+                        r"huong dan|thi moi|moi (?:duoc|giai ngan|nhan|rut|mo)|chi can|"
+                        r"de (?:nhan|rut|duoc|kich hoat|giai ngan|mo))\b")
 _OWN_TELLER = re.compile(r"\b(?:(?:con|chau|vo|chong)(?: (?:toi|minh|gai|trai|dau|re))? (?:bao|noi|huong dan|dan)|"
                          r"(?:ung dung|may|dien thoai)(?: \w+){0,3} (?:bao|hien|thong bao))\b")
 

@@ -519,6 +519,18 @@ def test_words_that_fold_like_an_act_are_no_act(text: str) -> None:
 
 
 
+@pytest.mark.parametrize(("text", "kind"), [
+    # "mới" (new) folds like "mời" (to invite): a new card's or passport's fee asked about is nobody asking to pay.
+    ("le phi ho chieu cap moi het bao nhieu tien", "calm"),
+    ("Làm thẻ ATM mới mất phí bao nhiêu?", "calm"),
+    ("Có người mời tôi nộp 2 triệu phí hồ sơ để nhận việc, có nên nộp không?", "pay_now"),
+    ("mới quen trên mạng đã hỏi vay 5 triệu, có nên cho không", "pay_now"),
+])
+def test_new_is_no_invitation(text: str, kind: str) -> None:
+    from bot.situation import classify
+    assert classify(text).kind == kind
+
+
 @pytest.mark.parametrize("text, kind, act", [
     # A parcel paid for on delivery is the purchase, and "kẻo nó bị trừ lương" is the caller's wage: nothing was sent
     # to the "shipper" who now begs for more; a caller asking for money, not money gone.
