@@ -54,3 +54,5 @@ def died_marked(text: str) -> str:
 INVITE = (r"(?<!cap )(?<!lam )(?<!doi )(?<!the )(?<!atm )(?<!may )(?<!so )(?<!sim )(?<!ban )(?<!nha )(?<!xe )"
           r"(?<!mua )(?<!tai khoan )(?<!ho chieu )(?<!cuoc )(?<!mat khau )"
           r"moi(?! (?:nhat|day|roi|xong|toanh|tinh|biet|nhan|thay|phat hien)\b)")
+# Someone who wrote ("người nhắn"), not the recipient of one's transfer ("người nhận bảo chưa thấy tiền").
+MESSAGED = r"nhan(?! (?:bao |noi )?(?:chua|khong|ko|van chua) (?:thay|nhan|co|duoc)\b)"

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from bot import understand
-from bot.homographs import BLOCKED, DEMAND, DEPOSIT, FLOOR, INVITE, PASSWORD_TOLD, TELL, died_marked
+from bot.homographs import BLOCKED, DEMAND, DEPOSIT, FLOOR, INVITE, MESSAGED, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH, heard_claim
 from bot.mistake_signs import (
     DIRECTED,
@@ -146,8 +146,8 @@ def fee_named(t: str) -> bool:
 _NOT_IS = r"(?! (?:duoc|xong|co|gi|sao|the|nhu|cua|mot|vi|do|toi|minh|chinh|dung|that|gia|an toan|nen))"
 STRANGER = re.compile(r"\b(?:nguoi la" + _NOT_IS + r"|so la" + _NOT_IS + r"|ai do|nick|tai khoan la" + _NOT_IS +
                        r"|nguoi ta(?! (?:den |toi )?(?:nha )?thu\b)|mot nguoi|tren mang|qua mang|"
-                       r"ho (?:bao|goi|nhan|doi|bat|giuc)|"
-                       r"nguoi (?:goi|nhan|tu xung|xung)|ben (?:kia|ho|tuyen dung)|tuyen dung|(?<!otp )tin nhan|"
+                       r"ho (?:bao|goi|nhan|doi|bat|giuc)|nguoi (?:goi|" + MESSAGED + r"|tu xung|xung)|"
+                       r"ben (?:kia|ho|tuyen dung)|tuyen dung|(?<!otp )tin nhan|"
                        r"(?<!qua )(?<!tren )(?<!bang )(?<!trong )(?<!ung dung )app(?! ung dung ngan hang|"
                        r" ngan hang)|shipper|"
                        r"luat su|fanpage|facebook|zalo|truong nhom|nhan vien|can bo|bac si|duoc si|"

@@ -525,8 +525,11 @@ def test_words_that_fold_like_an_act_are_no_act(text: str) -> None:
     ("Làm thẻ ATM mới mất phí bao nhiêu?", "calm"),
     ("Có người mời tôi nộp 2 triệu phí hồ sơ để nhận việc, có nên nộp không?", "pay_now"),
     ("mới quen trên mạng đã hỏi vay 5 triệu, có nên cho không", "pay_now"),
+    # "người nhận" (the recipient of one's transfer) folds like "người nhắn" (someone who wrote).
+    ("chuyen khoan cho chau roi, nguoi nhan noi chua nhan duoc, lam sao", "calm"),
+    ("Người nhắn bảo tôi chuyển 5 triệu phí hồ sơ để nhận việc, có nên chuyển không?", "pay_now"),
 ])
-def test_new_is_no_invitation(text: str, kind: str) -> None:
+def test_new_is_no_invitation_and_a_recipient_no_writer(text: str, kind: str) -> None:
     from bot.situation import classify
     assert classify(text).kind == kind
 
