@@ -86,6 +86,9 @@ SELF_SLIP = re.compile(
     r"tru (?:\w+ ){0,2}(?:tien|cuoc) (?:\w+ )?(?:dien thoai|dt|sim|di dong|thue bao|nha mang)|"
     r"(?:sim|thue bao)(?: \w+){0,5} (?:bi )?tru (?:tien|cuoc)|"
     r"dich vu gia tri gia tang|goi cuoc (?:\w+ ){0,2}(?:tu )?gia han|"
+    # one's own transfer to family not arrived yet ("gửi tiền cho con qua app, trừ rồi mà nó không thấy về")
+    r"(?:gui|chuyen|ck|chuyen khoan)(?: tien)? (?:\w+ ){0,3}cho (?:con|chau|vo|chong|bo|me|em|anh|chi|ong|ba)\b"
+    r"(?: \w+){0,12} (?:chua|khong|ko) (?:thay|nhan)(?: duoc)?(?: tien)?(?: ve)?|"
     r"bao loi)\b")
 # Too many tries: the app or bank locks the person out for a while (no scammer).
 LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")

@@ -528,6 +528,10 @@ def test_words_that_fold_like_an_act_are_no_act(text: str) -> None:
     # "người nhận" (the recipient of one's transfer) folds like "người nhắn" (someone who wrote).
     ("chuyen khoan cho chau roi, nguoi nhan noi chua nhan duoc, lam sao", "calm"),
     ("Người nhắn bảo tôi chuyển 5 triệu phí hồ sơ để nhận việc, có nên chuyển không?", "pay_now"),
+    # One's own transfer to family that has not arrived is a delay to trace, not money lost to a scammer; the same
+    # words after a message "from the child" that the child never sent are a scam.
+    ("chuyen tien cho chau 2 trieu tu sang ma no bao chua nhan duoc", "calm"),
+    ("Tôi chuyển tiền cho con theo tin nhắn Zalo của nó, giờ nó bảo không hề nhắn, tiền không thấy về", "scam_now"),
 ])
 def test_new_is_no_invitation_and_a_recipient_no_writer(text: str, kind: str) -> None:
     from bot.situation import classify
