@@ -56,3 +56,6 @@ INVITE = (r"(?<!cap )(?<!lam )(?<!doi )(?<!the )(?<!atm )(?<!may )(?<!so )(?<!si
           r"moi(?! (?:nhat|day|roi|xong|toanh|tinh|biet|nhan|thay|phat hien)\b)")
 # Someone who wrote ("người nhắn"), not the recipient of one's transfer ("người nhận bảo chưa thấy tiền").
 MESSAGED = r"nhan(?! (?:bao |noi )?(?:chua|khong|ko|van chua) (?:thay|nhan|co|duoc)\b)"
+# "Vậy" typed without its accents ("làm vay có an toàn không", "như vay", "sao vay"), not a loan ("vay"): the words
+# before it are ones a loan never follows.
+SO_FOLDED = r"(?:(?<=\blam )|(?<=\bnhu )|(?<=\bneu )|(?<=\bsao )|(?<=\bgi ))vay\b(?! (?:tien|no|von|online|nong|lai)\b)"

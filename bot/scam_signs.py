@@ -39,7 +39,7 @@ _ACTS: tuple[tuple[str, str], ...] = (
                  r"ma vua (?:nhan|gui|ve)|ma ngan hang gui|ma tin nhan)|(?:doc|gui|dua|noi) (?:\w+ ){0,3}?ma "
                  r"(?:\d+ so )?(?:cho|qua|gui)|(?:doc|gui|nhap|dua|go) (?:\w+ ){0,3}(?:sau so|6 so|day so|bon so|4 so|"
                  r"ma xac nhan)|(?:doc|dua|gui|noi|nhap) (?:cai |luon )?ma(?: \w+){0,2} (?:roi|xong|luon)"),
-    ("password_typed", r"(?:doc|dua|gui|nhap|cho|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} "
+    ("password_typed", r"(?:doc|dua|gui|nhap|cho|go|noi|khai|cung cap|tiet lo)(?: \w+){0,4} (?<!doi )"
                        r"(?:mat khau|ma pin|passcode|pin|pass|user|ten dang nhap)|" + PASSWORD_TOLD +
                        r"|dang nhap (?:\w+ ){0,4}(?:vao|tren|trong) (?:link|trang|web|duong link|ung dung la|app la)|"
                        r"(?:vao|bam) (?:\w+ ){0,4}(?:link|trang|web) (?:\w+ ){0,3}dang nhap"),

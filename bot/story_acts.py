@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import understand
+from bot.homographs import SO_FOLDED
 from bot.message_forms import GENERAL_FORM
 from bot.scam_signs import MONEY_OR_SECRET, act_of, words
 from rag.text import normalize
@@ -122,8 +123,9 @@ _SO = re.compile(r"(?<!\w)vậy(?!\w)", re.IGNORECASE)
 
 
 def money_named(text: str) -> bool:
-    """Money, a code, an account or a scammer named (MONEY_OR_SECRET on folded words), "vậy" not read as "vay"."""
-    return bool(MONEY_OR_SECRET.search(words(_SO.sub(" ", normalize(text)))))
+    """Money, a code, an account or a scammer named (MONEY_OR_SECRET on folded words), "vậy" not read as "vay"
+    (accented or not)."""
+    return bool(MONEY_OR_SECRET.search(re.sub(SO_FOLDED, " ", words(_SO.sub(" ", normalize(text))))))
 
 
 # A carrier's charges on the SIM's credit for services one never asked for ("soạn tin kiểm tra thì thấy bị trừ tiền

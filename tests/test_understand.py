@@ -778,3 +778,20 @@ def test_a_phone_lost_with_nobody_in_the_story_is_no_scam_call() -> None:
     assert route("bố tôi bị mất điện thoại, trong máy vẫn đăng nhập sẵn app ngân hàng, giờ làm gì trước", model).kind \
         == CALM
     assert route("mất điện thoại rồi có người gọi bảo nhặt được, đòi 2 triệu mới trả lại máy", model).alarming
+
+
+def test_changing_ones_own_password_after_logging_in_is_no_password_given() -> None:
+    # "đăng nhập, đổi mật khẩu": "nhập … mật khẩu" across the comma is one's own login, the password changed, not
+    # typed into someone's page ("đòi" and "đổi" both fold to "doi").
+    assert classify("vao app benh vien dat lich tai kham, quen ten dang nhap, doi mat khau 3 lan roi van ko vao dc") \
+        .kind == CALM
+    assert classify("bam link doi diem thuong iphone, dang nhap ten voi mat khau vao roi, chua nhap otp") \
+        == Situation(SCAM_NOW, "password_typed")
+
+
+def test_vay_typed_without_accents_after_lam_is_so_not_a_loan() -> None:
+    from bot.story_acts import money_named
+    assert not money_named("con bảo chụp kết quả xét nghiệm đưa cho AI đọc, lam vay co an toan ko")
+    assert not money_named("mo no len kieu gi vay")
+    assert money_named("nó rủ làm vay tiền online lãi thấp")
+    assert money_named("app vay tien nhanh co an toan ko")
