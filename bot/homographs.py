@@ -59,3 +59,6 @@ MESSAGED = r"nhan(?! (?:bao |noi )?(?:chua|khong|ko|van chua) (?:thay|nhan|co|du
 # "Vậy" typed without its accents ("làm vay có an toàn không", "như vay", "sao vay"), not a loan ("vay"): the words
 # before it are ones a loan never follows.
 SO_FOLDED = r"(?:(?<=\blam )|(?<=\bnhu )|(?<=\bneu )|(?<=\bsao )|(?<=\bgi ))vay\b(?! (?:tien|no|von|online|nong|lai)\b)"
+# Done at once ("tôi chuyển liền", right after the act), not "liên" (inter-, linked: "chuyển liên ngân hàng",
+# "liên kết", "liên hệ"): both fold to "lien".
+AT_ONCE = r" lien\b(?! (?:ngan hang|ket|he|thong|tuc|lac|quan|tiep|doanh|vung|minh)\b)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.homographs import RECEIVE
+from bot.homographs import AT_ONCE, RECEIVE
 
 # Honest mistakes: money to a wrong account, money received by mistake, a forgotten password.
 _WRONG_TRANSFER = re.compile(
@@ -133,7 +133,9 @@ def paid_to_me(before: str, act: str, after: str) -> bool:
 # like "bán", sold).
 PAID_OFF = re.compile(r"\b(?:gui|nap|dong|nop|(?<!dieu )(?<!kiem )tra|chuyen|ck|"
                       r"(?<!giup )(?<!cho )(?<!voi )(?<!cua )ban)(?: cho (?:ho|no|nguoi ta|ben do))? "
-                      r"(?:xong|roi|luon roi)\b")
+                      r"(?:xong|roi|luon roi)\b|"
+                      # "tôi chuyển liền" told by the one who paid ("nó bảo chuyển liền" is only asked)
+                      r"\b(?:toi|minh|tui|em|ba|me|bo|ong) (?:chuyen|ck|gui|nap)" + AT_ONCE)
 
 # A parcel received and paid for on delivery ("nhận hàng trả tiền rồi") is the ordinary purchase, not a scam's act,
 # unless the goods turned out fake or empty ("mở ra toàn gạch").

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from bot import understand
-from bot.homographs import BLOCKED, DEMAND, DEPOSIT, FLOOR, INVITE, MESSAGED, PASSWORD_TOLD, TELL, died_marked
+from bot.homographs import AT_ONCE, BLOCKED, DEMAND, DEPOSIT, FLOOR, INVITE, MESSAGED, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH, heard_claim
 from bot.mistake_signs import (
     DIRECTED,
@@ -165,12 +165,11 @@ def words(text: str) -> str:
 # Found out afterwards that it was a scam ("sau mới biết là kẻ gian", "về nhà mới phát hiện bị lừa"): what was told
 # before it was done, even in a message that ends with a question.
 FOUND_OUT = re.compile(r"\b(?:(?:sau|sau do|hom sau|luc sau|ve nha|den khi) (?:\w+ )?(?:moi|thi) "
-                       r"(?:biet|phat hien|vo le)|"
-                       r"moi (?:biet|phat hien)(?: ra)? (?:\w+ ){0,2}(?:lua|ke gian|gia danh|gia mao|mao danh))\b")
+                       r"(?:biet|phat hien|vo le)|moi (?:biet|phat hien)(?: ra)? (?:\w+ ){0,2}"
+                       r"(?:lua|ke gian|gia danh|gia mao|mao danh|bi hack))\b")
 _DONE_LATER = re.compile(r"\b(?:toi|ba|ong|me|bo|minh|em|con|chau|anh|chi|e) (?:da |lo |cung )?(?:gui|lam|doc|nhap|"
                          r"dien|cai|tai|bam|quay|chup|chuyen|ck|nap|dua(?! hang)|go|quet) "
                          r"(?:\w+ ){0,2}?(?:roi|xong|luon)\b")
-
 
 
 # A secret asked for by someone (then given, if the person says so later).
@@ -213,7 +212,8 @@ def act_of(t: str, asking: bool = False, whole: str = "") -> str | None:
             if (m.group(0).startswith("mat ") and _YES_NO_BEFORE.search(before) or m.group(0).endswith(" co mat")) \
                     and _YES_NO_AFTER.match(after):
                 continue  # "làm định danh có mất tiền không", "có bị mất tiền nữa không": a cost or a risk asked
-            done_after = _DONE_AFTER.search(after) and not (only_told and then_demand(after))
+            done_after = (_DONE_AFTER.search(after) or not only_told and re.match(r"\w+" + AT_ONCE, t[m.start():])) \
+                and not (only_told and then_demand(after))  # "tôi chuyển liền": done at once, as told
             if _PAST_RE.search(before[-25:]) or done_after or name == "money_sent" and re.search(
                     r"\b(?:mat|tru|bay mau|boc hoi)\b", m.group(0)):
                 return name

@@ -795,3 +795,14 @@ def test_vay_typed_without_accents_after_lam_is_so_not_a_loan() -> None:
     assert not money_named("mo no len kieu gi vay")
     assert money_named("nó rủ làm vay tiền online lãi thấp")
     assert money_named("app vay tien nhanh co an toan ko")
+
+
+def test_money_sent_at_once_is_money_sent() -> None:
+    # "tôi chuyển liền": done at once, told by the one who paid; found out that evening the sender was hacked.
+    assert classify("Em họ nhắn Messenger mượn tiền gấp, xưng hô như mọi khi nên tôi chuyển liền, tối mới biết "
+                    "Facebook nó bị hack. Giờ tôi phải làm gì?") == Situation(SCAM_NOW, "money_sent")
+    assert classify("bạn nhắn mượn tiền, tôi chuyển liền 5 triệu, tối mới biết nick bị hack") \
+        == Situation(SCAM_NOW, "money_sent")
+    # "liên ngân hàng" (interbank) folds alike and is no "liền"; "nó bảo chuyển liền" is only asked.
+    assert classify("tôi chuyển liên ngân hàng mà chưa thấy tiền tới").kind == CALM
+    assert classify("nó bảo chuyển liền không thì bị khóa tài khoản, có nên chuyển không").act is None
