@@ -148,7 +148,12 @@ def _distinct_lessons(units: list[UnitHit], n: int) -> list[UnitHit]:
 # What shows the act already happened: "rồi", "đã", "lỡ", "vừa", "xong", money gone.
 _DONE = re.compile(r"\b(?:roi|lo|vua|xong|mat (?:het |(?:gan |hon |khoang |toi |ca |tong cong )?\d)|"
                    r"bi (?:tru|mat|lua|chiem)|sau khi|"
-                   r"da (?:chuyen|doc|gui|cai|bam|nhap|dua|chup|cho|nop|dong|quet|lam|bi|dang nhap|ck|chuyen khoan))\b")
+                   r"da (?:chuyen|doc|gui|cai|bam|nhap|dua|chup|cho|nop|dong|quet|lam|bi|dang nhap|ck|chuyen khoan))\b|"
+                   # "bố tin nên chuyển gần 100 triệu": "nên" (so) before the act tells what followed; not "có nên",
+                   # "tôi nên chuyển không" (should I)
+                   r"\b(?<!co )(?<!khong )(?<!ko )(?<!toi )(?<!minh )(?<!em )(?<!bac )(?<!ba )(?<!ong )nen "
+                   r"(?:toi |me |bo |ba |ong |minh |em )?(?:chuyen|ck|gui|nap|doc|cai|bam|dua)\b"
+                   r"(?!(?: \w+){0,4} (?:khong|ko|k|hay|chua)\b)")
 
 
 def done_already(text: str) -> bool:

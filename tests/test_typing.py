@@ -337,3 +337,12 @@ def test_a_transfer_found_out_later_is_money_sent_even_when_asked_about() -> Non
         == Situation(SCAM_NOW, "money_sent")
     # Asked to, and found out before doing it: still a demand to pay, nothing done.
     assert classify("ho bao toi chuyen 30 trieu, sau moi biet la ke gian nen chua chuyen, gio lam sao").act is None
+
+
+def test_nen_before_an_act_tells_what_followed() -> None:
+    # "bố tin nên chuyển": so he transferred (done); "có nên chuyển", "tôi nên chuyển không": should I (not done).
+    assert done_already("có người xưng chuyên viên tư vấn lương hưu gọi, bố tin nên chuyển gần 100 triệu")
+    assert done_already("sợ quá nên đọc mã cho họ")
+    assert not done_already("họ bảo chuyển, tôi có nên chuyển không")
+    assert not done_already("tôi nên chuyển không")
+    assert not done_already("nên chuyển hay không")
