@@ -143,7 +143,7 @@ def asks(text: str) -> bool:
         return True
     if re.search(r"\bhay\b.*\b(?:vay|khong|chua)$", joined):
         return True  # "ấp hay thôn vậy", "cũ hay mới z"
-    return bool(re.search(r"\b(?:co|da) \w+(?: \w+)*? (?:chua|khong)$", " ".join(ws)))
+    return bool(re.search(r"\b(?:co|da|con) \w+(?: \w+)*? (?:chua|khong)$", " ".join(ws)))
 
 
 _HEDGE_TAIL = re.compile(r"\s*(?:(?:ha|a|nhi|phai khong|dung khong|duoc khong|dc khong|khong|ko|nhe|chu)\s*)?\?+\s*$")

@@ -806,3 +806,11 @@ def test_money_sent_at_once_is_money_sent() -> None:
     # "liên ngân hàng" (interbank) folds alike and is no "liền"; "nó bảo chuyển liền" is only asked.
     assert classify("tôi chuyển liên ngân hàng mà chưa thấy tiền tới").kind == CALM
     assert classify("nó bảo chuyển liền không thì bị khóa tài khoản, có nên chuyển không").act is None
+
+
+def test_con_at_the_close_asks_whether_it_still_holds() -> None:
+    # "SIM hết hạn thì còn nhận mã … không": whether codes still arrive, asked; no code given to anyone.
+    from bot.understand import asks
+    assert asks("sim hết hạn thì còn nhận mã xác nhận ngân hàng không")
+    assert classify("sim hết hạn thì còn nhận mã xác nhận ngân hàng không").kind == CALM
+    assert classify("nó gọi xin mã, tôi nhắn mã xác nhận ngân hàng cho nó rồi") == Situation(SCAM_NOW, "otp_read")
