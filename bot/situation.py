@@ -216,8 +216,8 @@ def classify(text: str) -> Situation:
     own_app = act == "remote_app" and not secret_given(t, act, context)  # an app one put on oneself, nobody in it
     if trace or act is not None and (context or LOSS.search(t) or (ongoing and other_party and not own_app)):
         return Situation(CALM) if trace else Situation(SCAM_NOW, act)
-    if act is None and any(not m.group(0).startswith("mat song") for m in LOSS.finditer(_CLAIMED.sub(" ", t))) \
-            and context and _apart(t) and not _RECURRING.search(t):  # a lost signal, a monthly fee: no money gone
+    if act is None and context and _apart(t) and not _RECURRING.search(t) and any(  # no signal lost, fee, lock
+            not re.match(r"mat song|.*(?<!sap )bi khoa$", m.group(0)) for m in LOSS.finditer(_CLAIMED.sub(" ", t))):
         return Situation(SCAM_NOW, "money_sent")
     return _later_signs(t, act, context, asking, ongoing and not own_app and (other_party or bool(LOSS.search(t))))
 

@@ -814,3 +814,11 @@ def test_con_at_the_close_asks_whether_it_still_holds() -> None:
     assert asks("sim hết hạn thì còn nhận mã xác nhận ngân hàng không")
     assert classify("sim hết hạn thì còn nhận mã xác nhận ngân hàng không").kind == CALM
     assert classify("nó gọi xin mã, tôi nhắn mã xác nhận ngân hàng cho nó rồi") == Situation(SCAM_NOW, "otp_read")
+
+
+def test_a_card_locked_by_the_bank_is_no_money_lost() -> None:
+    # The bank's own text that the card is locked for an unusual payment: trouble to sort with the bank, no loss; a
+    # threat that the card is about to be locked stays a scam being played.
+    assert classify("Vợ chồng tôi đi chơi xa, quẹt thẻ đổ xăng thì bị từ chối, ngân hàng nhắn thẻ bị khóa vì nghi giao "
+                    "dịch bất thường. Ở xa thế này làm sao mở lại thẻ?").kind == CALM
+    assert classify("ngan hang goi noi the sap bi khoa").kind == SCAM_NOW
