@@ -33,7 +33,8 @@ BLOCKED = r"bi chan(?! (?:\w+ ){0,2}(?:mot chieu|hai chieu|1 chieu|2 chieu|goi d
 CODE = r"(?:(?:doc|gui|nhap|bam|go|dua|xin|doi|hoi) (?:\w+ )?ma|ma (?:otp|so|pin|xac|bao mat|giao dich|kich hoat|\d+))"
 # Demanding ("đòi"), not exchanging ("đổi thẻ từ sang thẻ chip", "đổi sim", "đổi mật khẩu"): both fold to "doi".
 DEMAND = (r"doi(?! (?:the|sim|mat khau|mk|ma pin|pin|sang|tu|ten|so dien thoai|sdt|giay to|bang|can cuoc|cccd|cmnd|"
-          r"dia chi|thong tin|may|dien thoai|app|ung dung|tai khoan|tk|pass|hinh|anh dai dien)\b)")
+          r"dia chi|thong tin|may|dien thoai|app|ung dung|tai khoan|tk|pass|hinh|anh dai dien|"
+          r"cho(?! (?:\w+ )?(?:vay|muon|tien|ho|no)\b))\b)")  # "nút đổi chỗ hết": buttons moved
 # Receiving ("nhận"), not sending a message ("nhắn tin", "nhắn Zalo"): "bạn nhắn tin mượn 5 triệu" asks for money;
 # nor "nhắn đóng / nộp / cọc 2 triệu", a message telling to pay.
 RECEIVE = r"nhan(?! (?:tin|zalo|messenger|qua zalo|cho|dong|nop|coc|dat coc)\b)"
@@ -53,7 +54,8 @@ def died_marked(text: str) -> str:
 # Inviting ("mời"), not "mới" (new, just): "cấp mới", "làm mới", "thẻ mới", "máy mới", "mới đây", "mới được".
 INVITE = (r"(?<!cap )(?<!lam )(?<!doi )(?<!the )(?<!atm )(?<!may )(?<!so )(?<!sim )(?<!ban )(?<!nha )(?<!xe )"
           r"(?<!mua )(?<!tai khoan )(?<!ho chieu )(?<!cuoc )(?<!mat khau )"
-          r"moi(?! (?:nhat|day|roi|xong|toanh|tinh|biet|nhan|thay|phat hien)\b)")
+          r"moi(?! (?:nhat|day|roi|xong|toanh|tinh|biet|nhan|thay|phat hien|ngay|thang|tuan|nam|lan|khi|buoi|sang|"
+          r"toi|nguoi)\b)")  # nor "mỗi", "mọi" ("mỗi ngày", "mọi người")
 # Someone who wrote ("người nhắn"), not the recipient of one's transfer ("người nhận bảo chưa thấy tiền").
 MESSAGED = r"nhan(?! (?:bao |noi )?(?:chua|khong|ko|van chua) (?:thay|nhan|co|duoc)\b)"
 # "Vậy" typed without its accents ("làm vay có an toàn không", "như vay", "sao vay"), not a loan ("vay"): the words

@@ -822,3 +822,12 @@ def test_a_card_locked_by_the_bank_is_no_money_lost() -> None:
     assert classify("Vợ chồng tôi đi chơi xa, quẹt thẻ đổ xăng thì bị từ chối, ngân hàng nhắn thẻ bị khóa vì nghi giao "
                     "dịch bất thường. Ở xa thế này làm sao mở lại thẻ?").kind == CALM
     assert classify("ngan hang goi noi the sap bi khoa").kind == SCAM_NOW
+
+
+def test_moved_buttons_and_each_day_are_no_demand_nor_invitation() -> None:
+    # "nút chuyển tiền đổi chỗ hết" (moved) is no "đòi" (demand); "mỗi ngày" (each day) is no "mời" (invitation).
+    assert classify("Tôi vừa cập nhật ứng dụng ngân hàng, mở ra thấy nút chuyển tiền đổi chỗ hết, làm sao bây giờ?") \
+        .kind == CALM
+    assert classify("Hạ hạn mức chuyển tiền mỗi ngày cho bố mẹ già để lỡ bị lừa cũng không mất nhiều, làm thế nào?") \
+        .kind == CALM
+    assert classify("nó đòi cho vay 5 triệu, tôi có nên chuyển không").kind == PAY_NOW
