@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot import messages as msg
 from bot.mistake_signs import CHARGED, LATER_STORY, RECOVERY_FEE
+from bot.relatives import about_relative
 from bot.scam_signs import CALL_DEMAND, FOUND_OUT, TAKEN_OVER, words
 from bot.situation import (
     CALM,
@@ -275,6 +276,9 @@ class Answerer:
         # The emergency steps come first, tailored to what already happened, with a way to reach a person;
         # never declined, whatever the wording.
         told = words(question)
+        # Asked for an older relative or neighbour: nobody is calling the writer; the steps are for whoever helps.
+        relative = situation.kind == SCAM_NOW and about_relative(question, told)
+        helper = f"\n{msg.RELATIVE_NOTE}" if relative else ""
         if RECOVERY_FEE.search(told) and situation.act in (None, "none_yet", "money_sent"):
             first = f"{msg.RECOVERY_FEE_FIRST}\n\n{msg.SCAM_REPORT}"  # "lấy lại được hết, chỉ cần nộp trước phí"
         elif situation.kind == PAY_NOW:
@@ -282,10 +286,14 @@ class Answerer:
         elif situation.act in (None, "none_yet"):
             # Charges the person did not make: lock the card first. No "cúp máy" for a scam that came as a message
             # or a post, with no call in the story.
-            first = f"{msg.CARD_CHARGED_FIRST}\n\n{msg.SCAM_REPORT}" if CHARGED.search(told) else \
-                msg.SCAM_ALERT_WRITTEN if written_only(told) else msg.SCAM_ALERT
+            if CHARGED.search(told):
+                first = f"{msg.CARD_CHARGED_FIRST}{helper}\n\n{msg.SCAM_REPORT}"
+            elif written_only(told):
+                first = msg.RELATIVE_ALERT_WRITTEN if relative else msg.SCAM_ALERT_WRITTEN
+            else:
+                first = msg.RELATIVE_ALERT if relative else msg.SCAM_ALERT
         else:
-            first = f"{msg.SCAM_ACT_FIRST[situation.act]}\n\n{msg.SCAM_REPORT}"
+            first = f"{msg.SCAM_ACT_FIRST[situation.act]}{helper}\n\n{msg.SCAM_REPORT}"
         replies = [Reply(first, (Button(msg.BTN_HANDOFF, "/gapnguoi"),))]
         # Then what fits the stage: an entry or section about scams or money, never an unrelated lesson.
         # A scam unit among the closest first: a payment entry that happens to match a word ("ví MoMo") may

@@ -171,6 +171,26 @@ SCAM_ALERT = "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo. �
 # The same steps when the scam came as a message, a post or a link, with no call in the story.
 SCAM_ALERT_WRITTEN = "⚠️ Bác dừng lại ngay, có thể đây là lừa đảo. Bác đừng nhắn lại, đừng làm theo lời trong " \
     "tin nhắn hay bài đăng đó.\n" + _SCAM_STEPS
+# The same emergency, for someone asking about an older relative or neighbour (bot/relatives.py): the writer is not
+# on the call; what they can do is reach that person, stop them and go with them to the bank and the police.
+_RELATIVE_STEPS = (
+    "1. Dặn người đó: không chuyển tiền, không đọc mã OTP, không bấm link, không cài ứng dụng người lạ gửi, không đưa "
+    "tiền mặt, vàng, sổ tiết kiệm hay thẻ cho ai đến lấy.\n"
+    "2. Nếu người đó đã lỡ chuyển tiền hay đọc mã: cùng người đó gọi ngay số tổng đài in ở mặt sau thẻ ngân hàng để "
+    "khóa tài khoản. Chủ tài khoản nên tự nói với ngân hàng, hoặc cùng bác ra quầy, mang theo căn cước.\n"
+    "3. Cùng người đó báo công an xã, phường, hoặc gọi 113. Báo số lừa đảo qua 156 hoặc nhắn 5656.\n"
+    "4. Nói với người đó nhẹ nhàng: bị lừa không phải lỗi của họ. Công an, ngân hàng thật không bao giờ bảo chuyển "
+    "tiền, đọc mã OTP hay giấu con cháu."
+)
+RELATIVE_ALERT = "⚠️ Có thể người nhà của bác đang bị lừa đảo. Nếu người đó còn đang nghe máy, bác bảo họ cúp máy " \
+    "ngay; ở xa thì gọi, nhắn cho họ hoặc nhờ người ở gần đến bên họ.\n" + _RELATIVE_STEPS
+RELATIVE_ALERT_WRITTEN = "⚠️ Có thể người nhà của bác đang bị lừa đảo. Bác dặn người đó đừng nhắn lại, đừng làm " \
+    "theo lời trong tin nhắn hay bài đăng đó.\n" + _RELATIVE_STEPS
+# Under the steps for what was already done, when they were done by the relative.
+RELATIVE_NOTE = (
+    "Bác làm các bước trên cùng người nhà: chủ tài khoản nên tự gọi ngân hàng hoặc cùng bác ra quầy, mang theo căn "
+    "cước. Nói với người đó nhẹ nhàng, bị lừa không phải lỗi của họ."
+)
 REDACTED_WARNING = (
     "🔒 Cháu đã che mã số bác vừa gửi và không lưu lại. Bác đừng gửi mã OTP, mật khẩu, số thẻ "
     "hay số căn cước cho ai qua tin nhắn, kể cả cháu."

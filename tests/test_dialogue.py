@@ -221,6 +221,19 @@ async def test_scam_by_message_is_not_told_to_hang_up(tutor: Tutor) -> None:
     assert any(r.text == msg.SCAM_ALERT for r in called)
 
 
+async def test_a_scam_told_of_a_parent_gets_steps_for_the_helper(tutor: Tutor) -> None:
+    # Nobody is calling the writer: the steps tell them how to stop the parent and go with them, not "hang up".
+    replies = await ScriptedChat(tutor).say(
+        "bố em 80 tuổi đang bị người xưng công an gọi, bảo chuyển tiền vào tài khoản để xác minh, em phải làm sao")
+    first = next(r for r in replies if r.text.startswith("⚠️"))
+    assert first.text == msg.RELATIVE_ALERT and [b.value for b in first.buttons] == ["/gapnguoi"]
+    # Done already by the parent: the act's own steps, then what the helper does with the parent.
+    done = await ScriptedChat(tutor).say(
+        "mẹ tôi lỡ chuyển 50 triệu cho người xưng công an gọi điện, giờ tôi phải làm gì")
+    first = next(r for r in done if r.text.startswith("⚠️"))
+    assert first.text.startswith(msg.SCAM_ACT_FIRST["money_sent"]) and msg.RELATIVE_NOTE in first.text
+
+
 async def test_charges_one_did_not_make_lock_the_card_first(tutor: Tutor) -> None:
     story = ("Thẻ ATM của tôi chỉ để nhận lương hưu với rút tiền mặt, vậy mà tự nhiên có 3 tin nhắn trừ gần 3 triệu, "
              "trả cho quảng cáo Facebook, Amazon gì đó tôi chưa nghe bao giờ. Tôi phải làm gì?")

@@ -508,6 +508,23 @@ def test_how_the_scam_came(text: str, written: bool) -> None:
     assert written_only(words(text)) is written
 
 
+@pytest.mark.parametrize(("text", "relative"), [
+    ("Mẹ tôi 87 tuổi bị gọi xưng công an bắt chuyển tiền", True),
+    ("bo em bi nguoi la goi dien du cai ung dung dieu khien may", True),
+    ("bà cụ hàng xóm nhờ em xem điện thoại, bà bị gọi bảo đọc mã", True),
+    ("ông nội em nhận cuộc gọi xưng luật sư đòi tiền bảo lãnh", True),
+    ("mà tôi không biết, có người gọi bảo chuyển tiền", False),  # "mà", not "má"
+    ("họ bỏ tôi vào nhóm zalo bảo nạp tiền", False),  # "bỏ", not "bố"
+    ("ba tối liền có người gọi bảo tôi cài ứng dụng", False),  # "ba tối": three nights
+    ("mẹ tôi bị gọi, tôi đã chuyển 5 triệu cho họ", False),  # the writer acted: the steps are the writer's own
+    ("con tôi bị gọi bảo chuyển tiền", False),  # an older person telling of a child is still the one asking
+])
+def test_a_story_about_an_older_relative(text: str, relative: bool) -> None:
+    from bot.relatives import about_relative
+    from bot.scam_signs import words
+    assert about_relative(text, words(text)) is relative
+
+
 @pytest.mark.parametrize("text", [
     # "mã số bảo hiểm" is no code told ("bảo" folds like "báo"); "kẻo mất quyền lợi" grants no permission.
     "người xưng bảo hiểm xã hội bảo gửi số căn cước, mã số bảo hiểm với mã OTP gửi về máy, có đúng không",
