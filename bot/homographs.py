@@ -46,11 +46,21 @@ _DIED = re.compile(r"\b((?:me|bo|cha|ong|ba|chong|vo|bo me|cha me|ong ba)"
                    r"(?: (?:toi|minh|em|chau|con|nha toi))?(?: (?:vua|da|moi|da vua))?) mat(?=\s*(?:[,.;!?]|$))")
 
 
+# "Chuyển" is also to move things that are not money: "đã chuyển hết dữ liệu từ máy cũ sang rồi", "chuyển danh bạ
+# qua máy mới". Read as a transfer, a new phone's "Không có SIM" got the steps for money sent. Photos and messages
+# only when moved to a device ("chuyển ảnh căn cước cho họ" is sent to someone; "chuyển sim", "chuyển eSIM" at a
+# stranger's word is a takeover).
+_DATA_MOVED = re.compile(r"\bchuyen(?= (?:het |toan bo |tat ca |cac |nhung |lai |bot )?(?:(?:du lieu|danh ba|ung dung|"
+                         r"app|nhat ky)\b|(?:anh|hinh|hinh anh|tin nhan|file|tai lieu|video|nhac)(?: \w+){0,3} "
+                         r"(?:sang|qua|ve|vao|len) (?:may|dien thoai|dt|icloud|google|the nho|may tinh|usb|o cung)\b))")
+
+
 def died_marked(text: str) -> str:
-    """The text accent-folded, with a death told by "mất" at a clause's end written as "qua đời"."""
+    """The text accent-folded, with a death told by "mất" at a clause's end written as "qua đời", and things that are
+    not money moved ("chuyển dữ liệu") written as copied ("chep")."""
     from rag.text import fold
 
-    return _DIED.sub(r"\1 qua doi", fold(text))
+    return _DATA_MOVED.sub("chep", _DIED.sub(r"\1 qua doi", fold(text)))
 # Inviting ("mời"), not "mới" (new, just): "cấp mới", "làm mới", "thẻ mới", "máy mới", "mới đây", "mới được".
 INVITE = (r"(?<!cap )(?<!lam )(?<!doi )(?<!the )(?<!atm )(?<!may )(?<!so )(?<!sim )(?<!ban )(?<!nha )(?<!xe )"
           r"(?<!mua )(?<!tai khoan )(?<!ho chieu )(?<!cuoc )(?<!mat khau )"

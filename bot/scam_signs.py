@@ -326,10 +326,10 @@ LOSS = re.compile(
     r"(?:khong|chua|chang) (?:nhan duoc|thay|giao) (?:ve|don|goi hang|phong|xe|hang)|khong giai ngan|"
     # Money taken from the account by someone else: "tiền đã bị chuyển đi hết", "bị rút sạch".
     r"bi (?:chuyen|rut|lay|tru) (?:\w+ )?(?:di|het|sach|mat)|tai khoan(?: \w+){0,3} boc hoi)\b")
-# A call still going on: "đang giữ máy", "không được cúp máy".
+# A call still going on: "đang giữ máy", "không được cúp máy" (not "còn gọi nhầm cả số cấp cứu": a slip).
 IN_CALL = re.compile(
     r"\b(?:(?:dang|van|con) (?:giu may(?! (?:cu|moi|cua|nay|kia))|cho may|nghe may|noi chuyen|"
-    r"goi(?: video)?(?!(?: \w+){0,3} (?:duoc|dc) (?:khong|ko|k|nua))|huong dan|o dau day)|"
+    r"goi(?: video)?(?! nham)(?!(?: \w+){0,3} (?:duoc|dc) (?:khong|ko|k|nua))|huong dan|o dau day)|"
     r"(?:dang co|co) (?:nguoi|ai|so la|so) (?:\w+ )?dang goi|dang co (?:nguoi|ai|so la) goi|giu may|"
     r"phong zoom|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|"
     r"bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"

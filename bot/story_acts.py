@@ -206,7 +206,8 @@ _APP_STATUS = re.compile(r"\b(?:(?:app|ung dung|no)(?: ung dung)?(?: ngan hang)?
 # The bank app's own check on a transfer one makes ("chuyển 12 triệu cho cháu, app đòi quét khuôn mặt"): the app
 # asking for a face scan or a code, not a stranger demanding anything.
 _APP_CHECK = re.compile(r"\b(?:app|ung dung)(?: ung dung)?(?: ngan hang)? (?:doi|bat|yeu cau|bao|hien|hoi)"
-                        r"(?: phai| minh| toi)? (?:quet|xac thuc|chup|nhap ma|nhap otp|cap nhat sinh trac)\b")
+                        r"(?: phai| minh| toi)? (?:quet|xac thuc|xac minh|chup|nhap ma|nhap otp|"
+                        r"(?:cap nhat |lam )?sinh trac|khuon mat|nhan dien)\b")
 
 
 def without_app_status(t: str) -> str:

@@ -848,3 +848,23 @@ def test_moved_buttons_and_each_day_are_no_demand_nor_invitation() -> None:
     assert classify("Hạ hạn mức chuyển tiền mỗi ngày cho bố mẹ già để lỡ bị lừa cũng không mất nhiều, làm thế nào?") \
         .kind == CALM
     assert classify("nó đòi cho vay 5 triệu, tôi có nên chuyển không").kind == PAY_NOW
+
+
+@pytest.mark.parametrize("text", [
+    # Data moved to a new phone is no money sent ("chuyển dữ liệu").
+    "Con trai mua cho tôi điện thoại mới, đã chuyển hết dữ liệu từ máy cũ sang rồi mà máy mới cứ báo 'Không có SIM'",
+    "chuyển hết ảnh sang máy mới rồi mà không thấy đâu",
+    # "còn gọi nhầm cả số cấp cứu": a slip of the finger, not a call going on.
+    "Bố tôi mới dùng smartphone, bấm giữ lâu nên mở nhầm lung tung, có lần còn gọi nhầm cả số cấp cứu, chỉnh máy sao",
+    # The bank app's own face check on a transfer one makes is nobody demanding money.
+    "Giờ chuyển tiền về cho mẹ trên 10 triệu thì app đòi sinh trắc học, tôi phải làm sao?",
+])
+def test_everyday_phone_stories_are_no_scam(text: str) -> None:
+    from bot.situation import CALM, classify
+    assert classify(text).kind == CALM
+
+
+def test_photos_of_papers_sent_to_someone_are_still_sent() -> None:
+    from bot.scam_signs import words
+    assert "chuyen anh can cuoc cho ho" in words("chuyển ảnh căn cước cho họ")
+    assert "chuyen tin nhan ma otp" in words("chuyển tin nhắn mã OTP cho họ")
