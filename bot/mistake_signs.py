@@ -99,7 +99,13 @@ DIRECTED = re.compile(r"\b(?:nguoi ta|ho|nguoi la|ai do|so la|nguoi (?:goi|xung|
 
 # Money taken from one's card or account that one did not spend ("tự nhiên có 3 tin nhắn trừ gần 3 triệu … tôi chưa
 # nghe bao giờ", "tài khoản bỗng dưng bị trừ tiền"): someone else is using the card; lock it before the next charge.
-CHARGED = re.compile(r"\b(?:tin nhan|the|tai khoan|tk)(?: \w+){0,3} (?:bi )?tru (?:\w+ ){0,2}(?:tien|gan|hon|\d+)|"
+# A transfer or payment the bank reports that the person never made ("ngân hàng báo có lệnh chuyển tiền mà tôi không hề
+# làm"): someone else has the account; lock it now.
+UNAUTHORIZED = re.compile(r"\b(?:lenh|giao dich|khoan) (?:chuyen tien|chuyen khoan|ck|rut tien|thanh toan)"
+                          r"(?: \w+){0,5} ma (?:toi|minh|ba|ong|me|bo|em|chau) (?:khong|chua|dau co) (?:he )?"
+                          r"(?:lam|thuc hien|giao dich|chuyen|rut|bam)\b")
+CHARGED = re.compile(UNAUTHORIZED.pattern + r"|"
+                     r"\b(?:tin nhan|the|tai khoan|tk)(?: \w+){0,3} (?:bi )?tru (?:\w+ ){0,2}(?:tien|gan|hon|\d+)|"
                      r"\b(?:tu nhien|tu dung|bong dung)(?: \w+){0,3} (?:bi )?(?:tru|rut|mat) (?:\w+ ){0,2}(?:tien|\d+)|"
                      r"\bgiao dich (?:la|khong phai cua toi|toi khong (?:lam|thuc hien))\b")
 # Someone promising to get lost money back for a fee paid first ("luật sư trên Facebook nói lấy lại được hết, chỉ cần

@@ -241,9 +241,11 @@ def _words(patterns: list[str]) -> re.Pattern[str]:
 
 
 _ACTS_RE, _ACTORS_RE, _NOW_RE = _words(_ACTS), _words(_ACTORS), _words(_NOW)
-# The writer (or someone close) is the victim: a story, whatever the sentence's form.
+# The writer (or someone close) is the victim: a story, whatever the sentence's form ("mẹ tôi đăng nhập" is a login,
+# not "đang").
 _VICTIM = _words([r"(?:toi|minh|em|ba|ong|me|bo|chau|con|nha toi) (?:vua |da |dang )?(?:lo|bi lua|bi tru|bi hack)",
-                  r"(?:toi|minh|em|ba|ong|me|bo|chau|con) (?:vua|dang|lo|da)", r"vua roi", r"cuu", r"bi lua mat",
+                  r"(?:toi|minh|em|ba|ong|me|bo|chau|con) (?:vua|dang(?! (?:nhap|ky|ki|xuat))|lo|da)", r"vua roi",
+                  r"cuu", r"bi lua mat",
                   r"bi tru (?:\w+ ){0,2}?(?:tien|trieu)", r"lo (?:chuyen|doc|dua|gui|cai|bam)",
                   r"(?:dang|vua) (?:goi|nhan tin|noi chuyen)"])
 

@@ -284,12 +284,12 @@ SCAM_CONTEXT = re.compile(
     r"(?:video cal+|goi video|facetime)(?: \w+){0,6} (?:dung mat|giong het|thay mat|mo mo|chap chon)|"
     r"quen (?:\w+ ){0,2}(?:tren mang|qua mang|tren facebook|qua facebook|qua zalo|tren zalo|qua app)|"
     r"(?:dai uy|thieu ta|trung ta|si quan|quan nhan|bac si) (?:\w+ ){0,2}(?:my|anh|phap|nuoc ngoai|lien hop quoc)|"
-    r"chia (?:loi|lai)|"
+    r"chia (?:loi|lai)|(?<!hop dong )(?<!ma )(?<!otp )het han|"  # not a code that timed out
     r"chan thuong|nhap vien|"
     r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
     r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
     r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
-    r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|(?<!hop dong )het han|hack|"
+    r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|hack|"
     r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage|tong dai|nhan vien)(?: (?!nguoi )\w+)? gia\b|"
     r"(?:cong an|vien kiem sat|toa an|ngan hang|dien luc|thue|bao hiem|bhxh|nha mang|can bo|nhan vien)"
     r"(?: (?!khong\b|chua\b|chang\b|ko\b)\w+){0,3} (?:goi|nhan tin|nhan zalo|nhan(?! tho)))\b")

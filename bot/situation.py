@@ -20,7 +20,7 @@ from bot import story_acts, understand
 from bot.grams_model import LinearGrams, cache_path
 from bot.homographs import CODE, DEMAND, INVITE, TELL
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL, offer_check, without_doubt
-from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, WRONG_TRANSFER, to_trace
+from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, UNAUTHORIZED, WRONG_TRANSFER, to_trace
 from bot.safety import is_ongoing_scam
 from bot.scam_signs import (
     AMOUNT,
@@ -126,8 +126,8 @@ _PAID = re.compile(r"\b(?:tien|ck|chuyen khoan|chuyen|trieu|tr|nghin|k|coc|tra)\
 
 def _pay_asked(t: str, context: bool, in_call: bool) -> bool:
     """Someone asks for a fee, a deposit or a payment (not a fee asked about: "làm lại căn cước hết bao nhiêu")."""
-    if at_counter(t):
-        return False  # a bill handed over at the hospital's or the school's counter
+    if at_counter(t) or UNAUTHORIZED.search(t):
+        return False  # a bill handed over at the counter; the bank's notice of a transfer one never made
     stranger = bool(STRANGER.search(shown := story_acts.without_app_status(t)))  # "app báo lỗi": nobody asks
     concrete = bool(AMOUNT.search(t)) and (context or stranger) and not HYPOTHETICAL.search(t)
     asked = bool(_REQUESTER.search(shown)) or context or in_call or stranger
@@ -260,7 +260,7 @@ def _taken(t: str) -> str | None:
     lone = all(m.group(0) == "mat song" for m in _TAKEN_OVER.finditer(t)) and not _SWAP_TRACE.search(t)
     if _TAKEN_OVER.search(t) and not (_COVERAGE.search(t) or lone):
         return "none_yet"
-    return "money_sent" if _MONEY_TAKEN.search(t) else None
+    return "money_sent" if _MONEY_TAKEN.search(t) or UNAUTHORIZED.search(t) else None
 
 
 # Something other than money sent "by mistake": a code ("hệ thống gửi nhầm mã OTP, gửi giúp mình") or goods.

@@ -162,8 +162,9 @@ _BAIT = re.compile(r"\b(?:link|duong dan|otp|ma xac (?:nhan|thuc)|so la|lua|gia 
 
 def service_charged(t: str, act: str | None) -> bool:
     """A charge for a service one has (the carrier's on the SIM's credit, the bank's for its text messages), told or
-    asked about with no bait in it: a billing matter, not money taken by a thief (folded words)."""
-    if act in (None, "money_sent") and carrier_charge(t):
+    asked about with no bait in it, or one's own fee paid and still shown unpaid: a billing matter, not money taken by
+    a thief (folded words)."""
+    if act in (None, "money_sent") and (carrier_charge(t) or own_payment_lagging(t)):
         return True
     return act in (None, "money_sent") and bool(_BANK_SMS.search(t) and _FEE_ON.search(t)) \
         and not (_BAIT.search(t) or _BIG_SUM.search(t))
@@ -183,16 +184,17 @@ def at_counter(t: str) -> bool:
 
 
 # One's own fine, tax or bill paid, and a lookup that has not caught up ("nộp phạt nguội xong 2 tuần rồi mà tra trên
-# mạng vẫn hiện chưa xử phạt"): a record to ask the office about, not a scam, when nobody called, wrote or asked.
-_OWN_PAID_LAGGING = re.compile(r"\b(?:nop|dong|tra) (?:tien )?(?:phat|thue|tien dien|tien nuoc|hoc phi|le phi)\b"
-                               r"(?: \w+){0,4} (?:xong|roi)\b.*\b(?:tra|tra cuu|kiem tra|xem|vao)(?: \w+){0,4} "
-                               r"(?:van|con) (?:hien|bao|ghi|thay)\b")
+# mạng vẫn hiện chưa xử phạt", "thanh toán lệ phí trên cổng rồi mà hệ thống vẫn hiện nút thanh toán"): a record to ask
+# the office about, not a scam, when nobody called, wrote or asked.
+_OWN_PAID_LAGGING = re.compile(r"\b(?:nop|dong|tra|thanh toan) (?:tien )?(?:phat|thue|tien dien|tien nuoc|hoc phi|"
+                               r"le phi)\b(?: \w+){0,6} (?:xong|roi)\b.*\b(?:tra|tra cuu|kiem tra|xem|vao|he thong|"
+                               r"cong|trang|app|ung dung)(?: \w+){0,4} (?:van|con) (?:hien|bao|ghi|thay)\b")
 
 
 def own_payment_lagging(t: str) -> bool:
     """One's own payment to an office made, and its lookup still showing it unpaid, with nobody else in the story."""
     return bool(_OWN_PAID_LAGGING.search(t)) and not (_FROM_AFAR.search(t) or re.search(
-        r"\b(?:ho bao|nguoi ta bao|bat|doi|yeu cau|xung)\b", t))
+        r"\b(?:ho bao|nguoi ta bao|bat|(?<!nut )doi|yeu cau|xung)\b", t))  # "nút đòi thanh toán" is the page's
 
 
 # The app's or the bank's own message about a payment the person makes ("chuyển tiền cọc trên app mà nó báo vượt hạn

@@ -868,3 +868,20 @@ def test_photos_of_papers_sent_to_someone_are_still_sent() -> None:
     from bot.scam_signs import words
     assert "chuyen anh can cuoc cho ho" in words("chuyển ảnh căn cước cho họ")
     assert "chuyen tin nhan ma otp" in words("chuyển tin nhắn mã OTP cho họ")
+
+
+@pytest.mark.parametrize(("text", "kind", "act"), [
+    # The bank's notice of a transfer one never made: someone else has the account; lock it now, no "don't pay".
+    ("ngân hàng nhắn tin báo có lệnh chuyển tiền 5 triệu mà tôi không hề làm, giờ sao", "scam_now", "money_sent"),
+    ("ngan hang bao co lenh chuyen tien ma toi khong he lam, vao app thi bao sai mat khau", "scam_now", "money_sent"),
+    # One's own fee paid on the portal, still shown unpaid: a record to ask about, not a scam.
+    ("Tôi nộp hồ sơ trên cổng dịch vụ công, đã thanh toán lệ phí, tài khoản bị trừ tiền rồi mà hệ thống vẫn hiện nút "
+     "đòi thanh toán. Có nên trả thêm lần nữa không?", "calm", None),
+    # One's own login whose code ran out ("đăng nhập", not "đang"), locked after tries: no scam by the rules.
+    ("Mẹ tôi đăng nhập app thì nó gửi mã OTP về tin nhắn, lúc cầm lên nhập thì báo mã hết hạn, thử lại mấy lần thì bị "
+     "khóa luôn, giờ làm sao?", "calm", None),
+])
+def test_notices_and_records_of_ones_own_account(text: str, kind: str, act: str | None) -> None:
+    from bot.situation import classify
+    found = classify(text)
+    assert (found.kind, found.act) == (kind, act)
