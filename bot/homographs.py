@@ -51,7 +51,8 @@ _DIED = re.compile(r"\b((?:me|bo|cha|ong|ba|chong|vo|bo me|cha me|ong ba)"
 # only when moved to a device ("chuyển ảnh căn cước cho họ" is sent to someone; "chuyển sim", "chuyển eSIM" at a
 # stranger's word is a takeover).
 _DATA_MOVED = re.compile(r"\bchuyen(?= (?:het |toan bo |tat ca |cac |nhung |lai |bot )?(?:(?:du lieu|danh ba|ung dung|"
-                         r"app|nhat ky)\b|(?:anh|hinh|hinh anh|tin nhan|file|tai lieu|video|nhac)(?: \w+){0,3} "
+                         r"app|nhat ky|(?:anh|hinh|hinh anh) (?:voi|va|cung|lan) (?:danh ba|du lieu|video))\b|"
+                         r"(?:anh|hinh|hinh anh|tin nhan|file|tai lieu|video|nhac)(?: \w+){0,3} "
                          r"(?:sang|qua|ve|vao|len) (?:may|dien thoai|dt|icloud|google|the nho|may tinh|usb|o cung)\b))")
 
 
@@ -74,3 +75,6 @@ SO_FOLDED = r"(?:(?<=\blam )|(?<=\bnhu )|(?<=\bneu )|(?<=\bsao )|(?<=\bgi ))vay\
 # Done at once ("tôi chuyển liền", right after the act), not "liên" (inter-, linked: "chuyển liên ngân hàng",
 # "liên kết", "liên hệ"): both fold to "lien".
 AT_ONCE = r" lien\b(?! (?:ngan hang|ket|he|thong|tuc|lac|quan|tiep|doanh|vung|minh)\b)"
+# A "Zoom room" a caller sends one into ("vào phòng Zoom làm việc với công an"), not the family's own meeting ("con làm
+# chủ phòng Zoom", "phòng Zoom họp gia đình").
+ZOOM_ROOM = r"(?<!chu )phong zoom(?! (?:gia dinh|hop gia dinh|cua (?:nha|ca nha|gia dinh|con|chau)))"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot import understand
+from bot import homographs, understand
 from bot.homographs import AT_ONCE, BLOCKED, DEMAND, DEPOSIT, FLOOR, INVITE, MESSAGED, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH, heard_claim
 from bot.mistake_signs import (
@@ -285,9 +285,9 @@ SCAM_CONTEXT = re.compile(
     r"quen (?:\w+ ){0,2}(?:tren mang|qua mang|tren facebook|qua facebook|qua zalo|tren zalo|qua app)|"
     r"(?:dai uy|thieu ta|trung ta|si quan|quan nhan|bac si) (?:\w+ ){0,2}(?:my|anh|phap|nuoc ngoai|lien hop quoc)|"
     r"chia (?:loi|lai)|(?<!hop dong )(?<!ma )(?<!otp )het han|"  # not a code that timed out
-    r"chan thuong|nhap vien|"
+    r"chan thuong|nhap vien|tam giam|lenh bat|" + homographs.ZOOM_ROOM + r"|"
     r"phau thuat|may man|nhan giai|giai thuong|trung giai|ve cao|qua tri an|ho tro tet|tien ho tro|binh chon|"
-    r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|tam giam|lenh bat|phong zoom|"
+    r"huy (?:dang ky|giao dich|dich vu)|noi bo|khong duoc (?:noi|ke|bao)|"
     r"cam (?:gia dinh|nguoi nha|ai) (?:goi|lien lac)|o mot minh|nha nghi|lam viec voi (?:cong an|vien kiem sat)|"
     r"doi diem|diem thuong|phat nguoi|xem anh|tai lieu moi|ngung dich vu|sap bi khoa|hack|"
     r"(?:cong an|dien luc|ngan hang|can bo|app|ung dung|trang|web|fanpage|tong dai|nhan vien)(?: (?!nguoi )\w+)? gia\b|"
@@ -331,7 +331,7 @@ IN_CALL = re.compile(
     r"\b(?:(?:dang|van|con) (?:giu may(?! (?:cu|moi|cua|nay|kia))|cho may|nghe may|noi chuyen|"
     r"goi(?: video)?(?! nham)(?!(?: \w+){0,3} (?:duoc|dc) (?:khong|ko|k|nua))|huong dan|o dau day)|"
     r"(?:dang co|co) (?:nguoi|ai|so la|so) (?:\w+ )?dang goi|dang co (?:nguoi|ai|so la) goi|giu may|"
-    r"phong zoom|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|"
+    + homographs.ZOOM_ROOM + r"|goi zoom|dang o trong phong|(?:goi|nhan tin) (?:lai )?lien tuc|"
     r"bat (?:\w+ ){0,2}tat may|dang cho (?:toi|ba|ong|me) hop tac|"
     r"(?:dang )?ngoi o (?:phong giao dich|ngan hang)|dang o phong giao dich|"
     r"khong (?:duoc|cho) cup may|chua cup may|(?:dang|van|con) hoi (?:ten|thong tin|so|nam sinh|dia chi)|"

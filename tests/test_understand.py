@@ -854,6 +854,9 @@ def test_moved_buttons_and_each_day_are_no_demand_nor_invitation() -> None:
     # Data moved to a new phone is no money sent ("chuyển dữ liệu").
     "Con trai mua cho tôi điện thoại mới, đã chuyển hết dữ liệu từ máy cũ sang rồi mà máy mới cứ báo 'Không có SIM'",
     "chuyển hết ảnh sang máy mới rồi mà không thấy đâu",
+    "cháu đã chuyển hết ảnh với danh bạ sang rồi, nhưng góc màn hình cứ hiện chữ No SIM, tôi có bị mất số không?",
+    # The family's own Zoom meeting is no "phòng Zoom" a fake officer sends one into.
+    "Con làm chủ phòng Zoom, thấy bà ngoại tắt mic mà bà không biết bấm, con bật hộ được không?",
     # "còn gọi nhầm cả số cấp cứu": a slip of the finger, not a call going on.
     "Bố tôi mới dùng smartphone, bấm giữ lâu nên mở nhầm lung tung, có lần còn gọi nhầm cả số cấp cứu, chỉnh máy sao",
     # The bank app's own face check on a transfer one makes is nobody demanding money.
@@ -885,3 +888,8 @@ def test_notices_and_records_of_ones_own_account(text: str, kind: str, act: str 
     from bot.situation import classify
     found = classify(text)
     assert (found.kind, found.act) == (kind, act)
+
+
+def test_a_zoom_room_a_caller_sends_one_into_is_still_a_scam() -> None:
+    from bot.situation import SCAM_NOW, classify
+    assert classify("có người xưng công an bảo tôi vào phòng zoom để làm việc, không được tắt máy").kind == SCAM_NOW
