@@ -40,6 +40,7 @@ _STOP = frozenset(
     "la gi the nao sao lam cach duoc khong co toi bac minh thi a ah nhe voi cho cua va o".split()
 )
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_PASSWORD = re.compile(r"\b(?:mat khau|mk|pass|password)\b")
 
 
 @dataclass
@@ -308,7 +309,10 @@ class Answerer:
         acted = situation.kind == PAY_NOW or situation.act not in (None, "none_yet")
         fitting = [u for u in fitting if not (situation.kind == PAY_NOW and _how_to_pay(u))]  # no "how to pay"
         top = fitting[0] if fitting and fitting[0] is retrieval.units[0] else None
-        unit = top if acted and top is not None and _on_danger(top) and not _reassures(top) else None
+        # A password is what was asked about ("email bị hack, mật khẩu mới thế này đã an toàn chưa") even before
+        # anything is done: the closest unit on passwords answers under the steps.
+        guards = top is not None and "safety.passwords" in top.topics and bool(_PASSWORD.search(told))
+        unit = top if (acted or guards) and top is not None and _on_danger(top) and not _reassures(top) else None
         if situation.act == "account_taken":  # what to do with an account taken, not how the trick is played
             unit = _after_takeover(fitting) or unit
         unit = unit or next((u for u in fitting[:5] if any(t.startswith("scam") for t in u.topics)), None) or \

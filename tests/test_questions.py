@@ -223,3 +223,12 @@ def test_the_question_shown_above_an_answer_has_no_phone_shorthand() -> None:
     assert spelled_out("cccd hết hạn rút tiền atm đc ko") == "Cccd hết hạn rút tiền atm được không"
     assert spelled_out("nạp 50 k vào ví có sao ko") == "Nạp 50 k vào ví có sao không"
     assert spelled_out("Rồi sao?") == "Rồi sao?"
+
+
+def test_a_password_asked_about_after_a_hack_is_answered_under_the_steps(kb: KnowledgeBase) -> None:
+    """An e-mail hacked (the emergency steps first), and the question is whether the new password is safe: the unit
+    under the steps is about passwords, not another scam's story."""
+    answer = Answerer(kb).answer("Email của tôi bị hack để gửi thư rác, mật khẩu cũ là 123456, giờ tôi định đổi sang "
+                                 "'happyhappy' cho dễ nhớ, vậy đã an toàn chưa?")
+    assert answer.kind == "safety"
+    assert "safety.passwords" in answer.units[0].topics
