@@ -407,7 +407,7 @@ def route(text: str, model: SituationModel | None) -> Situation:
     found = classify(text)
     t = words(text)
     if found.kind != CALM or model is None or general_question(t) or not money_named(text) or own_slip(t) \
-            or story_acts.own_payment_lagging(t) or story_acts.phone_lost(t):
+            or story_acts.own_matter(t):
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress

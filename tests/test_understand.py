@@ -893,3 +893,26 @@ def test_notices_and_records_of_ones_own_account(text: str, kind: str, act: str 
 def test_a_zoom_room_a_caller_sends_one_into_is_still_a_scam() -> None:
     from bot.situation import SCAM_NOW, classify
     assert classify("có người xưng công an bảo tôi vào phòng zoom để làm việc, không được tắt máy").kind == SCAM_NOW
+
+
+@pytest.mark.parametrize("text", [
+    "Nộp lệ phí hồ sơ trên cổng dịch vụ công, tài khoản ngân hàng đã trừ tiền mà hồ sơ vẫn báo chờ thanh toán. Có nên "
+    "trả lại lần nữa không?",
+    "Chồng tôi đau khớp, phòng khám hẹn khám online qua video, bảo sẽ gửi đường link mới qua email. Sắp đến giờ mà "
+    "chưa thấy link đâu, rồi mạng nhà lại mất. Xoay xở thế nào bây giờ?",
+    "Lần đầu bố tôi đặt mua đồ trên mạng bằng thẻ ngân hàng thì bị báo giao dịch bị từ chối vì nghi ngờ, bố hoảng quá. "
+    "Giờ xử lý sao?",
+])
+def test_ones_own_fee_appointment_and_declined_payment_are_no_scam(text: str) -> None:
+    # Neither the rules nor the model's second opinion raise the alarm (the model is trained on the tune situations).
+    from bot.config import Settings
+    from bot.situation import SituationModel, route
+
+    model = SituationModel.load(Settings().knowledge_dir / "situations" / "tune.jsonl")
+    assert model is not None
+    assert route(text, model).kind == CALM
+
+
+def test_a_stranger_posing_around_an_appointment_still_alarms() -> None:
+    from bot.situation import CALM, classify
+    assert classify("có người xưng bệnh viện hẹn khám, bảo chuyển tiền đặt cọc rồi gửi mã OTP").kind != CALM
