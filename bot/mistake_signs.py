@@ -93,9 +93,6 @@ SELF_SLIP = re.compile(
 # Too many tries: the app or bank locks the person out for a while (no scammer).
 LOCKOUT = re.compile(r"\b(?:(?:qua|sai|nhap sai|go sai) (?:\d+|ba|nam|nhieu|may) lan|lay (?:lai )?(?:mk|mat khau))\b")
 
-# Someone else telling the person what to do ("người ta gọi bảo tôi khôi phục cài đặt gốc"): no slip of one's own.
-DIRECTED = re.compile(r"\b(?:nguoi ta|ho|nguoi la|ai do|so la|nguoi (?:goi|xung|tu xung))(?: \w+){0,2} "
-                      r"(?:bao|bat|huong dan|yeu cau|doi|giuc|xui)\b")
 
 # Money taken from one's card or account that one did not spend ("tự nhiên có 3 tin nhắn trừ gần 3 triệu … tôi chưa
 # nghe bao giờ", "tài khoản bỗng dưng bị trừ tiền"): someone else is using the card; lock it before the next charge.
@@ -103,7 +100,14 @@ DIRECTED = re.compile(r"\b(?:nguoi ta|ho|nguoi la|ai do|so la|nguoi (?:goi|xung|
 # làm"): someone else has the account; lock it now.
 UNAUTHORIZED = re.compile(r"\b(?:lenh|giao dich|khoan) (?:chuyen tien|chuyen khoan|ck|rut tien|thanh toan)"
                           r"(?: \w+){0,5} ma (?:toi|minh|ba|ong|me|bo|em|chau) (?:khong|chua|dau co) (?:he )?"
-                          r"(?:lam|thuc hien|giao dich|chuyen|rut|bam)\b")
+                          r"(?:lam|thuc hien|giao dich|chuyen|rut|bam)\b|"
+                          # "vào thì tài khoản mất hơn 24 triệu, mẹ khẳng định không chuyển cho ai"
+                          r"\b(?:tai khoan|tk|the)(?: \w+){0,2} (?:bi )?mat (?:het |hon |gan |tron )?(?:\d+ )?"
+                          r"(?:trieu|nghin|tien)\b(?=.*\bkhong (?:he )?(?:chuyen|ck|dua|doc|bam|lam|giao dich)\b)")
+# Someone else telling the person what to do ("người ta gọi bảo tôi khôi phục cài đặt gốc"), or money gone that the
+# person never sent ("cập nhật lại khuôn mặt, vào thì tài khoản mất hơn 24 triệu"): no slip of one's own.
+DIRECTED = re.compile(r"\b(?:nguoi ta|ho|nguoi la|ai do|so la|nguoi (?:goi|xung|tu xung))(?: \w+){0,2} "
+                      r"(?:bao|bat|huong dan|yeu cau|doi|giuc|xui)\b|" + UNAUTHORIZED.pattern)
 CHARGED = re.compile(UNAUTHORIZED.pattern + r"|"
                      r"\b(?:tin nhan|the|tai khoan|tk)(?: \w+){0,3} (?:bi )?tru (?:\w+ ){0,2}(?:tien|gan|hon|\d+)|"
                      r"\b(?:tu nhien|tu dung|bong dung)(?: \w+){0,3} (?:bi )?(?:tru|rut|mat) (?:\w+ ){0,2}(?:tien|\d+)|"
