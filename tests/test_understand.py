@@ -878,8 +878,8 @@ def test_photos_of_papers_sent_to_someone_are_still_sent() -> None:
     ("ngân hàng nhắn tin báo có lệnh chuyển tiền 5 triệu mà tôi không hề làm, giờ sao", "scam_now", "money_sent"),
     ("ngan hang bao co lenh chuyen tien ma toi khong he lam, vao app thi bao sai mat khau", "scam_now", "money_sent"),
     # Money gone after one's own face update, the owner sure she sent nothing: someone else has the account.
-    ("hôm sau tôi cập nhật lại khuôn mặt giúp mẹ, vào thì tài khoản mất hơn 24 triệu, mẹ khẳng định không chuyển cho ai, "
-     "không đưa mã OTP, giờ phải làm gì", "scam_now", "money_sent"),
+    ("hôm sau tôi cập nhật lại khuôn mặt giúp mẹ, vào thì tài khoản mất hơn 24 triệu, mẹ khẳng định không chuyển "
+     "cho ai, không đưa mã OTP, giờ phải làm gì", "scam_now", "money_sent"),
     # One's own fee paid on the portal, still shown unpaid: a record to ask about, not a scam.
     ("Tôi nộp hồ sơ trên cổng dịch vụ công, đã thanh toán lệ phí, tài khoản bị trừ tiền rồi mà hệ thống vẫn hiện nút "
      "đòi thanh toán. Có nên trả thêm lần nữa không?", "calm", None),
