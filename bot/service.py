@@ -244,8 +244,8 @@ class Tutor:
 
     async def receive_and_process(self, incoming: Incoming, chat: str) -> tuple[int | None, list[Any] | None]:
         """Store and process a delivery in one transaction, and read its chat's queue under the lease (as
-        `process_and_queue`): for a button press, which needs no model, before the webhook's 200 — until then
-        Telegram keeps the update, so a crash loses nothing and nothing half-stored is left behind.
+        `process_and_queue`): for a button press or typed words, before the webhook's 200 — until then Telegram keeps
+        the update, so a crash loses nothing and nothing half-stored is left behind.
 
         Returns (inbox id, rows read); (None, None) for a repeated delivery. Raises what processing raised, with
         nothing stored: the caller then stores and processes it the usual way (retries, a kind answer).

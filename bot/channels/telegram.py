@@ -289,7 +289,7 @@ class TelegramChannel:
             except (MalformedUpdate, AttributeError, TypeError):
                 log.warning("telegram webhook: malformed update refused")
                 return Response(status_code=400)
-            if incoming is None or callback_id is None or not await self._press_at_once(incoming):
+            if incoming is None or incoming.voice is not None or not await self._at_once(incoming):
                 inbox_id = await self.tutor.receive(incoming) if incoming is not None else None
                 chat = incoming.user_id if incoming is not None else None
                 if chat is not None:
@@ -318,11 +318,12 @@ class TelegramChannel:
                 else:
                     del self._waiting[chat]
 
-    async def _press_at_once(self, incoming: Incoming) -> bool:
-        """A button press stored and processed in one transaction before the 200 (`Tutor.receive_and_process`),
-        then sent; False, with nothing stored, when it is to go the usual way: no processing slot free now, an
-        earlier delivery of the same chat still waiting in this worker (it is answered first), or processing
-        failed (the usual way retries it and answers kindly)."""
+    async def _at_once(self, incoming: Incoming) -> bool:
+        """A button press or typed words stored and processed in one transaction before the 200
+        (`Tutor.receive_and_process`), then sent; False, with nothing stored, when it is to go the usual way: no
+        processing slot free now, an earlier delivery of the same chat still waiting in this worker (it is answered
+        first), or processing failed (the usual way retries it and answers kindly). Voice notes always go the
+        usual way: they are transcribed first, outside any transaction."""
         chat = incoming.user_id
         if self._processing.locked() or chat in self._waiting:
             return False
@@ -331,7 +332,7 @@ class TelegramChannel:
                 try:
                     _, rows = await self.tutor.receive_and_process(incoming, chat)
                 except Exception as exc:  # noqa: BLE001 - nothing was stored: the usual way takes it from here
-                    log.info("telegram: a press goes the usual way after %s", type(exc).__name__)
+                    log.info("telegram: an update goes the usual way after %s", type(exc).__name__)
                     return False
                 self.senders.start(chat, rows, watch)
         return True
