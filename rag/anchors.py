@@ -29,6 +29,9 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "atm": ("atm", "cay rut tien"),
     "tiktok": ("tiktok", "tik tok"),
     "youtube": ("youtube",),
+    "microsoft": ("microsoft", "windows", "win 10", "win 11", "hotmail", "outlook", "skype", "onedrive"),
+    "apple_account": ("icloud", "apple id", "id apple", "tai khoan apple"),
+    "television": ("tivi", "smart tv", "android tv", "google tv"),
 }
 
 

@@ -186,6 +186,9 @@ def test_apps_and_services_named_in_a_question() -> None:
     assert anchors_in(["app nh báo đổi thiết bị đăng nhập"]) == {"bank"}  # shorthand spelled out first
     assert anchors_in(["nạp tiền vào ví momo"]) == {"wallet"}
     assert anchors_in(["tải app vay trên CH Play có an toàn không"]) == frozenset()  # a store is where, not what
+    assert anchors_in(["quen mat khau hotmail"]) == {"microsoft"}  # a computer's or Microsoft's, not a phone's
+    assert anchors_in(["iCloud báo sắp đầy"]) == {"apple_account"}
+    assert anchors_in(["tải app lên App Store"]) == frozenset()
     assert anchors_in(["quên mật khẩu thì làm sao"]) == frozenset()
 
 
