@@ -391,6 +391,11 @@ def _traces(t: str) -> bool:
 _PAY_INTO = re.compile(r"\b(?:nap|dau tu|gop von|chuyen|ck|chuyen khoan|dong|coc|dat coc)\b")
 
 
+def _money_or_fee(t: str) -> bool:
+    """Money, an amount or a fee in the message (folded words; an app's or a group's name is none)."""
+    return bool(_PAID.search(t) or AMOUNT.search(t) or fee_named(t) or _PAY_INTO.search(t))
+
+
 def _payee(t: str) -> bool:
     """Someone or something the money would go to: a stranger, a message, a call, a demand, a fee, a relative "in
     trouble", or money put into a scheme ("định nạp 50tr tiền ảo lãi 30%")."""
@@ -422,8 +427,11 @@ def route(text: str, model: SituationModel | None) -> Situation:
         # that asks nothing of this person ("tin ngân hàng sắp phá sản lan truyền, có nên rút không?")
         return found
     kind, p = model.predict(text)
-    if kind == PAY_NOW and (not _payee(t) or buyer_receipt(t)):
-        return found  # "có 100 triệu nên gửi tiết kiệm hay mua vàng", a buyer's receipt: nobody asks them to pay
+    marked = story_acts.marked_words(text)
+    if kind == PAY_NOW and (not (_payee(marked) and _money_or_fee(marked)) or buyer_receipt(t)):
+        # "có 100 triệu nên gửi tiết kiệm hay mua vàng", a buyer's receipt: nobody asks them to pay; news "chuyền"
+        # round a Zalo group with no money or fee in it: nothing to pay
+        return found
     if kind in (SCAM_NOW, PAY_NOW) and p >= model.ESCALATE_AT:
         t = words(text)
         return Situation(kind, (act_of(t) or "none_yet") if kind == SCAM_NOW else None)

@@ -118,14 +118,20 @@ def name_misused(t: str) -> bool:
     return bool(_IN_MY_NAME.search(t) and _NEVER_MINE.search(t))
 
 
-# "vậy" ("tôi bị bệnh gì vậy") folds to "vay", a loan: written with its marks it names no money.
-_SO = re.compile(r"(?<!\w)vậy(?!\w)", re.IGNORECASE)
+# "vậy" ("tôi bị bệnh gì vậy") folds to "vay", a loan, "chuyền" ("tin chuyền nhau trong nhóm", passed along) to
+# "chuyen", a transfer, and "tiến" ("tiến sĩ") to "tien", money: written with their marks they name no money.
+_SO = re.compile(r"(?<!\w)(?:vậy|chuyền|tiến)(?!\w)", re.IGNORECASE)
 
 
 def money_named(text: str) -> bool:
     """Money, a code, an account or a scammer named (MONEY_OR_SECRET on folded words), "vậy" not read as "vay"
     (accented or not)."""
-    return bool(MONEY_OR_SECRET.search(re.sub(SO_FOLDED, " ", words(_SO.sub(" ", normalize(text))))))
+    return bool(MONEY_OR_SECRET.search(re.sub(SO_FOLDED, " ", marked_words(text))))
+
+
+def marked_words(text: str) -> str:
+    """Folded words without those that only their marks keep from naming money ("vậy", "chuyền")."""
+    return words(_SO.sub(" ", normalize(text)))
 
 
 # A carrier's charges on the SIM's credit for services one never asked for ("soạn tin kiểm tra thì thấy bị trừ tiền

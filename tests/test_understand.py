@@ -814,6 +814,19 @@ def test_vay_typed_without_accents_after_lam_is_so_not_a_loan() -> None:
     assert money_named("app vay tien nhanh co an toan ko")
 
 
+def test_news_passed_along_is_no_transfer() -> None:
+    # "chuyền" (passed from hand to hand) folds to "chuyen" like "chuyển" (a transfer); with its marks it is news
+    # going round a group, and a question whether to pass it on gets no "don't transfer money" (invented examples).
+    from bot.story_acts import money_named
+    assert not money_named("Cả xóm đang chuyền nhau tin một ông giáo sư cảnh báo mất điện, có nên chia sẻ không?")
+    assert money_named("Họ bảo tôi chuyển 5 triệu vào tài khoản này")
+    from bot.config import Settings
+    from bot.situation import SituationModel, route
+    model = SituationModel.load(Settings().knowledge_dir / "situations" / "tune.jsonl")
+    assert route("Nhóm Zalo hưu trí đang chuyền tay tin một ông tiến sĩ dặn mọi người ở nhà vì sắp có dịch, tôi có nên "
+                 "gửi cho con cháu không?", model).kind == CALM
+
+
 def test_money_sent_at_once_is_money_sent() -> None:
     # "tôi chuyển liền": done at once, told by the one who paid; found out that evening the sender was hacked.
     assert classify("Em họ nhắn Messenger mượn tiền gấp, xưng hô như mọi khi nên tôi chuyển liền, tối mới biết "
