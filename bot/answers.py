@@ -247,7 +247,8 @@ class Answerer:
             unit = self._mistake_unit(question, situation, retrieval)
             if unit is not None:
                 return self.chosen(unit, retrieval)
-            steps = msg.MISTAKE_RECEIVED if situation.act == "received" else msg.MISTAKE_WRONG_TRANSFER
+            steps = {"received": msg.MISTAKE_RECEIVED, "charged_twice": msg.MISTAKE_CHARGED_TWICE}.get(
+                situation.act or "", msg.MISTAKE_WRONG_TRANSFER)
             return Answer("answer", [Reply(steps, main_menu())], retrieval)
         if not retrieval.hits or (not retrieval.in_scope and not never_decline(question, self.situations)):
             if retrieval.unsure and len(retrieval.units) >= 2:
@@ -353,8 +354,9 @@ class Answerer:
         return situation.act == "money_sent" and read is not None and read[0] == "received"
 
     def _mistake(self, entry: QuestionEntry) -> tuple[str, bool] | None:
-        """The honest mistake an entry answers (`wrong_transfer` | `received`) and whether for a later point of the
-        story: what most of its ways of asking are read as by the rules; None for an entry about anything else."""
+        """The honest mistake an entry answers (`wrong_transfer` | `received` | `charged_twice`) and whether for a
+        later point of the story: what most of its ways of asking are read as by the rules; None for an entry about
+        anything else."""
         if entry.id not in self._mistake_of:
             read = [(s.act, bool(LATER_STORY.search(words(ask)))) for ask in entry.asks
                     if (s := classify(ask)).kind == MISTAKE and s.act is not None]

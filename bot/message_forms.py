@@ -22,7 +22,7 @@ GENERAL_FORM = re.compile(
     r"\b(?:neu(?! khong)|gia su|phong khi|lo ma|nhan biet|phan biet|dau hieu|nen dan|"
     r"(?:can|phai|muon|lam sao) dan (?:me|bo|ba|ong)|dan (?:me|bo|ba|ong)(?: \w+){0,4} the nao|la gi|"
     r"co bao gio|bao gio cung|co that|nghe noi|nghe dai|doc bao|xem ti vi|tren ti vi|loa phuong|canh giac|phong tranh|"
-    r"lam sao de (?:khong|tranh)|tranh (?:bi )?lua|co phai)\b|"
+    r"lam sao de (?:khong|tranh)|tranh (?:bi )?lua|co phai|(?:lam sao|cach|lam the nao)(?: de)? nhan ra)\b|"
     # "có … không?" asks; "có người đòi …, nộp không" tells that someone is asking for something.
     r"\bco (?!nen |sao |bi gi |mat tien |nguy hiem |lam sao |van de |dung |that |phai |"
     r"nguoi (?:doi|bat|yeu cau|goi|nhan tin|bao|xin|hoi|den|muon) )(?:(?!nen\b)\w+ ){1,15}khong"

@@ -152,6 +152,16 @@ MISTAKE_WRONG_TRANSFER = (
     "⚠️ Nếu có người lạ bảo bác chuyển, đòi đọc mã OTP hay bắt nộp thêm tiền thì đó là lừa đảo: bác dừng lại và gọi "
     "ngay số tổng đài in ở mặt sau thẻ ngân hàng."
 )
+MISTAKE_CHARGED_TWICE = (
+    "Bị trừ tiền hai lần cho một lần trả thì thường lấy lại được, bác bình tĩnh làm thế này:\n"
+    "1. Xem lại lịch sử giao dịch trong ứng dụng ngân hàng hoặc tin nhắn báo số dư: có khi một khoản chỉ bị tạm giữ, "
+    "vài ngày sau tự trả lại.\n"
+    "2. Vẫn bị trừ hai lần thì gọi tổng đài in ở mặt sau thẻ hoặc ra quầy, đề nghị tra soát giao dịch bị trừ trùng. "
+    "Giữ hóa đơn, ảnh chụp màn hình.\n"
+    "3. Mua ở cửa hàng hay trên sàn thì báo luôn bên bán để họ kiểm tra.\n"
+    "⚠️ Ai gọi tới xưng ngân hàng hay sàn, đòi mã OTP hoặc bảo chuyển tiền \"để hoàn lại\" là lừa đảo: bác không làm "
+    "theo."
+)
 MISTAKE_RECEIVED = (
     "Tiền lạ chuyển nhầm vào tài khoản thì bác đừng tiêu và đừng tự chuyển trả cho ai gọi đến đòi.\n"
     "1. Ra quầy hoặc gọi tổng đài ngân hàng của bác, báo có khoản tiền lạ, để ngân hàng hoàn trả đúng người gửi.\n"

@@ -21,7 +21,8 @@ _WRONG_TRANSFER = re.compile(
     # "gửi sai nơi tiếp nhận", "gửi nhầm hồ sơ": papers sent to the wrong office, not money.
     r"(?! (?:noi|dia chi|co quan|don vi|ho so|thong tin|mau|to khai|giay to)\b)|"
     r"(?:nhap|go|ghi|ban|danh|bam) (?:sai|nham|"
-    r"lon|thieu|thua)(?: \w+){0,2} (?:so(?! dien thoai| dt\b| may\b)|stk|"
+    # "người ta ghi sai số (công tơ)": a meter read wrong, not an account number typed wrong
+    r"lon|thieu|thua)(?: \w+){0,2} (?:so(?! dien thoai| dt\b| may\b)(?<!ghi sai so)(?<!ghi nham so)|stk|"
     r"tai khoan|so tien|"
     r"ten)|nham (?:so )?(?:tai khoan|stk)|sai (?:so )?(?:tai khoan|stk)|"
     # "người nhận nhầm không trả": the other side got one's money by mistake.
@@ -37,8 +38,9 @@ _RECEIVED = re.compile(
     r"\b(?:nguoi|ng|ben kia) (?:da )?chuyen nham (?:\w+ ){0,3}(?:goi|nhan tin|xin|lien he)|"
     r"chuyen nham (?:\w+ ){0,3}(?:cho|vao (?:tai khoan|tk|so tai khoan|stk)(?: \w+){0,2}) (?:cua )?"
     r"(?:toi|minh|tui)\b(?! \w+ (?:nguoi|ban|chi|anh|co|chu|ong|ba|con)\b)")
-WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|\\b(?:bi tru|tru|thanh toan|tra|dong|quet)"
-                             f"(?: \\w+){{0,3}} (?:2|hai) lan)\\b")
+# Charged twice for one purchase ("bị trừ tiền 2 lần cho 1 đơn"): money taken twice, not sent to a wrong account.
+CHARGED_TWICE = re.compile(r"\b(?:bi tru|tru|thanh toan|tra|dong|quet)(?: \w+){0,3} (?:2|hai) lan\b")
+WRONG_TRANSFER = re.compile(f"(?:{_WRONG_TRANSFER.pattern}|{CHARGED_TWICE.pattern})\\b")
 # "tự nhiên có 3 tin nhắn trừ gần 3 triệu": money taken out, not come in ("tin nhắn" folds like "tin nhận").
 RECEIVED = re.compile(f"(?:{_RECEIVED.pattern}|\\btu nhien co (?:\\w+ ){{0,2}}(?:tien|trieu|\\d+)"
                        f"(?! (?:\\w+ ){{0,2}}(?:bi )?tru\\b)|"

@@ -248,6 +248,14 @@ _RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
                         r"nguoi ta|ho (?:goi|bao|xin|hoi)|doi tuong)\b")
 
 
+# One's own bank's app or VNeID installed again ("cài lại app BIDV", "tải ứng dụng ngân hàng về máy mới"); and someone
+# else telling the person to install something.
+OWN_OFFICIAL_APP = re.compile(r"\b(?:cai|tai|cai dat|tai ve)(?: lai)? (?:app |ung dung ){1,2}(?:\w+ ){0,2}"
+                              r"(?:ngan hang|vneid|vssid)\b")
+_TOLD_TO_INSTALL = re.compile(r"\b(?:ho|nguoi ta|nguoi la|nhan vien|can bo|cong an|tong dai|doi tuong|no)"
+                              r"(?: \w+){0,2} (?:bao|bat|huong dan|yeu cau|doi|giuc|xui) (?:\w+ ){0,3}(?:cai|tai)\b")
+
+
 def secret_given(t: str, act: str | None, context: bool) -> bool:
     """A code, password, card detail or remote control handed to someone else (not typed wrong at one's ATM)."""
     if act not in SECRET_ACTS:
@@ -259,6 +267,10 @@ def secret_given(t: str, act: str | None, context: bool) -> bool:
                                     or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|"
                                                  r"quyen)\b|" + ODD_APP, t)) or FAMILY_INSTALLED.search(t):
         return False  # reinstalling one's own bank app or VNeID, or an app the children put on, is no scam
+    if act == "remote_app" and OWN_OFFICIAL_APP.search(t) and not (
+            context or LOSS.search(t) or MESSAGE_SOURCE.search(t) or TAKEN_OVER.search(t) or _TOLD_TO_INSTALL.search(t)
+            or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|quyen)\b|" + ODD_APP, t)):
+        return False  # "máy mới, tôi cài lại app BIDV, chuyển cho cháu 500 nghìn": the money's recipient, not the app's
     if act == "card_photos" and OFFICIAL_UPLOAD.search(t) and not (context or _RECIPIENT.search(t) or LOSS.search(t)):
         return False  # papers uploaded to the public services portal or VNeID by the person themselves
     return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or LOSS.search(t))

@@ -20,7 +20,7 @@ from bot import story_acts, understand
 from bot.grams_model import LinearGrams, cache_path
 from bot.homographs import CODE, DEMAND, INVITE, TELL
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL, offer_check, without_doubt
-from bot.mistake_signs import RECEIVED, RECEIVED_PRESSED, UNAUTHORIZED, WRONG_TRANSFER, to_trace
+from bot.mistake_signs import CHARGED_TWICE, RECEIVED, RECEIVED_PRESSED, UNAUTHORIZED, WRONG_TRANSFER, to_trace
 from bot.safety import is_ongoing_scam
 from bot.scam_signs import (
     AMOUNT,
@@ -73,7 +73,7 @@ CALM = "calm"
 @dataclass(frozen=True)
 class Situation:
     kind: str  # scam_now | pay_now | honest_mistake | calm
-    act: str | None = None  # scam_now: what was done; honest_mistake: wrong_transfer | received
+    act: str | None = None  # scam_now: what was done; honest_mistake: wrong_transfer | received | charged_twice
 
     @property
     def alarming(self) -> bool:
@@ -280,6 +280,14 @@ _TOLD_WRONG = re.compile(r"\b(?:ho|nguoi ta|ben kia|nhan vien|trang|app|ung dung
 _CALLED_TO_PAY = re.compile(r"\b(?:goi|nhan tin|nhan)(?: \w+)? (?:bat|doi|yeu cau|bao) (?:\w+ )?(?:dong|nop|chuyen)\b")
 
 
+def charged_twice(t: str) -> bool:
+    """Charged twice for one payment, and nothing sent to a wrong account (folded words)."""
+    return bool(CHARGED_TWICE.search(t)) and not _WRONG_WORD.search(t)
+
+
+_WRONG_WORD = re.compile(r"\b(?:nham|sai)\b")
+
+
 def _money_astray(t: str, act: str | None, in_call: bool) -> Situation | None:
     """Money received by mistake or sent to a wrong account: an honest mistake, unless someone presses for it back
     or the story shows a scam (then None when it is for the rules after this one to say which)."""
@@ -293,7 +301,8 @@ def _money_astray(t: str, act: str | None, in_call: bool) -> Situation | None:
     # Someone else saying the person typed it wrong ("app vay báo nhập sai tài khoản") is a scammer's line, told or
     # asked about; and a question at the end ("giờ báo ai?") does not undo a transfer told before it.
     if not (context and (act is not None or in_call or act_of(t) is not None or _TOLD_WRONG.search(t))):
-        return Situation(MISTAKE, "received" if RECEIVED.search(t) else "wrong_transfer")
+        return Situation(MISTAKE, "received" if RECEIVED.search(t) else "charged_twice" if charged_twice(t)
+                         else "wrong_transfer")
     return None
 
 

@@ -100,6 +100,13 @@ async def test_unclear_and_stale_answers_do_not_count(tutor: Tutor, kb: Knowledg
     assert n == 1
 
 
+async def test_charged_twice_gets_the_duplicate_charge_steps(tutor: Tutor) -> None:
+    # Charged twice for one payment: checking the charge with the bank, not the wrong-account steps (invented).
+    replies = await ScriptedChat(tutor).say("quẹt thẻ ở siêu thị mà tài khoản bị trừ tiền hai lần, làm sao lấy lại")
+    assert msg.MISTAKE_CHARGED_TWICE in [r.text for r in replies]
+    assert msg.MISTAKE_WRONG_TRANSFER not in [r.text for r in replies]
+
+
 async def test_question_during_quiz_is_answered_and_quiz_resumes(tutor: Tutor) -> None:
     chat = ScriptedChat(tutor)
     await chat.say("/kiemtra vneid-cai-dat")

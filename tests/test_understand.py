@@ -932,3 +932,26 @@ def test_ones_own_fee_appointment_and_declined_payment_are_no_scam(text: str) ->
 def test_a_stranger_posing_around_an_appointment_still_alarms() -> None:
     from bot.situation import CALM, classify
     assert classify("có người xưng bệnh viện hẹn khám, bảo chuyển tiền đặt cọc rồi gửi mã OTP").kind != CALM
+
+
+def test_money_apps_own_checks_are_no_scam() -> None:
+    """Real stories of money on the phone that nobody is scamming (invented examples of each shape)."""
+    # One's own bank app installed again on a new phone; the money went to a grandchild, not the app to anyone.
+    assert classify("Mới đổi điện thoại, tôi tải lại app Agribank, chuyển 300 nghìn cho con gái thì nó đòi quét "
+                    "mặt, sao vậy?").kind == CALM
+    # Someone telling the person to install it is still a scam.
+    assert classify("Người xưng nhân viên ngân hàng bảo tôi cài lại app Agribank theo đường link họ gửi, tôi cài "
+                    "rồi").alarming
+    # A meter read wrong ("ghi sai số") is no account number typed wrong.
+    assert classify("Hóa đơn nước hai tháng bằng nhau, chắc người ta ghi sai số, xem lượng nước dùng ở đâu?").kind \
+        == CALM
+    # "Làm sao nhận ra" a fake video is a general question, whoever the video shows posing.
+    assert classify("Trên mạng có clip người tự xưng công an nói chuyện lạ lắm, làm sao nhận ra clip làm bằng AI?")\
+        .kind == CALM
+
+
+def test_charged_twice_is_its_own_honest_mistake() -> None:
+    # Charged twice for one payment: the bank's check of a duplicate charge, not the wrong-account steps.
+    assert classify("mua hàng trên sàn trả bằng thẻ, tài khoản bị trừ tiền 2 lần cho một đơn, làm sao lấy lại") \
+        == Situation(MISTAKE, "charged_twice")
+    assert classify("tôi chuyển nhầm 2 lần vào số tài khoản lạ").act == "wrong_transfer"
