@@ -10,16 +10,13 @@ from bot import homographs, understand
 from bot.homographs import AT_ONCE, BLOCKED, DEMAND, DEPOSIT, FLOOR, INVITE, MESSAGED, PASSWORD_TOLD, TELL, died_marked
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HOW_WHERE, HYPOTHETICAL, ONGOING_STORY, SELF_WISH, heard_claim
 from bot.mistake_signs import (
-    DIRECTED,
-    LOCKOUT,
     PAID_OFF,
-    SELF_SLIP,
     paid_for_goods,
     paid_to_me,
     then_demand,
     told_starts,
 )
-from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD
+from bot.visit_signs import FAMILY_INSTALLED, ODD_APP, OFFICIAL_UPLOAD, OWN_OFFICIAL_APP, TOLD_TO_INSTALL
 
 # What the person already did, most urgent first. Each needs a past marker near it ("đã", "vừa", "lỡ", "rồi").
 # "mọi người" (everyone) folds like "mới" (just).
@@ -248,12 +245,7 @@ _RECIPIENT = re.compile(r"\b(?:gui lai|nho gui|xin lai|chuyen tiep|"
                         r"nguoi ta|ho (?:goi|bao|xin|hoi)|doi tuong)\b")
 
 
-# One's own bank's app or VNeID installed again ("cài lại app BIDV", "tải ứng dụng ngân hàng về máy mới"); and someone
-# else telling the person to install something.
-OWN_OFFICIAL_APP = re.compile(r"\b(?:cai|tai|cai dat|tai ve)(?: lai)? (?:app |ung dung ){1,2}(?:\w+ ){0,2}"
-                              r"(?:ngan hang|vneid|vssid)\b")
-_TOLD_TO_INSTALL = re.compile(r"\b(?:ho|nguoi ta|nguoi la|nhan vien|can bo|cong an|tong dai|doi tuong|no)"
-                              r"(?: \w+){0,2} (?:bao|bat|huong dan|yeu cau|doi|giuc|xui) (?:\w+ ){0,3}(?:cai|tai)\b")
+_CONTROL_WORDS = r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|quyen)\b|"
 
 
 def secret_given(t: str, act: str | None, context: bool) -> bool:
@@ -262,15 +254,13 @@ def secret_given(t: str, act: str | None, context: bool) -> bool:
         return False
     if re.search(r"\b(?:nhap|go|bam|danh) (?:sai|nham|lon)\b|\bquen\b", t) and not context:
         return False
-    if act == "remote_app" and not (context or _RECIPIENT.search(t) or LOSS.search(t) or MESSAGE_SOURCE.search(t)
-                                    or TAKEN_OVER.search(t)
-                                    or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|"
-                                                 r"quyen)\b|" + ODD_APP, t)) or FAMILY_INSTALLED.search(t):
-        return False  # reinstalling one's own bank app or VNeID, or an app the children put on, is no scam
-    if act == "remote_app" and OWN_OFFICIAL_APP.search(t) and not (
-            context or LOSS.search(t) or MESSAGE_SOURCE.search(t) or TAKEN_OVER.search(t) or _TOLD_TO_INSTALL.search(t)
-            or re.search(r"\b(?:link|dieu khien|chia se man hinh|tu bam|tu chay|dung im|quyen)\b|" + ODD_APP, t)):
-        return False  # "máy mới, tôi cài lại app BIDV, chuyển cho cháu 500 nghìn": the money's recipient, not the app's
+    signs = act == "remote_app" and bool(context or LOSS.search(t) or MESSAGE_SOURCE.search(t) or TAKEN_OVER.search(t)
+                                         or re.search(_CONTROL_WORDS + ODD_APP, t))
+    # Reinstalling one's own bank app or VNeID, or an app the children put on, is no scam; with one's own bank app,
+    # a recipient is the money's ("cài lại app BIDV, chuyển cho cháu 500 nghìn"), unless someone said to install it.
+    if act == "remote_app" and (not (signs or _RECIPIENT.search(t)) or FAMILY_INSTALLED.search(t)
+                                or OWN_OFFICIAL_APP.search(t) and not (signs or TOLD_TO_INSTALL.search(t))):
+        return False
     if act == "card_photos" and OFFICIAL_UPLOAD.search(t) and not (context or _RECIPIENT.search(t) or LOSS.search(t)):
         return False  # papers uploaded to the public services portal or VNeID by the person themselves
     return act in ("remote_app", "card_photos") or context or bool(_RECIPIENT.search(t) or LOSS.search(t))
@@ -421,15 +411,6 @@ RELATIVE_EMERGENCY = re.compile(
 REGRET = re.compile(r"\blo (?:tay )?(?:doc|gui|bam|nhan|cai|dua|nhap|chup|chuyen|an|cho)\b")
 # "Nếu …", "giả sử …" opening the message: what follows is imagined.
 _IF_FIRST = re.compile(r"(?:\w+ ){0,3}?(?:neu|gia su|phong khi|lo ma|truong hop)\b")
-
-
-def own_slip(t: str) -> bool:
-    """One's own slip with no one else in it: a wrong PIN, a failing face check, locked out after many tries."""
-    strong = {m.group(0) for m in STRONG_CONTEXT.finditer(t)}
-    if LOCKOUT.search(t):
-        strong.discard("bi chan")  # "lấy mật khẩu qua OTP quá 3 lần, bị chặn": locked out, not blocked by a scammer
-    return bool(SELF_SLIP.search(t) or LOCKOUT.search(t)) and not strong and not MESSAGE_SOURCE.search(t) \
-        and "link" not in t and not DIRECTED.search(t)
 
 
 # "Hướng dẫn thanh toán lệ phí", "cách chặn tài khoản Zalo": a request for steps, opening the message.

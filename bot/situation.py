@@ -7,17 +7,10 @@ needs the bank's hotline now, a remote-control app needs the phone cut off the n
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-
-import numpy as np
 
 from bot import story_acts, understand
-from bot.grams_model import LinearGrams, cache_path
 from bot.homographs import CODE, DEMAND, INVITE, TELL
 from bot.message_forms import GENERAL_FORM, HEARD_OF, HYPOTHETICAL, offer_check, without_doubt
 from bot.mistake_signs import CHARGED_TWICE, RECEIVED, RECEIVED_PRESSED, UNAUTHORIZED, WRONG_TRANSFER, to_trace
@@ -48,11 +41,12 @@ from bot.scam_signs import (
     act_of,
     fee_named,
     general_question,
-    own_slip,
     secret_given,
     words,
 )
-from bot.story_acts import act_in, at_counter, buyer_receipt, money_named, name_misused, service_charged
+from bot.situation_model import SituationModel as SituationModel  # re-exported
+from bot.situation_model import fold_words as fold_words
+from bot.story_acts import act_in, at_counter, buyer_receipt, money_named, name_misused, own_slip, service_charged
 from bot.visit_signs import (
     FAMILY_INSTALLED,
     REFUSED,
@@ -63,7 +57,7 @@ from bot.visit_signs import (
     visit_or_engaged,
 )
 from rag.kinds import question_kind
-from rag.text import fold, normalize
+from rag.text import normalize
 
 SCAM_NOW = "scam_now"
 PAY_NOW = "pay_now"
@@ -124,10 +118,17 @@ _BLOCKED = re.compile(r"\bbi chan\b")
 _PAID = re.compile(r"\b(?:tien|ck|chuyen khoan|chuyen|trieu|tr|nghin|k|coc|tra)\b|\d+ ?k\b")
 
 
+# Whether something costs money, asked ("đổi thẻ trên VNeID có mất tiền không"), and no one demanding a payment.
+_FEE_ASKED = re.compile(r"\b(?:mat|ton|tra|dong|nop|thu|tinh) (?:them )?(?:tien|phi|le phi)(?: gi)? (?:khong|ko|k)\b|"
+                        r"\b(?:mat|het|ton|phi) bao nhieu\b")
+_DEMANDED = re.compile(r"\b(?:bat|doi|yeu cau|giuc|bao) (?:\w+ ){0,3}(?:chuyen|nop|dong|tra|ck|coc|thanh toan)\b")
+
+
 def _pay_asked(t: str, context: bool, in_call: bool) -> bool:
     """Someone asks for a fee, a deposit or a payment (not a fee asked about: "làm lại căn cước hết bao nhiêu")."""
-    if at_counter(t) or UNAUTHORIZED.search(t):
-        return False  # a bill handed over at the counter; the bank's notice of a transfer one never made
+    if at_counter(t) or UNAUTHORIZED.search(t) or _FEE_ASKED.search(t) and not (
+            _DEMANDED.search(t) or context or in_call):
+        return False  # a bill at the counter; the bank's notice of a transfer one never made; "có mất phí không"
     stranger = bool(STRANGER.search(shown := story_acts.without_app_status(t)))  # "app báo lỗi": nobody asks
     concrete = bool(AMOUNT.search(t)) and (context or stranger) and not HYPOTHETICAL.search(t)
     asked = bool(_REQUESTER.search(shown)) or context or in_call or stranger
@@ -160,6 +161,11 @@ _CALL_TALK = re.compile(r"\b(?:tien|chuyen|ck|trieu|otp|" + CODE + r"|cup may|co
                         r"dien luc)\b")
 
 
+def _astray(t: str) -> bool:
+    """Money received by mistake or sent astray (a wrong account, charged twice)."""
+    return bool(RECEIVED.search(t) or WRONG_TRANSFER.search(t))
+
+
 def classify(text: str) -> Situation:
     """The situation a message describes (rules only)."""
     t = words(text)
@@ -173,10 +179,10 @@ def classify(text: str) -> Situation:
     in_call = bool(IN_CALL.search(t))
     if HYPOTHETICAL.search(t) and general_question(t) and not RECEIVED_PRESSED.search(t):
         return Situation(CALM)
-    if (own_slip(t) or act is None and buyer_receipt(t)) and not (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) \
+    if (story_acts.own_doing(t, act) or act is None and buyer_receipt(t)) and not _astray(t) \
             or service_charged(t, act) and not (in_call or STRONG_CONTEXT.search(t)):
         return Situation(CALM)  # a wrong PIN, an ATM that kept the money, a buyer's receipt, a carrier's charges
-    if (RECEIVED.search(t) or WRONG_TRANSFER.search(t)) and not _NOT_MONEY.search(t):
+    if _astray(t) and not _NOT_MONEY.search(t):
         found = _money_astray(t, act, in_call)
         if found is not None:
             return found
@@ -306,81 +312,6 @@ def _money_astray(t: str, act: str | None, in_call: bool) -> Situation | None:
     return None
 
 
-def fold_words(text: str) -> str:
-    """Folded words of a message (for the classifier's features and the evaluation)."""
-    return " ".join(re.findall(r"[0-9a-z]+", fold(text)))
-
-
-class SituationModel:
-    """A second opinion beside the rules: logistic regression over character n-grams of the folded text, trained
-    on the tune split of real-case messages (knowledge/situations/tune.jsonl). It only ever raises the alarm on a
-    message the rules found calm; it never calms one the rules found alarming, and never overrides a mistake.
-
-    Trained with scikit-learn once per training file (the first process that needs it) and kept as plain arrays
-    in `var/models`; every later process applies it with numpy alone (`bot.grams_model`)."""
-
-    ESCALATE_AT = 0.5  # the model's probability of scam_now or pay_now needed to override "calm"
-    SETTINGS = "char_wb 2-5 sublinear min_df=2; C=5 balanced"  # part of the cache key: change it with the below
-
-    def __init__(self, model: LinearGrams) -> None:
-        self.model = model
-        self.classes = model.classes
-
-    @staticmethod
-    def train(rows: list[dict[str, str]]) -> LinearGrams:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import Pipeline
-
-        pipeline = Pipeline([
-            ("grams", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
-            ("model", LogisticRegression(C=5.0, class_weight="balanced", max_iter=2000)),
-        ])
-        pipeline.fit([fold_words(r["text"]) for r in rows], [r["situation"] for r in rows])
-        return LinearGrams.from_pipeline(pipeline)
-
-    @classmethod
-    def load(cls, path: Path, cache_dir: Path | None = None) -> SituationModel | None:
-        """Trained from a JSON-lines file of {"text", "situation"}; None when the file is missing.
-
-        Once per process and file version: every dialogue of the process shares it (read-only)."""
-        if not path.exists():
-            return None
-        stat = path.stat()
-        return _trained(str(path), stat.st_mtime_ns, stat.st_size, str(cache_dir or MODEL_CACHE))
-
-    def alarm_probability(self, text: str) -> float:
-        """How likely the model finds it that the writer is in a scam or asked to pay now."""
-        probs = self.model.proba(fold_words(text))
-        return float(sum(p for c, p in zip(self.classes, probs, strict=True) if c in (SCAM_NOW, PAY_NOW)))
-
-    def predict(self, text: str) -> tuple[str, float]:
-        """The most likely situation and its probability."""
-        probs = self.model.proba(fold_words(text))
-        best = int(np.argmax(probs))
-        return self.classes[best], float(probs[best])
-
-
-log = logging.getLogger(__name__)
-MODEL_CACHE = Path(__file__).resolve().parent.parent / "var" / "models"  # as settings.embedding.model_cache
-
-
-@lru_cache(maxsize=4)
-def _trained(path: str, mtime_ns: int, size: int, cache_dir: str) -> SituationModel | None:
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    if len({r["situation"] for r in rows}) < 2:
-        return None
-    kept = cache_path(Path(path), Path(cache_dir), SituationModel.SETTINGS)
-    if kept.exists():
-        return SituationModel(LinearGrams.read(kept))
-    model = SituationModel.train(rows)
-    try:
-        model.save(kept)
-    except OSError as exc:  # a read-only disk: train again next time
-        log.warning("situation model not kept in %s: %s", cache_dir, exc)
-    return SituationModel(model)
-
-
 # Questions whose form is a failure, a rule, a definition or a where/who: the model does not raise the alarm on them.
 _CALM_KINDS = frozenset({"troubleshoot", "rule", "definition", "where_who"})
 
@@ -421,7 +352,7 @@ def route(text: str, model: SituationModel | None) -> Situation:
     found = classify(text)
     t = words(text)
     if found.kind != CALM or model is None or general_question(t) or not money_named(text) or own_slip(t) \
-            or story_acts.own_matter(t):
+            or story_acts.own_matter(t) or story_acts.app_asks_own_check(t):
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
     if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress

@@ -7,7 +7,9 @@ import re
 from bot import understand
 from bot.homographs import SO_FOLDED
 from bot.message_forms import GENERAL_FORM
-from bot.scam_signs import MONEY_OR_SECRET, act_of, words
+from bot.mistake_signs import DIRECTED, LOCKOUT, SELF_SLIP
+from bot.scam_signs import IN_CALL, LOSS, MESSAGE_SOURCE, MONEY_OR_SECRET, SCAM_CONTEXT, STRONG_CONTEXT, act_of, words
+from bot.visit_signs import ODD_APP
 from rag.text import normalize
 
 # A closing question that asks whether to comply or whether the asker is genuine ("có nên giúp không", "có phải làm
@@ -264,3 +266,49 @@ _OFFERED = re.compile(r"\b(?:moi|ru|hua|cam ket|san|moi gioi|nguoi|ho|ben|nhom|t
 def savings_choice(t: str) -> bool:
     """One's own money, and only the question where it earns most (folded text)."""
     return bool(_PLACES.search(t) and _CHOICE.search(t)) and not _OFFERED.search(t) and act_of(t) is None
+
+
+# One's own bank app asking, during what the person does in it, for its usual checks ("lúc chuyển tiền nó vẫn bắt
+# nhập mã gửi về tin nhắn", "app Vietcombank bắt tôi đổi mật khẩu đủ 8 ký tự"): the app, not a person, asks.
+_APP_ASKS = re.compile(r"\b(?:app|ung dung|no)(?: \w+){0,4} (?:(?:van|con|lai|cu|cung|lien) )?(?:bat|doi|yeu cau|"
+                       r"hien|hoi)(?: \w+){0,2} (?:nhap|quet|xac thuc|doi|tao|dat|go)\b")
+_PEOPLE = re.compile(r"\b(?:ho|nguoi ta|nguoi la|nguoi|nhan vien|can bo|cong an|doi tuong|ke gian|tong dai|shipper|"
+                     r"link|duong link|web|trang|goi|nhan tin|zalo|facebook|messenger)\b")
+
+
+def app_asks_own_check(t: str) -> bool:
+    """One's own app asking for a code, a face scan or a new password while the person uses it, with no one else
+    in the story (folded words)."""
+    return bool(_APP_ASKS.search(t)) and not (_PEOPLE.search(t) or STRONG_CONTEXT.search(t) or LOSS.search(t)
+                                              or re.search(ODD_APP, t))
+
+
+def own_slip(t: str) -> bool:
+    """One's own slip with no one else in it: a wrong PIN, a failing face check, locked out after many tries."""
+    strong = {m.group(0) for m in STRONG_CONTEXT.finditer(t)}
+    if LOCKOUT.search(t):
+        strong.discard("bi chan")  # "lấy mật khẩu qua OTP quá 3 lần, bị chặn": locked out, not blocked by a scammer
+    return bool(SELF_SLIP.search(t) or LOCKOUT.search(t)) and not strong and not MESSAGE_SOURCE.search(t) \
+        and "link" not in t and not DIRECTED.search(t)
+
+
+def own_doing(t: str, act: str | None) -> bool:
+    """One's own slip, one's own app's check while making one's own transfer, or one's own visit to an office, with
+    no one else in the story."""
+    return own_slip(t) or act in (None, "money_sent") and not (SCAM_CONTEXT.search(t) or IN_CALL.search(t)) and (
+        app_asks_own_check(t) or act is None and at_office(t))
+
+
+# At a public office in person ("mang giấy tờ ra bộ phận một cửa xã", "lúc nộp hồ sơ cán bộ một cửa xin số điện
+# thoại"): the officer in front of the person is real; with nobody posing, calling, or asking for a transfer.
+_OFFICE = re.compile(r"\b(?:bo phan (?:mot cua|tiep nhan)|mot cua|trung tam (?:phuc vu )?hanh chinh cong|ubnd|"
+                     r"uy ban nhan dan|can bo (?:tu phap|mot cua|tiep nhan|dia chinh|ho tich))\b")
+_IN_PERSON = re.compile(r"\b(?:ra|den|toi|tai|len|luc nop|khi nop|di nop)\b")
+_FROM_ELSEWHERE = re.compile(r"\b(?:xung|gia danh|mao danh|gia mao|goi|cuoc goi|link|so la|nguoi la|ke gian|lua|"
+                             r"chuyen khoan|chuyen tien|ck|zalo|facebook)\b")
+
+
+def at_office(t: str) -> bool:
+    """The person at a public office's counter themselves, nobody posing or calling (folded words)."""
+    return bool(_OFFICE.search(t) and _IN_PERSON.search(t)) and not (
+        _FROM_ELSEWHERE.search(t) or STRONG_CONTEXT.search(t) or LOSS.search(t))

@@ -115,3 +115,11 @@ _OWN_USED = re.compile(_OWN_ACCOUNT + r"(?: \w+){0,6} (?:tu |tu dong |dang |lai 
 def own_account_used(t: str) -> bool:
     """The person's own messaging account taken over (see `_OWN_USED`)."""
     return bool(_OWN_USED.search(t))
+
+
+# One's own bank's app or VNeID installed again ("cài lại app BIDV", "tải ứng dụng ngân hàng về máy mới"); and someone
+# else telling the person to install something.
+OWN_OFFICIAL_APP = re.compile(r"\b(?:cai|tai|cai dat|tai ve)(?: lai)? (?:app |ung dung ){1,2}(?:\w+ ){0,2}"
+                              r"(?:ngan hang|vneid|vssid)\b")
+TOLD_TO_INSTALL = re.compile(r"\b(?:ho|nguoi ta|nguoi la|nhan vien|can bo|cong an|tong dai|doi tuong|no)"
+                             r"(?: \w+){0,2} (?:bao|bat|huong dan|yeu cau|doi|giuc|xui) (?:\w+ ){0,3}(?:cai|tai)\b")

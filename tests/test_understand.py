@@ -955,3 +955,23 @@ def test_charged_twice_is_its_own_honest_mistake() -> None:
     assert classify("mua hàng trên sàn trả bằng thẻ, tài khoản bị trừ tiền 2 lần cho một đơn, làm sao lấy lại") \
         == Situation(MISTAKE, "charged_twice")
     assert classify("tôi chuyển nhầm 2 lần vào số tài khoản lạ").act == "wrong_transfer"
+
+
+def test_own_apps_checks_offices_and_fee_questions_are_calm() -> None:
+    """The app's own check, a visit to the commune's one-stop desk and a question whether something costs money are
+    no scam in progress (invented examples of each shape); the same with someone posing or demanding still is."""
+    from bot.config import Settings
+    from bot.situation import SituationModel, route
+
+    model = SituationModel.load(Settings().knowledge_dir / "situations" / "tune.jsonl")
+    assert route("Mới bật Smart OTP trên app ngân hàng mà lúc chuyển tiền cho con nó vẫn bắt nhập mã gửi qua tin "
+                 "nhắn, có sao không?", model).kind == CALM
+    assert route("App ngân hàng bắt tôi đặt mật khẩu mới dài hơn rồi đòi mã OTP, có phải lừa không?", model).kind \
+        == CALM
+    assert route("Người xưng nhân viên ngân hàng gọi bảo tôi nhập mã OTP vào app để nhận hoàn tiền", model).alarming
+    assert route("Tôi mang giấy tờ ra bộ phận một cửa phường làm thủ tục, cán bộ xin số điện thoại để nhắn kết quả, "
+                 "tin nhắn đó có mất tiền không?", model).kind == CALM
+    assert route("Người xưng cán bộ một cửa phường gọi bảo tôi chuyển khoản 2 triệu phí hồ sơ", model).alarming
+    assert route("Đổi căn cước trên VNeID có mất tiền không? Hàng xóm bảo làm trên mạng không được giảm phí nữa",
+                 model).kind == CALM
+    assert route("Họ bảo tôi nộp 3 triệu phí mở khóa tài khoản, có mất tiền không?", model).kind != CALM
