@@ -354,7 +354,7 @@ def route(text: str, model: SituationModel | None) -> Situation:
     if found.kind != CALM or model is None or general_question(t) or not money_named(text) or own_slip(t) \
             or story_acts.own_matter(t) or story_acts.app_asks_own_check(t):
         return found  # the model only speaks where money, a code, an account or a scammer is mentioned
-    if question_kind(text) in _CALM_KINDS and not STRONG_CONTEXT.search(t):
+    if question_kind(text) in _CALM_KINDS and not (STRONG_CONTEXT.search(t) or story_acts.comply_with_others(text, t)):
         return found  # "quét căn cước trên app ngân hàng báo lỗi": a failing app or a rule, not a scam in progress
     own_app = act_of(t) == "remote_app" and not (secret_given(t, "remote_app", False) or _TOLD.search(t))
     if (FAMILY_INSTALLED.search(t) or own_app) and not (LOSS.search(t) or STRONG_CONTEXT.search(t)

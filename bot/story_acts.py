@@ -17,7 +17,8 @@ from rag.text import normalize
 _COMPLY = re.compile(r"\b(?:co nen (?:giup|lam theo|nghe theo|gui|chuyen|nop|cai|dua|doc|dong|tin|dang ky|ket ban|"
                      r"nho|ung ho|quyen gop|tham gia|bam|tai)|"
                      r"co phai (?:lam theo|nghe theo|nop|chuyen|gui|dong)|co (?:dung|that) la|"
-                     r"(?:lam|nghe) theo (?:\w+ )?(?:duoc )?khong)\b")
+                     r"(?:lam|nghe) theo (?:\w+ )?(?:duoc )?khong|"
+                     r"(?:ban|gui|dua|chuyen|cho|doi) (?:\w+ )?cho (?:ho|nguoi ta|no|ben do) duoc khong)\b")
 # A marker that something was done after all ("đã", "vừa", "lỡ", "xong", "tôi chuyển 5 triệu cho họ rồi").
 # The asker's own transfer besides ("tôi đã chuyển lại tiền thừa cho khách"): then a transfer was made after all.
 _OWN_TRANSFER = re.compile(r"\b(?:toi|minh|em|tui) (?:da |lo |vua )?(?:chuyen|ck|gui) (?:lai |tra )?(?:tien|\d)")
@@ -312,3 +313,10 @@ def at_office(t: str) -> bool:
     """The person at a public office's counter themselves, nobody posing or calling (folded words)."""
     return bool(_OFFICE.search(t) and _IN_PERSON.search(t)) and not (
         _FROM_ELSEWHERE.search(t) or STRONG_CONTEXT.search(t) or LOSS.search(t))
+
+
+def comply_with_others(text: str, t: str) -> bool:
+    """Asking whether to do what someone else asks, in a story with someone else or their link ("họ gửi link bảo làm
+    theo các bước… bán cho họ được không"): however the question is worded, not a rule asked about."""
+    last = [s for s in re.split(r"[.!?;\n]+", text) if s.strip()][-1:]
+    return bool(last and _COMPLY.search(words(last[0])) and _PEOPLE.search(t))

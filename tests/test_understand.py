@@ -975,3 +975,14 @@ def test_own_apps_checks_offices_and_fee_questions_are_calm() -> None:
     assert route("Đổi căn cước trên VNeID có mất tiền không? Hàng xóm bảo làm trên mạng không được giảm phí nữa",
                  model).kind == CALM
     assert route("Họ bảo tôi nộp 3 triệu phí mở khóa tài khoản, có mất tiền không?", model).kind != CALM
+
+
+def test_asking_whether_to_do_what_a_stranger_asks_is_no_rule_question() -> None:
+    # "…bán cho họ được không" after a stranger's link and steps: a scam check, however it is worded (invented).
+    from bot.config import Settings
+    from bot.situation import SituationModel, route
+
+    model = SituationModel.load(Settings().knowledge_dir / "situations" / "tune.jsonl")
+    assert route("co nguoi tren mang tra gia cao gap 10 lan de mua dong coin cua toi, ho gui link bao lam theo cac "
+                 "buoc, con doi goi video chi cho. ban cho ho dc ko", model).alarming
+    assert route("Nhà mạng bắt chuẩn hóa thuê bao, tôi tự ra cửa hàng làm được không?", model).kind == CALM
