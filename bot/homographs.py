@@ -66,7 +66,7 @@ def died_marked(text: str) -> str:
 INVITE = (r"(?<!cap )(?<!lam )(?<!doi )(?<!the )(?<!atm )(?<!may )(?<!so )(?<!sim )(?<!ban )(?<!nha )(?<!xe )"
           r"(?<!mua )(?<!tai khoan )(?<!ho chieu )(?<!cuoc )(?<!mat khau )"
           r"moi(?! (?:nhat|day|roi|xong|toanh|tinh|biet|nhan|thay|phat hien|ngay|thang|tuan|nam|lan|khi|buoi|sang|"
-          r"toi|nguoi)\b)")  # nor "mỗi", "mọi" ("mỗi ngày", "mọi người")
+          r"toi|nguoi|qua doi|mat)\b)")  # nor "mỗi", "mọi" ("mỗi ngày", "mọi người"); "mới qua đời"
 # Someone who wrote ("người nhắn"), not the recipient of one's transfer ("người nhận bảo chưa thấy tiền").
 MESSAGED = r"nhan(?! (?:bao |noi )?(?:chua|khong|ko|van chua) (?:thay|nhan|co|duoc)\b)"
 # "Vậy" typed without its accents ("làm vay có an toàn không", "như vay", "sao vay"), not a loan ("vay"): the words

@@ -120,8 +120,9 @@ PAY_ASK = re.compile(r"\b(?:(?<!mien )phi|le phi|" + DEPOSIT + r"|tien coc|dat c
     r"tai khoan an toan|don hang|nhiem vu|(?:nop|chuyen|dong|nap|gui|tra|ck)(?: \w+){0,3}? ?\d+ ?(?:trieu|tr|nghin|"
     r"ngan|k|ty|do|cu))\b")
 # Money asked as a fee, a deposit or into a "safe" account: suspicious whoever asks.
-FEE = re.compile(  # tuition ("học phí") alone is the school's bill; asked by a stranger it is still PAY_ASK's
-    r"\b(?:(?<!mien )(?<!hoc )phi|le phi|" + DEPOSIT + r"|tien coc|dat coc|ky quy|"
+FEE = re.compile(  # tuition ("học phí") alone is the school's bill, asked by a stranger still PAY_ASK's; "mai táng phí"
+    # (a funeral allowance) is paid to the family
+    r"\b(?:(?<!mien )(?<!hoc )(?<!tang )phi|le phi|" + DEPOSIT + r"|tien coc|dat coc|ky quy|"
     r"tien (?:thue|vien phi|mo|phau thuat|cap cuu|bao lanh|phat)|"
     r"nop truoc|chuyen truoc|dong truoc|(?:chuyen khoan|ck|chuyen tien|dong tien|nop tien) truoc|"
     r"tai khoan tam giu|tai khoan an toan|nap (?:them|tien) (?:de|moi)|"
@@ -346,7 +347,7 @@ VICTIM_NOW = re.compile(
     r"\b(?:bay gio|ngay bay gio|(?<!cap )(?<!tra )cuu|luc nay|vua nhan (?:duoc )?(?:tin nhan|cuoc goi|email|link))\b")
 # A stranger telling the person to do something other than pay: type a syntax, install, go to the bank.
 ASKED_TO = re.compile(
-    r"\b(?:bao|bat|yeu cau|huong dan|doi|giuc|noi|ep|du|hen)(?: \w+){0,4} (?:soan|cai|tai|bam|doc|gui|chup|"
+    r"\b(?:bao|bat|yeu cau|huong dan|(?<!qua )doi|giuc|noi|ep|du|hen)(?: \w+){0,4} (?:soan|cai|tai|bam|doc|gui|chup|"
     r"quay|nhap|dien|tich hop|cap nhat|xac minh|dong bo|kich hoat|nang cap|khai bao|"
     r"cung cap|ra ngan hang|rut|mo app|dang nhap|quet|ket ban|vao nhom|goi cho|lien he|cai lai|tat may|"
     r"ky (?:lai )?(?:hop dong|giay|xac nhan))\b")

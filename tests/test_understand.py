@@ -986,3 +986,16 @@ def test_asking_whether_to_do_what_a_stranger_asks_is_no_rule_question() -> None
     assert route("co nguoi tren mang tra gia cao gap 10 lan de mua dong coin cua toi, ho gui link bao lam theo cac "
                  "buoc, con doi goi video chi cho. ban cho ho dc ko", model).alarming
     assert route("Nhà mạng bắt chuẩn hóa thuê bao, tôi tự ra cửa hàng làm được không?", model).kind == CALM
+
+
+def test_a_death_in_the_family_is_no_demand() -> None:
+    # "mới qua đời" is not "mời" (inviting); "qua đời, số điện thoại…" is not "đòi … điền"; "mai táng phí" is an
+    # allowance paid to the family, not a fee (invented examples).
+    from bot.config import Settings
+    from bot.situation import SituationModel, route
+
+    model = SituationModel.load(Settings().knowledge_dir / "situations" / "tune.jsonl")
+    assert route("Mẹ tôi mới qua đời, tôi muốn hỏi thủ tục nhận mai táng phí cho người hưởng trợ cấp", model).kind \
+        == CALM
+    assert route("Ông nhà tôi qua đời, số điện thoại của ông để làm gì, có nên cắt số không?", model).kind == CALM
+    assert route("Người xưng cán bộ xã gọi bảo nộp 2 triệu phí hồ sơ thì mới nhận được mai táng phí", model).alarming
